@@ -1,0 +1,50 @@
+/**
+ * Naming rules shared by every client and the server: environment names,
+ * deterministic workflow ids and the PR branch derived from them.
+ */
+import { InvalidRequestError } from './errors.js';
+
+export const RESERVED_ENV_NAMES = new Set(['default', 'all', 'base', 'main', 'master', 'head', 'new', 'none', 'idp']);
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** Why `name` cannot be an environment name, or null when it can. */
+export function envNameProblem(name: string): string | null {
+  if (name.length === 0) return 'the name is empty';
+  if (name.length > 63) return `"${name}" is ${name.length} characters long; at most 63 are allowed`;
+  if (!DNS1123_LABEL.test(name)) {
+    return `"${name}" is not a DNS-1123 label: use lowercase letters, digits and '-', starting and ending with a letter or digit`;
+  }
+  if (RESERVED_ENV_NAMES.has(name)) return `"${name}" is a reserved name; choose another`;
+  return null;
+}
+
+export function assertEnvName(name: string, role = 'environment'): void {
+  const problem = envNameProblem(name);
+  if (problem) throw new InvalidRequestError(`Invalid ${role} name: ${problem}.`, { field: role, value: name });
+}
+
+export type WorkflowKind = 'env-clone' | 'env-create' | 'env-destroy' | 'env-extend' | 'env-ttl';
+
+/** Deterministic id: a repeated request joins the running workflow instead of starting another. */
+export function workflowId(kind: WorkflowKind, component: string, env: string): string {
+  return `${kind}:${component}:${env}`;
+}
+
+export function parseWorkflowId(id: string): { kind: WorkflowKind; component: string; env: string } | null {
+  const m = /^(env-clone|env-create|env-destroy|env-extend|env-ttl):([^:]+):([^:]+)$/.exec(id);
+  return m ? { kind: m[1] as WorkflowKind, component: m[2]!, env: m[3]! } : null;
+}
+
+/**
+ * The PR branch for a workflow. DESIGN.md says `idp/<workflow-id>`, but ':' is not
+ * allowed in git ref names, so the id's separators become '/'.
+ */
+export function branchForWorkflow(id: string): string {
+  return `idp/${id.replaceAll(':', '/')}`;
+}
+
+export function workflowForBranch(branch: string): string | null {
+  const m = /^idp\/(env-[a-z]+)\/([^/]+)\/([^/]+)$/.exec(branch);
+  return m ? `${m[1]}:${m[2]}:${m[3]}` : null;
+}

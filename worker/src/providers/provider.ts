@@ -1,0 +1,78 @@
+/**
+ * The git provider contract. The local forge implements it now; GitHub and
+ * GitLab implement the same interface next and must pass the same contract
+ * suite (providers/contract.ts). Activities and the Platform API only ever
+ * talk to this interface.
+ */
+import type { PullRequest, PullRequestState, ReviewEvent } from '@idp/core';
+
+export interface FileAtRef {
+  content: string;
+  /** Blob id of the file at that ref. */
+  sha: string;
+  /** Commit the ref pointed to when read. */
+  commitSha: string;
+}
+
+export interface FileChange {
+  path: string;
+  /** New content, or null to delete the file. */
+  content: string | null;
+}
+
+export interface CommitRequest {
+  /** Branch to create; must not be the base branch. */
+  branch: string;
+  /** Commit the branch starts from. */
+  baseSha: string;
+  message: string;
+  changes: FileChange[];
+  author: { name: string; email: string };
+}
+
+export interface OpenPullRequest {
+  head: string;
+  base: string;
+  title: string;
+  body: string;
+  author: string;
+  labels?: string[];
+}
+
+export interface GitProvider {
+  readonly kind: 'local' | 'github' | 'gitlab';
+  /** The repository as the caller named it (remote URL or path). */
+  readonly repo: string;
+
+  defaultBranch(): Promise<string>;
+  /** Commit sha a branch points to, or null if the branch does not exist. */
+  branchSha(branch: string): Promise<string | null>;
+  /** A file at a branch or commit, or null when the file does not exist there. Throws NotFoundError for an unknown ref. */
+  readFile(path: string, ref: string): Promise<FileAtRef | null>;
+  /**
+   * Create `branch` at a new commit on top of `baseSha` with `changes`.
+   * Idempotent: when the branch already exists and its head commit has the same
+   * parent and the same resulting tree, returns that commit instead of failing.
+   * Throws ConflictError when the branch exists with different content.
+   */
+  commitToNewBranch(req: CommitRequest): Promise<{ sha: string; created: boolean }>;
+  deleteBranch(branch: string): Promise<void>;
+
+  openPullRequest(req: OpenPullRequest): Promise<PullRequest>;
+  /** The most recent PR whose head is `branch` (any state), or null. Used for idempotency after a crash. */
+  findPullRequestByBranch(branch: string, state?: PullRequestState | 'all'): Promise<PullRequest | null>;
+  getPullRequest(number: number): Promise<PullRequest>;
+  listPullRequests(filter?: { state?: PullRequestState | 'all'; headPrefix?: string }): Promise<PullRequest[]>;
+  comment(number: number, body: string, by: string): Promise<void>;
+  review(number: number, review: { event: ReviewEvent; body?: string; by: string }): Promise<PullRequest>;
+  /** Users whose latest review approves the current head commit. */
+  approvals(number: number): Promise<string[]>;
+  /**
+   * Merge into the base branch. Refuses (ConflictError) when the PR head is not
+   * `expectedHeadSha` (something other than what was reviewed) or cannot be merged cleanly.
+   * Merging an already merged PR returns it unchanged.
+   */
+  merge(number: number, opts: { by: string; expectedHeadSha?: string; message?: string }): Promise<PullRequest>;
+  /** Close without merging. Closing a closed PR returns it unchanged; a merged PR cannot be closed (ConflictError). */
+  close(number: number, by: string): Promise<PullRequest>;
+}
