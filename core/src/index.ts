@@ -6,3 +6,6 @@ export * from './paws/schema.js';
 export * from './paws/parse.js';
 export * from './paws/edit.js';
 export * from './paws/environments.js';
+export * from './api/contract.js';
+export { openApiDocument } from './api/openapi.js';
+export { PlatformClient, UnreachableError, type ClientOptions } from './api/client.js';

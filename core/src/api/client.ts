@@ -1,0 +1,115 @@
+/**
+ * Typed client of the Platform API, used by the CLI (and later the Backstage
+ * frontend). Type-only imports of the contract: loading this module costs no
+ * zod or yaml, which keeps `idp` start-up fast.
+ */
+import type {
+  CloneEnvironmentRequest,
+  ComponentInfo,
+  CreateEnvironmentRequest,
+  DestroyEnvironmentRequest,
+  EnvironmentList,
+  ExtendEnvironmentRequest,
+  Health,
+  RepoRef,
+  ReviewRequest,
+  WorkflowStatus,
+} from './contract.js';
+import type { PullRequest, PullRequestState } from '../pulls.js';
+import { errorFromBody, IdpError, type ErrorBody } from '../errors.js';
+
+/** The server could not be reached at all (not running, wrong URL). */
+export class UnreachableError extends Error {
+  constructor(readonly url: string, cause: unknown) {
+    super(`Cannot reach the idp Platform API at ${url}. Start it with \`npm start\` in the idp repository, or point IDP_API_URL at a running one.`, { cause });
+    this.name = 'UnreachableError';
+  }
+}
+
+export interface ClientOptions {
+  baseUrl: string;
+  /** Acting user on the standalone API (IDP_USER or git config user.email). */
+  user?: string;
+  token?: string;
+  fetch?: typeof fetch;
+}
+
+export class PlatformClient {
+  private readonly baseUrl: string;
+  constructor(private readonly opts: ClientOptions) {
+    this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
+  }
+
+  private async call<T>(method: string, path: string, body?: unknown, query?: Record<string, string | undefined>): Promise<T> {
+    const url = new URL(this.baseUrl + path);
+    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (this.opts.user) headers['x-idp-user'] = this.opts.user;
+    if (this.opts.token) headers.authorization = `Bearer ${this.opts.token}`;
+    let res: Response;
+    try {
+      res = await (this.opts.fetch ?? fetch)(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    } catch (e) {
+      throw new UnreachableError(this.baseUrl, e);
+    }
+    const text = await res.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      throw new IdpError('internal', res.status, `The server at ${this.baseUrl} answered ${res.status} with something that is not JSON; is IDP_API_URL an idp Platform API?`);
+    }
+    if (!res.ok) {
+      if (parsed && typeof parsed === 'object' && 'error' in parsed) throw errorFromBody(parsed as ErrorBody);
+      throw new IdpError('internal', res.status, `The server answered ${res.status} ${res.statusText}.`);
+    }
+    return parsed as T;
+  }
+
+  private static repoQuery(r: RepoRef) {
+    return { repo: r.repo, path: r.path };
+  }
+
+  health(): Promise<Health> {
+    return this.call('GET', '/health');
+  }
+  component(r: RepoRef): Promise<ComponentInfo> {
+    return this.call('GET', '/component', undefined, PlatformClient.repoQuery(r));
+  }
+  listEnvironments(r: RepoRef): Promise<EnvironmentList> {
+    return this.call('GET', '/environments', undefined, PlatformClient.repoQuery(r));
+  }
+  cloneEnvironment(source: string, req: CloneEnvironmentRequest): Promise<WorkflowStatus> {
+    return this.call('POST', `/environments/${encodeURIComponent(source)}/clone`, req);
+  }
+  createEnvironment(req: CreateEnvironmentRequest): Promise<WorkflowStatus> {
+    return this.call('POST', '/environments', req);
+  }
+  destroyEnvironment(env: string, req: DestroyEnvironmentRequest): Promise<WorkflowStatus> {
+    return this.call('POST', `/environments/${encodeURIComponent(env)}/destroy`, req);
+  }
+  extendEnvironment(env: string, req: ExtendEnvironmentRequest): Promise<WorkflowStatus> {
+    return this.call('POST', `/environments/${encodeURIComponent(env)}/extend`, req);
+  }
+  /** With waitSeconds, the server holds the request until the workflow closes or the time is up. */
+  workflow(id: string, waitSeconds?: number): Promise<WorkflowStatus> {
+    return this.call('GET', `/workflows/${encodeURIComponent(id)}`, undefined, { wait: waitSeconds?.toString() });
+  }
+  async listPulls(r: RepoRef, state?: PullRequestState | 'all'): Promise<PullRequest[]> {
+    const res = await this.call<{ pulls: PullRequest[] }>('GET', '/pulls', undefined, { ...PlatformClient.repoQuery(r), state });
+    return res.pulls;
+  }
+  pull(r: RepoRef, n: number): Promise<PullRequest> {
+    return this.call('GET', `/pulls/${n}`, undefined, PlatformClient.repoQuery(r));
+  }
+  review(n: number, req: ReviewRequest): Promise<PullRequest> {
+    return this.call('POST', `/pulls/${n}/reviews`, req);
+  }
+  merge(n: number, r: RepoRef): Promise<PullRequest> {
+    return this.call('POST', `/pulls/${n}/merge`, r);
+  }
+  close(n: number, r: RepoRef): Promise<PullRequest> {
+    return this.call('POST', `/pulls/${n}/close`, r);
+  }
+}

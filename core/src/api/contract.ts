@@ -1,0 +1,154 @@
+/**
+ * The Platform API contract: request and response schemas (zod), shared by the
+ * standalone server, the Backstage backend plugin (later) and — as types only —
+ * the CLI's client. The OpenAPI document (openapi.ts) is generated from these
+ * schemas, so the document, the server's validation and the client's types
+ * cannot drift apart.
+ */
+import { z } from 'zod';
+
+export const API_BASE_PATH = '/api/idp';
+export const DEFAULT_API_URL = `http://127.0.0.1:7007${API_BASE_PATH}`;
+
+const envName = z.string().min(1).max(63).describe('Environment name (DNS-1123 label)');
+
+/** Where the component lives: every request names its repository. */
+export const RepoRef = z.object({
+  repo: z.string().min(1).describe('Git remote of the component (a path or file:// URL for the local forge)'),
+  path: z.string().min(1).default('paws.yaml').describe('paws.yaml path inside the repository'),
+});
+
+export const CloneEnvironmentRequest = RepoRef.extend({
+  target: envName,
+  ttl: z.string().optional().describe('Time to live, e.g. 72h; the environment is torn down by a PR when it expires'),
+});
+export const CreateEnvironmentRequest = RepoRef.extend({
+  name: envName,
+  ttl: z.string().optional(),
+});
+export const DestroyEnvironmentRequest = RepoRef.extend({
+  confirm: z.string().optional().describe('Must equal the environment name to destroy a permanent environment'),
+});
+export const ExtendEnvironmentRequest = RepoRef.extend({
+  ttl: z.string().min(1),
+});
+export const ReviewRequest = RepoRef.extend({
+  event: z.enum(['approve', 'request_changes', 'comment']),
+  body: z.string().optional(),
+});
+export const PullActionRequest = RepoRef.extend({});
+
+export const PullRequestSchema = z.object({
+  number: z.number().int(),
+  url: z.string(),
+  title: z.string(),
+  body: z.string(),
+  head: z.string(),
+  base: z.string(),
+  headSha: z.string(),
+  baseSha: z.string(),
+  state: z.enum(['open', 'merged', 'closed']),
+  author: z.string(),
+  labels: z.array(z.string()),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  mergedAt: z.string().optional(),
+  mergedBy: z.string().optional(),
+  mergeSha: z.string().optional(),
+  closedAt: z.string().optional(),
+  closedBy: z.string().optional(),
+  reviews: z.array(
+    z.object({
+      by: z.string(),
+      state: z.enum(['approved', 'changes_requested', 'commented']),
+      body: z.string().optional(),
+      commitSha: z.string(),
+      at: z.string(),
+    }),
+  ),
+  comments: z.array(z.object({ by: z.string(), body: z.string(), at: z.string() })),
+});
+
+export const PrSummary = z.object({
+  number: z.number().int(),
+  url: z.string(),
+  state: z.enum(['open', 'merged', 'closed']),
+  head: z.string(),
+  headSha: z.string(),
+});
+
+export const WorkflowPhase = z.enum(['proposing', 'open', 'merged', 'closed', 'failed']);
+
+/** What every environment operation answers: the workflow and its PR. */
+export const WorkflowStatus = z.object({
+  workflowId: z.string(),
+  kind: z.enum(['env-clone', 'env-create', 'env-destroy', 'env-extend', 'env-ttl']),
+  component: z.string(),
+  environment: z.string(),
+  status: z.enum(['running', 'completed', 'failed', 'cancelled', 'terminated', 'timed_out', 'continued_as_new']),
+  phase: WorkflowPhase,
+  pr: PrSummary.optional(),
+  /** True when this request joined a workflow already running for the same change. */
+  joined: z.boolean().optional(),
+  expiresAt: z.string().optional(),
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+  startedAt: z.string().optional(),
+  closedAt: z.string().optional(),
+});
+
+export const EnvironmentView = z.object({
+  name: z.string(),
+  from: z.string().optional(),
+  ephemeral: z.boolean(),
+  ttl: z.string().optional(),
+  expiresAt: z.string().optional(),
+  /** 'paws.yaml': on the default branch; 'pending': only in an open PR. */
+  source: z.enum(['paws.yaml', 'pending']),
+  variables: z.record(z.string(), z.string()),
+  secrets: z.array(z.string()),
+  pulls: z.array(PrSummary.extend({ workflowId: z.string().optional(), kind: z.string().optional() })),
+  workflows: z.array(WorkflowStatus),
+});
+
+export const EnvironmentList = z.object({
+  component: z.string(),
+  repo: z.string(),
+  provider: z.string(),
+  defaultBranch: z.string(),
+  environments: z.array(EnvironmentView),
+});
+
+export const ComponentInfo = z.object({
+  component: z.string(),
+  owner: z.string().optional(),
+  repo: z.string(),
+  path: z.string(),
+  provider: z.string(),
+  defaultBranch: z.string(),
+  headSha: z.string(),
+  environments: z.array(z.string()),
+});
+
+export const Health = z.object({
+  status: z.enum(['ok', 'degraded']),
+  version: z.string(),
+  temporal: z.object({ address: z.string(), namespace: z.string(), taskQueue: z.string(), reachable: z.boolean() }),
+  user: z.string().optional(),
+});
+
+export const ErrorResponse = z.object({
+  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+});
+
+export type RepoRef = z.input<typeof RepoRef>;
+export type CloneEnvironmentRequest = z.input<typeof CloneEnvironmentRequest>;
+export type CreateEnvironmentRequest = z.input<typeof CreateEnvironmentRequest>;
+export type DestroyEnvironmentRequest = z.input<typeof DestroyEnvironmentRequest>;
+export type ExtendEnvironmentRequest = z.input<typeof ExtendEnvironmentRequest>;
+export type ReviewRequest = z.input<typeof ReviewRequest>;
+export type PrSummary = z.infer<typeof PrSummary>;
+export type WorkflowStatus = z.infer<typeof WorkflowStatus>;
+export type EnvironmentView = z.infer<typeof EnvironmentView>;
+export type EnvironmentList = z.infer<typeof EnvironmentList>;
+export type ComponentInfo = z.infer<typeof ComponentInfo>;
+export type Health = z.infer<typeof Health>;

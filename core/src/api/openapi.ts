@@ -1,0 +1,85 @@
+/**
+ * The OpenAPI 3.1 document of the Platform API, built from the zod schemas in
+ * contract.ts. Served at GET /api/idp/openapi.json by every server.
+ */
+import { z } from 'zod';
+import * as c from './contract.js';
+
+const json = (schema: z.ZodType, io: 'input' | 'output' = 'output') =>
+  z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' });
+
+const repoQuery = [
+  { name: 'repo', in: 'query', required: true, schema: { type: 'string' }, description: 'Git remote of the component' },
+  { name: 'path', in: 'query', required: false, schema: { type: 'string', default: 'paws.yaml' } },
+];
+const envParam = { name: 'env', in: 'path', required: true, schema: { type: 'string' } };
+const numberParam = { name: 'number', in: 'path', required: true, schema: { type: 'integer' } };
+
+const ok = (schema: z.ZodType, description = 'OK') => ({ description, content: { 'application/json': { schema: json(schema) } } });
+const errors = {
+  '400': ok(c.ErrorResponse, 'Invalid request (code invalid_request)'),
+  '404': ok(c.ErrorResponse, 'Component, environment or PR not found'),
+  '409': ok(c.ErrorResponse, 'Conflict (already exists, or something else holds it)'),
+  '422': ok(c.ErrorResponse, 'paws.yaml is not valid (code invalid_paws)'),
+  '502': ok(c.ErrorResponse, 'The git provider failed'),
+  '503': ok(c.ErrorResponse, 'Temporal is unreachable'),
+};
+const body = (schema: z.ZodType) => ({ required: true, content: { 'application/json': { schema: json(schema, 'input') } } });
+const started = { '202': ok(c.WorkflowStatus, 'Workflow started or joined; the PR is open'), ...errors };
+
+export function openApiDocument(version: string): Record<string, unknown> {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'idp Platform API',
+      version,
+      description: 'Environments, pull requests and workflows of idp. Every change is a pull request followed by a durable Temporal workflow.',
+    },
+    servers: [{ url: c.API_BASE_PATH }],
+    paths: {
+      '/health': { get: { operationId: 'health', responses: { '200': ok(c.Health) } } },
+      '/openapi.json': { get: { operationId: 'openapi', responses: { '200': { description: 'This document' } } } },
+      '/component': { get: { operationId: 'getComponent', parameters: repoQuery, responses: { '200': ok(c.ComponentInfo), ...errors } } },
+      '/environments': {
+        get: { operationId: 'listEnvironments', parameters: repoQuery, responses: { '200': ok(c.EnvironmentList), ...errors } },
+        post: { operationId: 'createEnvironment', requestBody: body(c.CreateEnvironmentRequest), responses: started },
+      },
+      '/environments/{env}/clone': {
+        post: { operationId: 'cloneEnvironment', parameters: [envParam], requestBody: body(c.CloneEnvironmentRequest), responses: started },
+      },
+      '/environments/{env}/destroy': {
+        post: { operationId: 'destroyEnvironment', parameters: [envParam], requestBody: body(c.DestroyEnvironmentRequest), responses: started },
+      },
+      '/environments/{env}/extend': {
+        post: { operationId: 'extendEnvironment', parameters: [envParam], requestBody: body(c.ExtendEnvironmentRequest), responses: started },
+      },
+      '/workflows/{workflowId}': {
+        get: {
+          operationId: 'getWorkflow',
+          parameters: [
+            { name: 'workflowId', in: 'path', required: true, schema: { type: 'string' } },
+            { name: 'wait', in: 'query', required: false, schema: { type: 'integer', minimum: 0, maximum: 60 }, description: 'Long-poll: wait up to this many seconds for the workflow to close' },
+          ],
+          responses: { '200': ok(c.WorkflowStatus), ...errors },
+        },
+      },
+      '/pulls': {
+        get: {
+          operationId: 'listPulls',
+          parameters: [...repoQuery, { name: 'state', in: 'query', schema: { type: 'string', enum: ['open', 'merged', 'closed', 'all'] } }],
+          responses: { '200': ok(z.object({ pulls: z.array(c.PullRequestSchema) })), ...errors },
+        },
+      },
+      '/pulls/{number}': { get: { operationId: 'getPull', parameters: [numberParam, ...repoQuery], responses: { '200': ok(c.PullRequestSchema), ...errors } } },
+      '/pulls/{number}/reviews': {
+        post: { operationId: 'reviewPull', parameters: [numberParam], requestBody: body(c.ReviewRequest), responses: { '200': ok(c.PullRequestSchema), ...errors } },
+      },
+      '/pulls/{number}/merge': {
+        post: { operationId: 'mergePull', parameters: [numberParam], requestBody: body(c.PullActionRequest), responses: { '200': ok(c.PullRequestSchema), ...errors } },
+      },
+      '/pulls/{number}/close': {
+        post: { operationId: 'closePull', parameters: [numberParam], requestBody: body(c.PullActionRequest), responses: { '200': ok(c.PullRequestSchema), ...errors } },
+      },
+    },
+  };
+}

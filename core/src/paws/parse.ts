@@ -1,0 +1,141 @@
+/**
+ * Parsing paws.yaml: YAML syntax, the schema and the environment rules, with
+ * every problem reported at once and at its line and column, so one round of
+ * fixes is enough. The yaml Document is kept: edits (edit.ts) use its node
+ * positions to change the file without disturbing anything else.
+ */
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import type { z } from 'zod';
+import { InvalidPawsError } from '../errors.js';
+import { environmentIssues, type RuleIssue } from './rules.js';
+import { PAWS_API_VERSION, PawsSpecSchema, type PawsSpec } from './schema.js';
+
+export interface PawsFile {
+  /** Path used in messages, e.g. "paws.yaml" or "services/checkout/paws.yaml". */
+  file: string;
+  text: string;
+  doc: Document;
+  spec: PawsSpec;
+}
+
+
+/** Parse and validate paws.yaml; throws one InvalidPawsError listing every problem. */
+export function parsePaws(text: string, file = 'paws.yaml'): PawsFile {
+  const lineCounter = new LineCounter();
+  // prettyErrors off: yaml would append the offending source line to messages, and that
+  // line may hold a secret someone pasted by mistake. Positions are added below instead.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const position = (offset: number) => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { line, column: col };
+  };
+
+  if (doc.errors.length > 0) {
+    // Schema errors on a half-parsed document would be noise: report the syntax first.
+    const issues = doc.errors.map((e) => ({ message: yamlMessage(e.code, e.message, text.slice(e.pos[0], e.pos[1])), ...position(e.pos[0]) }));
+    throw new InvalidPawsError(file, issues);
+  }
+  if (doc.contents === null) {
+    throw new InvalidPawsError(file, [
+      { message: `the file is empty; it needs at least apiVersion: ${PAWS_API_VERSION}, kind: Workload, metadata.name and containers`, line: 1, column: 1 },
+    ]);
+  }
+
+  let raw: unknown;
+  try {
+    raw = doc.toJS();
+  } catch (e) {
+    throw new InvalidPawsError(file, [{ message: `cannot read the YAML: ${(e as Error).message}`, line: 1, column: 1 }]);
+  }
+
+  const result = validatePawsSpec(raw);
+  if (!result.spec) {
+    const issues = result.issues
+      .map(({ atKey, ...issue }) => ({ ...issue, ...position(nodeOffset(doc, issue.path ?? [], atKey ?? false)) }))
+      .sort((a, b) => a.line - b.line || a.column - b.column);
+    throw new InvalidPawsError(file, issues);
+  }
+  return { file, text, doc, spec: result.spec };
+}
+
+/**
+ * Validate a plain paws object against the schema and the environment rules.
+ * Returns the typed spec when valid, otherwise every issue (with paths, no positions).
+ */
+export function validatePawsSpec(value: unknown): { spec: PawsSpec; issues: [] } | { spec?: undefined; issues: RuleIssue[] } {
+  const parsed = PawsSpecSchema.safeParse(value);
+  if (parsed.success) {
+    const issues = environmentIssues(parsed.data);
+    return issues.length === 0 ? { spec: parsed.data, issues: [] } : { issues };
+  }
+  const issues = parsed.error.issues.flatMap((i) => zodIssue(i, value));
+  // Report environment rule violations too when the environments part itself is well-formed,
+  // so one run lists every problem.
+  const environments = PawsSpecSchema.shape.environments.safeParse((value as { environments?: unknown } | null)?.environments);
+  if (environments.success) issues.push(...environmentIssues({ environments: environments.data }));
+  return { issues };
+}
+
+function zodIssue(issue: z.core.$ZodIssue, value: unknown): RuleIssue[] {
+  const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => ({ message: `${where([...path, key])}unknown key "${key}"`, path: [...path, key], atKey: true }));
+  }
+  if (issue.code === 'invalid_type' && path.length > 0 && valueAt(value, path) === undefined) {
+    const key = path[path.length - 1];
+    return [{ message: `${where(path.slice(0, -1))}missing required key "${String(key)}"`, path }];
+  }
+  return [{ message: `${where(path)}${issue.message}`, path }];
+}
+
+function where(path: (string | number)[]): string {
+  return path.length === 0 ? '' : `${path.join('.')}: `;
+}
+
+function valueAt(value: unknown, path: (string | number)[]): unknown {
+  let cur = value;
+  for (const seg of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string | number, unknown>)[seg];
+  }
+  return cur;
+}
+
+/** yaml's messages, made specific where it helps the person fixing the file. */
+function yamlMessage(code: string, message: string, source: string): string {
+  if (code === 'DUPLICATE_KEY') return `duplicate key "${source}": a key may appear only once in a mapping`;
+  if (code === 'MULTIPLE_DOCS') return 'paws.yaml holds a single YAML document; remove the "---" line and what follows it';
+  return message;
+}
+
+/**
+ * Offset of the node at `path`, or of its nearest existing ancestor (a missing key is
+ * reported where it should have been written). With `atKey`, the mapping key itself.
+ */
+export function nodeOffset(doc: Document, path: readonly (string | number)[], atKey = false): number {
+  let node: Node | null = doc.contents as Node | null;
+  let offset = node?.range?.[0] ?? 0;
+  for (const [i, seg] of path.entries()) {
+    if (isAlias(node)) node = node.resolve(doc) ?? null;
+    let next: Node | null = null;
+    if (isMap(node)) {
+      const pair = node.items.find((p) => keyText(p.key) === String(seg));
+      if (!pair) break;
+      const key = pair.key as Node | null;
+      if (atKey && i === path.length - 1 && key?.range) return key.range[0];
+      next = (pair.value as Node | null) ?? key;
+    } else if (isSeq(node) && typeof seg === 'number') {
+      next = (node.items[seg] as Node | undefined) ?? null;
+    }
+    if (!next?.range) break;
+    node = next;
+    offset = next.range![0];
+  }
+  return offset;
+}
+
+/** A mapping key as the string it becomes in the parsed object (toJS stringifies keys the same way). */
+export function keyText(key: unknown): string {
+  if (isScalar(key)) return key.value === null ? '' : String(key.value);
+  return String(key);
+}

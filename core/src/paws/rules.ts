@@ -1,0 +1,89 @@
+/**
+ * Rules about environments that a schema cannot express: they look at names,
+ * at other environments, or at the syntax of strings.
+ */
+import type { PawsIssue } from '../errors.js';
+import { envNameProblem } from '../names.js';
+import { isIsoTimestamp, parseTtl } from '../ttl.js';
+import type { EnvironmentSpec } from './schema.js';
+
+/** A rule violation; `atKey` when it is about a mapping key (a name) rather than its value. */
+export type RuleIssue = PawsIssue & { atKey?: boolean };
+
+/** Every environment rule violation in `environments`, each with the path of the offending node. */
+export function environmentIssues(spec: { environments?: Record<string, EnvironmentSpec> | null }): RuleIssue[] {
+  const envs = spec.environments ?? {};
+  const names = Object.keys(envs);
+  const issues: RuleIssue[] = [];
+
+  for (const [name, env] of Object.entries(envs)) {
+    const at = ['environments', name];
+    const problem = envNameProblem(name);
+    if (problem) issues.push({ message: `invalid environment name: ${problem}`, path: at, atKey: true });
+
+    if (env.from !== undefined && env.from !== name && !Object.hasOwn(envs, env.from)) {
+      issues.push({
+        message: `environment "${name}" is cloned from "${env.from}", which does not exist; existing: ${names.join(', ')}`,
+        path: [...at, 'from'],
+      });
+    }
+
+    const lifecycle = env.lifecycle;
+    if (lifecycle) {
+      if (lifecycle.ttl === undefined && lifecycle.expiresAt === undefined) {
+        issues.push({ message: 'lifecycle needs a ttl (like 72h) or an expiresAt; leave lifecycle out for a permanent environment', path: [...at, 'lifecycle'] });
+      }
+      if (lifecycle.ttl !== undefined) {
+        try {
+          parseTtl(lifecycle.ttl);
+        } catch (e) {
+          issues.push({ message: (e as Error).message, path: [...at, 'lifecycle', 'ttl'] });
+        }
+      }
+      if (lifecycle.expiresAt !== undefined && !isIsoTimestamp(lifecycle.expiresAt)) {
+        issues.push({
+          message: `expiresAt "${lifecycle.expiresAt}" is not an ISO-8601 timestamp; write it like "2026-11-27T10:00:00Z"`,
+          path: [...at, 'lifecycle', 'expiresAt'],
+        });
+      }
+    }
+  }
+
+  for (const cycle of fromCycles(envs)) {
+    issues.push({
+      message: `environments are cloned from each other in a cycle: ${cycle.join(' → ')}; one of them must not have from:`,
+      path: ['environments', cycle[0]!, 'from'],
+    });
+  }
+  return issues;
+}
+
+/**
+ * Each `from:` cycle once, starting at the environment that comes first in the
+ * file, closed by repeating it: ["a", "b", "a"]. A self-reference is ["a", "a"].
+ */
+export function fromCycles(envs: Record<string, { from?: string }>): string[][] {
+  const order = Object.keys(envs);
+  const done = new Set<string>();
+  const cycles: string[][] = [];
+  for (const start of order) {
+    const chain: string[] = [];
+    let name: string | undefined = start;
+    while (name !== undefined && Object.hasOwn(envs, name) && !done.has(name)) {
+      const seen = chain.indexOf(name);
+      if (seen !== -1) {
+        const cycle = chain.slice(seen);
+        // Rotate so the cycle starts at its first environment in file order: stable, readable output.
+        const first = cycle.reduce((a, b) => (order.indexOf(a) <= order.indexOf(b) ? a : b));
+        const at = cycle.indexOf(first);
+        const rotated = [...cycle.slice(at), ...cycle.slice(0, at)];
+        cycles.push([...rotated, first]);
+        break;
+      }
+      chain.push(name);
+      name = envs[name]!.from;
+    }
+    for (const n of chain) done.add(n);
+  }
+  return cycles;
+}

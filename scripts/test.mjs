@@ -1,0 +1,19 @@
+// `npm test`: every workspace's tests on Node's built-in runner, against real
+// components. Makes sure the Temporal CLI (the dev server the integration tests
+// start) is there first, installing it where Go is available.
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { findTemporalCli } from '../worker/dist/embedded/temporal-cli.js';
+
+const cli = findTemporalCli(resolve('.tools'), { log: (m) => console.log(m) });
+if (!cli) {
+  console.error('The tests need the Temporal CLI: put `temporal` on PATH, set TEMPORAL_CLI, or install Go.');
+  process.exit(1);
+}
+const files = process.argv.slice(2);
+const patterns = files.length ? files : ['core/dist/**/*.test.js', 'workflows/dist/**/*.test.js', 'cli/dist/**/*.test.js', 'worker/dist/**/*.test.js'];
+const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=300000', ...patterns], {
+  stdio: 'inherit',
+  env: { ...process.env, TEMPORAL_CLI: cli },
+});
+process.exit(r.status ?? 1);

@@ -1,0 +1,92 @@
+/**
+ * The worker's activities. Each is idempotent: a retry after a crash at any
+ * point finds what the earlier attempt wrote (the branch, the PR) instead of
+ * writing it again. User-actionable refusals become non-retryable failures
+ * whose type is the API error code.
+ */
+import { ApplicationFailure, heartbeat } from '@temporalio/activity';
+import { branchForWorkflow, isIdpError, NotFoundError } from '@idp/core';
+import type { EnvActivities, PreparedChange } from '@idp/workflows/activities';
+import type { PrRef } from '@idp/workflows/shared';
+import type { GitProvider } from '../providers/provider.js';
+import type { PullRequest } from '@idp/core';
+import { applyEnvChange, describeChange, expiresAtIn } from './env-change.js';
+import { faultPoint } from './faults.js';
+
+export type ProviderLookup = (repo: string) => GitProvider;
+
+const toRef = (pr: PullRequest): PrRef => ({ number: pr.number, url: pr.url, head: pr.head, headSha: pr.headSha, state: pr.state });
+
+/** Heartbeat while the activity runs, so a killed worker is noticed in seconds, not at the start-to-close timeout. */
+async function withHeartbeat<T>(fn: () => Promise<T>): Promise<T> {
+  const timer = setInterval(() => heartbeat(), 1000);
+  try {
+    return await fn();
+  } catch (err) {
+    if (isIdpError(err) && err.code !== 'provider_error' && err.code !== 'internal') {
+      throw ApplicationFailure.nonRetryable(err.message, err.code, err.details);
+    }
+    throw err;
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+function authorOf(user: string) {
+  return { name: user, email: user.includes('@') ? user : `${user}@users.noreply.idp` };
+}
+
+export function createActivities(providers: ProviderLookup): EnvActivities {
+  return {
+    prepareEnvChange: (input) =>
+      withHeartbeat(async (): Promise<PreparedChange> => {
+        const p = providers(input.repo);
+        const branch = branchForWorkflow(input.workflowId);
+        const base = await p.defaultBranch();
+        const baseHead = await p.branchSha(base);
+        if (!baseHead) throw new NotFoundError(`The default branch ${base} of ${input.repo} has no commits.`);
+
+        const existing = await p.branchSha(branch);
+        if (existing) {
+          const pr = await p.findPullRequestByBranch(branch);
+          const stale = pr !== null && pr.state !== 'open' && pr.headSha === existing;
+          if (!stale) {
+            // An earlier attempt of this workflow pushed the branch: reuse it as it is.
+            const file = await p.readFile(input.path, existing);
+            const expiresAt = file ? expiresAtIn(file.content, input.path, input.env) : undefined;
+            return { branch, base, baseSha: pr?.baseSha ?? baseHead, headSha: existing, ...describeChange(input, input.workflowId, expiresAt), expiresAt };
+          }
+          // Left over from an earlier run whose PR was closed or merged: start afresh.
+          await p.deleteBranch(branch);
+        }
+
+        const file = await p.readFile(input.path, base);
+        if (!file) throw new NotFoundError(`No ${input.path} on ${base} in ${input.repo}.`);
+        const edit = applyEnvChange(file.content, input);
+        const text = describeChange(input, input.workflowId, edit.expiresAt);
+        const { sha } = await p.commitToNewBranch({
+          branch,
+          baseSha: file.commitSha,
+          message: text.message,
+          changes: [{ path: input.path, content: edit.text }],
+          author: authorOf(input.requestedBy),
+        });
+        faultPoint('after-push');
+        return { branch, base, baseSha: file.commitSha, headSha: sha, title: text.title, body: text.body, expiresAt: edit.expiresAt };
+      }),
+
+    openPullRequest: ({ repo, change, author, labels }) =>
+      withHeartbeat(async () => {
+        const p = providers(repo);
+        const found = await p.findPullRequestByBranch(change.branch, 'open');
+        if (found) return toRef(found);
+        const pr = await p.openPullRequest({ head: change.branch, base: change.base, title: change.title, body: change.body, author, labels });
+        faultPoint('after-open');
+        return toRef(pr);
+      }),
+
+    getPullRequest: ({ repo, number }) => withHeartbeat(async () => toRef(await providers(repo).getPullRequest(number))),
+
+    deleteBranch: ({ repo, branch }) => withHeartbeat(() => providers(repo).deleteBranch(branch)),
+  };
+}

@@ -1,0 +1,57 @@
+/**
+ * `idp env list`: environments in paws.yaml on the default branch, plus the ones
+ * only proposed in open idp PRs, each with its open PRs and running workflows.
+ */
+import type { Client } from '@temporalio/client';
+import { listEnvironments as envsOf, parsePaws, parseWorkflowId, workflowForBranch, type EnvironmentList, type EnvironmentView } from '@idp/core';
+import type { GitProvider } from '../providers/provider.js';
+import { listRunningForComponent } from './workflows.js';
+
+export async function listEnvironments(args: {
+  temporal: Client;
+  provider: GitProvider;
+  base: string;
+  text: string;
+  ref: { repo: string; path: string };
+}): Promise<EnvironmentList> {
+  const { spec } = parsePaws(args.text, args.ref.path);
+  const component = spec.metadata.name;
+  const [pulls, running] = await Promise.all([
+    args.provider.listPullRequests({ state: 'open', headPrefix: 'idp/env-' }),
+    listRunningForComponent(args.temporal, component),
+  ]);
+  const views = new Map<string, EnvironmentView>();
+  for (const e of envsOf(spec)) {
+    views.set(e.name, {
+      name: e.name,
+      from: e.from,
+      ephemeral: e.ephemeral,
+      ttl: e.ttl,
+      expiresAt: e.expiresAt,
+      source: 'paws.yaml',
+      variables: e.variables,
+      secrets: e.secrets,
+      pulls: [],
+      workflows: [],
+    });
+  }
+  const viewFor = (name: string) => {
+    let v = views.get(name);
+    if (!v) {
+      v = { name, ephemeral: false, source: 'pending', variables: {}, secrets: [], pulls: [], workflows: [] };
+      views.set(name, v);
+    }
+    return v;
+  };
+  for (const pr of pulls) {
+    const id = workflowForBranch(pr.head);
+    const parsed = id ? parseWorkflowId(id) : null;
+    if (!parsed || parsed.component !== component) continue;
+    viewFor(parsed.env).pulls.push({ number: pr.number, url: pr.url, state: pr.state, head: pr.head, headSha: pr.headSha, workflowId: id!, kind: parsed.kind });
+  }
+  for (const wf of running) {
+    if (wf.kind === 'env-ttl' && !views.has(wf.environment)) continue;
+    viewFor(wf.environment).workflows.push(wf);
+  }
+  return { component, repo: args.ref.repo, provider: args.provider.kind, defaultBranch: args.base, environments: [...views.values()] };
+}

@@ -1,0 +1,272 @@
+/**
+ * The Platform API as an express router: mounted at /api/idp by the standalone
+ * server (server.ts) and, later, by the Backstage backend plugin — one router,
+ * one contract (core/src/api/contract.ts), whichever process serves it.
+ */
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { WithStartWorkflowOperation, WorkflowUpdateFailedError, ApplicationFailure, type Client } from '@temporalio/client';
+import {
+  CloneEnvironmentRequest,
+  CreateEnvironmentRequest,
+  DestroyEnvironmentRequest,
+  ExtendEnvironmentRequest,
+  PullActionRequest,
+  RepoRef,
+  ReviewRequest,
+  IdpError,
+  InvalidRequestError,
+  NotFoundError,
+  ConflictError,
+  assertEnvName,
+  parseTtl,
+  openApiDocument,
+  workflowId as makeWorkflowId,
+  type WorkflowStatus,
+} from '@idp/core';
+import { envClone, envCreate, envDestroy, envExtend } from '@idp/workflows';
+import { pullRequestUpdate, SA, type EnvChangeInput, type EnvChangeKind, type EnvChangeState } from '@idp/workflows/shared';
+import type { ProviderLookup } from '../activities/index.js';
+import { applyEnvChange } from '../activities/env-change.js';
+import { describeWorkflow, listRunningForComponent, signalPrEvent } from './workflows.js';
+import { listEnvironments } from './environments.js';
+
+export interface RouterOptions {
+  temporal: Client;
+  taskQueue: string;
+  providers: ProviderLookup;
+  pollIntervalMs: number;
+  version: string;
+  temporalAddress: string;
+  namespace: string;
+  /** Who acts when the request does not say (standalone: IDP_USER or git config user.email). */
+  defaultUser?: string;
+  apiToken?: string;
+}
+
+const WORKFLOWS = { 'env-clone': envClone, 'env-create': envCreate, 'env-destroy': envDestroy, 'env-extend': envExtend } as const;
+
+type Handler = (req: Request, res: Response) => Promise<void>;
+/** Express 4 does not catch rejected promises; route them to the error handler. */
+const route = (fn: Handler) => (req: Request, res: Response, next: NextFunction) => void fn(req, res).catch(next);
+
+function parse<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+  const r = schema.safeParse(value);
+  if (!r.success) {
+    const problems = r.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`);
+    throw new InvalidRequestError(`Invalid request: ${problems.join('; ')}.`, r.error.issues);
+  }
+  return r.data;
+}
+
+export function createRouter(opts: RouterOptions): express.Router {
+  const router = express.Router();
+  router.use(express.json({ limit: '1mb' }));
+
+  router.use((req, _res, next) => {
+    if (opts.apiToken && req.path !== '/health' && req.headers.authorization !== `Bearer ${opts.apiToken}`) {
+      next(new IdpError('unauthenticated', 401, 'Missing or wrong API token: set IDP_API_TOKEN to the token the server was started with.'));
+      return;
+    }
+    next();
+  });
+
+  const userOf = (req: Request): string => {
+    const user = req.header('x-idp-user') ?? opts.defaultUser;
+    if (!user) throw new InvalidRequestError('Who is acting is unknown: set IDP_USER or `git config user.email`.');
+    return user;
+  };
+
+  /** Read paws.yaml on the default branch: the base every change is made against. */
+  async function readPaws(ref: z.infer<typeof RepoRef>) {
+    const provider = opts.providers(ref.repo);
+    const base = await provider.defaultBranch();
+    const file = await provider.readFile(ref.path, base);
+    if (!file) throw new NotFoundError(`There is no ${ref.path} on ${base} in ${ref.repo}. Add one (see templates/) or pass the right path.`);
+    return { provider, base, file };
+  }
+
+  /**
+   * Validate the change against paws.yaml as it is now (nothing is written when
+   * it would fail), then start — or join — the workflow and return as soon as its PR exists.
+   */
+  async function startChange(req: Request, kind: EnvChangeKind, ref: z.infer<typeof RepoRef>, fields: Pick<EnvChangeInput, 'env' | 'source' | 'ttl' | 'confirm'>): Promise<WorkflowStatus> {
+    assertEnvName(fields.env, kind === 'env-clone' ? 'target environment' : 'environment');
+    if (fields.source !== undefined) assertEnvName(fields.source, 'source environment');
+    if (fields.ttl !== undefined) parseTtl(fields.ttl);
+    const requestedBy = userOf(req);
+    const requestedAt = new Date().toISOString();
+    const { file } = await readPaws(ref);
+    const { component } = applyEnvChange(file.content, { kind, path: ref.path, requestedAt, ...fields });
+
+    const workflowId = makeWorkflowId(kind, component, fields.env);
+    const input: EnvChangeInput = { kind, repo: ref.repo, path: ref.path, component, requestedBy, requestedAt, requestId: randomUUID(), pollIntervalMs: opts.pollIntervalMs, ...fields };
+    const startOp = WithStartWorkflowOperation.create(WORKFLOWS[kind], {
+      workflowId,
+      taskQueue: opts.taskQueue,
+      args: [input],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      typedSearchAttributes: [
+        { key: SA.component, value: component },
+        { key: SA.environment, value: fields.env },
+        { key: SA.kind, value: kind },
+        { key: SA.repo, value: ref.repo },
+        { key: SA.phase, value: 'proposing' },
+      ],
+    });
+    let state: EnvChangeState;
+    try {
+      state = await opts.temporal.workflow.executeUpdateWithStart(pullRequestUpdate, { startWorkflowOperation: startOp });
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+        throw new IdpError((err.cause.type as IdpError['code']) ?? 'internal', statusOf(err.cause.type), err.cause.message);
+      }
+      throw err;
+    }
+    const joined = state.request?.id !== input.requestId;
+    if (joined && (state.request?.source !== fields.source || state.request?.ttl !== fields.ttl)) {
+      throw new ConflictError(
+        `Another ${kind} of ${fields.env} is already in progress${state.pr ? ` (PR #${state.pr.number}: ${state.pr.url})` : ''} with different options. Merge or close it first.`,
+      );
+    }
+    return {
+      workflowId,
+      kind,
+      component,
+      environment: fields.env,
+      status: 'running',
+      phase: state.phase,
+      pr: state.pr,
+      joined,
+      expiresAt: state.expiresAt,
+    };
+  }
+
+  router.get('/health', route(async (req, res) => {
+    let reachable = true;
+    try {
+      await opts.temporal.connection.workflowService.getSystemInfo({});
+    } catch {
+      reachable = false;
+    }
+    res.json({
+      status: reachable ? 'ok' : 'degraded',
+      version: opts.version,
+      temporal: { address: opts.temporalAddress, namespace: opts.namespace, taskQueue: opts.taskQueue, reachable },
+      user: req.header('x-idp-user') ?? opts.defaultUser,
+    });
+  }));
+
+  router.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument(opts.version));
+  });
+
+  router.get('/component', route(async (req, res) => {
+    const ref = parse(RepoRef, req.query);
+    const { provider, base, file } = await readPaws(ref);
+    const { spec } = (await import('@idp/core')).parsePaws(file.content, ref.path);
+    res.json({
+      component: spec.metadata.name,
+      owner: spec.metadata.owner,
+      repo: ref.repo,
+      path: ref.path,
+      provider: provider.kind,
+      defaultBranch: base,
+      headSha: file.commitSha,
+      environments: Object.keys(spec.environments ?? {}),
+    });
+  }));
+
+  router.get('/environments', route(async (req, res) => {
+    const ref = parse(RepoRef, req.query);
+    const { provider, base, file } = await readPaws(ref);
+    res.json(await listEnvironments({ temporal: opts.temporal, provider, base, text: file.content, ref }));
+  }));
+
+  router.post('/environments/:env/clone', route(async (req, res) => {
+    const body = parse(CloneEnvironmentRequest, req.body);
+    res.status(202).json(await startChange(req, 'env-clone', body, { env: body.target, source: String(req.params.env), ttl: body.ttl }));
+  }));
+  router.post('/environments', route(async (req, res) => {
+    const body = parse(CreateEnvironmentRequest, req.body);
+    res.status(202).json(await startChange(req, 'env-create', body, { env: body.name, ttl: body.ttl }));
+  }));
+  router.post('/environments/:env/destroy', route(async (req, res) => {
+    const body = parse(DestroyEnvironmentRequest, req.body);
+    res.status(202).json(await startChange(req, 'env-destroy', body, { env: String(req.params.env), confirm: body.confirm }));
+  }));
+  router.post('/environments/:env/extend', route(async (req, res) => {
+    const body = parse(ExtendEnvironmentRequest, req.body);
+    res.status(202).json(await startChange(req, 'env-extend', body, { env: String(req.params.env), ttl: body.ttl }));
+  }));
+
+  router.get('/workflows/:id', route(async (req, res) => {
+    const wait = req.query.wait === undefined ? 0 : Number(req.query.wait);
+    if (!Number.isInteger(wait) || wait < 0 || wait > 60) throw new InvalidRequestError('wait must be a whole number of seconds from 0 to 60.');
+    res.json(await describeWorkflow(opts.temporal, String(req.params.id), wait * 1000));
+  }));
+
+  const prNumber = (req: Request) => {
+    const n = Number(req.params.number);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidRequestError(`"${req.params.number}" is not a PR number.`);
+    return n;
+  };
+
+  router.get('/pulls', route(async (req, res) => {
+    const ref = parse(RepoRef, req.query);
+    const state = parse(z.enum(['open', 'merged', 'closed', 'all']).default('open'), req.query.state);
+    res.json({ pulls: await opts.providers(ref.repo).listPullRequests({ state }) });
+  }));
+  router.get('/pulls/:number', route(async (req, res) => {
+    const ref = parse(RepoRef, req.query);
+    res.json(await opts.providers(ref.repo).getPullRequest(prNumber(req)));
+  }));
+  router.post('/pulls/:number/reviews', route(async (req, res) => {
+    const body = parse(ReviewRequest, req.body);
+    const pr = await opts.providers(body.repo).review(prNumber(req), { event: body.event, body: body.body, by: userOf(req) });
+    await signalPrEvent(opts.temporal, pr);
+    res.json(pr);
+  }));
+  router.post('/pulls/:number/merge', route(async (req, res) => {
+    const body = parse(PullActionRequest, req.body);
+    const provider = opts.providers(body.repo);
+    const n = prNumber(req);
+    const current = await provider.getPullRequest(n);
+    const pr = await provider.merge(n, { by: userOf(req), expectedHeadSha: current.headSha });
+    await signalPrEvent(opts.temporal, pr);
+    res.json(pr);
+  }));
+  router.post('/pulls/:number/close', route(async (req, res) => {
+    const body = parse(PullActionRequest, req.body);
+    const pr = await opts.providers(body.repo).close(prNumber(req), userOf(req));
+    await signalPrEvent(opts.temporal, pr);
+    res.json(pr);
+  }));
+
+  router.use((_req, _res, next) => next(new NotFoundError('No such Platform API route; see GET /api/idp/openapi.json.')));
+
+  // Errors as JSON with a code and a message that says what to do.
+  router.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    if (err instanceof IdpError) {
+      res.status(err.status).json(err.toJSON());
+      return;
+    }
+    if (err instanceof SyntaxError && 'body' in err) {
+      res.status(400).json(new InvalidRequestError('The request body is not valid JSON.').toJSON());
+      return;
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    const unreachable = /ECONNREFUSED|UNAVAILABLE|connect/i.test(message);
+    res.status(unreachable ? 503 : 500).json({
+      error: unreachable
+        ? { code: 'internal', message: `Temporal is unreachable (${opts.temporalAddress}): is the stack running (npm start)?` }
+        : { code: 'internal', message: `Unexpected server error: ${message}` },
+    });
+  });
+  return router;
+}
+
+function statusOf(code: string | undefined | null): number {
+  return { invalid_request: 400, invalid_paws: 422, not_found: 404, conflict: 409, unauthenticated: 401, forbidden: 403, provider_error: 502 }[code ?? ''] ?? 500;
+}

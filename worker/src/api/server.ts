@@ -1,0 +1,27 @@
+/** The standalone Platform API: the shared router on a plain HTTP server (the embedded default). */
+import express from 'express';
+import type { Server } from 'node:http';
+import { API_BASE_PATH } from '@idp/core/client';
+import { createRouter, type RouterOptions } from './router.js';
+
+export async function startApiServer(opts: RouterOptions & { host: string; port: number }): Promise<{ server: Server; url: string; close(): Promise<void> }> {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(API_BASE_PATH, createRouter(opts));
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(opts.port, opts.host, () => resolve(s));
+    s.once('error', reject);
+  });
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : opts.port;
+  const url = `http://${opts.host}:${port}${API_BASE_PATH}`;
+  return {
+    server,
+    url,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,94 @@
+/** Reading workflow state for the API: describe/long-poll one workflow, list a component's, signal PR events. */
+import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
+import { NotFoundError, parseWorkflowId, workflowForBranch, type PullRequest, type WorkflowStatus } from '@idp/core';
+import { prEventSignal, stateQuery, type EnvChangeResult, type EnvChangeState } from '@idp/workflows/shared';
+
+const STATUS: Record<string, WorkflowStatus['status']> = {
+  RUNNING: 'running',
+  COMPLETED: 'completed',
+  FAILED: 'failed',
+  CANCELLED: 'cancelled',
+  TERMINATED: 'terminated',
+  TIMED_OUT: 'timed_out',
+  CONTINUED_AS_NEW: 'continued_as_new',
+};
+
+function baseStatus(id: string, d: Pick<WorkflowExecutionDescription, 'status' | 'startTime' | 'closeTime'>): WorkflowStatus {
+  const parsed = parseWorkflowId(id);
+  return {
+    workflowId: id,
+    kind: parsed?.kind ?? 'env-clone',
+    component: parsed?.component ?? '',
+    environment: parsed?.env ?? '',
+    status: STATUS[d.status.name] ?? 'running',
+    phase: 'proposing',
+    startedAt: d.startTime.toISOString(),
+    closedAt: d.closeTime?.toISOString(),
+  };
+}
+
+/** Status of one workflow; with waitMs, first wait (up to that long) for it to close. */
+export async function describeWorkflow(temporal: Client, id: string, waitMs = 0): Promise<WorkflowStatus> {
+  if (!parseWorkflowId(id)) throw new NotFoundError(`"${id}" is not an idp workflow id (e.g. env-clone:checkout:preview-123).`);
+  const handle = temporal.workflow.getHandle(id);
+  let result: EnvChangeResult | undefined;
+  let failure: Error | undefined;
+  try {
+    if (waitMs > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), waitMs)));
+      const outcome = await Promise.race([handle.result().then((r) => ({ r }), (e: Error) => ({ e })), timeout]);
+      clearTimeout(timer);
+      if (outcome !== 'timeout') {
+        if ('r' in outcome) result = outcome.r as EnvChangeResult;
+        else failure = outcome.e;
+      }
+    }
+    const d = await handle.describe();
+    const status = baseStatus(id, d);
+    if (status.status === 'running') {
+      const state = await handle.query(stateQuery).catch(() => undefined);
+      return state ? withState(status, state) : status;
+    }
+    if (status.status === 'completed') {
+      result ??= (await handle.result()) as EnvChangeResult;
+      if (result && 'pr' in result) return { ...status, phase: result.outcome, pr: result.pr, expiresAt: result.expiresAt };
+      return status;
+    }
+    if (!failure) failure = await handle.result().then(() => undefined, (e: Error) => e);
+    const cause = (failure as { cause?: { message?: string; type?: string } } | undefined)?.cause;
+    return { ...status, phase: 'failed', error: { code: cause?.type ?? 'internal', message: cause?.message ?? failure?.message ?? 'failed' } };
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw new NotFoundError(`No workflow ${id}.`);
+    throw err;
+  }
+}
+
+function withState(status: WorkflowStatus, state: EnvChangeState): WorkflowStatus {
+  return { ...status, phase: state.phase, pr: state.pr, expiresAt: state.expiresAt, error: state.error };
+}
+
+/** Running workflows of a component: a visibility query on search attributes, not a scan. */
+export async function listRunningForComponent(temporal: Client, component: string): Promise<WorkflowStatus[]> {
+  const out: WorkflowStatus[] = [];
+  const query = `IdpComponent = '${component.replaceAll("'", '')}' AND ExecutionStatus = 'Running'`;
+  for await (const wf of temporal.workflow.list({ query })) {
+    const status = baseStatus(wf.workflowId, wf);
+    const sa = wf.typedSearchAttributes;
+    const phase = sa.getAll().find((p) => p.key.name === 'IdpPhase')?.value as WorkflowStatus['phase'] | undefined;
+    out.push({ ...status, phase: phase ?? 'proposing' });
+  }
+  return out;
+}
+
+/** Tell the workflow that owns a PR's branch what happened to it (it verifies with the provider). */
+export async function signalPrEvent(temporal: Client, pr: PullRequest): Promise<void> {
+  const id = workflowForBranch(pr.head);
+  if (!id) return;
+  try {
+    await temporal.workflow.getHandle(id).signal(prEventSignal, { number: pr.number, state: pr.state, headSha: pr.headSha });
+  } catch (err) {
+    // Not running (already finished, or the PR was not opened by idp): the provider state is what counts.
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+  }
+}

@@ -1,0 +1,32 @@
+/** Server-side settings, from the environment, with the embedded stack's defaults. */
+import { TASK_QUEUE } from '@idp/workflows/shared';
+import { DEFAULT_API_URL } from '@idp/core/client';
+
+export interface ServerConfig {
+  temporalAddress: string;
+  namespace: string;
+  taskQueue: string;
+  apiHost: string;
+  apiPort: number;
+  /** Public base URL of the Platform API (PR links of the local forge point here). */
+  apiUrl: string;
+  /** Poll the PR this often when no signal arrives. */
+  pollIntervalMs: number;
+  /** When set, every API request must carry `Authorization: Bearer <token>`. */
+  apiToken?: string;
+}
+
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const apiHost = env.IDP_API_HOST ?? '127.0.0.1';
+  const apiPort = Number(env.IDP_API_PORT ?? 7007);
+  return {
+    temporalAddress: env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
+    namespace: env.TEMPORAL_NAMESPACE ?? 'default',
+    taskQueue: env.IDP_TASK_QUEUE ?? TASK_QUEUE,
+    apiHost,
+    apiPort,
+    apiUrl: env.IDP_API_URL ?? (apiPort === 7007 && apiHost === '127.0.0.1' ? DEFAULT_API_URL : `http://${apiHost}:${apiPort}/api/idp`),
+    pollIntervalMs: Number(env.IDP_POLL_INTERVAL_MS ?? 30_000),
+    apiToken: env.IDP_API_TOKEN || undefined,
+  };
+}

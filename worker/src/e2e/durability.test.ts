@@ -1,0 +1,52 @@
+/**
+ * Durability: the worker is killed (SIGKILL, no clean-up) at the worst moments
+ * — after the branch is pushed but before the activity reports it, and after
+ * the PR is opened but before it is recorded — then restarted. The workflow
+ * completes with exactly one PR.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { startTestStack, type TestStack } from '../testing/stack.js';
+import { createRepo } from '../testing/repos.js';
+import { CHECKOUT_PAWS, diffLines, eventually, git } from './fixtures.js';
+
+describe('worker killed mid-workflow', () => {
+  let stack: TestStack;
+  before(async () => {
+    stack = await startTestStack({ inProcessWorker: false });
+  });
+  after(async () => {
+    await stack?.stop();
+  });
+
+  for (const point of ['after-push', 'after-open'] as const) {
+    it(`${point}: restart → the workflow completes with exactly one PR`, async (t) => {
+      const repo = await createRepo({ files: { 'paws.yaml': CHECKOUT_PAWS } });
+      t.after(() => repo.cleanup());
+      const mainBefore = git(repo.bare, 'rev-parse', 'main').trim();
+
+      const doomed = stack.spawnWorker({ IDP_FAULT: point });
+      const request = stack.client.cloneEnvironment('staging', { repo: repo.bare, target: `kill-${point}` });
+      const [, signal] = await once(doomed, 'exit');
+      assert.equal(signal, 'SIGKILL', 'the worker died at the fault point');
+      // What the dead worker left behind: the branch is pushed (and, after-open, the PR exists).
+      assert.ok(git(repo.bare, 'branch', '--list', `idp/env-clone/checkout/kill-${point}`).trim());
+
+      stack.spawnWorker();
+      const res = await request;
+      assert.equal(res.phase, 'open');
+      const pulls = await stack.client.listPulls({ repo: repo.bare }, 'all');
+      assert.equal(pulls.length, 1, 'exactly one PR');
+      assert.equal(pulls[0]!.number, res.pr?.number);
+      assert.deepEqual(diffLines(repo.bare, mainBefore, pulls[0]!.headSha).added, [`  kill-${point}:`, '    from: staging']);
+
+      await stack.client.merge(res.pr!.number, { repo: repo.bare });
+      const done = await eventually(async () => {
+        const s = await stack.client.workflow(res.workflowId, 5);
+        return s.status === 'completed' && s;
+      });
+      assert.equal(done.phase, 'merged');
+    });
+  }
+});

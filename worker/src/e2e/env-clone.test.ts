@@ -1,0 +1,136 @@
+/**
+ * `idp env clone` end to end: Platform API → Temporal workflow (real dev
+ * server) → local forge on a real bare repository → PR → merge → outcome.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { parsePaws } from '@idp/core';
+import { startTestStack, type TestStack } from '../testing/stack.js';
+import { createRepo } from '../testing/repos.js';
+import { CHECKOUT_PAWS, branches, diffLines, eventually, git } from './fixtures.js';
+
+describe('env clone', () => {
+  let stack: TestStack;
+  before(async () => {
+    stack = await startTestStack();
+  });
+  after(async () => {
+    await stack?.stop();
+  });
+
+  it('opens a PR whose diff is exactly the new environment, leaving the base branch untouched', async (t) => {
+    const repo = await createRepo({ files: { 'paws.yaml': CHECKOUT_PAWS } });
+    t.after(() => repo.cleanup());
+    const mainBefore = git(repo.bare, 'rev-parse', 'main').trim();
+
+    const res = await stack.client.cloneEnvironment('staging', { repo: repo.bare, target: 'preview-123' });
+    assert.equal(res.workflowId, 'env-clone:checkout:preview-123');
+    assert.equal(res.phase, 'open');
+    assert.equal(res.joined, false);
+    assert.ok(res.pr, 'the response carries the PR');
+    assert.match(res.pr.url, /pulls\/1/);
+
+    assert.equal(git(repo.bare, 'rev-parse', 'main').trim(), mainBefore, 'main did not move');
+    const pr = await stack.client.pull({ repo: repo.bare }, res.pr.number);
+    assert.equal(pr.head, 'idp/env-clone/checkout/preview-123');
+    assert.equal(pr.base, 'main');
+    assert.equal(pr.author, 'dev@example.com');
+    const diff = diffLines(repo.bare, mainBefore, pr.headSha);
+    assert.deepEqual(diff.removed, []);
+    assert.deepEqual(diff.added, ['  preview-123:', '    from: staging']);
+    // The head's parent is the base commit: a single commit on top of main.
+    assert.equal(git(repo.bare, 'rev-parse', `${pr.headSha}^`).trim(), mainBefore);
+  });
+
+  it('follows the PR to its merge: the workflow ends merged and main has the environment', async (t) => {
+    const repo = await createRepo({ files: { 'paws.yaml': CHECKOUT_PAWS } });
+    t.after(() => repo.cleanup());
+    const res = await stack.client.cloneEnvironment('staging', { repo: repo.bare, target: 'preview-7' });
+    await stack.clientAs('reviewer@example.com').review(res.pr!.number, { repo: repo.bare, event: 'approve' });
+    await stack.client.merge(res.pr!.number, { repo: repo.bare });
+    const done = await eventually(async () => {
+      const s = await stack.client.workflow(res.workflowId, 5);
+      return s.status === 'completed' && s;
+    });
+    assert.equal(done.phase, 'merged');
+    const text = git(repo.bare, 'show', 'main:paws.yaml');
+    assert.equal(parsePaws(text).spec.environments?.['preview-7']?.from, 'staging');
+    // The head branch is deleted after the merge, like GitHub's "delete branch on merge".
+    await eventually(async () => !branches(repo.bare).includes('idp/env-clone/checkout/preview-7'), 10_000, 'branch deletion');
+  });
+
+  it('ends as closed when the PR is closed without merging; main is unchanged', async (t) => {
+    const repo = await createRepo({ files: { 'paws.yaml': CHECKOUT_PAWS } });
+    t.after(() => repo.cleanup());
+    const mainBefore = git(repo.bare, 'rev-parse', 'main').trim();
+    const res = await stack.client.cloneEnvironment('staging', { repo: repo.bare, target: 'preview-8' });
+    await stack.client.close(res.pr!.number, { repo: repo.bare });
+    const done = await eventually(async () => {
+      const s = await stack.client.workflow(res.workflowId, 5);
+      return s.status === 'completed' && s;
+    });
+    assert.equal(done.phase, 'closed');
+    assert.equal(git(repo.bare, 'rev-parse', 'main').trim(), mainBefore);
+  });
+
+  it('joins the running workflow when the same request comes twice, and when 10 come at once: one workflow, one PR', async (t) => {
+    const repo = await createRepo({ files: { 'paws.yaml': CHECKOUT_PAWS } });
+    t.after(() => repo.cleanup());
+    const first = await stack.client.cloneEnvironment('staging', { repo: repo.bare, target: 'preview-1' });
+    const second = await stack.client.cloneEnvironment('staging', { repo: repo.bare, target: 'preview-1' });
+    assert.equal(second.joined, true);
+    assert.equal(second.pr?.number, first.pr?.number);
+
+    const burst = await Promise.all(
+      Array.from({ length: 10 }, () => stack.client.cloneEnvironment('staging', { repo: repo.bare, target: 'preview-2' })),
+    );
+    assert.equal(new Set(burst.map((r) => r.pr?.number)).size, 1, 'all ten got the same PR');
+    assert.equal(burst.filter((r) => r.joined === false).length, 1, 'exactly one request started the workflow');
+    const pulls = await stack.client.listPulls({ repo: repo.bare }, 'all');
+    assert.deepEqual(pulls.map((p) => p.head).sort(), ['idp/env-clone/checkout/preview-1', 'idp/env-clone/checkout/preview-2']);
+
+    const runs = [];
+    for await (const wf of stack.api.temporal.workflow.list({ query: `WorkflowId = 'env-clone:checkout:preview-2'` })) runs.push(wf);
+    assert.equal(runs.length, 1, 'one workflow execution');
+  });
+
+  it('refuses to join a running clone of the same target with different options', async (t) => {
+    const repo = await createRepo({ files: { 'paws.yaml': CHECKOUT_PAWS } });
+    t.after(() => repo.cleanup());
+    await stack.client.cloneEnvironment('staging', { repo: repo.bare, target: 'preview-3' });
+    await assert.rejects(stack.client.cloneEnvironment('production', { repo: repo.bare, target: 'preview-3' }), (e: Error & { code?: string }) => {
+      assert.equal(e.code, 'conflict');
+      assert.match(e.message, /already in progress.*PR #1/s);
+      return true;
+    });
+  });
+
+  it('opens 20 correct PRs for 20 different clones of one repository at once', async (t) => {
+    const repo = await createRepo({ files: { 'paws.yaml': CHECKOUT_PAWS } });
+    t.after(() => repo.cleanup());
+    const mainBefore = git(repo.bare, 'rev-parse', 'main').trim();
+    const targets = Array.from({ length: 20 }, (_, i) => `pr-${i + 1}`);
+    const results = await Promise.all(targets.map((target) => stack.client.cloneEnvironment('staging', { repo: repo.bare, target })));
+    assert.equal(new Set(results.map((r) => r.pr?.number)).size, 20);
+    const pulls = await stack.client.listPulls({ repo: repo.bare }, 'open');
+    assert.equal(pulls.length, 20);
+    for (const pr of pulls) {
+      const target = pr.head.split('/').pop()!;
+      assert.deepEqual(diffLines(repo.bare, mainBefore, pr.headSha), { added: [`  ${target}:`, '    from: staging'], removed: [] });
+    }
+    assert.equal(git(repo.bare, 'rev-parse', 'main').trim(), mainBefore);
+  });
+
+  it('lists environments from paws.yaml with the pending clone and its PR', async (t) => {
+    const repo = await createRepo({ files: { 'paws.yaml': CHECKOUT_PAWS } });
+    t.after(() => repo.cleanup());
+    const res = await stack.client.cloneEnvironment('staging', { repo: repo.bare, target: 'preview-9', ttl: '72h' });
+    const list = await stack.client.listEnvironments({ repo: repo.bare });
+    assert.equal(list.component, 'checkout');
+    assert.deepEqual(list.environments.map((e) => [e.name, e.source]), [['staging', 'paws.yaml'], ['production', 'paws.yaml'], ['preview-9', 'pending']]);
+    const pending = list.environments.find((e) => e.name === 'preview-9')!;
+    assert.equal(pending.pulls[0]?.number, res.pr?.number);
+    assert.equal(pending.workflows[0]?.workflowId, 'env-clone:checkout:preview-9');
+    assert.equal(pending.workflows[0]?.phase, 'open');
+  });
+});

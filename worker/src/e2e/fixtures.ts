@@ -1,0 +1,37 @@
+/** Shared bits of the end-to-end tests: the demo paws.yaml, git inspection with the real git CLI. */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+const require = createRequire(import.meta.url);
+
+export const CHECKOUT_PAWS = readFileSync(join(dirname(require.resolve('@idp/templates/package.json')), 'checkout', 'paws.yaml'), 'utf8');
+
+export function git(gitDir: string, ...args: string[]): string {
+  return execFileSync('git', ['--git-dir', gitDir, ...args], { encoding: 'utf8' });
+}
+
+/** Lines added and removed between two commits, as git itself computes them. */
+export function diffLines(gitDir: string, from: string, to: string): { added: string[]; removed: string[] } {
+  const out = git(gitDir, 'diff', '--unified=0', from, to);
+  const lines = out.split('\n').filter((l) => !l.startsWith('+++') && !l.startsWith('---'));
+  return {
+    added: lines.filter((l) => l.startsWith('+')).map((l) => l.slice(1)),
+    removed: lines.filter((l) => l.startsWith('-')).map((l) => l.slice(1)),
+  };
+}
+
+export function branches(gitDir: string): string[] {
+  return git(gitDir, 'for-each-ref', '--format=%(refname:short)', 'refs/heads').split('\n').filter(Boolean);
+}
+
+export async function eventually<T>(fn: () => Promise<T | undefined | null | false>, timeoutMs = 30_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn().catch(() => undefined);
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * Ephemeral environments: a short real TTL (no mocked clock) expires and a
+ * teardown PR is opened; extend moves the timer; create and destroy.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { parsePaws } from '@idp/core';
+import { startTestStack, type TestStack } from '../testing/stack.js';
+import { createRepo } from '../testing/repos.js';
+import { CHECKOUT_PAWS, diffLines, eventually, git } from './fixtures.js';
+
+describe('environment lifecycle', () => {
+  let stack: TestStack;
+  before(async () => {
+    stack = await startTestStack({ pollIntervalMs: 500 });
+  });
+  after(async () => {
+    await stack?.stop();
+  });
+
+  async function mergeAndWait(repo: string, res: { workflowId: string; pr?: { number: number } }) {
+    await stack.client.merge(res.pr!.number, { repo });
+    return eventually(async () => {
+      const s = await stack.client.workflow(res.workflowId, 5);
+      return s.status === 'completed' && s;
+    });
+  }
+
+  it('opens a teardown PR when the TTL expires', async (t) => {
+    const repo = await createRepo({ files: { 'paws.yaml': CHECKOUT_PAWS } });
+    t.after(() => repo.cleanup());
+    const res = await stack.client.cloneEnvironment('staging', { repo: repo.bare, target: 'short-lived', ttl: '4s' });
+    assert.ok(res.expiresAt);
+    const added = diffLines(repo.bare, 'main', res.pr!.headSha).added;
+    assert.deepEqual(added.slice(0, 4), ['  short-lived:', '    from: staging', '    lifecycle:', '      ttl: 4s']);
+    await mergeAndWait(repo.bare, res);
+
+    const teardown = await eventually(async () => {
+      const pulls = await stack.client.listPulls({ repo: repo.bare }, 'open');
+      return pulls.find((p) => p.head === 'idp/env-destroy/checkout/short-lived');
+    }, 30_000, 'the teardown PR');
+    assert.ok(Date.now() >= Date.parse(res.expiresAt!), 'not before expiry');
+    const diff = diffLines(repo.bare, 'main', teardown.headSha);
+    assert.deepEqual(diff.added, []);
+    assert.equal(diff.removed[0], '  short-lived:');
+    assert.match(teardown.body, /TTL expired/);
+
+    await stack.client.merge(teardown.number, { repo: repo.bare });
+    await eventually(async () => !('short-lived' in (parsePaws(git(repo.bare, 'show', 'main:paws.yaml')).spec.environments ?? {})), 15_000, 'environment removed');
+  });
+
+  it('extend moves the expiry, and the timer follows it', async (t) => {
+    const repo = await createRepo({ files: { 'paws.yaml': CHECKOUT_PAWS } });
+    t.after(() => repo.cleanup());
+    const res = await stack.client.cloneEnvironment('staging', { repo: repo.bare, target: 'extended', ttl: '3s' });
+    await mergeAndWait(repo.bare, res);
+    const ext = await stack.client.extendEnvironment('extended', { repo: repo.bare, ttl: '1h' });
+    assert.ok(Date.parse(ext.expiresAt!) >= Date.parse(res.expiresAt!) + 3_600_000 - 1000);
+    await mergeAndWait(repo.bare, ext);
+    // Past the original expiry, no teardown PR.
+    await new Promise((r) => setTimeout(r, Math.max(0, Date.parse(res.expiresAt!) - Date.now()) + 3000));
+    const pulls = await stack.client.listPulls({ repo: repo.bare }, 'open');
+    assert.equal(pulls.find((p) => p.head.startsWith('idp/env-destroy/')), undefined);
+    const ttl = await stack.api.temporal.workflow.getHandle('env-ttl:checkout:extended').describe();
+    assert.equal(ttl.status.name, 'RUNNING');
+  });
+
+  it('create adds an environment with defaults; destroy of a permanent one needs --confirm', async (t) => {
+    const repo = await createRepo({ files: { 'paws.yaml': CHECKOUT_PAWS } });
+    t.after(() => repo.cleanup());
+    const created = await stack.client.createEnvironment({ repo: repo.bare, name: 'qa' });
+    assert.deepEqual(diffLines(repo.bare, 'main', created.pr!.headSha), { added: ['  qa: {}'], removed: [] });
+    await mergeAndWait(repo.bare, created);
+
+    await assert.rejects(stack.client.destroyEnvironment('qa', { repo: repo.bare }), /--confirm qa/);
+    const destroyed = await stack.client.destroyEnvironment('qa', { repo: repo.bare, confirm: 'qa' });
+    assert.deepEqual(diffLines(repo.bare, 'main', destroyed.pr!.headSha), { added: [], removed: ['  qa: {}'] });
+  });
+});

@@ -1,0 +1,69 @@
+/**
+ * The Temporal dev server of the embedded stack: `temporal server start-dev`
+ * with a SQLite file under IDP_HOME, the Web UI on, and idp's search
+ * attributes registered. Stopped with SIGTERM on shutdown.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { openSync } from 'node:fs';
+import { join } from 'node:path';
+import { Connection } from '@temporalio/client';
+import { SEARCH_ATTRIBUTES } from '@idp/workflows/shared';
+
+const SA_TYPE: Record<string, string> = { KEYWORD: 'Keyword', INT: 'Int', TEXT: 'Text', BOOL: 'Bool', DOUBLE: 'Double', DATETIME: 'Datetime', KEYWORD_LIST: 'KeywordList' };
+
+export function searchAttributeArgs(): string[] {
+  return SEARCH_ATTRIBUTES.flatMap((k) => ['--search-attribute', `${k.name}=${SA_TYPE[k.type] ?? 'Keyword'}`]);
+}
+
+export interface DevServer {
+  address: string;
+  uiUrl: string;
+  stop(): Promise<void>;
+}
+
+export async function startDevServer(opts: { cli: string; home: string; port: number; uiPort: number; host?: string }): Promise<DevServer> {
+  const host = opts.host ?? '127.0.0.1';
+  const log = openSync(join(opts.home, 'logs', 'temporal.log'), 'a');
+  const child: ChildProcess = spawn(
+    opts.cli,
+    [
+      'server', 'start-dev',
+      '--db-filename', join(opts.home, 'temporal.db'),
+      '--ip', host,
+      '--port', String(opts.port),
+      '--ui-port', String(opts.uiPort),
+      '--log-level', 'warn',
+      // Fewer fsyncs: the dev server is for one laptop, not for surviving power loss.
+      '--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=OFF',
+      ...searchAttributeArgs(),
+    ],
+    { stdio: ['ignore', log, log] },
+  );
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const address = `${host}:${opts.port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const early = await Promise.race([exited, new Promise((r) => setTimeout(() => r('waiting'), 250))]);
+    if (early !== 'waiting') throw new Error(`The Temporal dev server exited with code ${early}; see ${join(opts.home, 'logs', 'temporal.log')}.`);
+    try {
+      const conn = await Connection.connect({ address, connectTimeout: 1000 });
+      await conn.workflowService.getSystemInfo({});
+      await conn.close();
+      break;
+    } catch {
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL');
+        throw new Error(`The Temporal dev server did not answer on ${address} within 60 s; see ${join(opts.home, 'logs', 'temporal.log')}.`);
+      }
+    }
+  }
+  return {
+    address,
+    uiUrl: `http://${host}:${opts.uiPort}`,
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    },
+  };
+}

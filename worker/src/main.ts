@@ -1,0 +1,29 @@
+/**
+ * `idp-server worker|api` — the worker and the Platform API as separate
+ * processes, for a team's deployment (docker-compose.yml) and the durability
+ * tests that kill the worker. Configured from the environment (config.ts).
+ */
+import { configFromEnv } from './config.js';
+import { startApi, startWorker } from './services.js';
+import { defaultUser } from './user.js';
+
+const mode = process.argv[2];
+const cfg = configFromEnv();
+
+if (mode === 'worker') {
+  const w = await startWorker(cfg);
+  const stop = () => void w.stop().then(() => process.exit(0));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  console.log(`idp worker polling task queue ${cfg.taskQueue} on ${cfg.temporalAddress}`);
+  await w.run;
+} else if (mode === 'api') {
+  const api = await startApi(cfg, defaultUser());
+  const stop = () => void api.close().then(() => process.exit(0));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  console.log(`idp Platform API on ${api.url}`);
+} else {
+  console.error('usage: idp-server worker|api   (settings: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, IDP_API_HOST, IDP_API_PORT, IDP_API_URL, IDP_API_TOKEN)');
+  process.exit(2);
+}

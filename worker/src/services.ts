@@ -1,0 +1,57 @@
+/**
+ * Wiring shared by the embedded stack, the standalone processes and the tests:
+ * a Temporal client, the worker and the Platform API on one connection config.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker, type WorkflowBundle } from '@temporalio/worker';
+import { providerFor } from './providers/index.js';
+import { startApiServer } from './api/server.js';
+import { createWorker } from './worker.js';
+import type { ServerConfig } from './config.js';
+import { VERSION } from './version.js';
+import type { ProviderLookup } from './activities/index.js';
+
+export function localProviders(apiUrl: string): ProviderLookup {
+  return (repo) => providerFor(repo, { webBaseUrl: apiUrl });
+}
+
+export async function startWorker(cfg: ServerConfig, workflowBundle?: WorkflowBundle): Promise<{ worker: Worker; run: Promise<void>; stop(): Promise<void> }> {
+  const connection = await NativeConnection.connect({ address: cfg.temporalAddress });
+  const worker = await createWorker({ connection, namespace: cfg.namespace, taskQueue: cfg.taskQueue, providers: localProviders(cfg.apiUrl), workflowBundle });
+  const run = worker.run();
+  return {
+    worker,
+    run,
+    stop: async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await run.catch(() => undefined);
+      await connection.close();
+    },
+  };
+}
+
+export async function startApi(cfg: ServerConfig, defaultUser?: string) {
+  const connection = await Connection.connect({ address: cfg.temporalAddress });
+  const temporal = new Client({ connection, namespace: cfg.namespace });
+  const api = await startApiServer({
+    host: cfg.apiHost,
+    port: cfg.apiPort,
+    temporal,
+    taskQueue: cfg.taskQueue,
+    providers: localProviders(cfg.apiUrl),
+    pollIntervalMs: cfg.pollIntervalMs,
+    version: VERSION,
+    temporalAddress: cfg.temporalAddress,
+    namespace: cfg.namespace,
+    defaultUser,
+    apiToken: cfg.apiToken,
+  });
+  return {
+    ...api,
+    temporal,
+    close: async () => {
+      await api.close();
+      await connection.close();
+    },
+  };
+}

@@ -1,0 +1,82 @@
+/**
+ * The real stack for integration tests: a Temporal dev server started by
+ * TestWorkflowEnvironment.createLocal from the Temporal CLI binary, the worker
+ * (in this process, or as a child process that a test may kill), and the
+ * Platform API on a free port. Nothing is mocked.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
+import { PlatformClient } from '@idp/core/client';
+import { SEARCH_ATTRIBUTES } from '@idp/workflows/shared';
+import { configFromEnv, type ServerConfig } from '../config.js';
+import { startApi, startWorker } from '../services.js';
+import { findTemporalCli } from '../embedded/temporal-cli.js';
+import { workflowsPath } from '../worker.js';
+
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+let bundle: Promise<WorkflowBundle> | undefined;
+
+export const TEST_USER = 'dev@example.com';
+
+export interface TestStack {
+  env: TestWorkflowEnvironment;
+  cfg: ServerConfig;
+  api: Awaited<ReturnType<typeof startApi>>;
+  client: PlatformClient;
+  clientAs(user: string): PlatformClient;
+  /** The in-process worker, when one was started. */
+  worker?: Awaited<ReturnType<typeof startWorker>>;
+  /** Start a worker as a child process (it can be killed with SIGKILL). */
+  spawnWorker(extraEnv?: Record<string, string>): ChildProcess;
+  stop(): Promise<void>;
+}
+
+export async function startTestStack(opts: { inProcessWorker?: boolean; pollIntervalMs?: number } = {}): Promise<TestStack> {
+  const cli = findTemporalCli(resolve(repoRoot, '.tools'), { install: false });
+  if (!cli) throw new Error('No Temporal CLI: run `npm test` (it installs one) or set TEMPORAL_CLI.');
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: { executable: { type: 'existing-path', path: cli }, ip: '127.0.0.1', searchAttributes: SEARCH_ATTRIBUTES, log: { format: 'pretty', level: 'error' } },
+  });
+  const cfg: ServerConfig = {
+    ...configFromEnv({}),
+    temporalAddress: env.address,
+    taskQueue: `test-${randomUUID()}`,
+    apiPort: 0,
+    pollIntervalMs: opts.pollIntervalMs ?? 1_000,
+  };
+  const api = await startApi(cfg, TEST_USER);
+  cfg.apiUrl = api.url;
+  let worker: TestStack['worker'];
+  if (opts.inProcessWorker !== false) {
+    bundle ??= bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} } as never });
+    worker = await startWorker(cfg, await bundle);
+  }
+  const children: ChildProcess[] = [];
+  const clientAs = (user: string) => new PlatformClient({ baseUrl: api.url, user });
+  return {
+    env,
+    cfg,
+    api,
+    client: clientAs(TEST_USER),
+    clientAs,
+    worker,
+    spawnWorker(extraEnv = {}) {
+      const child = fork(resolve(repoRoot, 'worker/dist/main.js'), ['worker'], {
+        env: { ...process.env, TEMPORAL_ADDRESS: cfg.temporalAddress, IDP_TASK_QUEUE: cfg.taskQueue, IDP_API_URL: cfg.apiUrl, ...extraEnv },
+        stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      });
+      children.push(child);
+      return child;
+    },
+    async stop() {
+      for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+      await worker?.stop();
+      await api.close();
+      await env.teardown();
+    },
+  };
+}

@@ -1,0 +1,27 @@
+/** The Temporal worker: all workflows (bundled from @idp/workflows) and all activities. */
+import { createRequire } from 'node:module';
+import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { createActivities, type ProviderLookup } from './activities/index.js';
+
+const require = createRequire(import.meta.url);
+
+export interface WorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  providers: ProviderLookup;
+  /** A prebuilt bundle (tests build it once); otherwise the workflows are bundled at start. */
+  workflowBundle?: WorkflowBundle;
+}
+
+export const workflowsPath = (): string => require.resolve('@idp/workflows');
+
+export async function createWorker(opts: WorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: opts.connection,
+    namespace: opts.namespace,
+    taskQueue: opts.taskQueue,
+    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: workflowsPath() }),
+    activities: createActivities(opts.providers),
+  });
+}

@@ -1,0 +1,26 @@
+/**
+ * The activities the workflows call, as types only: the worker implements
+ * them (worker/src/activities). Keeping the contract here lets workflows import
+ * it without importing any adapter.
+ */
+import type { EnvChangeInput, PrRef } from './shared.js';
+
+export interface PreparedChange {
+  branch: string;
+  base: string;
+  baseSha: string;
+  headSha: string;
+  title: string;
+  body: string;
+  expiresAt?: string;
+}
+
+export interface EnvActivities {
+  /** Read paws.yaml on the default branch, apply the change, push it to the workflow's branch (idempotent). */
+  prepareEnvChange(input: EnvChangeInput & { workflowId: string }): Promise<PreparedChange>;
+  /** Find the open PR for the branch, or open it (idempotent). */
+  openPullRequest(input: { repo: string; change: PreparedChange; author: string; labels: string[] }): Promise<PrRef>;
+  getPullRequest(input: { repo: string; number: number }): Promise<PrRef>;
+  /** After merge: delete the head branch (GitHub's "delete branch on merge"). */
+  deleteBranch(input: { repo: string; branch: string }): Promise<void>;
+}

@@ -1,0 +1,107 @@
+/**
+ * The lifecycle every environment change shares: propose the edit as a PR on a
+ * deterministic branch, answer the `pullRequest` update as soon as the PR exists,
+ * then follow the PR until it is merged or closed — by signal (webhook / API) at
+ * once, by polling as a fallback. Runs inside the workflow sandbox.
+ */
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+  ActivityFailure,
+} from '@temporalio/workflow';
+import type { EnvActivities } from './activities.js';
+import {
+  prEventSignal,
+  pullRequestUpdate,
+  SA,
+  stateQuery,
+  type EnvChangeInput,
+  type EnvChangeResult,
+  type EnvChangeState,
+  type PrEvent,
+} from './shared.js';
+
+const acts = proxyActivities<EnvActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '200ms', maximumInterval: '30s', backoffCoefficient: 2 },
+});
+
+const DEFAULT_POLL_MS = 30_000;
+const MAX_POLL_MS = 5 * 60_000;
+/** Well under Temporal's 50k-event limit: a PR may wait for review for weeks. */
+const HISTORY_LIMIT = 5_000;
+
+export async function proposeAndFollow(input: EnvChangeInput, workflow: EnvChangeWorkflow): Promise<EnvChangeResult> {
+  const request = { id: input.requestId, source: input.source, ttl: input.ttl, requestedBy: input.requestedBy };
+  const state: EnvChangeState = input.resume
+    ? { phase: 'open', request, pr: input.resume.pr, expiresAt: input.resume.expiresAt }
+    : { phase: 'proposing', request };
+  let lastEvent: PrEvent | undefined;
+
+  setHandler(stateQuery, () => state);
+  setHandler(pullRequestUpdate, async () => {
+    await condition(() => state.pr !== undefined || state.error !== undefined);
+    if (state.error) throw ApplicationFailure.nonRetryable(state.error.message, state.error.code);
+    return state;
+  });
+  setHandler(prEventSignal, (ev) => {
+    if (state.pr && ev.number === state.pr.number) lastEvent = ev;
+  });
+
+  const setPhase = (phase: EnvChangeState['phase']) => {
+    state.phase = phase;
+    upsertSearchAttributes([
+      { key: SA.phase, value: phase },
+      ...(state.pr ? [{ key: SA.prNumber, value: state.pr.number }] : []),
+    ]);
+  };
+
+  const { workflowId } = workflowInfo();
+  if (!state.pr) {
+    try {
+      const change = await acts.prepareEnvChange({ ...input, workflowId });
+      state.expiresAt = change.expiresAt;
+      state.pr = await acts.openPullRequest({ repo: input.repo, change, author: input.requestedBy, labels: ['idp', input.kind] });
+    } catch (err) {
+      // A refused change (invalid paws.yaml, environment already exists...) ends the workflow; the
+      // update answers the caller with the same error code the API uses.
+      const cause = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : undefined;
+      state.error = { code: cause?.type ?? 'internal', message: cause?.message ?? String(err) };
+      setPhase('failed');
+      await condition(allHandlersFinished);
+      throw ApplicationFailure.nonRetryable(state.error.message, state.error.code);
+    }
+    setPhase('open');
+  }
+
+  // Follow the PR. Signals wake us at once; without them we poll, slowing down over time.
+  const base = input.pollIntervalMs ?? DEFAULT_POLL_MS;
+  let polls = 0;
+  let pr = state.pr!;
+  while (pr.state === 'open') {
+    const interval = Math.min(base * (1 + Math.floor(polls / 10)), Math.max(base, MAX_POLL_MS));
+    await condition(() => lastEvent !== undefined, interval);
+    polls++;
+    // Signal or timeout, the provider is the source of truth for the PR's state.
+    lastEvent = undefined;
+    pr = await acts.getPullRequest({ repo: input.repo, number: pr.number });
+    state.pr = pr;
+    if (pr.state === 'open' && workflowInfo().historyLength > HISTORY_LIMIT) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof workflow>({ ...input, resume: { pr, expiresAt: state.expiresAt } });
+    }
+  }
+
+  setPhase(pr.state);
+  if (pr.state === 'merged') await acts.deleteBranch({ repo: input.repo, branch: pr.head });
+  await condition(allHandlersFinished);
+  return { outcome: pr.state, pr, expiresAt: state.expiresAt };
+}
+
+export type EnvChangeWorkflow = (input: EnvChangeInput) => Promise<EnvChangeResult>;

@@ -1,0 +1,99 @@
+/**
+ * What clients (the Platform API) and workflows share: inputs, results, the
+ * messages a workflow accepts, and the search attributes it maintains. Safe to
+ * import outside the workflow sandbox (definitions only).
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+export const TASK_QUEUE = 'idp';
+
+export type EnvChangeKind = 'env-clone' | 'env-create' | 'env-destroy' | 'env-extend';
+
+/** Input of every environment change workflow. Everything time-dependent is fixed by the caller, so retries are deterministic. */
+export interface EnvChangeInput {
+  kind: EnvChangeKind;
+  repo: string;
+  path: string;
+  component: string;
+  /** The environment being created, destroyed or extended. */
+  env: string;
+  /** env-clone: the environment copied from. */
+  source?: string;
+  ttl?: string;
+  /** env-destroy of a permanent environment: must equal env. */
+  confirm?: string;
+  requestedBy: string;
+  /** ISO time of the request: "now" for every edit (expiresAt = requestedAt + ttl). */
+  requestedAt: string;
+  /** Unique per API request: tells a request that started the workflow from one that joined it. */
+  requestId?: string;
+  /** Why (e.g. "ttl expired"): shown in the PR body. */
+  reason?: string;
+  /** How often to poll the PR when no signal arrives (ms). */
+  pollIntervalMs?: number;
+  /** Carried over continue-as-new so a long wait does not reopen anything. */
+  resume?: { pr: PrRef; expiresAt?: string };
+}
+
+export interface PrRef {
+  number: number;
+  url: string;
+  head: string;
+  headSha: string;
+  state: 'open' | 'merged' | 'closed';
+}
+
+export type Phase = 'proposing' | 'open' | 'merged' | 'closed' | 'failed';
+
+export interface EnvChangeState {
+  phase: Phase;
+  /** The request that started this workflow (to detect a joined request asking for something else). */
+  request?: { id?: string; source?: string; ttl?: string; requestedBy: string };
+  pr?: PrRef;
+  expiresAt?: string;
+  error?: { code: string; message: string };
+}
+
+export interface EnvChangeResult {
+  outcome: 'merged' | 'closed';
+  pr: PrRef;
+  expiresAt?: string;
+}
+
+export interface EnvTtlInput {
+  repo: string;
+  path: string;
+  component: string;
+  env: string;
+  expiresAt: string;
+  pollIntervalMs?: number;
+}
+
+/** A PR event for this workflow's PR (webhook, or the API after a merge/close it performed). */
+export interface PrEvent {
+  number: number;
+  state: 'open' | 'merged' | 'closed';
+  headSha?: string;
+}
+
+export const prEventSignal = defineSignal<[PrEvent]>('prEvent');
+/** Returns as soon as the PR exists (or the change was refused): what `idp env clone` prints. */
+export const pullRequestUpdate = defineUpdate<EnvChangeState>('pullRequest');
+export const stateQuery = defineQuery<EnvChangeState>('state');
+
+export const extendTtlSignal = defineSignal<[string]>('extendTtl');
+export const cancelTtlSignal = defineSignal('cancelTtl');
+export const ttlQuery = defineQuery<{ expiresAt: string; cancelled: boolean }>('ttl');
+
+/** Registered with the server (`temporal server start-dev --search-attribute`), so listing is a query, not a scan. */
+export const SA = {
+  component: defineSearchAttributeKey('IdpComponent', SearchAttributeType.KEYWORD),
+  environment: defineSearchAttributeKey('IdpEnvironment', SearchAttributeType.KEYWORD),
+  kind: defineSearchAttributeKey('IdpKind', SearchAttributeType.KEYWORD),
+  repo: defineSearchAttributeKey('IdpRepo', SearchAttributeType.KEYWORD),
+  phase: defineSearchAttributeKey('IdpPhase', SearchAttributeType.KEYWORD),
+  prNumber: defineSearchAttributeKey('IdpPrNumber', SearchAttributeType.INT),
+} as const;
+
+export const SEARCH_ATTRIBUTES = Object.values(SA);

@@ -1,0 +1,37 @@
+/**
+ * Start, move or stop the env-ttl workflow of an environment. Signalling the
+ * running timer is tried first; when none runs (first merge, or it already
+ * fired), a new one is started with the same deterministic id.
+ */
+import { getExternalWorkflowHandle, startChild, ParentClosePolicy, WorkflowIdReusePolicy, workflowInfo } from '@temporalio/workflow';
+import { workflowId } from '@idp/core/names';
+import { cancelTtlSignal, extendTtlSignal, type EnvChangeInput } from './shared.js';
+import { envTtl } from './env-ttl.js';
+
+export async function startTtlTimer(input: EnvChangeInput, expiresAt: string): Promise<void> {
+  const id = workflowId('env-ttl', input.component, input.env);
+  try {
+    await getExternalWorkflowHandle(id).signal(extendTtlSignal, expiresAt);
+    return;
+  } catch {
+    // No timer running for this environment: start one below.
+  }
+  await startChild(envTtl, {
+    workflowId: id,
+    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+    // The timer outlives the workflow that started it.
+    parentClosePolicy: ParentClosePolicy.ABANDON,
+    args: [{ repo: input.repo, path: input.path, component: input.component, env: input.env, expiresAt, pollIntervalMs: input.pollIntervalMs }],
+  });
+}
+
+export async function stopTtlTimer(input: EnvChangeInput): Promise<void> {
+  const id = workflowId('env-ttl', input.component, input.env);
+  // When the teardown was opened by the timer itself, it is our parent and ends on its own.
+  if (workflowInfo().parent?.workflowId === id) return;
+  try {
+    await getExternalWorkflowHandle(id).signal(cancelTtlSignal);
+  } catch {
+    // No timer: nothing to stop.
+  }
+}
