@@ -6,7 +6,7 @@
  */
 import { condition, executeChild, setHandler, ParentClosePolicy, WorkflowIdReusePolicy } from '@temporalio/workflow';
 import { workflowId } from '@idp/core/names';
-import { cancelTtlSignal, extendTtlSignal, ttlQuery, type EnvChangeResult, type EnvTtlInput } from './shared.js';
+import { cancelTtlSignal, extendTtlSignal, searchAttributesFor, ttlQuery, type EnvChangeResult, type EnvTtlInput } from './shared.js';
 import { envDestroy } from './env-destroy.js';
 
 export async function envTtl(input: EnvTtlInput): Promise<EnvChangeResult | { outcome: 'cancelled' }> {
@@ -33,6 +33,7 @@ export async function envTtl(input: EnvTtlInput): Promise<EnvChangeResult | { ou
     // A destroy that already ran for this environment (and was closed by a human) may run again.
     workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
     parentClosePolicy: ParentClosePolicy.ABANDON,
+    typedSearchAttributes: searchAttributesFor('env-destroy', input.repo, input.component, input.env),
     args: [
       {
         kind: 'env-destroy',

@@ -97,3 +97,14 @@ export const SA = {
 } as const;
 
 export const SEARCH_ATTRIBUTES = Object.values(SA);
+
+/** The search attributes an idp workflow starts with. */
+export function searchAttributesFor(kind: EnvChangeKind | 'env-ttl', repo: string, component: string, env: string) {
+  return [
+    { key: SA.component, value: component },
+    { key: SA.environment, value: env },
+    { key: SA.kind, value: kind },
+    { key: SA.repo, value: repo },
+    { key: SA.phase, value: kind === 'env-ttl' ? 'open' : 'proposing' },
+  ];
+}

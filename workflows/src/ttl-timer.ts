@@ -5,7 +5,7 @@
  */
 import { getExternalWorkflowHandle, startChild, ParentClosePolicy, WorkflowIdReusePolicy, workflowInfo } from '@temporalio/workflow';
 import { workflowId } from '@idp/core/names';
-import { cancelTtlSignal, extendTtlSignal, type EnvChangeInput } from './shared.js';
+import { cancelTtlSignal, extendTtlSignal, searchAttributesFor, type EnvChangeInput } from './shared.js';
 import { envTtl } from './env-ttl.js';
 
 export async function startTtlTimer(input: EnvChangeInput, expiresAt: string): Promise<void> {
@@ -21,6 +21,7 @@ export async function startTtlTimer(input: EnvChangeInput, expiresAt: string): P
     workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
     // The timer outlives the workflow that started it.
     parentClosePolicy: ParentClosePolicy.ABANDON,
+    typedSearchAttributes: searchAttributesFor('env-ttl', input.repo, input.component, input.env),
     args: [{ repo: input.repo, path: input.path, component: input.component, env: input.env, expiresAt, pollIntervalMs: input.pollIntervalMs }],
   });
 }

@@ -16,6 +16,7 @@ import type {
   WorkflowStatus,
 } from './contract.js';
 import type { PullRequest, PullRequestState } from '../pulls.js';
+export { API_BASE_PATH, DEFAULT_API_URL } from './paths.js';
 import { errorFromBody, IdpError, type ErrorBody } from '../errors.js';
 
 /** The server could not be reached at all (not running, wrong URL). */

@@ -7,8 +7,7 @@
  */
 import { z } from 'zod';
 
-export const API_BASE_PATH = '/api/idp';
-export const DEFAULT_API_URL = `http://127.0.0.1:7007${API_BASE_PATH}`;
+export { API_BASE_PATH, DEFAULT_API_URL } from './paths.js';
 
 const envName = z.string().min(1).max(63).describe('Environment name (DNS-1123 label)');
 

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import * as c from './contract.js';
+import { API_BASE_PATH } from './paths.js';
 
 const json = (schema: z.ZodType, io: 'input' | 'output' = 'output') =>
   z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' });
@@ -35,7 +36,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
       version,
       description: 'Environments, pull requests and workflows of idp. Every change is a pull request followed by a durable Temporal workflow.',
     },
-    servers: [{ url: c.API_BASE_PATH }],
+    servers: [{ url: API_BASE_PATH }],
     paths: {
       '/health': { get: { operationId: 'health', responses: { '200': ok(c.Health) } } },
       '/openapi.json': { get: { operationId: 'openapi', responses: { '200': { description: 'This document' } } } },

@@ -8,7 +8,7 @@ import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Docum
 import type { z } from 'zod';
 import { InvalidPawsError } from '../errors.js';
 import { environmentIssues, type RuleIssue } from './rules.js';
-import { PAWS_API_VERSION, PawsSpecSchema, type PawsSpec } from './schema.js';
+import { EnvironmentSpecSchema, PAWS_API_VERSION, PawsSpecSchema, type PawsSpec } from './schema.js';
 
 export interface PawsFile {
   /** Path used in messages, e.g. "paws.yaml" or "services/checkout/paws.yaml". */
@@ -32,7 +32,7 @@ export function parsePaws(text: string, file = 'paws.yaml'): PawsFile {
 
   if (doc.errors.length > 0) {
     // Schema errors on a half-parsed document would be noise: report the syntax first.
-    const issues = doc.errors.map((e) => ({ message: yamlMessage(e.code, e.message, text.slice(e.pos[0], e.pos[1])), ...position(e.pos[0]) }));
+    const issues = doc.errors.map((e) => ({ message: yamlMessage(e.code, e.message, text.slice(e.pos[0])), ...position(e.pos[0]) }));
     throw new InvalidPawsError(file, issues);
   }
   if (doc.contents === null) {
@@ -69,19 +69,28 @@ export function validatePawsSpec(value: unknown): { spec: PawsSpec; issues: [] }
     return issues.length === 0 ? { spec: parsed.data, issues: [] } : { issues };
   }
   const issues = parsed.error.issues.flatMap((i) => zodIssue(i, value));
-  // Report environment rule violations too when the environments part itself is well-formed,
-  // so one run lists every problem.
-  const environments = PawsSpecSchema.shape.environments.safeParse((value as { environments?: unknown } | null)?.environments);
-  if (environments.success) issues.push(...environmentIssues({ environments: environments.data }));
+  // Check the environment rules too, so one run lists every problem. An environment with
+  // schema errors of its own takes part by name only (its errors are already listed),
+  // so others may still refer to it with from:.
+  const environments = (value as { environments?: unknown } | null)?.environments;
+  if (environments !== null && typeof environments === 'object' && !Array.isArray(environments)) {
+    const usable = Object.fromEntries(
+      Object.entries(environments).map(([name, env]) => {
+        const checked = EnvironmentSpecSchema.safeParse(env);
+        return [name, checked.success ? checked.data : {}];
+      }),
+    );
+    issues.push(...environmentIssues({ environments: usable }));
+  }
   return { issues };
 }
 
 function zodIssue(issue: z.core.$ZodIssue, value: unknown): RuleIssue[] {
   const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
   if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((key) => ({ message: `${where([...path, key])}unknown key "${key}"`, path: [...path, key], atKey: true }));
+    return issue.keys.map((key) => ({ message: `${where(path)}unknown key "${key}"`, path: [...path, key], atKey: true }));
   }
-  if (issue.code === 'invalid_type' && path.length > 0 && valueAt(value, path) === undefined) {
+  if (path.length > 0 && valueAt(value, path) === undefined) {
     const key = path[path.length - 1];
     return [{ message: `${where(path.slice(0, -1))}missing required key "${String(key)}"`, path }];
   }
@@ -102,8 +111,12 @@ function valueAt(value: unknown, path: (string | number)[]): unknown {
 }
 
 /** yaml's messages, made specific where it helps the person fixing the file. */
-function yamlMessage(code: string, message: string, source: string): string {
-  if (code === 'DUPLICATE_KEY') return `duplicate key "${source}": a key may appear only once in a mapping`;
+function yamlMessage(code: string, message: string, rest: string): string {
+  if (code === 'DUPLICATE_KEY') {
+    // yaml points at the repeated key; name it (plain or quoted, up to its colon).
+    const key = /^("[^"\n]*"|'[^'\n]*'|[^:\n]*?)\s*:/.exec(rest)?.[1]?.replace(/^["']|["']$/g, '');
+    return `duplicate key${key ? ` "${key}"` : ''}: a key may appear only once in a mapping`;
+  }
   if (code === 'MULTIPLE_DOCS') return 'paws.yaml holds a single YAML document; remove the "---" line and what follows it';
   return message;
 }

@@ -120,14 +120,14 @@ export const EnvironmentSpecSchema = z.strictObject(
 export const PawsSpecSchema = z
   .strictObject(
     {
-      apiVersion: z.literal(PAWS_API_VERSION, { error: `apiVersion must be "${PAWS_API_VERSION}"` }),
-      kind: z.literal('Workload', { error: 'kind must be "Workload"' }),
+      apiVersion: z.literal(PAWS_API_VERSION, { error: `must be "${PAWS_API_VERSION}"` }),
+      kind: z.literal('Workload', { error: 'must be "Workload"' }),
       metadata: z.looseObject({
         name: z
           .string()
           .max(63)
           .regex(DNS1123_LABEL, {
-            error: "metadata.name must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit",
+            error: "must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit",
           })
           .describe('Component name'),
         owner: z.string().optional().describe('Owning team'),

@@ -18,7 +18,7 @@ export async function listEnvironments(args: {
   const component = spec.metadata.name;
   const [pulls, running] = await Promise.all([
     args.provider.listPullRequests({ state: 'open', headPrefix: 'idp/env-' }),
-    listRunningForComponent(args.temporal, component),
+    listRunningForComponent(args.temporal, args.ref.repo, component),
   ]);
   const views = new Map<string, EnvironmentView>();
   for (const e of envsOf(spec)) {

@@ -26,7 +26,7 @@ import {
   type WorkflowStatus,
 } from '@idp/core';
 import { envClone, envCreate, envDestroy, envExtend } from '@idp/workflows';
-import { pullRequestUpdate, SA, type EnvChangeInput, type EnvChangeKind, type EnvChangeState } from '@idp/workflows/shared';
+import { pullRequestUpdate, searchAttributesFor, type EnvChangeInput, type EnvChangeKind, type EnvChangeState } from '@idp/workflows/shared';
 import type { ProviderLookup } from '../activities/index.js';
 import { applyEnvChange } from '../activities/env-change.js';
 import { describeWorkflow, listRunningForComponent, signalPrEvent } from './workflows.js';
@@ -102,18 +102,12 @@ export function createRouter(opts: RouterOptions): express.Router {
 
     const workflowId = makeWorkflowId(kind, component, fields.env);
     const input: EnvChangeInput = { kind, repo: ref.repo, path: ref.path, component, requestedBy, requestedAt, requestId: randomUUID(), pollIntervalMs: opts.pollIntervalMs, ...fields };
-    const startOp = WithStartWorkflowOperation.create(WORKFLOWS[kind], {
+    const startOp = new WithStartWorkflowOperation(WORKFLOWS[kind], {
       workflowId,
       taskQueue: opts.taskQueue,
       args: [input],
       workflowIdConflictPolicy: 'USE_EXISTING',
-      typedSearchAttributes: [
-        { key: SA.component, value: component },
-        { key: SA.environment, value: fields.env },
-        { key: SA.kind, value: kind },
-        { key: SA.repo, value: ref.repo },
-        { key: SA.phase, value: 'proposing' },
-      ],
+      typedSearchAttributes: searchAttributesFor(kind, ref.repo, component, fields.env),
     });
     let state: EnvChangeState;
     try {

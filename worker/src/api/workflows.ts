@@ -69,9 +69,10 @@ function withState(status: WorkflowStatus, state: EnvChangeState): WorkflowStatu
 }
 
 /** Running workflows of a component: a visibility query on search attributes, not a scan. */
-export async function listRunningForComponent(temporal: Client, component: string): Promise<WorkflowStatus[]> {
+export async function listRunningForComponent(temporal: Client, repo: string, component: string): Promise<WorkflowStatus[]> {
   const out: WorkflowStatus[] = [];
-  const query = `IdpComponent = '${component.replaceAll("'", '')}' AND ExecutionStatus = 'Running'`;
+  const quote = (s: string) => `'${s.replaceAll("\\", '\\\\').replaceAll("'", "\\'")}'`;
+  const query = `IdpRepo = ${quote(repo)} AND IdpComponent = ${quote(component)} AND ExecutionStatus = 'Running'`;
   for await (const wf of temporal.workflow.list({ query })) {
     const status = baseStatus(wf.workflowId, wf);
     const sa = wf.typedSearchAttributes;

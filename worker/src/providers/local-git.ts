@@ -5,8 +5,8 @@
  * `git push` into the same repository cannot be silently overwritten.
  */
 import fs from 'node:fs';
-import { mkdir, open, rename, unlink } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdir, open, rename, rmdir, unlink } from 'node:fs/promises';
+import { dirname, join, sep } from 'node:path';
 import git from 'isomorphic-git';
 import type { TreeEntry } from 'isomorphic-git';
 import { ConflictError, InvalidRequestError, ProviderError } from '@idp/core/errors';
@@ -44,6 +44,8 @@ async function peelToCommit(gitdir: string, oid: string): Promise<string | null>
  * shas, as in git. Returns null when nothing matches.
  */
 export async function resolveCommit(gitdir: string, ref: string): Promise<string | null> {
+  // Invalid names cannot exist (and must not be used to read files outside refs/).
+  if (ref !== 'HEAD' && !isValidBranchName(ref)) return null;
   const candidates = ref.startsWith('refs/') || ref === 'HEAD' ? [ref] : [`refs/heads/${ref}`, `refs/tags/${ref}`];
   for (const name of candidates) {
     const oid = await readRef(gitdir, name);
@@ -109,11 +111,19 @@ export async function updateRef(gitdir: string, ref: string, value: string, expe
 export async function deleteRef(gitdir: string, ref: string): Promise<void> {
   if ((await readRef(gitdir, ref)) === null) return;
   await git.deleteRef({ fs, gitdir, ref });
+  // Like git, drop folders the ref leaves empty, so `idp/x` can later become a branch `idp`.
+  for (let dir = dirname(join(gitdir, ref)); dir.startsWith(join(gitdir, 'refs') + sep) && dir !== join(gitdir, 'refs', 'heads'); dir = dirname(dir)) {
+    try {
+      await rmdir(dir);
+    } catch {
+      break; // not empty (or already gone)
+    }
+  }
 }
 
 /** git's rules for branch names (git check-ref-format), enough to refuse what git would. */
-export function assertBranchName(branch: string): void {
-  const bad =
+export function isValidBranchName(branch: string): boolean {
+  return !(
     branch.length === 0 ||
     branch.startsWith('-') ||
     branch.startsWith('/') ||
@@ -122,8 +132,25 @@ export function assertBranchName(branch: string): void {
     branch === '@' ||
     branch === 'HEAD' ||
     /\.\.|\/\/|@\{|[\x00-\x20\x7f~^:?*[\\]/.test(branch) ||
-    branch.split('/').some((part) => part.startsWith('.') || part.endsWith('.lock'));
-  if (bad) throw new InvalidRequestError(`"${branch}" is not a valid branch name (see git check-ref-format).`);
+    branch.split('/').some((part) => part.startsWith('.') || part.endsWith('.lock'))
+  );
+}
+
+export function assertBranchName(branch: string): void {
+  if (!isValidBranchName(branch)) throw new InvalidRequestError(`"${branch}" is not a valid branch name (see git check-ref-format).`);
+}
+
+/**
+ * git cannot have both branches `idp` and `idp/x` (one would be a file, the
+ * other a folder under refs/heads). Say so before trying to create `branch`.
+ */
+export async function assertBranchCanBeCreated(gitdir: string, branch: string): Promise<void> {
+  // listRefs covers loose and packed refs; empty leftover folders are not listed.
+  const existing = await git.listRefs({ fs, gitdir, filepath: 'refs/heads' });
+  const clash = existing.find((name) => branch.startsWith(`${name}/`) || name.startsWith(`${branch}/`));
+  if (clash) {
+    throw new ConflictError(`Cannot create branch ${branch}: branch ${clash} exists, and git cannot have both. Use another branch name.`, { branch, clash });
+  }
 }
 
 /** Normalize a repository file path: forward slashes, no leading "./" or "/", no "..". */

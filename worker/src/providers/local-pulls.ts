@@ -11,7 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import type { PullRequest } from '@idp/core';
 import { NotFoundError, ProviderError } from '@idp/core/errors';
@@ -78,7 +78,8 @@ export class PullStore {
 
   /** Write a PR: temp file in the same folder, fsync, rename over the old one. */
   async put(pull: StoredPull): Promise<void> {
-    await mkdir(this.pullsDir, { recursive: true });
+    await ensureDir(this.dir);
+    await ensureDir(this.pullsDir);
     const target = this.file(pull.number);
     const temp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     const handle = await open(temp, 'wx');
@@ -108,7 +109,7 @@ export class PullStore {
   }
 
   private async withFileLock<T>(fn: () => Promise<T>): Promise<T> {
-    await mkdir(this.dir, { recursive: true });
+    await ensureDir(this.dir);
     const lockfilePath = join(this.dir, 'lock');
     let compromised: Error | undefined;
     let release: () => Promise<void>;
@@ -144,6 +145,17 @@ export class PullStore {
 
   private file(number: number): string {
     return join(this.pullsDir, `${number}.json`);
+  }
+}
+
+/** mkdir without `recursive`: if the repository itself is gone, fail instead of recreating its folder. */
+async function ensureDir(path: string): Promise<void> {
+  try {
+    await mkdir(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new NotFoundError(`The repository ${dirname(path)} no longer exists.`);
+    if (code !== 'EEXIST') throw err;
   }
 }
 

@@ -15,7 +15,18 @@ import git from 'isomorphic-git';
 import type { PullRequest, PullRequestState, Review, ReviewEvent } from '@idp/core';
 import { ConflictError, InvalidRequestError, NotFoundError, ProviderError } from '@idp/core/errors';
 import type { CommitRequest, FileAtRef, GitProvider, OpenPullRequest } from './provider.js';
-import { applyChanges, assertBranchName, deleteRef, gitErrorCode, normalizePath, readRef, resolveCommit, updateRef } from './local-git.js';
+import {
+  applyChanges,
+  assertBranchName,
+  assertBranchCanBeCreated,
+  deleteRef,
+  gitErrorCode,
+  isValidBranchName,
+  normalizePath,
+  readRef,
+  resolveCommit,
+  updateRef,
+} from './local-git.js';
 import { PullStore, type StoredPull } from './local-pulls.js';
 
 export interface LocalForgeOptions {
@@ -58,7 +69,8 @@ export class LocalForge implements GitProvider {
   }
 
   async branchSha(branch: string): Promise<string | null> {
-    return readRef(this.gitdir, `refs/heads/${branch}`);
+    // An invalid name cannot exist (and must not be used to read outside refs/).
+    return isValidBranchName(branch) ? readRef(this.gitdir, `refs/heads/${branch}`) : null;
   }
 
   async readFile(path: string, ref: string): Promise<FileAtRef | null> {
@@ -81,7 +93,7 @@ export class LocalForge implements GitProvider {
     }
     const baseSha = await this.requireCommit(req.baseSha);
     const baseTree = (await git.readCommit({ fs, gitdir: this.gitdir, oid: baseSha })).commit.tree;
-    // Writing blobs and trees is harmless even if we end up not using them.
+    // Build the tree before taking the lock (keeps the lock short); unused objects are harmless.
     const tree = await applyChanges(this.gitdir, baseTree, req.changes);
 
     return this.pulls.withLock(async () => {
@@ -97,6 +109,7 @@ export class LocalForge implements GitProvider {
           { branch: req.branch, sha: existing },
         );
       }
+      await assertBranchCanBeCreated(this.gitdir, req.branch);
       const now = Math.floor(Date.now() / 1000);
       const person = { name: req.author.name, email: req.author.email, timestamp: now, timezoneOffset: 0 };
       const sha = await git.writeCommit({

@@ -62,10 +62,14 @@ export interface GitProvider {
   /** The most recent PR whose head is `branch` (any state), or null. Used for idempotency after a crash. */
   findPullRequestByBranch(branch: string, state?: PullRequestState | 'all'): Promise<PullRequest | null>;
   getPullRequest(number: number): Promise<PullRequest>;
+  /** Sorted by number. `state` defaults to 'open' (as on GitHub and GitLab). */
   listPullRequests(filter?: { state?: PullRequestState | 'all'; headPrefix?: string }): Promise<PullRequest[]>;
   comment(number: number, body: string, by: string): Promise<void>;
   review(number: number, review: { event: ReviewEvent; body?: string; by: string }): Promise<PullRequest>;
-  /** Users whose latest review approves the current head commit. */
+  /**
+   * Users whose latest review approves the current head commit. As on GitHub, a
+   * 'comment' review does not replace an earlier approval or change request.
+   */
   approvals(number: number): Promise<string[]>;
   /**
    * Merge into the base branch. Refuses (ConflictError) when the PR head is not

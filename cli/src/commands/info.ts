@@ -1,0 +1,113 @@
+/**
+ * idp info: which component, repository, API and user this directory means,
+ * and why (what each was resolved from); then the server's health and what it
+ * knows about the component. Diagnostic: exits 0 even when there is no
+ * context or the server is unreachable (both are shown).
+ */
+import type { ComponentInfo, Health } from '@idp/core';
+import type { CommandInput } from '../command.js';
+import { resolveApi, resolveComponent, resolveUser, type ComponentContext } from '../context.js';
+import { errorBody } from '../exit-codes.js';
+import { shortSha } from '../output.js';
+import { clientFor, contextFlags, repoRef } from './shared/common.js';
+import { UnreachableError } from '@idp/core/client';
+
+type ErrorInfo = { code: string; message: string };
+
+/** `idp info --json` prints this (the only JSON shape that is not an API response). */
+export interface InfoResult {
+  context: ComponentContext | null;
+  contextError?: ErrorInfo;
+  api: { url: string; source: string; token: boolean };
+  user: { user?: string; source: string };
+  server: { reachable: boolean; health?: Health; error?: ErrorInfo };
+  component?: ComponentInfo;
+  componentError?: ErrorInfo;
+}
+
+const brief = (e: unknown): ErrorInfo => {
+  const { code, message } = errorBody(e).error;
+  return { code, message };
+};
+
+export async function gatherInfo(input: CommandInput): Promise<InfoResult> {
+  const { io } = input;
+  const flags = contextFlags(input.flags);
+  const api = resolveApi(flags, io.env);
+  const [ctxResult, user] = await Promise.all([
+    resolveComponent(flags, io.env, io.cwd).then(
+      (c) => ({ c }),
+      (e: unknown) => ({ e }),
+    ),
+    resolveUser(io.cwd, io.env),
+  ]);
+  const result: InfoResult = {
+    context: 'c' in ctxResult ? ctxResult.c : null,
+    api: { url: api.url, source: api.urlSource, token: Boolean(api.token) },
+    user: { user: user.user, source: user.source },
+    server: { reachable: false },
+  };
+  if ('e' in ctxResult) result.contextError = brief(ctxResult.e);
+
+  const client = clientFor({ api, user });
+  try {
+    result.server = { reachable: true, health: await client.health() };
+  } catch (e) {
+    result.server = { reachable: !(e instanceof UnreachableError), error: brief(e) };
+  }
+  if (result.context && result.server.reachable) {
+    try {
+      result.component = await client.component(repoRef(result.context));
+    } catch (e) {
+      result.componentError = brief(e);
+    }
+  }
+  return result;
+}
+
+export async function run(input: CommandInput): Promise<void> {
+  const { ui } = input;
+  const info = await gatherInfo(input);
+  if (ui.json) return ui.printJson(info);
+  const c = ui.out;
+  const lines: string[] = [];
+  const row = (label: string, value: string, why?: string) => lines.push(`${c.bold(label.padEnd(13))}${value}${why ? `  ${c.dim(`(${why})`)}` : ''}`);
+  const indent = (text: string) => text.split('\n').map((l) => ' '.repeat(13) + l).join('\n');
+
+  const ctx = info.context;
+  if (ctx) {
+    row('Component', ctx.component ?? 'unknown', ctx.componentSource);
+    row('Repository', ctx.repo, ctx.repoSource);
+    row('paws.yaml', ctx.path, ctx.pathSource);
+  } else {
+    row('Component', c.red('none'));
+    lines.push(indent(info.contextError?.message ?? ''));
+  }
+  row('API', info.api.url, info.api.source);
+  row('User', info.user.user ?? c.yellow('none'), info.user.source);
+  row('Token', info.api.token ? 'set' : 'none', info.api.token ? 'from IDP_API_TOKEN' : 'set IDP_API_TOKEN to send one');
+  lines.push('');
+
+  const h = info.server.health;
+  if (h) {
+    row('Server', `${c.green('reachable')}, idp ${h.version}, status ${h.status === 'ok' ? c.green(h.status) : c.yellow(h.status)}`);
+    const t = h.temporal;
+    row('Temporal', `${t.address}, namespace ${t.namespace}, task queue ${t.taskQueue}: ${t.reachable ? c.green('reachable') : c.red('unreachable')}`);
+    if (h.user) row('Acting as', h.user, 'as the server sees you');
+  } else if (info.server.reachable) {
+    row('Server', c.yellow('answered with an error'));
+    lines.push(indent(info.server.error?.message ?? ''));
+  } else {
+    row('Server', c.red('unreachable'));
+    lines.push(indent(info.server.error?.message ?? ''));
+  }
+  const comp = info.component;
+  if (comp) {
+    row('On server', `${comp.component}${comp.owner ? `, owner ${comp.owner}` : ''}; ${comp.provider} provider, ${comp.defaultBranch} at ${shortSha(comp.headSha)}`);
+    row('Environments', comp.environments.length ? comp.environments.join(', ') : 'none');
+  } else if (info.componentError) {
+    row('On server', c.red(info.componentError.code));
+    lines.push(indent(info.componentError.message));
+  }
+  ui.print(lines.join('\n'));
+}

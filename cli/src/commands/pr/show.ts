@@ -1,0 +1,42 @@
+/** idp pr show <number> */
+import type { PullRequest } from '@idp/core';
+import type { CommandInput } from '../../command.js';
+import { colors, relativeTime, shortSha, type Colors } from '../../output.js';
+import { prNumber, setup } from '../shared/common.js';
+import { stateLabel } from './list.js';
+
+const reviewWord = { approved: 'approved', changes_requested: 'requested changes', commented: 'commented' } as const;
+
+export function formatPull(p: PullRequest, now: Date, c: Colors = colors(false)): string {
+  const lines = [
+    `${c.bold(p.title)} ${c.dim(`#${p.number}`)}`,
+    `${stateLabel(p.state, c)} • ${p.author} wants to merge ${p.head} into ${p.base} • opened ${relativeTime(p.createdAt, now)}`,
+  ];
+  if (p.state === 'merged') lines.push(`Merged by ${p.mergedBy ?? '?'} ${relativeTime(p.mergedAt, now)} as ${shortSha(p.mergeSha)}`);
+  if (p.state === 'closed') lines.push(`Closed by ${p.closedBy ?? '?'} ${relativeTime(p.closedAt, now)}`);
+  lines.push(`Head ${shortSha(p.headSha)} on base ${shortSha(p.baseSha)}`);
+  if (p.labels.length) lines.push(`Labels: ${p.labels.join(', ')}`);
+  if (p.reviews.length) {
+    lines.push('', c.bold('Reviews'));
+    for (const r of p.reviews) {
+      const stale = r.commitSha !== p.headSha ? c.dim(' (on an older commit)') : '';
+      lines.push(`  ${r.by} ${reviewWord[r.state]} ${relativeTime(r.at, now)}${stale}${r.body ? `: ${r.body}` : ''}`);
+    }
+  }
+  if (p.body.trim()) lines.push('', ...p.body.trimEnd().split('\n'));
+  if (p.comments.length) {
+    lines.push('', c.bold('Comments'));
+    for (const m of p.comments) lines.push(`  ${m.by} ${relativeTime(m.at, now)}: ${m.body}`);
+  }
+  lines.push('', `${c.dim('View:')} ${p.url}`);
+  return lines.join('\n') + '\n';
+}
+
+export async function run(input: CommandInput): Promise<void> {
+  const { ui, io } = input;
+  const n = prNumber(input.args[0]!);
+  const { client, ref } = await setup(input);
+  const pull = await client.pull(ref, n);
+  if (ui.json) return ui.printJson(pull);
+  io.stdout.write(formatPull(pull, io.now(), ui.out));
+}

@@ -1,0 +1,49 @@
+/** What most verbs start with: flags → context → client, plus local argument checks. */
+import { PlatformClient } from '@idp/core/client';
+import { envNameProblem } from '@idp/core/names';
+import type { RepoRef } from '@idp/core';
+import type { CommandInput, Flags } from '../../command.js';
+import { resolveContext, type ComponentContext, type Context, type ContextFlags } from '../../context.js';
+import { UsageError } from '../../exit-codes.js';
+
+/** A value option: the last one wins when repeated; present without a value is a usage error. */
+export function stringFlag(flags: Flags, name: string): string | undefined {
+  const raw = flags[name];
+  if (raw === undefined) return undefined;
+  const v = Array.isArray(raw) ? raw[raw.length - 1] : raw;
+  if (typeof v !== 'string' || v === '') throw new UsageError(`--${name} needs a value.`);
+  return v;
+}
+
+export function contextFlags(flags: Flags): ContextFlags {
+  return { component: stringFlag(flags, 'component'), repo: stringFlag(flags, 'repo'), path: stringFlag(flags, 'path'), api: stringFlag(flags, 'api') };
+}
+
+export function clientFor(ctx: Pick<Context, 'api' | 'user'>): PlatformClient {
+  return new PlatformClient({ baseUrl: ctx.api.url, user: ctx.user.user, token: ctx.api.token });
+}
+
+export function repoRef(component: ComponentContext): { repo: string; path: string } {
+  return { repo: component.repo, path: component.path } satisfies RepoRef;
+}
+
+export async function setup(input: CommandInput): Promise<{ ctx: Context; client: PlatformClient; ref: { repo: string; path: string } }> {
+  const ctx = await resolveContext(contextFlags(input.flags), input.io.env, input.io.cwd);
+  return { ctx, client: clientFor(ctx), ref: repoRef(ctx.component) };
+}
+
+/** Checked before anything is sent, with the server's own rule. */
+export function checkEnvName(name: string, role = 'environment'): void {
+  const problem = envNameProblem(name);
+  if (problem) throw new UsageError(`Invalid ${role} name: ${problem}.`);
+}
+
+export function prNumber(arg: string): number {
+  const m = /^#?(\d+)$/.exec(arg.trim());
+  const n = m ? Number(m[1]) : NaN;
+  if (!Number.isSafeInteger(n) || n <= 0) throw new UsageError(`"${arg}" is not a pull request number.`);
+  return n;
+}
+
+/** How the component is called in messages. */
+export const componentLabel = (ctx: Context) => ctx.component.component ?? ctx.component.repo;

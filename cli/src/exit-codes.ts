@@ -1,0 +1,90 @@
+/**
+ * Exit codes and the CLI's own errors. The server's errors arrive as IdpError
+ * (with the API's stable `code`); an unreachable server as UnreachableError.
+ * Both modules are tiny (no zod, no yaml), so importing them here is cheap.
+ */
+import { UnreachableError } from '@idp/core/client';
+import { IdpError, type ErrorCode } from '@idp/core/errors';
+
+export const ExitCode = {
+  ok: 0,
+  /** Unexpected error, or the workflow failed (with --wait). */
+  failure: 1,
+  /** Bad arguments, invalid name (checked locally), no or ambiguous context. Nothing was sent. */
+  usage: 2,
+  notFound: 3,
+  conflict: 4,
+  /** invalid_request, invalid_paws, forbidden, unauthenticated. */
+  rejected: 5,
+  unreachable: 6,
+  /** With --wait: the PR was closed without being merged. */
+  prClosed: 7,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** Shown by `idp --help` and documented in README.md. */
+export const EXIT_CODES_HELP: [number, string][] = [
+  [ExitCode.ok, 'success (with --wait: the PR was merged)'],
+  [ExitCode.failure, 'unexpected error, or the workflow failed (with --wait)'],
+  [ExitCode.usage, 'usage error: bad arguments, invalid name, no or ambiguous component context (nothing was sent)'],
+  [ExitCode.notFound, 'not found (environment, PR, repository...)'],
+  [ExitCode.conflict, 'conflict (e.g. the environment already exists, the PR changed)'],
+  [ExitCode.rejected, 'rejected by the server: invalid request or paws.yaml, forbidden, unauthenticated'],
+  [ExitCode.unreachable, 'the Platform API could not be reached'],
+  [ExitCode.prClosed, 'the PR was closed without being merged (with --wait)'],
+];
+
+/** CLI-side error codes, in the same `{"error":{"code","message"}}` shape as the API's. */
+export type CliErrorCode = 'usage' | 'unreachable' | 'pr_closed' | 'workflow_failed' | 'internal';
+
+/** Wrong arguments or no usable context: nothing was sent to the server. */
+export class UsageError extends Error {
+  readonly code = 'usage';
+  constructor(
+    message: string,
+    /** A line telling what to run for help, e.g. "Run `idp env clone --help` for usage." */
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** A followed workflow ended without the change being applied. */
+export class OutcomeError extends Error {
+  constructor(
+    readonly code: 'pr_closed' | 'workflow_failed',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'OutcomeError';
+  }
+}
+
+const byServerCode: Record<ErrorCode, ExitCode> = {
+  invalid_request: ExitCode.rejected,
+  invalid_paws: ExitCode.rejected,
+  forbidden: ExitCode.rejected,
+  unauthenticated: ExitCode.rejected,
+  not_found: ExitCode.notFound,
+  conflict: ExitCode.conflict,
+  provider_error: ExitCode.failure,
+  internal: ExitCode.failure,
+};
+
+export function exitCodeFor(err: unknown): ExitCode {
+  if (err instanceof UsageError) return ExitCode.usage;
+  if (err instanceof UnreachableError) return ExitCode.unreachable;
+  if (err instanceof OutcomeError) return err.code === 'pr_closed' ? ExitCode.prClosed : ExitCode.failure;
+  if (err instanceof IdpError) return byServerCode[err.code] ?? ExitCode.failure;
+  return ExitCode.failure;
+}
+
+/** The `{"error":{...}}` body printed on stderr in --json mode. */
+export function errorBody(err: unknown): { error: { code: string; message: string; details?: unknown } } {
+  if (err instanceof IdpError) return err.toJSON();
+  if (err instanceof UsageError) return { error: { code: err.code, message: err.message } };
+  if (err instanceof UnreachableError) return { error: { code: 'unreachable', message: err.message } };
+  if (err instanceof OutcomeError) return { error: { code: err.code, message: err.message } };
+  return { error: { code: 'internal', message: err instanceof Error ? err.message : String(err) } };
+}

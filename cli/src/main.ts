@@ -1,0 +1,268 @@
+/**
+ * The `idp` program: command table, global options, dispatch, and the mapping
+ * of errors to messages and exit codes.
+ *
+ * Start-up cost matters (`idp --version` should feel instant), so this module
+ * statically imports only sade and a few small local modules; each verb's
+ * module (and with it the API client, the context resolution, yaml...) is
+ * loaded with `await import()` only when that verb runs.
+ *
+ * `main(argv, io)` never calls process.exit: it returns the exit code, so it
+ * can be run in-process by tests or from bin/idp.js.
+ */
+import { readFileSync } from 'node:fs';
+import { format } from 'node:util';
+import sade from 'sade';
+import type { CommandModule, Flags } from './command.js';
+import { DEFAULT_API_URL } from './constants.js';
+import { errorBody, EXIT_CODES_HELP, ExitCode, exitCodeFor, UsageError } from './exit-codes.js';
+import { processIo, Ui, type Io } from './output.js';
+
+interface Spec {
+  /** sade usage: words, then <required> and [optional] arguments. */
+  usage: string;
+  describe: string;
+  options?: [flag: string, description: string][];
+  examples?: string[];
+  load: () => Promise<CommandModule>;
+}
+
+const WAIT: [string, string] = ['--wait', 'Follow the workflow until the PR is merged (exit 0) or closed (exit 7)'];
+
+export const COMMANDS: Spec[] = [
+  {
+    usage: 'info',
+    describe: 'Show which component, repository, API and user this directory resolves to, and why; and the server\'s health.',
+    load: () => import('./commands/info.js'),
+  },
+  {
+    usage: 'env list',
+    describe: 'List the component\'s environments: live, pending in a PR, expiring.',
+    load: () => import('./commands/env/list.js'),
+  },
+  {
+    usage: 'env clone <source> <target>',
+    describe: 'Clone an environment into a new one, through a pull request.',
+    options: [['--ttl', 'Time to live of the new environment, e.g. 72h (torn down by a PR when it expires)'], WAIT],
+    examples: ['env clone staging preview-123 --ttl 72h', 'env clone staging preview-123 --wait'],
+    load: () => import('./commands/env/clone.js'),
+  },
+  {
+    usage: 'env create <name>',
+    describe: 'Create an environment, through a pull request.',
+    options: [['--ttl', 'Time to live, e.g. 72h'], WAIT],
+    examples: ['env create qa', 'env create demo --ttl 24h --wait'],
+    load: () => import('./commands/env/create.js'),
+  },
+  {
+    usage: 'env destroy <name>',
+    describe: 'Destroy an environment, through a pull request.',
+    options: [['--confirm', 'The environment\'s name again; required to destroy a permanent environment'], WAIT],
+    examples: ['env destroy preview-123', 'env destroy qa --confirm qa'],
+    load: () => import('./commands/env/destroy.js'),
+  },
+  {
+    usage: 'env extend <name>',
+    describe: 'Set an ephemeral environment to expire <ttl> from now, through a pull request.',
+    options: [['--ttl', 'New time to live from now, e.g. 24h (required)'], WAIT],
+    examples: ['env extend preview-123 --ttl 24h'],
+    load: () => import('./commands/env/extend.js'),
+  },
+  {
+    usage: 'pr list',
+    describe: 'List the pull requests of the component\'s repository.',
+    options: [['--state', 'open, merged, closed or all (default open)']],
+    load: () => import('./commands/pr/list.js'),
+  },
+  {
+    usage: 'pr show <number>',
+    describe: 'Show a pull request with its reviews and comments.',
+    load: () => import('./commands/pr/show.js'),
+  },
+  {
+    usage: 'pr review <number>',
+    describe: 'Review a pull request: approve, request changes or comment.',
+    options: [
+      ['--approve', 'Approve the PR\'s current head'],
+      ['--request-changes', 'Request changes'],
+      ['--comment', 'Comment only (needs -m)'],
+      ['-m, --message', 'Review body'],
+    ],
+    examples: ['pr review 3 --approve', 'pr review 3 --request-changes -m "TTL too long"'],
+    load: () => import('./commands/pr/review.js'),
+  },
+  {
+    usage: 'pr merge <number>',
+    describe: 'Merge a pull request (the workflow following it then completes).',
+    load: () => import('./commands/pr/merge.js'),
+  },
+  {
+    usage: 'pr close <number>',
+    describe: 'Close a pull request without merging it.',
+    load: () => import('./commands/pr/close.js'),
+  },
+];
+
+const GLOBAL_OPTIONS: [string, string][] = [
+  ['--json', 'Print the API response as JSON on stdout; errors as JSON on stderr'],
+  ['--component', 'Component name (default: IDP_COMPONENT, else the nearest paws.yaml)'],
+  ['--api', `Platform API URL (default: IDP_API_URL, else ${DEFAULT_API_URL})`],
+  ['--repo', 'Git remote of the component, instead of the working copy\'s origin (or IDP_REPO)'],
+  ['--path', 'paws.yaml path inside the repository (default: found locally, else paws.yaml)'],
+];
+
+const BOOLEAN = ['json', 'wait', 'approve', 'request-changes', 'comment'];
+const STRING = ['component', 'api', 'repo', 'path', 'ttl', 'confirm', 'state', 'message'];
+const NOUNS = new Set(COMMANDS.map((c) => c.usage.split(' ')).filter((w) => w.length > 1 && !/^[<[]/.test(w[1]!)).map((w) => w[0]!));
+const commandName = (spec: Spec) => spec.usage.split(' ').filter((w) => !/^[<[]/.test(w)).join(' ');
+
+function version(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+function program() {
+  const prog = sade('idp').version(version());
+  prog.describe('Heroku-like environments on top of GitOps: every change is a reviewed pull request.');
+  for (const [flag, text] of GLOBAL_OPTIONS) prog.option(flag, text);
+  for (const spec of COMMANDS) {
+    prog.command(spec.usage, spec.describe);
+    for (const [flag, text] of spec.options ?? []) prog.option(flag, text);
+    for (const ex of spec.examples ?? []) prog.example(ex);
+    prog.action(() => undefined);
+  }
+  return prog;
+}
+
+export function rootHelpFooter(): string {
+  const codes = EXIT_CODES_HELP.map(([code, text]) => `    ${code}  ${text}`).join('\n');
+  return [
+    '  Environment',
+    '    IDP_API_URL      Platform API URL (--api)',
+    '    IDP_API_TOKEN    Bearer token sent to the API',
+    '    IDP_USER         Acting user (default: git config user.email)',
+    '    IDP_COMPONENT    Component name (--component)',
+    '    IDP_REPO         Git remote of the component (--repo)',
+    '    NO_COLOR         Disable colours',
+    '',
+    '  Exit codes',
+    codes,
+    '',
+  ].join('\n');
+}
+
+function nounHelp(noun: string): string {
+  const specs = COMMANDS.filter((c) => c.usage.startsWith(`${noun} `));
+  const width = Math.max(...specs.map((s) => commandName(s).length));
+  return [
+    '',
+    '  Usage',
+    `    $ idp ${noun} <command> [options]`,
+    '',
+    '  Available Commands',
+    ...specs.map((s) => `    ${commandName(s).padEnd(width)}    ${s.describe}`),
+    '',
+    `  Run \`idp ${noun} <command> --help\` for a command's options.`,
+    '',
+  ].join('\n');
+}
+
+/** Thrown in place of sade's process.exit() while it parses. */
+class SadeExit extends Error {}
+
+type Parsed = { kind: 'done' } | { kind: 'run'; spec: Spec; args: string[]; flags: Flags };
+
+/**
+ * sade prints its own usage errors and calls process.exit(1); we want exit 2,
+ * our message format, JSON errors with --json, and output on `io`. So for the
+ * duration of the (synchronous) parse, console output is redirected and
+ * process.exit throws; the text sade printed becomes a UsageError.
+ */
+function parse(argv: string[], io: Io): Parsed {
+  const prog = program();
+  const saved = { log: console.log, error: console.error, exit: process.exit };
+  let errText = '';
+  console.log = (...a: unknown[]) => void io.stdout.write(format(...a) + '\n');
+  console.error = (...a: unknown[]) => void (errText += format(...a) + '\n');
+  process.exit = ((code?: number) => {
+    throw new SadeExit(String(code));
+  }) as typeof process.exit;
+  try {
+    const out = prog.parse(['node', 'idp', ...argv], {
+      lazy: true,
+      boolean: BOOLEAN,
+      string: STRING,
+      unknown: (flag: string) => `Unknown option ${flag}`,
+    });
+    if (!out) return { kind: 'done' }; // --help or --version was printed
+    const spec = COMMANDS.find((c) => commandName(c) === out.name);
+    if (!spec) throw new UsageError(`Unknown command: ${out.name}`, 'Run `idp --help` to see the commands.');
+    const flags = out.args[out.args.length - 1] as unknown as Flags;
+    const args = (out.args.slice(0, -1) as unknown[]).filter((a) => a !== undefined).map(String);
+    if (flags._.length) throw new UsageError(`Unexpected argument${flags._.length > 1 ? 's' : ''}: ${flags._.join(' ')}`, `Run \`idp ${out.name} --help\` for usage.`);
+    return { kind: 'run', spec, args, flags };
+  } catch (e) {
+    if (!(e instanceof SadeExit)) throw e;
+    // "\n  ERROR\n    Invalid command: foo\n\n  Run `$ idp --help` for more info.\n"
+    const message = /ERROR\n\s*(.+)/.exec(errText)?.[1]?.trim() ?? errText.trim();
+    // sade only names the command for missing arguments; find it from the words given otherwise.
+    const words = argv.filter((a) => !a.startsWith('-'));
+    const known = COMMANDS.map(commandName).find((n) => words.slice(0, n.split(' ').length).join(' ') === n);
+    const sadeHint = /Run `\$ (.+?)`/.exec(errText)?.[1];
+    const helpCmd = sadeHint && sadeHint !== 'idp --help' ? sadeHint : known ? `idp ${known} --help` : 'idp --help';
+    const nice = message
+      .replace(/^Invalid command: /, 'Unknown command: ')
+      .replace(/^Insufficient arguments!$/, 'Missing arguments.')
+      .replace(/^No command specified\.$/, 'No command given.');
+    throw new UsageError(nice, `Run \`${helpCmd}\` for usage.`);
+  } finally {
+    console.log = saved.log;
+    console.error = saved.error;
+    process.exit = saved.exit;
+  }
+}
+
+function printError(err: unknown, io: Io, json: boolean): void {
+  if (json) {
+    io.stderr.write(JSON.stringify(errorBody(err)) + '\n');
+    return;
+  }
+  const ui = new Ui(io, false);
+  const message = err instanceof Error ? err.message : String(err);
+  io.stderr.write(`${ui.err.red('idp:')} ${message}\n`);
+  if (err instanceof UsageError && err.hint) io.stderr.write(`${err.hint}\n`);
+  if (io.env.IDP_DEBUG && err instanceof Error && err.stack) io.stderr.write(`${err.stack}\n`);
+  else if (exitCodeFor(err) === ExitCode.failure && !(err instanceof Error && 'code' in err)) {
+    io.stderr.write('This looks like a bug in idp; run again with IDP_DEBUG=1 for details.\n');
+  }
+}
+
+/** Runs `idp` with `argv` (without node and the script) and returns the exit code. */
+export async function main(argv: string[], io: Io = processIo()): Promise<number> {
+  const json = argv.includes('--json');
+  try {
+    const words = argv.filter((a) => !a.startsWith('-'));
+    if (argv.length === 0) argv = ['--help'];
+    if (words[0] === 'help') argv = [...words.slice(1), '--help'];
+    const wantsHelp = argv.includes('--help') || argv.includes('-h');
+    const helpWords = argv.filter((a) => !a.startsWith('-'));
+    if (helpWords.length === 1 && NOUNS.has(helpWords[0]!) && !argv.includes('--version') && !argv.includes('-v')) {
+      io.stdout.write(nounHelp(helpWords[0]!));
+      return ExitCode.ok;
+    }
+    const parsed = parse(argv, io);
+    if (parsed.kind === 'done') {
+      if (wantsHelp && helpWords.length === 0) io.stdout.write(rootHelpFooter());
+      return ExitCode.ok;
+    }
+    const mod = await parsed.spec.load();
+    await mod.run({ args: parsed.args, flags: parsed.flags, io, ui: new Ui(io, json) });
+    return ExitCode.ok;
+  } catch (err) {
+    printError(err, io, json);
+    return exitCodeFor(err);
+  }
+}

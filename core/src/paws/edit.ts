@@ -1,0 +1,120 @@
+/**
+ * Edits of paws.yaml that change only what they must: adding an environment adds
+ * its lines and nothing else; comments, blank lines, quoting and key order stay.
+ * (How: splice.ts.)
+ *
+ * Every edit is checked twice. Before: the intended change is applied to the
+ * parsed spec and validated, so a change that would make the file invalid is a
+ * request error. After: the new text is parsed again and must mean exactly the
+ * intended spec; if it does not, the text is never returned.
+ */
+import { IdpError, InvalidRequestError } from '../errors.js';
+import { assertEnvName } from '../names.js';
+import { alreadyExists, environmentOrThrow } from './lookup.js';
+import { parsePaws, validatePawsSpec } from './parse.js';
+import type { EnvironmentSpec, Lifecycle, PawsSpec } from './schema.js';
+import { hasTopLevelKey, insertPair, mappingKeys, removePair, replaceScalar } from './splice.js';
+
+/** Append environment `name` as the last entry of `environments:` (created at the end of the file if missing). */
+export function addEnvironment(text: string, name: string, env: EnvironmentSpec, file = 'paws.yaml'): string {
+  return applyEdit(text, file, `add environment "${name}"`, {
+    check: (spec) => {
+      assertEnvName(name);
+      if (spec.environments && Object.hasOwn(spec.environments, name)) throw alreadyExists(name, file);
+    },
+    mutate: (spec) => {
+      spec.environments = { ...(spec.environments ?? {}), [name]: env };
+    },
+    splice: (t) =>
+      hasTopLevelKey(t, 'environments') ? insertPair(t, ['environments'], name, env) : insertPair(t, [], 'environments', { [name]: env }),
+  });
+}
+
+/** Remove environment `name` (its lines, and the comment lines directly above it). */
+export function removeEnvironment(text: string, name: string, file = 'paws.yaml'): string {
+  return applyEdit(text, file, `remove environment "${name}"`, {
+    check: (spec) => void environmentOrThrow(spec, name, file),
+    mutate: (spec) => {
+      delete spec.environments![name];
+    },
+    splice: (t) => removePair(t, ['environments'], name),
+  });
+}
+
+/**
+ * Set the lifecycle of environment `name` to exactly `lifecycle`: values that stay
+ * the same are not touched, changed ones are rewritten in place (keeping their
+ * quoting), new ones appended, and keys not in `lifecycle` removed.
+ */
+export function setEnvironmentLifecycle(text: string, name: string, lifecycle: Lifecycle, file = 'paws.yaml'): string {
+  const given = Object.entries(lifecycle).filter((e): e is [string, string] => e[1] !== undefined);
+  return applyEdit(text, file, `set the lifecycle of environment "${name}"`, {
+    check: (spec) => void environmentOrThrow(spec, name, file),
+    mutate: (spec) => {
+      spec.environments![name]!.lifecycle = Object.fromEntries(given);
+    },
+    splice: (t) => {
+      const envPath = ['environments', name];
+      if (!mappingKeys(t, envPath).includes('lifecycle')) return insertPair(t, envPath, 'lifecycle', Object.fromEntries(given));
+      const path = [...envPath, 'lifecycle'];
+      const current = (parsePaws(t, file).spec.environments![name]!.lifecycle ?? {}) as Record<string, string | undefined>;
+      let out = t;
+      for (const [key, value] of given) {
+        if (current[key] === value) continue;
+        out = current[key] === undefined ? insertPair(out, path, key, value) : replaceScalar(out, [...path, key], value);
+      }
+      for (const key of mappingKeys(out, path)) {
+        if (!given.some(([k]) => k === key)) out = removePair(out, path, key);
+      }
+      return out;
+    },
+  });
+}
+
+interface EditPlan {
+  /** Request-level preconditions (name valid, environment exists...); throws the user-facing error. */
+  check: (spec: PawsSpec) => void;
+  /** The intended change, on a copy of the parsed spec. */
+  mutate: (spec: PawsSpec) => void;
+  /** The same change, made on the text. */
+  splice: (text: string) => string;
+}
+
+function applyEdit(text: string, file: string, what: string, plan: EditPlan): string {
+  const before = parsePaws(text, file);
+  plan.check(before.spec);
+
+  const intended = JSON.parse(JSON.stringify(before.spec)) as PawsSpec;
+  plan.mutate(intended);
+  const expected = validatePawsSpec(intended);
+  if (!expected.spec) {
+    const list = expected.issues.map((i) => `  - ${i.message}`).join('\n');
+    throw new InvalidRequestError(`Cannot ${what}: ${file} would not be valid afterwards:\n${list}`, { issues: expected.issues });
+  }
+
+  let out: string;
+  let after: PawsSpec | undefined;
+  try {
+    out = plan.splice(text);
+    after = parsePaws(out, file).spec;
+  } catch (e) {
+    throw unexpected(what, file, e);
+  }
+  if (canonical(after) !== canonical(expected.spec)) throw unexpected(what, file, 'the edited file does not mean what was intended');
+  return out;
+}
+
+/** Comparable form of a spec: `environments:` with no entries reads as null, which means the same as {}. */
+function canonical(spec: PawsSpec): string {
+  return JSON.stringify({ ...spec, environments: spec.environments ?? {} });
+}
+
+function unexpected(what: string, file: string, cause: unknown): IdpError {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new IdpError(
+    'internal',
+    500,
+    `Could not ${what} without changing anything else in ${file} (${reason}). ` +
+      'This is a bug if the file uses no YAML anchors, aliases or unusual layout; meanwhile, make the change by hand.',
+  );
+}

@@ -1,0 +1,286 @@
+/**
+ * Byte-preserving YAML edits.
+ *
+ * yaml's `doc.toString()` keeps comments and key order, but it re-renders the
+ * whole file: trailing comments lose their alignment, runs of blank lines shrink
+ * to one, flow maps get re-spaced, long lines are re-folded. A PR that should add
+ * four lines would then touch twenty. So these primitives use the yaml Document
+ * only to find *where* things are (node ranges), render just the new piece with
+ * yaml, and splice it into the original text. Every byte outside the edited
+ * range is the original byte.
+ *
+ * Each primitive parses the text it is given and makes one change; callers
+ * chain them and re-validate the result (edit.ts).
+ */
+import {
+  Document,
+  isMap,
+  isScalar,
+  isSeq,
+  parseDocument,
+  visit,
+  type Node,
+  type Pair,
+  type Scalar,
+  type YAMLMap,
+} from 'yaml';
+import { keyText } from './parse.js';
+
+type Path = readonly string[];
+
+/** A parsed text plus the layout conventions new lines must follow. */
+class Source {
+  readonly doc: Document;
+  readonly eol: string;
+  /** Spaces per nesting level, as used elsewhere in the file (2 when nothing tells). */
+  readonly indent: number;
+  /** Whether block sequences are indented under their key (`key:\n  - a`) or not (`key:\n- a`). */
+  readonly indentSeq: boolean;
+
+  constructor(readonly text: string) {
+    this.doc = parseDocument(text, { prettyErrors: false });
+    if (this.doc.errors.length > 0) throw new Error(`cannot edit YAML with syntax errors: ${this.doc.errors[0]!.message}`);
+    this.eol = text.includes('\r\n') ? '\r\n' : '\n';
+    let indent = 0;
+    let indentSeq: boolean | undefined;
+    visit(this.doc, {
+      Pair: (_, pair) => {
+        const key = pair.key as Node | null;
+        const value = pair.value as Node | null;
+        if (!key?.range || !value?.range || (!isMap(value) && !isSeq(value)) || value.flow) return;
+        const first = value.items[0];
+        const childStart = isMap(value) ? (first as Pair<Node> | undefined)?.key?.range?.[0] : value.range[0];
+        if (childStart === undefined || this.lineStart(childStart) === this.lineStart(key.range[0])) return;
+        const step = this.column(childStart) - this.column(key.range[0]);
+        if (isMap(value) && indent === 0 && step > 0) indent = step;
+        if (isSeq(value) && indentSeq === undefined) indentSeq = step > 0;
+      },
+    });
+    this.indent = indent || 2;
+    this.indentSeq = indentSeq ?? true;
+  }
+
+  lineStart(pos: number): number {
+    return this.text.lastIndexOf('\n', pos - 1) + 1;
+  }
+  column(pos: number): number {
+    return pos - this.lineStart(pos);
+  }
+  /** Offset just past the line on which content ending at `end` (exclusive) ends. */
+  afterLine(end: number): number {
+    if (end > 0 && this.text[end - 1] === '\n') return end;
+    const nl = this.text.indexOf('\n', end);
+    return nl === -1 ? this.text.length : nl + 1;
+  }
+  /** The line starting at `start`, without its line break. */
+  lineAt(start: number): string {
+    const nl = this.text.indexOf('\n', start);
+    return this.text.slice(start, nl === -1 ? this.text.length : nl).replace(/\r$/, '');
+  }
+  previousLineStart(start: number): number | null {
+    return start === 0 ? null : this.lineStart(start - 1);
+  }
+
+  /**
+   * The whole lines a block-mapping pair occupies: from its key's line to the end of its
+   * value, plus comment lines indented deeper than the key right after it (they belong
+   * to it). With `withComments`, also the comment lines directly above the key at the
+   * key's indentation: an environment's description goes away with the environment.
+   */
+  blockExtent(pair: Pair, withComments: boolean): { start: number; end: number } {
+    const key = pair.key as Node;
+    const keyColumn = this.column(key.range![0]);
+    const value = pair.value as Node | null;
+    let start = this.lineStart(key.range![0]);
+    let end = this.afterLine(value?.range?.[1] ?? key.range![1]);
+    while (end < this.text.length) {
+      const line = this.lineAt(end);
+      if (!isComment(line) || indentation(line) <= keyColumn) break;
+      end = this.afterLine(end + 1);
+    }
+    if (withComments) {
+      for (let prev = this.previousLineStart(start); prev !== null; prev = this.previousLineStart(prev)) {
+        const line = this.lineAt(prev);
+        if (!isComment(line) || indentation(line) !== keyColumn) break;
+        start = prev;
+      }
+    }
+    return { start, end };
+  }
+
+  isBlankLine(start: number | null): boolean {
+    return start !== null && start < this.text.length && this.lineAt(start).trim() === '';
+  }
+
+  splice(start: number, end: number, insert: string): string {
+    return this.text.slice(0, start) + insert + this.text.slice(end);
+  }
+
+  /** Render `key: value` as block-style lines whose key starts at `column`. */
+  blockPair(key: string, value: unknown, column: number): string {
+    const doc = new Document();
+    doc.contents = doc.createNode({ [key]: value });
+    quoteTimestamps(doc.contents);
+    const out = doc.toString({ indent: this.indent, indentSeq: this.indentSeq, lineWidth: 0 });
+    const pad = ' '.repeat(column);
+    return out
+      .split('\n')
+      .slice(0, -1)
+      .map((line) => (line === '' ? line : pad + line))
+      .map((line) => line + this.eol)
+      .join('');
+  }
+}
+
+/** Render a value on one line in flow style: `{ from: staging }`, `72h`, `"2026-11-27T10:00:00Z"`. */
+function flowValue(value: unknown): string {
+  const doc = new Document();
+  doc.contents = doc.createNode(value, { flow: true });
+  quoteTimestamps(doc.contents);
+  return doc.toString({ lineWidth: 0 }).trimEnd();
+}
+
+/**
+ * Timestamps are plain strings in YAML 1.2 but dates in YAML 1.1 tools (and
+ * in many people's minds): quote them so every reader sees the same string.
+ */
+function quoteTimestamps(node: unknown): void {
+  visit(node as Node, {
+    Scalar: (_, s) => {
+      if (typeof s.value === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(s.value)) s.type = 'QUOTE_DOUBLE';
+    },
+  });
+}
+
+function isComment(line: string): boolean {
+  return line.trimStart().startsWith('#');
+}
+function indentation(line: string): number {
+  return line.length - line.trimStart().length;
+}
+
+/** What sits at `path`: a mapping, or a key with no value yet (`environments:`). */
+type Target =
+  | { kind: 'map'; map: YAMLMap; owner: Pair | null; ownerInBlock: boolean }
+  | { kind: 'empty'; value: Scalar | null; owner: Pair };
+
+function target(src: Source, path: Path): Target {
+  let node: unknown = src.doc.contents;
+  let owner: Pair | null = null;
+  let ownerInBlock = true;
+  for (const seg of path) {
+    if (!isMap(node)) throw new Error(`cannot edit ${path.join('.')}: ${seg} is not inside a mapping`);
+    const pair = findPair(node, seg);
+    if (!pair) throw new Error(`cannot edit ${path.join('.')}: ${seg} does not exist`);
+    ownerInBlock = !node.flow;
+    owner = pair;
+    node = pair.value;
+  }
+  if (isMap(node)) return { kind: 'map', map: node, owner, ownerInBlock };
+  if (owner && (node === null || (isScalar(node) && node.value === null))) {
+    return { kind: 'empty', value: node as Scalar | null, owner };
+  }
+  throw new Error(`cannot edit ${path.join('.') || 'the document'}: it is not a mapping`);
+}
+
+function findPair(map: YAMLMap, key: string): Pair | undefined {
+  return map.items.find((p) => keyText(p.key) === key);
+}
+
+/** Append `key: value` as the last entry of the mapping at `mapPath`, in the mapping's own style. */
+export function insertPair(text: string, mapPath: Path, key: string, value: unknown): string {
+  const src = new Source(text);
+  const at = target(src, mapPath);
+
+  if (at.kind === 'map' && at.map.flow && !(at.map.items.length === 0 && at.owner && at.ownerInBlock)) {
+    // `{ a: 1 }` → `{ a: 1, key: value }`; `{}` inside flow context → `{ key: value }`.
+    const entry = `${flowValue(key)}: ${flowValue(value)}`;
+    const last = at.map.items[at.map.items.length - 1];
+    if (!last) return src.splice(at.map.range![0] + 1, at.map.range![0] + 1, ` ${entry} `);
+    const end = ((last.value as Node | null) ?? (last.key as Node)).range![1];
+    return src.splice(end, end, `, ${entry}`);
+  }
+
+  if (at.kind === 'map' && at.map.items.length > 0) {
+    // A block mapping: new lines after the last entry, at the entries' column.
+    const last = at.map.items[at.map.items.length - 1]!;
+    const { end } = src.blockExtent(last, false);
+    const column = src.column((at.map.items[0]!.key as Node).range![0]);
+    // Entries separated by blank lines get a blank line before the new one too.
+    const spaced = at.map.items.length > 1 && src.isBlankLine(src.previousLineStart(src.blockExtent(last, true).start));
+    const lead = end === src.text.length && !src.text.endsWith('\n') ? src.eol : '';
+    return src.splice(end, end, lead + (spaced ? src.eol : '') + src.blockPair(key, value, column));
+  }
+
+  // `key:`, `key: ~` or `key: {}` in block context: the entry goes on the lines below the
+  // key, one level deeper, and the placeholder value (if written) is dropped.
+  const owner = at.owner!;
+  const ownerKey = owner.key as Node;
+  const placeholder = at.kind === 'map' ? at.map : at.value;
+  const column = src.column(ownerKey.range![0]) + src.indent;
+  const { end } = src.blockExtent(owner, false);
+  const lead = end === src.text.length && !src.text.endsWith('\n') ? src.eol : '';
+  let out = src.splice(end, end, lead + src.blockPair(key, value, column));
+  if (placeholder?.range && placeholder.range[1] > placeholder.range[0]) {
+    let from = placeholder.range[0];
+    while (from > ownerKey.range![1] && (out[from - 1] === ' ' || out[from - 1] === '\t')) from--;
+    out = out.slice(0, from) + out.slice(placeholder.range[1]);
+  }
+  return out;
+}
+
+/** Remove the entry `key` from the mapping at `mapPath`, with its comment lines. */
+export function removePair(text: string, mapPath: Path, key: string): string {
+  const src = new Source(text);
+  const at = target(src, mapPath);
+  const pair = at.kind === 'map' ? findPair(at.map, key) : undefined;
+  if (at.kind !== 'map' || !pair) throw new Error(`cannot remove ${[...mapPath, key].join('.')}: it does not exist`);
+
+  if (at.map.flow) {
+    // `{ a: 1, key: v, b: 2 }`: drop `key: v` and one comma next to it.
+    const start = (pair.key as Node).range![0];
+    let end = ((pair.value as Node | null) ?? (pair.key as Node)).range![1];
+    const after = /^\s*,\s*/.exec(src.text.slice(end));
+    if (after) return src.splice(start, end + after[0].length, '');
+    const before = /,\s*$/.exec(src.text.slice(0, start));
+    const from = before ? start - before[0].length : start;
+    end = before ? end : end + (/^\s*/.exec(src.text.slice(end))?.[0].length ?? 0);
+    return src.splice(from, end, '');
+  }
+
+  let { start, end } = src.blockExtent(pair, true);
+  // Keep blank-line separation tidy: do not leave two blank lines (or a blank line
+  // right under the mapping's key) where the entry was.
+  const prev = src.previousLineStart(start);
+  const nextIsBlankOrEnd = end >= src.text.length || src.isBlankLine(end);
+  if (src.isBlankLine(prev) && nextIsBlankOrEnd) start = prev!;
+  else if (at.map.items.length > 1 && at.map.items[0] === pair && src.isBlankLine(end)) end = src.afterLine(end + 1);
+  return src.splice(start, end, '');
+}
+
+/** Replace the scalar at `path` with `value`, keeping its quoting style. */
+export function replaceScalar(text: string, path: Path, value: string | number | boolean): string {
+  const src = new Source(text);
+  const at = target(src, path.slice(0, -1));
+  const pair = at.kind === 'map' ? findPair(at.map, path[path.length - 1]!) : undefined;
+  const node = pair?.value;
+  if (!isScalar(node) || !node.range) throw new Error(`cannot replace ${path.join('.')}: it is not a scalar`);
+  const doc = new Document();
+  const scalar = doc.createNode(value) as Scalar;
+  // Block scalars (| and >) would need their own lines; a one-line replacement uses the default style.
+  if (node.type === 'PLAIN' || node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE') scalar.type = node.type;
+  doc.contents = scalar;
+  return src.splice(node.range[0], node.range[1], doc.toString({ lineWidth: 0 }).trimEnd());
+}
+
+/** Keys of the mapping at `path`, in file order (empty when the key has no value yet). */
+export function mappingKeys(text: string, path: Path): string[] {
+  const at = target(new Source(text), path);
+  return at.kind === 'map' ? at.map.items.map((p) => keyText(p.key)) : [];
+}
+
+/** Whether the top-level key exists. */
+export function hasTopLevelKey(text: string, key: string): boolean {
+  const contents = new Source(text).doc.contents;
+  return isMap(contents) && findPair(contents, key) !== undefined;
+}

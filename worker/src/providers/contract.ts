@@ -1,0 +1,360 @@
+/**
+ * The contract every GitProvider must pass (local forge now, GitHub and GitLab
+ * fakes later). A provider's test file calls `providerContract(name, setup)`
+ * at top level; every case gets a fresh repository from `setup`.
+ *
+ * The fixture is deliberately small so a fake can implement it:
+ *  - `setup({ files, defaultBranch })` creates a repository whose default
+ *    branch holds `files` in one commit and returns a provider for it;
+ *  - `push(branch, files)` changes a branch from OUTSIDE the provider, the way
+ *    a developer's `git push` would (used to move the base and to add commits
+ *    to a PR branch);
+ *  - `cleanup()` removes it.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { PullRequest } from '@idp/core';
+import { ConflictError, InvalidRequestError, NotFoundError } from '@idp/core/errors';
+import type { FileChange, GitProvider } from './provider.js';
+
+export interface ContractRepo {
+  provider: GitProvider;
+  /**
+   * Commit `files` (null deletes) onto `branch` outside the provider, creating
+   * the branch from `from` (default: the default branch) when it does not exist.
+   * Returns the branch's new head sha.
+   */
+  push(branch: string, files: Record<string, string | null>, opts?: { from?: string; message?: string }): Promise<string>;
+  cleanup(): Promise<void>;
+}
+
+export type ContractSetup = (init: { files: Record<string, string>; defaultBranch: string }) => Promise<ContractRepo>;
+
+const AUTHOR = { name: 'Contract Test', email: 'contract@idp.invalid' };
+const ALICE = 'alice@example.com';
+const BOB = 'bob@example.com';
+const CAROL = 'carol@example.com';
+
+const SEED: Record<string, string> = {
+  'paws.yaml': 'apiVersion: paws.dev/v1\nkind: Workload\nmetadata: { name: checkout }\n',
+  'README.md': '# checkout\n',
+  'deploy/staging/values.yaml': 'replicas: 1\n',
+  'deploy/staging/extra/config.yaml': 'debug: true\n',
+  'docs/only.md': 'this folder disappears when its only file is deleted\n',
+};
+
+function rejectsWith(type: new (...args: never[]) => Error, pattern?: RegExp) {
+  return (err: unknown) => {
+    assert.ok(err instanceof type, `expected ${type.name}, got ${String(err)}`);
+    if (pattern) assert.match(err.message, pattern);
+    return true;
+  };
+}
+
+export function providerContract(name: string, setup: ContractSetup): void {
+  /** A fresh repository for one test, always cleaned up. */
+  async function withRepo(fn: (repo: ContractRepo & { p: GitProvider; main: string }) => Promise<void>, files = SEED): Promise<void> {
+    const repo = await setup({ files, defaultBranch: 'main' });
+    try {
+      await fn({ ...repo, p: repo.provider, main: 'main' });
+    } finally {
+      await repo.cleanup();
+    }
+  }
+
+  /** Create `branch` off the default branch with `files` through the provider. */
+  async function branchWith(p: GitProvider, branch: string, files: Record<string, string | null>): Promise<string> {
+    const baseSha = await p.branchSha(await p.defaultBranch());
+    assert.ok(baseSha);
+    const changes: FileChange[] = Object.entries(files).map(([path, content]) => ({ path, content }));
+    return (await p.commitToNewBranch({ branch, baseSha, message: `Change ${branch}`, changes, author: AUTHOR })).sha;
+  }
+
+  async function openPr(p: GitProvider, head: string, extra: Partial<{ title: string; labels: string[]; author: string }> = {}): Promise<PullRequest> {
+    return p.openPullRequest({ head, base: 'main', title: extra.title ?? `PR for ${head}`, body: 'Body', author: extra.author ?? ALICE, ...(extra.labels ? { labels: extra.labels } : {}) });
+  }
+
+  describe(`GitProvider contract: ${name}`, () => {
+    describe('branches and files', () => {
+      it('names the default branch and its head', () =>
+        withRepo(async ({ p }) => {
+          assert.equal(await p.defaultBranch(), 'main');
+          assert.match((await p.branchSha('main')) ?? '', /^[0-9a-f]{40}$/);
+          assert.equal(await p.branchSha('no-such-branch'), null);
+        }));
+
+      it('reads files (also nested) at a branch and at a commit sha', () =>
+        withRepo(async ({ p, push }) => {
+          const first = await p.branchSha('main');
+          const atBranch = await p.readFile('paws.yaml', 'main');
+          assert.equal(atBranch?.content, SEED['paws.yaml']);
+          assert.equal(atBranch?.commitSha, first);
+          assert.match(atBranch?.sha ?? '', /^[0-9a-f]{40}$/);
+          assert.equal((await p.readFile('deploy/staging/extra/config.yaml', 'main'))?.content, 'debug: true\n');
+
+          const second = await push('main', { 'paws.yaml': 'changed\n' });
+          assert.equal((await p.readFile('paws.yaml', 'main'))?.content, 'changed\n');
+          assert.equal((await p.readFile('paws.yaml', 'main'))?.commitSha, second);
+          const old = await p.readFile('paws.yaml', first!);
+          assert.equal(old?.content, SEED['paws.yaml']);
+          assert.equal(old?.commitSha, first);
+          assert.equal(old?.sha, atBranch?.sha, 'same content, same blob id');
+        }));
+
+      it('returns null for a missing file and NotFoundError for an unknown ref', () =>
+        withRepo(async ({ p }) => {
+          assert.equal(await p.readFile('missing.txt', 'main'), null);
+          assert.equal(await p.readFile('deploy/staging/missing.yaml', 'main'), null);
+          await assert.rejects(p.readFile('paws.yaml', 'no-such-branch'), rejectsWith(NotFoundError));
+          await assert.rejects(p.readFile('paws.yaml', 'deadbeef'.repeat(5)), rejectsWith(NotFoundError));
+        }));
+
+      it('commits adds, updates and deletes in nested paths onto a new branch, leaving the base untouched', () =>
+        withRepo(async ({ p }) => {
+          const base = (await p.branchSha('main'))!;
+          const { sha, created } = await p.commitToNewBranch({
+            branch: 'idp/env-clone/checkout/preview-1',
+            baseSha: base,
+            message: 'Clone staging to preview-1',
+            author: AUTHOR,
+            changes: [
+              { path: 'paws.yaml', content: 'updated\n' },
+              { path: 'deploy/preview-1/values.yaml', content: 'replicas: 2\n' },
+              { path: 'deploy/staging/extra/config.yaml', content: null },
+              { path: 'docs/only.md', content: null },
+              { path: 'new/deeply/nested/file.txt', content: 'hello\n' },
+            ],
+          });
+          assert.equal(created, true);
+          assert.equal(await p.branchSha('idp/env-clone/checkout/preview-1'), sha);
+          assert.notEqual(sha, base);
+
+          const at = (path: string) => p.readFile(path, sha).then((f) => f?.content ?? null);
+          assert.equal(await at('paws.yaml'), 'updated\n');
+          assert.equal(await at('deploy/preview-1/values.yaml'), 'replicas: 2\n');
+          assert.equal(await at('new/deeply/nested/file.txt'), 'hello\n');
+          assert.equal(await at('deploy/staging/extra/config.yaml'), null);
+          assert.equal(await at('docs/only.md'), null);
+          assert.equal(await at('deploy/staging/values.yaml'), 'replicas: 1\n', 'untouched files stay');
+          assert.equal(await at('README.md'), '# checkout\n');
+
+          assert.equal(await p.branchSha('main'), base, 'base branch did not move');
+          for (const [path, content] of Object.entries(SEED)) {
+            assert.equal((await p.readFile(path, 'main'))?.content, content, `${path} unchanged on main`);
+          }
+        }));
+
+      it('commitToNewBranch is idempotent, and refuses different content or the default branch', () =>
+        withRepo(async ({ p }) => {
+          const baseSha = (await p.branchSha('main'))!;
+          const req = { branch: 'feature/x', baseSha, message: 'x', author: AUTHOR, changes: [{ path: 'a/b.txt', content: 'one\n' }] };
+          const first = await p.commitToNewBranch(req);
+          const again = await p.commitToNewBranch(req);
+          assert.deepEqual(again, { sha: first.sha, created: false });
+          await assert.rejects(p.commitToNewBranch({ ...req, changes: [{ path: 'a/b.txt', content: 'two\n' }] }), rejectsWith(ConflictError, /feature\/x/));
+          assert.equal(await p.branchSha('feature/x'), first.sha);
+          await assert.rejects(p.commitToNewBranch({ ...req, branch: 'main' }), rejectsWith(InvalidRequestError));
+          assert.equal(await p.branchSha('main'), baseSha);
+        }));
+
+      it('deletes a branch; deleting a missing branch is fine', () =>
+        withRepo(async ({ p }) => {
+          await branchWith(p, 'to-delete', { 'x.txt': 'x' });
+          await p.deleteBranch('to-delete');
+          assert.equal(await p.branchSha('to-delete'), null);
+          await p.deleteBranch('to-delete');
+        }));
+    });
+
+    describe('pull requests', () => {
+      it('opens, gets, finds by branch and lists pull requests', () =>
+        withRepo(async ({ p }) => {
+          const base = await p.branchSha('main');
+          const head = await branchWith(p, 'idp/a', { 'a.txt': 'a' });
+          const pr = await openPr(p, 'idp/a', { title: 'Add a', labels: ['idp'] });
+          assert.equal(pr.state, 'open');
+          assert.equal(pr.title, 'Add a');
+          assert.equal(pr.body, 'Body');
+          assert.equal(pr.head, 'idp/a');
+          assert.equal(pr.base, 'main');
+          assert.equal(pr.headSha, head);
+          assert.equal(pr.baseSha, base);
+          assert.equal(pr.author, ALICE);
+          assert.deepEqual(pr.labels, ['idp']);
+          assert.deepEqual(pr.reviews, []);
+          assert.deepEqual(pr.comments, []);
+          assert.ok(pr.url.length > 0);
+          assert.ok(!Number.isNaN(Date.parse(pr.createdAt)));
+
+          assert.deepEqual(await p.getPullRequest(pr.number), pr);
+          assert.deepEqual(await p.findPullRequestByBranch('idp/a'), pr);
+          assert.deepEqual(await p.findPullRequestByBranch('idp/a', 'open'), pr);
+          assert.equal(await p.findPullRequestByBranch('idp/a', 'merged'), null);
+          assert.equal(await p.findPullRequestByBranch('idp/none'), null);
+
+          await branchWith(p, 'other/b', { 'b.txt': 'b' });
+          const prB = await openPr(p, 'other/b');
+          assert.notEqual(prB.number, pr.number);
+          assert.deepEqual((await p.listPullRequests()).map((x) => x.number), [pr.number, prB.number].sort((a, b) => a - b));
+          assert.deepEqual((await p.listPullRequests({ headPrefix: 'idp/' })).map((x) => x.head), ['idp/a']);
+          await p.close(prB.number, BOB);
+          assert.deepEqual((await p.listPullRequests()).map((x) => x.head), ['idp/a'], 'the default lists open PRs only');
+          assert.deepEqual((await p.listPullRequests({ state: 'open' })).map((x) => x.head), ['idp/a']);
+          assert.deepEqual((await p.listPullRequests({ state: 'closed' })).map((x) => x.head), ['other/b']);
+          assert.equal((await p.listPullRequests({ state: 'all' })).length, 2);
+
+          await assert.rejects(p.getPullRequest(999), rejectsWith(NotFoundError));
+          await assert.rejects(openPr(p, 'no-such-branch'), rejectsWith(NotFoundError));
+        }));
+
+      it('refuses a second open pull request for the same branch; a closed one does not block', () =>
+        withRepo(async ({ p }) => {
+          await branchWith(p, 'idp/x', { 'x.txt': 'x' });
+          const first = await openPr(p, 'idp/x');
+          await assert.rejects(openPr(p, 'idp/x'), rejectsWith(ConflictError, new RegExp(`#${first.number}`)));
+          await p.close(first.number, ALICE);
+          const second = await openPr(p, 'idp/x');
+          assert.ok(second.number > first.number);
+          assert.equal((await p.findPullRequestByBranch('idp/x'))?.number, second.number, 'newest match');
+          assert.equal((await p.findPullRequestByBranch('idp/x', 'closed'))?.number, first.number);
+        }));
+
+      it('concurrent opens for one branch: exactly one succeeds', () =>
+        withRepo(async ({ p }) => {
+          await branchWith(p, 'idp/race', { 'r.txt': 'r' });
+          const results = await Promise.allSettled(Array.from({ length: 5 }, () => openPr(p, 'idp/race')));
+          const ok = results.filter((r) => r.status === 'fulfilled');
+          assert.equal(ok.length, 1);
+          for (const r of results) if (r.status === 'rejected') assert.ok(r.reason instanceof ConflictError, String(r.reason));
+          assert.equal((await p.listPullRequests({ state: 'all' })).length, 1);
+        }));
+
+      it('20 concurrent opens on 20 branches get distinct numbers 1..20, none lost', () =>
+        withRepo(async ({ p }) => {
+          const branches = Array.from({ length: 20 }, (_, i) => `idp/many-${i}`);
+          await Promise.all(branches.map((b) => branchWith(p, b, { [`${b}.txt`]: b })));
+          const prs = await Promise.all(branches.map((b) => openPr(p, b)));
+          const numbers = prs.map((pr) => pr.number).sort((a, b) => a - b);
+          assert.deepEqual(numbers, Array.from({ length: 20 }, (_, i) => i + 1));
+          const listed = await p.listPullRequests({ state: 'all' });
+          assert.deepEqual(listed.map((pr) => pr.number), numbers, 'sorted by number');
+          for (const pr of prs) assert.equal((await p.getPullRequest(pr.number)).head, pr.head);
+        }));
+
+      it('records comments', () =>
+        withRepo(async ({ p }) => {
+          await branchWith(p, 'idp/c', { 'c.txt': 'c' });
+          const pr = await openPr(p, 'idp/c');
+          await p.comment(pr.number, 'Looks good so far', BOB);
+          await p.comment(pr.number, 'One more thing', CAROL);
+          const after = await p.getPullRequest(pr.number);
+          assert.deepEqual(after.comments.map((c) => [c.by, c.body]), [[BOB, 'Looks good so far'], [CAROL, 'One more thing']]);
+        }));
+
+      it('counts approvals of the current head only; a push makes them stale', () =>
+        withRepo(async ({ p, push }) => {
+          const head = await branchWith(p, 'idp/r', { 'r.txt': 'one' });
+          const pr = await openPr(p, 'idp/r');
+          const reviewed = await p.review(pr.number, { event: 'approve', by: BOB, body: 'LGTM' });
+          assert.deepEqual(reviewed.reviews.map((r) => [r.by, r.state, r.commitSha, r.body]), [[BOB, 'approved', head, 'LGTM']]);
+          await p.review(pr.number, { event: 'request_changes', by: CAROL, body: 'no' });
+          await p.review(pr.number, { event: 'approve', by: ALICE });
+          assert.deepEqual((await p.approvals(pr.number)).sort(), [ALICE, BOB], "the author's own approval is listed; policy is decided elsewhere");
+
+          await p.review(pr.number, { event: 'approve', by: CAROL });
+          await p.review(pr.number, { event: 'request_changes', by: ALICE, body: 'changed my mind' });
+          await p.review(pr.number, { event: 'comment', by: BOB, body: 'a note' });
+          assert.deepEqual((await p.approvals(pr.number)).sort(), [BOB, CAROL], 'latest verdict counts; a comment keeps the approval');
+
+          const newHead = await push('idp/r', { 'r.txt': 'two' });
+          const moved = await p.getPullRequest(pr.number);
+          assert.equal(moved.headSha, newHead, 'PR follows its branch');
+          assert.deepEqual(await p.approvals(pr.number), [], 'approvals of the old head are stale');
+
+          await p.review(pr.number, { event: 'approve', by: CAROL });
+          assert.deepEqual(await p.approvals(pr.number), [CAROL]);
+          assert.equal((await p.getPullRequest(pr.number)).reviews.at(-1)?.commitSha, newHead);
+        }));
+
+      it('merges by fast-forward when the base has not moved; merging again returns it unchanged', () =>
+        withRepo(async ({ p }) => {
+          const head = await branchWith(p, 'idp/ff', { 'paws.yaml': 'ff\n' });
+          const pr = await openPr(p, 'idp/ff');
+          const merged = await p.merge(pr.number, { by: BOB, expectedHeadSha: head });
+          assert.equal(merged.state, 'merged');
+          assert.equal(merged.mergedBy, BOB);
+          assert.ok(merged.mergedAt);
+          assert.equal(merged.mergeSha, head);
+          assert.equal(await p.branchSha('main'), head);
+          assert.equal((await p.readFile('paws.yaml', 'main'))?.content, 'ff\n');
+          assert.deepEqual(await p.merge(pr.number, { by: CAROL }), merged);
+          assert.deepEqual(await p.getPullRequest(pr.number), merged);
+          await assert.rejects(p.close(pr.number, BOB), rejectsWith(ConflictError));
+        }));
+
+      it('merges with a merge commit when the base moved, keeping both changes', () =>
+        withRepo(async ({ p, push }) => {
+          const head = await branchWith(p, 'idp/mc', { 'deploy/preview/values.yaml': 'replicas: 3\n' });
+          const pr = await openPr(p, 'idp/mc');
+          const moved = await push('main', { 'README.md': '# checkout, moved on\n' });
+          const merged = await p.merge(pr.number, { by: BOB, expectedHeadSha: head, message: 'Merge the preview' });
+          assert.equal(merged.state, 'merged');
+          const tip = await p.branchSha('main');
+          assert.equal(merged.mergeSha, tip);
+          assert.notEqual(tip, head);
+          assert.notEqual(tip, moved);
+          assert.equal((await p.readFile('deploy/preview/values.yaml', 'main'))?.content, 'replicas: 3\n');
+          assert.equal((await p.readFile('README.md', 'main'))?.content, '# checkout, moved on\n');
+          assert.equal((await p.readFile('paws.yaml', 'main'))?.content, SEED['paws.yaml']);
+        }));
+
+      it('refuses to merge when the head is not the expected (reviewed) sha', () =>
+        withRepo(async ({ p, push }) => {
+          const reviewed = await branchWith(p, 'idp/w', { 'w.txt': 'one' });
+          const pr = await openPr(p, 'idp/w');
+          await push('idp/w', { 'w.txt': 'sneaky' });
+          const base = await p.branchSha('main');
+          await assert.rejects(p.merge(pr.number, { by: BOB, expectedHeadSha: reviewed }), rejectsWith(ConflictError));
+          assert.equal(await p.branchSha('main'), base);
+          assert.equal((await p.getPullRequest(pr.number)).state, 'open');
+        }));
+
+      it('refuses a conflicting merge and leaves the base unchanged', () =>
+        withRepo(async ({ p, push }) => {
+          await branchWith(p, 'idp/conflict', { 'paws.yaml': 'ours\n' });
+          const pr = await openPr(p, 'idp/conflict');
+          const base = await push('main', { 'paws.yaml': 'theirs\n' });
+          await assert.rejects(p.merge(pr.number, { by: BOB }), rejectsWith(ConflictError, /conflict/i));
+          assert.equal(await p.branchSha('main'), base);
+          assert.equal((await p.readFile('paws.yaml', 'main'))?.content, 'theirs\n');
+          assert.equal((await p.getPullRequest(pr.number)).state, 'open');
+        }));
+
+      it('refuses add/add and modify/delete conflicts too', () =>
+        withRepo(async ({ p, push }) => {
+          await branchWith(p, 'idp/add', { 'new.txt': 'ours\n' });
+          await branchWith(p, 'idp/modify', { 'README.md': 'ours\n' });
+          const add = await openPr(p, 'idp/add');
+          const modify = await openPr(p, 'idp/modify');
+          const base = await push('main', { 'new.txt': 'theirs\n', 'README.md': null });
+          await assert.rejects(p.merge(add.number, { by: BOB }), rejectsWith(ConflictError));
+          await assert.rejects(p.merge(modify.number, { by: BOB }), rejectsWith(ConflictError));
+          assert.equal(await p.branchSha('main'), base);
+        }));
+
+      it('closes; closing again returns it unchanged; a closed PR cannot be merged', () =>
+        withRepo(async ({ p }) => {
+          await branchWith(p, 'idp/close', { 'c.txt': 'c' });
+          const pr = await openPr(p, 'idp/close');
+          const base = await p.branchSha('main');
+          const closed = await p.close(pr.number, CAROL);
+          assert.equal(closed.state, 'closed');
+          assert.equal(closed.closedBy, CAROL);
+          assert.ok(closed.closedAt);
+          assert.deepEqual(await p.close(pr.number, BOB), closed);
+          await assert.rejects(p.merge(pr.number, { by: BOB }), rejectsWith(ConflictError));
+          assert.equal(await p.branchSha('main'), base);
+        }));
+    });
+  });
+}
