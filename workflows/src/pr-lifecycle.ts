@@ -29,6 +29,8 @@ import {
 
 const acts = proxyActivities<EnvActivities>({
   startToCloseTimeout: '1 minute',
+  // Activities heartbeat every second (worker/src/activities): a killed worker is noticed in seconds.
+  heartbeatTimeout: '5 seconds',
   retry: { initialInterval: '200ms', maximumInterval: '30s', backoffCoefficient: 2 },
 });
 

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 
 export interface Recorded {
   method: string;
+  /** Decoded, relative to the API base. */
   path: string;
   query: Record<string, string>;
   headers: IncomingMessage['headers'];
@@ -35,9 +36,10 @@ export async function startFakeApi(): Promise<FakeApi> {
     const url = new URL(req.url ?? '/', 'http://x');
     let raw = '';
     for await (const chunk of req) raw += chunk;
+    const pathname = url.pathname.split('/').map(decodeURIComponent).join('/');
     const rec: Recorded = {
       method: req.method ?? 'GET',
-      path: url.pathname.startsWith(BASE_PATH) ? url.pathname.slice(BASE_PATH.length) : url.pathname,
+      path: pathname.startsWith(BASE_PATH) ? pathname.slice(BASE_PATH.length) : pathname,
       query: Object.fromEntries(url.searchParams),
       headers: req.headers,
       body: raw ? JSON.parse(raw) : undefined,

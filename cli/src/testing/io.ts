@@ -40,7 +40,7 @@ export function sh(cwd: string, args: string[], env?: Record<string, string | un
 /** `git init` at dir (created), with an origin remote when given. */
 export function gitRepo(dir: string, origin?: string): string {
   mkdirSync(dir, { recursive: true });
-  sh(dir, ['init', '-q']);
+  sh(dir, ['-c', 'init.defaultBranch=main', 'init', '-q']);
   if (origin) sh(dir, ['remote', 'add', 'origin', origin]);
   return dir;
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConflictError, InvalidPawsError, InvalidRequestError, NotFoundError } from '../errors.js';
+import { ConflictError, IdpError, InvalidPawsError, InvalidRequestError, NotFoundError } from '../errors.js';
 import { addEnvironment, removeEnvironment, setEnvironmentLifecycle } from './edit.js';
 import { parsePaws } from './parse.js';
 import { CHECKOUT, lineDiff } from './test-fixtures.js';
@@ -134,6 +134,18 @@ describe('removeEnvironment', () => {
     const text = `${HEAD}environments: { staging: {}, qa: { from: staging }, dev: {} }\n`;
     assert.equal(removeEnvironment(text, 'qa'), `${HEAD}environments: { staging: {}, dev: {} }\n`);
     assert.equal(removeEnvironment(text, 'dev'), `${HEAD}environments: { staging: {}, qa: { from: staging } }\n`);
+  });
+
+  it('never returns text that does not mean the intended change', () => {
+    // Removing the anchor's owner would leave `*s` dangling: refused, not written.
+    const text = `${HEAD}environments:\n  staging: &s { variables: { A: b } }\n  qa: *s\n`;
+    assert.throws(() => removeEnvironment(text, 'staging'), (e: unknown) => {
+      assert.ok(e instanceof IdpError);
+      assert.equal(e.code, 'internal');
+      assert.match(e.message, /^Could not remove environment "staging" without changing anything else in paws.yaml/);
+      return true;
+    });
+    assert.equal(parsePaws(removeEnvironment(text, 'qa')).spec.environments?.['staging']?.variables?.['A'], 'b');
   });
 
   it('refuses a missing environment, or one others are cloned from', () => {

@@ -4,9 +4,10 @@
  * fixes is enough. The yaml Document is kept: edits (edit.ts) use its node
  * positions to change the file without disturbing anything else.
  */
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { InvalidPawsError } from '../errors.js';
+import { nodeOffset } from './nodes.js';
 import { environmentIssues, type RuleIssue } from './rules.js';
 import { EnvironmentSpecSchema, PAWS_API_VERSION, PawsSpecSchema, type PawsSpec } from './schema.js';
 
@@ -17,7 +18,6 @@ export interface PawsFile {
   doc: Document;
   spec: PawsSpec;
 }
-
 
 /** Parse and validate paws.yaml; throws one InvalidPawsError listing every problem. */
 export function parsePaws(text: string, file = 'paws.yaml'): PawsFile {
@@ -119,36 +119,4 @@ function yamlMessage(code: string, message: string, rest: string): string {
   }
   if (code === 'MULTIPLE_DOCS') return 'paws.yaml holds a single YAML document; remove the "---" line and what follows it';
   return message;
-}
-
-/**
- * Offset of the node at `path`, or of its nearest existing ancestor (a missing key is
- * reported where it should have been written). With `atKey`, the mapping key itself.
- */
-export function nodeOffset(doc: Document, path: readonly (string | number)[], atKey = false): number {
-  let node: Node | null = doc.contents as Node | null;
-  let offset = node?.range?.[0] ?? 0;
-  for (const [i, seg] of path.entries()) {
-    if (isAlias(node)) node = node.resolve(doc) ?? null;
-    let next: Node | null = null;
-    if (isMap(node)) {
-      const pair = node.items.find((p) => keyText(p.key) === String(seg));
-      if (!pair) break;
-      const key = pair.key as Node | null;
-      if (atKey && i === path.length - 1 && key?.range) return key.range[0];
-      next = (pair.value as Node | null) ?? key;
-    } else if (isSeq(node) && typeof seg === 'number') {
-      next = (node.items[seg] as Node | undefined) ?? null;
-    }
-    if (!next?.range) break;
-    node = next;
-    offset = next.range![0];
-  }
-  return offset;
-}
-
-/** A mapping key as the string it becomes in the parsed object (toJS stringifies keys the same way). */
-export function keyText(key: unknown): string {
-  if (isScalar(key)) return key.value === null ? '' : String(key.value);
-  return String(key);
 }

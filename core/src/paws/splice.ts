@@ -24,7 +24,7 @@ import {
   type Scalar,
   type YAMLMap,
 } from 'yaml';
-import { keyText } from './parse.js';
+import { keyText } from './nodes.js';
 
 type Path = readonly string[];
 
@@ -221,6 +221,7 @@ export function insertPair(text: string, mapPath: Path, key: string, value: unkn
   const { end } = src.blockExtent(owner, false);
   const lead = end === src.text.length && !src.text.endsWith('\n') ? src.eol : '';
   let out = src.splice(end, end, lead + src.blockPair(key, value, column));
+  // The placeholder lies before `end`, so its offsets are still valid in `out`.
   if (placeholder?.range && placeholder.range[1] > placeholder.range[0]) {
     let from = placeholder.range[0];
     while (from > ownerKey.range![1] && (out[from - 1] === ' ' || out[from - 1] === '\t')) from--;
@@ -239,13 +240,11 @@ export function removePair(text: string, mapPath: Path, key: string): string {
   if (at.map.flow) {
     // `{ a: 1, key: v, b: 2 }`: drop `key: v` and one comma next to it.
     const start = (pair.key as Node).range![0];
-    let end = ((pair.value as Node | null) ?? (pair.key as Node)).range![1];
+    const end = ((pair.value as Node | null) ?? (pair.key as Node)).range![1];
     const after = /^\s*,\s*/.exec(src.text.slice(end));
     if (after) return src.splice(start, end + after[0].length, '');
     const before = /,\s*$/.exec(src.text.slice(0, start));
-    const from = before ? start - before[0].length : start;
-    end = before ? end : end + (/^\s*/.exec(src.text.slice(end))?.[0].length ?? 0);
-    return src.splice(from, end, '');
+    return src.splice(before ? start - before[0].length : start, end, '');
   }
 
   let { start, end } = src.blockExtent(pair, true);

@@ -46,7 +46,12 @@ describe('environment lifecycle', () => {
     assert.match(teardown.body, /TTL expired/);
 
     await stack.client.merge(teardown.number, { repo: repo.bare });
-    await eventually(async () => !('short-lived' in (parsePaws(git(repo.bare, 'show', 'main:paws.yaml')).spec.environments ?? {})), 15_000, 'environment removed');
+    const destroyed = await eventually(async () => {
+      const s = await stack.client.workflow('env-destroy:checkout:short-lived', 5);
+      return s.status === 'completed' && s;
+    });
+    assert.equal(destroyed.phase, 'merged');
+    assert.equal('short-lived' in (parsePaws(git(repo.bare, 'show', 'main:paws.yaml')).spec.environments ?? {}), false);
   });
 
   it('extend moves the expiry, and the timer follows it', async (t) => {
