@@ -18,13 +18,13 @@
  * `--repo <remote>` / IDP_REPO (with `--path`, default paws.yaml) skip the local
  * discovery altogether, for scripts and CI without a clone.
  */
+import { DEFAULT_API_URL } from '@idp/core/client';
 import { existsSync, realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from './exit-codes.js';
 import { configValue, normalizeRemote, pawsFilesIn, remoteUrl, repoName, worktreeRoot } from './git.js';
 
-import { DEFAULT_API_URL } from './constants.js';
 
 export type Env = Record<string, string | undefined>;
 

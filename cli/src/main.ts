@@ -3,7 +3,8 @@
  * of errors to messages and exit codes.
  *
  * Start-up cost matters (`idp --version` should feel instant), so this module
- * statically imports only sade and a few small local modules; each verb's
+ * statically imports only sade, a few small local modules and the API client
+ * module (no zod, no yaml: it exports the default URL and the error classes); each verb's
  * module (and with it the API client, the context resolution, yaml...) is
  * loaded with `await import()` only when that verb runs.
  *
@@ -13,8 +14,8 @@
 import { readFileSync } from 'node:fs';
 import { format } from 'node:util';
 import sade from 'sade';
+import { DEFAULT_API_URL } from '@idp/core/client';
 import type { CommandModule, Flags } from './command.js';
-import { DEFAULT_API_URL } from './constants.js';
 import { errorBody, EXIT_CODES_HELP, ExitCode, exitCodeFor, UsageError } from './exit-codes.js';
 import { processIo, Ui, type Io } from './output.js';
 

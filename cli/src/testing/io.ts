@@ -1,6 +1,6 @@
 /** Test helpers: an in-memory Io, temp git working copies. Not shipped behaviour. */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Io } from '../output.js';
@@ -24,8 +24,16 @@ export function memoryIo(opts: { env?: Record<string, string | undefined>; cwd?:
   };
 }
 
+const created: string[] = [];
+process.once('exit', () => {
+  for (const dir of created) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh directory, removed when the test process exits. */
 export function tempDir(prefix = 'idp-cli-'): string {
-  return realpathSync(mkdtempSync(path.join(tmpdir(), prefix)));
+  const dir = realpathSync(mkdtempSync(path.join(tmpdir(), prefix)));
+  created.push(dir);
+  return dir;
 }
 
 /** An environment for spawned git that ignores the machine's global config. */

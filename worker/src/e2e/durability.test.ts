@@ -33,7 +33,11 @@ describe('worker killed mid-workflow', () => {
       // What the dead worker left behind: the branch is pushed (and, after-open, the PR exists).
       assert.ok(git(repo.bare, 'branch', '--list', `idp/env-clone/checkout/kill-${point}`).trim());
 
-      stack.spawnWorker();
+      const healthy = stack.spawnWorker();
+      t.after(async () => {
+        healthy.kill('SIGTERM');
+        if (healthy.exitCode === null && healthy.signalCode === null) await once(healthy, 'exit');
+      });
       const res = await request;
       assert.equal(res.phase, 'open');
       const pulls = await stack.client.listPulls({ repo: repo.bare }, 'all');

@@ -67,7 +67,7 @@ export async function startTestStack(opts: { inProcessWorker?: boolean; pollInte
     spawnWorker(extraEnv = {}) {
       const child = fork(resolve(repoRoot, 'worker/dist/main.js'), ['worker'], {
         env: { ...process.env, TEMPORAL_ADDRESS: cfg.temporalAddress, IDP_TASK_QUEUE: cfg.taskQueue, IDP_API_URL: cfg.apiUrl, ...extraEnv },
-        stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+        stdio: ['ignore', 'ignore', process.env.IDP_TEST_VERBOSE ? 'inherit' : 'ignore', 'ipc'],
       });
       children.push(child);
       return child;
