@@ -4,11 +4,12 @@
  * tests that kill the worker. Configured from the environment (config.ts).
  */
 import { configFromEnv } from './config.js';
-import { startApi, startWorker } from './services.js';
+import { installRuntime, startApi, startWorker } from './services.js';
 import { defaultUser } from './user.js';
 
 const mode = process.argv[2];
 const cfg = configFromEnv();
+installRuntime();
 
 if (mode === 'worker') {
   const w = await startWorker(cfg);

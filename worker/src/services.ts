@@ -3,13 +3,22 @@
  * a Temporal client, the worker and the Platform API on one connection config.
  */
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker, type WorkflowBundle } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker, type WorkflowBundle } from '@temporalio/worker';
 import { providerFor } from './providers/index.js';
 import { startApiServer } from './api/server.js';
 import { createWorker } from './worker.js';
 import type { ServerConfig } from './config.js';
 import { VERSION } from './version.js';
 import type { ProviderLookup } from './activities/index.js';
+
+/**
+ * The SDK logs every worker state change and the webpack bundle at INFO; the
+ * stack's own output is what a user needs. IDP_LOG_LEVEL=INFO brings them back.
+ * Call once, before the first connection.
+ */
+export function installRuntime(level = (process.env.IDP_LOG_LEVEL ?? 'WARN').toUpperCase() as LogLevel): void {
+  Runtime.install({ logger: new DefaultLogger(level) });
+}
 
 export function localProviders(apiUrl: string): ProviderLookup {
   return (repo) => providerFor(repo, { webBaseUrl: apiUrl });

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { parsePaws } from '@idp/core';
 import { startTestStack, type TestStack } from '../testing/stack.js';
 import { createRepo } from '../testing/repos.js';
+import { LocalForge } from '../providers/local.js';
 import { CHECKOUT_PAWS, branches, diffLines, eventually, git } from './fixtures.js';
 
 describe('env clone', () => {
@@ -57,6 +58,19 @@ describe('env clone', () => {
     assert.equal(parsePaws(text).spec.environments?.['preview-7']?.from, 'staging');
     // The head branch is deleted after the merge, like GitHub's "delete branch on merge".
     await eventually(async () => !branches(repo.bare).includes('idp/env-clone/checkout/preview-7'), 10_000, 'branch deletion');
+  });
+
+  it('notices a merge made behind its back (no signal) by polling the provider', async (t) => {
+    const repo = await createRepo({ files: { 'paws.yaml': CHECKOUT_PAWS } });
+    t.after(() => repo.cleanup());
+    const res = await stack.client.cloneEnvironment('staging', { repo: repo.bare, target: 'polled' });
+    // Merged straight on the forge, as a reviewer would in GitHub's UI with no webhook configured.
+    await new LocalForge({ repo: repo.bare }).merge(res.pr!.number, { by: 'someone@example.com' });
+    const done = await eventually(async () => {
+      const s = await stack.client.workflow(res.workflowId, 5);
+      return s.status === 'completed' && s;
+    }, 15_000, 'the workflow to notice the merge');
+    assert.equal(done.phase, 'merged');
   });
 
   it('ends as closed when the PR is closed without merging; main is unchanged', async (t) => {

@@ -7,7 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { resolve, join } from 'node:path';
 import { configFromEnv } from '../config.js';
-import { startApi, startWorker } from '../services.js';
+import { installRuntime, startApi, startWorker } from '../services.js';
 import { defaultUser } from '../user.js';
 import { findTemporalCli } from './temporal-cli.js';
 import { startDevServer, searchAttributeArgs } from './temporal-server.js';
@@ -17,6 +17,7 @@ const home = resolve(process.env.IDP_HOME ?? '.idp');
 mkdirSync(join(home, 'logs'), { recursive: true });
 const log = (m: string) => console.log(`[idp] ${m}`);
 const stops: (() => Promise<void>)[] = [];
+installRuntime();
 
 async function shutdown(code: number) {
   log('stopping...');

@@ -13,12 +13,13 @@ import { bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
 import { PlatformClient } from '@idp/core/client';
 import { SEARCH_ATTRIBUTES } from '@idp/workflows/shared';
 import { configFromEnv, type ServerConfig } from '../config.js';
-import { startApi, startWorker } from '../services.js';
+import { installRuntime, startApi, startWorker } from '../services.js';
 import { findTemporalCli } from '../embedded/temporal-cli.js';
 import { workflowsPath } from '../worker.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 let bundle: Promise<WorkflowBundle> | undefined;
+let runtimeInstalled = false;
 
 export const TEST_USER = 'dev@example.com';
 
@@ -36,6 +37,10 @@ export interface TestStack {
 }
 
 export async function startTestStack(opts: { inProcessWorker?: boolean; pollIntervalMs?: number } = {}): Promise<TestStack> {
+  if (!runtimeInstalled) {
+    installRuntime(process.env.IDP_TEST_VERBOSE ? 'INFO' : 'ERROR');
+    runtimeInstalled = true;
+  }
   const cli = findTemporalCli(resolve(repoRoot, '.tools'), { install: false });
   if (!cli) throw new Error('No Temporal CLI: run `npm test` (it installs one) or set TEMPORAL_CLI.');
   const env = await TestWorkflowEnvironment.createLocal({
