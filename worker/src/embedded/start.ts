@@ -70,9 +70,10 @@ try {
 
   Try, in another terminal:
     cd ${demo.workdir}
-    npx --prefix ${process.cwd()} idp env clone staging preview-1 --ttl 72h
-    npx --prefix ${process.cwd()} idp env list
-    npx --prefix ${process.cwd()} idp pr merge 1
+    alias idp="node ${process.cwd()}/cli/bin/idp.js"   # or: npm link -w cli
+    idp env clone staging preview-1 --ttl 72h
+    idp pr review 1 --approve && idp pr merge 1
+    idp env list
 
   Ctrl-C stops everything.
 `);
