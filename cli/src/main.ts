@@ -64,8 +64,8 @@ export const COMMANDS: Spec[] = [
   },
   {
     usage: 'env extend <name>',
-    describe: 'Set an ephemeral environment to expire <ttl> from now, through a pull request.',
-    options: [['--ttl', 'New time to live from now, e.g. 24h (required)'], WAIT],
+    describe: 'Give an ephemeral environment <ttl> more (from its current expiry, or from now once expired), through a pull request.',
+    options: [['--ttl', 'How much longer, e.g. 24h (required)'], WAIT],
     examples: ['env extend preview-123 --ttl 24h'],
     load: () => import('./commands/env/extend.js'),
   },
