@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { startTestStack, type TestStack } from '../testing/stack.js';
 import { createRepo } from '../testing/repos.js';
-import { CHECKOUT_PAWS, diffLines, eventually, git } from './fixtures.js';
+import { CHECKOUT_PAWS, completed, diffLines, git } from './fixtures.js';
 
 describe('worker killed mid-workflow', () => {
   let stack: TestStack;
@@ -46,10 +46,7 @@ describe('worker killed mid-workflow', () => {
       assert.deepEqual(diffLines(repo.bare, mainBefore, pulls[0]!.headSha).added, [`  kill-${point}:`, '    from: staging']);
 
       await stack.client.merge(res.pr!.number, { repo: repo.bare });
-      const done = await eventually(async () => {
-        const s = await stack.client.workflow(res.workflowId, 5);
-        return s.status === 'completed' && s;
-      });
+      const done = await completed(stack.client, res.workflowId);
       assert.equal(done.phase, 'merged');
     });
   }

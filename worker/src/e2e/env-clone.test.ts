@@ -8,7 +8,7 @@ import { parsePaws } from '@idp/core';
 import { startTestStack, type TestStack } from '../testing/stack.js';
 import { createRepo } from '../testing/repos.js';
 import { LocalForge } from '../providers/local.js';
-import { CHECKOUT_PAWS, branches, diffLines, eventually, git } from './fixtures.js';
+import { CHECKOUT_PAWS, completed, branches, diffLines, eventually, git } from './fixtures.js';
 
 describe('env clone', () => {
   let stack: TestStack;
@@ -49,10 +49,7 @@ describe('env clone', () => {
     const res = await stack.client.cloneEnvironment('staging', { repo: repo.bare, target: 'preview-7' });
     await stack.clientAs('reviewer@example.com').review(res.pr!.number, { repo: repo.bare, event: 'approve' });
     await stack.client.merge(res.pr!.number, { repo: repo.bare });
-    const done = await eventually(async () => {
-      const s = await stack.client.workflow(res.workflowId, 5);
-      return s.status === 'completed' && s;
-    });
+    const done = await completed(stack.client, res.workflowId);
     assert.equal(done.phase, 'merged');
     const text = git(repo.bare, 'show', 'main:paws.yaml');
     assert.equal(parsePaws(text).spec.environments?.['preview-7']?.from, 'staging');
@@ -66,10 +63,7 @@ describe('env clone', () => {
     const res = await stack.client.cloneEnvironment('staging', { repo: repo.bare, target: 'polled' });
     // Merged straight on the forge, as a reviewer would in GitHub's UI with no webhook configured.
     await new LocalForge({ repo: repo.bare }).merge(res.pr!.number, { by: 'someone@example.com' });
-    const done = await eventually(async () => {
-      const s = await stack.client.workflow(res.workflowId, 5);
-      return s.status === 'completed' && s;
-    }, 15_000, 'the workflow to notice the merge');
+    const done = await completed(stack.client, res.workflowId);
     assert.equal(done.phase, 'merged');
   });
 
@@ -79,10 +73,7 @@ describe('env clone', () => {
     const mainBefore = git(repo.bare, 'rev-parse', 'main').trim();
     const res = await stack.client.cloneEnvironment('staging', { repo: repo.bare, target: 'preview-8' });
     await stack.client.close(res.pr!.number, { repo: repo.bare });
-    const done = await eventually(async () => {
-      const s = await stack.client.workflow(res.workflowId, 5);
-      return s.status === 'completed' && s;
-    });
+    const done = await completed(stack.client, res.workflowId);
     assert.equal(done.phase, 'closed');
     assert.equal(git(repo.bare, 'rev-parse', 'main').trim(), mainBefore);
   });

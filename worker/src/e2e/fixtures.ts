@@ -1,4 +1,6 @@
 /** Shared bits of the end-to-end tests: the demo paws.yaml, git inspection with the real git CLI. */
+import type { PlatformClient } from '@idp/core/client';
+import type { WorkflowStatus } from '@idp/core';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -34,4 +36,12 @@ export async function eventually<T>(fn: () => Promise<T | undefined | null | fal
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/** Wait for an idp workflow to complete (long-polling the API), and return its final status. */
+export function completed(client: PlatformClient, workflowId: string): Promise<WorkflowStatus> {
+  return eventually(async () => {
+    const s = await client.workflow(workflowId, 5);
+    return s.status === 'completed' && s;
+  }, 30_000, `${workflowId} to complete`);
 }

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { parsePaws } from '@idp/core';
 import { startTestStack, type TestStack } from '../testing/stack.js';
 import { createRepo } from '../testing/repos.js';
-import { CHECKOUT_PAWS, diffLines, eventually, git } from './fixtures.js';
+import { CHECKOUT_PAWS, completed, diffLines, eventually, git } from './fixtures.js';
 
 describe('environment lifecycle', () => {
   let stack: TestStack;
@@ -20,10 +20,7 @@ describe('environment lifecycle', () => {
 
   async function mergeAndWait(repo: string, res: { workflowId: string; pr?: { number: number } }) {
     await stack.client.merge(res.pr!.number, { repo });
-    return eventually(async () => {
-      const s = await stack.client.workflow(res.workflowId, 5);
-      return s.status === 'completed' && s;
-    });
+    return completed(stack.client, res.workflowId);
   }
 
   it('opens a teardown PR when the TTL expires', async (t) => {
@@ -46,10 +43,7 @@ describe('environment lifecycle', () => {
     assert.match(teardown.body, /TTL expired/);
 
     await stack.client.merge(teardown.number, { repo: repo.bare });
-    const destroyed = await eventually(async () => {
-      const s = await stack.client.workflow('env-destroy:checkout:short-lived', 5);
-      return s.status === 'completed' && s;
-    });
+    const destroyed = await completed(stack.client, 'env-destroy:checkout:short-lived');
     assert.equal(destroyed.phase, 'merged');
     assert.equal('short-lived' in (parsePaws(git(repo.bare, 'show', 'main:paws.yaml')).spec.environments ?? {}), false);
   });

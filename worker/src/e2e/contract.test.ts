@@ -1,0 +1,67 @@
+/**
+ * The Platform API answers what its contract says: every response of a real
+ * flow parses with the contract's zod schemas (the ones the OpenAPI document is
+ * generated from), and the served document describes every route.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ComponentInfo, EnvironmentList, Health, PullRequestSchema, WorkflowStatus } from '@idp/core';
+import { startTestStack, type TestStack } from '../testing/stack.js';
+import { createRepo } from '../testing/repos.js';
+import { CHECKOUT_PAWS, completed } from './fixtures.js';
+
+describe('Platform API contract', () => {
+  let stack: TestStack;
+  before(async () => {
+    stack = await startTestStack();
+  });
+  after(async () => {
+    await stack?.stop();
+  });
+
+  it('responses of a clone → review → merge flow match the contract schemas', async (t) => {
+    const repo = await createRepo({ files: { 'paws.yaml': CHECKOUT_PAWS } });
+    t.after(() => repo.cleanup());
+    const ref = { repo: repo.bare };
+    Health.parse(await stack.client.health());
+    ComponentInfo.parse(await stack.client.component(ref));
+    const started = WorkflowStatus.parse(await stack.client.cloneEnvironment('staging', { ...ref, target: 'c-1', ttl: '1h' }));
+    EnvironmentList.parse(await stack.client.listEnvironments(ref));
+    PullRequestSchema.parse(await stack.clientAs('r@example.com').review(started.pr!.number, { ...ref, event: 'approve' }));
+    for (const pr of await stack.client.listPulls(ref, 'all')) PullRequestSchema.parse(pr);
+    PullRequestSchema.parse(await stack.client.merge(started.pr!.number, ref));
+    WorkflowStatus.parse(await completed(stack.client, started.workflowId));
+  });
+
+  it('serves an OpenAPI 3.1 document naming every operation the client calls', async () => {
+    const doc = (await (await fetch(`${stack.api.url}/openapi.json`)).json()) as { openapi: string; paths: Record<string, Record<string, { operationId: string }>> };
+    assert.equal(doc.openapi, '3.1.0');
+    const ops = Object.values(doc.paths).flatMap((p) => Object.values(p).map((o) => o.operationId)).sort();
+    assert.deepEqual(ops, [
+      'cloneEnvironment', 'closePull', 'createEnvironment', 'destroyEnvironment', 'extendEnvironment', 'getComponent',
+      'getPull', 'getWorkflow', 'health', 'listEnvironments', 'listPulls', 'mergePull', 'openapi', 'reviewPull',
+    ]);
+  });
+
+  it('an unknown route answers 404 as JSON pointing at the document', async () => {
+    const res = await fetch(`${stack.api.url}/nope`);
+    assert.equal(res.status, 404);
+    assert.match(((await res.json()) as { error: { message: string } }).error.message, /openapi\.json/);
+  });
+
+  it('with IDP_API_TOKEN set, a request without the token is refused', async () => {
+    const { startApiServer } = await import('../api/server.js');
+    const guarded = await startApiServer({
+      host: '127.0.0.1', port: 0, temporal: stack.api.temporal, taskQueue: stack.cfg.taskQueue, providers: () => { throw new Error('unused'); },
+      pollIntervalMs: 1000, version: 'test', temporalAddress: stack.cfg.temporalAddress, namespace: 'default', apiToken: 's3cret',
+    });
+    try {
+      const res = await fetch(`${guarded.url}/pulls?repo=/x`);
+      assert.equal(res.status, 401);
+      assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'unauthenticated');
+      assert.equal((await fetch(`${guarded.url}/health`)).status, 200, '/health stays open for probes');
+    } finally {
+      await guarded.close();
+    }
+  });
+});
