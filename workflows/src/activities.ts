@@ -20,7 +20,15 @@ export interface EnvActivities {
   prepareEnvChange(input: EnvChangeInput & { workflowId: string }): Promise<PreparedChange>;
   /** Find the open PR for the branch, or open it (idempotent). */
   openPullRequest(input: { repo: string; change: PreparedChange; author: string; labels: string[] }): Promise<PrRef>;
+  /** The PR's state; for an open PR also whether it still merges cleanly into its base. */
   getPullRequest(input: { repo: string; number: number }): Promise<PrRef>;
+  /**
+   * The base moved and the PR conflicts with it: re-apply the edit to paws.yaml
+   * as it is now on the base and move the branch to that commit (only if the
+   * branch is still at `expectedSha`: a human's commit is never overwritten).
+   */
+  refreshEnvChange(input: EnvChangeInput & { workflowId: string; expectedSha: string }): Promise<PreparedChange>;
+  commentOnPullRequest(input: { repo: string; number: number; body: string }): Promise<void>;
   /** After merge: delete the head branch (GitHub's "delete branch on merge"). */
   deleteBranch(input: { repo: string; branch: string }): Promise<void>;
 }

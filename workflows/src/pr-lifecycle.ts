@@ -17,6 +17,7 @@ import {
 } from '@temporalio/workflow';
 import type { EnvActivities } from './activities.js';
 import {
+  baseMovedSignal,
   prEventSignal,
   pullRequestUpdate,
   SA,
@@ -24,7 +25,6 @@ import {
   type EnvChangeInput,
   type EnvChangeResult,
   type EnvChangeState,
-  type PrEvent,
 } from './shared.js';
 
 const acts = proxyActivities<EnvActivities>({
@@ -44,7 +44,8 @@ export async function proposeAndFollow(input: EnvChangeInput, workflow: EnvChang
   const state: EnvChangeState = input.resume
     ? { phase: 'open', request, pr: input.resume.pr, expiresAt: input.resume.expiresAt }
     : { phase: 'proposing', request };
-  let lastEvent: PrEvent | undefined;
+  // Set by a signal: look at the PR now instead of at the next poll.
+  let wake = false;
 
   setHandler(stateQuery, () => state);
   setHandler(pullRequestUpdate, async () => {
@@ -53,7 +54,10 @@ export async function proposeAndFollow(input: EnvChangeInput, workflow: EnvChang
     return state;
   });
   setHandler(prEventSignal, (ev) => {
-    if (state.pr && ev.number === state.pr.number) lastEvent = ev;
+    if (state.pr && ev.number === state.pr.number) wake = true;
+  });
+  setHandler(baseMovedSignal, () => {
+    wake = true;
   });
 
   const setPhase = (phase: EnvChangeState['phase']) => {
@@ -73,8 +77,7 @@ export async function proposeAndFollow(input: EnvChangeInput, workflow: EnvChang
     } catch (err) {
       // A refused change (invalid paws.yaml, environment already exists...) ends the workflow; the
       // update answers the caller with the same error code the API uses.
-      const cause = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : undefined;
-      state.error = { code: cause?.type ?? 'internal', message: cause?.message ?? String(err) };
+      state.error = { code: failureCode(err), message: failureMessage(err) };
       setPhase('failed');
       await condition(allHandlersFinished);
       throw ApplicationFailure.nonRetryable(state.error.message, state.error.code);
@@ -86,13 +89,28 @@ export async function proposeAndFollow(input: EnvChangeInput, workflow: EnvChang
   const base = input.pollIntervalMs ?? DEFAULT_POLL_MS;
   let polls = 0;
   let pr = state.pr!;
+  /** Head we could not rebase (refused): do not retry until someone changes it. */
+  let stuckAt: string | undefined;
   while (pr.state === 'open') {
     const interval = Math.min(base * (1 + Math.floor(polls / 10)), Math.max(base, MAX_POLL_MS));
-    await condition(() => lastEvent !== undefined, interval);
+    await condition(() => wake, interval);
     polls++;
     // Signal or timeout, the provider is the source of truth for the PR's state.
-    lastEvent = undefined;
+    wake = false;
     pr = await acts.getPullRequest({ repo: input.repo, number: pr.number });
+    if (pr.state === 'open' && pr.mergeable === false && pr.headSha !== stuckAt) {
+      // The base moved under the PR and they conflict (typically another environment was added at
+      // the same place). idp's change is an edit, not a diff: re-apply it to the new base rather
+      // than leave a human to resolve a conflict in a file they did not write.
+      try {
+        const change = await acts.refreshEnvChange({ ...input, workflowId, expectedSha: pr.headSha });
+        pr = { ...pr, headSha: change.headSha, mergeable: true };
+        state.expiresAt = change.expiresAt;
+      } catch (err) {
+        stuckAt = pr.headSha;
+        await acts.commentOnPullRequest({ repo: input.repo, number: pr.number, body: `idp could not bring this PR up to date with its base: ${failureMessage(err)}` });
+      }
+    }
     state.pr = pr;
     if (pr.state === 'open' && workflowInfo().historyLength > HISTORY_LIMIT) {
       await condition(allHandlersFinished);
@@ -104,6 +122,14 @@ export async function proposeAndFollow(input: EnvChangeInput, workflow: EnvChang
   if (pr.state === 'merged') await acts.deleteBranch({ repo: input.repo, branch: pr.head });
   await condition(allHandlersFinished);
   return { outcome: pr.state, pr, expiresAt: state.expiresAt };
+}
+
+/** An activity's refusal as the API reports it: the IdpError code is the failure type. */
+function failureCode(err: unknown): string {
+  return (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type) || 'internal';
+}
+function failureMessage(err: unknown): string {
+  return err instanceof ActivityFailure && err.cause ? err.cause.message : String(err);
 }
 
 export type EnvChangeWorkflow = (input: EnvChangeInput) => Promise<EnvChangeResult>;

@@ -42,6 +42,8 @@ export interface PrRef {
   head: string;
   headSha: string;
   state: 'open' | 'merged' | 'closed';
+  /** Open PRs: whether the head still merges cleanly into the base (null: not known yet). */
+  mergeable?: boolean | null;
 }
 
 export type Phase = 'proposing' | 'open' | 'merged' | 'closed' | 'failed';
@@ -78,6 +80,8 @@ export interface PrEvent {
 }
 
 export const prEventSignal = defineSignal<[PrEvent]>('prEvent');
+/** The base branch moved (another PR merged, a push): check now whether this PR still merges cleanly. */
+export const baseMovedSignal = defineSignal('baseMoved');
 /** Returns as soon as the PR exists (or the change was refused): what `idp env clone` prints. */
 export const pullRequestUpdate = defineUpdate<EnvChangeState>('pullRequest');
 export const stateQuery = defineQuery<EnvChangeState>('state');

@@ -7,7 +7,7 @@
 import { ApplicationFailure, heartbeat } from '@temporalio/activity';
 import { branchForWorkflow, isIdpError, NotFoundError } from '@idp/core';
 import type { EnvActivities, PreparedChange } from '@idp/workflows/activities';
-import type { PrRef } from '@idp/workflows/shared';
+import type { EnvChangeInput, PrRef } from '@idp/workflows/shared';
 import type { GitProvider } from '../providers/provider.js';
 import type { PullRequest } from '@idp/core';
 import { applyEnvChange, describeChange, expiresAtIn } from './env-change.js';
@@ -36,6 +36,15 @@ function authorOf(user: string) {
   return { name: user, email: user.includes('@') ? user : `${user}@users.noreply.idp` };
 }
 
+/** The workflow's edit applied to paws.yaml as it is now on the base branch. */
+async function changeOnBase(p: GitProvider, input: EnvChangeInput & { workflowId: string }, base: string) {
+  const file = await p.readFile(input.path, base);
+  if (!file) throw new NotFoundError(`No ${input.path} on ${base} in ${input.repo}.`);
+  const edit = applyEnvChange(file.content, input);
+  const text = describeChange(input, input.workflowId, edit.expiresAt);
+  return { baseSha: file.commitSha, changes: [{ path: input.path, content: edit.text }], expiresAt: edit.expiresAt, ...text };
+}
+
 export function createActivities(providers: ProviderLookup): EnvActivities {
   return {
     prepareEnvChange: (input) =>
@@ -60,19 +69,10 @@ export function createActivities(providers: ProviderLookup): EnvActivities {
           await p.deleteBranch(branch);
         }
 
-        const file = await p.readFile(input.path, base);
-        if (!file) throw new NotFoundError(`No ${input.path} on ${base} in ${input.repo}.`);
-        const edit = applyEnvChange(file.content, input);
-        const text = describeChange(input, input.workflowId, edit.expiresAt);
-        const { sha } = await p.commitToNewBranch({
-          branch,
-          baseSha: file.commitSha,
-          message: text.message,
-          changes: [{ path: input.path, content: edit.text }],
-          author: authorOf(input.requestedBy),
-        });
+        const next = await changeOnBase(p, input, base);
+        const { sha } = await p.commitToNewBranch({ branch, baseSha: next.baseSha, message: next.message, changes: next.changes, author: authorOf(input.requestedBy) });
         faultPoint('after-push');
-        return { branch, base, baseSha: file.commitSha, headSha: sha, title: text.title, body: text.body, expiresAt: edit.expiresAt };
+        return { branch, base, baseSha: next.baseSha, headSha: sha, title: next.title, body: next.body, expiresAt: next.expiresAt };
       }),
 
     openPullRequest: ({ repo, change, author, labels }) =>
@@ -85,7 +85,24 @@ export function createActivities(providers: ProviderLookup): EnvActivities {
         return toRef(pr);
       }),
 
-    getPullRequest: ({ repo, number }) => withHeartbeat(async () => toRef(await providers(repo).getPullRequest(number))),
+    getPullRequest: ({ repo, number }) =>
+      withHeartbeat(async () => {
+        const p = providers(repo);
+        const pr = toRef(await p.getPullRequest(number));
+        return pr.state === 'open' ? { ...pr, mergeable: await p.mergeable(number) } : pr;
+      }),
+
+    refreshEnvChange: (input) =>
+      withHeartbeat(async () => {
+        const p = providers(input.repo);
+        const branch = branchForWorkflow(input.workflowId);
+        const base = await p.defaultBranch();
+        const next = await changeOnBase(p, input, base);
+        const { sha } = await p.updateBranch({ branch, expectedSha: input.expectedSha, baseSha: next.baseSha, message: next.message, changes: next.changes, author: authorOf(input.requestedBy) });
+        return { branch, base, baseSha: next.baseSha, headSha: sha, title: next.title, body: next.body, expiresAt: next.expiresAt };
+      }),
+
+    commentOnPullRequest: ({ repo, number, body }) => withHeartbeat(() => providers(repo).comment(number, body, 'idp')),
 
     deleteBranch: ({ repo, branch }) => withHeartbeat(() => providers(repo).deleteBranch(branch)),
   };

@@ -23,13 +23,14 @@ import {
   parseTtl,
   openApiDocument,
   workflowId as makeWorkflowId,
+  workflowForBranch,
   type WorkflowStatus,
 } from '@idp/core';
 import { envClone, envCreate, envDestroy, envExtend } from '@idp/workflows';
 import { pullRequestUpdate, searchAttributesFor, type EnvChangeInput, type EnvChangeKind, type EnvChangeState } from '@idp/workflows/shared';
 import type { ProviderLookup } from '../activities/index.js';
 import { applyEnvChange } from '../activities/env-change.js';
-import { describeWorkflow, listRunningForComponent, signalPrEvent } from './workflows.js';
+import { describeWorkflow, signalBaseMoved, signalPrEvent } from './workflows.js';
 import { listEnvironments } from './environments.js';
 
 export interface RouterOptions {
@@ -227,8 +228,19 @@ export function createRouter(opts: RouterOptions): express.Router {
     const provider = opts.providers(body.repo);
     const n = prNumber(req);
     const current = await provider.getPullRequest(n);
-    const pr = await provider.merge(n, { by: userOf(req), expectedHeadSha: current.headSha });
+    let pr;
+    try {
+      pr = await provider.merge(n, { by: userOf(req), expectedHeadSha: current.headSha });
+    } catch (err) {
+      // A conflicting idp PR is rebased by its workflow: wake it, and say so.
+      if (err instanceof ConflictError && workflowForBranch(current.head) && current.state === 'open') {
+        await signalPrEvent(opts.temporal, current);
+        throw new ConflictError(`${err.message.split('. ')[0]}. idp is re-applying its change on top of ${current.base}; merge again in a few seconds (\`idp pr show ${n}\`).`);
+      }
+      throw err;
+    }
     await signalPrEvent(opts.temporal, pr);
+    await signalBaseMoved(opts.temporal, body.repo);
     res.json(pr);
   }));
   router.post('/pulls/:number/close', route(async (req, res) => {

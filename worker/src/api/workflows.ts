@@ -1,7 +1,7 @@
 /** Reading workflow state for the API: describe/long-poll one workflow, list a component's, signal PR events. */
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
 import { NotFoundError, parseWorkflowId, workflowForBranch, type PullRequest, type WorkflowStatus } from '@idp/core';
-import { prEventSignal, stateQuery, type EnvChangeResult, type EnvChangeState } from '@idp/workflows/shared';
+import { baseMovedSignal, prEventSignal, stateQuery, type EnvChangeResult, type EnvChangeState } from '@idp/workflows/shared';
 
 const STATUS: Record<string, WorkflowStatus['status']> = {
   RUNNING: 'running',
@@ -68,11 +68,13 @@ function withState(status: WorkflowStatus, state: EnvChangeState): WorkflowStatu
   return { ...status, phase: state.phase, pr: state.pr, expiresAt: state.expiresAt, error: state.error };
 }
 
+/** A string literal of Temporal's visibility query language. */
+const quote = (s: string) => `'${s.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
+
 /** Running workflows of a component: a visibility query on search attributes, not a scan. */
 export async function listRunningForComponent(temporal: Client, repo: string, component: string): Promise<WorkflowStatus[]> {
   const out: WorkflowStatus[] = [];
-  const quote = (s: string) => `'${s.replaceAll("\\", '\\\\').replaceAll("'", "\\'")}'`;
-  const query = `IdpRepo = ${quote(repo)} AND IdpComponent = ${quote(component)} AND ExecutionStatus = 'Running'`;
+    const query = `IdpRepo = ${quote(repo)} AND IdpComponent = ${quote(component)} AND ExecutionStatus = 'Running'`;
   for await (const wf of temporal.workflow.list({ query })) {
     const status = baseStatus(wf.workflowId, wf);
     const sa = wf.typedSearchAttributes;
@@ -92,4 +94,18 @@ export async function signalPrEvent(temporal: Client, pr: PullRequest): Promise<
     // Not running (already finished, or the PR was not opened by idp): the provider state is what counts.
     if (!(err instanceof WorkflowNotFoundError)) throw err;
   }
+}
+
+/**
+ * The base branch of `repo` moved (a PR was merged through the API): every
+ * running change on that repository checks at once whether its PR still merges
+ * cleanly, and rebases it if not — no waiting for the next poll.
+ */
+export async function signalBaseMoved(temporal: Client, repo: string): Promise<void> {
+  const query = `IdpRepo = ${quote(repo)} AND ExecutionStatus = 'Running' AND IdpKind IN ('env-clone', 'env-create', 'env-destroy', 'env-extend')`;
+  const signals: Promise<void>[] = [];
+  for await (const wf of temporal.workflow.list({ query })) {
+    signals.push(temporal.workflow.getHandle(wf.workflowId).signal(baseMovedSignal).catch(() => undefined));
+  }
+  await Promise.all(signals);
 }

@@ -57,6 +57,62 @@ describe('env clone', () => {
     await eventually(async () => !branches(repo.bare).includes('idp/env-clone/checkout/preview-7'), 10_000, 'branch deletion');
   });
 
+  it('keeps its PRs mergeable: after a sibling merges, a conflicting clone is rebased onto main', async (t) => {
+    const repo = await createRepo({ files: { 'paws.yaml': CHECKOUT_PAWS } });
+    t.after(() => repo.cleanup());
+    // Both append to the end of `environments:`, so their diffs conflict once one is merged.
+    const a = await stack.client.cloneEnvironment('staging', { repo: repo.bare, target: 'sib-a' });
+    const b = await stack.client.cloneEnvironment('staging', { repo: repo.bare, target: 'sib-b' });
+    await stack.client.merge(a.pr!.number, { repo: repo.bare });
+    const rebased = await eventually(async () => {
+      const pr = await stack.client.pull({ repo: repo.bare }, b.pr!.number);
+      return pr.headSha !== b.pr!.headSha && pr;
+    }, 15_000, 'PR b to be rebased');
+    const mainNow = git(repo.bare, 'rev-parse', 'main').trim();
+    assert.equal(git(repo.bare, 'rev-parse', `${rebased.headSha}^`).trim(), mainNow, 'one commit on top of the new main');
+    assert.deepEqual(diffLines(repo.bare, mainNow, rebased.headSha), { added: ['  sib-b:', '    from: staging'], removed: [] });
+    await stack.client.merge(b.pr!.number, { repo: repo.bare });
+    assert.equal((await completed(stack.client, b.workflowId)).phase, 'merged');
+    const envs = Object.keys(parsePaws(git(repo.bare, 'show', 'main:paws.yaml')).spec.environments ?? {});
+    assert.deepEqual(envs, ['staging', 'production', 'sib-a', 'sib-b']);
+  });
+
+  it('a merge refused for a conflict says idp is rebasing, and the retry succeeds', async (t) => {
+    const repo = await createRepo({ files: { 'paws.yaml': CHECKOUT_PAWS } });
+    t.after(() => repo.cleanup());
+    const b = await stack.client.cloneEnvironment('staging', { repo: repo.bare, target: 'late' });
+    // main moves behind idp's back (a developer's push), so no workflow is told.
+    await repo.push({ files: { 'paws.yaml': CHECKOUT_PAWS.replace(/\n$/, '\n  hand-made:\n    from: production\n') } });
+    await assert.rejects(stack.client.merge(b.pr!.number, { repo: repo.bare }), (e: Error & { code?: string }) => {
+      assert.equal(e.code, 'conflict');
+      assert.match(e.message, /merge again in a few seconds/);
+      return true;
+    });
+    await eventually(async () => {
+      try {
+        return (await stack.client.merge(b.pr!.number, { repo: repo.bare })).state === 'merged';
+      } catch {
+        return false;
+      }
+    }, 15_000, 'the retried merge');
+    const envs = Object.keys(parsePaws(git(repo.bare, 'show', 'main:paws.yaml')).spec.environments ?? {});
+    assert.deepEqual(envs, ['staging', 'production', 'hand-made', 'late']);
+  });
+
+  it('when the change no longer applies to main, it says so on the PR instead of rewriting it', async (t) => {
+    const repo = await createRepo({ files: { 'paws.yaml': CHECKOUT_PAWS } });
+    t.after(() => repo.cleanup());
+    const res = await stack.client.cloneEnvironment('staging', { repo: repo.bare, target: 'taken' });
+    await repo.push({ files: { 'paws.yaml': CHECKOUT_PAWS.replace(/\n$/, '\n  taken:\n    from: production\n') } });
+    const pr = await eventually(async () => {
+      const p = await stack.client.pull({ repo: repo.bare }, res.pr!.number);
+      return p.comments.length > 0 && p;
+    }, 15_000, 'a comment on the PR');
+    assert.match(pr.comments[0]!.body, /could not bring this PR up to date.*"taken" already exists/s);
+    assert.equal(pr.headSha, res.pr!.headSha, 'the branch is left as it was');
+    assert.equal(pr.state, 'open');
+  });
+
   it('notices a merge made behind its back (no signal) by polling the provider', async (t) => {
     const repo = await createRepo({ files: { 'paws.yaml': CHECKOUT_PAWS } });
     t.after(() => repo.cleanup());

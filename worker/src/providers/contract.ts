@@ -319,6 +319,41 @@ export function providerContract(name: string, setup: ContractSetup): void {
           assert.equal((await p.getPullRequest(pr.number)).state, 'open');
         }));
 
+      it('tells whether an open PR merges cleanly; updateBranch rebases it onto the new base', () =>
+        withRepo(async ({ p, push }) => {
+          const head = await branchWith(p, 'idp/rebase', { 'paws.yaml': 'ours\n' });
+          const pr = await openPr(p, 'idp/rebase');
+          assert.equal(await p.mergeable(pr.number), true);
+          await push('main', { 'README.md': 'elsewhere\n' });
+          assert.equal(await p.mergeable(pr.number), true, 'a change elsewhere does not conflict');
+          const base = await push('main', { 'paws.yaml': 'theirs\n' });
+          assert.equal(await p.mergeable(pr.number), false, 'both changed paws.yaml');
+
+          const { sha } = await p.updateBranch({
+            branch: 'idp/rebase', expectedSha: head, baseSha: base, message: 'redo', author: AUTHOR,
+            changes: [{ path: 'paws.yaml', content: 'theirs\nours\n' }],
+          });
+          assert.equal(await p.branchSha('idp/rebase'), sha);
+          const rebased = await p.getPullRequest(pr.number);
+          assert.equal(rebased.headSha, sha, 'the PR follows its rebased branch');
+          assert.equal(await p.mergeable(pr.number), true);
+          const merged = await p.merge(pr.number, { by: BOB, expectedHeadSha: sha });
+          assert.equal(merged.mergeSha, sha, 'a rebased branch fast-forwards');
+          assert.equal((await p.readFile('paws.yaml', 'main'))?.content, 'theirs\nours\n');
+        }));
+
+      it('updateBranch refuses when someone else moved the branch (compare-and-swap)', () =>
+        withRepo(async ({ p, push }) => {
+          const head = await branchWith(p, 'idp/cas', { 'a.txt': 'one\n' });
+          const theirs = await push('idp/cas', { 'a.txt': 'human edit\n' });
+          const base = (await p.branchSha('main'))!;
+          await assert.rejects(
+            p.updateBranch({ branch: 'idp/cas', expectedSha: head, baseSha: base, message: 'x', author: AUTHOR, changes: [{ path: 'a.txt', content: 'two\n' }] }),
+            rejectsWith(ConflictError),
+          );
+          assert.equal(await p.branchSha('idp/cas'), theirs, 'the human commit is kept');
+        }));
+
       it('refuses a conflicting merge and leaves the base unchanged', () =>
         withRepo(async ({ p, push }) => {
           await branchWith(p, 'idp/conflict', { 'paws.yaml': 'ours\n' });

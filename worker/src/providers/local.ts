@@ -122,6 +122,34 @@ export class LocalForge implements GitProvider {
     });
   }
 
+  async updateBranch(req: CommitRequest & { expectedSha: string }): Promise<{ sha: string }> {
+    assertBranchName(req.branch);
+    if (req.branch === (await this.defaultBranch())) {
+      throw new InvalidRequestError(`Refusing to rewrite ${req.branch}: it is the default branch.`);
+    }
+    const baseSha = await this.requireCommit(req.baseSha);
+    const baseTree = (await git.readCommit({ fs, gitdir: this.gitdir, oid: baseSha })).commit.tree;
+    const tree = await applyChanges(this.gitdir, baseTree, req.changes);
+    return this.pulls.withLock(async () => {
+      const ref = `refs/heads/${req.branch}`;
+      const current = await readRef(this.gitdir, ref);
+      if (current !== req.expectedSha) {
+        throw new ConflictError(
+          `Branch ${req.branch} is at ${current?.slice(0, 12) ?? 'nothing'}, not ${req.expectedSha.slice(0, 12)}: someone else changed it. Leaving it alone.`,
+          { branch: req.branch, sha: current },
+        );
+      }
+      const person = { name: req.author.name, email: req.author.email, timestamp: Math.floor(Date.now() / 1000), timezoneOffset: 0 };
+      const sha = await git.writeCommit({
+        fs,
+        gitdir: this.gitdir,
+        commit: { tree, parent: [baseSha], author: person, committer: person, message: ensureNewline(req.message) },
+      });
+      await updateRef(this.gitdir, ref, sha, req.expectedSha);
+      return { sha };
+    });
+  }
+
   async deleteBranch(branch: string): Promise<void> {
     assertBranchName(branch);
     if (branch === (await this.defaultBranch())) {
@@ -218,6 +246,21 @@ export class LocalForge implements GitProvider {
 
   async approvals(number: number): Promise<string[]> {
     return approvalsOf(await this.getPullRequest(number));
+  }
+
+  async mergeable(number: number): Promise<boolean | null> {
+    const pull = await this.getPullRequest(number);
+    if (pull.state !== 'open') return false;
+    const baseTip = await readRef(this.gitdir, `refs/heads/${pull.base}`);
+    if (!baseTip || !(await this.branchSha(pull.head))) return false;
+    try {
+      await git.merge({ fs, gitdir: this.gitdir, ours: baseTip, theirs: pull.headSha, dryRun: true, noUpdateBranch: true, abortOnConflict: true, author: DRY_RUN_PERSON });
+      return true;
+    } catch (err) {
+      const code = gitErrorCode(err);
+      if (code === 'MergeConflictError' || code === 'MergeNotSupportedError') return false;
+      throw err;
+    }
   }
 
   async merge(number: number, opts: { by: string; expectedHeadSha?: string; message?: string }): Promise<PullRequest> {
@@ -341,6 +384,9 @@ export function approvalsOf(pull: Pick<PullRequest, 'reviews' | 'headSha'>): str
   for (const review of pull.reviews) if (review.state !== 'commented') verdicts.set(review.by, review);
   return [...verdicts.values()].filter((r) => r.state === 'approved' && r.commitSha === pull.headSha).map((r) => r.by);
 }
+
+/** isomorphic-git wants an author even for a dry-run merge; nothing is written with it. */
+const DRY_RUN_PERSON = { name: 'idp', email: 'idp@localhost', timestamp: 0, timezoneOffset: 0 };
 
 function pullRef(number: number): string {
   return `refs/pull/${number}/head`;

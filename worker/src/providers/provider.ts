@@ -56,6 +56,13 @@ export interface GitProvider {
    * Throws ConflictError when the branch exists with different content.
    */
   commitToNewBranch(req: CommitRequest): Promise<{ sha: string; created: boolean }>;
+  /**
+   * Replace the commit of an existing branch with a new one on top of `baseSha`
+   * (a rebase of a machine-made change: idp re-applies its edit to the new base).
+   * Compare-and-swap: ConflictError when the branch is no longer at `expectedSha`
+   * (someone pushed to it), so a human's commit is never overwritten.
+   */
+  updateBranch(req: CommitRequest & { expectedSha: string }): Promise<{ sha: string }>;
   deleteBranch(branch: string): Promise<void>;
 
   openPullRequest(req: OpenPullRequest): Promise<PullRequest>;
@@ -66,6 +73,12 @@ export interface GitProvider {
   listPullRequests(filter?: { state?: PullRequestState | 'all'; headPrefix?: string }): Promise<PullRequest[]>;
   comment(number: number, body: string, by: string): Promise<void>;
   review(number: number, review: { event: ReviewEvent; body?: string; by: string }): Promise<PullRequest>;
+  /**
+   * Whether an open PR's head merges cleanly into its base as the base is now:
+   * true, false (conflicts, or not open), or null when the forge has not
+   * computed it yet (GitHub computes it asynchronously).
+   */
+  mergeable(number: number): Promise<boolean | null>;
   /**
    * Users whose latest review approves the current head commit. As on GitHub, a
    * 'comment' review does not replace an earlier approval or change request.
