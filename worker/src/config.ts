@@ -12,6 +12,8 @@ export interface ServerConfig {
   apiUrl: string;
   /** Poll the PR this often when no signal arrives. */
   pollIntervalMs: number;
+  /** How long an API request waits for the workflow to open its PR before answering without it. */
+  prWaitMs: number;
   /** When set, every API request must carry `Authorization: Bearer <token>`. */
   apiToken?: string;
 }
@@ -27,6 +29,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     apiPort,
     apiUrl: env.IDP_API_URL ?? (apiPort === 7007 && apiHost === '127.0.0.1' ? DEFAULT_API_URL : `http://${apiHost}:${apiPort}/api/idp`),
     pollIntervalMs: Number(env.IDP_POLL_INTERVAL_MS ?? 30_000),
+    prWaitMs: Number(env.IDP_PR_WAIT_MS ?? 10_000),
     apiToken: env.IDP_API_TOKEN || undefined,
   };
 }

@@ -54,6 +54,7 @@ export async function startApi(cfg: ServerConfig, defaultUser?: string) {
     namespace: cfg.namespace,
     defaultUser,
     apiToken: cfg.apiToken,
+    prWaitMs: cfg.prWaitMs,
   });
   return {
     ...api,

@@ -4,7 +4,7 @@
  * `extendTtl` arrives, and at expiry opens the teardown PR by running
  * envDestroy as a child workflow.
  */
-import { condition, executeChild, setHandler, ParentClosePolicy, WorkflowIdReusePolicy } from '@temporalio/workflow';
+import { condition, executeChild, upsertMemo, setHandler, ParentClosePolicy, WorkflowIdReusePolicy } from '@temporalio/workflow';
 import { workflowId } from '@idp/core/names';
 import { cancelTtlSignal, extendTtlSignal, searchAttributesFor, ttlQuery, type EnvChangeResult, type EnvTtlInput } from './shared.js';
 import { envDestroy } from './env-destroy.js';
@@ -12,8 +12,12 @@ import { envDestroy } from './env-destroy.js';
 export async function envTtl(input: EnvTtlInput): Promise<EnvChangeResult | { outcome: 'cancelled' }> {
   let expiresAt = input.expiresAt;
   let cancelled = false;
+  // Readers (GET /workflows/{id}, env list) find the expiry in the memo, with or without a worker.
+  const publish = () => upsertMemo({ state: { phase: 'open', expiresAt } });
+  publish();
   setHandler(extendTtlSignal, (at) => {
     expiresAt = at;
+    publish();
   });
   setHandler(cancelTtlSignal, () => {
     cancelled = true;

@@ -11,6 +11,7 @@ import {
   continueAsNew,
   proxyActivities,
   setHandler,
+  upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
   ActivityFailure,
@@ -60,12 +61,17 @@ export async function proposeAndFollow(input: EnvChangeInput, workflow: EnvChang
     wake = true;
   });
 
+  /**
+   * Publish the state where readers find it without a worker: search attributes
+   * (for listing queries) and the memo (the PR and expiry, for `GET /workflows/{id}`).
+   */
   const setPhase = (phase: EnvChangeState['phase']) => {
     state.phase = phase;
     upsertSearchAttributes([
       { key: SA.phase, value: phase },
       ...(state.pr ? [{ key: SA.prNumber, value: state.pr.number }] : []),
     ]);
+    upsertMemo({ state });
   };
 
   const { workflowId } = workflowInfo();
@@ -106,6 +112,8 @@ export async function proposeAndFollow(input: EnvChangeInput, workflow: EnvChang
         const change = await acts.refreshEnvChange({ ...input, workflowId, expectedSha: pr.headSha });
         pr = { ...pr, headSha: change.headSha, mergeable: true };
         state.expiresAt = change.expiresAt;
+        state.pr = pr;
+        setPhase('open');
       } catch (err) {
         stuckAt = pr.headSha;
         await acts.commentOnPullRequest({ repo: input.repo, number: pr.number, body: `idp could not bring this PR up to date with its base: ${failureMessage(err)}` });

@@ -49,6 +49,14 @@ export async function listEnvironments(args: {
     if (!parsed || parsed.component !== component) continue;
     viewFor(parsed.env).pulls.push({ number: pr.number, url: pr.url, state: pr.state, head: pr.head, headSha: pr.headSha, workflowId: id!, kind: parsed.kind });
   }
+  // An environment only proposed so far: describe it as its PR's paws.yaml does.
+  await Promise.all(
+    [...views.values()].filter((v) => v.source === 'pending' && v.pulls[0]).map(async (v) => {
+      const file = await args.provider.readFile(args.ref.path, v.pulls[0]!.headSha).catch(() => null);
+      const proposed = file && envsOf(parsePaws(file.content, args.ref.path).spec).find((e) => e.name === v.name);
+      if (proposed) Object.assign(v, { from: proposed.from, ephemeral: proposed.ephemeral, ttl: proposed.ttl, expiresAt: proposed.expiresAt, variables: proposed.variables, secrets: proposed.secrets });
+    }),
+  );
   for (const wf of running) {
     if (wf.kind === 'env-ttl' && !views.has(wf.environment)) continue;
     viewFor(wf.environment).workflows.push(wf);

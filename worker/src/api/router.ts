@@ -44,6 +44,8 @@ export interface RouterOptions {
   /** Who acts when the request does not say (standalone: IDP_USER or git config user.email). */
   defaultUser?: string;
   apiToken?: string;
+  /** How long a request waits for the PR before answering "started, no PR yet" (no worker running, slow forge). */
+  prWaitMs?: number;
 }
 
 const WORKFLOWS = { 'env-clone': envClone, 'env-create': envCreate, 'env-destroy': envDestroy, 'env-extend': envExtend } as const;
@@ -112,11 +114,16 @@ export function createRouter(opts: RouterOptions): express.Router {
     });
     let state: EnvChangeState;
     try {
-      state = await opts.temporal.workflow.executeUpdateWithStart(pullRequestUpdate, { startWorkflowOperation: startOp });
+      state = await opts.temporal.withAbortSignal(AbortSignal.timeout(opts.prWaitMs ?? 10_000), () =>
+        opts.temporal.workflow.executeUpdateWithStart(pullRequestUpdate, { startWorkflowOperation: startOp }),
+      );
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
         throw new IdpError((err.cause.type as IdpError['code']) ?? 'internal', statusOf(err.cause.type), err.cause.message);
       }
+      // No PR in time (e.g. no worker is running): the workflow is started and durable; say so.
+      const started = await describeWorkflow(opts.temporal, workflowId).catch(() => undefined);
+      if (started?.status === 'running') return { ...started, joined: false };
       throw err;
     }
     const joined = state.request?.id !== input.requestId;

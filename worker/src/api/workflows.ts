@@ -1,7 +1,7 @@
 /** Reading workflow state for the API: describe/long-poll one workflow, list a component's, signal PR events. */
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
 import { NotFoundError, parseWorkflowId, workflowForBranch, type PullRequest, type WorkflowStatus } from '@idp/core';
-import { baseMovedSignal, prEventSignal, stateQuery, type EnvChangeResult, type EnvChangeState } from '@idp/workflows/shared';
+import { baseMovedSignal, prEventSignal, type EnvChangeResult, type EnvChangeState } from '@idp/workflows/shared';
 
 const STATUS: Record<string, WorkflowStatus['status']> = {
   RUNNING: 'running',
@@ -13,18 +13,21 @@ const STATUS: Record<string, WorkflowStatus['status']> = {
   CONTINUED_AS_NEW: 'continued_as_new',
 };
 
-function baseStatus(id: string, d: Pick<WorkflowExecutionDescription, 'status' | 'startTime' | 'closeTime'>): WorkflowStatus {
+/** Status from what the server stores: execution info plus the state the workflow published in its memo. */
+function baseStatus(id: string, d: Pick<WorkflowExecutionDescription, 'status' | 'startTime' | 'closeTime' | 'memo'>): WorkflowStatus {
   const parsed = parseWorkflowId(id);
-  return {
+  const status: WorkflowStatus = {
     workflowId: id,
     kind: parsed?.kind ?? 'env-clone',
     component: parsed?.component ?? '',
     environment: parsed?.env ?? '',
     status: STATUS[d.status.name] ?? 'running',
-    phase: 'proposing',
+    phase: parsed?.kind === 'env-ttl' ? 'open' : 'proposing',
     startedAt: d.startTime.toISOString(),
     closedAt: d.closeTime?.toISOString(),
   };
+  const state = d.memo?.state as EnvChangeState | undefined;
+  return state ? { ...status, phase: state.phase, pr: state.pr, expiresAt: state.expiresAt, error: state.error } : status;
 }
 
 /** Status of one workflow; with waitMs, first wait (up to that long) for it to close. */
@@ -46,10 +49,8 @@ export async function describeWorkflow(temporal: Client, id: string, waitMs = 0)
     }
     const d = await handle.describe();
     const status = baseStatus(id, d);
-    if (status.status === 'running') {
-      const state = await handle.query(stateQuery).catch(() => undefined);
-      return state ? withState(status, state) : status;
-    }
+    // The memo, not a query: it answers even when no worker is running.
+    if (status.status === 'running') return status;
     if (status.status === 'completed') {
       result ??= (await handle.result()) as EnvChangeResult;
       if (result && 'pr' in result) return { ...status, phase: result.outcome, pr: result.pr, expiresAt: result.expiresAt };
@@ -64,23 +65,14 @@ export async function describeWorkflow(temporal: Client, id: string, waitMs = 0)
   }
 }
 
-function withState(status: WorkflowStatus, state: EnvChangeState): WorkflowStatus {
-  return { ...status, phase: state.phase, pr: state.pr, expiresAt: state.expiresAt, error: state.error };
-}
-
 /** A string literal of Temporal's visibility query language. */
 const quote = (s: string) => `'${s.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
 
 /** Running workflows of a component: a visibility query on search attributes, not a scan. */
 export async function listRunningForComponent(temporal: Client, repo: string, component: string): Promise<WorkflowStatus[]> {
   const out: WorkflowStatus[] = [];
-    const query = `IdpRepo = ${quote(repo)} AND IdpComponent = ${quote(component)} AND ExecutionStatus = 'Running'`;
-  for await (const wf of temporal.workflow.list({ query })) {
-    const status = baseStatus(wf.workflowId, wf);
-    const sa = wf.typedSearchAttributes;
-    const phase = sa.getAll().find((p) => p.key.name === 'IdpPhase')?.value as WorkflowStatus['phase'] | undefined;
-    out.push({ ...status, phase: phase ?? 'proposing' });
-  }
+  const query = `IdpRepo = ${quote(repo)} AND IdpComponent = ${quote(component)} AND ExecutionStatus = 'Running'`;
+  for await (const wf of temporal.workflow.list({ query })) out.push(baseStatus(wf.workflowId, wf));
   return out;
 }
 

@@ -9,15 +9,38 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { startTestStack, type TestStack } from '../testing/stack.js';
 import { createRepo } from '../testing/repos.js';
-import { CHECKOUT_PAWS, completed, diffLines, git } from './fixtures.js';
+import { CHECKOUT_PAWS, completed, diffLines, eventually, git } from './fixtures.js';
 
 describe('worker killed mid-workflow', () => {
   let stack: TestStack;
+  /** The same, but the API gives up waiting for the PR after 2 s. */
+  let impatient: TestStack;
   before(async () => {
     stack = await startTestStack({ inProcessWorker: false });
+    impatient = await startTestStack({ inProcessWorker: false, prWaitMs: 2_000 });
   });
   after(async () => {
     await stack?.stop();
+    await impatient?.stop();
+  });
+
+  it('with no worker running, a request answers "started, no PR yet"; a worker started later opens the PR', async (t) => {
+    const repo = await createRepo({ files: { 'paws.yaml': CHECKOUT_PAWS } });
+    t.after(() => repo.cleanup());
+    const res = await impatient.client.cloneEnvironment('staging', { repo: repo.bare, target: 'no-worker' });
+    assert.equal(res.status, 'running');
+    assert.equal(res.phase, 'proposing');
+    assert.equal(res.pr, undefined);
+    assert.deepEqual(await impatient.client.listPulls({ repo: repo.bare }, 'all'), []);
+
+    const worker = impatient.spawnWorker();
+    t.after(() => worker.kill('SIGTERM'));
+    const later = await eventually(async () => {
+      const s = await impatient.client.workflow(res.workflowId);
+      return s.pr && s;
+    }, 30_000, 'the PR');
+    assert.equal(later.phase, 'open');
+    assert.equal((await impatient.client.listPulls({ repo: repo.bare }, 'open')).length, 1);
   });
 
   for (const point of ['after-push', 'after-open'] as const) {

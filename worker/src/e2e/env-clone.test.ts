@@ -190,6 +190,9 @@ describe('env clone', () => {
     assert.equal(list.component, 'checkout');
     assert.deepEqual(list.environments.map((e) => [e.name, e.source]), [['staging', 'paws.yaml'], ['production', 'paws.yaml'], ['preview-9', 'pending']]);
     const pending = list.environments.find((e) => e.name === 'preview-9')!;
+    assert.equal(pending.from, 'staging', 'described as its PR proposes it');
+    assert.equal(pending.ttl, '72h');
+    assert.equal(pending.expiresAt, res.expiresAt);
     assert.equal(pending.pulls[0]?.number, res.pr?.number);
     assert.equal(pending.workflows[0]?.workflowId, 'env-clone:checkout:preview-9');
     assert.equal(pending.workflows[0]?.phase, 'open');

@@ -36,7 +36,7 @@ export interface TestStack {
   stop(): Promise<void>;
 }
 
-export async function startTestStack(opts: { inProcessWorker?: boolean; pollIntervalMs?: number } = {}): Promise<TestStack> {
+export async function startTestStack(opts: { inProcessWorker?: boolean; pollIntervalMs?: number; prWaitMs?: number } = {}): Promise<TestStack> {
   if (!runtimeInstalled) {
     installRuntime(process.env.IDP_TEST_VERBOSE ? 'INFO' : 'ERROR');
     runtimeInstalled = true;
@@ -52,6 +52,7 @@ export async function startTestStack(opts: { inProcessWorker?: boolean; pollInte
     taskQueue: `test-${randomUUID()}`,
     apiPort: 0,
     pollIntervalMs: opts.pollIntervalMs ?? 1_000,
+    prWaitMs: opts.prWaitMs ?? 60_000,
   };
   const api = await startApi(cfg, TEST_USER);
   cfg.apiUrl = api.url;
