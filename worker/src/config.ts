@@ -1,4 +1,6 @@
 /** Server-side settings, from the environment, with the embedded stack's defaults. */
+import { existsSync, realpathSync } from 'node:fs';
+import { delimiter, resolve } from 'node:path';
 import { TASK_QUEUE } from '@idp/workflows/shared';
 import { DEFAULT_API_URL } from '@idp/core/client';
 
@@ -14,6 +16,8 @@ export interface ServerConfig {
   pollIntervalMs: number;
   /** How long an API request waits for the workflow to open its PR before answering without it. */
   prWaitMs: number;
+  /** Local repositories must live under one of these folders (IDP_REPO_ROOTS, ':'-separated); empty: anywhere. */
+  repoRoots: string[];
   /** When set, every API request must carry `Authorization: Bearer <token>`. */
   apiToken?: string;
 }
@@ -31,5 +35,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     pollIntervalMs: Number(env.IDP_POLL_INTERVAL_MS ?? 30_000),
     prWaitMs: Number(env.IDP_PR_WAIT_MS ?? 10_000),
     apiToken: env.IDP_API_TOKEN || undefined,
+    repoRoots: (env.IDP_REPO_ROOTS ?? '').split(delimiter).filter(Boolean).map((r) => (existsSync(r) ? realpathSync(r) : resolve(r))),
   };
 }

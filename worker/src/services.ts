@@ -20,13 +20,13 @@ export function installRuntime(level = (process.env.IDP_LOG_LEVEL ?? 'WARN').toU
   Runtime.install({ logger: new DefaultLogger(level) });
 }
 
-export function localProviders(apiUrl: string): ProviderLookup {
-  return (repo) => providerFor(repo, { webBaseUrl: apiUrl });
+export function providersFor(cfg: Pick<ServerConfig, 'apiUrl' | 'repoRoots'>): ProviderLookup {
+  return (repo) => providerFor(repo, { webBaseUrl: cfg.apiUrl, allowedRoots: cfg.repoRoots });
 }
 
 export async function startWorker(cfg: ServerConfig, workflowBundle?: WorkflowBundle): Promise<{ worker: Worker; run: Promise<void>; stop(): Promise<void> }> {
   const connection = await NativeConnection.connect({ address: cfg.temporalAddress });
-  const worker = await createWorker({ connection, namespace: cfg.namespace, taskQueue: cfg.taskQueue, providers: localProviders(cfg.apiUrl), workflowBundle });
+  const worker = await createWorker({ connection, namespace: cfg.namespace, taskQueue: cfg.taskQueue, providers: providersFor(cfg), workflowBundle });
   const run = worker.run();
   return {
     worker,
@@ -47,7 +47,7 @@ export async function startApi(cfg: ServerConfig, defaultUser?: string) {
     port: cfg.apiPort,
     temporal,
     taskQueue: cfg.taskQueue,
-    providers: localProviders(cfg.apiUrl),
+    providers: providersFor(cfg),
     pollIntervalMs: cfg.pollIntervalMs,
     version: VERSION,
     temporalAddress: cfg.temporalAddress,

@@ -3,9 +3,9 @@
  * GitHub and GitLab remotes are recognized so the error says what to do.
  */
 import { existsSync, realpathSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { delimiter, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InvalidRequestError } from '@idp/core/errors';
+import { IdpError, InvalidRequestError } from '@idp/core/errors';
 import { LocalForge } from './local.js';
 import type { GitProvider } from './provider.js';
 
@@ -15,7 +15,13 @@ export { LocalForge, type LocalForgeOptions } from './local.js';
 /** One instance per (absolute repository path, web base URL). */
 const cache = new Map<string, LocalForge>();
 
-export function providerFor(remote: string, opts: { webBaseUrl?: string } = {}): GitProvider {
+export interface ProviderOptions {
+  webBaseUrl?: string;
+  /** When set, local repositories outside these folders are refused (a shared server must not serve any path on its disk). */
+  allowedRoots?: string[];
+}
+
+export function providerFor(remote: string, opts: ProviderOptions = {}): GitProvider {
   const path = localPath(remote);
   if (path === null) {
     const host = remoteHost(remote);
@@ -26,7 +32,11 @@ export function providerFor(remote: string, opts: { webBaseUrl?: string } = {}):
       { remote, host },
     );
   }
-  const key = `${existsSync(path) ? realpathSync(path) : path}\0${opts.webBaseUrl ?? ''}`;
+  const real = existsSync(path) ? realpathSync(path) : path;
+  if (opts.allowedRoots?.length && !opts.allowedRoots.some((root) => real === root || real.startsWith(root.endsWith(sep) ? root : root + sep))) {
+    throw new IdpError('forbidden', 403, `${remote} is outside the folders this server serves (IDP_REPO_ROOTS=${opts.allowedRoots.join(delimiter)}).`);
+  }
+  const key = `${real}\0${opts.webBaseUrl ?? ''}`;
   let forge = cache.get(key);
   if (!forge) {
     forge = new LocalForge({ repo: remote, ...(opts.webBaseUrl === undefined ? {} : { webBaseUrl: opts.webBaseUrl }) });

@@ -3,6 +3,7 @@
  * provider contract, plus checks that what it writes is plain git that git
  * itself reads, and that PRs are shared between instances and processes.
  */
+import { realpathSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -177,6 +178,16 @@ describe('providerFor', () => {
     repo = await createRepo({ files: { 'a.txt': 'a' } });
   });
   after(() => repo.cleanup());
+
+  it('refuses repositories outside the allowed roots (IDP_REPO_ROOTS), through symlinks too', () => {
+    assert.ok(providerFor(repo.bare, { allowedRoots: [realpathSync(repo.root)] }) instanceof LocalForge);
+    assert.throws(() => providerFor(repo.bare, { allowedRoots: ['/srv/git'] }), (e: Error & { code?: string }) => {
+      assert.equal(e.code, 'forbidden');
+      assert.match(e.message, /IDP_REPO_ROOTS/);
+      return true;
+    });
+    assert.throws(() => providerFor(`${repo.root}-evil/x.git`, { allowedRoots: [realpathSync(repo.root)] }), /outside/);
+  });
 
   it('serves a local path or file:// URL with one cached LocalForge per repository', () => {
     const byPath = providerFor(repo.bare);
