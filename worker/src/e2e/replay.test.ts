@@ -1,0 +1,70 @@
+/**
+ * Determinism: workflow histories replay against the current workflow code.
+ * `worker/histories/*.json` were recorded from real runs of an earlier version;
+ * a change to a workflow that would break the workflows already running in a
+ * team's cluster fails here (use `patched()` for such changes). Fresh histories
+ * from this version's own runs are replayed too. Set IDP_RECORD_HISTORIES=1 to
+ * (re)write the files.
+ *
+ * (The root package.json pins protobufjs 8 so npm keeps one copy for all
+ * @temporalio packages: their JSON history codec checks types by identity.)
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { Worker } from '@temporalio/worker';
+import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { startTestStack, type TestStack } from '../testing/stack.js';
+import { createRepo } from '../testing/repos.js';
+import { workflowsPath } from '../worker.js';
+import { CHECKOUT_PAWS, completed, eventually } from './fixtures.js';
+
+const dir = fileURLToPath(new URL('../../histories/', import.meta.url));
+const replayOptions = { workflowsPath: workflowsPath(), bundlerOptions: { ignoreModules: [] } };
+
+describe('workflow replay', () => {
+  let stack: TestStack;
+  before(async () => {
+    stack = await startTestStack({ pollIntervalMs: 500 });
+  });
+  after(async () => {
+    await stack?.stop();
+  });
+
+  it('replays histories of a full lifecycle: clone with TTL, rebase after a sibling merged, extend, expiry, destroy', async (t) => {
+    const repo = await createRepo({ files: { 'paws.yaml': CHECKOUT_PAWS } });
+    t.after(() => repo.cleanup());
+    const ref = { repo: repo.bare };
+    const sibling = await stack.client.cloneEnvironment('staging', { ...ref, target: 'sibling' });
+    const clone = await stack.client.cloneEnvironment('staging', { ...ref, target: 'replayed', ttl: '3s' });
+    await stack.client.merge(sibling.pr!.number, ref);
+    await eventually(async () => (await stack.client.pull(ref, clone.pr!.number)).headSha !== clone.pr!.headSha, 15_000, 'the rebase');
+    await stack.client.merge(clone.pr!.number, ref);
+    await completed(stack.client, clone.workflowId);
+    const extend = await stack.client.extendEnvironment('replayed', { ...ref, ttl: '2s' });
+    await stack.client.merge(extend.pr!.number, ref);
+    await completed(stack.client, extend.workflowId);
+    const teardown = await eventually(async () => (await stack.client.listPulls(ref, 'open')).find((p) => p.head.startsWith('idp/env-destroy/')), 30_000, 'the teardown PR');
+    await stack.client.merge(teardown.number, ref);
+    await completed(stack.client, 'env-destroy:checkout:replayed');
+    await eventually(async () => (await stack.api.temporal.workflow.getHandle('env-ttl:checkout:replayed').describe()).status.name === 'COMPLETED', 15_000, 'the TTL workflow');
+
+    const ids = [sibling.workflowId, clone.workflowId, extend.workflowId, 'env-ttl:checkout:replayed', 'env-destroy:checkout:replayed'];
+    for (const id of ids) {
+      const history = await stack.api.temporal.workflow.getHandle(id).fetchHistory();
+      await Worker.runReplayHistory(replayOptions, history, id);
+      if (process.env.IDP_RECORD_HISTORIES) writeFileSync(join(dir, `${id.replaceAll(':', '_')}.json`), historyToJSON(history));
+    }
+  });
+
+  it('replays the histories recorded from earlier versions', async () => {
+    const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+    assert.ok(files.length >= 5, 'recorded histories are present');
+    for (const file of files) {
+      const id = file.replace(/\.json$/, '').replaceAll('_', ':');
+      await Worker.runReplayHistory(replayOptions, historyFromJSON(JSON.parse(readFileSync(join(dir, file), 'utf8'))), id);
+    }
+  });
+});
