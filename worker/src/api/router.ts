@@ -21,6 +21,7 @@ import {
   ConflictError,
   assertEnvName,
   parseTtl,
+  parsePaws,
   openApiDocument,
   workflowId as makeWorkflowId,
   workflowForBranch,
@@ -167,7 +168,7 @@ export function createRouter(opts: RouterOptions): express.Router {
   router.get('/component', route(async (req, res) => {
     const ref = parse(RepoRef, req.query);
     const { provider, base, file } = await readPaws(ref);
-    const { spec } = (await import('@idp/core')).parsePaws(file.content, ref.path);
+    const { spec } = parsePaws(file.content, ref.path);
     res.json({
       component: spec.metadata.name,
       owner: spec.metadata.owner,
