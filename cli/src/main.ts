@@ -81,6 +81,11 @@ export const COMMANDS: Spec[] = [
     load: () => import('./commands/pr/show.js'),
   },
   {
+    usage: 'pr diff <number>',
+    describe: 'Show the changes a pull request makes, as unified diffs.',
+    load: () => import('./commands/pr/diff.js'),
+  },
+  {
     usage: 'pr review <number>',
     describe: 'Review a pull request: approve, request changes or comment.',
     options: [

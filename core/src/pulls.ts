@@ -45,3 +45,10 @@ export interface PullRequest {
 }
 
 export type ReviewEvent = 'approve' | 'request_changes' | 'comment';
+
+/** One file a PR changes, with a unified diff against the commit the PR started from (like `git diff base...head`). */
+export interface FileDiff {
+  path: string;
+  status: 'added' | 'modified' | 'deleted';
+  patch: string;
+}

@@ -11,6 +11,7 @@ import type {
   EnvironmentList,
   ExtendEnvironmentRequest,
   Health,
+  PullDiff,
   RepoRef,
   ReviewRequest,
   WorkflowStatus,
@@ -103,6 +104,9 @@ export class PlatformClient {
   }
   pull(r: RepoRef, n: number): Promise<PullRequest> {
     return this.call('GET', `/pulls/${n}`, undefined, PlatformClient.repoQuery(r));
+  }
+  diff(r: RepoRef, n: number): Promise<PullDiff> {
+    return this.call('GET', `/pulls/${n}/diff`, undefined, PlatformClient.repoQuery(r));
   }
   review(n: number, req: ReviewRequest): Promise<PullRequest> {
     return this.call('POST', `/pulls/${n}/reviews`, req);

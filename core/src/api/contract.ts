@@ -68,6 +68,13 @@ export const PullRequestSchema = z.object({
   comments: z.array(z.object({ by: z.string(), body: z.string(), at: z.string() })),
 });
 
+export const FileDiffSchema = z.object({
+  path: z.string(),
+  status: z.enum(['added', 'modified', 'deleted']),
+  patch: z.string().describe('Unified diff against the commit the PR started from'),
+});
+export const PullDiff = z.object({ files: z.array(FileDiffSchema) });
+
 export const PrSummary = z.object({
   number: z.number().int(),
   url: z.string(),
@@ -146,6 +153,7 @@ export type DestroyEnvironmentRequest = z.input<typeof DestroyEnvironmentRequest
 export type ExtendEnvironmentRequest = z.input<typeof ExtendEnvironmentRequest>;
 export type ReviewRequest = z.input<typeof ReviewRequest>;
 export type PrSummary = z.infer<typeof PrSummary>;
+export type PullDiff = z.infer<typeof PullDiff>;
 export type WorkflowStatus = z.infer<typeof WorkflowStatus>;
 export type EnvironmentView = z.infer<typeof EnvironmentView>;
 export type EnvironmentList = z.infer<typeof EnvironmentList>;

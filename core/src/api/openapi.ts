@@ -71,7 +71,15 @@ export function openApiDocument(version: string): Record<string, unknown> {
           responses: { '200': ok(z.object({ pulls: z.array(c.PullRequestSchema) })), ...errors },
         },
       },
-      '/pulls/{number}': { get: { operationId: 'getPull', parameters: [numberParam, ...repoQuery], responses: { '200': ok(c.PullRequestSchema), ...errors } } },
+      '/pulls/{number}': {
+        get: {
+          operationId: 'getPull',
+          description: 'JSON; a browser (Accept: text/html) gets a readable page with the diff, which is where the local forge\'s PR links lead.',
+          parameters: [numberParam, ...repoQuery],
+          responses: { '200': ok(c.PullRequestSchema), ...errors },
+        },
+      },
+      '/pulls/{number}/diff': { get: { operationId: 'getPullDiff', parameters: [numberParam, ...repoQuery], responses: { '200': ok(c.PullDiff), ...errors } } },
       '/pulls/{number}/reviews': {
         post: { operationId: 'reviewPull', parameters: [numberParam], requestBody: body(c.ReviewRequest), responses: { '200': ok(c.PullRequestSchema), ...errors } },
       },

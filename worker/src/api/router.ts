@@ -33,6 +33,7 @@ import type { ProviderLookup } from '../activities/index.js';
 import { applyEnvChange } from '../activities/env-change.js';
 import { describeWorkflow, signalBaseMoved, signalPrEvent } from './workflows.js';
 import { listEnvironments } from './environments.js';
+import { renderPullPage } from './pull-page.js';
 
 export interface RouterOptions {
   temporal: Client;
@@ -223,7 +224,18 @@ export function createRouter(opts: RouterOptions): express.Router {
   }));
   router.get('/pulls/:number', route(async (req, res) => {
     const ref = parse(RepoRef, req.query);
-    res.json(await opts.providers(ref.repo).getPullRequest(prNumber(req)));
+    const provider = opts.providers(ref.repo);
+    const pr = await provider.getPullRequest(prNumber(req));
+    // The local forge's PR links lead here: a browser gets a page, API clients JSON.
+    if (req.accepts(['application/json', 'text/html']) === 'text/html') {
+      res.type('html').send(renderPullPage(pr, await provider.diff(pr.number)));
+      return;
+    }
+    res.json(pr);
+  }));
+  router.get('/pulls/:number/diff', route(async (req, res) => {
+    const ref = parse(RepoRef, req.query);
+    res.json({ files: await opts.providers(ref.repo).diff(prNumber(req)) });
   }));
   router.post('/pulls/:number/reviews', route(async (req, res) => {
     const body = parse(ReviewRequest, req.body);

@@ -52,6 +52,10 @@ describe('idp CLI end to end', () => {
     assert.equal(body.joined, true);
     assert.equal(body.pr.number, 1);
 
+    const diff = await idp(repo.workdir, env, 'pr', 'diff', '1');
+    assert.equal(diff.code, 0, diff.stderr);
+    assert.match(diff.stdout, /^\+  preview-123:\n\+    from: staging$/m);
+
     const list = await idp(repo.workdir, env, 'env', 'list', '--json');
     assert.equal(list.code, 0, list.stderr);
     assert.deepEqual(JSON.parse(list.stdout).environments.map((e: { name: string }) => e.name), ['staging', 'production', 'preview-123']);

@@ -5,7 +5,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ComponentInfo, EnvironmentList, Health, PullRequestSchema, WorkflowStatus } from '@idp/core';
+import { ComponentInfo, EnvironmentList, Health, PullDiff, PullRequestSchema, WorkflowStatus } from '@idp/core';
 import { startTestStack, type TestStack } from '../testing/stack.js';
 import { createRepo } from '../testing/repos.js';
 import { CHECKOUT_PAWS, completed } from './fixtures.js';
@@ -27,6 +27,9 @@ describe('Platform API contract', () => {
     ComponentInfo.parse(await stack.client.component(ref));
     const started = WorkflowStatus.parse(await stack.client.cloneEnvironment('staging', { ...ref, target: 'c-1', ttl: '1h' }));
     EnvironmentList.parse(await stack.client.listEnvironments(ref));
+    const diff = PullDiff.parse(await stack.client.diff(ref, started.pr!.number));
+    assert.deepEqual(diff.files.map((f) => [f.path, f.status]), [['paws.yaml', 'modified']]);
+    assert.match(diff.files[0]!.patch, /^\+  c-1:$/m);
     PullRequestSchema.parse(await stack.clientAs('r@example.com').review(started.pr!.number, { ...ref, event: 'approve' }));
     for (const pr of await stack.client.listPulls(ref, 'all')) PullRequestSchema.parse(pr);
     PullRequestSchema.parse(await stack.client.merge(started.pr!.number, ref));
@@ -39,8 +42,25 @@ describe('Platform API contract', () => {
     const ops = Object.values(doc.paths).flatMap((p) => Object.values(p).map((o) => o.operationId)).sort();
     assert.deepEqual(ops, [
       'cloneEnvironment', 'closePull', 'createEnvironment', 'destroyEnvironment', 'extendEnvironment', 'getComponent',
-      'getPull', 'getWorkflow', 'health', 'listEnvironments', 'listPulls', 'mergePull', 'openapi', 'reviewPull',
+      'getPull', 'getPullDiff', 'getWorkflow', 'health', 'listEnvironments', 'listPulls', 'mergePull', 'openapi', 'reviewPull',
     ]);
+  });
+
+  it('a browser following a PR link gets a readable page with the diff, escaped', async (t) => {
+    const repo = await createRepo({ files: { 'paws.yaml': CHECKOUT_PAWS } });
+    t.after(() => repo.cleanup());
+    const res = await stack.client.cloneEnvironment('staging', { repo: repo.bare, target: 'page' });
+    await stack.clientAs('<script>@example.com').review(res.pr!.number, { repo: repo.bare, event: 'comment', body: '<b>hi</b>' });
+    const page = await fetch(res.pr!.url, { headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+    const html = await page.text();
+    assert.match(html, /<title>#1 Clone environment staging → page<\/title>/);
+    assert.match(html, /<span class="add">\+  page:<\/span>/);
+    assert.match(html, /idp pr merge 1/);
+    assert.doesNotMatch(html, /<script>|<b>hi/, 'user text is escaped');
+    const json = await fetch(res.pr!.url);
+    assert.equal(((await json.json()) as { number: number }).number, 1, 'API clients still get JSON');
   });
 
   it('an unknown route answers 404 as JSON pointing at the document', async () => {

@@ -337,9 +337,25 @@ export function providerContract(name: string, setup: ContractSetup): void {
           const rebased = await p.getPullRequest(pr.number);
           assert.equal(rebased.headSha, sha, 'the PR follows its rebased branch');
           assert.equal(await p.mergeable(pr.number), true);
+          assert.equal(rebased.baseSha, base, 'the PR now starts from the new base');
+          assert.deepEqual((await p.diff(pr.number)).map((f) => f.patch.split('\n').filter((l) => /^[-+][^-+]/.test(l))), [['+ours']]);
           const merged = await p.merge(pr.number, { by: BOB, expectedHeadSha: sha });
           assert.equal(merged.mergeSha, sha, 'a rebased branch fast-forwards');
           assert.equal((await p.readFile('paws.yaml', 'main'))?.content, 'theirs\nours\n');
+        }));
+
+      it('diffs a PR against the commit it started from, even after the base moved', () =>
+        withRepo(async ({ p, push }) => {
+          await branchWith(p, 'idp/diff', { 'README.md': '# checkout\nmore\n', 'new/file.txt': 'hello\n', 'docs/only.md': null });
+          const pr = await openPr(p, 'idp/diff');
+          await push('main', { 'unrelated.txt': 'moved on\n' });
+          const diff = await p.diff(pr.number);
+          assert.deepEqual(diff.map((f) => [f.path, f.status]), [['README.md', 'modified'], ['docs/only.md', 'deleted'], ['new/file.txt', 'added']]);
+          const readme = diff[0]!.patch.split('\n');
+          assert.deepEqual(readme.slice(0, 2), ['--- a/README.md', '+++ b/README.md']);
+          assert.ok(readme.includes('+more'));
+          assert.ok(diff[2]!.patch.startsWith('--- /dev/null\n+++ b/new/file.txt'));
+          assert.ok(diff[1]!.patch.includes('+++ /dev/null'));
         }));
 
       it('updateBranch refuses when someone else moved the branch (compare-and-swap)', () =>

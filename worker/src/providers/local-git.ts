@@ -224,3 +224,25 @@ async function rewriteTree(gitdir: string, treeOid: string | null, changes: Path
   if (entries.size === 0 && !root) return null;
   return git.writeTree({ fs, gitdir, tree: [...entries.values()] });
 }
+
+/** Files that differ between two commits, with their text on each side (null: absent). */
+export async function changedFiles(gitdir: string, from: string, to: string): Promise<{ path: string; before: string | null; after: string | null }[]> {
+  const out: { path: string; before: string | null; after: string | null }[] = [];
+  await git.walk({
+    fs,
+    gitdir,
+    trees: [git.TREE({ ref: from }), git.TREE({ ref: to })],
+    map: async (path, [a, b]) => {
+      if (path === '.') return true;
+      const [ta, tb] = [await a?.type(), await b?.type()];
+      if (ta === 'tree' || tb === 'tree') return (ta === 'tree' || !a) && (tb === 'tree' || !b) ? true : null;
+      const [oa, ob] = [await a?.oid(), await b?.oid()];
+      if (oa === ob) return null;
+      const text = async (e: typeof a) => (e ? Buffer.from((await e.content()) ?? []).toString('utf8') : null);
+      out.push({ path, before: await text(a), after: await text(b) });
+      return null;
+    },
+  });
+  // Byte order, as git lists paths.
+  return out.sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
+}

@@ -12,11 +12,13 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import git from 'isomorphic-git';
-import type { PullRequest, PullRequestState, Review, ReviewEvent } from '@idp/core';
+import type { FileDiff, PullRequest, PullRequestState, Review, ReviewEvent } from '@idp/core';
+import { createTwoFilesPatch } from 'diff';
 import { ConflictError, InvalidRequestError, NotFoundError, ProviderError } from '@idp/core/errors';
 import type { CommitRequest, FileAtRef, GitProvider, OpenPullRequest } from './provider.js';
 import {
   applyChanges,
+  changedFiles,
   assertBranchName,
   assertBranchCanBeCreated,
   deleteRef,
@@ -146,6 +148,12 @@ export class LocalForge implements GitProvider {
         commit: { tree, parent: [baseSha], author: person, committer: person, message: ensureNewline(req.message) },
       });
       await updateRef(this.gitdir, ref, sha, req.expectedSha);
+      // The open PR on this branch now starts from the new base.
+      for (const pull of await this.pulls.all()) {
+        if (pull.state !== 'open' || pull.head !== req.branch) continue;
+        await updateRef(this.gitdir, pullRef(pull.number), sha);
+        await this.pulls.put({ ...pull, headSha: sha, baseSha, updatedAt: new Date().toISOString() });
+      }
       return { sha };
     });
   }
@@ -261,6 +269,18 @@ export class LocalForge implements GitProvider {
       if (code === 'MergeConflictError' || code === 'MergeNotSupportedError') return false;
       throw err;
     }
+  }
+
+  async diff(number: number): Promise<FileDiff[]> {
+    const pull = await this.getPullRequest(number);
+    const [forkPoint] = await git.findMergeBase({ fs, gitdir: this.gitdir, oids: [pull.baseSha, pull.headSha] });
+    const files = await changedFiles(this.gitdir, (forkPoint as string | undefined) ?? pull.baseSha, pull.headSha);
+    return files.map(({ path, before, after }) => ({
+      path,
+      status: before === null ? 'added' : after === null ? 'deleted' : 'modified',
+      // jsdiff's first line is a '====' rule; git's format starts at the file headers.
+      patch: createTwoFilesPatch(before === null ? '/dev/null' : `a/${path}`, after === null ? '/dev/null' : `b/${path}`, before ?? '', after ?? '').replace(/^=+\n/, ''),
+    }));
   }
 
   async merge(number: number, opts: { by: string; expectedHeadSha?: string; message?: string }): Promise<PullRequest> {

@@ -4,7 +4,7 @@
  * suite (providers/contract.ts). Activities and the Platform API only ever
  * talk to this interface.
  */
-import type { PullRequest, PullRequestState, ReviewEvent } from '@idp/core';
+import type { FileDiff, PullRequest, PullRequestState, ReviewEvent } from '@idp/core';
 
 export interface FileAtRef {
   content: string;
@@ -79,6 +79,8 @@ export interface GitProvider {
    * computed it yet (GitHub computes it asynchronously).
    */
   mergeable(number: number): Promise<boolean | null>;
+  /** The files the PR changes, as `git diff <merge-base>...<head>` shows them (what a reviewer reads). */
+  diff(number: number): Promise<FileDiff[]>;
   /**
    * Users whose latest review approves the current head commit. As on GitHub, a
    * 'comment' review does not replace an earlier approval or change request.
