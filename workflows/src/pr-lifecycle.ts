@@ -38,7 +38,7 @@ const acts = proxyActivities<EnvActivities>({
 const DEFAULT_POLL_MS = 30_000;
 const MAX_POLL_MS = 5 * 60_000;
 /** Well under Temporal's 50k-event limit: a PR may wait for review for weeks. */
-const HISTORY_LIMIT = 5_000;
+const DEFAULT_HISTORY_LIMIT = 5_000;
 
 export async function proposeAndFollow(input: EnvChangeInput, workflow: EnvChangeWorkflow): Promise<EnvChangeResult> {
   const request = { id: input.requestId, source: input.source, ttl: input.ttl, requestedBy: input.requestedBy };
@@ -75,6 +75,8 @@ export async function proposeAndFollow(input: EnvChangeInput, workflow: EnvChang
   };
 
   const { workflowId } = workflowInfo();
+  // A run continued from an earlier one starts with an empty memo: publish what it carries.
+  if (input.resume) setPhase('open');
   if (!state.pr) {
     try {
       const change = await acts.prepareEnvChange({ ...input, workflowId });
@@ -120,7 +122,7 @@ export async function proposeAndFollow(input: EnvChangeInput, workflow: EnvChang
       }
     }
     state.pr = pr;
-    if (pr.state === 'open' && workflowInfo().historyLength > HISTORY_LIMIT) {
+    if (pr.state === 'open' && workflowInfo().historyLength > (input.historyLimit ?? DEFAULT_HISTORY_LIMIT)) {
       await condition(allHandlersFinished);
       await continueAsNew<typeof workflow>({ ...input, resume: { pr, expiresAt: state.expiresAt } });
     }

@@ -32,6 +32,8 @@ export interface EnvChangeInput {
   reason?: string;
   /** How often to poll the PR when no signal arrives (ms). */
   pollIntervalMs?: number;
+  /** Continue-as-new past this many history events (default 5000, well under Temporal's 50k limit). */
+  historyLimit?: number;
   /** Carried over continue-as-new so a long wait does not reopen anything. */
   resume?: { pr: PrRef; expiresAt?: string };
 }

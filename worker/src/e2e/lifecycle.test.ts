@@ -5,6 +5,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { parsePaws } from '@idp/core';
+import { envClone } from '@idp/workflows';
+import { searchAttributesFor, type EnvChangeInput } from '@idp/workflows/shared';
 import { startTestStack, type TestStack } from '../testing/stack.js';
 import { createRepo } from '../testing/repos.js';
 import { CHECKOUT_PAWS, completed, diffLines, eventually, git } from './fixtures.js';
@@ -62,6 +64,37 @@ describe('environment lifecycle', () => {
     assert.equal(pulls.find((p) => p.head.startsWith('idp/env-destroy/')), undefined);
     const ttl = await stack.api.temporal.workflow.getHandle('env-ttl:checkout:extended').describe();
     assert.equal(ttl.status.name, 'RUNNING');
+  });
+
+  it('a PR waiting long for review continues as new and loses nothing', async (t) => {
+    const repo = await createRepo({ files: { 'paws.yaml': CHECKOUT_PAWS } });
+    t.after(() => repo.cleanup());
+    const id = 'env-clone:checkout:patient';
+    // Started as the API starts it, with a tiny history limit so the test need not wait weeks.
+    const input: EnvChangeInput = {
+      kind: 'env-clone', repo: repo.bare, path: 'paws.yaml', component: 'checkout', env: 'patient', source: 'staging', ttl: '1h',
+      requestedBy: 'dev@example.com', requestedAt: new Date().toISOString(), pollIntervalMs: 100, historyLimit: 40,
+    };
+    const handle = await stack.api.temporal.workflow.start(envClone, {
+      workflowId: id, taskQueue: stack.cfg.taskQueue, args: [input], typedSearchAttributes: searchAttributesFor('env-clone', repo.bare, 'checkout', 'patient'),
+    });
+    await eventually(async () => {
+      const runs = [];
+      for await (const wf of stack.api.temporal.workflow.list({ query: `WorkflowId = '${id}'` })) runs.push(wf);
+      return runs.length >= 3;
+    }, 30_000, 'two continue-as-new');
+    const during = await stack.client.workflow(id);
+    assert.equal(during.status, 'running');
+    assert.equal(during.phase, 'open');
+    assert.equal(during.pr?.number, 1, 'the new run still knows its PR');
+    const env = (await stack.client.listEnvironments({ repo: repo.bare })).environments.find((e) => e.name === 'patient');
+    assert.equal(env?.workflows[0]?.workflowId, id, 'still found by its search attributes');
+
+    await stack.client.merge(1, { repo: repo.bare });
+    const done = await completed(stack.client, id);
+    assert.equal(done.phase, 'merged');
+    assert.equal((await stack.client.listPulls({ repo: repo.bare }, 'all')).length, 1, 'one PR across all runs');
+    assert.equal((await handle.describe()).runId === handle.firstExecutionRunId, false);
   });
 
   it('create adds an environment with defaults; destroy of a permanent one needs --confirm', async (t) => {
