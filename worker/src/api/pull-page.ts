@@ -10,12 +10,14 @@ const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 
 function patchHtml(patch: string): string {
   return patch
+    .trimEnd()
     .split('\n')
     .map((line) => {
-      const cls = line.startsWith('+++') || line.startsWith('---') ? 'h' : line.startsWith('@@') ? 'at' : line.startsWith('+') ? 'add' : line.startsWith('-') ? 'del' : '';
-      return `<span class="${cls}">${esc(line)}</span>`;
+      const cls = line.startsWith('+++') || line.startsWith('---') ? 'h' : line.startsWith('@@') ? 'at' : line.startsWith('+') ? 'add' : line.startsWith('-') ? 'del' : 'ctx';
+      // One block per line: the blocks make the lines, so no newline between them.
+      return `<span class="${cls}">${esc(line) || ' '}</span>`;
     })
-    .join('\n');
+    .join('');
 }
 
 export function renderPullPage(pr: PullRequest, files: FileDiff[]): string {
@@ -33,13 +35,14 @@ body{font:15px/1.5 system-ui,sans-serif;max-width:960px;margin:2rem auto;padding
 h1{font-size:1.6rem;margin:0 0 .25rem}.state{display:inline-block;padding:.1rem .6rem;border-radius:1rem;color:#fff;font-weight:600}
 .open{background:#1a7f37}.merged{background:#8250df}.closed{background:#cf222e}.meta{color:#59636e}
 pre{background:#f6f8fa;border:1px solid #d1d9e0;border-radius:6px;padding:.75rem;overflow:auto;font-size:13px}
-.add{background:#dafbe1;display:block}.del{background:#ffebe9;display:block}.at{color:#0969da;display:block}.h{font-weight:600;display:block}
+pre span{display:block}.add{background:#dafbe1}.del{background:#ffebe9}.at{color:#0969da}.h{font-weight:600}
+.body{white-space:pre-wrap;font:14px/1.5 system-ui,sans-serif}
 code{background:#eff1f3;padding:.1rem .3rem;border-radius:4px}
 </style></head><body>
 <h1>${esc(pr.title)} <span class="meta">#${pr.number}</span></h1>
 <p><span class="state ${pr.state}">${pr.state}</span> <span class="meta">${esc(pr.author)} wants to merge <code>${esc(pr.head)}</code> into <code>${esc(pr.base)}</code> · head ${esc(pr.headSha.slice(0, 7))}</span></p>
 ${next}
-<pre>${esc(pr.body)}</pre>
+<pre class="body">${esc(pr.body.replace(/<!--[\s\S]*?-->/g, '').trim())}</pre>
 ${reviews ? `<h2>Reviews</h2><ul>${reviews}</ul>` : ''}
 ${comments ? `<h2>Comments</h2><ul>${comments}</ul>` : ''}
 <h2>Files changed (${files.length})</h2>
