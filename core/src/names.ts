@@ -26,25 +26,37 @@ export function assertEnvName(name: string, role = 'environment'): void {
 
 export type WorkflowKind = 'env-clone' | 'env-create' | 'env-destroy' | 'env-extend' | 'env-ttl';
 
-/** Deterministic id: a repeated request joins the running workflow instead of starting another. */
-export function workflowId(kind: WorkflowKind, component: string, env: string): string {
-  return `${kind}:${component}:${env}`;
+/**
+ * Deterministic id: a repeated request joins the running workflow instead of
+ * starting another. DESIGN.md's `env-clone:<component>:<target>`, plus
+ * `@<repoKey>` (a short hash of the repository's canonical identity) so two
+ * repositories whose paws.yaml use the same component name never share a
+ * workflow, a PR or a TTL timer.
+ */
+export function workflowId(kind: WorkflowKind, component: string, env: string, repoKey?: string): string {
+  return `${kind}:${component}:${env}${repoKey ? `@${repoKey}` : ''}`;
 }
 
-export function parseWorkflowId(id: string): { kind: WorkflowKind; component: string; env: string } | null {
-  const m = /^(env-clone|env-create|env-destroy|env-extend|env-ttl):([^:]+):([^:]+)$/.exec(id);
-  return m ? { kind: m[1] as WorkflowKind, component: m[2]!, env: m[3]! } : null;
+export function parseWorkflowId(id: string): { kind: WorkflowKind; component: string; env: string; repoKey?: string } | null {
+  const m = /^(env-clone|env-create|env-destroy|env-extend|env-ttl):([^:@]+):([^:@]+)(?:@([0-9a-f]+))?$/.exec(id);
+  return m ? { kind: m[1] as WorkflowKind, component: m[2]!, env: m[3]!, ...(m[4] ? { repoKey: m[4] } : {}) } : null;
 }
 
 /**
- * The PR branch for a workflow. DESIGN.md says `idp/<workflow-id>`, but ':' is not
- * allowed in git ref names, so the id's separators become '/'.
+ * The PR branch for a workflow: `idp/<kind>/<component>/<env>`. DESIGN.md says
+ * `idp/<workflow-id>`, but ':' is not allowed in git ref names; and a branch
+ * lives in one repository, so the repository key is left out.
  */
 export function branchForWorkflow(id: string): string {
-  return `idp/${id.replaceAll(':', '/')}`;
+  const p = parseWorkflowId(id);
+  if (!p) throw new Error(`not an idp workflow id: ${id}`);
+  return `idp/${p.kind}/${p.component}/${p.env}`;
 }
 
-export function workflowForBranch(branch: string): string | null {
+/** The workflow that owns a PR branch of the repository with key `repoKey`, or null for other branches. */
+export function workflowForBranch(branch: string, repoKey?: string): string | null {
   const m = /^idp\/(env-[a-z]+)\/([^/]+)\/([^/]+)$/.exec(branch);
-  return m ? `${m[1]}:${m[2]}:${m[3]}` : null;
+  if (!m) return null;
+  const id = `${m[1]}:${m[2]}:${m[3]}${repoKey ? `@${repoKey}` : ''}`;
+  return parseWorkflowId(id) ? id : null;
 }

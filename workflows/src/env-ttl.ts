@@ -33,7 +33,7 @@ export async function envTtl(input: EnvTtlInput): Promise<EnvChangeResult | { ou
   }
 
   return executeChild(envDestroy, {
-    workflowId: workflowId('env-destroy', input.component, input.env),
+    workflowId: workflowId('env-destroy', input.component, input.env, input.repoKey),
     // A destroy that already ran for this environment (and was closed by a human) may run again.
     workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
     parentClosePolicy: ParentClosePolicy.ABANDON,
@@ -42,6 +42,7 @@ export async function envTtl(input: EnvTtlInput): Promise<EnvChangeResult | { ou
       {
         kind: 'env-destroy',
         repo: input.repo,
+        repoKey: input.repoKey,
         path: input.path,
         component: input.component,
         env: input.env,

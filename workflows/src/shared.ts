@@ -16,6 +16,8 @@ export interface EnvChangeInput {
   repo: string;
   path: string;
   component: string;
+  /** Short key of the repository: part of every workflow id (see core/src/names.ts). */
+  repoKey?: string;
   /** The environment being created, destroyed or extended. */
   env: string;
   /** env-clone: the environment copied from. */
@@ -67,6 +69,7 @@ export interface EnvChangeResult {
 
 export interface EnvTtlInput {
   repo: string;
+  repoKey?: string;
   path: string;
   component: string;
   env: string;

@@ -9,7 +9,7 @@ import { cancelTtlSignal, extendTtlSignal, searchAttributesFor, type EnvChangeIn
 import { envTtl } from './env-ttl.js';
 
 export async function startTtlTimer(input: EnvChangeInput, expiresAt: string): Promise<void> {
-  const id = workflowId('env-ttl', input.component, input.env);
+  const id = workflowId('env-ttl', input.component, input.env, input.repoKey);
   try {
     await getExternalWorkflowHandle(id).signal(extendTtlSignal, expiresAt);
     return;
@@ -22,12 +22,12 @@ export async function startTtlTimer(input: EnvChangeInput, expiresAt: string): P
     // The timer outlives the workflow that started it.
     parentClosePolicy: ParentClosePolicy.ABANDON,
     typedSearchAttributes: searchAttributesFor('env-ttl', input.repo, input.component, input.env),
-    args: [{ repo: input.repo, path: input.path, component: input.component, env: input.env, expiresAt, pollIntervalMs: input.pollIntervalMs }],
+    args: [{ repo: input.repo, repoKey: input.repoKey, path: input.path, component: input.component, env: input.env, expiresAt, pollIntervalMs: input.pollIntervalMs }],
   });
 }
 
 export async function stopTtlTimer(input: EnvChangeInput): Promise<void> {
-  const id = workflowId('env-ttl', input.component, input.env);
+  const id = workflowId('env-ttl', input.component, input.env, input.repoKey);
   // When the teardown was opened by the timer itself, it is our parent and ends on its own.
   if (workflowInfo().parent?.workflowId === id) return;
   try {

@@ -6,6 +6,7 @@ import type { Client } from '@temporalio/client';
 import { listEnvironments as envsOf, parsePaws, parseWorkflowId, workflowForBranch, type EnvironmentList, type EnvironmentView } from '@idp/core';
 import type { GitProvider } from '../providers/provider.js';
 import { listRunningForComponent } from './workflows.js';
+import { repoKey } from '../providers/repo-key.js';
 
 export async function listEnvironments(args: {
   temporal: Client;
@@ -18,7 +19,7 @@ export async function listEnvironments(args: {
   const component = spec.metadata.name;
   const [pulls, running] = await Promise.all([
     args.provider.listPullRequests({ state: 'open', headPrefix: 'idp/env-' }),
-    listRunningForComponent(args.temporal, args.ref.repo, component),
+    listRunningForComponent(args.temporal, args.provider.id, component),
   ]);
   const views = new Map<string, EnvironmentView>();
   for (const e of envsOf(spec)) {
@@ -44,7 +45,7 @@ export async function listEnvironments(args: {
     return v;
   };
   for (const pr of pulls) {
-    const id = workflowForBranch(pr.head);
+    const id = workflowForBranch(pr.head, repoKey(args.provider));
     const parsed = id ? parseWorkflowId(id) : null;
     if (!parsed || parsed.component !== component) continue;
     viewFor(parsed.env).pulls.push({ number: pr.number, url: pr.url, state: pr.state, head: pr.head, headSha: pr.headSha, workflowId: id!, kind: parsed.kind });

@@ -34,6 +34,7 @@ import { applyEnvChange } from '../activities/env-change.js';
 import { describeWorkflow, signalBaseMoved, signalPrEvent } from './workflows.js';
 import { listEnvironments } from './environments.js';
 import { renderPullPage } from './pull-page.js';
+import { repoKey } from '../providers/repo-key.js';
 
 export interface RouterOptions {
   temporal: Client;
@@ -102,17 +103,18 @@ export function createRouter(opts: RouterOptions): express.Router {
     if (fields.ttl !== undefined) parseTtl(fields.ttl);
     const requestedBy = userOf(req);
     const requestedAt = new Date().toISOString();
-    const { file } = await readPaws(ref);
+    const { provider, file } = await readPaws(ref);
     const { component } = applyEnvChange(file.content, { kind, path: ref.path, requestedAt, ...fields });
 
-    const workflowId = makeWorkflowId(kind, component, fields.env);
-    const input: EnvChangeInput = { kind, repo: ref.repo, path: ref.path, component, requestedBy, requestedAt, requestId: randomUUID(), pollIntervalMs: opts.pollIntervalMs, ...fields };
+    const key = repoKey(provider);
+    const workflowId = makeWorkflowId(kind, component, fields.env, key);
+    const input: EnvChangeInput = { kind, repo: ref.repo, repoKey: key, path: ref.path, component, requestedBy, requestedAt, requestId: randomUUID(), pollIntervalMs: opts.pollIntervalMs, ...fields };
     const startOp = new WithStartWorkflowOperation(WORKFLOWS[kind], {
       workflowId,
       taskQueue: opts.taskQueue,
       args: [input],
       workflowIdConflictPolicy: 'USE_EXISTING',
-      typedSearchAttributes: searchAttributesFor(kind, ref.repo, component, fields.env),
+      typedSearchAttributes: searchAttributesFor(kind, provider.id, component, fields.env),
     });
     let state: EnvChangeState;
     try {
@@ -239,8 +241,9 @@ export function createRouter(opts: RouterOptions): express.Router {
   }));
   router.post('/pulls/:number/reviews', route(async (req, res) => {
     const body = parse(ReviewRequest, req.body);
-    const pr = await opts.providers(body.repo).review(prNumber(req), { event: body.event, body: body.body, by: userOf(req) });
-    await signalPrEvent(opts.temporal, pr);
+    const provider = opts.providers(body.repo);
+    const pr = await provider.review(prNumber(req), { event: body.event, body: body.body, by: userOf(req) });
+    await signalPrEvent(opts.temporal, provider, pr);
     res.json(pr);
   }));
   router.post('/pulls/:number/merge', route(async (req, res) => {
@@ -254,19 +257,20 @@ export function createRouter(opts: RouterOptions): express.Router {
     } catch (err) {
       // A conflicting idp PR is rebased by its workflow: wake it, and say so.
       if (err instanceof ConflictError && workflowForBranch(current.head) && current.state === 'open') {
-        await signalPrEvent(opts.temporal, current);
+        await signalPrEvent(opts.temporal, provider, current);
         throw new ConflictError(`${err.message.split('. ')[0]}. idp is re-applying its change on top of ${current.base}; merge again in a few seconds (\`idp pr show ${n}\`).`);
       }
       throw err;
     }
-    await signalPrEvent(opts.temporal, pr);
-    await signalBaseMoved(opts.temporal, body.repo);
+    await signalPrEvent(opts.temporal, provider, pr);
+    await signalBaseMoved(opts.temporal, provider.id);
     res.json(pr);
   }));
   router.post('/pulls/:number/close', route(async (req, res) => {
     const body = parse(PullActionRequest, req.body);
-    const pr = await opts.providers(body.repo).close(prNumber(req), userOf(req));
-    await signalPrEvent(opts.temporal, pr);
+    const provider = opts.providers(body.repo);
+    const pr = await provider.close(prNumber(req), userOf(req));
+    await signalPrEvent(opts.temporal, provider, pr);
     res.json(pr);
   }));
 

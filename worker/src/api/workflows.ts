@@ -1,6 +1,8 @@
 /** Reading workflow state for the API: describe/long-poll one workflow, list a component's, signal PR events. */
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
 import { NotFoundError, parseWorkflowId, workflowForBranch, type PullRequest, type WorkflowStatus } from '@idp/core';
+import type { GitProvider } from '../providers/provider.js';
+import { repoKey } from '../providers/repo-key.js';
 import { baseMovedSignal, prEventSignal, type EnvChangeResult, type EnvChangeState } from '@idp/workflows/shared';
 
 const STATUS: Record<string, WorkflowStatus['status']> = {
@@ -32,7 +34,7 @@ function baseStatus(id: string, d: Pick<WorkflowExecutionDescription, 'status' |
 
 /** Status of one workflow; with waitMs, first wait (up to that long) for it to close. */
 export async function describeWorkflow(temporal: Client, id: string, waitMs = 0): Promise<WorkflowStatus> {
-  if (!parseWorkflowId(id)) throw new NotFoundError(`"${id}" is not an idp workflow id (e.g. env-clone:checkout:preview-123).`);
+  if (!parseWorkflowId(id)) throw new NotFoundError(`"${id}" is not an idp workflow id (e.g. env-clone:checkout:preview-123@1a2b3c4d5e).`);
   const handle = temporal.workflow.getHandle(id);
   let result: EnvChangeResult | undefined;
   let failure: Error | undefined;
@@ -77,8 +79,8 @@ export async function listRunningForComponent(temporal: Client, repo: string, co
 }
 
 /** Tell the workflow that owns a PR's branch what happened to it (it verifies with the provider). */
-export async function signalPrEvent(temporal: Client, pr: PullRequest): Promise<void> {
-  const id = workflowForBranch(pr.head);
+export async function signalPrEvent(temporal: Client, provider: GitProvider, pr: PullRequest): Promise<void> {
+  const id = workflowForBranch(pr.head, repoKey(provider));
   if (!id) return;
   try {
     await temporal.workflow.getHandle(id).signal(prEventSignal, { number: pr.number, state: pr.state, headSha: pr.headSha });

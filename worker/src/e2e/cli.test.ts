@@ -48,7 +48,7 @@ describe('idp CLI end to end', () => {
     const json = await idp(repo.workdir, env, 'env', 'clone', 'staging', 'preview-123', '--json');
     assert.equal(json.code, 0, json.stderr);
     const body = JSON.parse(json.stdout);
-    assert.equal(body.workflowId, 'env-clone:checkout:preview-123');
+    assert.match(body.workflowId, /^env-clone:checkout:preview-123@/);
     assert.equal(body.joined, true);
     assert.equal(body.pr.number, 1);
 

@@ -25,7 +25,7 @@ describe('env clone', () => {
     const mainBefore = git(repo.bare, 'rev-parse', 'main').trim();
 
     const res = await stack.client.cloneEnvironment('staging', { repo: repo.bare, target: 'preview-123' });
-    assert.equal(res.workflowId, 'env-clone:checkout:preview-123');
+    assert.match(res.workflowId, /^env-clone:checkout:preview-123@[0-9a-f]{10}$/);
     assert.equal(res.phase, 'open');
     assert.equal(res.joined, false);
     assert.ok(res.pr, 'the response carries the PR');
@@ -151,8 +151,27 @@ describe('env clone', () => {
     assert.deepEqual(pulls.map((p) => p.head).sort(), ['idp/env-clone/checkout/preview-1', 'idp/env-clone/checkout/preview-2']);
 
     const runs = [];
-    for await (const wf of stack.api.temporal.workflow.list({ query: `WorkflowId = 'env-clone:checkout:preview-2'` })) runs.push(wf);
+    for await (const wf of stack.api.temporal.workflow.list({ query: `WorkflowId = '${burst[0]!.workflowId}'` })) runs.push(wf);
     assert.equal(runs.length, 1, 'one workflow execution');
+  });
+
+  it('two repositories whose components share a name never share a workflow or a PR', async (t) => {
+    const a = await createRepo({ files: { 'paws.yaml': CHECKOUT_PAWS } });
+    const b = await createRepo({ files: { 'paws.yaml': CHECKOUT_PAWS } });
+    t.after(() => Promise.all([a.cleanup(), b.cleanup()]));
+    const [ra, rb] = await Promise.all([
+      stack.client.cloneEnvironment('staging', { repo: a.bare, target: 'same' }),
+      stack.client.cloneEnvironment('staging', { repo: b.bare, target: 'same' }),
+    ]);
+    assert.notEqual(ra.workflowId, rb.workflowId);
+    assert.equal(ra.joined, false);
+    assert.equal(rb.joined, false);
+    assert.equal((await stack.client.listPulls({ repo: a.bare }, 'open')).length, 1);
+    assert.equal((await stack.client.listPulls({ repo: b.bare }, 'open')).length, 1);
+    // A merge in one repository completes only that repository's workflow.
+    await stack.client.merge(rb.pr!.number, { repo: b.bare });
+    assert.equal((await completed(stack.client, rb.workflowId)).phase, 'merged');
+    assert.equal((await stack.client.workflow(ra.workflowId)).status, 'running');
   });
 
   it('refuses to join a running clone of the same target with different options', async (t) => {
@@ -194,7 +213,7 @@ describe('env clone', () => {
     assert.equal(pending.ttl, '72h');
     assert.equal(pending.expiresAt, res.expiresAt);
     assert.equal(pending.pulls[0]?.number, res.pr?.number);
-    assert.equal(pending.workflows[0]?.workflowId, 'env-clone:checkout:preview-9');
+    assert.equal(pending.workflows[0]?.workflowId, res.workflowId);
     assert.equal(pending.workflows[0]?.phase, 'open');
   });
 });

@@ -4,7 +4,9 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parsePaws } from '@idp/core';
+import { parsePaws, workflowId } from '@idp/core';
+import { providerFor } from '../providers/index.js';
+import { repoKey } from '../providers/repo-key.js';
 import { envClone } from '@idp/workflows';
 import { searchAttributesFor, type EnvChangeInput } from '@idp/workflows/shared';
 import { startTestStack, type TestStack } from '../testing/stack.js';
@@ -45,7 +47,7 @@ describe('environment lifecycle', () => {
     assert.match(teardown.body, /TTL expired/);
 
     await stack.client.merge(teardown.number, { repo: repo.bare });
-    const destroyed = await completed(stack.client, 'env-destroy:checkout:short-lived');
+    const destroyed = await completed(stack.client, res.workflowId.replace('env-clone:', 'env-destroy:'));
     assert.equal(destroyed.phase, 'merged');
     assert.equal('short-lived' in (parsePaws(git(repo.bare, 'show', 'main:paws.yaml')).spec.environments ?? {}), false);
   });
@@ -62,17 +64,18 @@ describe('environment lifecycle', () => {
     await new Promise((r) => setTimeout(r, Math.max(0, Date.parse(res.expiresAt!) - Date.now()) + 3000));
     const pulls = await stack.client.listPulls({ repo: repo.bare }, 'open');
     assert.equal(pulls.find((p) => p.head.startsWith('idp/env-destroy/')), undefined);
-    const ttl = await stack.api.temporal.workflow.getHandle('env-ttl:checkout:extended').describe();
+    const ttl = await stack.api.temporal.workflow.getHandle(res.workflowId.replace('env-clone:', 'env-ttl:')).describe();
     assert.equal(ttl.status.name, 'RUNNING');
   });
 
   it('a PR waiting long for review continues as new and loses nothing', async (t) => {
     const repo = await createRepo({ files: { 'paws.yaml': CHECKOUT_PAWS } });
     t.after(() => repo.cleanup());
-    const id = 'env-clone:checkout:patient';
+    const key = repoKey(providerFor(repo.bare));
+    const id = workflowId('env-clone', 'checkout', 'patient', key);
     // Started as the API starts it, with a tiny history limit so the test need not wait weeks.
     const input: EnvChangeInput = {
-      kind: 'env-clone', repo: repo.bare, path: 'paws.yaml', component: 'checkout', env: 'patient', source: 'staging', ttl: '1h',
+      kind: 'env-clone', repo: repo.bare, repoKey: key, path: 'paws.yaml', component: 'checkout', env: 'patient', source: 'staging', ttl: '1h',
       requestedBy: 'dev@example.com', requestedAt: new Date().toISOString(), pollIntervalMs: 100, historyLimit: 40,
     };
     const handle = await stack.api.temporal.workflow.start(envClone, {

@@ -48,14 +48,16 @@ describe('workflow replay', () => {
     await completed(stack.client, extend.workflowId);
     const teardown = await eventually(async () => (await stack.client.listPulls(ref, 'open')).find((p) => p.head.startsWith('idp/env-destroy/')), 30_000, 'the teardown PR');
     await stack.client.merge(teardown.number, ref);
-    await completed(stack.client, 'env-destroy:checkout:replayed');
-    await eventually(async () => (await stack.api.temporal.workflow.getHandle('env-ttl:checkout:replayed').describe()).status.name === 'COMPLETED', 15_000, 'the TTL workflow');
+    const destroyId = clone.workflowId.replace('env-clone:', 'env-destroy:');
+    const ttlId = clone.workflowId.replace('env-clone:', 'env-ttl:');
+    await completed(stack.client, destroyId);
+    await eventually(async () => (await stack.api.temporal.workflow.getHandle(ttlId).describe()).status.name === 'COMPLETED', 15_000, 'the TTL workflow');
 
-    const ids = [sibling.workflowId, clone.workflowId, extend.workflowId, 'env-ttl:checkout:replayed', 'env-destroy:checkout:replayed'];
+    const ids = [sibling.workflowId, clone.workflowId, extend.workflowId, ttlId, destroyId];
     for (const id of ids) {
       const history = await stack.api.temporal.workflow.getHandle(id).fetchHistory();
       await Worker.runReplayHistory(replayOptions, history, id);
-      if (process.env.IDP_RECORD_HISTORIES) writeFileSync(join(dir, `${id.replaceAll(':', '_')}.json`), historyToJSON(history));
+      if (process.env.IDP_RECORD_HISTORIES) writeFileSync(join(dir, `${id.split('@')[0]!.replaceAll(':', '_')}.json`), historyToJSON(history));
     }
   });
 

@@ -49,6 +49,9 @@ export class LocalForge implements GitProvider {
   readonly repo: string;
   /** Absolute (real) path of the bare repository. */
   readonly gitdir: string;
+  get id(): string {
+    return this.gitdir;
+  }
   private readonly webBaseUrl: string | undefined;
   private readonly pulls: PullStore;
 

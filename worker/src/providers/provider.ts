@@ -43,6 +43,8 @@ export interface GitProvider {
   readonly kind: 'local' | 'github' | 'gitlab';
   /** The repository as the caller named it (remote URL or path). */
   readonly repo: string;
+  /** The repository's canonical identity, the same for every spelling of its remote (local: the real path). */
+  readonly id: string;
 
   defaultBranch(): Promise<string>;
   /** Commit sha a branch points to, or null if the branch does not exist. */
