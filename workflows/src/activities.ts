@@ -28,7 +28,8 @@ export interface EnvActivities {
    * branch is still at `expectedSha`: a human's commit is never overwritten).
    */
   refreshEnvChange(input: EnvChangeInput & { workflowId: string; expectedSha: string }): Promise<PreparedChange>;
-  commentOnPullRequest(input: { repo: string; number: number; body: string }): Promise<void>;
+  /** Comment once: a comment carrying the same `marker` is not posted again (retries, continue-as-new). */
+  commentOnPullRequest(input: { repo: string; number: number; body: string; marker: string }): Promise<void>;
   /** After merge: delete the head branch (GitHub's "delete branch on merge"). */
   deleteBranch(input: { repo: string; branch: string }): Promise<void>;
 }

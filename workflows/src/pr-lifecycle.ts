@@ -26,6 +26,7 @@ import {
   type EnvChangeInput,
   type EnvChangeResult,
   type EnvChangeState,
+  type PrRef,
 } from './shared.js';
 
 const acts = proxyActivities<EnvActivities>({
@@ -97,8 +98,11 @@ export async function proposeAndFollow(input: EnvChangeInput, workflow: EnvChang
   const base = input.pollIntervalMs ?? DEFAULT_POLL_MS;
   let polls = 0;
   let pr = state.pr!;
-  /** Head we could not rebase (refused): do not retry until someone changes it. */
-  let stuckAt: string | undefined;
+  /** The head idp itself wrote last: a different head means a human pushed, and idp never rewrites their work. */
+  let ownHead = input.resume?.ownHead ?? pr.headSha;
+  /** Head and base idp could not bring together: not retried until either changes again. */
+  let stuckAt = input.resume?.stuckAt;
+  state.stuck = input.resume?.stuck;
   while (pr.state === 'open') {
     const interval = Math.min(base * (1 + Math.floor(polls / 10)), Math.max(base, MAX_POLL_MS));
     await condition(() => wake, interval);
@@ -106,25 +110,40 @@ export async function proposeAndFollow(input: EnvChangeInput, workflow: EnvChang
     // Signal or timeout, the provider is the source of truth for the PR's state.
     wake = false;
     pr = await acts.getPullRequest({ repo: input.repo, number: pr.number });
-    if (pr.state === 'open' && pr.mergeable === false && pr.headSha !== stuckAt) {
-      // The base moved under the PR and they conflict (typically another environment was added at
-      // the same place). idp's change is an edit, not a diff: re-apply it to the new base rather
-      // than leave a human to resolve a conflict in a file they did not write.
-      try {
-        const change = await acts.refreshEnvChange({ ...input, workflowId, expectedSha: pr.headSha });
-        pr = { ...pr, headSha: change.headSha, mergeable: true };
-        state.expiresAt = change.expiresAt;
-        state.pr = pr;
-        setPhase('open');
-      } catch (err) {
-        stuckAt = pr.headSha;
-        await acts.commentOnPullRequest({ repo: input.repo, number: pr.number, body: `idp could not bring this PR up to date with its base: ${failureMessage(err)}` });
+    const where = `${pr.headSha}@${pr.baseTip}`;
+    if (pr.state === 'open' && (pr.behind || pr.mergeable === false) && where !== stuckAt) {
+      // The base moved. idp's change is an edit, not a diff: re-apply it to paws.yaml as it is now, so
+      // what gets merged is always the edit checked against the latest base (another PR may have
+      // removed the source environment) and never a conflict left to a human.
+      const refused = await keepUpToDate(pr);
+      state.stuck = refused;
+      if (refused) {
+        stuckAt = where;
+        await acts.commentOnPullRequest({ repo: input.repo, number: pr.number, body: refused, marker: `stuck:${where}` });
       }
+      state.pr = pr;
+      setPhase('open');
     }
     state.pr = pr;
     if (pr.state === 'open' && workflowInfo().historyLength > (input.historyLimit ?? DEFAULT_HISTORY_LIMIT)) {
       await condition(allHandlersFinished);
-      await continueAsNew<typeof workflow>({ ...input, resume: { pr, expiresAt: state.expiresAt } });
+      await continueAsNew<typeof workflow>({ ...input, resume: { pr, expiresAt: state.expiresAt, ownHead, stuckAt, stuck: state.stuck } });
+    }
+  }
+
+  /** Rebase idp's own commit onto the base; returns why not when it cannot (and leaves the branch alone). */
+  async function keepUpToDate(current: PrRef): Promise<string | undefined> {
+    if (current.headSha !== ownHead) {
+      return `This PR has commits idp did not write, so idp no longer brings it up to date with its base${current.mergeable === false ? ' (it now conflicts)' : ''}. Update the branch yourself, or close this PR and run the idp command again.`;
+    }
+    try {
+      const change = await acts.refreshEnvChange({ ...input, workflowId, expectedSha: ownHead });
+      ownHead = change.headSha;
+      pr = { ...current, headSha: change.headSha, mergeable: true, behind: false };
+      state.expiresAt = change.expiresAt;
+      return undefined;
+    } catch (err) {
+      return `idp could not bring this PR up to date with its base: ${failureMessage(err)} Close this PR, or fix the base branch and idp will try again.`;
     }
   }
 

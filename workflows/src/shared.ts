@@ -37,7 +37,7 @@ export interface EnvChangeInput {
   /** Continue-as-new past this many history events (default 5000, well under Temporal's 50k limit). */
   historyLimit?: number;
   /** Carried over continue-as-new so a long wait does not reopen anything. */
-  resume?: { pr: PrRef; expiresAt?: string };
+  resume?: { pr: PrRef; expiresAt?: string; ownHead?: string; stuckAt?: string; stuck?: string };
 }
 
 export interface PrRef {
@@ -48,6 +48,10 @@ export interface PrRef {
   state: 'open' | 'merged' | 'closed';
   /** Open PRs: whether the head still merges cleanly into the base (null: not known yet). */
   mergeable?: boolean | null;
+  /** Open PRs: the base branch has moved since the head was made (the change was checked against an older paws.yaml). */
+  behind?: boolean;
+  /** Open PRs: the base branch's current commit. */
+  baseTip?: string;
 }
 
 export type Phase = 'proposing' | 'open' | 'merged' | 'closed' | 'failed';
@@ -59,6 +63,8 @@ export interface EnvChangeState {
   pr?: PrRef;
   expiresAt?: string;
   error?: { code: string; message: string };
+  /** Why idp cannot bring the open PR up to date with its base (it then must not be merged as is). */
+  stuck?: string;
 }
 
 export interface EnvChangeResult {

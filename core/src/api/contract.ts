@@ -98,6 +98,8 @@ export const WorkflowStatus = z.object({
   joined: z.boolean().optional(),
   expiresAt: z.string().optional(),
   error: z.object({ code: z.string(), message: z.string() }).optional(),
+  /** Why idp cannot bring its open PR up to date with the base (the PR then cannot be merged through idp). */
+  stuck: z.string().optional(),
   startedAt: z.string().optional(),
   closedAt: z.string().optional(),
 });

@@ -88,8 +88,11 @@ export function createActivities(providers: ProviderLookup): EnvActivities {
     getPullRequest: ({ repo, number }) =>
       withHeartbeat(async () => {
         const p = providers(repo);
-        const pr = toRef(await p.getPullRequest(number));
-        return pr.state === 'open' ? { ...pr, mergeable: await p.mergeable(number) } : pr;
+        const full = await p.getPullRequest(number);
+        const pr = toRef(full);
+        if (pr.state !== 'open') return pr;
+        const [mergeable, baseTip] = await Promise.all([p.mergeable(number), p.branchSha(full.base)]);
+        return { ...pr, mergeable, behind: baseTip !== null && baseTip !== full.baseSha, ...(baseTip ? { baseTip } : {}) };
       }),
 
     refreshEnvChange: (input) =>
@@ -102,7 +105,13 @@ export function createActivities(providers: ProviderLookup): EnvActivities {
         return { branch, base, baseSha: next.baseSha, headSha: sha, title: next.title, body: next.body, expiresAt: next.expiresAt };
       }),
 
-    commentOnPullRequest: ({ repo, number, body }) => withHeartbeat(() => providers(repo).comment(number, body, 'idp')),
+    commentOnPullRequest: ({ repo, number, body, marker }) =>
+      withHeartbeat(async () => {
+        const p = providers(repo);
+        const tag = `<!-- idp:${marker} -->`;
+        if ((await p.getPullRequest(number)).comments.some((c) => c.body.includes(tag))) return;
+        await p.comment(number, `${body}\n\n${tag}`, 'idp');
+      }),
 
     deleteBranch: ({ repo, branch }) => withHeartbeat(() => providers(repo).deleteBranch(branch)),
   };

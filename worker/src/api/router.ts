@@ -25,11 +25,13 @@ import {
   openApiDocument,
   workflowId as makeWorkflowId,
   workflowForBranch,
+  type PullRequest,
   type WorkflowStatus,
 } from '@idp/core';
 import { envClone, envCreate, envDestroy, envExtend } from '@idp/workflows';
 import { pullRequestUpdate, searchAttributesFor, type EnvChangeInput, type EnvChangeKind, type EnvChangeState } from '@idp/workflows/shared';
 import type { ProviderLookup } from '../activities/index.js';
+import type { GitProvider } from '../providers/provider.js';
 import { applyEnvChange } from '../activities/env-change.js';
 import { describeWorkflow, signalBaseMoved, signalPrEvent } from './workflows.js';
 import { listEnvironments } from './environments.js';
@@ -149,6 +151,25 @@ export function createRouter(opts: RouterOptions): express.Router {
     };
   }
 
+  /**
+   * An idp PR is merged only as idp last checked it against the base: when the
+   * base has moved since, its workflow re-applies the edit first (and says so
+   * when the edit no longer applies) — what lands on the base is always valid.
+   */
+  async function assertIdpPullUpToDate(provider: GitProvider, pr: PullRequest, path: string): Promise<void> {
+    const id = workflowForBranch(pr.head, repoKey(provider));
+    if (!id || pr.state !== 'open') return;
+    const wf = await describeWorkflow(opts.temporal, id).catch(() => undefined);
+    if (wf?.status !== 'running') return;
+    if (wf.stuck) throw new ConflictError(`PR #${pr.number} cannot be merged as it is: ${wf.stuck}`);
+    if ((await provider.branchSha(pr.base)) !== pr.baseSha) {
+      await signalPrEvent(opts.temporal, provider, pr);
+      throw new ConflictError(
+        `${pr.base} has moved since PR #${pr.number} was made; idp is re-applying its change on top of it, so it is checked against the latest ${path}. Review it and merge again in a few seconds (\`idp pr diff ${pr.number}\`).`,
+      );
+    }
+  }
+
   router.get('/health', route(async (req, res) => {
     let reachable = true;
     try {
@@ -251,17 +272,8 @@ export function createRouter(opts: RouterOptions): express.Router {
     const provider = opts.providers(body.repo);
     const n = prNumber(req);
     const current = await provider.getPullRequest(n);
-    let pr;
-    try {
-      pr = await provider.merge(n, { by: userOf(req), expectedHeadSha: current.headSha });
-    } catch (err) {
-      // A conflicting idp PR is rebased by its workflow: wake it, and say so.
-      if (err instanceof ConflictError && workflowForBranch(current.head) && current.state === 'open') {
-        await signalPrEvent(opts.temporal, provider, current);
-        throw new ConflictError(`${err.message.split('. ')[0]}. idp is re-applying its change on top of ${current.base}; merge again in a few seconds (\`idp pr show ${n}\`).`);
-      }
-      throw err;
-    }
+    await assertIdpPullUpToDate(provider, current, body.path);
+    const pr = await provider.merge(n, { by: userOf(req), expectedHeadSha: current.headSha });
     await signalPrEvent(opts.temporal, provider, pr);
     await signalBaseMoved(opts.temporal, provider.id);
     res.json(pr);

@@ -29,7 +29,7 @@ function baseStatus(id: string, d: Pick<WorkflowExecutionDescription, 'status' |
     closedAt: d.closeTime?.toISOString(),
   };
   const state = d.memo?.state as EnvChangeState | undefined;
-  return state ? { ...status, phase: state.phase, pr: state.pr, expiresAt: state.expiresAt, error: state.error } : status;
+  return state ? { ...status, phase: state.phase, pr: state.pr, expiresAt: state.expiresAt, error: state.error, stuck: state.stuck } : status;
 }
 
 /** Status of one workflow; with waitMs, first wait (up to that long) for it to close. */

@@ -113,6 +113,48 @@ describe('env clone', () => {
     assert.equal(pr.state, 'open');
   });
 
+  it('a change that another merge made invalid cannot be merged: main keeps a valid paws.yaml', async (t) => {
+    const repo = await createRepo({ files: { 'paws.yaml': CHECKOUT_PAWS } });
+    t.after(() => repo.cleanup());
+    // Each is valid against main as it is now; together they would leave `from: staging` dangling.
+    const clone = await stack.client.cloneEnvironment('staging', { repo: repo.bare, target: 'pv' });
+    const destroy = await stack.client.destroyEnvironment('staging', { repo: repo.bare, confirm: 'staging' });
+    await stack.client.merge(clone.pr!.number, { repo: repo.bare });
+    const stuck = await eventually(async () => {
+      const s = await stack.client.workflow(destroy.workflowId);
+      return s.stuck ? s : undefined;
+    }, 15_000, 'the destroy to notice');
+    assert.match(stuck.stuck!, /pv is cloned from it/);
+    await assert.rejects(stack.client.merge(destroy.pr!.number, { repo: repo.bare }), (e: Error & { code?: string }) => {
+      assert.equal(e.code, 'conflict');
+      assert.match(e.message, /cannot be merged as it is.*pv is cloned from it/s);
+      return true;
+    });
+    const main = parsePaws(git(repo.bare, 'show', 'main:paws.yaml')).spec;
+    assert.deepEqual(Object.keys(main.environments ?? {}), ['staging', 'production', 'pv']);
+    const pr = await stack.client.pull({ repo: repo.bare }, destroy.pr!.number);
+    assert.equal(pr.comments.length, 1, 'explained once on the PR');
+  });
+
+  it("never rewrites a human's commit on an idp branch; says so once instead", async (t) => {
+    const repo = await createRepo({ files: { 'paws.yaml': CHECKOUT_PAWS } });
+    t.after(() => repo.cleanup());
+    const res = await stack.client.cloneEnvironment('staging', { repo: repo.bare, target: 'tuned' });
+    const branch = res.pr!.head;
+    const withFlag = git(repo.bare, 'show', `${branch}:paws.yaml`).replace('    from: staging\n', '    from: staging\n    variables:\n      FEATURE_FLAG: "on"\n');
+    const human = await repo.push({ branch, files: { 'paws.yaml': withFlag } });
+    await repo.push({ files: { 'README.md': 'main moves on\n' } });
+    const pr = await eventually(async () => {
+      const p = await stack.client.pull({ repo: repo.bare }, res.pr!.number);
+      return p.comments.length > 0 && p;
+    }, 15_000, 'the comment');
+    assert.match(pr.comments[0]!.body, /commits idp did not write/);
+    await new Promise((r) => setTimeout(r, 3000)); // several more polls
+    const later = await stack.client.pull({ repo: repo.bare }, res.pr!.number);
+    assert.equal(later.headSha, human, 'the human commit is the head, untouched');
+    assert.equal(later.comments.length, 1, 'said once, not at every poll');
+  });
+
   it('notices a merge made behind its back (no signal) by polling the provider', async (t) => {
     const repo = await createRepo({ files: { 'paws.yaml': CHECKOUT_PAWS } });
     t.after(() => repo.cleanup());
