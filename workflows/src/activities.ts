@@ -30,6 +30,8 @@ export interface EnvActivities {
   refreshEnvChange(input: EnvChangeInput & { workflowId: string; expectedSha: string }): Promise<PreparedChange>;
   /** Comment once: a comment carrying the same `marker` is not posted again (retries, continue-as-new). */
   commentOnPullRequest(input: { repo: string; number: number; body: string; marker: string }): Promise<void>;
+  /** Close the open PR of `branch` (if any) with a comment; idempotent. Returns its number. */
+  closePullRequestForBranch(input: { repo: string; branch: string; comment: string }): Promise<number | null>;
   /** After merge: delete the head branch (GitHub's "delete branch on merge"). */
   deleteBranch(input: { repo: string; branch: string }): Promise<void>;
 }

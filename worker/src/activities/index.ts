@@ -113,6 +113,16 @@ export function createActivities(providers: ProviderLookup): EnvActivities {
         await p.comment(number, `${body}\n\n${tag}`, 'idp');
       }),
 
+    closePullRequestForBranch: ({ repo, branch, comment }) =>
+      withHeartbeat(async () => {
+        const p = providers(repo);
+        const pr = await p.findPullRequestByBranch(branch, 'open');
+        if (!pr) return null;
+        await p.comment(pr.number, comment, 'idp');
+        await p.close(pr.number, 'idp');
+        return pr.number;
+      }),
+
     deleteBranch: ({ repo, branch }) => withHeartbeat(() => providers(repo).deleteBranch(branch)),
   };
 }

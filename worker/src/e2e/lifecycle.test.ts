@@ -68,6 +68,48 @@ describe('environment lifecycle', () => {
     assert.equal(ttl.status.name, 'RUNNING');
   });
 
+  it('extending while the teardown PR is open closes it and the timer sleeps again', async (t) => {
+    const repo = await createRepo({ files: { 'paws.yaml': CHECKOUT_PAWS } });
+    t.after(() => repo.cleanup());
+    const ref = { repo: repo.bare };
+    const res = await stack.client.cloneEnvironment('staging', { ...ref, target: 'saved', ttl: '2s' });
+    await mergeAndWait(repo.bare, res);
+    const ttlId = res.workflowId.replace('env-clone:', 'env-ttl:');
+    const teardownOpen = () => stack.client.listPulls(ref, 'open').then((ps) => ps.find((p) => p.head === 'idp/env-destroy/checkout/saved'));
+    const first = await eventually(teardownOpen, 30_000, 'the teardown PR');
+
+    const ext = await stack.client.extendEnvironment('saved', { ...ref, ttl: '1h' });
+    await mergeAndWait(repo.bare, ext);
+    const closed = await eventually(async () => {
+      const p = await stack.client.pull(ref, first.number);
+      return p.state === 'closed' && p;
+    }, 15_000, 'the teardown PR to be closed');
+    assert.match(closed.comments.at(-1)!.body, /extended until/);
+    const timer = await stack.client.workflow(ttlId);
+    assert.equal(timer.status, 'running');
+    assert.equal(timer.expiresAt, ext.expiresAt, 'sleeping until the new expiry');
+    assert.ok('saved' in (parsePaws(git(repo.bare, 'show', 'main:paws.yaml')).spec.environments ?? {}));
+  });
+
+  it('a teardown PR closed by hand keeps the environment and its timer waits for an extend', async (t) => {
+    const repo = await createRepo({ files: { 'paws.yaml': CHECKOUT_PAWS } });
+    t.after(() => repo.cleanup());
+    const ref = { repo: repo.bare };
+    const res = await stack.client.cloneEnvironment('staging', { ...ref, target: 'kept', ttl: '2s' });
+    await mergeAndWait(repo.bare, res);
+    const teardown = await eventually(async () => (await stack.client.listPulls(ref, 'open')).find((p) => p.head.startsWith('idp/env-destroy/')), 30_000, 'the teardown PR');
+    await stack.client.close(teardown.number, ref);
+    const ttlId = res.workflowId.replace('env-clone:', 'env-ttl:');
+    const waiting = await eventually(async () => {
+      const s = await stack.client.workflow(ttlId);
+      return s.stuck ? s : undefined;
+    }, 15_000, 'the timer to wait');
+    assert.equal(waiting.status, 'running');
+    assert.match(waiting.stuck!, /closed; extend/);
+    await new Promise((r) => setTimeout(r, 2000));
+    assert.equal((await stack.client.listPulls(ref, 'open')).length, 0, 'no new teardown PR behind the human\'s back');
+  });
+
   it('a PR waiting long for review continues as new and loses nothing', async (t) => {
     const repo = await createRepo({ files: { 'paws.yaml': CHECKOUT_PAWS } });
     t.after(() => repo.cleanup());
