@@ -11,6 +11,7 @@ import {
   parsePaws,
   InvalidRequestError,
 } from '@idp/core';
+import { isDeepStrictEqual } from 'node:util';
 import type { EnvChangeInput } from '@idp/workflows/shared';
 
 export type EnvChangeRequest = Pick<EnvChangeInput, 'kind' | 'path' | 'env' | 'source' | 'ttl' | 'confirm' | 'requestedAt'>;
@@ -42,6 +43,12 @@ export function applyEnvChange(text: string, req: EnvChangeRequest): { text: str
 /** Expiry of `env` as written in a paws.yaml (the PR branch's, after a crash-retry). */
 export function expiresAtIn(text: string, file: string, env: string): string | undefined {
   return parsePaws(text, file).spec.environments?.[env]?.lifecycle?.expiresAt;
+}
+
+/** Whether two paws.yaml texts say the same about `env` (both lack it, or both define it alike). */
+export function sameEnvironment(a: string, b: string, file: string, env: string): boolean {
+  const of = (text: string) => parsePaws(text, file).spec.environments?.[env];
+  return isDeepStrictEqual(of(a), of(b));
 }
 
 const VERBS: Record<EnvChangeInput['kind'], string> = {

@@ -10,7 +10,7 @@ import type { EnvActivities, PreparedChange } from '@idp/workflows/activities';
 import type { EnvChangeInput, PrRef } from '@idp/workflows/shared';
 import type { GitProvider } from '../providers/provider.js';
 import type { PullRequest } from '@idp/core';
-import { applyEnvChange, describeChange, expiresAtIn } from './env-change.js';
+import { applyEnvChange, describeChange, expiresAtIn, sameEnvironment } from './env-change.js';
 import { faultPoint } from './faults.js';
 
 export type ProviderLookup = (repo: string) => GitProvider;
@@ -60,10 +60,17 @@ export function createActivities(providers: ProviderLookup): EnvActivities {
           const pr = await p.findPullRequestByBranch(branch);
           const stale = pr !== null && pr.state !== 'open' && pr.headSha === existing;
           if (!stale) {
-            // An earlier attempt of this workflow pushed the branch: reuse it as it is.
+            // An earlier attempt pushed the branch (a crash before the PR was recorded), or an earlier
+            // run that ended without closing its PR did. Reuse it when it proposes exactly this change;
+            // otherwise rewrite it to this request (compare-and-swap: never over someone else's push).
+            const next = await changeOnBase(p, input, base);
             const file = await p.readFile(input.path, existing);
-            const expiresAt = file ? expiresAtIn(file.content, input.path, input.env) : undefined;
-            return { branch, base, baseSha: pr?.baseSha ?? baseHead, headSha: existing, ...describeChange(input, input.workflowId, expiresAt), expiresAt };
+            if (file && sameEnvironment(file.content, next.changes[0]!.content, input.path, input.env)) {
+              const expiresAt = expiresAtIn(file.content, input.path, input.env);
+              return { branch, base, baseSha: pr?.baseSha ?? baseHead, headSha: existing, ...describeChange(input, input.workflowId, expiresAt), expiresAt };
+            }
+            const { sha } = await p.updateBranch({ branch, expectedSha: existing, baseSha: next.baseSha, message: next.message, changes: next.changes, author: authorOf(input.requestedBy) });
+            return { branch, base, baseSha: next.baseSha, headSha: sha, title: next.title, body: next.body, expiresAt: next.expiresAt };
           }
           // Left over from an earlier run whose PR was closed or merged: start afresh.
           await p.deleteBranch(branch);

@@ -111,44 +111,41 @@ export function createRouter(opts: RouterOptions): express.Router {
     const key = repoKey(provider);
     const workflowId = makeWorkflowId(kind, component, fields.env, key);
     const input: EnvChangeInput = { kind, repo: ref.repo, repoKey: key, path: ref.path, component, requestedBy, requestedAt, requestId: randomUUID(), pollIntervalMs: opts.pollIntervalMs, ...fields };
+    const request = { id: input.requestId, source: fields.source, ttl: fields.ttl, requestedBy };
     const startOp = new WithStartWorkflowOperation(WORKFLOWS[kind], {
       workflowId,
       taskQueue: opts.taskQueue,
       args: [input],
       workflowIdConflictPolicy: 'USE_EXISTING',
       typedSearchAttributes: searchAttributesFor(kind, provider.id, component, fields.env),
+      // Who started it and with which options, readable before any worker has run it.
+      memo: { request },
     });
-    let state: EnvChangeState;
+    let status: WorkflowStatus;
+    let running: EnvChangeState['request'];
     try {
-      state = await opts.temporal.withAbortSignal(AbortSignal.timeout(opts.prWaitMs ?? 10_000), () =>
+      const state = await opts.temporal.withAbortSignal(AbortSignal.timeout(opts.prWaitMs ?? 10_000), () =>
         opts.temporal.workflow.executeUpdateWithStart(pullRequestUpdate, { startWorkflowOperation: startOp }),
       );
+      running = state.request;
+      status = { workflowId, kind, component, environment: fields.env, status: 'running', phase: state.phase, pr: state.pr, expiresAt: state.expiresAt };
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
         throw new IdpError((err.cause.type as IdpError['code']) ?? 'internal', statusOf(err.cause.type), err.cause.message);
       }
       // No PR in time (e.g. no worker is running): the workflow is started and durable; say so.
-      const started = await describeWorkflow(opts.temporal, workflowId).catch(() => undefined);
-      if (started?.status === 'running') return { ...started, joined: false };
-      throw err;
+      const described = await opts.temporal.workflow.getHandle(workflowId).describe().catch(() => undefined);
+      if (described?.status.name !== 'RUNNING') throw err;
+      running = described.memo?.request as EnvChangeState['request'];
+      status = await describeWorkflow(opts.temporal, workflowId);
     }
-    const joined = state.request?.id !== input.requestId;
-    if (joined && (state.request?.source !== fields.source || state.request?.ttl !== fields.ttl)) {
+    const joined = running?.id !== input.requestId;
+    if (joined && (running?.source !== fields.source || running?.ttl !== fields.ttl)) {
       throw new ConflictError(
-        `Another ${kind} of ${fields.env} is already in progress${state.pr ? ` (PR #${state.pr.number}: ${state.pr.url})` : ''} with different options. Merge or close it first.`,
+        `Another ${kind} of ${fields.env} is already in progress${status.pr ? ` (PR #${status.pr.number}: ${status.pr.url})` : ''} with different options. Merge or close it first.`,
       );
     }
-    return {
-      workflowId,
-      kind,
-      component,
-      environment: fields.env,
-      status: 'running',
-      phase: state.phase,
-      pr: state.pr,
-      joined,
-      expiresAt: state.expiresAt,
-    };
+    return { ...status, joined };
   }
 
   /**

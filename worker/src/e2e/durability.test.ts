@@ -43,6 +43,17 @@ describe('worker killed mid-workflow', () => {
     assert.equal((await impatient.client.listPulls({ repo: repo.bare }, 'open')).length, 1);
   });
 
+  it('with no worker running, a second request with other options is refused, the same one joins', async (t) => {
+    const repo = await createRepo({ files: { 'paws.yaml': CHECKOUT_PAWS } });
+    t.after(() => repo.cleanup());
+    const first = await impatient.client.cloneEnvironment('staging', { repo: repo.bare, target: 'waiting', ttl: '1h' });
+    assert.equal(first.joined, false);
+    const again = await impatient.client.cloneEnvironment('staging', { repo: repo.bare, target: 'waiting', ttl: '1h' });
+    assert.equal(again.joined, true);
+    await assert.rejects(impatient.client.cloneEnvironment('staging', { repo: repo.bare, target: 'waiting' }), /already in progress.*different options/s);
+    await impatient.api.temporal.workflow.getHandle(first.workflowId).terminate('test over');
+  });
+
   for (const point of ['after-push', 'after-open'] as const) {
     it(`${point}: restart → the workflow completes with exactly one PR`, async (t) => {
       const repo = await createRepo({ files: { 'paws.yaml': CHECKOUT_PAWS } });

@@ -216,6 +216,19 @@ describe('env clone', () => {
     assert.equal((await stack.client.workflow(ra.workflowId)).status, 'running');
   });
 
+  it('a new request after its workflow was terminated reuses the open PR, rewritten to the new options', async (t) => {
+    const repo = await createRepo({ files: { 'paws.yaml': CHECKOUT_PAWS } });
+    t.after(() => repo.cleanup());
+    const first = await stack.client.cloneEnvironment('staging', { repo: repo.bare, target: 'redo', ttl: '1h' });
+    await stack.api.temporal.workflow.getHandle(first.workflowId).terminate('operator');
+    const second = await stack.client.cloneEnvironment('staging', { repo: repo.bare, target: 'redo', ttl: '7d' });
+    assert.equal(second.joined, false);
+    assert.equal(second.pr?.number, first.pr?.number, 'the same PR');
+    const text = git(repo.bare, 'show', `${second.pr!.headSha}:paws.yaml`);
+    assert.equal(parsePaws(text).spec.environments?.redo?.lifecycle?.ttl, '7d', 'the branch now proposes the new TTL');
+    assert.equal((await stack.client.listPulls({ repo: repo.bare }, 'all')).length, 1);
+  });
+
   it('refuses to join a running clone of the same target with different options', async (t) => {
     const repo = await createRepo({ files: { 'paws.yaml': CHECKOUT_PAWS } });
     t.after(() => repo.cleanup());
