@@ -32,6 +32,8 @@ export interface EnvActivities {
   commentOnPullRequest(input: { repo: string; number: number; body: string; marker: string }): Promise<void>;
   /** Close the open PR of `branch` (if any) with a comment; idempotent. Returns its number. */
   closePullRequestForBranch(input: { repo: string; branch: string; comment: string }): Promise<number | null>;
+  /** lifecycle.expiresAt of `env` in paws.yaml on the default branch (after a merge: what was actually merged). */
+  expiryOnBase(input: { repo: string; path: string; env: string }): Promise<string | null>;
   /** After merge: delete the head branch (GitHub's "delete branch on merge"). */
   deleteBranch(input: { repo: string; branch: string }): Promise<void>;
 }

@@ -1,10 +1,10 @@
 /** env-create:<component>:<name> — PR adding a new environment with the workload's defaults. */
 import { proposeAndFollow } from './pr-lifecycle.js';
-import { startTtlTimer } from './ttl-timer.js';
+import { timeMergedEnvironment } from './ttl-timer.js';
 import type { EnvChangeInput, EnvChangeResult } from './shared.js';
 
 export async function envCreate(input: EnvChangeInput): Promise<EnvChangeResult> {
   const result = await proposeAndFollow(input, envCreate);
-  if (result.outcome === 'merged' && result.expiresAt) await startTtlTimer(input, result.expiresAt);
+  if (result.outcome === 'merged') return { ...result, expiresAt: await timeMergedEnvironment(input) };
   return result;
 }

@@ -3,10 +3,24 @@
  * running timer is tried first; when none runs (first merge, or it already
  * fired), a new one is started with the same deterministic id.
  */
-import { getExternalWorkflowHandle, startChild, ParentClosePolicy, WorkflowIdReusePolicy, workflowInfo } from '@temporalio/workflow';
+import { getExternalWorkflowHandle, proxyActivities, startChild, ParentClosePolicy, WorkflowIdReusePolicy, workflowInfo } from '@temporalio/workflow';
 import { workflowId } from '@idp/core/names';
 import { cancelTtlSignal, extendTtlSignal, searchAttributesFor, type EnvChangeInput } from './shared.js';
 import { envTtl } from './env-ttl.js';
+import type { EnvActivities } from './activities.js';
+
+const acts = proxyActivities<EnvActivities>({ startToCloseTimeout: '1 minute', heartbeatTimeout: '5 seconds' });
+
+/**
+ * After a merge, time the environment by what was merged (a reviewer may have
+ * changed or removed its lifecycle in the PR), not by what was requested.
+ */
+export async function timeMergedEnvironment(input: EnvChangeInput): Promise<string | undefined> {
+  const expiresAt = await acts.expiryOnBase({ repo: input.repo, path: input.path, env: input.env });
+  if (expiresAt) await startTtlTimer(input, expiresAt);
+  else await stopTtlTimer(input);
+  return expiresAt ?? undefined;
+}
 
 export async function startTtlTimer(input: EnvChangeInput, expiresAt: string): Promise<void> {
   const id = workflowId('env-ttl', input.component, input.env, input.repoKey);

@@ -130,6 +130,13 @@ export function createActivities(providers: ProviderLookup): EnvActivities {
         return pr.number;
       }),
 
+    expiryOnBase: ({ repo, path, env }) =>
+      withHeartbeat(async () => {
+        const p = providers(repo);
+        const file = await p.readFile(path, await p.defaultBranch());
+        return (file && expiresAtIn(file.content, path, env)) ?? null;
+      }),
+
     deleteBranch: ({ repo, branch }) => withHeartbeat(() => providers(repo).deleteBranch(branch)),
   };
 }

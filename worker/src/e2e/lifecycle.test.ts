@@ -110,6 +110,20 @@ describe('environment lifecycle', () => {
     assert.equal((await stack.client.listPulls(ref, 'open')).length, 0, 'no new teardown PR behind the human\'s back');
   });
 
+  it('the timer follows what was merged: a reviewer who changes the expiry in the PR is respected', async (t) => {
+    const repo = await createRepo({ files: { 'paws.yaml': CHECKOUT_PAWS } });
+    t.after(() => repo.cleanup());
+    const res = await stack.client.cloneEnvironment('staging', { repo: repo.bare, target: 'reviewed', ttl: '2s' });
+    const text = git(repo.bare, 'show', `${res.pr!.head}:paws.yaml`).replace(/expiresAt: "[^"]+"/, 'expiresAt: "2099-01-01T00:00:00Z"');
+    await repo.push({ branch: res.pr!.head, files: { 'paws.yaml': text } });
+    const done = await mergeAndWait(repo.bare, res);
+    assert.equal(done.expiresAt, '2099-01-01T00:00:00Z');
+    const timer = await stack.client.workflow(res.workflowId.replace('env-clone:', 'env-ttl:'));
+    assert.equal(timer.expiresAt, '2099-01-01T00:00:00Z');
+    await new Promise((r) => setTimeout(r, 3000));
+    assert.equal((await stack.client.listPulls({ repo: repo.bare }, 'open')).length, 0, 'no teardown at the requested expiry');
+  });
+
   it('a PR waiting long for review continues as new and loses nothing', async (t) => {
     const repo = await createRepo({ files: { 'paws.yaml': CHECKOUT_PAWS } });
     t.after(() => repo.cleanup());
