@@ -17,7 +17,7 @@ import sade from 'sade';
 import { DEFAULT_API_URL } from '@idp/core/client';
 import type { CommandModule, Flags } from './command.js';
 import { errorBody, EXIT_CODES_HELP, ExitCode, exitCodeFor, UsageError } from './exit-codes.js';
-import { processIo, Ui, type Io } from './output.js';
+import { processIo, terminalSafe, Ui, type Io } from './output.js';
 
 interface Spec {
   /** sade usage: words, then <required> and [optional] arguments. */
@@ -237,7 +237,7 @@ function printError(err: unknown, io: Io, json: boolean): void {
     return;
   }
   const ui = new Ui(io, false);
-  const message = err instanceof Error ? err.message : String(err);
+  const message = terminalSafe(err instanceof Error ? err.message : String(err));
   io.stderr.write(`${ui.err.red('idp:')} ${message}\n`);
   if (err instanceof UsageError && err.hint) io.stderr.write(`${err.hint}\n`);
   if (io.env.IDP_DEBUG && err instanceof Error && err.stack) io.stderr.write(`${err.stack}\n`);

@@ -4,7 +4,7 @@ import type { EnvironmentView, PullRequest } from '@idp/core';
 import { envStatus, envTable } from './commands/env/list.js';
 import { pullTable } from './commands/pr/list.js';
 import { formatPull } from './commands/pr/show.js';
-import { colorEnabled, colors, relativeTime, table, truncate, Ui } from './output.js';
+import { colorEnabled, colors, relativeTime, table, terminalSafe, truncate, Ui } from './output.js';
 import { memoryIo } from './testing/io.js';
 
 const NOW = new Date('2026-11-24T10:00:00Z');
@@ -187,5 +187,13 @@ describe('pr output', () => {
     assert.match(text, /carol@example\.com requested changes 5m ago \(on an older commit\): TTL\?/);
     assert.match(text, /dave@example\.com 1m ago: lgtm/);
     assert.match(text, /View: http:\/\/forge\/pulls\/3\n$/);
+  });
+});
+
+describe('terminalSafe', () => {
+  it('removes escape sequences and control characters from server text, keeping newlines and tabs', () => {
+    const evil = { title: 'ok\u001b]52;c;ZXZpbA==\u0007 \u001b[2K\u001b[1Gapproved', body: 'line 1\n\tline 2\u0000\u009b' };
+    assert.deepEqual(terminalSafe(evil), { title: 'ok approved', body: 'line 1\n\tline 2' });
+    assert.deepEqual(terminalSafe([1, null, 'a\u0008b']), [1, null, 'ab']);
   });
 });

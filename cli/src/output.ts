@@ -50,6 +50,24 @@ export function colors(enabled: boolean): Colors {
   return { enabled, bold: sgr(1, 22), dim: sgr(2, 22), red: sgr(31, 39), green: sgr(32, 39), yellow: sgr(33, 39), cyan: sgr(36, 39) };
 }
 
+/**
+ * Text from the server (titles, bodies, comments, names, file contents) as
+ * safe to print on a terminal: escape sequences and other control characters
+ * are removed, so nobody can rewrite another user's screen through a review
+ * comment. Newlines and tabs stay. Applied to every string inside `value`.
+ */
+export function terminalSafe<T>(value: T): T {
+  if (typeof value === 'string') {
+    // eslint-disable-next-line no-control-regex
+    return stripVTControlCharacters(value).replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '') as T;
+  }
+  if (Array.isArray(value)) return value.map(terminalSafe) as T;
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, terminalSafe(v)])) as T;
+  }
+  return value;
+}
+
 export const visibleLength = (s: string) => stripVTControlCharacters(s).length;
 
 /** Left-aligned columns separated by two spaces; the last column is not padded. */

@@ -53,8 +53,11 @@ export async function listEnvironments(args: {
   // An environment only proposed so far: describe it as its PR's paws.yaml does.
   await Promise.all(
     [...views.values()].filter((v) => v.source === 'pending' && v.pulls[0]).map(async (v) => {
-      const file = await args.provider.readFile(args.ref.path, v.pulls[0]!.headSha).catch(() => null);
-      const proposed = file && envsOf(parsePaws(file.content, args.ref.path).spec).find((e) => e.name === v.name);
+      // A PR branch with a broken paws.yaml must not break the list: that environment is shown bare.
+      const proposed = await args.provider
+        .readFile(args.ref.path, v.pulls[0]!.headSha)
+        .then((file) => file && envsOf(parsePaws(file.content, args.ref.path).spec).find((e) => e.name === v.name))
+        .catch(() => undefined);
       if (proposed) Object.assign(v, { from: proposed.from, ephemeral: proposed.ephemeral, ttl: proposed.ttl, expiresAt: proposed.expiresAt, variables: proposed.variables, secrets: proposed.secrets });
     }),
   );

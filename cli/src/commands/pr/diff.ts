@@ -1,7 +1,7 @@
 /** idp pr diff <number>: the files a PR changes, as unified diffs (like `gh pr diff`). */
 import type { PullDiff } from '@idp/core';
 import type { CommandInput } from '../../command.js';
-import { colors, type Colors } from '../../output.js';
+import { colors, terminalSafe, type Colors } from '../../output.js';
 import { prNumber, setup } from '../shared/common.js';
 
 export function formatDiff(diff: PullDiff, c: Colors = colors(false)): string {
@@ -24,5 +24,5 @@ export async function run(input: CommandInput): Promise<void> {
   const { client, ref } = await setup(input);
   const diff = await client.diff(ref, n);
   if (ui.json) return ui.printJson(diff);
-  io.stdout.write(formatDiff(diff, ui.out));
+  io.stdout.write(formatDiff(terminalSafe(diff), ui.out));
 }

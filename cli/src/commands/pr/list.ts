@@ -2,7 +2,7 @@
 import type { PullRequest } from '@idp/core';
 import type { CommandInput } from '../../command.js';
 import { UsageError } from '../../exit-codes.js';
-import { colors, relativeTime, table, truncate, type Colors } from '../../output.js';
+import { colors, relativeTime, table, terminalSafe, truncate, type Colors } from '../../output.js';
 import { setup, stringFlag } from '../shared/common.js';
 
 const STATES = ['open', 'merged', 'closed', 'all'] as const;
@@ -28,5 +28,5 @@ export async function run(input: CommandInput): Promise<void> {
     ui.note(`No ${state === 'all' ? '' : `${state} `}pull requests in ${ctx.component.repo}.`);
     return;
   }
-  io.stdout.write(pullTable(pulls, io.now(), ui.out));
+  io.stdout.write(pullTable(terminalSafe(pulls), io.now(), ui.out));
 }

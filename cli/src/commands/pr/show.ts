@@ -1,7 +1,7 @@
 /** idp pr show <number> */
 import type { PullRequest } from '@idp/core';
 import type { CommandInput } from '../../command.js';
-import { colors, relativeTime, shortSha, type Colors } from '../../output.js';
+import { colors, relativeTime, shortSha, terminalSafe, type Colors } from '../../output.js';
 import { prNumber, setup } from '../shared/common.js';
 import { stateLabel } from './list.js';
 
@@ -38,5 +38,5 @@ export async function run(input: CommandInput): Promise<void> {
   const { client, ref } = await setup(input);
   const pull = await client.pull(ref, n);
   if (ui.json) return ui.printJson(pull);
-  io.stdout.write(formatPull(pull, io.now(), ui.out));
+  io.stdout.write(formatPull(terminalSafe(pull), io.now(), ui.out));
 }
