@@ -92,15 +92,7 @@ export class LocalForge implements GitProvider {
   }
 
   async commitToNewBranch(req: CommitRequest): Promise<{ sha: string; created: boolean }> {
-    assertBranchName(req.branch);
-    if (req.branch === (await this.defaultBranch())) {
-      throw new InvalidRequestError(`Refusing to commit onto ${req.branch}: it is the default branch; changes go through a new branch and a pull request.`);
-    }
-    const baseSha = await this.requireCommit(req.baseSha);
-    const baseTree = (await git.readCommit({ fs, gitdir: this.gitdir, oid: baseSha })).commit.tree;
-    // Build the tree before taking the lock (keeps the lock short); unused objects are harmless.
-    const tree = await applyChanges(this.gitdir, baseTree, req.changes);
-
+    const { baseSha, tree } = await this.prepareCommit(req, 'commit onto');
     return this.pulls.withLock(async () => {
       const ref = `refs/heads/${req.branch}`;
       const existing = await readRef(this.gitdir, ref);
@@ -115,26 +107,14 @@ export class LocalForge implements GitProvider {
         );
       }
       await assertBranchCanBeCreated(this.gitdir, req.branch);
-      const now = Math.floor(Date.now() / 1000);
-      const person = { name: req.author.name, email: req.author.email, timestamp: now, timezoneOffset: 0 };
-      const sha = await git.writeCommit({
-        fs,
-        gitdir: this.gitdir,
-        commit: { tree, parent: [baseSha], author: person, committer: person, message: ensureNewline(req.message) },
-      });
+      const sha = await this.writeCommit(req, tree, baseSha);
       await updateRef(this.gitdir, ref, sha, null);
       return { sha, created: true };
     });
   }
 
   async updateBranch(req: CommitRequest & { expectedSha: string }): Promise<{ sha: string }> {
-    assertBranchName(req.branch);
-    if (req.branch === (await this.defaultBranch())) {
-      throw new InvalidRequestError(`Refusing to rewrite ${req.branch}: it is the default branch.`);
-    }
-    const baseSha = await this.requireCommit(req.baseSha);
-    const baseTree = (await git.readCommit({ fs, gitdir: this.gitdir, oid: baseSha })).commit.tree;
-    const tree = await applyChanges(this.gitdir, baseTree, req.changes);
+    const { baseSha, tree } = await this.prepareCommit(req, 'rewrite');
     return this.pulls.withLock(async () => {
       const ref = `refs/heads/${req.branch}`;
       const current = await readRef(this.gitdir, ref);
@@ -144,12 +124,7 @@ export class LocalForge implements GitProvider {
           { branch: req.branch, sha: current },
         );
       }
-      const person = { name: req.author.name, email: req.author.email, timestamp: Math.floor(Date.now() / 1000), timezoneOffset: 0 };
-      const sha = await git.writeCommit({
-        fs,
-        gitdir: this.gitdir,
-        commit: { tree, parent: [baseSha], author: person, committer: person, message: ensureNewline(req.message) },
-      });
+      const sha = await this.writeCommit(req, tree, baseSha);
       await updateRef(this.gitdir, ref, sha, req.expectedSha);
       // The open PR on this branch now starts from the new base.
       for (const pull of await this.pulls.all()) {
@@ -159,6 +134,25 @@ export class LocalForge implements GitProvider {
       }
       return { sha };
     });
+  }
+
+  /**
+   * Check the branch and build the change's tree on top of the base commit —
+   * before taking the lock, which keeps the lock short (unused objects are harmless).
+   */
+  private async prepareCommit(req: CommitRequest, verb: string): Promise<{ baseSha: string; tree: string }> {
+    assertBranchName(req.branch);
+    if (req.branch === (await this.defaultBranch())) {
+      throw new InvalidRequestError(`Refusing to ${verb} ${req.branch}: it is the default branch; changes go through another branch and a pull request.`);
+    }
+    const baseSha = await this.requireCommit(req.baseSha);
+    const baseTree = (await git.readCommit({ fs, gitdir: this.gitdir, oid: baseSha })).commit.tree;
+    return { baseSha, tree: await applyChanges(this.gitdir, baseTree, req.changes) };
+  }
+
+  private writeCommit(req: CommitRequest, tree: string, parent: string): Promise<string> {
+    const person = { name: req.author.name, email: req.author.email, timestamp: Math.floor(Date.now() / 1000), timezoneOffset: 0 };
+    return git.writeCommit({ fs, gitdir: this.gitdir, commit: { tree, parent: [parent], author: person, committer: person, message: ensureNewline(req.message) } });
   }
 
   async deleteBranch(branch: string): Promise<void> {
