@@ -5,7 +5,7 @@
  * whose type is the API error code.
  */
 import { ApplicationFailure, heartbeat } from '@temporalio/activity';
-import { branchForWorkflow, isIdpError, NotFoundError } from '@idp/core';
+import { branchForWorkflow, ConflictError, isIdpError, NotFoundError } from '@idp/core';
 import type { EnvActivities, PreparedChange } from '@idp/workflows/activities';
 import type { EnvChangeInput, PrRef } from '@idp/workflows/shared';
 import type { GitProvider } from '../providers/provider.js';
@@ -87,7 +87,15 @@ export function createActivities(providers: ProviderLookup): EnvActivities {
         const p = providers(repo);
         const found = await p.findPullRequestByBranch(change.branch, 'open');
         if (found) return toRef(found);
-        const pr = await p.openPullRequest({ head: change.branch, base: change.base, title: change.title, body: change.body, author, labels });
+        let pr: PullRequest;
+        try {
+          pr = await p.openPullRequest({ head: change.branch, base: change.base, title: change.title, body: change.body, author, labels });
+        } catch (err) {
+          // An earlier attempt that was presumed dead (a stalled worker) opened it in the meantime.
+          const raced = err instanceof ConflictError ? await p.findPullRequestByBranch(change.branch, 'open') : null;
+          if (raced) return toRef(raced);
+          throw err;
+        }
         faultPoint('after-open');
         return toRef(pr);
       }),
