@@ -23,6 +23,8 @@ export function envStatus(e: EnvironmentView, now: Date, c: Colors = colors(fals
     if (p === teardown || p === creating) continue;
     parts.push(kindOf(p) === 'env-extend' ? `extend PR #${p.number}` : `PR #${p.number}`);
   }
+  // A workflow that cannot bring its PR up to date (the change no longer applies): say so, it needs a human.
+  for (const w of e.workflows) if (w.stuck && w.pr) parts.push(c.red(`PR #${w.pr.number} stuck`));
   return parts.join(', ');
 }
 
