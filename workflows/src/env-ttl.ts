@@ -12,7 +12,6 @@
  */
 import {
   condition,
-  proxyActivities,
   setHandler,
   startChild,
   upsertMemo,
@@ -21,11 +20,10 @@ import {
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
 import { branchForWorkflow, workflowId } from '@idp/core/names';
-import type { EnvActivities } from './activities.js';
+import { acts } from './acts.js';
 import { cancelTtlSignal, extendTtlSignal, prEventSignal, searchAttributesFor, ttlQuery, type EnvChangeResult, type EnvTtlInput } from './shared.js';
 import { envDestroy } from './env-destroy.js';
 
-const acts = proxyActivities<EnvActivities>({ startToCloseTimeout: '1 minute', heartbeatTimeout: '5 seconds' });
 const RETRY = '1 hour';
 
 export async function envTtl(input: EnvTtlInput): Promise<EnvChangeResult | { outcome: 'cancelled' }> {

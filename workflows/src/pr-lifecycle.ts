@@ -9,14 +9,13 @@ import {
   ApplicationFailure,
   condition,
   continueAsNew,
-  proxyActivities,
   setHandler,
   upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
   ActivityFailure,
 } from '@temporalio/workflow';
-import type { EnvActivities } from './activities.js';
+import { acts } from './acts.js';
 import {
   baseMovedSignal,
   prEventSignal,
@@ -29,12 +28,6 @@ import {
   type PrRef,
 } from './shared.js';
 
-const acts = proxyActivities<EnvActivities>({
-  startToCloseTimeout: '1 minute',
-  // Activities heartbeat every second (worker/src/activities): a killed worker is noticed in seconds.
-  heartbeatTimeout: '5 seconds',
-  retry: { initialInterval: '200ms', maximumInterval: '30s', backoffCoefficient: 2 },
-});
 
 const DEFAULT_POLL_MS = 30_000;
 const MAX_POLL_MS = 5 * 60_000;
@@ -111,7 +104,8 @@ export async function proposeAndFollow(input: EnvChangeInput, workflow: EnvChang
     wake = false;
     pr = await acts.getPullRequest({ repo: input.repo, number: pr.number });
     const where = `${pr.headSha}@${pr.baseTip}`;
-    if (pr.state === 'open' && (pr.behind || pr.mergeable === false) && where !== stuckAt) {
+    const outdated = pr.state === 'open' && (pr.behind || pr.mergeable === false) && where !== stuckAt;
+    if (outdated) {
       // The base moved. idp's change is an edit, not a diff: re-apply it to paws.yaml as it is now, so
       // what gets merged is always the edit checked against the latest base (another PR may have
       // removed the source environment) and never a conflict left to a human.
@@ -121,10 +115,9 @@ export async function proposeAndFollow(input: EnvChangeInput, workflow: EnvChang
         stuckAt = where;
         await acts.commentOnPullRequest({ repo: input.repo, number: pr.number, body: refused, marker: `stuck:${where}` });
       }
-      state.pr = pr;
-      setPhase('open');
     }
     state.pr = pr;
+    if (outdated) setPhase('open');
     if (pr.state === 'open' && workflowInfo().historyLength > (input.historyLimit ?? DEFAULT_HISTORY_LIMIT)) {
       await condition(allHandlersFinished);
       await continueAsNew<typeof workflow>({ ...input, resume: { pr, expiresAt: state.expiresAt, ownHead, stuckAt, stuck: state.stuck } });

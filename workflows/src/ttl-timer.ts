@@ -3,13 +3,11 @@
  * running timer is tried first; when none runs (first merge, or it already
  * fired), a new one is started with the same deterministic id.
  */
-import { getExternalWorkflowHandle, proxyActivities, startChild, ParentClosePolicy, WorkflowIdReusePolicy, workflowInfo } from '@temporalio/workflow';
+import { getExternalWorkflowHandle, startChild, ParentClosePolicy, WorkflowIdReusePolicy, workflowInfo } from '@temporalio/workflow';
 import { workflowId } from '@idp/core/names';
 import { cancelTtlSignal, extendTtlSignal, searchAttributesFor, type EnvChangeInput } from './shared.js';
 import { envTtl } from './env-ttl.js';
-import type { EnvActivities } from './activities.js';
-
-const acts = proxyActivities<EnvActivities>({ startToCloseTimeout: '1 minute', heartbeatTimeout: '5 seconds' });
+import { acts } from './acts.js';
 
 /**
  * After a merge, time the environment by what was merged (a reviewer may have
