@@ -25,6 +25,8 @@ import {
   openApiDocument,
   workflowId as makeWorkflowId,
   workflowForBranch,
+  errorFromBody,
+  type ErrorCode,
   type PullRequest,
   type WorkflowStatus,
 } from '@idp/core';
@@ -33,7 +35,7 @@ import { pullRequestUpdate, searchAttributesFor, type EnvChangeInput, type EnvCh
 import type { ProviderLookup } from '../activities/index.js';
 import type { GitProvider } from '../providers/provider.js';
 import { applyEnvChange } from '../activities/env-change.js';
-import { describeWorkflow, signalBaseMoved, signalPrEvent } from './workflows.js';
+import { baseStatus, describeWorkflow, signalBaseMoved, signalPrEvent } from './workflows.js';
 import { listEnvironments } from './environments.js';
 import { renderPullPage } from './pull-page.js';
 import { repoKey } from '../providers/repo-key.js';
@@ -131,13 +133,13 @@ export function createRouter(opts: RouterOptions): express.Router {
       status = { workflowId, kind, component, environment: fields.env, status: 'running', phase: state.phase, pr: state.pr, expiresAt: state.expiresAt };
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
-        throw new IdpError((err.cause.type as IdpError['code']) ?? 'internal', statusOf(err.cause.type), err.cause.message);
+        throw errorFromBody({ error: { code: (err.cause.type ?? 'internal') as ErrorCode, message: err.cause.message } });
       }
       // No PR in time (e.g. no worker is running): the workflow is started and durable; say so.
       const described = await opts.temporal.workflow.getHandle(workflowId).describe().catch(() => undefined);
       if (described?.status.name !== 'RUNNING') throw err;
       running = described.memo?.request as EnvChangeState['request'];
-      status = await describeWorkflow(opts.temporal, workflowId);
+      status = baseStatus(workflowId, described);
     }
     const joined = running?.id !== input.requestId;
     if (joined && (running?.source !== fields.source || running?.ttl !== fields.ttl)) {
@@ -304,8 +306,4 @@ export function createRouter(opts: RouterOptions): express.Router {
     });
   });
   return router;
-}
-
-function statusOf(code: string | undefined | null): number {
-  return { invalid_request: 400, invalid_paws: 422, not_found: 404, conflict: 409, unauthenticated: 401, forbidden: 403, provider_error: 502 }[code ?? ''] ?? 500;
 }

@@ -16,7 +16,7 @@ const STATUS: Record<string, WorkflowStatus['status']> = {
 };
 
 /** Status from what the server stores: execution info plus the state the workflow published in its memo. */
-function baseStatus(id: string, d: Pick<WorkflowExecutionDescription, 'status' | 'startTime' | 'closeTime' | 'memo'>): WorkflowStatus {
+export function baseStatus(id: string, d: Pick<WorkflowExecutionDescription, 'status' | 'startTime' | 'closeTime' | 'memo'>): WorkflowStatus {
   const parsed = parseWorkflowId(id);
   const status: WorkflowStatus = {
     workflowId: id,
