@@ -25,15 +25,27 @@ export interface ContractRepo {
    * Returns the branch's new head sha.
    */
   push(branch: string, files: Record<string, string | null>, opts?: { from?: string; message?: string }): Promise<string>;
+  /**
+   * Report a CI check on a commit from outside (a CI system would). Providers
+   * whose forge has no checks (the local forge) leave it out, and the
+   * check cases only assert that such a PR reports none.
+   */
+  setCheck?(sha: string, name: string, state: 'pending' | 'success' | 'failure'): Promise<void>;
   cleanup(): Promise<void>;
+}
+
+export interface ContractOptions {
+  /**
+   * Three users as the forge names them (emails on the local forge, logins on
+   * GitHub/GitLab). Each must be able to act through the provider (a forge
+   * fixture gives the provider a token per user).
+   */
+  users?: [string, string, string];
 }
 
 export type ContractSetup = (init: { files: Record<string, string>; defaultBranch: string }) => Promise<ContractRepo>;
 
 const AUTHOR = { name: 'Contract Test', email: 'contract@idp.invalid' };
-const ALICE = 'alice@example.com';
-const BOB = 'bob@example.com';
-const CAROL = 'carol@example.com';
 
 const SEED: Record<string, string> = {
   'paws.yaml': 'apiVersion: paws.dev/v1\nkind: Workload\nmetadata: { name: checkout }\n',
@@ -51,7 +63,8 @@ function rejectsWith(type: new (...args: never[]) => Error, pattern?: RegExp) {
   };
 }
 
-export function providerContract(name: string, setup: ContractSetup): void {
+export function providerContract(name: string, setup: ContractSetup, opts: ContractOptions = {}): void {
+  const [ALICE, BOB, CAROL] = opts.users ?? ['alice@example.com', 'bob@example.com', 'carol@example.com'];
   /** A fresh repository for one test, always cleaned up. */
   async function withRepo(fn: (repo: ContractRepo & { p: GitProvider; main: string }) => Promise<void>, files = SEED): Promise<void> {
     const repo = await setup({ files, defaultBranch: 'main' });
@@ -157,6 +170,18 @@ export function providerContract(name: string, setup: ContractSetup): void {
           assert.equal(await p.branchSha('main'), baseSha);
         }));
 
+      it('lists a folder at a ref (files and subfolders, sorted); null for a missing folder or a file', () =>
+        withRepo(async ({ p }) => {
+          assert.deepEqual(await p.listDirectory('deploy/staging', 'main'), [
+            { name: 'extra', path: 'deploy/staging/extra', type: 'dir' },
+            { name: 'values.yaml', path: 'deploy/staging/values.yaml', type: 'file' },
+          ]);
+          assert.deepEqual((await p.listDirectory('', 'main'))?.map((e) => e.path), ['README.md', 'deploy', 'docs', 'paws.yaml']);
+          assert.equal(await p.listDirectory('deploy/production', 'main'), null);
+          assert.equal(await p.listDirectory('README.md', 'main'), null);
+          await assert.rejects(p.listDirectory('deploy', 'no-such-branch'), rejectsWith(NotFoundError));
+        }));
+
       it('deletes a branch; deleting a missing branch is fine', () =>
         withRepo(async ({ p }) => {
           await branchWith(p, 'to-delete', { 'x.txt': 'x' });
@@ -239,6 +264,34 @@ export function providerContract(name: string, setup: ContractSetup): void {
           const listed = await p.listPullRequests({ state: 'all' });
           assert.deepEqual(listed.map((pr) => pr.number), numbers, 'sorted by number');
           for (const pr of prs) assert.equal((await p.getPullRequest(pr.number)).head, pr.head);
+        }));
+
+      it('adds labels, keeping the ones it had', () =>
+        withRepo(async ({ p }) => {
+          await branchWith(p, 'idp/l', { 'l.txt': 'l' });
+          const pr = await openPr(p, 'idp/l', { labels: ['idp'] });
+          assert.deepEqual((await p.addLabels(pr.number, ['env-clone', 'idp'])).sort(), ['env-clone', 'idp']);
+          assert.deepEqual((await p.getPullRequest(pr.number)).labels.sort(), ['env-clone', 'idp']);
+          await assert.rejects(p.addLabels(999, ['x']), rejectsWith(NotFoundError));
+        }));
+
+      it("summarizes the checks reported on the PR's current head", () =>
+        withRepo(async ({ p, push, setCheck }) => {
+          const head = await branchWith(p, 'idp/checks', { 'c.txt': 'c' });
+          const pr = await openPr(p, 'idp/checks');
+          assert.deepEqual(await p.checks(pr.number), { state: 'none', checks: [] });
+          if (!setCheck) return;
+          await setCheck(head, 'build', 'pending');
+          assert.equal((await p.checks(pr.number)).state, 'pending');
+          await setCheck(head, 'build', 'success');
+          await setCheck(head, 'lint', 'success');
+          const green = await p.checks(pr.number);
+          assert.equal(green.state, 'success');
+          assert.deepEqual(green.checks.map((c) => [c.name, c.state]).sort(), [['build', 'success'], ['lint', 'success']]);
+          await setCheck(head, 'lint', 'failure');
+          assert.equal((await p.checks(pr.number)).state, 'failure');
+          await push('idp/checks', { 'c.txt': 'changed' });
+          assert.deepEqual(await p.checks(pr.number), { state: 'none', checks: [] }, 'checks belong to a commit; a new head has none yet');
         }));
 
       it('records comments', () =>

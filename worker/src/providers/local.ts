@@ -15,7 +15,7 @@ import git from 'isomorphic-git';
 import type { FileDiff, PullRequest, PullRequestState, Review, ReviewEvent } from '@idp/core';
 import { createTwoFilesPatch } from 'diff';
 import { ConflictError, InvalidRequestError, NotFoundError, ProviderError } from '@idp/core/errors';
-import type { CommitRequest, FileAtRef, GitProvider, OpenPullRequest } from './provider.js';
+import type { ChecksSummary, CommitRequest, DirectoryEntry, FileAtRef, GitProvider, OpenPullRequest } from './provider.js';
 import {
   applyChanges,
   changedFiles,
@@ -85,6 +85,22 @@ export class LocalForge implements GitProvider {
       return { content: Buffer.from(blob).toString('utf8'), sha: oid, commitSha };
     } catch (err) {
       // Missing path, or a path that is a folder: either way there is no such file.
+      const code = gitErrorCode(err);
+      if (code === 'NotFoundError' || code === 'ObjectTypeError') return null;
+      throw err;
+    }
+  }
+
+  async listDirectory(path: string, ref: string): Promise<DirectoryEntry[] | null> {
+    const commitSha = await this.requireCommit(ref);
+    const folder = path.replace(/^\/+|\/+$/g, '');
+    try {
+      const { tree } = await git.readTree({ fs, gitdir: this.gitdir, oid: commitSha, ...(folder ? { filepath: normalizePath(folder) } : {}) });
+      const prefix = folder ? `${folder}/` : '';
+      return tree
+        .map((e): DirectoryEntry => ({ name: e.path, path: prefix + e.path, type: e.type === 'tree' ? 'dir' : 'file' }))
+        .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    } catch (err) {
       const code = gitErrorCode(err);
       if (code === 'NotFoundError' || code === 'ObjectTypeError') return null;
       throw err;
@@ -231,6 +247,17 @@ export class LocalForge implements GitProvider {
       pull.comments.push({ by, body, at: new Date().toISOString() });
       return pull;
     });
+  }
+
+  async addLabels(number: number, labels: string[]): Promise<string[]> {
+    const pull = await this.mutate(number, async (p) => ({ ...p, labels: [...new Set([...p.labels, ...labels])] }));
+    return pull.labels;
+  }
+
+  /** The local forge runs no CI, so nothing is ever reported. */
+  async checks(number: number): Promise<ChecksSummary> {
+    await this.getPullRequest(number);
+    return { state: 'none', checks: [] };
   }
 
   async review(number: number, review: { event: ReviewEvent; body?: string; by: string }): Promise<PullRequest> {

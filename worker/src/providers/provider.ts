@@ -39,6 +39,24 @@ export interface OpenPullRequest {
   labels?: string[];
 }
 
+export interface DirectoryEntry {
+  name: string;
+  path: string;
+  type: 'file' | 'dir';
+}
+
+export interface CheckRun {
+  name: string;
+  state: 'pending' | 'success' | 'failure';
+  url?: string;
+}
+
+/** CI checks on a PR's head: 'none' when nothing reported, else the worst state. */
+export interface ChecksSummary {
+  state: 'none' | 'pending' | 'success' | 'failure';
+  checks: CheckRun[];
+}
+
 export interface GitProvider {
   readonly kind: 'local' | 'github' | 'gitlab';
   /** The repository as the caller named it (remote URL or path). */
@@ -51,6 +69,8 @@ export interface GitProvider {
   branchSha(branch: string): Promise<string | null>;
   /** A file at a branch or commit, or null when the file does not exist there. Throws NotFoundError for an unknown ref. */
   readFile(path: string, ref: string): Promise<FileAtRef | null>;
+  /** Entries directly inside folder `path` ('' for the root) at a ref, sorted by path; null when it is not a folder there. */
+  listDirectory(path: string, ref: string): Promise<DirectoryEntry[] | null>;
   /**
    * Create `branch` at a new commit on top of `baseSha` with `changes`.
    * Idempotent: when the branch already exists and its head commit has the same
@@ -74,6 +94,10 @@ export interface GitProvider {
   /** Sorted by number. `state` defaults to 'open' (as on GitHub and GitLab). */
   listPullRequests(filter?: { state?: PullRequestState | 'all'; headPrefix?: string }): Promise<PullRequest[]>;
   comment(number: number, body: string, by: string): Promise<void>;
+  /** Add labels (existing ones stay); returns all labels of the PR. */
+  addLabels(number: number, labels: string[]): Promise<string[]>;
+  /** CI checks reported on the PR's current head commit. */
+  checks(number: number): Promise<ChecksSummary>;
   review(number: number, review: { event: ReviewEvent; body?: string; by: string }): Promise<PullRequest>;
   /**
    * Whether an open PR's head merges cleanly into its base as the base is now:
