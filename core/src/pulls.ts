@@ -5,7 +5,8 @@ export type PullRequestState = 'open' | 'merged' | 'closed';
 export interface Review {
   /** Who reviewed (email on the local forge, login on GitHub/GitLab). */
   by: string;
-  state: 'approved' | 'changes_requested' | 'commented';
+  /** 'dismissed': a forge's maintainer withdrew an earlier approval or change request. */
+  state: 'approved' | 'changes_requested' | 'commented' | 'dismissed';
   body?: string;
   /** The head commit the review was given on: an approval of an older head does not count. */
   commitSha: string;

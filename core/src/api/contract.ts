@@ -59,7 +59,7 @@ export const PullRequestSchema = z.object({
   reviews: z.array(
     z.object({
       by: z.string(),
-      state: z.enum(['approved', 'changes_requested', 'commented']),
+      state: z.enum(['approved', 'changes_requested', 'commented', 'dismissed']),
       body: z.string().optional(),
       commitSha: z.string(),
       at: z.string(),

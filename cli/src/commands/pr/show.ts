@@ -5,7 +5,7 @@ import { colors, relativeTime, shortSha, terminalSafe, type Colors } from '../..
 import { prNumber, setup } from '../shared/common.js';
 import { stateLabel } from './list.js';
 
-const reviewWord = { approved: 'approved', changes_requested: 'requested changes', commented: 'commented' } as const;
+const reviewWord = { approved: 'approved', changes_requested: 'requested changes', commented: 'commented', dismissed: 'review dismissed' } as const;
 
 export function formatPull(p: PullRequest, now: Date, c: Colors = colors(false)): string {
   const lines = [

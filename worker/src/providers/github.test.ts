@@ -1,0 +1,148 @@
+/**
+ * The GitHub provider against the GitHub fake (real octokit over HTTP; every
+ * REST exchange checked against GitHub's OpenAPI description, every GraphQL
+ * document against GitHub's schema): the provider contract, and the faults a
+ * real GitHub produces.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { IdpError, NotFoundError, ProviderError } from '@idp/core/errors';
+import { providerContract } from './contract.js';
+import { GitHubProvider, type GitHubProviderOptions } from './github.js';
+import { startGitHubFake, type GitHubFake } from '../testing/github-fake.js';
+
+const SERVICE_TOKEN = 'ghs_service_token_never_printed';
+const TOKENS: Record<string, string> = { alice: 'ghp_alice_token', bob: 'ghp_bob_token', carol: 'ghp_carol_token' };
+
+let fake: GitHubFake;
+let seq = 0;
+
+function provider(fullName: string, extra: Partial<GitHubProviderOptions> = {}): GitHubProvider {
+  const [owner, name] = fullName.split('/') as [string, string];
+  return new GitHubProvider({
+    repo: `https://github.test/${fullName}.git`,
+    owner,
+    name,
+    host: 'github.test',
+    apiUrl: fake.url,
+    auth: { token: SERVICE_TOKEN },
+    userToken: (user) => TOKENS[user],
+    paceWrites: false,
+    retryBaseMs: 10,
+    ...extra,
+  });
+}
+
+before(async () => {
+  fake = await startGitHubFake({ users: { [SERVICE_TOKEN]: 'idp-bot', ...Object.fromEntries(Object.entries(TOKENS).map(([u, t]) => [t, u])) } });
+});
+after(async () => {
+  await fake.close();
+  assert.deepEqual(fake.violations, [], 'every request and response matched GitHub\'s published API description');
+});
+
+providerContract(
+  'github',
+  async ({ files, defaultBranch }) => {
+    const fullName = `acme/contract-${++seq}`;
+    const repo = await fake.createRepo(fullName, files, defaultBranch);
+    return {
+      provider: provider(fullName),
+      push: (branch, changed, opts) => repo.git.push(branch, changed, opts),
+      setCheck: async (sha, name, state) => fake.setStatus(fullName, sha, name, state),
+      cleanup: async () => undefined, // the fake removes its repositories when it closes
+    };
+  },
+  { users: ['alice', 'bob', 'carol'] },
+);
+
+describe('GitHub provider: faults a real GitHub produces', () => {
+  const SEED = { 'paws.yaml': 'apiVersion: paws.dev/v1\n', 'README.md': '# app\n' };
+
+  it('retries 5xx and network-level failures, then succeeds', async () => {
+    await fake.createRepo('acme/flaky', SEED);
+    const p = provider('acme/flaky');
+    fake.fail({ path: /^\/graphql$/, status: 502, times: 2 });
+    assert.equal(await p.defaultBranch(), 'main');
+  });
+
+  it('gives up after the retries with a retryable ProviderError', async () => {
+    await fake.createRepo('acme/down', SEED);
+    const p = provider('acme/down', { retries: 1 });
+    fake.fail({ path: /^\/graphql$/, status: 503, times: 5 });
+    await assert.rejects(p.branchSha('main'), (e: Error) => e instanceof ProviderError && /503/.test(e.message));
+    fake.fail({ path: /^\/graphql$/, status: 503, times: 0 });
+  });
+
+  it('honours Retry-After on a secondary rate limit (403) and on 429', async () => {
+    await fake.createRepo('acme/limited', SEED);
+    const p = provider('acme/limited');
+    fake.fail({ path: /^\/graphql$/, status: 403, headers: { 'retry-after': '1' }, body: { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.' } });
+    let t0 = Date.now();
+    assert.equal(await p.defaultBranch(), 'main');
+    assert.ok(Date.now() - t0 >= 900, `waited ${Date.now() - t0} ms for Retry-After: 1`);
+
+    const q = provider('acme/limited');
+    const reset = Math.floor(Date.now() / 1000) + 1;
+    fake.fail({ path: /^\/graphql$/, status: 429, headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) }, body: { message: 'API rate limit exceeded' } });
+    t0 = Date.now();
+    assert.equal(await q.branchSha('nope'), null);
+    assert.ok(Date.now() >= (reset) * 1000 - 50, 'waited for x-ratelimit-reset');
+  });
+
+  it('401, 403 and 404 are non-retryable errors naming the token, permission or repository, never the token itself', async () => {
+    await fake.createRepo('acme/locked', SEED);
+    const bad = provider('acme/locked', { auth: { token: 'ghp_revoked_secret_value' } });
+    const unauth = await bad.defaultBranch().catch((e: unknown) => e);
+    assert.ok(unauth instanceof IdpError && unauth.code === 'unauthenticated', String(unauth));
+    assert.match(unauth.message, /token/);
+    assert.doesNotMatch(unauth.message, /ghp_revoked_secret_value/);
+
+    const p = provider('acme/locked');
+    fake.fail({ method: 'POST', path: /\/pulls$/, status: 403, headers: { 'x-accepted-github-permissions': 'pull_requests=write' }, body: { message: 'Resource not accessible by integration' } });
+    const sha = (await p.branchSha('main'))!;
+    await p.commitToNewBranch({ branch: 'idp/x', baseSha: sha, message: 'x', author: { name: 'x', email: 'x@x' }, changes: [{ path: 'x.txt', content: 'x' }] });
+    const forbidden = await p.openPullRequest({ head: 'idp/x', base: 'main', title: 't', body: 'b', author: 'nobody' }).catch((e: unknown) => e);
+    assert.ok(forbidden instanceof IdpError && forbidden.code === 'forbidden', String(forbidden));
+    assert.match(forbidden.message, /pull_requests=write/);
+    assert.match(forbidden.message, /acme\/locked/);
+    assert.doesNotMatch(forbidden.message, new RegExp(SERVICE_TOKEN));
+
+    const missing = await provider('acme/no-such-repo').defaultBranch().catch((e: unknown) => e);
+    assert.ok(missing instanceof NotFoundError, String(missing));
+    assert.match(missing.message, /acme\/no-such-repo/);
+  });
+
+  it('reviews need the reviewer\'s own token (no approving as the service account)', async () => {
+    await fake.createRepo('acme/review', SEED);
+    const p = provider('acme/review');
+    const sha = (await p.branchSha('main'))!;
+    await p.commitToNewBranch({ branch: 'idp/r', baseSha: sha, message: 'r', author: { name: 'r', email: 'r@r' }, changes: [{ path: 'r.txt', content: 'r' }] });
+    const pr = await p.openPullRequest({ head: 'idp/r', base: 'main', title: 't', body: 'b', author: 'idp' });
+    await assert.rejects(p.review(pr.number, { event: 'approve', by: 'mallory' }), (e: Error) => e instanceof IdpError && e.code === 'forbidden');
+    assert.deepEqual(await p.approvals(pr.number), []);
+  });
+});
+
+describe('GitHub provider: API calls', () => {
+  it('commits a change set of several files onto a new branch in one request, whatever the repository size', async () => {
+    for (const size of [10, 2000]) {
+      const files: Record<string, string> = {};
+      for (let i = 0; i < size; i++) files[`dir${i % 20}/file${i}.txt`] = `${i}\n`;
+      const fullName = `acme/size-${size}`;
+      await fake.createRepo(fullName, files);
+      const p = provider(fullName);
+      const base = (await p.branchSha('main'))!;
+      await p.defaultBranch();
+      const before = fake.requests.length;
+      await p.commitToNewBranch({
+        branch: 'idp/many',
+        baseSha: base,
+        message: 'many',
+        author: { name: 'a', email: 'a@a' },
+        changes: [{ path: 'dir1/file1.txt', content: 'changed\n' }, { path: 'new/file.txt', content: 'new\n' }, { path: 'dir2/file2.txt', content: null }],
+      });
+      assert.deepEqual(fake.requests.slice(before), ['POST /graphql idpCommitToNewBranch'], `${size} files`);
+    }
+  });
+});

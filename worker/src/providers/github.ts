@@ -1,0 +1,735 @@
+/**
+ * GitHub (github.com and GitHub Enterprise Server) through octokit: REST for
+ * pull-request writes, GraphQL where one request replaces several REST calls
+ * (reading a file with the commit it belongs to, a PR with its reviews and
+ * comments, committing a whole change set onto a new branch).
+ *
+ * Nothing is cloned: a change set becomes one commit through
+ * `createCommitOnBranch`, so the cost does not grow with the repository.
+ *
+ * Faults: octokit's retry plugin retries 5xx and network errors with backoff;
+ * the throttling plugin honours Retry-After / x-ratelimit-reset on 403/429
+ * (primary and secondary rate limits) and spaces writes as GitHub asks.
+ * Whatever is left becomes an IdpError: 401/403/404 non-retryable and naming
+ * the token, permission or repository at fault; 5xx a retryable ProviderError.
+ * Tokens never appear in messages or logs.
+ */
+import { Octokit } from '@octokit/rest';
+import { retry } from '@octokit/plugin-retry';
+import { throttling } from '@octokit/plugin-throttling';
+import { createAppAuth } from '@octokit/auth-app';
+import { RequestError } from '@octokit/request-error';
+import { GraphqlResponseError } from '@octokit/graphql';
+import Bottleneck from 'bottleneck';
+import type { FileDiff, PullRequest, PullRequestState, Review, ReviewEvent } from '@idp/core';
+import { ConflictError, IdpError, InvalidRequestError, NotFoundError, ProviderError } from '@idp/core/errors';
+import type { ChecksSummary, CheckRun, CommitRequest, DirectoryEntry, FileAtRef, GitProvider, OpenPullRequest } from './provider.js';
+import { assertBranchName } from './local-git.js';
+
+const Client = Octokit.plugin(retry, throttling);
+type ClientInstance = InstanceType<typeof Client>;
+
+export type GitHubAuth =
+  | { token: string }
+  | { appId: string | number; privateKey: string; installationId: string | number };
+
+export interface GitHubProviderOptions {
+  /** The remote as the user wrote it (kept for messages). */
+  repo: string;
+  owner: string;
+  name: string;
+  /** Web host, e.g. github.com or github.example.com (names the provider id). */
+  host: string;
+  /** REST base URL: https://api.github.com, or https://<host>/api/v3 for GitHub Enterprise Server. */
+  apiUrl: string;
+  /** The service identity idp acts as. */
+  auth: GitHubAuth;
+  /** A person's own token, when the caller has one: reviews need it, other writes then carry their name. */
+  userToken?: (user: string) => string | undefined;
+  /**
+   * Space writes as GitHub's best practices ask (1 s between writes, 3 s between
+   * notifying writes). On by default; tests against the fake turn it off.
+   */
+  paceWrites?: boolean;
+  /** Backoff unit for retries of 5xx/network errors (ms per retry², octokit's default 1000). */
+  retryBaseMs?: number;
+  /** Retries of 5xx/network errors and of rate-limited requests. */
+  retries?: number;
+}
+
+/** The fields idp reads of a pull request, in one GraphQL selection. */
+const PR_FIELDS = `
+  number url title body state headRefName headRefOid baseRefName baseRefOid createdAt updatedAt mergedAt closedAt
+  author { login } mergedBy { login } mergeCommit { oid }
+  labels(first: 100) { nodes { name } }
+  reviews(first: 100) { nodes { author { login } state body commit { oid } submittedAt } }
+  comments(first: 100) { nodes { author { login } body createdAt } }
+  timelineItems(itemTypes: [CLOSED_EVENT], last: 1) { nodes { ... on ClosedEvent { actor { login } } } }
+`;
+
+interface GqlPull {
+  number: number;
+  url: string;
+  title: string;
+  body: string;
+  state: 'OPEN' | 'CLOSED' | 'MERGED';
+  headRefName: string;
+  headRefOid: string;
+  baseRefName: string;
+  baseRefOid: string;
+  createdAt: string;
+  updatedAt: string;
+  mergedAt: string | null;
+  closedAt: string | null;
+  author: { login: string } | null;
+  mergedBy: { login: string } | null;
+  mergeCommit: { oid: string } | null;
+  labels: { nodes: { name: string }[] };
+  reviews: { nodes: { author: { login: string } | null; state: string; body: string; commit: { oid: string } | null; submittedAt: string | null }[] };
+  comments: { nodes: { author: { login: string } | null; body: string; createdAt: string }[] };
+  timelineItems: { nodes: ({ actor?: { login: string } | null } | null)[] };
+}
+
+const REVIEW_EVENT: Record<ReviewEvent, 'APPROVE' | 'REQUEST_CHANGES' | 'COMMENT'> = {
+  approve: 'APPROVE',
+  request_changes: 'REQUEST_CHANGES',
+  comment: 'COMMENT',
+};
+
+export class GitHubProvider implements GitProvider {
+  readonly kind = 'github' as const;
+  readonly repo: string;
+  readonly id: string;
+  private readonly owner: string;
+  private readonly name: string;
+  private readonly service: ClientInstance;
+  private readonly userClients = new Map<string, ClientInstance>();
+  private repoInfo: { id: string; defaultBranch: string; at: number } | undefined;
+
+  constructor(private readonly opts: GitHubProviderOptions) {
+    this.repo = opts.repo;
+    this.owner = opts.owner;
+    this.name = opts.name;
+    this.id = `github:${opts.host}/${opts.owner}/${opts.name}`.toLowerCase();
+    this.service = this.client(opts.auth);
+  }
+
+  private get where(): string {
+    return `${this.owner}/${this.name} on ${this.opts.host}`;
+  }
+
+  // ---- clients ---------------------------------------------------------------
+
+  private client(auth: GitHubAuth): ClientInstance {
+    const pace = this.opts.paceWrites ?? true;
+    const retries = this.opts.retries ?? 3;
+    const warn = (message: string) => process.stderr.write(`idp github ${this.opts.host}: ${message}\n`);
+    return new Client({
+      baseUrl: this.opts.apiUrl.replace(/\/+$/, ''),
+      userAgent: 'idp',
+      ...('token' in auth
+        ? { auth: auth.token }
+        : { authStrategy: createAppAuth, auth: { appId: auth.appId, privateKey: auth.privateKey, installationId: auth.installationId } }),
+      // octokit logs request failures at warn/error; we report failures ourselves, without headers.
+      log: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
+      // 429 (and rate-limit 403s) belong to the throttling plugin, which waits as long as GitHub says.
+      retry: { retries, retryAfterBaseValue: this.opts.retryBaseMs ?? 1000, doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451] },
+      throttle: {
+        id: this.id,
+        onRateLimit: (after: number, options: { method: string; url: string }, _o: unknown, count: number) => {
+          warn(`rate limit reached on ${options.method} ${options.url}; retrying in ${after} s`);
+          return count < retries;
+        },
+        onSecondaryRateLimit: (after: number, options: { method: string; url: string }, _o: unknown, count: number) => {
+          warn(`secondary rate limit on ${options.method} ${options.url}; retrying in ${after} s`);
+          return count < retries;
+        },
+        ...(pace
+          ? {}
+          : {
+              write: new Bottleneck.Group({ maxConcurrent: 10, minTime: 0 }),
+              notifications: new Bottleneck.Group({ maxConcurrent: 10, minTime: 0 }),
+            }),
+      },
+    });
+  }
+
+  /** The client that acts as `user` when their token is known, else the service identity. */
+  private as(user: string | undefined): ClientInstance {
+    const token = user ? this.opts.userToken?.(user) : undefined;
+    if (!token) return this.service;
+    let c = this.userClients.get(token);
+    if (!c) {
+      c = this.client({ token });
+      this.userClients.set(token, c);
+    }
+    return c;
+  }
+
+  private async gql<T>(query: string, variables: Record<string, unknown>, what: string, client: ClientInstance = this.service): Promise<T> {
+    try {
+      return await client.graphql<T>(query, variables);
+    } catch (err) {
+      throw this.failure(err, what);
+    }
+  }
+
+  private async rest<T>(what: string, call: () => Promise<{ data: T }>, notFound?: string): Promise<T> {
+    try {
+      return (await call()).data;
+    } catch (err) {
+      throw this.failure(err, what, notFound);
+    }
+  }
+
+  /** One GitHub failure as the IdpError a user can act on (never quoting the token). */
+  private failure(err: unknown, what: string, notFound?: string): Error {
+    if (err instanceof GraphqlResponseError) {
+      const first = (err.errors ?? [])[0] as { type?: string; message?: string } | undefined;
+      const message = first?.message ?? err.message;
+      switch (first?.type) {
+        case 'NOT_FOUND':
+          return new NotFoundError(notFound ?? `GitHub could not find what was needed to ${what} in ${this.where}: ${message}`);
+        case 'FORBIDDEN':
+          return new IdpError('forbidden', 403, `The GitHub token for ${this.opts.host} may not ${what} in ${this.owner}/${this.name}: ${message}`);
+        case 'STALE_DATA':
+        case 'UNPROCESSABLE':
+          return new ConflictError(`GitHub refused to ${what} in ${this.where}: ${message}`);
+        default:
+          return new ProviderError(`GitHub failed to ${what} in ${this.where}: ${message}`);
+      }
+    }
+    if (err instanceof RequestError) {
+      const data = err.response?.data as { message?: string; errors?: unknown[] } | undefined;
+      const detail = [data?.message, ...(data?.errors ?? []).map((e) => (typeof e === 'string' ? e : ((e as { message?: string }).message ?? '')))].filter(Boolean).join('; ');
+      switch (err.status) {
+        case 401:
+          return new IdpError(
+            'unauthenticated',
+            401,
+            `GitHub rejected idp's credentials for ${this.opts.host} (401 ${data?.message ?? 'Bad credentials'}): the token is missing, expired or revoked. ` +
+              `Set a valid token (IDP_GITHUB_TOKEN, or the GitHub App's credentials) for ${this.opts.host}.`,
+          );
+        case 403: {
+          const needed = err.response?.headers?.['x-accepted-github-permissions'];
+          return new IdpError(
+            'forbidden',
+            403,
+            `The GitHub token for ${this.opts.host} may not ${what} in ${this.owner}/${this.name} (403${detail ? `: ${detail}` : ''}). ` +
+              (needed ? `GitHub says it needs the permission(s) ${needed}. ` : '') +
+              `A fine-grained token or GitHub App needs "Contents: write" and "Pull requests: write" on ${this.owner}/${this.name}; a classic token needs the "repo" scope.`,
+          );
+        }
+        case 404:
+          return new NotFoundError(
+            notFound ??
+              `${this.owner}/${this.name} was not found on ${this.opts.host}, or the token cannot see it (GitHub answers 404 for private repositories a token has no access to). ` +
+                `Check the remote and the token's repository access.`,
+          );
+        case 409:
+          return new ConflictError(`GitHub refused to ${what} in ${this.where} (409${detail ? `: ${detail}` : ''}).`);
+        case 422:
+          return new InvalidRequestError(`GitHub refused to ${what} in ${this.where} (422${detail ? `: ${detail}` : ''}).`);
+        default:
+          return new ProviderError(`GitHub failed to ${what} in ${this.where} (${err.status}${detail ? `: ${detail}` : ''}); idp retries.`);
+      }
+    }
+    if (err instanceof IdpError) return err;
+    return new ProviderError(`GitHub could not be reached to ${what} in ${this.where}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+
+  // ---- repository ------------------------------------------------------------
+
+  /** Node id and default branch; they change rarely, so one read serves a minute. */
+  private async info(): Promise<{ id: string; defaultBranch: string }> {
+    if (this.repoInfo && Date.now() - this.repoInfo.at < 60_000) return this.repoInfo;
+    const r = await this.gql<{ repository: { id: string; defaultBranchRef: { name: string } | null } }>(
+      `query idpRepo($owner: String!, $name: String!) { repository(owner: $owner, name: $name) { id defaultBranchRef { name } } }`,
+      { owner: this.owner, name: this.name },
+      'read the repository',
+    );
+    if (!r.repository.defaultBranchRef) throw new NotFoundError(`${this.owner}/${this.name} on ${this.opts.host} is empty: push a first commit to its default branch.`);
+    this.repoInfo = { id: r.repository.id, defaultBranch: r.repository.defaultBranchRef.name, at: Date.now() };
+    return this.repoInfo;
+  }
+
+  async defaultBranch(): Promise<string> {
+    return (await this.info()).defaultBranch;
+  }
+
+  async branchSha(branch: string): Promise<string | null> {
+    const r = await this.gql<{ repository: { ref: { target: { oid: string } } | null } }>(
+      `query idpBranch($owner: String!, $name: String!, $ref: String!) { repository(owner: $owner, name: $name) { ref(qualifiedName: $ref) { target { oid } } } }`,
+      { owner: this.owner, name: this.name, ref: `refs/heads/${branch}` },
+      `read branch ${branch}`,
+    );
+    return r.repository.ref?.target.oid ?? null;
+  }
+
+  async readFile(path: string, ref: string): Promise<FileAtRef | null> {
+    const r = await this.gql<{ repository: { object: { oid: string; file: { oid: string; object: { text: string | null; isBinary: boolean | null } | null } | null } | null } }>(
+      `query idpReadFile($owner: String!, $name: String!, $ref: String!, $path: String!) {
+        repository(owner: $owner, name: $name) {
+          object(expression: $ref) { ... on Commit { oid file(path: $path) { oid object { ... on Blob { text isBinary } } } } }
+        }
+      }`,
+      { owner: this.owner, name: this.name, ref, path: cleanPath(path) },
+      `read ${path} at ${ref}`,
+    );
+    const commit = r.repository.object;
+    if (!commit?.oid) throw new NotFoundError(`${ref} is neither a branch nor a commit in ${this.where}.`);
+    const file = commit.file;
+    if (!file?.object || typeof file.object.text !== 'string') return null;
+    return { content: file.object.text, sha: file.oid, commitSha: commit.oid };
+  }
+
+  async listDirectory(path: string, ref: string): Promise<DirectoryEntry[] | null> {
+    const folder = cleanPath(path);
+    type Entries = { entries: { name: string; path: string; type: string }[] } | null;
+    const r = await this.gql<{ repository: { object: { oid: string; tree?: Entries; file?: { object: Entries } | null } | null } }>(
+      folder
+        ? `query idpListDir($owner: String!, $name: String!, $ref: String!, $path: String!) {
+            repository(owner: $owner, name: $name) { object(expression: $ref) { ... on Commit { oid file(path: $path) { object { ... on Tree { entries { name path type } } } } } } }
+          }`
+        : `query idpListRoot($owner: String!, $name: String!, $ref: String!) {
+            repository(owner: $owner, name: $name) { object(expression: $ref) { ... on Commit { oid tree { entries { name path type } } } } }
+          }`,
+      { owner: this.owner, name: this.name, ref, ...(folder ? { path: folder } : {}) },
+      `list ${path || '/'} at ${ref}`,
+    );
+    const commit = r.repository.object;
+    if (!commit?.oid) throw new NotFoundError(`${ref} is neither a branch nor a commit in ${this.where}.`);
+    const entries = folder ? commit.file?.object?.entries : commit.tree?.entries;
+    if (!entries) return null;
+    return entries
+      .map((e): DirectoryEntry => ({ name: e.name, path: e.path, type: e.type === 'tree' ? 'dir' : 'file' }))
+      .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+
+  // ---- commits -----------------------------------------------------------------
+
+  async commitToNewBranch(req: CommitRequest): Promise<{ sha: string; created: boolean }> {
+    assertBranchName(req.branch);
+    const { id: repositoryId, defaultBranch } = await this.info();
+    if (req.branch === defaultBranch) {
+      throw new InvalidRequestError(`Refusing to commit onto ${req.branch}: it is the default branch; changes go through another branch and a pull request.`);
+    }
+    // One request: create the branch at the base, then commit the whole change set onto it.
+    // If the branch already exists, createRef fails and the commit's expectedHeadOid decides.
+    let result: { createRef: { ref: { name: string } } | null; createCommitOnBranch: { commit: { oid: string } } | null } | undefined;
+    let failure: unknown;
+    try {
+      result = await this.service.graphql(
+        `mutation idpCommitToNewBranch($repositoryId: ID!, $ref: String!, $base: GitObjectID!, $commit: CreateCommitOnBranchInput!) {
+          createRef(input: { repositoryId: $repositoryId, name: $ref, oid: $base }) { ref { name } }
+          createCommitOnBranch(input: $commit) { commit { oid } }
+        }`,
+        {
+          repositoryId,
+          ref: `refs/heads/${req.branch}`,
+          base: req.baseSha,
+          commit: commitInput(`${this.owner}/${this.name}`, req.branch, req.baseSha, req),
+        },
+      );
+    } catch (err) {
+      if (!(err instanceof GraphqlResponseError)) throw this.failure(err, `create branch ${req.branch}`);
+      failure = err;
+      result = err.data as typeof result;
+    }
+    const sha = result?.createCommitOnBranch?.commit.oid;
+    if (sha) return { sha, created: true };
+    // The branch existed at another commit: an earlier attempt of the same change is fine (idempotent), anything else is a conflict.
+    const existing = await this.branchSha(req.branch);
+    if (existing && (await this.sameChange(existing, req))) return { sha: existing, created: false };
+    if (existing) {
+      throw new ConflictError(
+        `Branch ${req.branch} already exists in ${this.where} with different content (head ${existing.slice(0, 12)}). Delete the branch or use another name.`,
+        { branch: req.branch, sha: existing },
+      );
+    }
+    throw this.failure(failure, `commit onto ${req.branch}`);
+  }
+
+  /** Whether commit `sha` is exactly `req` applied on `req.baseSha` (one parent, same files changed, same content). */
+  private async sameChange(sha: string, req: CommitRequest): Promise<boolean> {
+    const aliases = req.changes.map((c, i) => `f${i}: file(path: ${JSON.stringify(cleanPath(c.path))}) { object { ... on Blob { text } } }`).join(' ');
+    type At = { parents: { nodes: { oid: string }[] }; changedFilesIfAvailable: number | null } & Record<string, { object: { text?: string } | null } | null>;
+    const r = await this.gql<{ repository: { head: At | null; base: At | null } }>(
+      `query idpSameChange($owner: String!, $name: String!, $head: GitObjectID!, $base: GitObjectID!) {
+        repository(owner: $owner, name: $name) {
+          head: object(oid: $head) { ... on Commit { parents(first: 2) { nodes { oid } } changedFilesIfAvailable ${aliases} } }
+          base: object(oid: $base) { ... on Commit { parents(first: 1) { nodes { oid } } changedFilesIfAvailable ${aliases} } }
+        }
+      }`,
+      { owner: this.owner, name: this.name, head: sha, base: req.baseSha },
+      `compare branch ${req.branch}`,
+    );
+    const { head, base } = r.repository;
+    if (!head || !base) return false;
+    if (head.parents.nodes.length !== 1 || head.parents.nodes[0]?.oid !== req.baseSha) return false;
+    let effective = 0;
+    for (const [i, c] of req.changes.entries()) {
+      const at = (x: At) => x[`f${i}`]?.object?.text ?? null;
+      if (at(head) !== c.content) return false;
+      if (at(base) !== c.content) effective += 1;
+    }
+    return head.changedFilesIfAvailable === null || head.changedFilesIfAvailable === effective;
+  }
+
+  async updateBranch(req: CommitRequest & { expectedSha: string }): Promise<{ sha: string }> {
+    assertBranchName(req.branch);
+    const { id: repositoryId, defaultBranch } = await this.info();
+    if (req.branch === defaultBranch) throw new InvalidRequestError(`Refusing to rewrite ${req.branch}: it is the default branch.`);
+    const base = await this.gql<{ repository: { object: { tree: { oid: string } } | null } }>(
+      `query idpBaseTree($owner: String!, $name: String!, $base: GitObjectID!) { repository(owner: $owner, name: $name) { object(oid: $base) { ... on Commit { tree { oid } } } } }`,
+      { owner: this.owner, name: this.name, base: req.baseSha },
+      `read ${req.baseSha.slice(0, 12)}`,
+    );
+    if (!base.repository.object) throw new NotFoundError(`${req.baseSha} is not a commit in ${this.where}.`);
+    // The Git Data API writes the tree and the commit without moving any ref...
+    const tree = await this.rest('write a tree', () =>
+      this.service.rest.git.createTree({
+        owner: this.owner,
+        repo: this.name,
+        base_tree: base.repository.object!.tree.oid,
+        tree: req.changes.map((c) =>
+          c.content === null ? { path: cleanPath(c.path), mode: '100644' as const, type: 'blob' as const, sha: null } : { path: cleanPath(c.path), mode: '100644' as const, type: 'blob' as const, content: c.content },
+        ),
+      }),
+    );
+    const commit = await this.rest('write a commit', () =>
+      this.service.rest.git.createCommit({ owner: this.owner, repo: this.name, message: req.message, tree: tree.sha, parents: [req.baseSha], author: { name: req.author.name, email: req.author.email } }),
+    );
+    // ...and updateRefs moves the branch only if it is still where we last saw it (compare-and-swap).
+    try {
+      await this.service.graphql(
+        `mutation idpMoveBranch($repositoryId: ID!, $name: GitRefname!, $before: GitObjectID!, $after: GitObjectID!) {
+          updateRefs(input: { repositoryId: $repositoryId, refUpdates: [{ name: $name, beforeOid: $before, afterOid: $after, force: true }] }) { clientMutationId }
+        }`,
+        { repositoryId, name: `refs/heads/${req.branch}`, before: req.expectedSha, after: commit.sha },
+      );
+    } catch (err) {
+      const e = this.failure(err, `move ${req.branch}`);
+      if (e instanceof ConflictError) {
+        throw new ConflictError(`Branch ${req.branch} moved (someone pushed to it); idp does not overwrite commits it did not make.`, { branch: req.branch, expectedSha: req.expectedSha });
+      }
+      throw e;
+    }
+    return { sha: commit.sha };
+  }
+
+  async deleteBranch(branch: string): Promise<void> {
+    assertBranchName(branch);
+    if (branch === (await this.defaultBranch())) throw new InvalidRequestError(`Refusing to delete ${branch}: it is the default branch of ${this.where}.`);
+    try {
+      await this.service.rest.git.deleteRef({ owner: this.owner, repo: this.name, ref: `heads/${branch}` });
+    } catch (err) {
+      // 422 "Reference does not exist": already gone, which is what was asked.
+      if (err instanceof RequestError && err.status === 422) return;
+      throw this.failure(err, `delete branch ${branch}`);
+    }
+  }
+
+  // ---- pull requests -------------------------------------------------------------
+
+  async openPullRequest(req: OpenPullRequest): Promise<PullRequest> {
+    if (req.head === req.base) throw new InvalidRequestError(`A pull request needs two different branches; head and base are both ${req.head}.`);
+    let created: Awaited<ReturnType<ClientInstance['rest']['pulls']['create']>>['data'];
+    try {
+      created = (await this.as(req.author).rest.pulls.create({ owner: this.owner, repo: this.name, head: req.head, base: req.base, title: req.title, body: req.body })).data;
+    } catch (err) {
+      if (err instanceof RequestError && err.status === 422) {
+        const text = JSON.stringify(err.response?.data ?? {});
+        if (/already exists/i.test(text)) {
+          const existing = await this.findPullRequestByBranch(req.head, 'open');
+          throw new ConflictError(`An open pull request for ${req.head} already exists: #${existing?.number ?? '?'}.`, { number: existing?.number });
+        }
+        if (/"field":"(head|base)"|not found|invalid/i.test(text)) throw new NotFoundError(`Branch ${req.head} or ${req.base} does not exist in ${this.where}.`);
+      }
+      throw this.failure(err, `open a pull request for ${req.head}`);
+    }
+    let labels = created.labels.map((l) => l.name);
+    if (req.labels?.length) labels = await this.addLabels(created.number, req.labels);
+    return {
+      number: created.number,
+      url: created.html_url,
+      title: created.title,
+      body: created.body ?? '',
+      head: created.head.ref,
+      base: created.base.ref,
+      headSha: created.head.sha,
+      baseSha: created.base.sha,
+      state: 'open',
+      author: created.user.login,
+      labels,
+      createdAt: created.created_at,
+      updatedAt: created.updated_at,
+      reviews: [],
+      comments: [],
+    };
+  }
+
+  async findPullRequestByBranch(branch: string, state: PullRequestState | 'all' = 'all'): Promise<PullRequest | null> {
+    const r = await this.gql<{ repository: { pullRequests: { nodes: GqlPull[] } } }>(
+      `query idpFindPull($owner: String!, $name: String!, $head: String!, $states: [PullRequestState!]) {
+        repository(owner: $owner, name: $name) { pullRequests(headRefName: $head, states: $states, first: 1, orderBy: { field: CREATED_AT, direction: DESC }) { nodes { ${PR_FIELDS} } } }
+      }`,
+      { owner: this.owner, name: this.name, head: branch, states: state === 'all' ? null : [state.toUpperCase()] },
+      `find the pull request of ${branch}`,
+    );
+    const found = r.repository.pullRequests.nodes[0];
+    return found ? this.present(found) : null;
+  }
+
+  async getPullRequest(number: number): Promise<PullRequest> {
+    return this.present(await this.pull(number));
+  }
+
+  private async pull(number: number): Promise<GqlPull> {
+    const r = await this.gql<{ repository: { pullRequest: GqlPull } }>(
+      `query idpPull($owner: String!, $name: String!, $number: Int!) { repository(owner: $owner, name: $name) { pullRequest(number: $number) { ${PR_FIELDS} } } }`,
+      { owner: this.owner, name: this.name, number },
+      `read pull request #${number}`,
+    ).catch((err: unknown) => {
+      throw err instanceof NotFoundError ? new NotFoundError(`No pull request #${number} in ${this.where}.`) : err;
+    });
+    return r.repository.pullRequest;
+  }
+
+  async listPullRequests(filter: { state?: PullRequestState | 'all'; headPrefix?: string } = {}): Promise<PullRequest[]> {
+    const state = filter.state ?? 'open';
+    const out: GqlPull[] = [];
+    let after: string | null = null;
+    do {
+      type Page = { repository: { pullRequests: { nodes: GqlPull[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } };
+      const page: Page = await this.gql<Page>(
+        `query idpListPulls($owner: String!, $name: String!, $states: [PullRequestState!], $after: String) {
+          repository(owner: $owner, name: $name) { pullRequests(states: $states, first: 50, after: $after, orderBy: { field: CREATED_AT, direction: ASC }) { nodes { ${PR_FIELDS} } pageInfo { hasNextPage endCursor } } }
+        }`,
+        { owner: this.owner, name: this.name, states: state === 'all' ? null : [state.toUpperCase()], after },
+        'list pull requests',
+      );
+      out.push(...page.repository.pullRequests.nodes.filter((p) => !filter.headPrefix || p.headRefName.startsWith(filter.headPrefix)));
+      after = page.repository.pullRequests.pageInfo.hasNextPage ? page.repository.pullRequests.pageInfo.endCursor : null;
+    } while (after);
+    const prs = await Promise.all(out.map((p) => this.present(p)));
+    return prs.sort((a, b) => a.number - b.number);
+  }
+
+  async comment(number: number, body: string, by: string): Promise<void> {
+    await this.rest(`comment on #${number}`, () => this.as(by).rest.issues.createComment({ owner: this.owner, repo: this.name, issue_number: number, body }), `No pull request #${number} in ${this.where}.`);
+  }
+
+  async addLabels(number: number, labels: string[]): Promise<string[]> {
+    const data = await this.rest(`label #${number}`, () => this.service.rest.issues.addLabels({ owner: this.owner, repo: this.name, issue_number: number, labels }), `No pull request #${number} in ${this.where}.`);
+    return data.map((l) => l.name);
+  }
+
+  async checks(number: number): Promise<ChecksSummary> {
+    const pull = await this.pull(number);
+    const sha = pull.headRefOid;
+    const [status, runs] = await Promise.all([
+      this.rest('read commit statuses', () => this.service.rest.repos.getCombinedStatusForRef({ owner: this.owner, repo: this.name, ref: sha, per_page: 100 })),
+      this.rest('read check runs', () => this.service.rest.checks.listForRef({ owner: this.owner, repo: this.name, ref: sha, per_page: 100 })),
+    ]);
+    const checks: CheckRun[] = [
+      ...status.statuses.map((s): CheckRun => ({ name: s.context, state: s.state === 'success' ? 'success' : s.state === 'pending' ? 'pending' : 'failure', ...(s.target_url ? { url: s.target_url } : {}) })),
+      ...runs.check_runs.map(
+        (r): CheckRun => ({
+          name: r.name,
+          state: r.status !== 'completed' ? 'pending' : ['success', 'neutral', 'skipped'].includes(r.conclusion ?? '') ? 'success' : 'failure',
+          ...(r.html_url ? { url: r.html_url } : {}),
+        }),
+      ),
+    ];
+    return { state: summarize(checks), checks };
+  }
+
+  async review(number: number, review: { event: ReviewEvent; body?: string; by: string }): Promise<PullRequest> {
+    if (!this.opts.userToken?.(review.by)) {
+      throw new IdpError(
+        'forbidden',
+        403,
+        `Reviewing on GitHub needs ${review.by}'s own GitHub token: idp will not approve as its service account on someone's behalf. Review on GitHub, or sign in with your GitHub token.`,
+      );
+    }
+    const pull = await this.pull(number);
+    // commit_id pins the review to the head that was read, so an approval cannot land on a newer push.
+    await this.rest(
+      `review #${number}`,
+      () =>
+        this.as(review.by).rest.pulls.createReview({
+          owner: this.owner,
+          repo: this.name,
+          pull_number: number,
+          commit_id: pull.headRefOid,
+          event: REVIEW_EVENT[review.event],
+          ...(review.body ? { body: review.body } : {}),
+        }),
+      `No pull request #${number} in ${this.where}.`,
+    );
+    return this.getPullRequest(number);
+  }
+
+  async approvals(number: number): Promise<string[]> {
+    return approvalsOf(await this.getPullRequest(number));
+  }
+
+  async mergeable(number: number): Promise<boolean | null> {
+    const r = await this.gql<{ repository: { pullRequest: { state: string; mergeable: 'MERGEABLE' | 'CONFLICTING' | 'UNKNOWN' } } }>(
+      `query idpMergeable($owner: String!, $name: String!, $number: Int!) { repository(owner: $owner, name: $name) { pullRequest(number: $number) { state mergeable } } }`,
+      { owner: this.owner, name: this.name, number },
+      `read pull request #${number}`,
+    );
+    const pr = r.repository.pullRequest;
+    if (pr.state !== 'OPEN') return false;
+    return pr.mergeable === 'MERGEABLE' ? true : pr.mergeable === 'CONFLICTING' ? false : null;
+  }
+
+  async diff(number: number): Promise<FileDiff[]> {
+    let files;
+    try {
+      files = await this.service.paginate(this.service.rest.pulls.listFiles, { owner: this.owner, repo: this.name, pull_number: number, per_page: 100 });
+    } catch (err) {
+      throw this.failure(err, `read the files of #${number}`, `No pull request #${number} in ${this.where}.`);
+    }
+    return files
+      .map((f): FileDiff => {
+        const status = f.status === 'added' ? 'added' : f.status === 'removed' ? 'deleted' : 'modified';
+        // GitHub's patch is the hunks only; a reviewer reads git's headers too.
+        const from = status === 'added' ? '/dev/null' : `a/${f.previous_filename ?? f.filename}`;
+        const to = status === 'deleted' ? '/dev/null' : `b/${f.filename}`;
+        return { path: f.filename, status, patch: `--- ${from}\n+++ ${to}\n${f.patch ?? ''}${f.patch && !f.patch.endsWith('\n') ? '\n' : ''}` };
+      })
+      .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+
+  async merge(number: number, opts: { by: string; expectedHeadSha?: string; message?: string }): Promise<PullRequest> {
+    const current = await this.getPullRequest(number);
+    if (current.state === 'merged') return current;
+    if (current.state === 'closed') throw new ConflictError(`Pull request #${number} is closed; open a new pull request to merge ${current.head}.`);
+    const [title, ...rest] = (opts.message ?? `Merge pull request #${number} from ${current.head}`).split('\n');
+    try {
+      await this.as(opts.by).rest.pulls.merge({
+        owner: this.owner,
+        repo: this.name,
+        pull_number: number,
+        merge_method: 'merge',
+        commit_title: title ?? '',
+        ...(rest.join('\n').trim() ? { commit_message: rest.join('\n').trim() } : {}),
+        // GitHub refuses (409) when the head is no longer the reviewed commit.
+        ...(opts.expectedHeadSha ? { sha: opts.expectedHeadSha } : {}),
+      });
+    } catch (err) {
+      if (err instanceof RequestError && err.status === 409) {
+        throw new ConflictError(
+          `Pull request #${number} changed: its head is no longer the reviewed ${opts.expectedHeadSha?.slice(0, 12)}. Review the new commits and merge again.`,
+          { expectedHeadSha: opts.expectedHeadSha },
+        );
+      }
+      if (err instanceof RequestError && err.status === 405) {
+        throw new ConflictError(
+          `Pull request #${number} cannot be merged: it conflicts with ${current.base} or is blocked by branch protection (GitHub: ${(err.response?.data as { message?: string })?.message ?? 'not mergeable'}). ` +
+            `Update ${current.head} from ${current.base} and resolve the conflicts, then merge again.`,
+        );
+      }
+      throw this.failure(err, `merge #${number}`, `No pull request #${number} in ${this.where}.`);
+    }
+    return this.getPullRequest(number);
+  }
+
+  async close(number: number, by: string): Promise<PullRequest> {
+    const current = await this.getPullRequest(number);
+    if (current.state === 'closed') return current;
+    if (current.state === 'merged') throw new ConflictError(`Pull request #${number} is already merged; revert it with a new pull request instead.`);
+    await this.rest(`close #${number}`, () => this.as(by).rest.pulls.update({ owner: this.owner, repo: this.name, pull_number: number, state: 'closed' }));
+    return this.getPullRequest(number);
+  }
+
+  // ---- shapes ------------------------------------------------------------------
+
+  /**
+   * GitHub's PR as idp's. `baseSha` is the fork point (merge base of the base
+   * branch and the head) for open PRs, which GitHub does not store: one compare
+   * call tells it. Closed and merged PRs keep GitHub's base oid.
+   */
+  private async present(p: GqlPull): Promise<PullRequest> {
+    const state: PullRequestState = p.state === 'MERGED' ? 'merged' : p.state === 'CLOSED' ? 'closed' : 'open';
+    let baseSha = p.baseRefOid;
+    if (state === 'open') {
+      const cmp = await this.rest(`compare ${p.baseRefName}...${p.headRefName}`, () =>
+        this.service.rest.repos.compareCommitsWithBasehead({ owner: this.owner, repo: this.name, basehead: `${p.baseRefName}...${p.headRefOid}`, per_page: 1 }),
+      ).catch((err: unknown) => {
+        if (err instanceof NotFoundError) return null; // base branch deleted
+        throw err;
+      });
+      if (cmp) baseSha = cmp.merge_base_commit.sha;
+    }
+    const closedBy = p.timelineItems.nodes.at(-1)?.actor?.login;
+    return {
+      number: p.number,
+      url: p.url,
+      title: p.title,
+      body: p.body,
+      head: p.headRefName,
+      base: p.baseRefName,
+      headSha: p.headRefOid,
+      baseSha,
+      state,
+      author: p.author?.login ?? 'ghost',
+      labels: p.labels.nodes.map((l) => l.name),
+      createdAt: p.createdAt,
+      updatedAt: p.updatedAt,
+      ...(p.mergedAt ? { mergedAt: p.mergedAt } : {}),
+      ...(p.mergedBy ? { mergedBy: p.mergedBy.login } : {}),
+      ...(p.mergeCommit && state === 'merged' ? { mergeSha: p.mergeCommit.oid } : {}),
+      ...(state === 'closed' && p.closedAt ? { closedAt: p.closedAt } : {}),
+      ...(state === 'closed' && closedBy ? { closedBy } : {}),
+      reviews: p.reviews.nodes
+        .filter((r) => r.state !== 'PENDING')
+        .map((r): Review => ({
+          by: r.author?.login ?? 'ghost',
+          state: r.state === 'APPROVED' ? 'approved' : r.state === 'CHANGES_REQUESTED' ? 'changes_requested' : r.state === 'DISMISSED' ? 'dismissed' : 'commented',
+          ...(r.body ? { body: r.body } : {}),
+          commitSha: r.commit?.oid ?? '',
+          at: r.submittedAt ?? p.updatedAt,
+        })),
+      comments: p.comments.nodes.map((c) => ({ by: c.author?.login ?? 'ghost', body: c.body, at: c.createdAt })),
+    };
+  }
+}
+
+/**
+ * Who approves the current head: each reviewer's latest verdict counts
+ * (approve / request changes / dismissed; a comment keeps the earlier verdict),
+ * and only an approval given on the current head commit.
+ */
+export function approvalsOf(pull: Pick<PullRequest, 'reviews' | 'headSha'>): string[] {
+  const verdicts = new Map<string, Review>();
+  for (const review of pull.reviews) if (review.state !== 'commented') verdicts.set(review.by, review);
+  return [...verdicts.values()].filter((r) => r.state === 'approved' && r.commitSha === pull.headSha).map((r) => r.by);
+}
+
+function summarize(checks: CheckRun[]): ChecksSummary['state'] {
+  if (checks.length === 0) return 'none';
+  if (checks.some((c) => c.state === 'failure')) return 'failure';
+  if (checks.some((c) => c.state === 'pending')) return 'pending';
+  return 'success';
+}
+
+function cleanPath(path: string): string {
+  return path.replace(/^\/+|\/+$/g, '');
+}
+
+function commitInput(nameWithOwner: string, branch: string, expectedHeadOid: string, req: CommitRequest) {
+  const [headline = '', ...body] = req.message.split('\n');
+  return {
+    branch: { repositoryNameWithOwner: nameWithOwner, branchName: branch },
+    expectedHeadOid,
+    message: { headline, ...(body.join('\n').trim() ? { body: body.join('\n').trim() } : {}) },
+    fileChanges: {
+      additions: req.changes.filter((c) => c.content !== null).map((c) => ({ path: cleanPath(c.path), contents: Buffer.from(c.content!, 'utf8').toString('base64') })),
+      deletions: req.changes.filter((c) => c.content === null).map((c) => ({ path: cleanPath(c.path) })),
+    },
+  };
+}

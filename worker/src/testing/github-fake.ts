@@ -1,0 +1,566 @@
+/**
+ * An in-process GitHub for tests: a node:http server that the real octokit
+ * client talks to over HTTP, REST and GraphQL, backed by real git repositories
+ * on disk (FakeGit).
+ *
+ * It cannot drift from GitHub silently:
+ *  - every REST request and response is validated against GitHub's published
+ *    OpenAPI description (github-openapi.ts); a request to an undocumented
+ *    endpoint or with an undocumented parameter is answered 404/422, and any
+ *    violation is recorded in `violations` (tests assert it stays empty);
+ *  - GraphQL documents are executed by graphql-js against GitHub's published
+ *    schema (@octokit/graphql-schema), which rejects unknown fields/arguments
+ *    and checks every value the resolvers return against the schema's types.
+ *
+ * Faults a real GitHub produces are injected with `fail()`: 5xx, 429/403 rate
+ * limits with Retry-After or x-ratelimit-reset, 401/403/404, 409/422.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { GitHubOpenApi, type MatchedOperation } from './github-openapi.js';
+import { FakeGit } from './fake-git.js';
+import { executeGraphql } from './github-fake-graphql.js';
+import * as json from './github-fake-json.js';
+
+export interface FakeUser {
+  login: string;
+  id: number;
+}
+
+export interface FakeReview {
+  id: number;
+  user: FakeUser;
+  state: 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'DISMISSED';
+  body: string;
+  commitId: string;
+  submittedAt: string;
+}
+
+export interface FakeComment {
+  id: number;
+  user: FakeUser;
+  body: string;
+  createdAt: string;
+}
+
+export interface FakePull {
+  number: number;
+  id: number;
+  title: string;
+  body: string;
+  head: string;
+  base: string;
+  /** Head commit while open follows the branch; frozen when closed or merged. */
+  headSha: string;
+  /** Base branch tip when the PR was opened or last synchronized. */
+  baseSha: string;
+  state: 'open' | 'closed';
+  merged: boolean;
+  mergedAt?: string;
+  mergedBy?: FakeUser;
+  mergeSha?: string;
+  closedAt?: string;
+  closedBy?: FakeUser;
+  user: FakeUser;
+  labels: string[];
+  createdAt: string;
+  updatedAt: string;
+  reviews: FakeReview[];
+  comments: FakeComment[];
+}
+
+export interface FakeStatus {
+  id: number;
+  context: string;
+  state: 'pending' | 'success' | 'failure' | 'error';
+  description: string | null;
+  targetUrl: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface FakeCheckRun {
+  id: number;
+  name: string;
+  status: 'queued' | 'in_progress' | 'completed';
+  conclusion: 'success' | 'failure' | 'neutral' | 'cancelled' | 'skipped' | 'timed_out' | 'action_required' | null;
+  startedAt: string;
+  completedAt: string | null;
+}
+
+export interface FakeRepo {
+  id: number;
+  owner: FakeUser;
+  name: string;
+  fullName: string;
+  git: FakeGit;
+  defaultBranch: string;
+  pulls: Map<number, FakePull>;
+  nextNumber: number;
+  statuses: Map<string, FakeStatus[]>;
+  checkRuns: Map<string, FakeCheckRun[]>;
+  /** Serializes mutations of this repository (GitHub serializes PR creation per head, ref updates per ref). */
+  lock: <T>(fn: () => Promise<T>) => Promise<T>;
+}
+
+export interface FaultRule {
+  method?: string;
+  /** Matched against the request path (e.g. /repos/acme/app/pulls or /graphql). */
+  path: RegExp;
+  status: number;
+  times?: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+}
+
+export interface GitHubFake {
+  /** API base URL to give octokit (`baseUrl`); GraphQL is at `${url}/graphql`. */
+  url: string;
+  /** Create a repository owned by `owner` holding `files` on `defaultBranch`. */
+  createRepo(fullName: string, files: Record<string, string>, defaultBranch?: string): Promise<FakeRepo>;
+  repo(fullName: string): FakeRepo;
+  /** Add a user with a token; returns the user. */
+  addUser(login: string, token: string): FakeUser;
+  /** Answer the next matching request(s) with an error instead. */
+  fail(rule: FaultRule): void;
+  /** A CI system reporting a commit status (what POST /statuses does). */
+  setStatus(fullName: string, sha: string, context: string, state: FakeStatus['state']): void;
+  setCheckRun(fullName: string, sha: string, name: string, status: FakeCheckRun['status'], conclusion?: FakeCheckRun['conclusion']): void;
+  /** Every request received, as "METHOD /path" (GraphQL: "POST /graphql <operation>"). */
+  requests: string[];
+  /** Schema violations of requests or responses; must stay empty. */
+  violations: string[];
+  close(): Promise<void>;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly extra: Record<string, unknown> = {},
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+export { HttpError as GitHubHttpError };
+
+let ids = 1000;
+export const nextId = () => ++ids;
+export const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+export async function startGitHubFake(opts: { users?: Record<string, string> } = {}): Promise<GitHubFake> {
+  const openapi = GitHubOpenApi.get();
+  const usersByToken = new Map<string, FakeUser>();
+  const usersByLogin = new Map<string, FakeUser>();
+  const repos = new Map<string, FakeRepo>();
+  const faults: (FaultRule & { left: number })[] = [];
+  const requests: string[] = [];
+  const violations: string[] = [];
+  let baseUrl = '';
+
+  const addUser = (login: string, token: string): FakeUser => {
+    const user = usersByLogin.get(login) ?? { login, id: nextId() };
+    usersByLogin.set(login, user);
+    usersByToken.set(token, user);
+    return user;
+  };
+  for (const [token, login] of Object.entries(opts.users ?? {})) addUser(login, token);
+
+  const ctx = {
+    get url() {
+      return baseUrl;
+    },
+    repos,
+    usersByLogin,
+    findRepo(owner: string, name: string): FakeRepo | undefined {
+      return repos.get(`${owner}/${name}`.toLowerCase());
+    },
+  };
+  type Ctx = typeof ctx;
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const method = req.method ?? 'GET';
+    const raw = await readBody(req);
+    let body: unknown;
+    if (raw.length > 0) {
+      try {
+        body = JSON.parse(raw.toString('utf8'));
+      } catch {
+        return send(res, 400, { message: 'Problems parsing JSON', documentation_url: 'https://docs.github.com/rest' });
+      }
+    }
+    const isGraphql = method === 'POST' && url.pathname === '/graphql';
+    requests.push(isGraphql ? `POST /graphql ${operationName(body)}` : `${method} ${url.pathname}`);
+
+    const fault = faults.find((f) => f.left > 0 && f.path.test(url.pathname) && (!f.method || f.method === method));
+    if (fault) {
+      fault.left -= 1;
+      const errBody = fault.body ?? { message: `Injected ${fault.status}`, documentation_url: 'https://docs.github.com/rest' };
+      return send(res, fault.status, errBody, fault.headers);
+    }
+
+    const auth = req.headers.authorization ?? '';
+    const token = /^(?:token|bearer)\s+(.+)$/i.exec(auth)?.[1];
+    const user = token ? usersByToken.get(token) : undefined;
+    if (!user) {
+      return send(res, 401, { message: token ? 'Bad credentials' : 'Requires authentication', documentation_url: 'https://docs.github.com/rest', status: '401' });
+    }
+
+    if (isGraphql) {
+      const result = await executeGraphql(ctx as never, user, body);
+      return send(res, 200, result);
+    }
+
+    const matched = openapi.match(method, url.pathname);
+    if (!matched) {
+      violations.push(`${method} ${url.pathname}: not a documented GitHub endpoint`);
+      return send(res, 404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest', status: '404' });
+    }
+    const requestProblems = openapi.checkRequest(method, matched, url.searchParams, body);
+    if (requestProblems.length > 0) {
+      violations.push(...requestProblems.map((p) => `${method} ${matched.template}: ${p}`));
+      return send(res, 422, { message: 'Invalid request.', errors: requestProblems, documentation_url: 'https://docs.github.com/rest', status: '422' });
+    }
+    let status: number;
+    let out: unknown;
+    let headers: Record<string, string> = {};
+    try {
+      ({ status, body: out } = await route(ctx, user, matched, url.searchParams, body));
+    } catch (err) {
+      if (!(err instanceof HttpError)) throw err;
+      status = err.status;
+      out = { message: err.message, documentation_url: 'https://docs.github.com/rest', status: String(err.status), ...err.extra };
+      headers = err.headers;
+    }
+    const documented = openapi.checkResponse(method, matched, status, out);
+    // Errors GitHub sends on every endpoint (401, 404, 409, 422...) are not always listed per operation; they are basic errors.
+    const problems = documented.length > 0 && status >= 400 ? basicErrorProblems(out) : documented;
+    if (problems.length > 0) violations.push(...problems.map((p) => `${method} ${matched.template} → ${status}: ${p}`));
+    return send(res, status, out, headers);
+  }
+
+  function findOrThrow(fullName: string): FakeRepo {
+    const r = repos.get(fullName.toLowerCase());
+    if (!r) throw new Error(`no fake repo ${fullName}`);
+    return r;
+  }
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      violations.push(`fake crashed on ${req.method} ${req.url}: ${err instanceof Error ? err.stack : String(err)}`);
+      if (!res.headersSent) send(res, 500, { message: 'Server Error' });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    url: baseUrl,
+    requests,
+    violations,
+    addUser,
+    async createRepo(fullName, files, defaultBranch = 'main') {
+      const [ownerLogin, name] = fullName.split('/') as [string, string];
+      const owner = usersByLogin.get(ownerLogin) ?? { login: ownerLogin, id: nextId() };
+      usersByLogin.set(ownerLogin, owner);
+      const git = await FakeGit.create(files, defaultBranch);
+      let chain: Promise<unknown> = Promise.resolve();
+      const repo: FakeRepo = {
+        id: nextId(),
+        owner,
+        name,
+        fullName,
+        git,
+        defaultBranch,
+        pulls: new Map(),
+        nextNumber: 1,
+        statuses: new Map(),
+        checkRuns: new Map(),
+        lock: <T>(fn: () => Promise<T>) => {
+          const run = chain.then(fn, fn);
+          chain = run.catch(() => undefined);
+          return run;
+        },
+      };
+      repos.set(fullName.toLowerCase(), repo);
+      return repo;
+    },
+    repo: findOrThrow,
+    fail(rule) {
+      faults.push({ ...rule, left: rule.times ?? 1 });
+    },
+    setStatus(fullName, sha, context, state) {
+      const repo = findOrThrow(fullName);
+      const list = repo.statuses.get(sha) ?? [];
+      const t = now();
+      // GitHub keeps every status; the combined view shows the latest per context.
+      list.push({ id: nextId(), context, state, description: null, targetUrl: `https://ci.example.com/${context}`, createdAt: t, updatedAt: t });
+      repo.statuses.set(sha, list);
+    },
+    setCheckRun(fullName, sha, name, status, conclusion = null) {
+      const repo = findOrThrow(fullName);
+      const list = (repo.checkRuns.get(sha) ?? []).filter((c) => c.name !== name);
+      list.push({ id: nextId(), name, status, conclusion, startedAt: now(), completedAt: status === 'completed' ? now() : null });
+      repo.checkRuns.set(sha, list);
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.all([...repos.values()].map((r) => r.git.cleanup()));
+    },
+  };
+
+  // ---- REST ------------------------------------------------------------------
+
+  async function route(ctx: Ctx, user: FakeUser, m: MatchedOperation, query: URLSearchParams, body: unknown): Promise<{ status: number; body?: unknown }> {
+    const repo = ctx.findRepo(m.params.owner ?? '', m.params.repo ?? '');
+    if (!repo) throw new HttpError(404, 'Not Found');
+    const input = (body ?? {}) as Record<string, unknown>;
+    const pull = () => {
+      const n = Number(m.params.pull_number ?? m.params.issue_number);
+      const p = repo.pulls.get(n);
+      if (!p) throw new HttpError(404, 'Not Found');
+      return p;
+    };
+    const J = json.builders(ctx.url, repo);
+    switch (m.operationId) {
+      case 'pulls/create':
+        return repo.lock(async () => {
+          const head = String(input.head).replace(new RegExp(`^${repo.owner.login}:`, 'i'), '');
+          const base = String(input.base);
+          const headSha = await repo.git.branchSha(head);
+          const baseSha = await repo.git.branchSha(base);
+          if (!headSha || !baseSha) {
+            throw new HttpError(422, 'Validation Failed', { errors: [{ resource: 'PullRequest', field: headSha ? 'base' : 'head', code: 'invalid' }] });
+          }
+          if ([...repo.pulls.values()].some((p) => p.state === 'open' && p.head === head && p.base === base)) {
+            throw new HttpError(422, 'Validation Failed', {
+              errors: [{ resource: 'PullRequest', code: 'custom', message: `A pull request already exists for ${repo.owner.login}:${head}.` }],
+            });
+          }
+          if (headSha === baseSha || (await repo.git.isAncestor(headSha, baseSha))) {
+            throw new HttpError(422, 'Validation Failed', { errors: [{ resource: 'PullRequest', code: 'custom', message: `No commits between ${base} and ${head}` }] });
+          }
+          const t = now();
+          const p: FakePull = {
+            number: repo.nextNumber++,
+            id: nextId(),
+            title: String(input.title ?? head),
+            body: typeof input.body === 'string' ? input.body : '',
+            head,
+            base,
+            headSha,
+            baseSha,
+            state: 'open',
+            merged: false,
+            user,
+            labels: [],
+            createdAt: t,
+            updatedAt: t,
+            reviews: [],
+            comments: [],
+          };
+          repo.pulls.set(p.number, p);
+          return { status: 201, body: J.pullRequest(await live(repo, p)) };
+        });
+
+      case 'pulls/update':
+        return repo.lock(async () => {
+          const p = await live(repo, pull());
+          if (input.state === 'closed' && p.state === 'open') {
+            Object.assign(p, { state: 'closed', closedAt: now(), closedBy: user, updatedAt: now() });
+          }
+          if (typeof input.title === 'string') p.title = input.title;
+          if (typeof input.body === 'string') p.body = input.body;
+          return { status: 200, body: J.pullRequest(p) };
+        });
+
+      case 'issues/add-labels':
+        return repo.lock(async () => {
+          const p = pull();
+          const names = (Array.isArray(input.labels) ? input.labels : []).map((l) => (typeof l === 'string' ? l : String((l as { name: string }).name)));
+          p.labels = [...new Set([...p.labels, ...names])];
+          p.updatedAt = now();
+          return { status: 200, body: p.labels.map((l) => J.label(l)) };
+        });
+
+      case 'issues/create-comment': {
+        const p = pull();
+        const c: FakeComment = { id: nextId(), user, body: String(input.body), createdAt: now() };
+        p.comments.push(c);
+        p.updatedAt = c.createdAt;
+        return { status: 201, body: J.issueComment(p, c) };
+      }
+
+      case 'pulls/create-review':
+        return repo.lock(async () => {
+          const p = await live(repo, pull());
+          const event = String(input.event ?? 'COMMENT');
+          const state = event === 'APPROVE' ? 'APPROVED' : event === 'REQUEST_CHANGES' ? 'CHANGES_REQUESTED' : 'COMMENTED';
+          if (state !== 'COMMENTED' && p.user.id === user.id) {
+            throw new HttpError(422, 'Unprocessable Entity', { errors: [`Can not ${state === 'APPROVED' ? 'approve' : 'request changes on'} your own pull request`] });
+          }
+          if (state !== 'APPROVED' && !input.body) throw new HttpError(422, 'Unprocessable Entity', { errors: ['Body is required for this event'] });
+          if (p.state !== 'open') throw new HttpError(422, 'Unprocessable Entity', { errors: ['Can not review a closed pull request'] });
+          const commitId = typeof input.commit_id === 'string' ? input.commit_id : p.headSha;
+          const r: FakeReview = { id: nextId(), user, state, body: String(input.body ?? ''), commitId, submittedAt: now() };
+          p.reviews.push(r);
+          p.updatedAt = r.submittedAt;
+          return { status: 200, body: J.review(p, r) };
+        });
+
+      case 'pulls/merge':
+        return repo.lock(async () => {
+          const p = await live(repo, pull());
+          if (p.merged || p.state !== 'open') throw new HttpError(405, 'Pull Request is not mergeable');
+          if (typeof input.sha === 'string' && input.sha !== p.headSha) throw new HttpError(409, 'Head branch was modified. Review and try the merge again.');
+          const baseTip = await repo.git.branchSha(p.base);
+          if (!baseTip) throw new HttpError(405, 'Base branch was deleted');
+          const title = typeof input.commit_title === 'string' ? input.commit_title : `Merge pull request #${p.number} from ${repo.owner.login}/${p.head}`;
+          const message = typeof input.commit_message === 'string' ? `${title}\n\n${input.commit_message}` : `${title}\n\n${p.title}`;
+          // GitHub's merge method "merge" always writes a merge commit.
+          const result = await repo.git.merge(baseTip, p.headSha, message, { name: user.login, email: `${user.id}+${user.login}@users.noreply.github.com` }, { fastForward: false });
+          if ('conflict' in result) throw new HttpError(405, 'Pull Request is not mergeable');
+          await repo.git.setBranch(p.base, result.sha, baseTip);
+          Object.assign(p, { merged: true, state: 'closed', mergedAt: now(), closedAt: now(), mergedBy: user, mergeSha: result.sha, updatedAt: now() });
+          return { status: 200, body: { sha: result.sha, merged: true, message: 'Pull Request successfully merged' } };
+        });
+
+      case 'pulls/list-files': {
+        const p = await live(repo, pull());
+        const baseTip = (await repo.git.branchSha(p.base)) ?? p.baseSha;
+        const from = (await repo.git.mergeBase(baseTip, p.headSha)) ?? p.baseSha;
+        const files = await repo.git.changedFiles(from, p.headSha);
+        return { status: 200, body: files.map((f) => J.diffEntry(f, p.headSha)) };
+      }
+
+      case 'repos/compare-commits-with-basehead': {
+        const [baseRef = '', headRef = ''] = (m.params.basehead ?? '').split('...');
+        const [base, head] = [await repo.git.resolve(baseRef), await repo.git.resolve(headRef)];
+        if (!base || !head) throw new HttpError(404, 'Not Found');
+        const mergeBase = (await repo.git.mergeBase(base, head)) ?? base;
+        const [ahead, behind] = [await countCommits(repo.git, mergeBase, head), await countCommits(repo.git, mergeBase, base)];
+        const status = ahead === 0 && behind === 0 ? 'identical' : behind === 0 ? 'ahead' : ahead === 0 ? 'behind' : 'diverged';
+        return { status: 200, body: await J.comparison({ base, head, mergeBase, status, ahead, behind }) };
+      }
+
+      case 'repos/get-combined-status-for-ref': {
+        const sha = await repo.git.resolve(m.params.ref ?? '');
+        if (!sha) throw new HttpError(404, `No commit found for SHA: ${m.params.ref}`);
+        const latest = new Map<string, FakeStatus>();
+        for (const s of repo.statuses.get(sha) ?? []) latest.set(s.context, s);
+        return { status: 200, body: J.combinedStatus(sha, [...latest.values()]) };
+      }
+
+      case 'checks/list-for-ref': {
+        const sha = await repo.git.resolve(m.params.ref ?? '');
+        if (!sha) throw new HttpError(422, `No commit found for SHA: ${m.params.ref}`);
+        const runs = repo.checkRuns.get(sha) ?? [];
+        return { status: 200, body: { total_count: runs.length, check_runs: runs.map((r) => J.checkRun(sha, r)) } };
+      }
+
+      case 'git/delete-ref':
+        return repo.lock(async () => {
+          const ref = m.params.ref ?? '';
+          const branch = ref.replace(/^heads\//, '');
+          if (!ref.startsWith('heads/') || !(await repo.git.branchSha(branch))) throw new HttpError(422, 'Reference does not exist');
+          await repo.git.deleteBranch(branch);
+          return { status: 204 };
+        });
+
+      case 'git/create-tree': {
+        const baseTree = typeof input.base_tree === 'string' ? input.base_tree : null;
+        if (!baseTree) throw new HttpError(422, 'base_tree is required by this fake (idp always sends it)');
+        const entries = (input.tree as { path: string; content?: string; sha?: string | null }[]) ?? [];
+        const sha = await repo.git.writeTree(
+          baseTree,
+          entries.map((e) => ({ path: e.path, content: e.sha === null ? null : (e.content ?? '') })),
+        );
+        return { status: 201, body: await J.gitTree(sha) };
+      }
+
+      case 'git/create-commit': {
+        const parents = (input.parents as string[] | undefined) ?? [];
+        for (const parent of parents) if (!(await repo.git.commit(parent))) throw new HttpError(422, `Parent SHA ${parent} does not exist`);
+        const author = (input.author as { name: string; email: string } | undefined) ?? { name: user.login, email: `${user.id}+${user.login}@users.noreply.github.com` };
+        const sha = await repo.git.writeCommitWithTree(String(input.tree), parents, String(input.message), author);
+        return { status: 201, body: await J.gitCommit(sha) };
+      }
+
+      default:
+        violations.push(`${m.operationId} (${m.template}) is documented but this fake does not implement it`);
+        throw new HttpError(501, `Not implemented by the fake: ${m.operationId}`);
+    }
+  }
+}
+
+/** An open PR follows its branch; a push to it is a `synchronize`. */
+export async function live(repo: FakeRepo, p: FakePull): Promise<FakePull> {
+  if (p.state !== 'open') return p;
+  const head = await repo.git.branchSha(p.head);
+  if (head && head !== p.headSha) {
+    p.headSha = head;
+    p.baseSha = (await repo.git.branchSha(p.base)) ?? p.baseSha;
+    p.updatedAt = now();
+  }
+  return p;
+}
+
+async function countCommits(git: FakeGit, from: string, to: string): Promise<number> {
+  let n = 0;
+  const seen = new Set<string>();
+  const queue = [to];
+  while (queue.length > 0) {
+    const sha = queue.pop()!;
+    if (seen.has(sha) || sha === from || (await git.isAncestor(sha, from))) continue;
+    seen.add(sha);
+    n += 1;
+    queue.push(...((await git.commit(sha))?.parents ?? []));
+  }
+  return n;
+}
+
+function operationName(body: unknown): string {
+  const query = (body as { query?: string } | undefined)?.query ?? '';
+  return /(query|mutation)\s+(\w+)/.exec(query)?.[2] ?? /(query|mutation)/.exec(query)?.[1] ?? 'anonymous';
+}
+
+function basicErrorProblems(body: unknown): string[] {
+  const b = body as { message?: unknown };
+  return typeof b?.message === 'string' ? [] : ['error body has no message (GitHub basic-error)'];
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = body === undefined ? '' : JSON.stringify(body);
+  res.writeHead(status, {
+    ...(text ? { 'content-type': 'application/json; charset=utf-8' } : {}),
+    'x-github-request-id': randomUUID(),
+    'x-ratelimit-limit': '5000',
+    'x-ratelimit-remaining': '4999',
+    'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 3600),
+    ...headers,
+  });
+  res.end(text);
+}
+
+/** GitHub's node ids are opaque strings; ours encode the type and database id. */
+export function nodeId(type: string, id: number | string): string {
+  return `${type}_${Buffer.from(String(id)).toString('base64url')}`;
+}
+
+export function gravatar(login: string): string {
+  return createHash('md5').update(login).digest('hex');
+}
