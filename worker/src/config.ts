@@ -3,6 +3,7 @@ import { existsSync, realpathSync } from 'node:fs';
 import { delimiter, resolve } from 'node:path';
 import { TASK_QUEUE } from '@idp/workflows/shared';
 import { DEFAULT_API_URL } from '@idp/core/client';
+import { forgesFromEnv, type ForgeHost } from './providers/forges.js';
 
 export interface ServerConfig {
   temporalAddress: string;
@@ -20,6 +21,10 @@ export interface ServerConfig {
   repoRoots: string[];
   /** When set, every API request must carry `Authorization: Bearer <token>`. */
   apiToken?: string;
+  /** GitHub/GitLab hosts and their credentials (IDP_GITHUB_TOKEN, IDP_GITLAB_TOKEN, IDP_FORGES). */
+  forges: Map<string, ForgeHost>;
+  /** Forge client tuning; tests against the fakes turn write pacing off. */
+  forgeClient?: { paceWrites?: boolean; retryBaseMs?: number };
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -35,6 +40,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     pollIntervalMs: Number(env.IDP_POLL_INTERVAL_MS ?? 30_000),
     prWaitMs: Number(env.IDP_PR_WAIT_MS ?? 10_000),
     apiToken: env.IDP_API_TOKEN || undefined,
+    forges: forgesFromEnv(env),
     repoRoots: (env.IDP_REPO_ROOTS ?? '').split(delimiter).filter(Boolean).map((r) => (existsSync(r) ? realpathSync(r) : resolve(r))),
   };
 }

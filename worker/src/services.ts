@@ -10,6 +10,7 @@ import { createWorker } from './worker.js';
 import type { ServerConfig } from './config.js';
 import { VERSION } from './version.js';
 import type { ProviderLookup } from './activities/index.js';
+import type { WebhookReceiverOptions } from './webhooks/receiver.js';
 
 /**
  * The SDK logs every worker state change and the webpack bundle at INFO; the
@@ -20,8 +21,8 @@ export function installRuntime(level = (process.env.IDP_LOG_LEVEL ?? 'WARN').toU
   Runtime.install({ logger: new DefaultLogger(level) });
 }
 
-export function providersFor(cfg: Pick<ServerConfig, 'apiUrl' | 'repoRoots'>): ProviderLookup {
-  return (repo) => providerFor(repo, { webBaseUrl: cfg.apiUrl, allowedRoots: cfg.repoRoots });
+export function providersFor(cfg: Pick<ServerConfig, 'apiUrl' | 'repoRoots' | 'forges' | 'forgeClient'>): ProviderLookup {
+  return (repo) => providerFor(repo, { webBaseUrl: cfg.apiUrl, allowedRoots: cfg.repoRoots, forges: cfg.forges, ...(cfg.forgeClient ? { forgeClient: cfg.forgeClient } : {}) });
 }
 
 export async function startWorker(cfg: ServerConfig, workflowBundle?: WorkflowBundle): Promise<{ worker: Worker; run: Promise<void>; stop(): Promise<void> }> {
@@ -36,6 +37,17 @@ export async function startWorker(cfg: ServerConfig, workflowBundle?: WorkflowBu
       await run.catch(() => undefined);
       await connection.close();
     },
+  };
+}
+
+/** Webhook receivers for the forges that have a webhook secret configured (one host per forge kind). */
+export function webhookOptions(cfg: Pick<ServerConfig, 'forges'>): Omit<WebhookReceiverOptions, 'temporal'> {
+  const hosts = [...cfg.forges.values()].filter((f) => f.webhookSecret);
+  const github = hosts.find((f) => f.kind === 'github');
+  const gitlab = hosts.find((f) => f.kind === 'gitlab');
+  return {
+    ...(github ? { github: { secret: github.webhookSecret!, host: github.host } } : {}),
+    ...(gitlab ? { gitlab: { secret: gitlab.webhookSecret!, host: gitlab.host } } : {}),
   };
 }
 
@@ -55,6 +67,7 @@ export async function startApi(cfg: ServerConfig, defaultUser?: string) {
     defaultUser,
     apiToken: cfg.apiToken,
     prWaitMs: cfg.prWaitMs,
+    webhooks: webhookOptions(cfg),
   });
   return {
     ...api,

@@ -120,7 +120,7 @@ export async function proposeAndFollow(input: EnvChangeInput, workflow: EnvChang
     if (outdated) setPhase('open');
     if (pr.state === 'open' && workflowInfo().historyLength > (input.historyLimit ?? DEFAULT_HISTORY_LIMIT)) {
       await condition(allHandlersFinished);
-      await continueAsNew<typeof workflow>({ ...input, resume: { pr, expiresAt: state.expiresAt, ownHead, stuckAt, stuck: state.stuck } });
+      await continueAsNew<typeof workflow>({ ...input, hint: undefined, resume: { pr, expiresAt: state.expiresAt, ownHead, stuckAt, stuck: state.stuck } });
     }
   }
 

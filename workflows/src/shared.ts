@@ -36,6 +36,13 @@ export interface EnvChangeInput {
   pollIntervalMs?: number;
   /** Continue-as-new past this many history events (default 5000, well under Temporal's 50k limit). */
   historyLimit?: number;
+  /**
+   * What the API read when it validated the request (default branch head and
+   * the file there), so the first attempt of the first prepare does not read
+   * it again — one forge call fewer per PR. Ignored when older than a minute
+   * or on a retry; never trusted for anything but the starting point.
+   */
+  hint?: { base: string; baseSha: string; text: string; at: string };
   /** Carried over continue-as-new so a long wait does not reopen anything. */
   resume?: { pr: PrRef; expiresAt?: string; ownHead?: string; stuckAt?: string; stuck?: string };
 }

@@ -91,8 +91,7 @@ export function createRouter(opts: RouterOptions): express.Router {
   /** Read paws.yaml on the default branch: the base every change is made against. */
   async function readPaws(ref: z.infer<typeof RepoRef>) {
     const provider = opts.providers(ref.repo);
-    const base = await provider.defaultBranch();
-    const file = await provider.readFile(ref.path, base);
+    const { defaultBranch: base, file } = await provider.snapshot(ref.path);
     if (!file) throw new NotFoundError(`There is no ${ref.path} on ${base} in ${ref.repo}. Add one (see templates/) or pass the right path.`);
     return { provider, base, file };
   }
@@ -107,12 +106,15 @@ export function createRouter(opts: RouterOptions): express.Router {
     if (fields.ttl !== undefined) parseTtl(fields.ttl);
     const requestedBy = userOf(req);
     const requestedAt = new Date().toISOString();
-    const { provider, file } = await readPaws(ref);
+    const { provider, base, file } = await readPaws(ref);
     const { component } = applyEnvChange(file.content, { kind, path: ref.path, requestedAt, ...fields });
 
     const key = repoKey(provider);
     const workflowId = makeWorkflowId(kind, component, fields.env, key);
-    const input: EnvChangeInput = { kind, repo: ref.repo, repoKey: key, path: ref.path, component, requestedBy, requestedAt, requestId: randomUUID(), pollIntervalMs: opts.pollIntervalMs, ...fields };
+    const input: EnvChangeInput = {
+      kind, repo: ref.repo, repoKey: key, path: ref.path, component, requestedBy, requestedAt, requestId: randomUUID(), pollIntervalMs: opts.pollIntervalMs, ...fields,
+      hint: { base, baseSha: file.commitSha, text: file.content, at: requestedAt },
+    };
     const request = { id: input.requestId, source: fields.source, ttl: fields.ttl, requestedBy };
     const startOp = new WithStartWorkflowOperation(WORKFLOWS[kind], {
       workflowId,

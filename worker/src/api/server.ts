@@ -3,10 +3,17 @@ import express from 'express';
 import type { Server } from 'node:http';
 import { API_BASE_PATH } from '@idp/core/client';
 import { createRouter, type RouterOptions } from './router.js';
+import { createWebhookReceiver, type WebhookReceiverOptions } from '../webhooks/receiver.js';
 
-export async function startApiServer(opts: RouterOptions & { host: string; port: number }): Promise<{ server: Server; url: string; close(): Promise<void> }> {
+export async function startApiServer(
+  opts: RouterOptions & { host: string; port: number; webhooks?: Omit<WebhookReceiverOptions, 'temporal'> },
+): Promise<{ server: Server; url: string; close(): Promise<void> }> {
   const app = express();
   app.disable('x-powered-by');
+  // Forge webhooks verify a signature over the raw body: mounted before anything parses it.
+  if (opts.webhooks?.github || opts.webhooks?.gitlab) {
+    app.post(['/webhooks/github', '/webhooks/gitlab'], createWebhookReceiver({ ...opts.webhooks, temporal: opts.temporal }));
+  }
   app.use(API_BASE_PATH, createRouter(opts));
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(opts.port, opts.host, () => resolve(s));

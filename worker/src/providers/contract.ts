@@ -114,6 +114,18 @@ export function providerContract(name: string, setup: ContractSetup, opts: Contr
           assert.equal(old?.sha, atBranch?.sha, 'same content, same blob id');
         }));
 
+      it('reads a snapshot: default branch, its head, a file there and a branch head, together', () =>
+        withRepo(async ({ p, push }) => {
+          const head = (await p.branchSha('main'))!;
+          const snap = await p.snapshot('paws.yaml');
+          assert.deepEqual(snap, { defaultBranch: 'main', baseSha: head, file: await p.readFile('paws.yaml', head), branchSha: null });
+          const feature = await push('feature/snap', { 'x.txt': 'x' });
+          const withBranch = await p.snapshot('missing.yaml', 'feature/snap');
+          assert.equal(withBranch.file, null);
+          assert.equal(withBranch.branchSha, feature);
+          assert.equal((await p.snapshot('paws.yaml', 'no-such-branch')).branchSha, null);
+        }));
+
       it('returns null for a missing file and NotFoundError for an unknown ref', () =>
         withRepo(async ({ p }) => {
           assert.equal(await p.readFile('missing.txt', 'main'), null);

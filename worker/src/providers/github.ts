@@ -23,7 +23,7 @@ import { GraphqlResponseError } from '@octokit/graphql';
 import Bottleneck from 'bottleneck';
 import type { FileDiff, PullRequest, PullRequestState, Review, ReviewEvent } from '@idp/core';
 import { ConflictError, IdpError, InvalidRequestError, NotFoundError, ProviderError } from '@idp/core/errors';
-import type { ChecksSummary, CheckRun, CommitRequest, DirectoryEntry, FileAtRef, GitProvider, OpenPullRequest } from './provider.js';
+import type { ChecksSummary, CheckRun, CommitRequest, DirectoryEntry, FileAtRef, GitProvider, OpenPullRequest, RepoSnapshot } from './provider.js';
 import { assertBranchName } from './local-git.js';
 
 const Client = Octokit.plugin(retry, throttling);
@@ -240,9 +240,9 @@ export class GitHubProvider implements GitProvider {
 
   // ---- repository ------------------------------------------------------------
 
-  /** Node id and default branch; they change rarely, so one read serves a minute. */
+  /** Node id and default branch; they change rarely, so one read serves five minutes. */
   private async info(): Promise<{ id: string; defaultBranch: string }> {
-    if (this.repoInfo && Date.now() - this.repoInfo.at < 60_000) return this.repoInfo;
+    if (this.repoInfo && Date.now() - this.repoInfo.at < 300_000) return this.repoInfo;
     const r = await this.gql<{ repository: { id: string; defaultBranchRef: { name: string } | null } }>(
       `query idpRepo($owner: String!, $name: String!) { repository(owner: $owner, name: $name) { id defaultBranchRef { name } } }`,
       { owner: this.owner, name: this.name },
@@ -255,6 +255,33 @@ export class GitHubProvider implements GitProvider {
 
   async defaultBranch(): Promise<string> {
     return (await this.info()).defaultBranch;
+  }
+
+  async snapshot(path: string, branch?: string): Promise<RepoSnapshot> {
+    type Blob = { oid: string; object: { text: string | null } | null } | null;
+    const r = await this.gql<{
+      repository: { id: string; defaultBranchRef: { name: string; target: { oid: string; file: Blob } } | null; ref?: { target: { oid: string } } | null };
+    }>(
+      `query idpSnapshot($owner: String!, $name: String!, $path: String!, $branch: String!, $withBranch: Boolean!) {
+        repository(owner: $owner, name: $name) {
+          id
+          defaultBranchRef { name target { oid ... on Commit { file(path: $path) { oid object { ... on Blob { text } } } } } }
+          ref(qualifiedName: $branch) @include(if: $withBranch) { target { oid } }
+        }
+      }`,
+      { owner: this.owner, name: this.name, path: cleanPath(path), branch: `refs/heads/${branch ?? ''}`, withBranch: Boolean(branch) },
+      `read ${path}`,
+    );
+    const head = r.repository.defaultBranchRef;
+    if (!head) throw new NotFoundError(`${this.owner}/${this.name} on ${this.opts.host} is empty: push a first commit to its default branch.`);
+    this.repoInfo = { id: r.repository.id, defaultBranch: head.name, at: Date.now() };
+    const blob = head.target.file;
+    return {
+      defaultBranch: head.name,
+      baseSha: head.target.oid,
+      file: blob?.object && typeof blob.object.text === 'string' ? { content: blob.object.text, sha: blob.oid, commitSha: head.target.oid } : null,
+      branchSha: r.repository.ref?.target.oid ?? null,
+    };
   }
 
   async branchSha(branch: string): Promise<string | null> {

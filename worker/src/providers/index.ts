@@ -1,6 +1,6 @@
 /**
- * Which git provider serves a repository. Today only the local forge exists;
- * GitHub and GitLab remotes are recognized so the error says what to do.
+ * Which git provider serves a repository: a path or file:// URL is the local
+ * forge; a network remote is GitHub or GitLab, chosen by host (forges.ts).
  */
 import { existsSync, realpathSync } from 'node:fs';
 import { delimiter, resolve, sep } from 'node:path';
@@ -8,30 +8,30 @@ import { fileURLToPath } from 'node:url';
 import { IdpError, InvalidRequestError } from '@idp/core/errors';
 import { LocalForge } from './local.js';
 import type { GitProvider } from './provider.js';
+import { forgeFor, forgesFromEnv, parseNetworkRemote, type ForgeHost } from './forges.js';
+import { GitHubProvider } from './github.js';
+import { GitLabProvider } from './gitlab.js';
 
 export type { CommitRequest, FileAtRef, FileChange, GitProvider, OpenPullRequest } from './provider.js';
 export { LocalForge, type LocalForgeOptions } from './local.js';
 
-/** One instance per (absolute repository path, web base URL). */
-const cache = new Map<string, LocalForge>();
+/** One instance per (absolute repository path, web base URL), and per forge repository. */
+const cache = new Map<string, GitProvider>();
+let envForges: Map<string, ForgeHost> | undefined;
 
 export interface ProviderOptions {
   webBaseUrl?: string;
   /** When set, local repositories outside these folders are refused (a shared server must not serve any path on its disk). */
   allowedRoots?: string[];
+  /** Forge hosts and their credentials (default: from the environment, see forges.ts). */
+  forges?: Map<string, ForgeHost>;
+  /** Extra options for forge clients (tests: no write pacing, fast retries). */
+  forgeClient?: { paceWrites?: boolean; retryBaseMs?: number };
 }
 
 export function providerFor(remote: string, opts: ProviderOptions = {}): GitProvider {
   const path = localPath(remote);
-  if (path === null) {
-    const host = remoteHost(remote);
-    const which = /gitlab/i.test(host) ? 'GitLab' : /github/i.test(host) ? 'GitHub' : 'GitHub/GitLab';
-    throw new InvalidRequestError(
-      `${remote} is a ${which} remote, but GitHub/GitLab providers are not available yet. ` +
-        `The local forge needs the path or file:// URL of a bare git repository (e.g. /srv/git/checkout.git or file:///srv/git/checkout.git).`,
-      { remote, host },
-    );
-  }
+  if (path === null) return forgeProvider(remote, opts);
   const real = existsSync(path) ? realpathSync(path) : path;
   if (opts.allowedRoots?.length && !opts.allowedRoots.some((root) => real === root || real.startsWith(root.endsWith(sep) ? root : root + sep))) {
     throw new IdpError('forbidden', 403, `${remote} is outside the folders this server serves (IDP_REPO_ROOTS=${opts.allowedRoots.join(delimiter)}).`);
@@ -67,10 +67,40 @@ function localPath(remote: string): string | null {
   return resolve(remote);
 }
 
-function remoteHost(remote: string): string {
-  const url = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/]*@)?([^/:]+)/i.exec(remote);
-  if (url?.[1]) return url[1];
-  const scp = /^(?:[^@/]+@)?([^/:]+):/.exec(remote);
-  if (scp?.[1]) return scp[1];
-  return remote.split('/')[0] ?? remote;
+function forgeProvider(remote: string, opts: ProviderOptions): GitProvider {
+  const parsed = parseNetworkRemote(remote);
+  if (!parsed) {
+    throw new InvalidRequestError(`${remote} is not a repository idp can use: give a GitHub/GitLab remote (https://github.com/acme/app.git, git@gitlab.com:group/app.git) or the path of a bare git repository.`);
+  }
+  const forge = forgeFor(opts.forges ?? (envForges ??= forgesFromEnv()), parsed, remote);
+  const key = `${forge.kind}:${forge.host}/${parsed.path}`.toLowerCase();
+  const cached = cache.get(key);
+  if (cached) return cached;
+  let provider: GitProvider;
+  if (forge.kind === 'github') {
+    const [owner, name, ...extra] = parsed.path.split('/');
+    if (!owner || !name || extra.length > 0) throw new InvalidRequestError(`${remote} does not name a GitHub repository as owner/name.`);
+    if (!forge.github) throw missingCredentials(forge, 'IDP_GITHUB_TOKEN (or a GitHub App: IDP_GITHUB_APP_ID, IDP_GITHUB_APP_INSTALLATION_ID, IDP_GITHUB_APP_PRIVATE_KEY_FILE)');
+    provider = new GitHubProvider({ repo: remote, owner, name, host: forge.host, apiUrl: forge.apiUrl, auth: forge.github, ...opts.forgeClient });
+  } else {
+    if (!forge.gitlabToken) throw missingCredentials(forge, 'IDP_GITLAB_TOKEN');
+    provider = new GitLabProvider({
+      repo: remote,
+      baseUrl: forge.apiUrl,
+      projectPath: parsed.path,
+      token: forge.gitlabToken,
+      ...(opts.forgeClient?.retryBaseMs !== undefined ? { retry: { minDelayMs: opts.forgeClient.retryBaseMs } } : {}),
+    });
+  }
+  cache.set(key, provider);
+  return provider;
+}
+
+function missingCredentials(forge: ForgeHost, what: string): IdpError {
+  return new IdpError(
+    'unauthenticated',
+    401,
+    `No credentials for ${forge.host}: the server needs ${forge.host === 'github.com' || forge.host === 'gitlab.com' ? what : `a token for it in IDP_FORGES (tokenEnv)`} to open pull requests there.`,
+    { host: forge.host },
+  );
 }

@@ -198,22 +198,6 @@ describe('providerFor', () => {
     assert.notEqual(providerFor(repo.bare, { webBaseUrl: 'http://localhost:1' }), byPath);
   });
 
-  it('refuses GitHub/GitLab remotes with a message that says what works', () => {
-    for (const remote of [
-      'https://github.com/acme/deployments',
-      'git@github.com:acme/deployments.git',
-      'ssh://git@gitlab.example.com/acme/deployments.git',
-      'https://gitlab.com/acme/deployments',
-      'github.com/acme/deployments',
-    ]) {
-      assert.throws(
-        () => providerFor(remote),
-        (e: Error) => e instanceof InvalidRequestError && /not available yet/.test(e.message) && /file:\/\//.test(e.message),
-        remote,
-      );
-    }
-  });
-
   it('reports a missing local repository as NotFoundError', () => {
     assert.throws(() => providerFor(join(repo.root, 'missing.git')), NotFoundError);
   });

@@ -15,7 +15,7 @@ import git from 'isomorphic-git';
 import type { FileDiff, PullRequest, PullRequestState, Review, ReviewEvent } from '@idp/core';
 import { createTwoFilesPatch } from 'diff';
 import { ConflictError, InvalidRequestError, NotFoundError, ProviderError } from '@idp/core/errors';
-import type { ChecksSummary, CommitRequest, DirectoryEntry, FileAtRef, GitProvider, OpenPullRequest } from './provider.js';
+import type { ChecksSummary, CommitRequest, DirectoryEntry, FileAtRef, GitProvider, OpenPullRequest, RepoSnapshot } from './provider.js';
 import {
   applyChanges,
   changedFiles,
@@ -89,6 +89,13 @@ export class LocalForge implements GitProvider {
       if (code === 'NotFoundError' || code === 'ObjectTypeError') return null;
       throw err;
     }
+  }
+
+  async snapshot(path: string, branch?: string): Promise<RepoSnapshot> {
+    const defaultBranch = await this.defaultBranch();
+    const baseSha = await this.branchSha(defaultBranch);
+    if (!baseSha) throw new NotFoundError(`The default branch ${defaultBranch} of ${this.gitdir} has no commits.`);
+    return { defaultBranch, baseSha, file: await this.readFile(path, baseSha), branchSha: branch ? await this.branchSha(branch) : null };
   }
 
   async listDirectory(path: string, ref: string): Promise<DirectoryEntry[] | null> {

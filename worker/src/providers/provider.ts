@@ -57,6 +57,17 @@ export interface ChecksSummary {
   checks: CheckRun[];
 }
 
+/** What a change is made against, read together (one request where the forge allows). */
+export interface RepoSnapshot {
+  defaultBranch: string;
+  /** The default branch's head commit. */
+  baseSha: string;
+  /** The file at `baseSha`, or null when it does not exist there. */
+  file: FileAtRef | null;
+  /** Head of the asked-for branch, or null when it does not exist (or none was asked for). */
+  branchSha: string | null;
+}
+
 export interface GitProvider {
   readonly kind: 'local' | 'github' | 'gitlab';
   /** The repository as the caller named it (remote URL or path). */
@@ -69,6 +80,8 @@ export interface GitProvider {
   branchSha(branch: string): Promise<string | null>;
   /** A file at a branch or commit, or null when the file does not exist there. Throws NotFoundError for an unknown ref. */
   readFile(path: string, ref: string): Promise<FileAtRef | null>;
+  /** The default branch, its head, `path` at that head and the head of `branch` (when given), consistently. */
+  snapshot(path: string, branch?: string): Promise<RepoSnapshot>;
   /** Entries directly inside folder `path` ('' for the root) at a ref, sorted by path; null when it is not a folder there. */
   listDirectory(path: string, ref: string): Promise<DirectoryEntry[] | null>;
   /**

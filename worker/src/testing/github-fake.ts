@@ -15,7 +15,7 @@
  * Faults a real GitHub produces are injected with `fail()`: 5xx, 429/403 rate
  * limits with Retry-After or x-ratelimit-reset, 401/403/404, 409/422.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GitHubOpenApi, type MatchedOperation } from './github-openapi.js';
@@ -131,6 +131,10 @@ export interface GitHubFake {
   requests: string[];
   /** Schema violations of requests or responses; must stay empty. */
   violations: string[];
+  /** Send webhook deliveries (signed with `secret`) to `url`, as a repository webhook would. */
+  hook(url: string, secret: string): void;
+  /** Deliveries sent so far, with the receiver's answer. */
+  deliveries: { event: string; action?: string; status: number }[];
   close(): Promise<void>;
 }
 
@@ -159,7 +163,32 @@ export async function startGitHubFake(opts: { users?: Record<string, string> } =
   const faults: (FaultRule & { left: number })[] = [];
   const requests: string[] = [];
   const violations: string[] = [];
+  const deliveries: GitHubFake['deliveries'] = [];
+  const hooks: { url: string; secret: string }[] = [];
   let baseUrl = '';
+
+  /** Like GitHub: deliveries go out after the change, signed, each with a unique delivery id. */
+  function deliver(repo: FakeRepo, event: string, payload: Record<string, unknown>): void {
+    const body = JSON.stringify({ ...payload, repository: { id: repo.id, full_name: repo.fullName, name: repo.name, owner: { login: repo.owner.login } } });
+    for (const h of hooks) {
+      const signature = `sha256=${createHmac('sha256', h.secret).update(body).digest('hex')}`;
+      void fetch(h.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-github-event': event, 'x-github-delivery': randomUUID(), 'x-hub-signature-256': signature },
+        body,
+      }).then(
+        (res) => deliveries.push({ event, action: payload.action as string | undefined, status: res.status }),
+        () => deliveries.push({ event, action: payload.action as string | undefined, status: 0 }),
+      );
+    }
+  }
+  const pullPayload = (repo: FakeRepo, p: FakePull) => ({
+    number: p.number,
+    state: p.state,
+    merged: p.merged,
+    head: { ref: p.head, sha: p.headSha, repo: { id: repo.id } },
+    base: { ref: p.base, sha: p.baseSha, repo: { id: repo.id } },
+  });
 
   const addUser = (login: string, token: string): FakeUser => {
     const user = usersByLogin.get(login) ?? { login, id: nextId() };
@@ -262,7 +291,11 @@ export async function startGitHubFake(opts: { users?: Record<string, string> } =
     url: baseUrl,
     requests,
     violations,
+    deliveries,
     addUser,
+    hook(url, secret) {
+      hooks.push({ url, secret });
+    },
     async createRepo(fullName, files, defaultBranch = 'main') {
       const [ownerLogin, name] = fullName.split('/') as [string, string];
       const owner = usersByLogin.get(ownerLogin) ?? { login: ownerLogin, id: nextId() };
@@ -365,6 +398,7 @@ export async function startGitHubFake(opts: { users?: Record<string, string> } =
             comments: [],
           };
           repo.pulls.set(p.number, p);
+          deliver(repo, 'pull_request', { action: 'opened', number: p.number, pull_request: pullPayload(repo, p) });
           return { status: 201, body: J.pullRequest(await live(repo, p)) };
         });
 
@@ -373,6 +407,7 @@ export async function startGitHubFake(opts: { users?: Record<string, string> } =
           const p = await live(repo, pull());
           if (input.state === 'closed' && p.state === 'open') {
             Object.assign(p, { state: 'closed', closedAt: now(), closedBy: user, updatedAt: now() });
+            deliver(repo, 'pull_request', { action: 'closed', number: p.number, pull_request: pullPayload(repo, p) });
           }
           if (typeof input.title === 'string') p.title = input.title;
           if (typeof input.body === 'string') p.body = input.body;
@@ -410,6 +445,7 @@ export async function startGitHubFake(opts: { users?: Record<string, string> } =
           const r: FakeReview = { id: nextId(), user, state, body: String(input.body ?? ''), commitId, submittedAt: now() };
           p.reviews.push(r);
           p.updatedAt = r.submittedAt;
+          deliver(repo, 'pull_request_review', { action: 'submitted', review: { id: r.id, state: r.state.toLowerCase(), commit_id: r.commitId }, pull_request: pullPayload(repo, p) });
           return { status: 200, body: J.review(p, r) };
         });
 
@@ -427,6 +463,8 @@ export async function startGitHubFake(opts: { users?: Record<string, string> } =
           if ('conflict' in result) throw new HttpError(405, 'Pull Request is not mergeable');
           await repo.git.setBranch(p.base, result.sha, baseTip);
           Object.assign(p, { merged: true, state: 'closed', mergedAt: now(), closedAt: now(), mergedBy: user, mergeSha: result.sha, updatedAt: now() });
+          deliver(repo, 'pull_request', { action: 'closed', number: p.number, pull_request: pullPayload(repo, p) });
+          deliver(repo, 'push', { ref: `refs/heads/${p.base}`, before: baseTip, after: result.sha, deleted: false });
           return { status: 200, body: { sha: result.sha, merged: true, message: 'Pull Request successfully merged' } };
         });
 

@@ -16,6 +16,7 @@ import { configFromEnv, type ServerConfig } from '../config.js';
 import { installRuntime, startApi, startWorker } from '../services.js';
 import { findTemporalCli } from '../embedded/temporal-cli.js';
 import { workflowsPath } from '../worker.js';
+import type { ForgeHost } from '../providers/forges.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 let bundle: Promise<WorkflowBundle> | undefined;
@@ -36,7 +37,9 @@ export interface TestStack {
   stop(): Promise<void>;
 }
 
-export async function startTestStack(opts: { inProcessWorker?: boolean; pollIntervalMs?: number; prWaitMs?: number } = {}): Promise<TestStack> {
+export async function startTestStack(
+  opts: { inProcessWorker?: boolean; pollIntervalMs?: number; prWaitMs?: number; forges?: ForgeHost[] } = {},
+): Promise<TestStack> {
   if (!runtimeInstalled) {
     installRuntime(process.env.IDP_TEST_VERBOSE ? 'INFO' : 'ERROR');
     runtimeInstalled = true;
@@ -53,6 +56,9 @@ export async function startTestStack(opts: { inProcessWorker?: boolean; pollInte
     apiPort: 0,
     pollIntervalMs: opts.pollIntervalMs ?? 1_000,
     prWaitMs: opts.prWaitMs ?? 60_000,
+    forges: new Map((opts.forges ?? []).map((f) => [f.host, f])),
+    // The forge fakes need no politeness delays, and their injected 5xx should be retried at once.
+    forgeClient: { paceWrites: false, retryBaseMs: 10 },
   };
   const api = await startApi(cfg, TEST_USER);
   cfg.apiUrl = api.url;

@@ -1,0 +1,370 @@
+/**
+ * The GitLab provider against the in-process GitLab fake (real gitbeaker over
+ * HTTP, real git repositories): the provider contract, then GitLab's faults
+ * (5xx, 429, 401/403/404), request counts, and the documented shapes of every
+ * request and response exchanged along the way.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createServer } from 'node:net';
+import { IdpError, NotFoundError, ProviderError } from '@idp/core/errors';
+import { providerContract, type ContractSetup } from './contract.js';
+import { GitLabProvider, type GitLabProviderOptions } from './gitlab.js';
+import { startGitLabFake, type FakeProject, type GitLabFake } from '../testing/gitlab-fake.js';
+
+const SERVICE_TOKEN = 'glpat-service-SECRET-0123456789';
+const USER_TOKENS: Record<string, string> = {
+  alice: 'glpat-alice-SECRET-aaaaaaaaaa',
+  bob: 'glpat-bob-SECRET-bbbbbbbbbb',
+  carol: 'glpat-carol-SECRET-cccccccccc',
+};
+const ALL_TOKENS = [SERVICE_TOKEN, ...Object.values(USER_TOKENS)];
+
+let fake: GitLabFake;
+let projects = 0;
+
+before(async () => {
+  fake = await startGitLabFake({
+    users: { [SERVICE_TOKEN]: 'idp-bot', ...Object.fromEntries(Object.entries(USER_TOKENS).map(([u, t]) => [t, u])) },
+  });
+});
+
+after(async () => {
+  await fake.close();
+});
+
+function providerFor(project: { path: string }, extra: Partial<GitLabProviderOptions> = {}): GitLabProvider {
+  return new GitLabProvider({
+    repo: `${fake.url}/${project.path}.git`,
+    baseUrl: fake.url,
+    projectPath: project.path,
+    token: SERVICE_TOKEN,
+    userToken: (user) => USER_TOKENS[user],
+    retry: { minDelayMs: 5 },
+    ...extra,
+  });
+}
+
+async function newProject(files: Record<string, string> = { 'paws.yaml': 'kind: Workload\n', 'README.md': '# app\n' }, defaultBranch = 'main'): Promise<FakeProject> {
+  return fake.project(`acme/platform/deployments-${++projects}`, files, defaultBranch);
+}
+
+const setup: ContractSetup = async ({ files, defaultBranch }) => {
+  const project = await newProject(files, defaultBranch);
+  return {
+    provider: providerFor(project),
+    push: (branch, changed, opts) => project.git.push(branch, changed, opts),
+    setCheck: async (sha, name, state) => fake.setStatus(project.path, sha, name, state === 'failure' ? 'failed' : state),
+    cleanup: async () => {},
+  };
+};
+
+providerContract('gitlab', setup, { users: ['alice', 'bob', 'carol'] });
+
+/** The error a promise rejects with. */
+async function failure(p: Promise<unknown>): Promise<IdpError> {
+  try {
+    await p;
+  } catch (err) {
+    assert.ok(err instanceof IdpError, `expected an IdpError, got ${String(err)}`);
+    for (const token of ALL_TOKENS) assert.ok(!err.message.includes(token) && !JSON.stringify(err.details ?? null).includes(token), 'no token in errors');
+    return err;
+  }
+  assert.fail('expected a failure');
+}
+
+const AUTHOR = { name: 'Test', email: 'test@idp.invalid' };
+
+describe('GitLab provider: identity and calls', () => {
+  it('names the project by host and path, lower-cased, keeping a non-default port', () => {
+    const p = new GitLabProvider({ repo: 'git@GitLab.Example.com:Acme/Sub/App.git', baseUrl: 'https://GitLab.Example.com:8443/', projectPath: 'Acme/Sub/App', token: 't' });
+    assert.equal(p.kind, 'gitlab');
+    assert.equal(p.id, 'gitlab:gitlab.example.com:8443/acme/sub/app');
+    assert.equal(new GitLabProvider({ repo: 'x', baseUrl: 'https://gitlab.com', projectPath: 'a/b', token: 't' }).id, 'gitlab:gitlab.com/a/b');
+  });
+
+  it('commits a multi-file change set onto a new branch in ONE request', async () => {
+    const project = await newProject({ 'paws.yaml': 'a: 1\n', 'deploy/staging/values.yaml': 'replicas: 1\n' });
+    const p = providerFor(project);
+    const base = (await p.branchSha('main'))!;
+
+    // New files (nothing read before): one request.
+    fake.resetCalls();
+    const created = await p.commitToNewBranch({
+      branch: 'idp/new-files',
+      baseSha: base,
+      message: 'Add preview',
+      author: AUTHOR,
+      changes: [
+        { path: 'deploy/preview/values.yaml', content: 'replicas: 2\n' },
+        { path: 'deploy/preview/extra.yaml', content: 'x: 1\n' },
+        { path: 'docs/preview.md', content: '# preview\n' },
+      ],
+    });
+    assert.equal(fake.calls, 1, `requests: ${JSON.stringify(fake.requests)}`);
+    assert.equal(created.created, true);
+
+    // idp's own pattern: read the file, then commit its new content plus new files: one request for the commit.
+    const file = (await p.readFile('paws.yaml', 'main'))!;
+    fake.resetCalls();
+    const { sha } = await p.commitToNewBranch({
+      branch: 'idp/edit',
+      baseSha: file.commitSha,
+      message: 'Edit',
+      author: AUTHOR,
+      changes: [
+        { path: 'paws.yaml', content: 'a: 2\n' },
+        { path: 'deploy/preview-2/values.yaml', content: 'replicas: 3\n' },
+      ],
+    });
+    assert.equal(fake.calls, 1, `requests: ${JSON.stringify(fake.requests)}`);
+    assert.equal((await p.readFile('paws.yaml', sha))?.content, 'a: 2\n');
+    assert.equal((await p.readFile('deploy/preview-2/values.yaml', sha))?.content, 'replicas: 3\n');
+
+    // A wrong guess (an update and a delete of files never read): GitLab refuses the whole commit,
+    // one listing per folder touched settles it, and the commit is sent again.
+    fake.resetCalls();
+    const fixed = await p.commitToNewBranch({
+      branch: 'idp/guess',
+      baseSha: base,
+      message: 'Guess',
+      author: AUTHOR,
+      changes: [
+        { path: 'deploy/staging/values.yaml', content: 'replicas: 5\n' },
+        { path: 'paws.yaml', content: null },
+        { path: 'new/file.txt', content: 'n\n' },
+      ],
+    });
+    assert.deepEqual(
+      fake.requests.map((r) => `${r.method} ${r.path.replace(/^.*\/repository\//, '')}`),
+      ['POST commits', 'GET tree', 'GET tree', 'GET tree', 'POST commits'],
+    );
+    assert.equal((await p.readFile('deploy/staging/values.yaml', fixed.sha))?.content, 'replicas: 5\n');
+    assert.equal(await p.readFile('paws.yaml', fixed.sha), null);
+  });
+
+  it('opens a merge request in ONE request, as its author', async () => {
+    const project = await newProject();
+    const p = providerFor(project);
+    await p.commitToNewBranch({ branch: 'idp/mr', baseSha: (await p.branchSha('main'))!, message: 'x', author: AUTHOR, changes: [{ path: 'x.txt', content: 'x\n' }] });
+    fake.resetCalls();
+    const pr = await p.openPullRequest({ head: 'idp/mr', base: 'main', title: 'MR', body: 'Body', author: 'alice', labels: ['idp', 'env-clone'] });
+    assert.equal(fake.calls, 1);
+    assert.equal(pr.author, 'alice');
+    assert.deepEqual(pr.labels, ['env-clone', 'idp']);
+    assert.equal(pr.url, `${fake.url}/${project.path}/-/merge_requests/${pr.number}`);
+    assert.equal(pr.baseSha, await p.branchSha('main'));
+    // Without a token of their own, a user's MR is opened with the service token.
+    await p.commitToNewBranch({ branch: 'idp/bot', baseSha: pr.baseSha, message: 'y', author: AUTHOR, changes: [{ path: 'y.txt', content: 'y\n' }] });
+    assert.equal((await p.openPullRequest({ head: 'idp/bot', base: 'main', title: 'Bot', body: '', author: 'dave' })).author, 'idp-bot');
+  });
+
+  it('reads a snapshot in one round trip (three parallel requests)', async () => {
+    const project = await newProject();
+    const p = providerFor(project);
+    fake.resetCalls();
+    const snap = await p.snapshot('paws.yaml', 'no-such-branch');
+    assert.equal(fake.calls, 3);
+    assert.equal(snap.defaultBranch, 'main');
+    assert.equal(snap.file?.content, 'kind: Workload\n');
+    assert.equal(snap.baseSha, snap.file?.commitSha);
+  });
+});
+
+describe('GitLab provider: faults', () => {
+  let project: FakeProject;
+  let p: GitLabProvider;
+  before(async () => {
+    project = await newProject();
+    p = providerFor(project);
+  });
+
+  it('retries a 502 (and a 500/503) with backoff, then succeeds', async () => {
+    fake.fail({ method: 'GET', path: /\/repository\/branches\/main$/, status: 502 });
+    fake.fail({ method: 'GET', path: /\/repository\/branches\/main$/, status: 500 });
+    fake.fail({ method: 'GET', path: /\/repository\/branches\/main$/, status: 503 });
+    fake.resetCalls();
+    assert.match((await p.branchSha('main')) ?? '', /^[0-9a-f]{40}$/);
+    assert.equal(fake.calls, 4);
+  });
+
+  it('retries a failed commit POST, which then commits once', async () => {
+    fake.fail({ method: 'POST', path: /\/repository\/commits$/, status: 502 });
+    const base = (await p.branchSha('main'))!;
+    fake.resetCalls();
+    const { created, sha } = await p.commitToNewBranch({ branch: 'idp/retried', baseSha: base, message: 'r', author: AUTHOR, changes: [{ path: 'r.txt', content: 'r\n' }] });
+    assert.equal(created, true);
+    assert.equal(fake.calls, 2);
+    assert.equal(await p.branchSha('idp/retried'), sha);
+  });
+
+  it('gives up after the retries with a retryable ProviderError', async () => {
+    fake.fail({ path: /\/merge_requests$/, status: 500, times: 5 });
+    fake.resetCalls();
+    const err = await failure(p.listPullRequests());
+    assert.ok(err instanceof ProviderError, String(err));
+    assert.equal(err.code, 'provider_error');
+    assert.match(err.message, /500 after 5 attempts/);
+    assert.equal(fake.calls, 5, 'the first attempt and 4 retries');
+  });
+
+  it('waits as long as a 429 Retry-After says, then succeeds', async () => {
+    fake.fail({ path: /\/repository\/files\//, status: 429, headers: { 'retry-after': '1' } });
+    const started = Date.now();
+    assert.equal((await p.readFile('paws.yaml', 'main'))?.content, 'kind: Workload\n');
+    const waited = Date.now() - started;
+    assert.ok(waited >= 950 && waited < 3000, `waited ${waited} ms`);
+  });
+
+  it('honours RateLimit-Reset when a 429 has no Retry-After', async () => {
+    const reset = Math.ceil(Date.now() / 1000) + 1;
+    fake.fail({ path: /\/repository\/files\//, status: 429, headers: { 'ratelimit-reset': String(reset) } });
+    const started = Date.now();
+    await p.readFile('paws.yaml', 'main');
+    assert.ok(Date.now() >= reset * 1000 - 50, `returned ${reset * 1000 - Date.now()} ms before the reset`);
+    assert.ok(Date.now() - started < 3000);
+  });
+
+  it('fails at once (ProviderError) when a 429 asks to wait too long', async () => {
+    fake.fail({ path: /\/repository\/files\//, status: 429, headers: { 'retry-after': '3600' } });
+    const started = Date.now();
+    const err = await failure(p.readFile('paws.yaml', 'main'));
+    assert.ok(err instanceof ProviderError);
+    assert.match(err.message, /rate limiting.*3600 s/);
+    assert.ok(Date.now() - started < 1000);
+  });
+
+  it('401: unauthenticated, naming the token (never showing it)', async () => {
+    const wrong = providerFor(project, { token: 'glpat-WRONG-SECRET-zzzzzzzz' });
+    const err = await failure(wrong.defaultBranch());
+    assert.equal(err.code, 'unauthenticated');
+    assert.match(err.message, /rejected the service GitLab token \(401 Unauthorized\).*invalid, expired or revoked/);
+    assert.ok(!err.message.includes('glpat-WRONG-SECRET-zzzzzzzz'));
+
+    fake.fail({ path: /\/notes$/, status: 401 });
+    const pr = await openMr(p, 'idp/auth');
+    const asUser = await failure(p.comment(pr, 'hi', 'bob'));
+    assert.equal(asUser.code, 'unauthenticated');
+    assert.match(asUser.message, /bob's GitLab token/);
+  });
+
+  it('403: forbidden, naming the api scope and the project', async () => {
+    fake.fail({ method: 'POST', path: /\/repository\/commits$/, status: 403 });
+    const err = await failure(p.commitToNewBranch({ branch: 'idp/denied', baseSha: (await p.branchSha('main'))!, message: 'x', author: AUTHOR, changes: [{ path: 'd.txt', content: 'd' }] }));
+    assert.equal(err.code, 'forbidden');
+    assert.equal(err.status, 403);
+    assert.match(err.message, /api scope/);
+    assert.ok(err.message.includes(project.path));
+  });
+
+  it('404 on the project: NotFoundError naming the project and telling to check the remote and token access', async () => {
+    const missing = providerFor({ path: 'acme/no-such-project' });
+    const err = await failure(missing.readFile('paws.yaml', 'main'));
+    assert.ok(err instanceof NotFoundError);
+    assert.match(err.message, /acme\/no-such-project/);
+    assert.match(err.message, /Check the remote/);
+    assert.match(err.message, /can see the project/);
+  });
+
+  it('a GitLab that does not answer: ProviderError after the retries', async () => {
+    const port = await closedPort();
+    const down = new GitLabProvider({ repo: 'x', baseUrl: `http://127.0.0.1:${port}`, projectPath: 'a/b', token: SERVICE_TOKEN, retry: { retries: 2, minDelayMs: 5 } });
+    const err = await failure(down.defaultBranch());
+    assert.ok(err instanceof ProviderError);
+    assert.match(err.message, /did not answer.*3 attempts.*ECONNREFUSED/);
+  });
+
+  it('a review needs the reviewer\'s own token', async () => {
+    const pr = await openMr(p, 'idp/review-token');
+    const err = await failure(p.review(pr, { event: 'approve', by: 'dave' }));
+    assert.equal(err.code, 'forbidden');
+    assert.match(err.message, /needs dave's own GitLab token/);
+    assert.deepEqual(await p.approvals(pr), []);
+  });
+});
+
+describe('GitLab provider: GitLab settings', () => {
+  it('counts approvals of the current head only, also where GitLab keeps approvals across pushes', async () => {
+    const project = await newProject();
+    project.settings.resetApprovalsOnPush = false;
+    const p = providerFor(project);
+    const pr = await openMr(p, 'idp/keep');
+    await p.review(pr, { event: 'approve', by: 'bob' });
+    await p.review(pr, { event: 'approve', by: 'carol', body: 'ok' });
+    assert.deepEqual((await p.approvals(pr)).sort(), ['bob', 'carol']);
+    const moved = await project.git.push('idp/keep', { 'k.txt': 'moved\n' });
+    assert.deepEqual(await p.approvals(pr), [], 'GitLab still lists them; they are of the old head');
+    await p.review(pr, { event: 'approve', by: 'bob' });
+    assert.deepEqual(await p.approvals(pr), ['bob'], 're-approving pins the approval to the new head');
+    const reviews = (await p.getPullRequest(pr)).reviews;
+    assert.deepEqual(reviews.map((r) => [r.by, r.state, r.commitSha === moved, r.body ?? null]), [
+      ['bob', 'approved', false, null],
+      ['carol', 'approved', false, 'ok'],
+      ['bob', 'approved', true, null],
+    ]);
+  });
+
+  it('a fast-forward project: the merged head is the base\'s new tip', async () => {
+    const project = await newProject();
+    project.settings.mergeMethod = 'ff';
+    const p = providerFor(project);
+    const pr = await openMr(p, 'idp/ff');
+    const head = (await p.getPullRequest(pr)).headSha;
+    const merged = await p.merge(pr, { by: 'bob', expectedHeadSha: head });
+    assert.equal(merged.mergeSha, head);
+    assert.equal(await p.branchSha('main'), head);
+  });
+
+  it('an MR GitLab has not prepared yet (diff_refs null): baseSha is the target tip', async () => {
+    const slow = await startGitLabFake({ users: { [SERVICE_TOKEN]: 'idp-bot' }, asyncPrepare: true });
+    try {
+      const project = await slow.project('acme/slow', { 'a.txt': 'a\n' });
+      const p = new GitLabProvider({ repo: 'x', baseUrl: slow.url, projectPath: project.path, token: SERVICE_TOKEN, retry: { minDelayMs: 5 } });
+      const base = (await p.branchSha('main'))!;
+      await p.commitToNewBranch({ branch: 'idp/slow', baseSha: base, message: 's', author: AUTHOR, changes: [{ path: 's.txt', content: 's\n' }] });
+      const pr = await p.openPullRequest({ head: 'idp/slow', base: 'main', title: 'Slow', body: '', author: 'idp-bot' });
+      assert.equal(pr.baseSha, base);
+      assert.equal((await p.getPullRequest(pr.number)).baseSha, base);
+      assert.equal(await p.mergeable(pr.number), true);
+      assert.deepEqual(slow.violations, []);
+    } finally {
+      await slow.close();
+    }
+  });
+});
+
+describe('GitLab fake: documented shapes', () => {
+  it('saw no request or response outside GitLab\'s documented shapes over the whole run', () => {
+    assert.deepEqual(fake.violations, []);
+  });
+
+  it('answers an undocumented parameter 400 and records it', async () => {
+    const project = await newProject();
+    const before = fake.violations.length;
+    const res = await fetch(`${fake.url}/api/v4/projects/${encodeURIComponent(project.path)}/repository/files/paws.yaml?ref=main&nonsense=1`, {
+      headers: { 'private-token': SERVICE_TOKEN },
+    });
+    assert.equal(res.status, 400);
+    assert.equal(fake.violations.length, before + 1);
+    assert.match(fake.violations.at(-1)!, /getFile .*nonsense/);
+    fake.violations.splice(before);
+  });
+});
+
+async function openMr(p: GitLabProvider, branch: string): Promise<number> {
+  const base = (await p.branchSha('main'))!;
+  await p.commitToNewBranch({ branch, baseSha: base, message: branch, author: AUTHOR, changes: [{ path: `${branch}.txt`, content: `${branch}\n` }] });
+  return (await p.openPullRequest({ head: branch, base: 'main', title: branch, body: '', author: 'alice' })).number;
+}
+
+/** A local port nothing listens on. */
+function closedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
