@@ -3,12 +3,15 @@
 //    installed from npm into a temp dir) as a ratio. Target ≤ 0.2×.
 //  - clone → PR URL latency, p50/p95, on the warm embedded stack (npm start's stack). Target p50 ≤ 300 ms.
 //  - 100 concurrent clones: wall time, PRs opened, requests lost. Target 0 lost.
+// Issue #3 adds:
+//  - API calls per opened PR on each forge (fakes), repositories of 10 and 100,000 files. Target ≤ 4 on GitHub.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PlatformClient } from '@idp/core/client';
 import { seedDemo } from '../worker/dist/embedded/demo.js';
+import { forgeCallRows } from './bench-forge-calls.mjs';
 
 const root = resolve('.');
 const ms = (ns) => Number(ns) / 1e6;
@@ -79,6 +82,7 @@ try {
   rows.push(['100 concurrent clones: wall time', `${(wall / 1000).toFixed(1)} s`, '']);
   rows.push(['100 concurrent clones: PRs opened / lost', `${pulls.length} / ${100 - ok.length}`, '0 lost']);
   for (const r of results) if (r.status === 'rejected') console.error('lost:', r.reason?.message);
+  rows.push(...(await forgeCallRows()));
 } finally {
   if (stack && stack.exitCode === null) {
     stack.kill('SIGINT');

@@ -54,6 +54,8 @@ export class GitHubOpenApi {
     this.spec = openApi30ToAjv(require('@octokit/openapi/generated/api.github.com.json')) as GitHubOpenApi['spec'];
     this.ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true, discriminator: false });
     addFormats(this.ajv);
+    // GitHub's own format for "owner/name"; any string of that form.
+    this.ajv.addFormat('repo.nwo', /^[^/]+\/[^/]+$/);
     this.ajv.addSchema({ $id: 'gh', components: this.spec.components });
     for (const [template, methods] of Object.entries(this.spec.paths)) {
       const names: string[] = [];

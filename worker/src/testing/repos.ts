@@ -68,7 +68,7 @@ export function gitEnv(): NodeJS.ProcessEnv {
 /** Run the git CLI; throws with git's stderr on failure, returns trimmed stdout. */
 export async function git(args: string[], opts: { cwd?: string } = {}): Promise<string> {
   try {
-    const { stdout } = await execFileAsync('git', ['-c', 'commit.gpgsign=false', '-c', 'tag.gpgsign=false', ...args], {
+    const { stdout } = await execFileAsync('git', ['-c', 'commit.gpgsign=false', '-c', 'tag.gpgsign=false', '-c', 'gc.auto=0', ...args], {
       cwd: opts.cwd,
       env: gitEnv(),
       maxBuffer: 64 * 1024 * 1024,
@@ -146,6 +146,7 @@ export async function createRepo(opts: { files?: Record<string, string>; branch?
       queue = result.catch(() => {});
       return result;
     },
-    cleanup: () => rm(root, { recursive: true, force: true }),
+    // Retries: a git process (e.g. auto-gc after a large push) may still be writing for a moment.
+    cleanup: () => rm(root, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 }),
   };
 }
