@@ -5,6 +5,7 @@
  * real GitHub produces.
  */
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { IdpError, NotFoundError, ProviderError } from '@idp/core/errors';
 import { providerContract } from './contract.js';
@@ -121,6 +122,25 @@ describe('GitHub provider: faults a real GitHub produces', () => {
     const pr = await p.openPullRequest({ head: 'idp/r', base: 'main', title: 't', body: 'b', author: 'idp' });
     await assert.rejects(p.review(pr.number, { event: 'approve', by: 'mallory' }), (e: Error) => e instanceof IdpError && e.code === 'forbidden');
     assert.deepEqual(await p.approvals(pr.number), []);
+  });
+});
+
+describe('GitHub provider: GitHub App authentication', () => {
+  it('acts as the app installation: a JWT buys an installation token, which is what the API calls carry', async () => {
+    const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    fake.addApp({ appId: 4242, slug: 'idp-app', publicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString(), installationId: 77 });
+    await fake.createRepo('acme/app-auth', { 'paws.yaml': 'x: 1\n' });
+    const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const p = provider('acme/app-auth', { auth: { appId: 4242, installationId: 77, privateKey: pem } });
+    const base = (await p.branchSha('main'))!;
+    await p.commitToNewBranch({ branch: 'idp/app', baseSha: base, message: 'm', author: { name: 'a', email: 'a@a' }, changes: [{ path: 'a.txt', content: 'a' }] });
+    const pr = await p.openPullRequest({ head: 'idp/app', base: 'main', title: 't', body: 'b', author: 'someone-without-a-token' });
+    assert.equal(pr.author, 'idp-app[bot]');
+    assert.equal(fake.installationTokens.length, 1, 'one installation token, reused across calls');
+
+    const wrong = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const impostor = provider('acme/app-auth', { auth: { appId: 4242, installationId: 77, privateKey: wrong } });
+    await assert.rejects(impostor.defaultBranch(), (e: Error) => e instanceof IdpError && e.code === 'unauthenticated' && !e.message.includes('PRIVATE KEY'));
   });
 });
 

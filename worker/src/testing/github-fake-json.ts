@@ -13,26 +13,30 @@ export function builders(api: string, repo: FakeRepo) {
   const R = `${api}/repos/${repo.fullName}`;
   const H = `${web}/${repo.fullName}`;
 
-  const user = (u: FakeUser) => ({
-    login: u.login,
-    id: u.id,
-    node_id: nodeId('U', u.id),
-    avatar_url: `${web}/avatars/${gravatar(u.login)}`,
-    gravatar_id: '',
-    url: `${api}/users/${u.login}`,
-    html_url: `${web}/${u.login}`,
-    followers_url: `${api}/users/${u.login}/followers`,
-    following_url: `${api}/users/${u.login}/following{/other_user}`,
-    gists_url: `${api}/users/${u.login}/gists{/gist_id}`,
-    starred_url: `${api}/users/${u.login}/starred{/owner}{/repo}`,
-    subscriptions_url: `${api}/users/${u.login}/subscriptions`,
-    organizations_url: `${api}/users/${u.login}/orgs`,
-    repos_url: `${api}/users/${u.login}/repos`,
-    events_url: `${api}/users/${u.login}/events{/privacy}`,
-    received_events_url: `${api}/users/${u.login}/received_events`,
-    type: 'User',
-    site_admin: false,
-  });
+  const user = (u: FakeUser) => {
+    // Bot logins (name[bot]) are percent-encoded in URLs, as GitHub does.
+    const l = encodeURIComponent(u.login);
+    return {
+      login: u.login,
+      id: u.id,
+      node_id: nodeId('U', u.id),
+      avatar_url: `${web}/avatars/${gravatar(u.login)}`,
+      gravatar_id: '',
+      url: `${api}/users/${l}`,
+      html_url: `${web}/${l}`,
+      followers_url: `${api}/users/${l}/followers`,
+      following_url: `${api}/users/${l}/following{/other_user}`,
+      gists_url: `${api}/users/${l}/gists{/gist_id}`,
+      starred_url: `${api}/users/${l}/starred{/owner}{/repo}`,
+      subscriptions_url: `${api}/users/${l}/subscriptions`,
+      organizations_url: `${api}/users/${l}/orgs`,
+      repos_url: `${api}/users/${l}/repos`,
+      events_url: `${api}/users/${l}/events{/privacy}`,
+      received_events_url: `${api}/users/${l}/received_events`,
+      type: 'User',
+      site_admin: false,
+    };
+  };
 
   const repository = () => ({
     id: repo.id,

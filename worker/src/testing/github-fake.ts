@@ -15,7 +15,7 @@
  * Faults a real GitHub produces are injected with `fail()`: 5xx, 429/403 rate
  * limits with Retry-After or x-ratelimit-reset, 401/403/404, 409/422.
  */
-import { createHash, createHmac, randomUUID } from 'node:crypto';
+import { createHash, createHmac, createVerify, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GitHubOpenApi, type MatchedOperation } from './github-openapi.js';
@@ -122,6 +122,10 @@ export interface GitHubFake {
   repo(fullName: string): FakeRepo;
   /** Add a user with a token; returns the user. */
   addUser(login: string, token: string): FakeUser;
+  /** Register a GitHub App (its public key verifies the JWTs it signs) installed as `installationId`. */
+  addApp(app: { appId: number; slug: string; publicKey: string; installationId: number }): void;
+  /** Installation tokens handed out so far. */
+  installationTokens: string[];
   /** Answer the next matching request(s) with an error instead. */
   fail(rule: FaultRule): void;
   /** A CI system reporting a commit status (what POST /statuses does). */
@@ -160,6 +164,8 @@ export async function startGitHubFake(opts: { users?: Record<string, string> } =
   const usersByToken = new Map<string, FakeUser>();
   const usersByLogin = new Map<string, FakeUser>();
   const repos = new Map<string, FakeRepo>();
+  const apps = new Map<number, { appId: number; slug: string; publicKey: string; installationId: number }>();
+  const installationTokens: string[] = [];
   const faults: (FaultRule & { left: number })[] = [];
   const requests: string[] = [];
   const violations: string[] = [];
@@ -234,6 +240,9 @@ export async function startGitHubFake(opts: { users?: Record<string, string> } =
 
     const auth = req.headers.authorization ?? '';
     const token = /^(?:token|bearer)\s+(.+)$/i.exec(auth)?.[1];
+    if (token && token.split('.').length === 3 && url.pathname.startsWith('/app/')) {
+      return appRequest(res, method, url, body, token);
+    }
     const user = token ? usersByToken.get(token) : undefined;
     if (!user) {
       return send(res, 401, { message: token ? 'Bad credentials' : 'Requires authentication', documentation_url: 'https://docs.github.com/rest', status: '401' });
@@ -272,6 +281,42 @@ export async function startGitHubFake(opts: { users?: Record<string, string> } =
     return send(res, status, out, headers);
   }
 
+  /** GitHub App endpoints, authenticated with the app's RS256 JWT (what @octokit/auth-app sends). */
+  function appRequest(res: ServerResponse, method: string, url: URL, body: unknown, jwt: string): void {
+    const matched = openapi.match(method, url.pathname);
+    if (!matched || matched.operationId !== 'apps/create-installation-access-token') {
+      return send(res, 404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
+    }
+    const problems = openapi.checkRequest(method, matched, url.searchParams, body);
+    if (problems.length) violations.push(...problems);
+    const [h = '', p = '', sig = ''] = jwt.split('.');
+    let claims: { iss?: string | number; exp?: number; iat?: number } = {};
+    try {
+      claims = JSON.parse(Buffer.from(p, 'base64url').toString('utf8'));
+    } catch {
+      /* unreadable: refused below */
+    }
+    const app = apps.get(Number(claims.iss));
+    const valid =
+      app !== undefined &&
+      createVerify('RSA-SHA256').update(`${h}.${p}`).verify(app.publicKey, Buffer.from(sig, 'base64url')) &&
+      typeof claims.exp === 'number' && claims.exp > Date.now() / 1000 && claims.exp - (claims.iat ?? 0) <= 600;
+    if (!valid) {
+      const out = { message: 'A JSON web token could not be decoded', documentation_url: 'https://docs.github.com/rest' };
+      return send(res, 401, out);
+    }
+    if (Number(matched.params.installation_id) !== app.installationId) {
+      return send(res, 404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest', status: '404' });
+    }
+    const token = `ghs_${randomUUID().replace(/-/g, '')}`;
+    installationTokens.push(token);
+    addUser(`${app.slug}[bot]`, token);
+    const out = { token, expires_at: new Date(Date.now() + 3600_000).toISOString().replace(/\.\d{3}Z$/, 'Z'), permissions: { contents: 'write', pull_requests: 'write' }, repository_selection: 'all' };
+    const bad = openapi.checkResponse(method, matched, 201, out);
+    if (bad.length) violations.push(...bad);
+    return send(res, 201, out);
+  }
+
   function findOrThrow(fullName: string): FakeRepo {
     const r = repos.get(fullName.toLowerCase());
     if (!r) throw new Error(`no fake repo ${fullName}`);
@@ -293,6 +338,10 @@ export async function startGitHubFake(opts: { users?: Record<string, string> } =
     violations,
     deliveries,
     addUser,
+    installationTokens,
+    addApp(app) {
+      apps.set(app.appId, app);
+    },
     hook(url, secret) {
       hooks.push({ url, secret });
     },
