@@ -5,9 +5,10 @@
 // Run alone with `node scripts/bench-forge-calls.mjs`; `npm run bench` includes it.
 import { startTestStack } from '../worker/dist/testing/stack.js';
 import { startGitHubFake } from '../worker/dist/testing/github-fake.js';
+import { startGitLabFake } from '../worker/dist/testing/gitlab-fake.js';
 import { CHECKOUT_PAWS } from '../worker/dist/e2e/fixtures.js';
 
-const SIZES = [10, 100_000];
+const SIZES = (process.env.IDP_BENCH_SIZES ?? "10,100000").split(",").map(Number);
 
 function repoFiles(size) {
   const files = { 'paws.yaml': CHECKOUT_PAWS };
@@ -44,9 +45,32 @@ async function github(rows) {
   }
 }
 
+async function gitlab(rows) {
+  const fake = await startGitLabFake({ users: { 'glpat-bench': 'idp-bot' } });
+  const stack = await startTestStack({ pollIntervalMs: 600_000, forges: [{ kind: 'gitlab', host: 'gitlab.test', apiUrl: fake.url, gitlabToken: 'glpat-bench' }] });
+  try {
+    for (const size of SIZES) {
+      const t0 = Date.now();
+      await fake.project(`platform/bench-${size}`, repoFiles(size));
+      process.stderr.write(`gitlab: ${size} files seeded in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+      const before = fake.requests.length;
+      const res = await stack.client.cloneEnvironment('staging', { repo: `https://gitlab.test/platform/bench-${size}.git`, target: 'preview-1' });
+      if (!res.pr?.url) throw new Error('no MR');
+      const calls = opening(fake.requests.map((r) => `${r.method} ${r.path}`), before, (r) => /^POST .*\/merge_requests$/.test(r));
+      rows.push([`GitLab: API calls per opened MR, ${size.toLocaleString('en')} files`, String(calls.length), 'same at both sizes']);
+      process.stderr.write(`  ${calls.join('\n  ')}\n`);
+    }
+    if (fake.violations.length) throw new Error(`fake saw API violations: ${fake.violations.join('; ')}`);
+  } finally {
+    await stack.stop();
+    await fake.close();
+  }
+}
+
 export async function forgeCallRows() {
   const rows = [];
   await github(rows);
+  await gitlab(rows);
   return rows;
 }
 

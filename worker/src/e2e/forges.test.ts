@@ -1,16 +1,19 @@
 /**
- * `idp env clone` end to end on GitHub: Platform API → Temporal workflow (real
- * dev server) → GitHub provider (octokit) → the GitHub fake over HTTP → PR →
- * merge → outcome. The fake sends signed webhooks like GitHub does, and the
- * workflows poll only every ten minutes here, so a quick reaction to a merge
- * made on GitHub itself proves the webhook path.
+ * `idp env clone` end to end on GitHub and on GitLab: Platform API → Temporal
+ * workflow (real dev server) → provider (octokit / gitbeaker) → the forge fake
+ * over HTTP → PR/MR → merge → outcome. The fakes send webhooks like the forges
+ * do, and the workflows poll only every ten minutes here, so a quick reaction to
+ * a merge made on the forge itself proves the webhook path.
  */
 import { after, before, describe, it } from 'node:test';
+import { once } from 'node:events';
 import assert from 'node:assert/strict';
 import { parsePaws } from '@idp/core';
 import { startTestStack, type TestStack } from '../testing/stack.js';
 import { startGitHubFake, type GitHubFake } from '../testing/github-fake.js';
 import { GitHubProvider } from '../providers/github.js';
+import { GitLabProvider } from '../providers/gitlab.js';
+import { startGitLabFake, type GitLabFake } from '../testing/gitlab-fake.js';
 import { CHECKOUT_PAWS, completed, eventually } from './fixtures.js';
 
 const SERVICE = 'ghs_idp_service';
@@ -81,5 +84,116 @@ describe('env clone on GitHub', () => {
     assert.equal(done.phase, 'merged');
     assert.ok(Date.now() - started < 30_000, 'reacted within seconds');
     assert.ok(fake.deliveries.some((d) => d.event === 'pull_request' && d.action === 'closed' && d.status === 202), JSON.stringify(fake.deliveries));
+  });
+});
+
+describe('GitHub: the worker killed at the worst moments', () => {
+  let fake: GitHubFake;
+  let stack: TestStack;
+  before(async () => {
+    fake = await startGitHubFake({ users: { [SERVICE]: 'idp-bot' } });
+    stack = await startTestStack({
+      inProcessWorker: false,
+      forges: [{ kind: 'github', host: 'github.test', apiUrl: fake.url, github: { token: SERVICE } }],
+    });
+  });
+  after(async () => {
+    await stack?.stop();
+    await fake?.close();
+    assert.deepEqual(fake.violations, []);
+  });
+
+  for (const point of ['after-push', 'after-open'] as const) {
+    it(`${point}: restart → exactly one branch commit and one PR on GitHub`, async (t) => {
+      const gh = await fake.createRepo(`acme/kill-${point}`, { 'paws.yaml': CHECKOUT_PAWS });
+      const remote = `https://github.test/acme/kill-${point}.git`;
+      // The worker processes read the forge from the environment, as a deployed worker does.
+      const env = { IDP_FORGES: JSON.stringify({ 'github.test': { kind: 'github', apiUrl: fake.url, tokenEnv: 'TEST_GITHUB_TOKEN' } }), TEST_GITHUB_TOKEN: SERVICE };
+      const doomed = stack.spawnWorker({ ...env, IDP_FAULT: point });
+      const request = stack.client.cloneEnvironment('staging', { repo: remote, target: `kill-${point}` });
+      const [, signal] = await once(doomed, 'exit');
+      assert.equal(signal, 'SIGKILL', 'the worker died at the fault point');
+      assert.ok(await gh.git.branchSha(`idp/env-clone/checkout/kill-${point}`), 'it had pushed the branch');
+
+      const healthy = stack.spawnWorker(env);
+      t.after(async () => {
+        healthy.kill('SIGTERM');
+        if (healthy.exitCode === null && healthy.signalCode === null) await once(healthy, 'exit');
+      });
+      const res = await request;
+      assert.equal(res.phase, 'open');
+      assert.equal(gh.pulls.size, 1, 'exactly one PR');
+      assert.equal([...gh.pulls.values()][0]!.number, res.pr?.number);
+      const head = (await gh.git.branchSha(`idp/env-clone/checkout/kill-${point}`))!;
+      const commit = await gh.git.commit(head);
+      assert.deepEqual(commit?.parents, [await gh.git.branchSha('main')], 'one commit on top of main, not two');
+    });
+  }
+});
+
+describe('env clone on GitLab', () => {
+  const GL_SERVICE = 'glpat-idp-service';
+  const GL_REVIEWER = 'glpat-rita';
+  let fake: GitLabFake;
+  let stack: TestStack;
+  before(async () => {
+    fake = await startGitLabFake({ users: { [GL_SERVICE]: 'idp-bot', [GL_REVIEWER]: 'rita' } });
+    stack = await startTestStack({
+      pollIntervalMs: 600_000,
+      forges: [{ kind: 'gitlab', host: 'gitlab.test', apiUrl: fake.url, gitlabToken: GL_SERVICE, webhookSecret: HOOK_SECRET }],
+    });
+    fake.hook(stack.api.url.replace(/\/api\/idp$/, '/webhooks/gitlab'), HOOK_SECRET);
+  });
+  after(async () => {
+    await stack?.stop();
+    await fake?.close();
+    assert.deepEqual(fake.violations, []);
+  });
+
+  /** Rita, acting on GitLab directly (not through idp). */
+  const onGitLab = (project: string, asService = false) =>
+    new GitLabProvider({
+      repo: project, baseUrl: fake.url, host: 'gitlab.test', projectPath: project, token: GL_SERVICE,
+      ...(asService ? {} : { userToken: (u: string) => (u === 'rita' ? GL_REVIEWER : undefined) }), retry: { minDelayMs: 10 },
+    });
+
+  it('opens a labelled MR with exactly the new environment; a merge through idp ends the workflow merged', async () => {
+    const project = await fake.project('platform/checkout', { 'paws.yaml': CHECKOUT_PAWS });
+    const remote = 'https://gitlab.test/platform/checkout.git';
+    const mainBefore = (await project.git.branchSha('main'))!;
+
+    const res = await stack.client.cloneEnvironment('staging', { repo: remote, target: 'preview-123' });
+    assert.equal(res.phase, 'open');
+    assert.equal(res.pr?.url, `${fake.url}/platform/checkout/-/merge_requests/1`);
+    const mr = (await onGitLab('platform/checkout', true).getPullRequest(1));
+    assert.equal(mr.head, 'idp/env-clone/checkout/preview-123');
+    assert.deepEqual(mr.labels.sort(), ['env-clone', 'idp']);
+    assert.equal(mr.author, 'idp-bot');
+    assert.equal(await project.git.branchSha('main'), mainBefore, 'main did not move');
+    const files = await project.git.changedFiles(mainBefore, mr.headSha);
+    assert.deepEqual(files.map((f) => f.path), ['paws.yaml']);
+    assert.equal(parsePaws(files[0]!.after!).spec.environments?.['preview-123']?.from, 'staging');
+
+    await stack.client.merge(1, { repo: remote });
+    const done = await completed(stack.client, res.workflowId);
+    assert.equal(done.phase, 'merged');
+    const main = await project.git.entry((await project.git.branchSha('main'))!, 'paws.yaml');
+    assert.equal(main?.type === 'blob' && parsePaws(main.text).spec.environments?.['preview-123']?.from, 'staging');
+    await eventually(async () => (await project.git.branchSha(mr.head)) === null, 10_000, 'branch deletion after merge');
+  });
+
+  it('a merge made on GitLab reaches the workflow through the Merge Request Hook, not the 10-minute poll', async () => {
+    await fake.project('platform/payments', { 'paws.yaml': CHECKOUT_PAWS.replace('name: checkout', 'name: payments') });
+    const res = await stack.client.cloneEnvironment('staging', { repo: 'git@gitlab.test:platform/payments.git', target: 'preview-9' });
+    const rita = onGitLab('platform/payments');
+    const mr = await rita.getPullRequest(res.pr!.number);
+    await rita.review(mr.number, { event: 'approve', by: 'rita' });
+    await eventually(() => rita.mergeable(mr.number), 10_000, 'GitLab to finish its merge check');
+    await rita.merge(mr.number, { by: 'rita', expectedHeadSha: mr.headSha });
+    const started = Date.now();
+    const done = await completed(stack.client, res.workflowId);
+    assert.equal(done.phase, 'merged');
+    assert.ok(Date.now() - started < 30_000, 'reacted within seconds');
+    assert.ok(fake.deliveries.some((d) => d.event === 'Merge Request Hook' && d.action === 'merge' && d.status === 202), JSON.stringify(fake.deliveries));
   });
 });

@@ -30,7 +30,9 @@ before(async () => {
 });
 
 after(async () => {
+  const violations = [...fake.violations];
   await fake.close();
+  assert.deepEqual(violations, [], 'requests and responses outside GitLab\'s documented shapes');
 });
 
 function providerFor(project: { path: string }, extra: Partial<GitLabProviderOptions> = {}): GitLabProvider {
@@ -157,6 +159,25 @@ describe('GitLab provider: identity and calls', () => {
     // Without a token of their own, a user's MR is opened with the service token.
     await p.commitToNewBranch({ branch: 'idp/bot', baseSha: pr.baseSha, message: 'y', author: AUTHOR, changes: [{ path: 'y.txt', content: 'y\n' }] });
     assert.equal((await p.openPullRequest({ head: 'idp/bot', base: 'main', title: 'Bot', body: '', author: 'dave' })).author, 'idp-bot');
+  });
+
+  it('follows GitLab\'s pagination (Link headers) for long lists', async () => {
+    const files = Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`many/f${String(i).padStart(3, '0')}.txt`, `${i}\n`]));
+    const project = await newProject({ ...files, 'README.md': '#\n' });
+    const p = providerFor(project);
+    fake.resetCalls();
+    const listed = await p.listDirectory('many', 'main');
+    assert.equal(listed?.length, 150);
+    assert.equal(listed?.[149]?.path, 'many/f149.txt');
+    assert.equal(fake.calls, 2, '100 per page');
+  });
+
+  it('a commit whose base commit is gone is a conflict (re-read the base and retry)', async () => {
+    const project = await newProject();
+    const p = providerFor(project);
+    const err = await failure(p.commitToNewBranch({ branch: 'idp/gone', baseSha: 'deadbeef'.repeat(5), message: 'x', author: AUTHOR, changes: [{ path: 'g.txt', content: 'g' }] }));
+    assert.equal(err.code, 'conflict');
+    assert.match(err.message, /refused the commit onto idp\/gone.*Re-read the base/);
   });
 
   it('reads a snapshot in one round trip (three parallel requests)', async () => {
@@ -336,6 +357,16 @@ describe('GitLab provider: GitLab settings', () => {
 describe('GitLab fake: documented shapes', () => {
   it('saw no request or response outside GitLab\'s documented shapes over the whole run', () => {
     assert.deepEqual(fake.violations, []);
+  });
+
+  it('authenticates PRIVATE-TOKEN and Authorization: Bearer; an unknown token is 401 like GitLab', async () => {
+    const project = await newProject();
+    const url = `${fake.url}/api/v4/projects/${encodeURIComponent(project.path)}`;
+    assert.equal((await fetch(url, { headers: { authorization: `Bearer ${SERVICE_TOKEN}` } })).status, 200);
+    assert.equal((await fetch(url, { headers: { 'private-token': SERVICE_TOKEN } })).status, 200);
+    const denied = await fetch(url, { headers: { 'private-token': 'nope' } });
+    assert.equal(denied.status, 401);
+    assert.deepEqual(await denied.json(), { message: '401 Unauthorized' });
   });
 
   it('answers an undocumented parameter 400 and records it', async () => {

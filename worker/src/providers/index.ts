@@ -87,6 +87,7 @@ function forgeProvider(remote: string, opts: ProviderOptions): GitProvider {
     provider = new GitLabProvider({
       repo: remote,
       baseUrl: forge.apiUrl,
+      host: forge.host,
       projectPath: parsed.path,
       token: forge.gitlabToken,
       ...(opts.forgeClient?.retryBaseMs !== undefined ? { retry: { minDelayMs: opts.forgeClient.retryBaseMs } } : {}),
