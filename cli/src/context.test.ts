@@ -245,3 +245,14 @@ describe('git helpers', () => {
     assert.equal(repoName('checkout'), 'checkout');
   });
 });
+
+describe('the developer\'s own forge token', () => {
+  it('is IDP_FORGE_TOKEN, else the token gh/glab use for the remote\'s host, else none', async () => {
+    const { forgeTokenFor } = await import('./commands/shared/common.js');
+    assert.equal(forgeTokenFor('git@github.com:acme/app.git', { GH_TOKEN: 'gh1', GITHUB_TOKEN: 'gh2' }), 'gh1');
+    assert.equal(forgeTokenFor('https://github.com/acme/app.git', { GITHUB_TOKEN: 'gh2' }), 'gh2');
+    assert.equal(forgeTokenFor('https://gitlab.example.com/g/app.git', { GITLAB_TOKEN: 'gl', GH_TOKEN: 'gh' }), 'gl');
+    assert.equal(forgeTokenFor('/srv/git/app.git', { GH_TOKEN: 'gh' }), undefined, 'the local forge has no accounts');
+    assert.equal(forgeTokenFor('https://code.acme.internal/app.git', { IDP_FORGE_TOKEN: 'any' }), 'any');
+  });
+});

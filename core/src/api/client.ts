@@ -33,6 +33,12 @@ export interface ClientOptions {
   /** Acting user on the standalone API (IDP_USER or git config user.email). */
   user?: string;
   token?: string;
+  /**
+   * The person's own GitHub/GitLab token, sent only with PR actions (review,
+   * merge, close) so the forge records and authorizes them rather than idp's
+   * service account.
+   */
+  forgeToken?: string;
   fetch?: typeof fetch;
 }
 
@@ -49,6 +55,7 @@ export class PlatformClient {
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.opts.user) headers['x-idp-user'] = this.opts.user;
     if (this.opts.token) headers.authorization = `Bearer ${this.opts.token}`;
+    if (this.opts.forgeToken && method === 'POST' && path.startsWith('/pulls/')) headers['x-idp-forge-token'] = this.opts.forgeToken;
     let res: Response;
     try {
       res = await (this.opts.fetch ?? fetch)(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });

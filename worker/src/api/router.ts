@@ -88,6 +88,16 @@ export function createRouter(opts: RouterOptions): express.Router {
     return user;
   };
 
+  /**
+   * The provider acting as the requesting person when they sent their own
+   * forge token (X-Idp-Forge-Token: the CLI's GITHUB_TOKEN/GITLAB_TOKEN, or the
+   * Backstage user's SCM token). It is used for this request only, never stored or logged.
+   */
+  const actor = (req: Request, provider: GitProvider): GitProvider => {
+    const token = req.header('x-idp-forge-token');
+    return token && provider.actingAs ? provider.actingAs(userOf(req), token) : provider;
+  };
+
   /** Read paws.yaml on the default branch: the base every change is made against. */
   async function readPaws(ref: z.infer<typeof RepoRef>) {
     const provider = opts.providers(ref.repo);
@@ -263,14 +273,14 @@ export function createRouter(opts: RouterOptions): express.Router {
   }));
   router.post('/pulls/:number/reviews', route(async (req, res) => {
     const body = parse(ReviewRequest, req.body);
-    const provider = opts.providers(body.repo);
+    const provider = actor(req, opts.providers(body.repo));
     const pr = await provider.review(prNumber(req), { event: body.event, body: body.body, by: userOf(req) });
     await signalPrEvent(opts.temporal, provider, pr);
     res.json(pr);
   }));
   router.post('/pulls/:number/merge', route(async (req, res) => {
     const body = parse(PullActionRequest, req.body);
-    const provider = opts.providers(body.repo);
+    const provider = actor(req, opts.providers(body.repo));
     const n = prNumber(req);
     const current = await provider.getPullRequest(n);
     await assertIdpPullUpToDate(provider, current, body.path);
@@ -281,7 +291,7 @@ export function createRouter(opts: RouterOptions): express.Router {
   }));
   router.post('/pulls/:number/close', route(async (req, res) => {
     const body = parse(PullActionRequest, req.body);
-    const provider = opts.providers(body.repo);
+    const provider = actor(req, opts.providers(body.repo));
     const pr = await provider.close(prNumber(req), userOf(req));
     await signalPrEvent(opts.temporal, provider, pr);
     res.json(pr);

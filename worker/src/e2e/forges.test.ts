@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { once } from 'node:events';
 import assert from 'node:assert/strict';
 import { parsePaws } from '@idp/core';
+import { PlatformClient } from '@idp/core/client';
 import { startTestStack, type TestStack } from '../testing/stack.js';
 import { startGitHubFake, type GitHubFake } from '../testing/github-fake.js';
 import { GitHubProvider } from '../providers/github.js';
@@ -57,7 +58,14 @@ describe('env clone on GitHub', () => {
     const viaApi = await stack.client.pull({ repo: remote }, 1);
     assert.equal(viaApi.headSha, pr.headSha);
 
-    await stack.client.merge(1, { repo: remote });
+    // Reviewing through idp needs the reviewer's own GitHub token (the CLI sends GH_TOKEN/GITHUB_TOKEN).
+    await assert.rejects(stack.clientAs('rita@example.com').review(1, { repo: remote, event: 'approve' }), /own GitHub token/);
+    const rita = new PlatformClient({ baseUrl: stack.api.url, user: 'rita@example.com', forgeToken: REVIEWER });
+    const reviewed = await rita.review(1, { repo: remote, event: 'approve', body: 'LGTM' });
+    assert.deepEqual(reviewed.reviews.map((r) => [r.by, r.state, r.commitSha]), [['rita', 'approved', pr.headSha]]);
+
+    const merged = await rita.merge(1, { repo: remote });
+    assert.equal(merged.mergedBy, 'rita', 'GitHub records the person who merged, not the service account');
     const done = await completed(stack.client, res.workflowId);
     assert.equal(done.phase, 'merged');
     const main = await gh.git.entry((await gh.git.branchSha('main'))!, 'paws.yaml');

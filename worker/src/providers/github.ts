@@ -114,6 +114,11 @@ export class GitHubProvider implements GitProvider {
     this.service = this.client(opts.auth);
   }
 
+  actingAs(user: string, token: string): GitProvider {
+    const others = this.opts.userToken;
+    return new GitHubProvider({ ...this.opts, userToken: (u) => (u === user ? token : others?.(u)) });
+  }
+
   private get where(): string {
     return `${this.owner}/${this.name} on ${this.opts.host}`;
   }

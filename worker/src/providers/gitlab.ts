@@ -106,7 +106,7 @@ export class GitLabProvider implements GitProvider {
   private readonly clients = new Map<string, Client>();
   private readonly known = new KnownTrees();
 
-  constructor(opts: GitLabProviderOptions) {
+  constructor(private readonly opts: GitLabProviderOptions) {
     this.repo = opts.repo;
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
     this.host = opts.host ?? new URL(this.baseUrl).host;
@@ -118,6 +118,11 @@ export class GitLabProvider implements GitProvider {
     this.minDelayMs = opts.retry?.minDelayMs ?? 500;
     this.maxRetryAfterMs = opts.retry?.maxRetryAfterMs ?? 60_000;
     this.timeoutMs = opts.timeoutMs ?? 60_000;
+  }
+
+  actingAs(user: string, token: string): GitProvider {
+    const others = this.opts.userToken;
+    return new GitLabProvider({ ...this.opts, userToken: (u) => (u === user ? token : others?.(u)) });
   }
 
   // ---- branches and files -------------------------------------------------

@@ -75,6 +75,13 @@ export interface GitProvider {
   /** The repository's canonical identity, the same for every spelling of its remote (local: the real path). */
   readonly id: string;
 
+  /**
+   * The same repository, with `user`'s own forge token for what they do
+   * (review, merge, close, comment): the forge then records and authorizes
+   * the person, not idp's service account. Forges only; the local forge has no accounts.
+   */
+  actingAs?(user: string, token: string): GitProvider;
+
   defaultBranch(): Promise<string>;
   /** Commit sha a branch points to, or null if the branch does not exist. */
   branchSha(branch: string): Promise<string | null>;

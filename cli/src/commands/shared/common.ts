@@ -19,8 +19,21 @@ export function contextFlags(flags: Flags): ContextFlags {
   return { component: stringFlag(flags, 'component'), repo: stringFlag(flags, 'repo'), path: stringFlag(flags, 'path'), api: stringFlag(flags, 'api') };
 }
 
-export function clientFor(ctx: Pick<Context, 'api' | 'user'>): PlatformClient {
-  return new PlatformClient({ baseUrl: ctx.api.url, user: ctx.user.user, token: ctx.api.token });
+export function clientFor(ctx: Pick<Context, 'api' | 'user'>, forgeToken?: string): PlatformClient {
+  return new PlatformClient({ baseUrl: ctx.api.url, user: ctx.user.user, token: ctx.api.token, ...(forgeToken ? { forgeToken } : {}) });
+}
+
+/**
+ * The developer's own forge token for the component's remote, the variables
+ * `gh` and `glab` read: IDP_FORGE_TOKEN, else GH_TOKEN/GITHUB_TOKEN for GitHub
+ * hosts and GITLAB_TOKEN for GitLab hosts. Sent only with PR actions.
+ */
+export function forgeTokenFor(repo: string, env: Record<string, string | undefined>): string | undefined {
+  if (env.IDP_FORGE_TOKEN) return env.IDP_FORGE_TOKEN;
+  const host = /^(?:[a-z+]+:\/\/)?(?:[^@/]*@)?([^/:]+)/i.exec(repo)?.[1] ?? '';
+  if (/gitlab/i.test(host)) return env.GITLAB_TOKEN || undefined;
+  if (/github/i.test(host)) return env.GH_TOKEN || env.GITHUB_TOKEN || undefined;
+  return undefined;
 }
 
 export function repoRef(component: ComponentContext): { repo: string; path: string } {
@@ -29,7 +42,7 @@ export function repoRef(component: ComponentContext): { repo: string; path: stri
 
 export async function setup(input: CommandInput): Promise<{ ctx: Context; client: PlatformClient; ref: { repo: string; path: string } }> {
   const ctx = await resolveContext(contextFlags(input.flags), input.io.env, input.io.cwd);
-  return { ctx, client: clientFor(ctx), ref: repoRef(ctx.component) };
+  return { ctx, client: clientFor(ctx, forgeTokenFor(ctx.component.repo, input.io.env)), ref: repoRef(ctx.component) };
 }
 
 /** Checked before anything is sent, with the server's own rule. */
