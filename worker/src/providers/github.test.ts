@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { IdpError, NotFoundError, ProviderError } from '@idp/core/errors';
+import { Octokit } from '@octokit/rest';
+import { ConflictError, IdpError, NotFoundError, ProviderError } from '@idp/core/errors';
 import { providerContract } from './contract.js';
 import { GitHubProvider, type GitHubProviderOptions } from './github.js';
 import { startGitHubFake, type GitHubFake } from '../testing/github-fake.js';
@@ -112,6 +113,46 @@ describe('GitHub provider: faults a real GitHub produces', () => {
     const missing = await provider('acme/no-such-repo').defaultBranch().catch((e: unknown) => e);
     assert.ok(missing instanceof NotFoundError, String(missing));
     assert.match(missing.message, /acme\/no-such-repo/);
+  });
+
+  it('a merge refused because the base moved meanwhile (409) is merged again onto the new base, keeping the other change', async () => {
+    const repo = await fake.createRepo('acme/race', SEED);
+    const p = provider('acme/race');
+    const base = (await p.branchSha('main'))!;
+    const head = (await p.commitToNewBranch({ branch: 'idp/race', baseSha: base, message: 'r', author: { name: 'r', email: 'r@r' }, changes: [{ path: 'mine.txt', content: 'mine\n' }] })).sha;
+    const pr = await p.openPullRequest({ head: 'idp/race', base: 'main', title: 't', body: 'b', author: 'idp' });
+    await repo.git.push('main', { 'theirs.txt': 'theirs\n' });
+    fake.fail({ method: 'PUT', path: /\/pulls\/\d+\/merge$/, status: 409, body: { message: 'Base branch was modified. Review and try the merge again.', documentation_url: 'https://docs.github.com/rest' } });
+    const merged = await p.merge(pr.number, { by: 'idp', expectedHeadSha: head });
+    assert.equal(merged.state, 'merged');
+    assert.equal((await p.readFile('theirs.txt', 'main'))?.content, 'theirs\n');
+    assert.equal((await p.readFile('mine.txt', 'main'))?.content, 'mine\n');
+  });
+
+  it('a merge refused because the head changed (409) is a ConflictError: what was reviewed is not what would land', async () => {
+    await fake.createRepo('acme/sneaky', SEED);
+    const p = provider('acme/sneaky');
+    const base = (await p.branchSha('main'))!;
+    const head = (await p.commitToNewBranch({ branch: 'idp/s', baseSha: base, message: 's', author: { name: 's', email: 's@s' }, changes: [{ path: 's.txt', content: 's\n' }] })).sha;
+    const pr = await p.openPullRequest({ head: 'idp/s', base: 'main', title: 't', body: 'b', author: 'idp' });
+    fake.fail({ method: 'PUT', path: /\/pulls\/\d+\/merge$/, status: 409, body: { message: 'Head branch was modified. Review and try the merge again.', documentation_url: 'https://docs.github.com/rest' } });
+    await assert.rejects(p.merge(pr.number, { by: 'idp', expectedHeadSha: head }), (e: Error) => e instanceof ConflictError && /reviewed/.test(e.message));
+    assert.equal((await p.getPullRequest(pr.number)).state, 'open');
+  });
+
+  it('a maintainer dismissing an approval on GitHub withdraws it', async () => {
+    await fake.createRepo('acme/dismiss', SEED);
+    const p = provider('acme/dismiss');
+    const base = (await p.branchSha('main'))!;
+    await p.commitToNewBranch({ branch: 'idp/d', baseSha: base, message: 'd', author: { name: 'd', email: 'd@d' }, changes: [{ path: 'd.txt', content: 'd\n' }] });
+    const pr = await p.openPullRequest({ head: 'idp/d', base: 'main', title: 't', body: 'b', author: 'idp' });
+    await p.review(pr.number, { event: 'approve', by: 'bob' });
+    assert.deepEqual(await p.approvals(pr.number), ['bob']);
+    const maintainer = new Octokit({ baseUrl: fake.url, auth: TOKENS.carol });
+    const { data: reviews } = await maintainer.rest.pulls.listReviews({ owner: 'acme', repo: 'dismiss', pull_number: pr.number });
+    await maintainer.rest.pulls.dismissReview({ owner: 'acme', repo: 'dismiss', pull_number: pr.number, review_id: reviews[0]!.id, message: 'stale' });
+    assert.deepEqual(await p.approvals(pr.number), []);
+    assert.equal((await p.getPullRequest(pr.number)).reviews.at(-1)?.state, 'dismissed');
   });
 
   it('reviews need the reviewer\'s own token (no approving as the service account)', async () => {

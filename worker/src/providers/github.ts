@@ -137,8 +137,9 @@ export class GitHubProvider implements GitProvider {
         : { authStrategy: createAppAuth, auth: { appId: auth.appId, privateKey: auth.privateKey, installationId: auth.installationId } }),
       // octokit logs request failures at warn/error; we report failures ourselves, without headers.
       log: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
-      // 429 (and rate-limit 403s) belong to the throttling plugin, which waits as long as GitHub says.
-      retry: { retries, retryAfterBaseValue: this.opts.retryBaseMs ?? 1000, doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451] },
+      // 429 (and rate-limit 403s) belong to the throttling plugin, which waits as long as GitHub says;
+      // 405/409 are answers about the PR (conflict, moved head or base), decided by the caller.
+      retry: { retries, retryAfterBaseValue: this.opts.retryBaseMs ?? 1000, doNotRetry: [400, 401, 403, 404, 405, 409, 410, 422, 429, 451] },
       throttle: {
         id: this.id,
         onRateLimit: (after: number, options: { method: string; url: string }, _o: unknown, count: number) => {
@@ -641,8 +642,8 @@ export class GitHubProvider implements GitProvider {
     if (current.state === 'merged') return current;
     if (current.state === 'closed') throw new ConflictError(`Pull request #${number} is closed; open a new pull request to merge ${current.head}.`);
     const [title, ...rest] = (opts.message ?? `Merge pull request #${number} from ${current.head}`).split('\n');
-    try {
-      await this.as(opts.by).rest.pulls.merge({
+    const merge = () =>
+      this.as(opts.by).rest.pulls.merge({
         owner: this.owner,
         repo: this.name,
         pull_number: number,
@@ -652,20 +653,32 @@ export class GitHubProvider implements GitProvider {
         // GitHub refuses (409) when the head is no longer the reviewed commit.
         ...(opts.expectedHeadSha ? { sha: opts.expectedHeadSha } : {}),
       });
-    } catch (err) {
-      if (err instanceof RequestError && err.status === 409) {
-        throw new ConflictError(
-          `Pull request #${number} changed: its head is no longer the reviewed ${opts.expectedHeadSha?.slice(0, 12)}. Review the new commits and merge again.`,
-          { expectedHeadSha: opts.expectedHeadSha },
-        );
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await merge();
+        break;
+      } catch (err) {
+        const message = err instanceof RequestError ? ((err.response?.data as { message?: string } | undefined)?.message ?? '') : '';
+        // The base moved while GitHub merged (another merge landed): merging again merges onto the new
+        // base, keeping that other change. Only a head that changed means something else than reviewed.
+        if (err instanceof RequestError && err.status === 409 && /base branch was modified/i.test(message) && attempt < 4) {
+          await new Promise((r) => setTimeout(r, 200 * attempt));
+          continue;
+        }
+        if (err instanceof RequestError && err.status === 409) {
+          throw new ConflictError(
+            `Pull request #${number} changed: its head is no longer the reviewed ${opts.expectedHeadSha?.slice(0, 12) ?? 'commit'}. Review the new commits and merge again.`,
+            { expectedHeadSha: opts.expectedHeadSha },
+          );
+        }
+        if (err instanceof RequestError && err.status === 405) {
+          throw new ConflictError(
+            `Pull request #${number} cannot be merged: it conflicts with ${current.base} or is blocked by branch protection (GitHub: ${message || 'not mergeable'}). ` +
+              `Update ${current.head} from ${current.base} and resolve the conflicts, then merge again.`,
+          );
+        }
+        throw this.failure(err, `merge #${number}`, `No pull request #${number} in ${this.where}.`);
       }
-      if (err instanceof RequestError && err.status === 405) {
-        throw new ConflictError(
-          `Pull request #${number} cannot be merged: it conflicts with ${current.base} or is blocked by branch protection (GitHub: ${(err.response?.data as { message?: string })?.message ?? 'not mergeable'}). ` +
-            `Update ${current.head} from ${current.base} and resolve the conflicts, then merge again.`,
-        );
-      }
-      throw this.failure(err, `merge #${number}`, `No pull request #${number} in ${this.where}.`);
     }
     return this.getPullRequest(number);
   }

@@ -498,6 +498,23 @@ export async function startGitHubFake(opts: { users?: Record<string, string> } =
           return { status: 200, body: J.review(p, r) };
         });
 
+      case 'pulls/list-reviews': {
+        const p = pull();
+        return { status: 200, body: p.reviews.map((r) => J.review(p, r)) };
+      }
+
+      case 'pulls/dismiss-review':
+        return repo.lock(async () => {
+          const p = pull();
+          const r = p.reviews.find((x) => x.id === Number(m.params.review_id));
+          if (!r) throw new HttpError(404, 'Not Found');
+          if (r.state !== 'APPROVED' && r.state !== 'CHANGES_REQUESTED') throw new HttpError(422, 'Can not dismiss a commented pull request review');
+          r.state = 'DISMISSED';
+          r.body = String(input.message ?? r.body);
+          p.updatedAt = now();
+          return { status: 200, body: J.review(p, r) };
+        });
+
       case 'pulls/merge':
         return repo.lock(async () => {
           const p = await live(repo, pull());
