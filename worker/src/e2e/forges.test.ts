@@ -73,6 +73,24 @@ describe('env clone on GitHub', () => {
     await eventually(async () => (await gh.git.branchSha(pr.head)) === null, 10_000, 'branch deletion after merge');
   });
 
+  it('keeps its PRs mergeable on GitHub: after a sibling merges, the conflicting clone is rebased onto main (Git Data API + compare-and-swap)', async () => {
+    const gh = await fake.createRepo('acme/siblings', { 'paws.yaml': CHECKOUT_PAWS });
+    const remote = 'https://github.test/acme/siblings.git';
+    const a = await stack.client.cloneEnvironment('staging', { repo: remote, target: 'sib-a' });
+    const b = await stack.client.cloneEnvironment('staging', { repo: remote, target: 'sib-b' });
+    await stack.client.merge(a.pr!.number, { repo: remote });
+    const rebased = await eventually(async () => {
+      const pr = await stack.client.pull({ repo: remote }, b.pr!.number);
+      return pr.headSha !== b.pr!.headSha && pr;
+    }, 15_000, 'PR b to be rebased');
+    const mainNow = (await gh.git.branchSha('main'))!;
+    assert.deepEqual((await gh.git.commit(rebased.headSha))?.parents, [mainNow], 'one commit on top of the new main');
+    await stack.client.merge(b.pr!.number, { repo: remote });
+    assert.equal((await completed(stack.client, b.workflowId)).phase, 'merged');
+    const main = await gh.git.entry((await gh.git.branchSha('main'))!, 'paws.yaml');
+    assert.deepEqual(Object.keys((main?.type === 'blob' && parsePaws(main.text).spec.environments) || {}), ['staging', 'production', 'sib-a', 'sib-b']);
+  });
+
   it('a merge made on GitHub reaches the workflow through the signed webhook, not the 10-minute poll', async () => {
     const gh = await fake.createRepo('acme/payments', { 'paws.yaml': CHECKOUT_PAWS.replace('name: checkout', 'name: payments') });
     const remote = 'git@github.test:acme/payments.git';
