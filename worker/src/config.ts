@@ -23,6 +23,9 @@ export interface ServerConfig {
   apiToken?: string;
   /** GitHub/GitLab hosts and their credentials (IDP_GITHUB_TOKEN, IDP_GITLAB_TOKEN, IDP_FORGES). */
   forges: Map<string, ForgeHost>;
+  /** `idp-server worker` also receives forge webhooks on this port when set (IDP_WEBHOOK_PORT; the API always serves them at /webhooks/*). */
+  webhookPort?: number;
+  webhookHost: string;
   /** Forge client tuning; tests against the fakes turn write pacing off. */
   forgeClient?: { paceWrites?: boolean; retryBaseMs?: number };
 }
@@ -41,6 +44,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     prWaitMs: Number(env.IDP_PR_WAIT_MS ?? 10_000),
     apiToken: env.IDP_API_TOKEN || undefined,
     forges: forgesFromEnv(env),
+    ...(env.IDP_WEBHOOK_PORT ? { webhookPort: Number(env.IDP_WEBHOOK_PORT) } : {}),
+    webhookHost: env.IDP_WEBHOOK_HOST ?? '127.0.0.1',
     repoRoots: (env.IDP_REPO_ROOTS ?? '').split(delimiter).filter(Boolean).map((r) => (existsSync(r) ? realpathSync(r) : resolve(r))),
   };
 }

@@ -17,6 +17,7 @@ if (mode === 'worker') {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   console.log(`idp worker polling task queue ${cfg.taskQueue} on ${cfg.temporalAddress}`);
+  if (w.webhooksUrl) console.log(`idp webhooks on ${w.webhooksUrl}/webhooks/github and /webhooks/gitlab`);
   await w.run;
 } else if (mode === 'api') {
   const api = await startApi(cfg, defaultUser());
@@ -25,6 +26,9 @@ if (mode === 'worker') {
   process.once('SIGTERM', stop);
   console.log(`idp Platform API on ${api.url}`);
 } else {
-  console.error('usage: idp-server worker|api   (settings: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, IDP_API_HOST, IDP_API_PORT, IDP_API_URL, IDP_API_TOKEN)');
+  console.error(
+    'usage: idp-server worker|api   (settings: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, IDP_API_HOST, IDP_API_PORT, IDP_API_URL, IDP_API_TOKEN,\n' +
+      '  forges: IDP_GITHUB_TOKEN or IDP_GITHUB_APP_ID/_INSTALLATION_ID/_PRIVATE_KEY_FILE, IDP_GITLAB_TOKEN, IDP_FORGES, webhooks: IDP_GITHUB_WEBHOOK_SECRET, IDP_GITLAB_WEBHOOK_SECRET, IDP_WEBHOOK_PORT)',
+  );
   process.exit(2);
 }

@@ -10,7 +10,7 @@ import { createWorker } from './worker.js';
 import type { ServerConfig } from './config.js';
 import { VERSION } from './version.js';
 import type { ProviderLookup } from './activities/index.js';
-import type { WebhookReceiverOptions } from './webhooks/receiver.js';
+import { startWebhookServer, type WebhookReceiverOptions } from './webhooks/receiver.js';
 
 /**
  * The SDK logs every worker state change and the webpack bundle at INFO; the
@@ -25,14 +25,25 @@ export function providersFor(cfg: Pick<ServerConfig, 'apiUrl' | 'repoRoots' | 'f
   return (repo) => providerFor(repo, { webBaseUrl: cfg.apiUrl, allowedRoots: cfg.repoRoots, forges: cfg.forges, ...(cfg.forgeClient ? { forgeClient: cfg.forgeClient } : {}) });
 }
 
-export async function startWorker(cfg: ServerConfig, workflowBundle?: WorkflowBundle): Promise<{ worker: Worker; run: Promise<void>; stop(): Promise<void> }> {
+export async function startWorker(cfg: ServerConfig, workflowBundle?: WorkflowBundle): Promise<{ worker: Worker; run: Promise<void>; webhooksUrl?: string; stop(): Promise<void> }> {
   const connection = await NativeConnection.connect({ address: cfg.temporalAddress });
   const worker = await createWorker({ connection, namespace: cfg.namespace, taskQueue: cfg.taskQueue, providers: providersFor(cfg), workflowBundle });
+  // A worker deployed on its own can take the forges' webhooks itself (IDP_WEBHOOK_PORT).
+  const hooks = webhookOptions(cfg);
+  let webhooks: { url: string; close(): Promise<void> } | undefined;
+  let clientConnection: Connection | undefined;
+  if (cfg.webhookPort !== undefined && (hooks.github || hooks.gitlab)) {
+    clientConnection = await Connection.connect({ address: cfg.temporalAddress });
+    webhooks = await startWebhookServer({ ...hooks, host: cfg.webhookHost, port: cfg.webhookPort, temporal: new Client({ connection: clientConnection, namespace: cfg.namespace }) });
+  }
   const run = worker.run();
   return {
     worker,
     run,
+    ...(webhooks ? { webhooksUrl: webhooks.url } : {}),
     stop: async () => {
+      await webhooks?.close();
+      await clientConnection?.close();
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await run.catch(() => undefined);
       await connection.close();

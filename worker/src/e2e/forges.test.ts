@@ -7,6 +7,8 @@
  */
 import { after, before, describe, it } from 'node:test';
 import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import assert from 'node:assert/strict';
 import { parsePaws } from '@idp/core';
 import { PlatformClient } from '@idp/core/client';
@@ -223,3 +225,53 @@ describe('env clone on GitLab', () => {
     assert.ok(fake.deliveries.some((d) => d.event === 'Merge Request Hook' && d.action === 'merge' && d.status === 202), JSON.stringify(fake.deliveries));
   });
 });
+
+describe('a worker deployed on its own receives the webhooks (IDP_WEBHOOK_PORT)', () => {
+  let fake: GitHubFake;
+  let stack: TestStack;
+  before(async () => {
+    fake = await startGitHubFake({ users: { [SERVICE]: 'idp-bot', [REVIEWER]: 'rita' } });
+    stack = await startTestStack({ inProcessWorker: false, pollIntervalMs: 600_000, forges: [{ kind: 'github', host: 'github.test', apiUrl: fake.url, github: { token: SERVICE } }] });
+  });
+  after(async () => {
+    await stack?.stop();
+    await fake?.close();
+    assert.deepEqual(fake.violations, []);
+  });
+
+  it('a merge on GitHub ends the workflow within seconds through the worker process\'s receiver', async (t) => {
+    const port = await freePort();
+    const worker = stack.spawnWorker({
+      IDP_FORGES: JSON.stringify({ 'github.test': { kind: 'github', apiUrl: fake.url, tokenEnv: 'TEST_GITHUB_TOKEN', webhookSecretEnv: 'TEST_HOOK_SECRET' } }),
+      TEST_GITHUB_TOKEN: SERVICE,
+      TEST_HOOK_SECRET: HOOK_SECRET,
+      IDP_WEBHOOK_PORT: String(port),
+    });
+    t.after(async () => {
+      worker.kill('SIGTERM');
+      if (worker.exitCode === null && worker.signalCode === null) await once(worker, 'exit');
+    });
+    fake.hook(`http://127.0.0.1:${port}/webhooks/github`, HOOK_SECRET);
+    await fake.createRepo('acme/standalone', { 'paws.yaml': CHECKOUT_PAWS });
+    const res = await stack.client.cloneEnvironment('staging', { repo: 'https://github.test/acme/standalone.git', target: 'preview-5' });
+    const rita = new GitHubProvider({
+      repo: 'acme/standalone', owner: 'acme', name: 'standalone', host: 'github.test', apiUrl: fake.url,
+      auth: { token: SERVICE }, userToken: (u) => (u === 'rita' ? REVIEWER : undefined), paceWrites: false,
+    });
+    await rita.merge(res.pr!.number, { by: 'rita' });
+    const done = await completed(stack.client, res.workflowId);
+    assert.equal(done.phase, 'merged');
+    assert.ok(fake.deliveries.some((d) => d.event === 'pull_request' && d.action === 'closed' && d.status === 202), JSON.stringify(fake.deliveries));
+  });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
