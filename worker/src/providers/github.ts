@@ -25,6 +25,7 @@ import type { FileDiff, PullRequest, PullRequestState, Review, ReviewEvent } fro
 import { ConflictError, IdpError, InvalidRequestError, NotFoundError, ProviderError } from '@idp/core/errors';
 import type { ChecksSummary, CheckRun, CommitRequest, DirectoryEntry, FileAtRef, GitProvider, OpenPullRequest, RepoSnapshot } from './provider.js';
 import { assertBranchName } from './local-git.js';
+import { approvalsOf, summarizeChecks } from './reviews.js';
 
 const Client = Octokit.plugin(retry, throttling);
 type ClientInstance = InstanceType<typeof Client>;
@@ -575,7 +576,7 @@ export class GitHubProvider implements GitProvider {
         }),
       ),
     ];
-    return { state: summarize(checks), checks };
+    return { state: summarizeChecks(checks), checks };
   }
 
   async review(number: number, review: { event: ReviewEvent; body?: string; by: string }): Promise<PullRequest> {
@@ -742,24 +743,6 @@ export class GitHubProvider implements GitProvider {
       comments: p.comments.nodes.map((c) => ({ by: c.author?.login ?? 'ghost', body: c.body, at: c.createdAt })),
     };
   }
-}
-
-/**
- * Who approves the current head: each reviewer's latest verdict counts
- * (approve / request changes / dismissed; a comment keeps the earlier verdict),
- * and only an approval given on the current head commit.
- */
-export function approvalsOf(pull: Pick<PullRequest, 'reviews' | 'headSha'>): string[] {
-  const verdicts = new Map<string, Review>();
-  for (const review of pull.reviews) if (review.state !== 'commented') verdicts.set(review.by, review);
-  return [...verdicts.values()].filter((r) => r.state === 'approved' && r.commitSha === pull.headSha).map((r) => r.by);
-}
-
-function summarize(checks: CheckRun[]): ChecksSummary['state'] {
-  if (checks.length === 0) return 'none';
-  if (checks.some((c) => c.state === 'failure')) return 'failure';
-  if (checks.some((c) => c.state === 'pending')) return 'pending';
-  return 'success';
 }
 
 function cleanPath(path: string): string {

@@ -34,6 +34,7 @@ import { createRequesterFn, getMatchingRateLimiter, type FormattedResponse, type
 import type { FileDiff, PullRequest, PullRequestComment, PullRequestState, Review, ReviewEvent } from '@idp/core';
 import { ConflictError, IdpError, InvalidRequestError, NotFoundError, ProviderError } from '@idp/core/errors';
 import type { ChecksSummary, CheckRun, CommitRequest, DirectoryEntry, FileAtRef, FileChange, GitProvider, OpenPullRequest, RepoSnapshot } from './provider.js';
+import { summarizeChecks } from './reviews.js';
 
 export interface GitLabProviderOptions {
   /** The remote as the user named it. */
@@ -337,8 +338,7 @@ export class GitLabProvider implements GitProvider {
       if (state) checks.push({ name: s.name, state, ...(s.target_url ? { url: s.target_url } : {}) });
     }
     checks.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    const state = !checks.length ? 'none' : checks.some((c) => c.state === 'failure') ? 'failure' : checks.some((c) => c.state === 'pending') ? 'pending' : 'success';
-    return { state, checks };
+    return { state: summarizeChecks(checks), checks };
   }
 
   /**

@@ -30,6 +30,7 @@ import {
   updateRef,
 } from './local-git.js';
 import { PullStore, type StoredPull } from './local-pulls.js';
+import { approvalsOf } from './reviews.js';
 
 export interface LocalForgeOptions {
   /** Path or file:// URL of a bare git repository. */
@@ -427,13 +428,6 @@ export class LocalForge implements GitProvider {
     const live = await this.withLiveHead(pull);
     return { url: this.url(live.number), ...live };
   }
-}
-
-/** Users whose latest approving-or-rejecting review approves the current head (comments do not change a verdict, as on GitHub). */
-export function approvalsOf(pull: Pick<PullRequest, 'reviews' | 'headSha'>): string[] {
-  const verdicts = new Map<string, Review>();
-  for (const review of pull.reviews) if (review.state !== 'commented') verdicts.set(review.by, review);
-  return [...verdicts.values()].filter((r) => r.state === 'approved' && r.commitSha === pull.headSha).map((r) => r.by);
 }
 
 /** isomorphic-git wants an author even for a dry-run merge; nothing is written with it. */
