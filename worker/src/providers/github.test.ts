@@ -66,6 +66,12 @@ describe('GitHub provider: faults a real GitHub produces', () => {
     const p = provider('acme/flaky');
     fake.fail({ path: /^\/graphql$/, status: 502, times: 2 });
     assert.equal(await p.defaultBranch(), 'main');
+    fake.fail({ method: 'POST', path: /\/issues\/\d+\/comments$/, status: 0 });
+    const base = (await p.branchSha('main'))!;
+    await p.commitToNewBranch({ branch: 'idp/net', baseSha: base, message: 'n', author: { name: 'n', email: 'n@n' }, changes: [{ path: 'n.txt', content: 'n' }] });
+    const pr = await p.openPullRequest({ head: 'idp/net', base: 'main', title: 't', body: 'b', author: 'idp' });
+    await p.comment(pr.number, 'after a dropped connection', 'idp');
+    assert.deepEqual((await p.getPullRequest(pr.number)).comments.map((c) => c.body), ['after a dropped connection']);
   });
 
   it('gives up after the retries with a retryable ProviderError', async () => {

@@ -108,6 +108,7 @@ export interface FaultRule {
   method?: string;
   /** Matched against the request path (e.g. /repos/acme/app/pulls or /graphql). */
   path: RegExp;
+  /** HTTP status to answer with; 0 drops the connection instead. */
   status: number;
   times?: number;
   headers?: Record<string, string>;
@@ -234,6 +235,11 @@ export async function startGitHubFake(opts: { users?: Record<string, string> } =
     const fault = faults.find((f) => f.left > 0 && f.path.test(url.pathname) && (!f.method || f.method === method));
     if (fault) {
       fault.left -= 1;
+      // Status 0: the connection drops without an answer (a reset, a proxy timeout).
+      if (fault.status === 0) {
+        req.socket.destroy();
+        return;
+      }
       const errBody = fault.body ?? { message: `Injected ${fault.status}`, documentation_url: 'https://docs.github.com/rest' };
       return send(res, fault.status, errBody, fault.headers);
     }
