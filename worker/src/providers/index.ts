@@ -18,6 +18,7 @@ export { LocalForge, type LocalForgeOptions } from './local.js';
 /** One instance per (absolute repository path, web base URL), and per forge repository. */
 const cache = new Map<string, GitProvider>();
 let envForges: Map<string, ForgeHost> | undefined;
+const forgeCache = new WeakMap<ForgeHost, Map<string, GitProvider>>();
 
 export interface ProviderOptions {
   webBaseUrl?: string;
@@ -73,8 +74,11 @@ function forgeProvider(remote: string, opts: ProviderOptions): GitProvider {
     throw new InvalidRequestError(`${remote} is not a repository idp can use: give a GitHub/GitLab remote (https://github.com/acme/app.git, git@gitlab.com:group/app.git) or the path of a bare git repository.`);
   }
   const forge = forgeFor(opts.forges ?? (envForges ??= forgesFromEnv()), parsed, remote);
-  const key = `${forge.kind}:${forge.host}/${parsed.path}`.toLowerCase();
-  const cached = cache.get(key);
+  // One provider per repository and forge configuration (a new configuration, e.g. rotated credentials, gets new clients).
+  const perForge = forgeCache.get(forge) ?? new Map<string, GitProvider>();
+  forgeCache.set(forge, perForge);
+  const key = parsed.path.toLowerCase();
+  const cached = perForge.get(key);
   if (cached) return cached;
   let provider: GitProvider;
   if (forge.kind === 'github') {
@@ -93,7 +97,7 @@ function forgeProvider(remote: string, opts: ProviderOptions): GitProvider {
       ...(opts.forgeClient?.retryBaseMs !== undefined ? { retry: { minDelayMs: opts.forgeClient.retryBaseMs } } : {}),
     });
   }
-  cache.set(key, provider);
+  perForge.set(key, provider);
   return provider;
 }
 
