@@ -275,3 +275,44 @@ function freePort(): Promise<number> {
     });
   });
 }
+
+describe('GitLab: the worker killed at the worst moments', () => {
+  const GL_SERVICE = 'glpat-idp-service';
+  let fake: GitLabFake;
+  let stack: TestStack;
+  before(async () => {
+    fake = await startGitLabFake({ users: { [GL_SERVICE]: 'idp-bot' } });
+    stack = await startTestStack({ inProcessWorker: false, forges: [{ kind: 'gitlab', host: 'gitlab.test', apiUrl: fake.url, gitlabToken: GL_SERVICE }] });
+  });
+  after(async () => {
+    await stack?.stop();
+    await fake?.close();
+    assert.deepEqual(fake.violations, []);
+  });
+
+  for (const point of ['after-push', 'after-open'] as const) {
+    it(`${point}: restart → exactly one branch commit and one MR on GitLab`, async (t) => {
+      const project = await fake.project(`platform/kill-${point}`, { 'paws.yaml': CHECKOUT_PAWS });
+      const remote = `https://gitlab.test/platform/kill-${point}.git`;
+      const env = { IDP_FORGES: JSON.stringify({ 'gitlab.test': { kind: 'gitlab', apiUrl: fake.url, tokenEnv: 'TEST_GITLAB_TOKEN' } }), TEST_GITLAB_TOKEN: GL_SERVICE };
+      const doomed = stack.spawnWorker({ ...env, IDP_FAULT: point });
+      const request = stack.client.cloneEnvironment('staging', { repo: remote, target: `kill-${point}` });
+      const [, signal] = await once(doomed, 'exit');
+      assert.equal(signal, 'SIGKILL', 'the worker died at the fault point');
+      assert.ok(await project.git.branchSha(`idp/env-clone/checkout/kill-${point}`), 'it had pushed the branch');
+
+      const healthy = stack.spawnWorker(env);
+      t.after(async () => {
+        healthy.kill('SIGTERM');
+        if (healthy.exitCode === null && healthy.signalCode === null) await once(healthy, 'exit');
+      });
+      const res = await request;
+      assert.equal(res.phase, 'open');
+      const mrs = await stack.client.listPulls({ repo: remote }, 'all');
+      assert.equal(mrs.length, 1, 'exactly one MR');
+      assert.equal(mrs[0]!.number, res.pr?.number);
+      const head = (await project.git.branchSha(`idp/env-clone/checkout/kill-${point}`))!;
+      assert.deepEqual((await project.git.commit(head))?.parents, [await project.git.branchSha('main')], 'one commit on top of main, not two');
+    });
+  }
+});
