@@ -32,7 +32,7 @@ export async function startWorker(cfg: ServerConfig, workflowBundle?: WorkflowBu
   const hooks = webhookOptions(cfg);
   let webhooks: { url: string; close(): Promise<void> } | undefined;
   let clientConnection: Connection | undefined;
-  if (cfg.webhookPort !== undefined && (hooks.github || hooks.gitlab)) {
+  if (cfg.webhookPort !== undefined && hooks.hosts?.length) {
     clientConnection = await Connection.connect({ address: cfg.temporalAddress });
     webhooks = await startWebhookServer({ ...hooks, host: cfg.webhookHost, port: cfg.webhookPort, temporal: new Client({ connection: clientConnection, namespace: cfg.namespace }) });
   }
@@ -51,15 +51,13 @@ export async function startWorker(cfg: ServerConfig, workflowBundle?: WorkflowBu
   };
 }
 
-/** Webhook receivers for the forges that have a webhook secret configured (one host per forge kind). */
+/**
+ * Webhook receivers for every forge host with a webhook secret: each at
+ * /webhooks/<forge>/<host>, and the first of each forge at /webhooks/<forge>.
+ */
 export function webhookOptions(cfg: Pick<ServerConfig, 'forges'>): Omit<WebhookReceiverOptions, 'temporal'> {
-  const hosts = [...cfg.forges.values()].filter((f) => f.webhookSecret);
-  const github = hosts.find((f) => f.kind === 'github');
-  const gitlab = hosts.find((f) => f.kind === 'gitlab');
-  return {
-    ...(github ? { github: { secret: github.webhookSecret!, host: github.host } } : {}),
-    ...(gitlab ? { gitlab: { secret: gitlab.webhookSecret!, host: gitlab.host } } : {}),
-  };
+  const hosts = [...cfg.forges.values()].filter((f) => f.webhookSecret).map((f) => ({ forge: f.kind, host: f.host, secret: f.webhookSecret! }));
+  return hosts.length ? { hosts } : {};
 }
 
 export async function startApi(cfg: ServerConfig, defaultUser?: string) {

@@ -11,8 +11,8 @@ export async function startApiServer(
   const app = express();
   app.disable('x-powered-by');
   // Forge webhooks verify a signature over the raw body: mounted before anything parses it.
-  if (opts.webhooks?.github || opts.webhooks?.gitlab) {
-    app.post(['/webhooks/github', '/webhooks/gitlab'], createWebhookReceiver({ ...opts.webhooks, temporal: opts.temporal }));
+  if (opts.webhooks?.github || opts.webhooks?.gitlab || opts.webhooks?.hosts?.length) {
+    app.post(['/webhooks/github', '/webhooks/gitlab', '/webhooks/github/:host', '/webhooks/gitlab/:host'], createWebhookReceiver({ ...opts.webhooks, temporal: opts.temporal }));
   }
   app.use(API_BASE_PATH, createRouter(opts));
   const server = await new Promise<Server>((resolve, reject) => {

@@ -309,6 +309,31 @@ describe('webhook receiver without Temporal', () => {
     }
   });
 
+  it('serves several hosts of one forge, each with its own secret, at /webhooks/<forge>/<host>', async () => {
+    const temporal = {} as Client; // ping deliveries are verified and ignored: nothing reaches Temporal
+    const hooks = await startWebhookServer({
+      port: 0,
+      temporal,
+      hosts: [
+        { forge: 'github', host: 'github.com', secret: 'dotcom-secret' },
+        { forge: 'github', host: 'ghe.acme.internal', secret: 'ghe-secret' },
+      ],
+    });
+    try {
+      const body = Buffer.from(JSON.stringify({ zen: 'Keep it logically awesome.', repository: GITHUB_REPO }));
+      const post = (path: string, secret: string) =>
+        fetch(`${hooks.url}${path}`, { method: 'POST', headers: { 'x-github-event': 'ping', 'x-github-delivery': randomUUID(), 'x-hub-signature-256': sign(body, secret) }, body }).then((r) => r.status);
+      assert.equal(await post('/webhooks/github/ghe.acme.internal', 'ghe-secret'), 200);
+      assert.equal(await post('/webhooks/github/ghe.acme.internal', 'dotcom-secret'), 401, "another host's secret does not verify");
+      assert.equal(await post('/webhooks/github', 'dotcom-secret'), 200, 'the first host also answers at /webhooks/github');
+      assert.equal(await post('/webhooks/github/github.com', 'dotcom-secret'), 200);
+      assert.equal(await post('/webhooks/github/other.example', 'dotcom-secret'), 404);
+      assert.equal(await post('/webhooks/gitlab', 'dotcom-secret'), 404, 'no GitLab configured');
+    } finally {
+      await hooks.close();
+    }
+  });
+
   it('refuses to start with an empty secret', () => {
     const temporal = {} as Client;
     assert.throws(() => createWebhookReceiver({ temporal, github: { secret: '' } }), /secret is empty/);

@@ -30,6 +30,12 @@ export interface WebhookReceiverOptions {
   github?: { secret: string; host?: string };
   /** Serve POST /webhooks/gitlab for the GitLab instance at host. */
   gitlab?: { secret: string; host: string };
+  /**
+   * More hosts (GitHub Enterprise, several GitLab instances), each at
+   * POST /webhooks/<forge>/<host>. The first host of a forge also answers at
+   * /webhooks/<forge> when `github`/`gitlab` above do not say otherwise.
+   */
+  hosts?: { forge: 'github' | 'gitlab'; host: string; secret: string }[];
   /** How many delivery ids are remembered for deduplication (default 10 000). */
   seen?: number;
   /** How long signalling may take before the delivery is answered 503 (default 8 s: forges give up after 10 s). */
@@ -82,9 +88,16 @@ export function createWebhookReceiver(opts: WebhookReceiverOptions): WebhookHand
   const config: Partial<Record<Forge, { secret: string; host: string }>> = {};
   if (opts.github) config.github = { secret: opts.github.secret, host: opts.github.host ?? 'github.com' };
   if (opts.gitlab) config.gitlab = { secret: opts.gitlab.secret, host: opts.gitlab.host };
-  for (const [forge, c] of Object.entries(config)) {
+  /** Per-host receivers: `<forge>/<host>`. */
+  const byHost = new Map<string, { secret: string; host: string }>();
+  for (const h of opts.hosts ?? []) {
+    byHost.set(`${h.forge}/${h.host.toLowerCase()}`, { secret: h.secret, host: h.host.toLowerCase() });
+    config[h.forge] ??= { secret: h.secret, host: h.host.toLowerCase() };
+  }
+  for (const [forge, c] of Object.entries(config)) byHost.set(`${forge}/${c.host.toLowerCase()}`, byHost.get(`${forge}/${c.host.toLowerCase()}`) ?? c);
+  for (const [where, c] of byHost) {
     // An empty secret would make every signature check meaningless: refuse to start rather than accept anything.
-    if (!c.secret) throw new Error(`The ${forge} webhook secret is empty; set one (and the same on the ${forge} side).`);
+    if (!c.secret) throw new Error(`The ${where} webhook secret is empty; set one (and the same on the forge's side).`);
   }
   const seen = new SeenDeliveries(Math.max(1, opts.seen ?? 10_000));
   const log = opts.log ?? (() => undefined);
@@ -134,15 +147,18 @@ export function createWebhookReceiver(opts: WebhookReceiverOptions): WebhookHand
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/';
     const path = new URL(url, 'http://localhost').pathname.replace(/\/+$/, '');
-    const match = /^\/webhooks\/(github|gitlab)$/.exec(path);
-    if (!match) return reply(res, 404, error('not_found', 'No such webhook; POST to /webhooks/github or /webhooks/gitlab.'));
+    const match = /^\/webhooks\/(github|gitlab)(?:\/([^/]+))?$/.exec(path);
+    if (!match) return reply(res, 404, error('not_found', 'No such webhook; POST to /webhooks/github or /webhooks/gitlab (or /webhooks/<forge>/<host>).'));
     const forge = match[1] as Forge;
     if (req.method !== 'POST') {
       res.setHeader('allow', 'POST');
       return reply(res, 405, error('invalid_request', 'Webhooks are delivered with POST.'));
     }
-    const forgeConfig = config[forge];
-    if (!forgeConfig) return reply(res, 404, error('not_found', `${forge} webhooks are not enabled on this server (no ${forge} webhook secret configured).`));
+    const forgeConfig = match[2] ? byHost.get(`${forge}/${decodeURIComponent(match[2]).toLowerCase()}`) : config[forge];
+    if (!forgeConfig) {
+      const what = match[2] ? `${forge} host ${decodeURIComponent(match[2])}` : forge;
+      return reply(res, 404, error('not_found', `${what} webhooks are not enabled on this server (no webhook secret configured for it).`));
+    }
 
     const body = await readBody(req, MAX_BODY_BYTES);
     if (body === 'too-large') {
