@@ -26,3 +26,48 @@ export class WebhookRejected extends Error {
     super(message);
   }
 }
+
+// ---- reading a delivery: what both forges' parsers share ---------------------
+
+/** Request headers as node:http gives them (lower-case names); other casings are accepted too. */
+export type WebhookHeaders = Readonly<Record<string, string | string[] | undefined>>;
+
+/** One header, whatever the casing of its name; the first value when repeated. */
+export function header(headers: WebhookHeaders, name: string): string | undefined {
+  const lower = name.toLowerCase();
+  let value = headers[lower];
+  if (value === undefined) {
+    for (const [k, v] of Object.entries(headers)) {
+      if (k.toLowerCase() === lower) {
+        value = v;
+        break;
+      }
+    }
+  }
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** A delivery's JSON body, which must be an object; WebhookRejected(400) otherwise. */
+export function jsonObject<T>(text: string): T {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new WebhookRejected(400, 'The delivery body is not valid JSON.');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new WebhookRejected(400, 'The delivery body is not a JSON object.');
+  return parsed as T;
+}
+
+/** A non-empty string field, or undefined. */
+export const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined);
+/** A positive integer field (a PR/MR number), or undefined. */
+export const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : undefined);
+
+/** The all-zero sha a push reports for a deleted branch. */
+export const ZERO_SHA = /^0+$/;
+
+/** Drop undefined fields, so events compare and print cleanly. */
+export function compact(e: ForgeEvent): ForgeEvent {
+  return Object.fromEntries(Object.entries(e).filter(([, v]) => v !== undefined)) as unknown as ForgeEvent;
+}

@@ -9,25 +9,7 @@
  * check-suite-*, status, push, ping).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { WebhookRejected, type ForgeEvent, type ForgeEventAction } from './event.js';
-
-/** Request headers as node:http gives them (lower-case names); other casings are accepted too. */
-export type WebhookHeaders = Readonly<Record<string, string | string[] | undefined>>;
-
-/** One header, whatever the casing of its name; the first value when repeated. */
-export function header(headers: WebhookHeaders, name: string): string | undefined {
-  const lower = name.toLowerCase();
-  let value = headers[lower];
-  if (value === undefined) {
-    for (const [k, v] of Object.entries(headers)) {
-      if (k.toLowerCase() === lower) {
-        value = v;
-        break;
-      }
-    }
-  }
-  return Array.isArray(value) ? value[0] : value;
-}
+import { compact, header, jsonObject, num, str, WebhookRejected, ZERO_SHA, type ForgeEvent, type ForgeEventAction, type WebhookHeaders } from './event.js';
 
 /**
  * Check `X-Hub-Signature-256` (`sha256=` + hex HMAC-SHA256 of the raw body).
@@ -86,7 +68,6 @@ const PULL_ACTIONS: Record<string, ForgeEventAction> = {
 
 const REVIEW_ACTIONS = new Set(['submitted', 'edited', 'dismissed']);
 
-const ZERO_SHA = /^0+$/;
 
 /**
  * Verify and read one GitHub delivery. Returns null for deliveries that need no
@@ -120,8 +101,6 @@ export function parseGitHubWebhook(headers: WebhookHeaders, rawBody: Buffer, sec
     const fork = head.repo === null || (head.repo?.id !== undefined && repositoryId !== undefined && head.repo.id !== repositoryId);
     return fork ? undefined : head.ref;
   };
-  const str = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
-  const num = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : undefined);
 
   switch (event) {
     case 'pull_request': {
@@ -180,17 +159,5 @@ function readPayload(headers: WebhookHeaders, rawBody: Buffer): Payload {
     if (form === null) throw new WebhookRejected(400, 'The form-encoded delivery has no payload field.');
     text = form;
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new WebhookRejected(400, 'The delivery body is not valid JSON.');
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new WebhookRejected(400, 'The delivery body is not a JSON object.');
-  return parsed as Payload;
-}
-
-/** Drop undefined fields, so events compare and print cleanly. */
-function compact(e: ForgeEvent): ForgeEvent {
-  return Object.fromEntries(Object.entries(e).filter(([, v]) => v !== undefined)) as unknown as ForgeEvent;
+  return jsonObject<Payload>(text);
 }

@@ -12,24 +12,7 @@
  * https://docs.gitlab.com/user/project/integrations/webhooks/#delivery-headers
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { WebhookRejected, type ForgeEvent, type ForgeEventAction } from './event.js';
-
-/** Request headers as node:http gives them (lower-case names); other casings are accepted too. */
-export type WebhookHeaders = Readonly<Record<string, string | string[] | undefined>>;
-
-function header(headers: WebhookHeaders, name: string): string | undefined {
-  const lower = name.toLowerCase();
-  let value = headers[lower];
-  if (value === undefined) {
-    for (const [k, v] of Object.entries(headers)) {
-      if (k.toLowerCase() === lower) {
-        value = v;
-        break;
-      }
-    }
-  }
-  return Array.isArray(value) ? value[0] : value;
-}
+import { compact, header, jsonObject, num, str, WebhookRejected, ZERO_SHA, type ForgeEvent, type ForgeEventAction, type WebhookHeaders } from './event.js';
 
 /**
  * Whether `given` is the configured secret. Both sides are hashed first, so the
@@ -81,7 +64,6 @@ const MR_ACTIONS: Record<string, ForgeEventAction> = {
   unapproval: 'reviewed',
 };
 
-const ZERO_SHA = /^0+$/;
 
 /**
  * Verify and read one GitLab delivery. Returns null for deliveries that need no
@@ -95,7 +77,7 @@ export function parseGitLabWebhook(headers: WebhookHeaders, rawBody: Buffer, sec
   }
   const event = header(headers, 'x-gitlab-event');
   if (!event) throw new WebhookRejected(400, 'No X-Gitlab-Event header: not a GitLab webhook delivery.');
-  const payload = readPayload(rawBody);
+  const payload = jsonObject<Payload>(rawBody.toString('utf8'));
 
   const kind = { 'Merge Request Hook': 'merge_request', 'Pipeline Hook': 'pipeline', 'Push Hook': 'push' }[event];
   if (!kind) return null;
@@ -108,8 +90,6 @@ export function parseGitLabWebhook(headers: WebhookHeaders, rawBody: Buffer, sec
     forge: 'gitlab' as const,
     repoId: `gitlab:${host}/${path}`.toLowerCase(),
   };
-  const str = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
-  const num = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : undefined);
   /** The source branch, unless it lives in a fork: a fork's `idp/...` branch is not idp's. */
   const ownBranch = (mr: { source_branch?: string; source_project_id?: number; target_project_id?: number } | null | undefined) => {
     if (!mr) return undefined;
@@ -143,20 +123,4 @@ export function parseGitLabWebhook(headers: WebhookHeaders, rawBody: Buffer, sec
     }
   }
   return null;
-}
-
-function readPayload(rawBody: Buffer): Payload {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(rawBody.toString('utf8'));
-  } catch {
-    throw new WebhookRejected(400, 'The delivery body is not valid JSON.');
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new WebhookRejected(400, 'The delivery body is not a JSON object.');
-  return parsed as Payload;
-}
-
-/** Drop undefined fields, so events compare and print cleanly. */
-function compact(e: ForgeEvent): ForgeEvent {
-  return Object.fromEntries(Object.entries(e).filter(([, v]) => v !== undefined)) as unknown as ForgeEvent;
 }

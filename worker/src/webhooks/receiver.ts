@@ -20,8 +20,8 @@ import { workflowForBranch } from '@idp/core';
 import { prEventSignal, type PrEvent } from '@idp/workflows/shared';
 import { signalBaseMoved } from '../api/workflows.js';
 import { repoKey } from '../providers/repo-key.js';
-import { WebhookRejected, type ForgeEvent } from './event.js';
-import { parseGitHubWebhook, type WebhookHeaders } from './github.js';
+import { WebhookRejected, type ForgeEvent, type WebhookHeaders } from './event.js';
+import { parseGitHubWebhook } from './github.js';
 import { parseGitLabWebhook } from './gitlab.js';
 
 export interface WebhookReceiverOptions {
