@@ -606,7 +606,9 @@ export class GitHubProvider implements GitProvider {
   }
 
   async approvals(number: number): Promise<string[]> {
-    return approvalsOf(await this.getPullRequest(number));
+    // Reviews and head only: no fork-point lookup needed.
+    const p = await this.pull(number);
+    return approvalsOf({ headSha: p.headRefOid, reviews: reviewsOf(p) });
   }
 
   async mergeable(number: number): Promise<boolean | null> {
@@ -639,10 +641,11 @@ export class GitHubProvider implements GitProvider {
   }
 
   async merge(number: number, opts: { by: string; expectedHeadSha?: string; message?: string }): Promise<PullRequest> {
-    const current = await this.getPullRequest(number);
-    if (current.state === 'merged') return current;
-    if (current.state === 'closed') throw new ConflictError(`Pull request #${number} is closed; open a new pull request to merge ${current.head}.`);
-    const [title, ...rest] = (opts.message ?? `Merge pull request #${number} from ${current.head}`).split('\n');
+    const pull = await this.pull(number);
+    const state = stateOf(pull);
+    if (state === 'merged') return this.present(pull);
+    if (state === 'closed') throw new ConflictError(`Pull request #${number} is closed; open a new pull request to merge ${pull.headRefName}.`);
+    const [title, ...rest] = (opts.message ?? `Merge pull request #${number} from ${pull.headRefName}`).split('\n');
     const merge = () =>
       this.as(opts.by).rest.pulls.merge({
         owner: this.owner,
@@ -674,8 +677,8 @@ export class GitHubProvider implements GitProvider {
         }
         if (err instanceof RequestError && err.status === 405) {
           throw new ConflictError(
-            `Pull request #${number} cannot be merged: it conflicts with ${current.base} or is blocked by branch protection (GitHub: ${message || 'not mergeable'}). ` +
-              `Update ${current.head} from ${current.base} and resolve the conflicts, then merge again.`,
+            `Pull request #${number} cannot be merged: it conflicts with ${pull.baseRefName} or is blocked by branch protection (GitHub: ${message || 'not mergeable'}). ` +
+              `Update ${pull.headRefName} from ${pull.baseRefName} and resolve the conflicts, then merge again.`,
           );
         }
         throw this.failure(err, `merge #${number}`, `No pull request #${number} in ${this.where}.`);
@@ -685,9 +688,10 @@ export class GitHubProvider implements GitProvider {
   }
 
   async close(number: number, by: string): Promise<PullRequest> {
-    const current = await this.getPullRequest(number);
-    if (current.state === 'closed') return current;
-    if (current.state === 'merged') throw new ConflictError(`Pull request #${number} is already merged; revert it with a new pull request instead.`);
+    const pull = await this.pull(number);
+    const state = stateOf(pull);
+    if (state === 'closed') return this.present(pull);
+    if (state === 'merged') throw new ConflictError(`Pull request #${number} is already merged; revert it with a new pull request instead.`);
     await this.rest(`close #${number}`, () => this.as(by).rest.pulls.update({ owner: this.owner, repo: this.name, pull_number: number, state: 'closed' }));
     return this.getPullRequest(number);
   }
@@ -700,7 +704,7 @@ export class GitHubProvider implements GitProvider {
    * call tells it. Closed and merged PRs keep GitHub's base oid.
    */
   private async present(p: GqlPull): Promise<PullRequest> {
-    const state: PullRequestState = p.state === 'MERGED' ? 'merged' : p.state === 'CLOSED' ? 'closed' : 'open';
+    const state = stateOf(p);
     let baseSha = p.baseRefOid;
     if (state === 'open') {
       const cmp = await this.rest(`compare ${p.baseRefName}...${p.headRefName}`, () =>
@@ -731,18 +735,26 @@ export class GitHubProvider implements GitProvider {
       ...(p.mergeCommit && state === 'merged' ? { mergeSha: p.mergeCommit.oid } : {}),
       ...(state === 'closed' && p.closedAt ? { closedAt: p.closedAt } : {}),
       ...(state === 'closed' && closedBy ? { closedBy } : {}),
-      reviews: p.reviews.nodes
-        .filter((r) => r.state !== 'PENDING')
-        .map((r): Review => ({
-          by: r.author?.login ?? 'ghost',
-          state: r.state === 'APPROVED' ? 'approved' : r.state === 'CHANGES_REQUESTED' ? 'changes_requested' : r.state === 'DISMISSED' ? 'dismissed' : 'commented',
-          ...(r.body ? { body: r.body } : {}),
-          commitSha: r.commit?.oid ?? '',
-          at: r.submittedAt ?? p.updatedAt,
-        })),
+      reviews: reviewsOf(p),
       comments: p.comments.nodes.map((c) => ({ by: c.author?.login ?? 'ghost', body: c.body, at: c.createdAt })),
     };
   }
+}
+
+function stateOf(p: Pick<GqlPull, 'state'>): PullRequestState {
+  return p.state === 'MERGED' ? 'merged' : p.state === 'CLOSED' ? 'closed' : 'open';
+}
+
+function reviewsOf(p: Pick<GqlPull, 'reviews' | 'updatedAt'>): Review[] {
+  return p.reviews.nodes
+    .filter((r) => r.state !== 'PENDING')
+    .map((r): Review => ({
+      by: r.author?.login ?? 'ghost',
+      state: r.state === 'APPROVED' ? 'approved' : r.state === 'CHANGES_REQUESTED' ? 'changes_requested' : r.state === 'DISMISSED' ? 'dismissed' : 'commented',
+      ...(r.body ? { body: r.body } : {}),
+      commitSha: r.commit?.oid ?? '',
+      at: r.submittedAt ?? p.updatedAt,
+    }));
 }
 
 function cleanPath(path: string): string {
