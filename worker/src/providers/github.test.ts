@@ -172,6 +172,26 @@ describe('GitHub provider: faults a real GitHub produces', () => {
   });
 });
 
+describe('GitHub provider: checks', () => {
+  it('counts check runs (GitHub Apps such as Actions) beside commit statuses', async () => {
+    await fake.createRepo('acme/check-runs', { 'a.txt': 'a\n' });
+    const p = provider('acme/check-runs');
+    const base = (await p.branchSha('main'))!;
+    const head = (await p.commitToNewBranch({ branch: 'idp/cr', baseSha: base, message: 'c', author: { name: 'c', email: 'c@c' }, changes: [{ path: 'c.txt', content: 'c' }] })).sha;
+    const pr = await p.openPullRequest({ head: 'idp/cr', base: 'main', title: 't', body: 'b', author: 'idp' });
+    fake.setStatus('acme/check-runs', head, 'ci/legacy', 'success');
+    fake.setCheckRun('acme/check-runs', head, 'build', 'in_progress');
+    assert.deepEqual((await p.checks(pr.number)).state, 'pending');
+    fake.setCheckRun('acme/check-runs', head, 'build', 'completed', 'skipped');
+    fake.setCheckRun('acme/check-runs', head, 'test', 'completed', 'success');
+    const green = await p.checks(pr.number);
+    assert.equal(green.state, 'success', 'skipped counts as passed, as on GitHub');
+    assert.deepEqual(green.checks.map((c) => [c.name, c.state]).sort(), [['build', 'success'], ['ci/legacy', 'success'], ['test', 'success']]);
+    fake.setCheckRun('acme/check-runs', head, 'test', 'completed', 'timed_out');
+    assert.equal((await p.checks(pr.number)).state, 'failure');
+  });
+});
+
 describe('GitHub provider: GitHub App authentication', () => {
   it('acts as the app installation: a JWT buys an installation token, which is what the API calls carry', async () => {
     const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });

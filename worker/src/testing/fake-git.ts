@@ -45,10 +45,6 @@ export class FakeGit {
     return readRef(this.gitdir, `refs/heads/${branch}`);
   }
 
-  async branches(): Promise<string[]> {
-    return git.listBranches({ fs, gitdir: this.gitdir });
-  }
-
   /** A branch, tag or (abbreviated) sha → commit sha, or null. */
   resolve(ref: string): Promise<string | null> {
     return resolveCommit(this.gitdir, ref);

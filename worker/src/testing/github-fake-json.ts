@@ -324,7 +324,8 @@ export function builders(api: string, repo: FakeRepo) {
   });
 
   const gitTree = async (sha: string) => {
-    const entry = await repo.git.entry(await treeCommitless(sha), '');
+    // FakeGit.entry reads a tree oid as it reads a commit's root.
+    const entry = await repo.git.entry(sha, '');
     return {
       sha,
       url: `${R}/git/trees/${sha}`,
@@ -349,9 +350,6 @@ export function builders(api: string, repo: FakeRepo) {
       verification: { verified: false, reason: 'unsigned', signature: null, payload: null, verified_at: null },
     };
   };
-
-  // FakeGit.entry reads from a commit or a tree oid alike (isomorphic-git peels commits to trees).
-  const treeCommitless = async (sha: string) => sha;
 
   return { user, repository, label, pullRequest, issueComment, review, diffEntry, comparison, combinedStatus, checkRun, gitTree, gitCommit };
 }

@@ -20,6 +20,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { GitHubOpenApi, type MatchedOperation } from './github-openapi.js';
 import { FakeGit } from './fake-git.js';
+import { deliver, Faults, readBody, type Delivery, type FaultRule } from './fake-http.js';
 import { executeGraphql } from './github-fake-graphql.js';
 import * as json from './github-fake-json.js';
 
@@ -104,17 +105,6 @@ export interface FakeRepo {
   lock: <T>(fn: () => Promise<T>) => Promise<T>;
 }
 
-export interface FaultRule {
-  method?: string;
-  /** Matched against the request path (e.g. /repos/acme/app/pulls or /graphql). */
-  path: RegExp;
-  /** HTTP status to answer with; 0 drops the connection instead. */
-  status: number;
-  times?: number;
-  headers?: Record<string, string>;
-  body?: unknown;
-}
-
 export interface GitHubFake {
   /** API base URL to give octokit (`baseUrl`); GraphQL is at `${url}/graphql`. */
   url: string;
@@ -139,7 +129,7 @@ export interface GitHubFake {
   /** Send webhook deliveries (signed with `secret`) to `url`, as a repository webhook would. */
   hook(url: string, secret: string): void;
   /** Deliveries sent so far, with the receiver's answer. */
-  deliveries: { event: string; action?: string; status: number }[];
+  deliveries: Delivery[];
   close(): Promise<void>;
 }
 
@@ -154,8 +144,6 @@ class HttpError extends Error {
   }
 }
 
-export { HttpError as GitHubHttpError };
-
 let ids = 1000;
 export const nextId = () => ++ids;
 export const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -167,26 +155,22 @@ export async function startGitHubFake(opts: { users?: Record<string, string> } =
   const repos = new Map<string, FakeRepo>();
   const apps = new Map<number, { appId: number; slug: string; publicKey: string; installationId: number }>();
   const installationTokens: string[] = [];
-  const faults: (FaultRule & { left: number })[] = [];
+  const faults = new Faults();
   const requests: string[] = [];
   const violations: string[] = [];
-  const deliveries: GitHubFake['deliveries'] = [];
+  const deliveries: Delivery[] = [];
   const hooks: { url: string; secret: string }[] = [];
   let baseUrl = '';
 
   /** Like GitHub: deliveries go out after the change, signed, each with a unique delivery id. */
-  function deliver(repo: FakeRepo, event: string, payload: Record<string, unknown>): void {
+  function deliverAll(repo: FakeRepo, event: string, payload: Record<string, unknown>): void {
     const body = JSON.stringify({ ...payload, repository: { id: repo.id, full_name: repo.fullName, name: repo.name, owner: { login: repo.owner.login } } });
     for (const h of hooks) {
       const signature = `sha256=${createHmac('sha256', h.secret).update(body).digest('hex')}`;
-      void fetch(h.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-github-event': event, 'x-github-delivery': randomUUID(), 'x-hub-signature-256': signature },
-        body,
-      }).then(
-        (res) => deliveries.push({ event, action: payload.action as string | undefined, status: res.status }),
-        () => deliveries.push({ event, action: payload.action as string | undefined, status: 0 }),
-      );
+      deliver(h.url, { 'x-github-event': event, 'x-github-delivery': randomUUID(), 'x-hub-signature-256': signature }, body, deliveries, {
+        event,
+        ...(typeof payload.action === 'string' ? { action: payload.action } : {}),
+      });
     }
   }
   const pullPayload = (repo: FakeRepo, p: FakePull) => ({
@@ -232,10 +216,8 @@ export async function startGitHubFake(opts: { users?: Record<string, string> } =
     const isGraphql = method === 'POST' && url.pathname === '/graphql';
     requests.push(isGraphql ? `POST /graphql ${operationName(body)}` : `${method} ${url.pathname}`);
 
-    const fault = faults.find((f) => f.left > 0 && f.path.test(url.pathname) && (!f.method || f.method === method));
+    const fault = faults.take(method, url.pathname);
     if (fault) {
-      fault.left -= 1;
-      // Status 0: the connection drops without an answer (a reset, a proxy timeout).
       if (fault.status === 0) {
         req.socket.destroy();
         return;
@@ -379,7 +361,7 @@ export async function startGitHubFake(opts: { users?: Record<string, string> } =
     },
     repo: findOrThrow,
     fail(rule) {
-      faults.push({ ...rule, left: rule.times ?? 1 });
+      faults.add(rule);
     },
     setStatus(fullName, sha, context, state) {
       const repo = findOrThrow(fullName);
@@ -453,7 +435,7 @@ export async function startGitHubFake(opts: { users?: Record<string, string> } =
             comments: [],
           };
           repo.pulls.set(p.number, p);
-          deliver(repo, 'pull_request', { action: 'opened', number: p.number, pull_request: pullPayload(repo, p) });
+          deliverAll(repo, 'pull_request', { action: 'opened', number: p.number, pull_request: pullPayload(repo, p) });
           return { status: 201, body: J.pullRequest(await live(repo, p)) };
         });
 
@@ -462,7 +444,7 @@ export async function startGitHubFake(opts: { users?: Record<string, string> } =
           const p = await live(repo, pull());
           if (input.state === 'closed' && p.state === 'open') {
             Object.assign(p, { state: 'closed', closedAt: now(), closedBy: user, updatedAt: now() });
-            deliver(repo, 'pull_request', { action: 'closed', number: p.number, pull_request: pullPayload(repo, p) });
+            deliverAll(repo, 'pull_request', { action: 'closed', number: p.number, pull_request: pullPayload(repo, p) });
           }
           if (typeof input.title === 'string') p.title = input.title;
           if (typeof input.body === 'string') p.body = input.body;
@@ -500,7 +482,7 @@ export async function startGitHubFake(opts: { users?: Record<string, string> } =
           const r: FakeReview = { id: nextId(), user, state, body: String(input.body ?? ''), commitId, submittedAt: now() };
           p.reviews.push(r);
           p.updatedAt = r.submittedAt;
-          deliver(repo, 'pull_request_review', { action: 'submitted', review: { id: r.id, state: r.state.toLowerCase(), commit_id: r.commitId }, pull_request: pullPayload(repo, p) });
+          deliverAll(repo, 'pull_request_review', { action: 'submitted', review: { id: r.id, state: r.state.toLowerCase(), commit_id: r.commitId }, pull_request: pullPayload(repo, p) });
           return { status: 200, body: J.review(p, r) };
         });
 
@@ -535,8 +517,8 @@ export async function startGitHubFake(opts: { users?: Record<string, string> } =
           if ('conflict' in result) throw new HttpError(405, 'Pull Request is not mergeable');
           await repo.git.setBranch(p.base, result.sha, baseTip);
           Object.assign(p, { merged: true, state: 'closed', mergedAt: now(), closedAt: now(), mergedBy: user, mergeSha: result.sha, updatedAt: now() });
-          deliver(repo, 'pull_request', { action: 'closed', number: p.number, pull_request: pullPayload(repo, p) });
-          deliver(repo, 'push', { ref: `refs/heads/${p.base}`, before: baseTip, after: result.sha, deleted: false });
+          deliverAll(repo, 'pull_request', { action: 'closed', number: p.number, pull_request: pullPayload(repo, p) });
+          deliverAll(repo, 'push', { ref: `refs/heads/${p.base}`, before: baseTip, after: result.sha, deleted: false });
           return { status: 200, body: { sha: result.sha, merged: true, message: 'Pull Request successfully merged' } };
         });
 
@@ -642,15 +624,6 @@ function operationName(body: unknown): string {
 function basicErrorProblems(body: unknown): string[] {
   const b = body as { message?: unknown };
   return typeof b?.message === 'string' ? [] : ['error body has no message (GitHub basic-error)'];
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

@@ -153,8 +153,9 @@ export class GitHubOpenApi {
 }
 
 /**
- * OpenAPI 3.0 allows `nullable: true` beside `allOf`/`anyOf` without a `type`;
- * ajv wants a type there, so such a schema becomes "it, or null".
+ * OpenAPI 3.0's `nullable: true` where ajv needs help: beside `allOf`/`anyOf`
+ * without a `type` (ajv wants one), such a schema becomes "it, or null"; on an
+ * enum, null joins the allowed values.
  */
 function openApi30ToAjv(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(openApi30ToAjv);
@@ -165,6 +166,8 @@ function openApi30ToAjv(node: unknown): unknown {
     const { nullable: _, ...rest } = out;
     return { anyOf: [rest, { type: 'null' }] };
   }
+  // A nullable enum allows null (GitHub sends `conclusion: null` for a running check), which ajv's enum check does not know.
+  if (out.nullable === true && Array.isArray(out.enum) && !out.enum.includes(null)) out.enum = [...out.enum, null];
   return out;
 }
 

@@ -24,19 +24,8 @@ import type { z } from 'zod';
 import type { FileChange } from '../providers/provider.js';
 import { isValidBranchName } from '../providers/local-git.js';
 import { FakeGit, type GitPerson } from './fake-git.js';
+import { deliver, Faults, readBody, type Delivery, type FaultRule } from './fake-http.js';
 import * as shapes from './gitlab-shapes.js';
-
-export interface FailRule {
-  method?: string;
-  /** Matched against the request path (still URL-encoded), e.g. /\/repository\/commits$/. */
-  path: RegExp;
-  status: number;
-  /** How many matching requests fail (default 1). */
-  times?: number;
-  headers?: Record<string, string>;
-  /** JSON body (or a string sent as text/plain); GitLab's usual body for the status when left out. */
-  body?: unknown;
-}
 
 export interface FakeProjectSettings {
   /** GitLab's `reset_approvals_on_push` (Premium setting, on by default). */
@@ -66,7 +55,7 @@ export interface GitLabFake {
   /** Base URL (the provider's `baseUrl`); the API is at `${url}/api/v4`. */
   url: string;
   project(path: string, files: Record<string, string>, defaultBranch?: string): Promise<FakeProject>;
-  fail(rule: FailRule): void;
+  fail(rule: FaultRule): void;
   /** Report a commit status from outside (what a CI system does through POST /projects/:id/statuses/:sha). */
   setStatus(projectPath: string, sha: string, name: string, state: (typeof shapes.COMMIT_STATUS)[number], opts?: { allowFailure?: boolean; targetUrl?: string }): void;
   /** Requests received (including failed ones) since the last resetCalls(). */
@@ -78,7 +67,7 @@ export interface GitLabFake {
   /** Send project webhooks (Merge Request Hook, Push Hook) to `url` with `X-Gitlab-Token: secret`, as a project hook would. */
   hook(url: string, secret: string): void;
   /** Deliveries sent so far, with the receiver's answer. */
-  readonly deliveries: { event: string; action?: string; status: number }[];
+  readonly deliveries: Delivery[];
   close(): Promise<void>;
 }
 
@@ -192,13 +181,13 @@ class Fake implements GitLabFake {
   url = '';
   readonly violations: string[] = [];
   readonly requests: { method: string; path: string }[] = [];
-  readonly deliveries: { event: string; action?: string; status: number }[] = [];
+  readonly deliveries: Delivery[] = [];
   private readonly hooks: { url: string; secret: string }[] = [];
   private readonly server: Server;
   private readonly projects = new Map<number, Project>();
   private readonly users = new Map<string, User>();
   private readonly tokens = new Map<string, User>();
-  private readonly rules: (FailRule & { left: number })[] = [];
+  private readonly faults = new Faults();
   private readonly lock = new Mutex();
   private readonly timers = new Set<NodeJS.Timeout>();
   private seq = { project: 0, mr: 0, note: 0, version: 0, status: 0, user: 0 };
@@ -222,16 +211,9 @@ class Fake implements GitLabFake {
   /** Like GitLab: deliveries go out after the change, each with its own event UUID. */
   private deliver(p: Project, event: 'Merge Request Hook' | 'Push Hook', payload: Record<string, unknown>): void {
     const body = JSON.stringify({ object_kind: event === 'Push Hook' ? 'push' : 'merge_request', ...payload, project: { id: p.id, path_with_namespace: p.path } });
-    const action = ((payload.object_attributes as { action?: string } | undefined)?.action);
+    const action = (payload.object_attributes as { action?: string } | undefined)?.action;
     for (const h of this.hooks) {
-      void fetch(h.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-gitlab-event': event, 'x-gitlab-token': h.secret, 'x-gitlab-event-uuid': randomUUID() },
-        body,
-      }).then(
-        (res) => this.deliveries.push({ event, ...(action ? { action } : {}), status: res.status }),
-        () => this.deliveries.push({ event, ...(action ? { action } : {}), status: 0 }),
-      );
+      deliver(h.url, { 'x-gitlab-event': event, 'x-gitlab-token': h.secret, 'x-gitlab-event-uuid': randomUUID() }, body, this.deliveries, { event, ...(action ? { action } : {}) });
     }
   }
 
@@ -261,8 +243,8 @@ class Fake implements GitLabFake {
     await Promise.all([...this.projects.values()].map((p) => p.git.cleanup()));
   }
 
-  fail(rule: FailRule): void {
-    this.rules.push({ ...rule, left: rule.times ?? 1 });
+  fail(rule: FaultRule): void {
+    this.faults.add(rule);
   }
 
   async project(path: string, files: Record<string, string>, defaultBranch = 'main'): Promise<FakeProject> {
@@ -320,9 +302,12 @@ class Fake implements GitLabFake {
     this.requests.push({ method, path: url.pathname });
     const raw = await readBody(req);
 
-    const rule = this.rules.find((r) => r.left > 0 && (!r.method || r.method === method) && r.path.test(url.pathname));
+    const rule = this.faults.take(method, url.pathname);
     if (rule) {
-      rule.left--;
+      if (rule.status === 0) {
+        req.socket.destroy();
+        return;
+      }
       const body = rule.body ?? defaultFaultBody(rule.status);
       // A proxy's 429/502 is text; GitLab's own errors are JSON in its error shape.
       if (typeof body !== 'string' && !shapes.errorBody.safeParse(body).success) this.violations.push(`injected ${rule.status} body is not a GitLab error body: ${JSON.stringify(body)}`);
@@ -1105,15 +1090,6 @@ class Fake implements GitLabFake {
 function headerValue(req: IncomingMessage, name: string): string | undefined {
   const v = req.headers[name];
   return Array.isArray(v) ? v[0] : v;
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }
 
 /** Query parameters; `name[]` (Rails arrays, as qs writes them) become arrays under `name`. */
