@@ -85,19 +85,19 @@ class SeenDeliveries {
 export type WebhookHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 export function createWebhookReceiver(opts: WebhookReceiverOptions): WebhookHandler {
-  const config: Partial<Record<Forge, { secret: string; host: string }>> = {};
-  if (opts.github) config.github = { secret: opts.github.secret, host: opts.github.host ?? 'github.com' };
-  if (opts.gitlab) config.gitlab = { secret: opts.gitlab.secret, host: opts.gitlab.host };
-  /** Per-host receivers: `<forge>/<host>`. */
+  // Every receiving host with its secret: `<forge>/<host>`; the first of each forge also serves /webhooks/<forge>.
+  const listed = [
+    ...(opts.github ? [{ forge: 'github' as const, host: opts.github.host ?? 'github.com', secret: opts.github.secret }] : []),
+    ...(opts.gitlab ? [{ forge: 'gitlab' as const, host: opts.gitlab.host, secret: opts.gitlab.secret }] : []),
+    ...(opts.hosts ?? []),
+  ].map((h) => ({ ...h, host: h.host.toLowerCase() }));
   const byHost = new Map<string, { secret: string; host: string }>();
-  for (const h of opts.hosts ?? []) {
-    byHost.set(`${h.forge}/${h.host.toLowerCase()}`, { secret: h.secret, host: h.host.toLowerCase() });
-    config[h.forge] ??= { secret: h.secret, host: h.host.toLowerCase() };
-  }
-  for (const [forge, c] of Object.entries(config)) byHost.set(`${forge}/${c.host.toLowerCase()}`, byHost.get(`${forge}/${c.host.toLowerCase()}`) ?? c);
-  for (const [where, c] of byHost) {
+  const config: Partial<Record<Forge, { secret: string; host: string }>> = {};
+  for (const h of listed) {
     // An empty secret would make every signature check meaningless: refuse to start rather than accept anything.
-    if (!c.secret) throw new Error(`The ${where} webhook secret is empty; set one (and the same on the forge's side).`);
+    if (!h.secret) throw new Error(`The ${h.forge} webhook secret is empty (${h.host}); set one (and the same on the forge's side).`);
+    if (!byHost.has(`${h.forge}/${h.host}`)) byHost.set(`${h.forge}/${h.host}`, h);
+    config[h.forge] ??= h;
   }
   const seen = new SeenDeliveries(Math.max(1, opts.seen ?? 10_000));
   const log = opts.log ?? (() => undefined);
