@@ -17,6 +17,8 @@ import { startGitHubFake, type GitHubFake } from '../testing/github-fake.js';
 import { GitHubProvider } from '../providers/github.js';
 import { GitLabProvider } from '../providers/gitlab.js';
 import { startGitLabFake, type GitLabFake } from '../testing/gitlab-fake.js';
+import type { FakeGit } from '../testing/fake-git.js';
+import type { ForgeHost } from '../providers/forges.js';
 import { CHECKOUT_PAWS, completed, eventually } from './fixtures.js';
 
 const SERVICE = 'ghs_idp_service';
@@ -115,49 +117,87 @@ describe('env clone on GitHub', () => {
   });
 });
 
-describe('GitHub: the worker killed at the worst moments', () => {
-  let fake: GitHubFake;
-  let stack: TestStack;
-  before(async () => {
-    fake = await startGitHubFake({ users: { [SERVICE]: 'idp-bot' } });
-    stack = await startTestStack({
-      inProcessWorker: false,
-      forges: [{ kind: 'github', host: 'github.test', apiUrl: fake.url, github: { token: SERVICE } }],
+
+/** A forge fake with the settings a stack and a separately started worker need to use it. */
+interface KillTarget {
+  host: ForgeHost;
+  /** The same forge for a worker process, which reads it from the environment as a deployed worker does. */
+  workerEnv: Record<string, string>;
+  repo(name: string): Promise<{ remote: string; git: FakeGit }>;
+  violations: string[];
+  close(): Promise<void>;
+}
+
+const killTargets: { forge: string; start(): Promise<KillTarget> }[] = [
+  {
+    forge: 'GitHub',
+    async start() {
+      const fake = await startGitHubFake({ users: { [SERVICE]: 'idp-bot' } });
+      return {
+        host: { kind: 'github', host: 'github.test', apiUrl: fake.url, github: { token: SERVICE } },
+        workerEnv: { IDP_FORGES: JSON.stringify({ 'github.test': { kind: 'github', apiUrl: fake.url, tokenEnv: 'TEST_FORGE_TOKEN' } }), TEST_FORGE_TOKEN: SERVICE },
+        repo: async (name) => ({ remote: `https://github.test/acme/${name}.git`, git: (await fake.createRepo(`acme/${name}`, { 'paws.yaml': CHECKOUT_PAWS })).git }),
+        violations: fake.violations,
+        close: () => fake.close(),
+      };
+    },
+  },
+  {
+    forge: 'GitLab',
+    async start() {
+      const token = 'glpat-idp-service';
+      const fake = await startGitLabFake({ users: { [token]: 'idp-bot' } });
+      return {
+        host: { kind: 'gitlab', host: 'gitlab.test', apiUrl: fake.url, gitlabToken: token },
+        workerEnv: { IDP_FORGES: JSON.stringify({ 'gitlab.test': { kind: 'gitlab', apiUrl: fake.url, tokenEnv: 'TEST_FORGE_TOKEN' } }), TEST_FORGE_TOKEN: token },
+        repo: async (name) => ({ remote: `https://gitlab.test/platform/${name}.git`, git: (await fake.project(`platform/${name}`, { 'paws.yaml': CHECKOUT_PAWS })).git }),
+        violations: fake.violations,
+        close: () => fake.close(),
+      };
+    },
+  },
+];
+
+for (const { forge, start } of killTargets) {
+  describe(`${forge}: the worker killed at the worst moments`, () => {
+    let target: KillTarget;
+    let stack: TestStack;
+    before(async () => {
+      target = await start();
+      stack = await startTestStack({ inProcessWorker: false, forges: [target.host] });
     });
-  });
-  after(async () => {
-    await stack?.stop();
-    await fake?.close();
-    assert.deepEqual(fake.violations, []);
-  });
+    after(async () => {
+      await stack?.stop();
+      await target?.close();
+      assert.deepEqual(target.violations, []);
+    });
 
-  for (const point of ['after-push', 'after-open'] as const) {
-    it(`${point}: restart → exactly one branch commit and one PR on GitHub`, async (t) => {
-      const gh = await fake.createRepo(`acme/kill-${point}`, { 'paws.yaml': CHECKOUT_PAWS });
-      const remote = `https://github.test/acme/kill-${point}.git`;
-      // The worker processes read the forge from the environment, as a deployed worker does.
-      const env = { IDP_FORGES: JSON.stringify({ 'github.test': { kind: 'github', apiUrl: fake.url, tokenEnv: 'TEST_GITHUB_TOKEN' } }), TEST_GITHUB_TOKEN: SERVICE };
-      const doomed = stack.spawnWorker({ ...env, IDP_FAULT: point });
-      const request = stack.client.cloneEnvironment('staging', { repo: remote, target: `kill-${point}` });
-      const [, signal] = await once(doomed, 'exit');
-      assert.equal(signal, 'SIGKILL', 'the worker died at the fault point');
-      assert.ok(await gh.git.branchSha(`idp/env-clone/checkout/kill-${point}`), 'it had pushed the branch');
+    for (const point of ['after-push', 'after-open'] as const) {
+      it(`${point}: restart → exactly one branch commit and one PR/MR`, async (t) => {
+        const { remote, git } = await target.repo(`kill-${point}`);
+        const branch = `idp/env-clone/checkout/kill-${point}`;
+        const doomed = stack.spawnWorker({ ...target.workerEnv, IDP_FAULT: point });
+        const request = stack.client.cloneEnvironment('staging', { repo: remote, target: `kill-${point}` });
+        const [, signal] = await once(doomed, 'exit');
+        assert.equal(signal, 'SIGKILL', 'the worker died at the fault point');
+        assert.ok(await git.branchSha(branch), 'it had pushed the branch');
 
-      const healthy = stack.spawnWorker(env);
-      t.after(async () => {
-        healthy.kill('SIGTERM');
-        if (healthy.exitCode === null && healthy.signalCode === null) await once(healthy, 'exit');
+        const healthy = stack.spawnWorker(target.workerEnv);
+        t.after(async () => {
+          healthy.kill('SIGTERM');
+          if (healthy.exitCode === null && healthy.signalCode === null) await once(healthy, 'exit');
+        });
+        const res = await request;
+        assert.equal(res.phase, 'open');
+        const pulls = await stack.client.listPulls({ repo: remote }, 'all');
+        assert.equal(pulls.length, 1, `exactly one PR/MR on ${forge}`);
+        assert.equal(pulls[0]!.number, res.pr?.number);
+        const head = (await git.branchSha(branch))!;
+        assert.deepEqual((await git.commit(head))?.parents, [await git.branchSha('main')], 'one commit on top of main, not two');
       });
-      const res = await request;
-      assert.equal(res.phase, 'open');
-      assert.equal(gh.pulls.size, 1, 'exactly one PR');
-      assert.equal([...gh.pulls.values()][0]!.number, res.pr?.number);
-      const head = (await gh.git.branchSha(`idp/env-clone/checkout/kill-${point}`))!;
-      const commit = await gh.git.commit(head);
-      assert.deepEqual(commit?.parents, [await gh.git.branchSha('main')], 'one commit on top of main, not two');
-    });
-  }
-});
+    }
+  });
+}
 
 describe('env clone on GitLab', () => {
   const GL_SERVICE = 'glpat-idp-service';
@@ -276,43 +316,3 @@ function freePort(): Promise<number> {
   });
 }
 
-describe('GitLab: the worker killed at the worst moments', () => {
-  const GL_SERVICE = 'glpat-idp-service';
-  let fake: GitLabFake;
-  let stack: TestStack;
-  before(async () => {
-    fake = await startGitLabFake({ users: { [GL_SERVICE]: 'idp-bot' } });
-    stack = await startTestStack({ inProcessWorker: false, forges: [{ kind: 'gitlab', host: 'gitlab.test', apiUrl: fake.url, gitlabToken: GL_SERVICE }] });
-  });
-  after(async () => {
-    await stack?.stop();
-    await fake?.close();
-    assert.deepEqual(fake.violations, []);
-  });
-
-  for (const point of ['after-push', 'after-open'] as const) {
-    it(`${point}: restart → exactly one branch commit and one MR on GitLab`, async (t) => {
-      const project = await fake.project(`platform/kill-${point}`, { 'paws.yaml': CHECKOUT_PAWS });
-      const remote = `https://gitlab.test/platform/kill-${point}.git`;
-      const env = { IDP_FORGES: JSON.stringify({ 'gitlab.test': { kind: 'gitlab', apiUrl: fake.url, tokenEnv: 'TEST_GITLAB_TOKEN' } }), TEST_GITLAB_TOKEN: GL_SERVICE };
-      const doomed = stack.spawnWorker({ ...env, IDP_FAULT: point });
-      const request = stack.client.cloneEnvironment('staging', { repo: remote, target: `kill-${point}` });
-      const [, signal] = await once(doomed, 'exit');
-      assert.equal(signal, 'SIGKILL', 'the worker died at the fault point');
-      assert.ok(await project.git.branchSha(`idp/env-clone/checkout/kill-${point}`), 'it had pushed the branch');
-
-      const healthy = stack.spawnWorker(env);
-      t.after(async () => {
-        healthy.kill('SIGTERM');
-        if (healthy.exitCode === null && healthy.signalCode === null) await once(healthy, 'exit');
-      });
-      const res = await request;
-      assert.equal(res.phase, 'open');
-      const mrs = await stack.client.listPulls({ repo: remote }, 'all');
-      assert.equal(mrs.length, 1, 'exactly one MR');
-      assert.equal(mrs[0]!.number, res.pr?.number);
-      const head = (await project.git.branchSha(`idp/env-clone/checkout/kill-${point}`))!;
-      assert.deepEqual((await project.git.commit(head))?.parents, [await project.git.branchSha('main')], 'one commit on top of main, not two');
-    });
-  }
-});
