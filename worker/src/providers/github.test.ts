@@ -35,6 +35,14 @@ function provider(fullName: string, extra: Partial<GitHubProviderOptions> = {}):
   });
 }
 
+/** A one-file change on `branch` and its PR, opened by `author` (default: the service identity). */
+async function openedPr(p: GitHubProvider, branch: string, file: Record<string, string>, author = 'idp') {
+  const base = (await p.branchSha('main'))!;
+  const changes = Object.entries(file).map(([path, content]) => ({ path, content }));
+  const head = (await p.commitToNewBranch({ branch, baseSha: base, message: branch, author: { name: 'test', email: 'test@idp.invalid' }, changes })).sha;
+  return { head, pr: await p.openPullRequest({ head: branch, base: 'main', title: 't', body: 'b', author }) };
+}
+
 before(async () => {
   fake = await startGitHubFake({ users: { [SERVICE_TOKEN]: 'idp-bot', ...Object.fromEntries(Object.entries(TOKENS).map(([u, t]) => [t, u])) } });
 });
@@ -67,9 +75,7 @@ describe('GitHub provider: faults a real GitHub produces', () => {
     fake.fail({ path: /^\/graphql$/, status: 502, times: 2 });
     assert.equal(await p.defaultBranch(), 'main');
     fake.fail({ method: 'POST', path: /\/issues\/\d+\/comments$/, status: 0 });
-    const base = (await p.branchSha('main'))!;
-    await p.commitToNewBranch({ branch: 'idp/net', baseSha: base, message: 'n', author: { name: 'n', email: 'n@n' }, changes: [{ path: 'n.txt', content: 'n' }] });
-    const pr = await p.openPullRequest({ head: 'idp/net', base: 'main', title: 't', body: 'b', author: 'idp' });
+    const { pr } = await openedPr(p, 'idp/net', { 'n.txt': 'n' });
     await p.comment(pr.number, 'after a dropped connection', 'idp');
     assert.deepEqual((await p.getPullRequest(pr.number)).comments.map((c) => c.body), ['after a dropped connection']);
   });
@@ -124,9 +130,7 @@ describe('GitHub provider: faults a real GitHub produces', () => {
   it('a merge refused because the base moved meanwhile (409) is merged again onto the new base, keeping the other change', async () => {
     const repo = await fake.createRepo('acme/race', SEED);
     const p = provider('acme/race');
-    const base = (await p.branchSha('main'))!;
-    const head = (await p.commitToNewBranch({ branch: 'idp/race', baseSha: base, message: 'r', author: { name: 'r', email: 'r@r' }, changes: [{ path: 'mine.txt', content: 'mine\n' }] })).sha;
-    const pr = await p.openPullRequest({ head: 'idp/race', base: 'main', title: 't', body: 'b', author: 'idp' });
+    const { head, pr } = await openedPr(p, 'idp/race', { 'mine.txt': 'mine\n' });
     await repo.git.push('main', { 'theirs.txt': 'theirs\n' });
     fake.fail({ method: 'PUT', path: /\/pulls\/\d+\/merge$/, status: 409, body: { message: 'Base branch was modified. Review and try the merge again.', documentation_url: 'https://docs.github.com/rest' } });
     const merged = await p.merge(pr.number, { by: 'idp', expectedHeadSha: head });
@@ -138,9 +142,7 @@ describe('GitHub provider: faults a real GitHub produces', () => {
   it('a merge refused because the head changed (409) is a ConflictError: what was reviewed is not what would land', async () => {
     await fake.createRepo('acme/sneaky', SEED);
     const p = provider('acme/sneaky');
-    const base = (await p.branchSha('main'))!;
-    const head = (await p.commitToNewBranch({ branch: 'idp/s', baseSha: base, message: 's', author: { name: 's', email: 's@s' }, changes: [{ path: 's.txt', content: 's\n' }] })).sha;
-    const pr = await p.openPullRequest({ head: 'idp/s', base: 'main', title: 't', body: 'b', author: 'idp' });
+    const { head, pr } = await openedPr(p, 'idp/s', { 's.txt': 's\n' });
     fake.fail({ method: 'PUT', path: /\/pulls\/\d+\/merge$/, status: 409, body: { message: 'Head branch was modified. Review and try the merge again.', documentation_url: 'https://docs.github.com/rest' } });
     await assert.rejects(p.merge(pr.number, { by: 'idp', expectedHeadSha: head }), (e: Error) => e instanceof ConflictError && /reviewed/.test(e.message));
     assert.equal((await p.getPullRequest(pr.number)).state, 'open');
@@ -149,9 +151,7 @@ describe('GitHub provider: faults a real GitHub produces', () => {
   it('a maintainer dismissing an approval on GitHub withdraws it', async () => {
     await fake.createRepo('acme/dismiss', SEED);
     const p = provider('acme/dismiss');
-    const base = (await p.branchSha('main'))!;
-    await p.commitToNewBranch({ branch: 'idp/d', baseSha: base, message: 'd', author: { name: 'd', email: 'd@d' }, changes: [{ path: 'd.txt', content: 'd\n' }] });
-    const pr = await p.openPullRequest({ head: 'idp/d', base: 'main', title: 't', body: 'b', author: 'idp' });
+    const { pr } = await openedPr(p, 'idp/d', { 'd.txt': 'd\n' });
     await p.review(pr.number, { event: 'approve', by: 'bob' });
     assert.deepEqual(await p.approvals(pr.number), ['bob']);
     const maintainer = new Octokit({ baseUrl: fake.url, auth: TOKENS.carol });
@@ -164,9 +164,7 @@ describe('GitHub provider: faults a real GitHub produces', () => {
   it('reviews need the reviewer\'s own token (no approving as the service account)', async () => {
     await fake.createRepo('acme/review', SEED);
     const p = provider('acme/review');
-    const sha = (await p.branchSha('main'))!;
-    await p.commitToNewBranch({ branch: 'idp/r', baseSha: sha, message: 'r', author: { name: 'r', email: 'r@r' }, changes: [{ path: 'r.txt', content: 'r' }] });
-    const pr = await p.openPullRequest({ head: 'idp/r', base: 'main', title: 't', body: 'b', author: 'idp' });
+    const { pr } = await openedPr(p, 'idp/r', { 'r.txt': 'r' });
     await assert.rejects(p.review(pr.number, { event: 'approve', by: 'mallory' }), (e: Error) => e instanceof IdpError && e.code === 'forbidden');
     assert.deepEqual(await p.approvals(pr.number), []);
   });
@@ -176,9 +174,7 @@ describe('GitHub provider: checks', () => {
   it('counts check runs (GitHub Apps such as Actions) beside commit statuses', async () => {
     await fake.createRepo('acme/check-runs', { 'a.txt': 'a\n' });
     const p = provider('acme/check-runs');
-    const base = (await p.branchSha('main'))!;
-    const head = (await p.commitToNewBranch({ branch: 'idp/cr', baseSha: base, message: 'c', author: { name: 'c', email: 'c@c' }, changes: [{ path: 'c.txt', content: 'c' }] })).sha;
-    const pr = await p.openPullRequest({ head: 'idp/cr', base: 'main', title: 't', body: 'b', author: 'idp' });
+    const { head, pr } = await openedPr(p, 'idp/cr', { 'c.txt': 'c' });
     fake.setStatus('acme/check-runs', head, 'ci/legacy', 'success');
     fake.setCheckRun('acme/check-runs', head, 'build', 'in_progress');
     assert.deepEqual((await p.checks(pr.number)).state, 'pending');
@@ -199,9 +195,7 @@ describe('GitHub provider: GitHub App authentication', () => {
     await fake.createRepo('acme/app-auth', { 'paws.yaml': 'x: 1\n' });
     const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     const p = provider('acme/app-auth', { auth: { appId: 4242, installationId: 77, privateKey: pem } });
-    const base = (await p.branchSha('main'))!;
-    await p.commitToNewBranch({ branch: 'idp/app', baseSha: base, message: 'm', author: { name: 'a', email: 'a@a' }, changes: [{ path: 'a.txt', content: 'a' }] });
-    const pr = await p.openPullRequest({ head: 'idp/app', base: 'main', title: 't', body: 'b', author: 'someone-without-a-token' });
+    const { pr } = await openedPr(p, 'idp/app', { 'a.txt': 'a' }, 'someone-without-a-token');
     assert.equal(pr.author, 'idp-app[bot]');
     assert.equal(fake.installationTokens.length, 1, 'one installation token, reused across calls');
 
