@@ -161,7 +161,7 @@ export function createActivities(providers: ProviderLookup): EnvActivities {
     expiryOnBase: ({ repo, path, env }) =>
       withHeartbeat(async () => {
         const p = providers(repo);
-        const file = await p.readFile(path, await p.defaultBranch());
+        const { file } = await p.snapshot(path);
         return (file && expiresAtIn(file.content, path, env)) ?? null;
       }),
 
