@@ -417,11 +417,20 @@ export class LocalForge implements GitProvider {
     });
   }
 
-  /** An open PR follows its branch (a push updates it); merged/closed PRs keep the head they ended with. */
+  /**
+   * An open PR follows its branch (a push updates it); merged/closed PRs keep
+   * the head they ended with. When the branch moved past the stored record
+   * (a push, or updateBranch between moving the ref and rewriting the record,
+   * which readers do not wait for), the fork point comes from git, so head and
+   * base never disagree.
+   */
   private async withLiveHead(pull: StoredPull): Promise<StoredPull> {
     if (pull.state !== 'open') return pull;
     const head = await this.branchSha(pull.head);
-    return head && head !== pull.headSha ? { ...pull, headSha: head } : pull;
+    if (!head || head === pull.headSha) return pull;
+    const baseTip = await readRef(this.gitdir, `refs/heads/${pull.base}`);
+    const [forkPoint] = baseTip ? await git.findMergeBase({ fs, gitdir: this.gitdir, oids: [baseTip, head] }) : [];
+    return { ...pull, headSha: head, baseSha: (forkPoint as string | undefined) ?? pull.baseSha };
   }
 
   private async present(pull: StoredPull): Promise<PullRequest> {
