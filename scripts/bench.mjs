@@ -5,6 +5,9 @@
 //  - 100 concurrent clones: wall time, PRs opened, requests lost. Target 0 lost.
 // Issue #3 adds:
 //  - API calls per opened PR on each forge (fakes), repositories of 10 and 100,000 files. Target ≤ 4 on GitHub.
+// Issue #4 adds (bench-releases.mjs):
+//  - approving review → merge on the local forge, p50. Target ≤ 1 s.
+//  - worker RSS with 1,000 release workflows waiting for approval. Target ≤ 300 MB.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +15,7 @@ import { join, resolve } from 'node:path';
 import { PlatformClient } from '@idp/core/client';
 import { seedDemo } from '../worker/dist/embedded/demo.js';
 import { forgeCallRows } from './bench-forge-calls.mjs';
+import { releaseRows } from './bench-releases.mjs';
 
 const root = resolve('.');
 const ms = (ns) => Number(ns) / 1e6;
@@ -83,6 +87,7 @@ try {
   rows.push(['100 concurrent clones: PRs opened / lost', `${pulls.length} / ${100 - ok.length}`, '0 lost']);
   for (const r of results) if (r.status === 'rejected') console.error('lost:', r.reason?.message);
   rows.push(...(await forgeCallRows()));
+  rows.push(...(await releaseRows()));
 } finally {
   if (stack && stack.exitCode === null) {
     stack.kill('SIGINT');

@@ -36,12 +36,14 @@ describe('bin', () => {
   it('--help lists the commands, the environment and the exit codes', async () => {
     const r = await node([bin, '--help']);
     assert.equal(r.code, 0, r.err);
-    for (const cmd of ['info', 'env list', 'env clone', 'env create', 'env destroy', 'env extend', 'pr list', 'pr show', 'pr diff', 'pr review', 'pr merge', 'pr close']) {
+    for (const cmd of ['info', 'env list', 'env clone', 'env create', 'env destroy', 'env extend', 'pr list', 'pr show', 'pr diff', 'pr review', 'pr merge', 'pr close', 'releases list', 'releases create', 'releases promote', 'releases rollback', 'releases show']) {
       assert.match(r.out, new RegExp(`^    ${cmd}\\s{2,}\\S`, 'm'), cmd);
     }
     assert.match(r.out, /IDP_API_URL/);
     assert.match(r.out, /Exit codes\n    0  success/);
     assert.match(r.out, /^    7  the PR was closed without being merged/m);
+    assert.match(r.out, /^    8  the release was rejected/m);
+    assert.match(r.out, /^    9  the release timed out/m);
     const none = await node([bin]);
     assert.equal(none.code, 0);
     assert.equal(none.out, r.out);
@@ -53,6 +55,12 @@ describe('bin', () => {
     assert.match(env.out, /\$ idp env <command>/);
     assert.match(env.out, /env clone\s+Clone an environment/);
     assert.doesNotMatch(env.out, /pr merge/);
+    const releases = await node([bin, 'releases', '--help']);
+    assert.equal(releases.code, 0);
+    assert.match(releases.out, /releases promote\s+Set <target> to exactly what <source> runs now/);
+    const promote = await node([bin, 'releases', 'promote', '--help']);
+    assert.match(promote.out, /\$ idp releases promote <source> <target> \[options\]/);
+    assert.match(promote.out, /--wait .*rejected \(8\), timed out \(9\)/);
     const clone = await node([bin, 'help', 'env', 'clone']);
     assert.equal(clone.code, 0);
     assert.match(clone.out, /\$ idp env clone <source> <target> \[options\]/);

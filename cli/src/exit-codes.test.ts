@@ -15,6 +15,8 @@ describe('exit codes', () => {
     assert.equal(exitCodeFor(errorFromBody({ error: { code: 'unauthenticated', message: 'who?' } })), 5);
     assert.equal(exitCodeFor(new UnreachableError('http://x', new Error('ECONNREFUSED'))), 6);
     assert.equal(exitCodeFor(new OutcomeError('pr_closed', 'closed')), 7);
+    assert.equal(exitCodeFor(new OutcomeError('release_rejected', 'rejected')), 8);
+    assert.equal(exitCodeFor(new OutcomeError('release_timed_out', 'timed out')), 9);
     assert.equal(exitCodeFor(new OutcomeError('workflow_failed', 'failed')), 1);
     assert.equal(exitCodeFor(new ProviderError('x')), 1);
     assert.equal(exitCodeFor(new IdpError('internal', 500, 'x')), 1);
@@ -24,8 +26,10 @@ describe('exit codes', () => {
   it('the help lists every code once', () => {
     assert.deepEqual(
       EXIT_CODES_HELP.map(([c]) => c),
-      Object.values(ExitCode).sort(),
+      Object.values(ExitCode).sort((a, b) => a - b),
     );
+    assert.equal(ExitCode.releaseRejected, 8);
+    assert.equal(ExitCode.releaseTimedOut, 9);
   });
 
   it('JSON error bodies keep the server code and message', () => {
@@ -33,6 +37,7 @@ describe('exit codes', () => {
     assert.deepEqual(errorBody(new UsageError('bad', 'hint')), { error: { code: 'usage', message: 'bad' } });
     assert.equal(errorBody(new UnreachableError('http://x', null)).error.code, 'unreachable');
     assert.deepEqual(errorBody(new OutcomeError('pr_closed', 'c')), { error: { code: 'pr_closed', message: 'c' } });
+    assert.deepEqual(errorBody(new OutcomeError('release_timed_out', 't')), { error: { code: 'release_timed_out', message: 't' } });
     assert.deepEqual(errorBody(new Error('e')), { error: { code: 'internal', message: 'e' } });
   });
 });

@@ -19,6 +19,10 @@ export const ExitCode = {
   unreachable: 6,
   /** With --wait: the PR was closed without being merged. */
   prClosed: 7,
+  /** With --wait: an allowed approver requested changes on the release's PR (idp closed it). */
+  releaseRejected: 8,
+  /** With --wait: the release got no approval under its policy before the policy's timeout (idp closed its PR). */
+  releaseTimedOut: 9,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -32,10 +36,22 @@ export const EXIT_CODES_HELP: [number, string][] = [
   [ExitCode.rejected, 'rejected by the server: invalid request or paws.yaml, forbidden, unauthenticated'],
   [ExitCode.unreachable, 'the Platform API could not be reached'],
   [ExitCode.prClosed, 'the PR was closed without being merged (with --wait)'],
+  [ExitCode.releaseRejected, 'the release was rejected: an allowed approver requested changes (with --wait)'],
+  [ExitCode.releaseTimedOut, 'the release timed out: no approval under its policy in time (with --wait)'],
 ];
 
 /** CLI-side error codes, in the same `{"error":{"code","message"}}` shape as the API's. */
-export type CliErrorCode = 'usage' | 'unreachable' | 'pr_closed' | 'workflow_failed' | 'internal';
+export type CliErrorCode = 'usage' | 'unreachable' | OutcomeCode | 'internal';
+
+/** How a followed workflow ended without its change applied; the code of the JSON error body. */
+export type OutcomeCode = 'pr_closed' | 'release_rejected' | 'release_timed_out' | 'workflow_failed';
+
+const byOutcome: Record<OutcomeCode, ExitCode> = {
+  pr_closed: ExitCode.prClosed,
+  release_rejected: ExitCode.releaseRejected,
+  release_timed_out: ExitCode.releaseTimedOut,
+  workflow_failed: ExitCode.failure,
+};
 
 /** Wrong arguments or no usable context: nothing was sent to the server. */
 export class UsageError extends Error {
@@ -53,7 +69,7 @@ export class UsageError extends Error {
 /** A followed workflow ended without the change being applied. */
 export class OutcomeError extends Error {
   constructor(
-    readonly code: 'pr_closed' | 'workflow_failed',
+    readonly code: OutcomeCode,
     message: string,
   ) {
     super(message);
@@ -75,7 +91,7 @@ const byServerCode: Record<ErrorCode, ExitCode> = {
 export function exitCodeFor(err: unknown): ExitCode {
   if (err instanceof UsageError) return ExitCode.usage;
   if (err instanceof UnreachableError) return ExitCode.unreachable;
-  if (err instanceof OutcomeError) return err.code === 'pr_closed' ? ExitCode.prClosed : ExitCode.failure;
+  if (err instanceof OutcomeError) return byOutcome[err.code] ?? ExitCode.failure;
   if (err instanceof IdpError) return byServerCode[err.code] ?? ExitCode.failure;
   return ExitCode.failure;
 }

@@ -29,6 +29,10 @@ interface Spec {
 }
 
 const WAIT: [string, string] = ['--wait', 'Follow the workflow until the PR is merged (exit 0) or closed (exit 7)'];
+const RELEASE_WAIT: [string, string] = [
+  '--wait',
+  'Follow the release (queued, then its PR) to its end: merged (exit 0), PR closed (7), rejected (8), timed out (9), failed (1)',
+];
 
 export const COMMANDS: Spec[] = [
   {
@@ -68,6 +72,41 @@ export const COMMANDS: Spec[] = [
     options: [['--ttl', 'How much longer, e.g. 24h (required)'], WAIT],
     examples: ['env extend preview-123 --ttl 24h'],
     load: () => import('./commands/env/extend.js'),
+  },
+  {
+    usage: 'releases list',
+    describe: 'List each environment\'s releases, newest first: image, PR, requested by, approved by, when, outcome.',
+    options: [['--env', 'Only this environment']],
+    examples: ['releases', 'releases list --env production', 'releases --env production --json'],
+    load: () => import('./commands/releases/list.js'),
+  },
+  {
+    usage: 'releases create',
+    describe: 'Release an image to an environment, through a pull request merged once the release policy holds.',
+    options: [['--env', 'Environment to release to (required)'], ['--image', 'Image with a tag or digest, e.g. ghcr.io/acme/checkout:1.4.3 (required)'], RELEASE_WAIT],
+    examples: ['releases create --env staging --image ghcr.io/acme/checkout:1.4.3', 'releases create --env staging --image ghcr.io/acme/checkout@sha256:<digest> --wait'],
+    load: () => import('./commands/releases/create.js'),
+  },
+  {
+    usage: 'releases promote <source> <target>',
+    describe: 'Set <target> to exactly what <source> runs now, through a release pull request.',
+    options: [RELEASE_WAIT],
+    examples: ['releases promote staging production', 'releases promote staging production --wait'],
+    load: () => import('./commands/releases/promote.js'),
+  },
+  {
+    usage: 'releases rollback <env>',
+    describe: 'Set <env> back to an earlier release\'s image, through a release pull request.',
+    options: [['--to', 'Release to return to, e.g. v11 or 11 (default: the merged release before the current one)'], RELEASE_WAIT],
+    examples: ['releases rollback production', 'releases rollback production --to v11 --wait'],
+    load: () => import('./commands/releases/rollback.js'),
+  },
+  {
+    usage: 'releases show <release>',
+    describe: 'Show a release: its PR, approvals so far, checks, what it waits for, policy, workflow and diff.',
+    options: [['--env', 'Environment of the release (required)']],
+    examples: ['releases show v12 --env production'],
+    load: () => import('./commands/releases/show.js'),
   },
   {
     usage: 'pr list',
@@ -118,7 +157,11 @@ const GLOBAL_OPTIONS: [string, string][] = [
 ];
 
 const BOOLEAN = ['json', 'wait', 'approve', 'request-changes', 'comment'];
-const STRING = ['component', 'api', 'repo', 'path', 'ttl', 'confirm', 'state', 'message'];
+const STRING = ['component', 'api', 'repo', 'path', 'ttl', 'confirm', 'state', 'message', 'image', 'env', 'to'];
+/** Short spellings of value options (sade's `-m, --message`): their value is the next argument too. */
+const STRING_ALIASES = ['m'];
+/** Nouns whose bare form runs a verb, like `heroku releases`; `idp <noun> --help` still shows the noun's help. */
+const DEFAULT_VERBS: Record<string, string> = { releases: 'list' };
 const NOUNS = new Set(COMMANDS.map((c) => c.usage.split(' ')).filter((w) => w.length > 1 && !/^[<[]/.test(w[1]!)).map((w) => w[0]!));
 const commandName = (spec: Spec) => spec.usage.split(' ').filter((w) => !/^[<[]/.test(w)).join(' ');
 
@@ -167,6 +210,7 @@ function nounHelp(noun: string): string {
     '',
     '  Usage',
     `    $ idp ${noun} <command> [options]`,
+    ...(DEFAULT_VERBS[noun] ? [`    $ idp ${noun} [options]    (the same as \`idp ${noun} ${DEFAULT_VERBS[noun]}\`)`] : []),
     '',
     '  Available Commands',
     ...specs.map((s) => `    ${commandName(s).padEnd(width)}    ${s.describe}`),
@@ -174,6 +218,45 @@ function nounHelp(noun: string): string {
     `  Run \`idp ${noun} <command> --help\` for a command's options.`,
     '',
   ].join('\n');
+}
+
+/** Positional words of argv with their index, skipping the values of value options (`--env production`). */
+function positionals(argv: string[]): { word: string; index: number }[] {
+  const takesValue = new Set([...STRING.map((f) => `--${f}`), ...STRING_ALIASES.map((f) => `-${f}`)]);
+  const out: { word: string; index: number }[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') {
+      out.push(...argv.slice(i + 1).map((word, j) => ({ word, index: i + 1 + j })));
+      break;
+    }
+    if (a.startsWith('-')) {
+      if (takesValue.has(a)) i++;
+      continue;
+    }
+    out.push({ word: a, index: i });
+  }
+  return out;
+}
+
+/** `idp releases [--env x]` → `idp releases list [--env x]`: a bare noun with a default verb and no other word, unless help is asked for. */
+function withDefaultVerb(argv: string[]): string[] {
+  const words = positionals(argv);
+  const noun = words[0]?.word;
+  const verb = noun === undefined ? undefined : DEFAULT_VERBS[noun];
+  if (!verb || argv.some((a) => a === '--help' || a === '-h' || a === '--version' || a === '-v')) return argv;
+  if (words.length > 1) {
+    const known = COMMANDS.some((c) => commandName(c) === `${noun} ${words[1]!.word}`);
+    if (!known) {
+      throw new UsageError(
+        `Unknown command: ${noun} ${words[1]!.word}`,
+        `Run \`idp ${noun} --help\` for its commands${words.length === 2 && /^[a-z0-9-]+$/.test(words[1]!.word) ? `; for one environment's ${noun}: \`idp ${noun} --env ${words[1]!.word}\`` : ''}.`,
+      );
+    }
+    return argv;
+  }
+  const at = words[0]!.index + 1;
+  return [...argv.slice(0, at), verb, ...argv.slice(at)];
 }
 
 /** Thrown in place of sade's process.exit() while it parses. */
@@ -253,6 +336,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     const words = argv.filter((a) => !a.startsWith('-'));
     if (argv.length === 0) argv = ['--help'];
     if (words[0] === 'help') argv = [...words.slice(1), '--help'];
+    argv = withDefaultVerb(argv);
     const wantsHelp = argv.includes('--help') || argv.includes('-h');
     const helpWords = argv.filter((a) => !a.startsWith('-'));
     if (helpWords.length === 1 && NOUNS.has(helpWords[0]!) && !argv.includes('--version') && !argv.includes('-v')) {

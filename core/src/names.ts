@@ -24,7 +24,7 @@ export function assertEnvName(name: string, role = 'environment'): void {
   if (problem) throw new InvalidRequestError(`Invalid ${role} name: ${problem}.`, { field: role, value: name });
 }
 
-export type WorkflowKind = 'env-clone' | 'env-create' | 'env-destroy' | 'env-extend' | 'env-ttl';
+export type WorkflowKind = 'env-clone' | 'env-create' | 'env-destroy' | 'env-extend' | 'env-ttl' | 'releases' | 'release';
 
 /**
  * Deterministic id: a repeated request joins the running workflow instead of
@@ -33,13 +33,40 @@ export type WorkflowKind = 'env-clone' | 'env-create' | 'env-destroy' | 'env-ext
  * repositories whose paws.yaml use the same component name never share a
  * workflow, a PR or a TTL timer.
  */
-export function workflowId(kind: WorkflowKind, component: string, env: string, repoKey?: string): string {
+export function workflowId(kind: Exclude<WorkflowKind, 'release'>, component: string, env: string, repoKey?: string): string {
   return `${kind}:${component}:${env}${repoKey ? `@${repoKey}` : ''}`;
 }
 
-export function parseWorkflowId(id: string): { kind: WorkflowKind; component: string; env: string; repoKey?: string } | null {
-  const m = /^(env-clone|env-create|env-destroy|env-extend|env-ttl):([^:@]+):([^:@]+)(?:@([0-9a-f]+))?$/.exec(id);
-  return m ? { kind: m[1] as WorkflowKind, component: m[2]!, env: m[3]!, ...(m[4] ? { repoKey: m[4] } : {}) } : null;
+/**
+ * Release number `number` of `env`: `release:<component>:<env>:v<number>@<repoKey>`.
+ * Numbered (unlike environment changes) because releases to one environment
+ * queue behind each other: each is its own workflow, PR and ledger entry.
+ * `releases:<component>:<env>@<repoKey>` (workflowId('releases', …)) is the
+ * environment's queue and ledger.
+ */
+export function releaseWorkflowId(component: string, env: string, number: number, repoKey?: string): string {
+  return `release:${component}:${env}:v${number}${repoKey ? `@${repoKey}` : ''}`;
+}
+
+export interface ParsedWorkflowId {
+  kind: WorkflowKind;
+  component: string;
+  env: string;
+  /** Releases only: the release number. */
+  number?: number;
+  repoKey?: string;
+}
+
+export function parseWorkflowId(id: string): ParsedWorkflowId | null {
+  const m = /^(env-clone|env-create|env-destroy|env-extend|env-ttl|releases|release):([^:@]+):([^:@]+)(?::v([1-9][0-9]*))?(?:@([0-9a-f]+))?$/.exec(id);
+  if (!m || (m[1] === 'release') !== (m[4] !== undefined)) return null;
+  return {
+    kind: m[1] as WorkflowKind,
+    component: m[2]!,
+    env: m[3]!,
+    ...(m[4] ? { number: Number(m[4]) } : {}),
+    ...(m[5] ? { repoKey: m[5] } : {}),
+  };
 }
 
 /**
@@ -49,12 +76,20 @@ export function parseWorkflowId(id: string): { kind: WorkflowKind; component: st
  */
 export function branchForWorkflow(id: string): string {
   const p = parseWorkflowId(id);
-  if (!p) throw new Error(`not an idp workflow id: ${id}`);
+  if (!p || p.kind === 'releases') throw new Error(`not an idp workflow id with a PR: ${id}`);
+  // A release PR may live in another repository (the deployment repo), shared by many
+  // components: its branch carries the component repository's key to find its workflow.
+  if (p.kind === 'release') return `idp/release/${p.component}/${p.env}/v${p.number}${p.repoKey ? `@${p.repoKey}` : ''}`;
   return `idp/${p.kind}/${p.component}/${p.env}`;
 }
 
-/** The workflow that owns a PR branch of the repository with key `repoKey`, or null for other branches. */
+/** The workflow that owns a PR branch of the repository with key `repoKey` (release branches name their own), or null for other branches. */
 export function workflowForBranch(branch: string, repoKey?: string): string | null {
+  const release = /^idp\/release\/([^/]+)\/([^/]+)\/(v[0-9]+)(?:@([0-9a-f]+))?$/.exec(branch);
+  if (release) {
+    const id = `release:${release[1]}:${release[2]}:${release[3]}${release[4] ? `@${release[4]}` : ''}`;
+    return parseWorkflowId(id) ? id : null;
+  }
   const m = /^idp\/(env-[a-z]+)\/([^/]+)\/([^/]+)$/.exec(branch);
   if (!m) return null;
   const id = `${m[1]}:${m[2]}:${m[3]}${repoKey ? `@${repoKey}` : ''}`;

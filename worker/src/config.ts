@@ -1,5 +1,5 @@
 /** Server-side settings, from the environment, with the embedded stack's defaults. */
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { delimiter, resolve } from 'node:path';
 import { TASK_QUEUE } from '@idp/workflows/shared';
 import { DEFAULT_API_URL } from '@idp/core/client';
@@ -28,6 +28,26 @@ export interface ServerConfig {
   webhookHost: string;
   /** Forge client tuning; tests against the fakes turn write pacing off. */
   forgeClient?: { paceWrites?: boolean; retryBaseMs?: number };
+  /** Teams of the local forge, for release approvers (IDP_TEAMS: JSON `{"team-payments":["alice","bob"]}` or @file). */
+  teams?: Record<string, string[]>;
+  /** Workflows kept in the worker's cache (IDP_MAX_CACHED_WORKFLOWS); the rest are replayed from history when woken. */
+  maxCachedWorkflows?: number;
+}
+
+/** IDP_TEAMS: inline JSON or @path to a JSON file; a mapping of team name to member list. */
+export function teamsFromEnv(value: string | undefined): Record<string, string[]> | undefined {
+  if (!value) return undefined;
+  const text = value.startsWith('@') ? readFileSync(value.slice(1), 'utf8') : value;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new Error(`IDP_TEAMS is not valid JSON; write e.g. {"team-payments":["alice","bob"]} (or @/path/to/teams.json).`);
+  }
+  const ok = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) &&
+    Object.values(parsed).every((m) => Array.isArray(m) && m.every((u) => typeof u === 'string'));
+  if (!ok) throw new Error('IDP_TEAMS must map each team name to a list of user names, e.g. {"team-payments":["alice","bob"]}.');
+  return parsed as Record<string, string[]>;
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -46,6 +66,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     forges: forgesFromEnv(env),
     ...(env.IDP_WEBHOOK_PORT ? { webhookPort: Number(env.IDP_WEBHOOK_PORT) } : {}),
     webhookHost: env.IDP_WEBHOOK_HOST ?? '127.0.0.1',
+    ...(env.IDP_TEAMS ? { teams: teamsFromEnv(env.IDP_TEAMS) } : {}),
+    ...(env.IDP_MAX_CACHED_WORKFLOWS ? { maxCachedWorkflows: Number(env.IDP_MAX_CACHED_WORKFLOWS) } : {}),
     repoRoots: (env.IDP_REPO_ROOTS ?? '').split(delimiter).filter(Boolean).map((r) => (existsSync(r) ? realpathSync(r) : resolve(r))),
   };
 }

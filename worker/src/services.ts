@@ -21,13 +21,14 @@ export function installRuntime(level = (process.env.IDP_LOG_LEVEL ?? 'WARN').toU
   Runtime.install({ logger: new DefaultLogger(level) });
 }
 
-export function providersFor(cfg: Pick<ServerConfig, 'apiUrl' | 'repoRoots' | 'forges' | 'forgeClient'>): ProviderLookup {
-  return (repo) => providerFor(repo, { webBaseUrl: cfg.apiUrl, allowedRoots: cfg.repoRoots, forges: cfg.forges, ...(cfg.forgeClient ? { forgeClient: cfg.forgeClient } : {}) });
+export function providersFor(cfg: Pick<ServerConfig, 'apiUrl' | 'repoRoots' | 'forges' | 'forgeClient' | 'teams'>): ProviderLookup {
+  return (repo) =>
+    providerFor(repo, { webBaseUrl: cfg.apiUrl, allowedRoots: cfg.repoRoots, forges: cfg.forges, ...(cfg.forgeClient ? { forgeClient: cfg.forgeClient } : {}), ...(cfg.teams ? { teams: cfg.teams } : {}) });
 }
 
 export async function startWorker(cfg: ServerConfig, workflowBundle?: WorkflowBundle): Promise<{ worker: Worker; run: Promise<void>; webhooksUrl?: string; stop(): Promise<void> }> {
   const connection = await NativeConnection.connect({ address: cfg.temporalAddress });
-  const worker = await createWorker({ connection, namespace: cfg.namespace, taskQueue: cfg.taskQueue, providers: providersFor(cfg), workflowBundle });
+  const worker = await createWorker({ connection, namespace: cfg.namespace, taskQueue: cfg.taskQueue, providers: providersFor(cfg), workflowBundle, ...(cfg.maxCachedWorkflows ? { maxCachedWorkflows: cfg.maxCachedWorkflows } : {}) });
   // A worker deployed on its own can take the forges' webhooks itself (IDP_WEBHOOK_PORT).
   const hooks = webhookOptions(cfg);
   let webhooks: { url: string; close(): Promise<void> } | undefined;

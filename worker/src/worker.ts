@@ -12,7 +12,12 @@ export interface WorkerOptions {
   providers: ProviderLookup;
   /** A prebuilt bundle (tests build it once); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkflowBundle;
+  /** See ServerConfig.maxCachedWorkflows. */
+  maxCachedWorkflows?: number;
 }
+
+/** Measured with `npm run bench` (1,000 waiting releases): see README. */
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 500;
 
 export const workflowsPath = (): string => require.resolve('@idp/workflows');
 
@@ -23,5 +28,7 @@ export async function createWorker(opts: WorkerOptions): Promise<Worker> {
     taskQueue: opts.taskQueue,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: workflowsPath() }),
     activities: createActivities(opts.providers),
+    // Releases wait days for approval: the cache bounds memory, an evicted workflow is replayed when woken.
+    maxCachedWorkflows: opts.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
   });
 }

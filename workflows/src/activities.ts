@@ -4,6 +4,7 @@
  * it without importing any adapter.
  */
 import type { EnvChangeInput, PrRef } from './shared.js';
+import type { ReleaseInput, ResolvedPolicy } from './release-shared.js';
 
 export interface PreparedChange {
   branch: string;
@@ -36,4 +37,32 @@ export interface EnvActivities {
   expiryOnBase(input: { repo: string; path: string; env: string }): Promise<string | null>;
   /** After merge: delete the head branch (GitHub's "delete branch on merge"). */
   deleteBranch(input: { repo: string; branch: string }): Promise<void>;
+
+  /**
+   * Read the deploy settings and policy from the component's paws.yaml, set the
+   * environment's version in the deployment target, and push that to the
+   * release's branch in the deployment repository (idempotent).
+   */
+  prepareRelease(input: ReleaseInput & { workflowId: string }): Promise<PreparedRelease>;
+  /** The PR's state and the policy evaluated on its current head (reviews and checks from the provider). */
+  evaluateRelease(input: { repo: string; number: number; policy: ResolvedPolicy; author: string }): Promise<ReleaseEvaluation>;
+  /** Merge only if the head is still `expectedHeadSha` (what the policy was evaluated on); idempotent. */
+  mergeRelease(input: { repo: string; number: number; expectedHeadSha: string; message: string }): Promise<PrRef & { mergedAt?: string }>;
+  /** Close the PR with a comment (once); idempotent. */
+  closeRelease(input: { repo: string; number: number; comment: string }): Promise<void>;
+}
+
+export interface PreparedRelease extends PreparedChange {
+  /** The deployment repository (the component's own when deploy.format is paws). */
+  repo: string;
+  policy: ResolvedPolicy;
+  previousImage?: string;
+}
+
+export interface ReleaseEvaluation {
+  pr: PrRef;
+  satisfied: boolean;
+  approvedBy: string[];
+  changesRequestedBy: string[];
+  waitingFor: string[];
 }

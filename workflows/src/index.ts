@@ -4,3 +4,5 @@ export { envCreate } from './env-create.js';
 export { envDestroy } from './env-destroy.js';
 export { envExtend } from './env-extend.js';
 export { envTtl } from './env-ttl.js';
+export { releaseQueue } from './release-queue.js';
+export { release } from './release.js';

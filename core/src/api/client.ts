@@ -11,8 +11,13 @@ import type {
   EnvironmentList,
   ExtendEnvironmentRequest,
   Health,
+  PromoteReleaseRequest,
   PullDiff,
+  ReleaseDetail,
+  ReleaseList,
   RepoRef,
+  RollbackReleaseRequest,
+  CreateReleaseRequest,
   ReviewRequest,
   WorkflowStatus,
 } from './contract.js';
@@ -104,6 +109,21 @@ export class PlatformClient {
   /** With waitSeconds, the server holds the request until the workflow closes or the time is up. */
   workflow(id: string, waitSeconds?: number): Promise<WorkflowStatus> {
     return this.call('GET', `/workflows/${encodeURIComponent(id)}`, undefined, { wait: waitSeconds?.toString() });
+  }
+  listReleases(r: RepoRef): Promise<ReleaseList> {
+    return this.call('GET', '/releases', undefined, PlatformClient.repoQuery(r));
+  }
+  createRelease(req: CreateReleaseRequest): Promise<WorkflowStatus> {
+    return this.call('POST', '/releases', req);
+  }
+  promoteRelease(req: PromoteReleaseRequest): Promise<WorkflowStatus> {
+    return this.call('POST', '/releases/promote', req);
+  }
+  rollbackRelease(req: RollbackReleaseRequest): Promise<WorkflowStatus> {
+    return this.call('POST', '/releases/rollback', req);
+  }
+  release(r: RepoRef, env: string, number: number): Promise<ReleaseDetail> {
+    return this.call('GET', `/releases/${encodeURIComponent(env)}/${number}`, undefined, PlatformClient.repoQuery(r));
   }
   async listPulls(r: RepoRef, state?: PullRequestState | 'all'): Promise<PullRequest[]> {
     const res = await this.call<{ pulls: PullRequest[] }>('GET', '/pulls', undefined, { ...PlatformClient.repoQuery(r), state });

@@ -83,12 +83,65 @@ export const PrSummary = z.object({
   headSha: z.string(),
 });
 
-export const WorkflowPhase = z.enum(['proposing', 'open', 'merged', 'closed', 'failed']);
+export const WorkflowPhase = z.enum(['queued', 'proposing', 'open', 'merged', 'closed', 'failed']);
+
+/**
+ * How a release ended (or where it is): queued behind another release to the
+ * same environment, open for review, merged, rejected by an approver, timed out
+ * waiting for approval, cancelled (its PR closed by a person), or failed.
+ */
+export const ReleaseOutcome = z.enum(['queued', 'open', 'merged', 'rejected', 'timed_out', 'cancelled', 'failed']);
+
+/** One entry of an environment's release ledger (`idp releases`). */
+export const ReleaseRecord = z.object({
+  number: z.number().int().describe('v<number>: numbered per environment, in the order requested'),
+  env: z.string(),
+  kind: z.enum(['create', 'promote', 'rollback']),
+  image: z.string().describe('What the environment runs once this release is merged'),
+  previousImage: z.string().optional().describe('What it ran when the release was requested'),
+  from: z.string().optional().describe('promote: the environment whose version was copied'),
+  rollbackTo: z.number().int().optional().describe('rollback: the release returned to'),
+  workflowId: z.string(),
+  pr: PrSummary.optional(),
+  requestedBy: z.string(),
+  requestedAt: z.string(),
+  approvers: z.array(z.string()).describe('Approvals that counted under the policy'),
+  endedAt: z.string().optional(),
+  outcome: ReleaseOutcome,
+  reason: z.string().optional().describe('Why it was rejected, timed out, cancelled or failed'),
+});
+
+export const EnvironmentReleases = z.object({
+  env: z.string(),
+  /** The latest merged release: what the environment runs according to idp. */
+  current: ReleaseRecord.optional(),
+  /** Newest first. */
+  releases: z.array(ReleaseRecord),
+});
+
+export const ReleaseList = z.object({
+  component: z.string(),
+  repo: z.string(),
+  environments: z.array(EnvironmentReleases),
+});
+
+export const CreateReleaseRequest = RepoRef.extend({
+  env: envName,
+  image: z.string().min(1).describe('The image to release, with a tag or digest, e.g. ghcr.io/acme/checkout:1.4.3'),
+});
+export const PromoteReleaseRequest = RepoRef.extend({
+  from: envName.describe('The environment whose current version is copied'),
+  to: envName,
+});
+export const RollbackReleaseRequest = RepoRef.extend({
+  env: envName,
+  to: z.number().int().min(1).optional().describe('Release number to return to (default: the merged release before the current one)'),
+});
 
 /** What every environment operation answers: the workflow and its PR. */
 export const WorkflowStatus = z.object({
   workflowId: z.string(),
-  kind: z.enum(['env-clone', 'env-create', 'env-destroy', 'env-extend', 'env-ttl']),
+  kind: z.enum(['env-clone', 'env-create', 'env-destroy', 'env-extend', 'env-ttl', 'release', 'releases']),
   component: z.string(),
   environment: z.string(),
   status: z.enum(['running', 'completed', 'failed', 'cancelled', 'terminated', 'timed_out', 'continued_as_new']),
@@ -102,6 +155,34 @@ export const WorkflowStatus = z.object({
   stuck: z.string().optional(),
   startedAt: z.string().optional(),
   closedAt: z.string().optional(),
+  /** Releases: the ledger entry, as the workflow last published it. */
+  release: ReleaseRecord.optional(),
+});
+
+/** `idp releases show`: a release with what gates it now. */
+export const ReleaseDetail = z.object({
+  release: ReleaseRecord,
+  workflow: WorkflowStatus,
+  policy: z.object({
+    approvals: z.number().int(),
+    approvers: z.array(z.string()),
+    requiredChecks: z.array(z.string()),
+    selfApproval: z.boolean(),
+    autoMerge: z.boolean(),
+    timeout: z.string(),
+  }),
+  /** Open PRs: the policy evaluated on the PR's current head. */
+  verdict: z
+    .object({
+      satisfied: z.boolean(),
+      approvedBy: z.array(z.string()),
+      ignored: z.array(z.object({ by: z.string(), why: z.string() })),
+      changesRequestedBy: z.array(z.string()),
+      checks: z.array(z.object({ name: z.string(), state: z.string() })),
+      waitingFor: z.array(z.string()),
+    })
+    .optional(),
+  diff: z.array(FileDiffSchema),
 });
 
 export const EnvironmentView = z.object({
@@ -161,3 +242,11 @@ export type EnvironmentView = z.infer<typeof EnvironmentView>;
 export type EnvironmentList = z.infer<typeof EnvironmentList>;
 export type ComponentInfo = z.infer<typeof ComponentInfo>;
 export type Health = z.infer<typeof Health>;
+export type ReleaseOutcome = z.infer<typeof ReleaseOutcome>;
+export type ReleaseRecord = z.infer<typeof ReleaseRecord>;
+export type EnvironmentReleases = z.infer<typeof EnvironmentReleases>;
+export type ReleaseList = z.infer<typeof ReleaseList>;
+export type ReleaseDetail = z.infer<typeof ReleaseDetail>;
+export type CreateReleaseRequest = z.input<typeof CreateReleaseRequest>;
+export type PromoteReleaseRequest = z.input<typeof PromoteReleaseRequest>;
+export type RollbackReleaseRequest = z.input<typeof RollbackReleaseRequest>;

@@ -64,6 +64,23 @@ export function openApiDocument(version: string): Record<string, unknown> {
           responses: { '200': ok(c.WorkflowStatus), ...errors },
         },
       },
+      '/releases': {
+        get: { operationId: 'listReleases', description: 'The release ledger of every environment of the component, newest first.', parameters: repoQuery, responses: { '200': ok(c.ReleaseList), ...errors } },
+        post: { operationId: 'createRelease', description: 'Open a release PR setting the environment to an image; it queues behind a release already in progress for that environment.', requestBody: body(c.CreateReleaseRequest), responses: started },
+      },
+      '/releases/promote': {
+        post: { operationId: 'promoteRelease', description: 'Release to `to` exactly what `from` runs now.', requestBody: body(c.PromoteReleaseRequest), responses: started },
+      },
+      '/releases/rollback': {
+        post: { operationId: 'rollbackRelease', description: 'Release a previous version again, under the rollback policy.', requestBody: body(c.RollbackReleaseRequest), responses: started },
+      },
+      '/releases/{env}/{number}': {
+        get: {
+          operationId: 'getRelease',
+          parameters: [envParam, { name: 'number', in: 'path', required: true, schema: { type: 'integer' }, description: 'Release number (v12 → 12)' }, ...repoQuery],
+          responses: { '200': ok(c.ReleaseDetail), ...errors },
+        },
+      },
       '/pulls': {
         get: {
           operationId: 'listPulls',

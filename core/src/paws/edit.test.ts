@@ -41,7 +41,7 @@ describe('addEnvironment', () => {
   });
 
   it('inserts before the keys that follow `environments:`', () => {
-    const text = `${HEAD}environments:\n  staging: {}\n\ndeploy: { repo: r, path: p, format: paws }\n`;
+    const text = `${HEAD}environments:\n  staging: {}\n\ndeploy: { format: paws }\n`;
     assert.deepEqual(lineDiff(text, addEnvironment(text, 'qa', { from: 'staging' })), ['+7:   qa:', '+8:     from: staging']);
   });
 

@@ -1,20 +1,29 @@
 /**
- * Rules about environments that a schema cannot express: they look at names,
- * at other environments, or at the syntax of strings.
+ * Rules that a schema cannot express: they look at names, at other environments
+ * or containers, or at the syntax of strings (TTLs, timeouts, image references).
  */
 import type { PawsIssue } from '../errors.js';
 import { envNameProblem } from '../names.js';
+import { parseImage } from '../release/image.js';
+import { parseTimeout } from '../release/timeout.js';
 import { isIsoTimestamp, parseTtl } from '../ttl.js';
-import type { EnvironmentSpec } from './schema.js';
+import type { DeploySpec, EnvironmentSpec } from './schema.js';
 
 /** A rule violation; `atKey` when it is about a mapping key (a name) rather than its value. */
 export type RuleIssue = PawsIssue & { atKey?: boolean };
 
-/** Every environment rule violation in `environments`, each with the path of the offending node. */
-export function environmentIssues(spec: { environments?: Record<string, EnvironmentSpec> | null }): RuleIssue[] {
+/**
+ * Every rule violation in `environments` (and in `deploy`, when the spec has one), each
+ * with the path of the offending node. parse.ts calls this for the whole document.
+ */
+export function environmentIssues(spec: {
+  environments?: Record<string, EnvironmentSpec> | null;
+  deploy?: DeploySpec;
+  containers?: Record<string, unknown>;
+}): RuleIssue[] {
   const envs = spec.environments ?? {};
   const names = Object.keys(envs);
-  const issues: RuleIssue[] = [];
+  const issues: RuleIssue[] = spec.deploy ? deployIssues(spec.deploy, Object.keys(spec.containers ?? {})) : [];
 
   for (const [name, env] of Object.entries(envs)) {
     const at = ['environments', name];
@@ -26,6 +35,25 @@ export function environmentIssues(spec: { environments?: Record<string, Environm
         message: `environment "${name}" is cloned from "${env.from}", which does not exist; existing: ${names.join(', ')}`,
         path: [...at, 'from'],
       });
+    }
+
+    if (env.image !== undefined) {
+      try {
+        parseImage(env.image);
+      } catch (e) {
+        issues.push({ message: (e as Error).message, path: [...at, 'image'] });
+      }
+    }
+    for (const [path, timeout] of [
+      [['release', 'timeout'], env.release?.timeout],
+      [['release', 'rollback', 'timeout'], env.release?.rollback?.timeout],
+    ] as const) {
+      if (timeout === undefined) continue;
+      try {
+        parseTimeout(timeout);
+      } catch (e) {
+        issues.push({ message: (e as Error).message, path: [...at, ...path] });
+      }
     }
 
     const lifecycle = env.lifecycle;
@@ -53,6 +81,35 @@ export function environmentIssues(spec: { environments?: Record<string, Environm
     issues.push({
       message: `environments are cloned from each other in a cycle: ${cycle.join(' → ')}; one of them must not have from:`,
       path: ['environments', cycle[0]!, 'from'],
+    });
+  }
+  return issues;
+}
+
+/** `deploy:` rules: what each format needs, and an existing container. */
+export function deployIssues(deploy: DeploySpec, containers: string[]): RuleIssue[] {
+  const issues: RuleIssue[] = [];
+  if (deploy.format === 'paws') {
+    for (const key of ['repo', 'path'] as const) {
+      if (deploy[key] === undefined) continue;
+      issues.push({
+        message: `deploy.${key} does not apply to format paws: the released image is written into this paws.yaml (environments.<env>.image); remove ${key}, or choose format kustomize or helm-values`,
+        path: ['deploy', key],
+        atKey: true,
+      });
+    }
+  } else if (deploy.path === undefined) {
+    issues.push({ message: `deploy.format ${deploy.format} needs a path to the file for each environment, like path: apps/checkout/{env}`, path: ['deploy'] });
+  } else if (!deploy.path.includes('{env}')) {
+    issues.push({
+      message: `deploy.path "${deploy.path}" must contain {env}, so each environment gets its own file, like apps/checkout/{env}`,
+      path: ['deploy', 'path'],
+    });
+  }
+  if (deploy.container !== undefined && !containers.includes(deploy.container)) {
+    issues.push({
+      message: `deploy.container "${deploy.container}" is not one of the containers (${containers.join(', ') || 'none'}); name the container whose image is released`,
+      path: ['deploy', 'container'],
     });
   }
   return issues;

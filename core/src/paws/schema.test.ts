@@ -64,6 +64,40 @@ describe('PawsSpecSchema', () => {
     assert.equal(result.error?.issues[0]?.message, 'write the reference as { ref: "vault://kv/a#b" }');
   });
 
+  it('accepts the release policy fields, with rollback overrides, and nothing else', () => {
+    const release = {
+      approvals: 2,
+      approvers: ['team-payments', 'alice'],
+      requiredChecks: ['ci/build'],
+      selfApproval: false,
+      autoMerge: true,
+      timeout: '72h',
+      rollback: { approvals: 1, approvers: ['oncall'], requiredChecks: [], selfApproval: true, autoMerge: true, timeout: '2h' },
+    };
+    assert.deepEqual(EnvironmentSpecSchema.parse({ release }).release, release);
+    assert.equal(EnvironmentSpecSchema.safeParse({ release: { approvals: -1 } }).success, false);
+    assert.equal(EnvironmentSpecSchema.safeParse({ release: { approvals: 1.5 } }).success, false);
+    assert.equal(EnvironmentSpecSchema.safeParse({ release: { selfApproval: 'yes' } }).success, false);
+    assert.equal(EnvironmentSpecSchema.safeParse({ release: { aprovals: 1 } }).success, false);
+    // A rollback path has no rollback path of its own.
+    assert.equal(EnvironmentSpecSchema.safeParse({ release: { rollback: { rollback: {} } } }).success, false);
+  });
+
+  it('fills no release defaults into the parsed spec (inheritance needs to see what is unset)', () => {
+    assert.deepEqual(EnvironmentSpecSchema.parse({ release: { approvals: 2 } }).release, { approvals: 2 });
+  });
+
+  it('takes an environment image as a string', () => {
+    assert.equal(EnvironmentSpecSchema.parse({ image: 'ghcr.io/acme/checkout:1.4.3' }).image, 'ghcr.io/acme/checkout:1.4.3');
+    assert.equal(EnvironmentSpecSchema.safeParse({ image: 1.4 }).error?.issues[0]?.message, 'expected an image like ghcr.io/acme/checkout:1.4.3');
+  });
+
+  it('takes deploy with a format and optional repo, path and container', () => {
+    assert.equal(PawsSpecSchema.safeParse({ ...minimal, deploy: { format: 'paws' } }).success, true);
+    assert.equal(PawsSpecSchema.safeParse({ ...minimal, deploy: { format: 'helm-values', path: 'deploy/{env}', container: 'web' } }).success, true);
+    assert.equal(PawsSpecSchema.safeParse({ ...minimal, deploy: { repo: 'r', path: 'p/{env}' } }).success, false);
+  });
+
   it('asks for quotes when YAML made a variable a number', () => {
     const result = EnvironmentSpecSchema.safeParse({ variables: { PORT: 8080 } });
     assert.match(result.error?.issues[0]?.message ?? '', /quote the value/);
@@ -85,7 +119,7 @@ describe('pawsJsonSchema', () => {
     assert.equal(schema.additionalProperties, false);
     const env = schema.properties.environments.anyOf.find((s: any) => s.type === 'object').additionalProperties;
     assert.equal(env.additionalProperties, false);
-    assert.deepEqual(Object.keys(env.properties).sort(), ['from', 'lifecycle', 'release', 'secrets', 'variables']);
+    assert.deepEqual(Object.keys(env.properties).sort(), ['from', 'image', 'lifecycle', 'release', 'secrets', 'variables']);
     assert.notEqual(schema.properties.containers.additionalProperties.additionalProperties, false);
   });
 

@@ -81,17 +81,35 @@ const ResourceSchema = z
 
 const DeploySchema = z
   .strictObject({
-    repo: z.string().min(1).describe('Deployment repository, e.g. github.com/acme/deployments'),
-    path: z.string().min(1).describe('Path inside the repository; {env} is replaced by the environment name'),
-    format: z.enum(['kustomize', 'helm-values', 'paws']),
+    format: z
+      .enum(['kustomize', 'helm-values', 'paws'])
+      .describe('How releases are written: a kustomization, a Helm values file, or environments.<env>.image in this paws.yaml'),
+    repo: z.string().min(1).optional().describe("Deployment repository, e.g. github.com/acme/deployments; default: the component's own repository"),
+    path: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Directory or file inside the repository; {env} is replaced by the environment name (kustomize and helm-values only)'),
+    container: z.string().min(1).optional().describe('Container whose image is released; default: the first one in containers'),
   })
-  .describe('Where releases are written');
+  .describe('Where releases are written; without deploy, into this paws.yaml');
 
-const ReleaseSchema = z.strictObject({
-  approvals: z.number().int().min(0).optional().describe('Approvals a release to this environment needs'),
+/** The release policy fields; `rollback` repeats them as overrides for rollbacks. */
+const releasePolicyFields = {
+  approvals: z.number().int().min(0).optional().describe('Approvals a release to this environment needs (default 1)'),
+  approvers: z.array(z.string()).optional().describe('Users or teams allowed to approve (default: anyone)'),
   requiredChecks: z.array(z.string()).optional().describe('Status checks that must pass, e.g. ci/build'),
-  approvers: z.array(z.string()).optional().describe('Users or teams allowed to approve'),
-});
+  selfApproval: z.boolean().optional().describe("Whether the author's own approval counts (default false)"),
+  autoMerge: z.boolean().optional().describe('Merge as soon as the policy holds (default true)'),
+  timeout: z.string().optional().describe('Close the release unmerged after this long, e.g. 72h or 7d (default 7d)'),
+};
+
+const ReleaseSchema = z
+  .strictObject({
+    ...releasePolicyFields,
+    rollback: z.strictObject(releasePolicyFields).optional().describe("Overrides for rollbacks: the policy's rollback path"),
+  })
+  .describe('Release policy; each field is inherited through from: unless set here');
 
 const LifecycleSchema = z
   .strictObject({
@@ -108,7 +126,11 @@ const LifecycleSchema = z
 
 export const EnvironmentSpecSchema = z.strictObject(
   {
-    from: z.string().optional().describe('Environment this one starts from (inherits variables, secrets and release policy)'),
+    from: z.string().optional().describe('Environment this one starts from (inherits variables, secrets, image and release policy)'),
+    image: z
+      .string({ error: (iss) => (iss.input === undefined ? undefined : 'expected an image like ghcr.io/acme/checkout:1.4.3') })
+      .optional()
+      .describe('Image this environment runs, when releases are written into paws.yaml (deploy.format paws)'),
     variables: variables.optional(),
     secrets: z.record(z.string(), SecretRefSchema).optional(),
     release: ReleaseSchema.optional(),
@@ -146,6 +168,8 @@ export const PawsSpecSchema = z
 export type PawsSpec = z.infer<typeof PawsSpecSchema>;
 export type EnvironmentSpec = z.infer<typeof EnvironmentSpecSchema>;
 export type Lifecycle = NonNullable<EnvironmentSpec['lifecycle']>;
+export type ReleaseSpec = NonNullable<EnvironmentSpec['release']>;
+export type DeploySpec = NonNullable<PawsSpec['deploy']>;
 
 /** JSON Schema of paws.yaml, for editors (yaml-language-server) and other tooling. */
 export function pawsJsonSchema(): Record<string, unknown> {

@@ -23,10 +23,12 @@ import {
   type Pair,
   type Scalar,
   type YAMLMap,
+  type YAMLSeq,
 } from 'yaml';
 import { keyText } from './nodes.js';
 
-type Path = readonly string[];
+/** Keys of mappings; a number selects an item of a sequence (`['images', 0]`). */
+type Path = readonly (string | number)[];
 
 /** A parsed text plus the layout conventions new lines must follow. */
 class Source {
@@ -118,8 +120,17 @@ class Source {
 
   /** Render `key: value` as block-style lines whose key starts at `column`. */
   blockPair(key: string, value: unknown, column: number): string {
+    return this.block({ [key]: value }, column);
+  }
+
+  /** Render `- value` as block-style lines whose dash is at `column`. */
+  blockItem(value: unknown, column: number): string {
+    return this.block([value], column);
+  }
+
+  private block(value: unknown, column: number): string {
     const doc = new Document();
-    doc.contents = doc.createNode({ [key]: value });
+    doc.contents = doc.createNode(value);
     quoteTimestamps(doc.contents);
     const out = doc.toString({ indent: this.indent, indentSeq: this.indentSeq, lineWidth: 0 });
     const pad = ' '.repeat(column);
@@ -164,11 +175,20 @@ type Target =
   | { kind: 'map'; map: YAMLMap; owner: Pair | null; ownerInBlock: boolean }
   | { kind: 'empty'; value: Scalar | null; owner: Pair };
 
-function target(src: Source, path: Path): Target {
+/** The node at `path`, with the pair holding it (null for a sequence item or the document). */
+function walk(src: Source, path: Path): { node: unknown; owner: Pair | null; ownerInBlock: boolean } {
   let node: unknown = src.doc.contents;
   let owner: Pair | null = null;
   let ownerInBlock = true;
   for (const seg of path) {
+    if (typeof seg === 'number') {
+      if (!isSeq(node)) throw new Error(`cannot edit ${path.join('.')}: ${seg} is not inside a sequence`);
+      if (!node.items[seg]) throw new Error(`cannot edit ${path.join('.')}: item ${seg} does not exist`);
+      ownerInBlock = !node.flow;
+      owner = null;
+      node = node.items[seg];
+      continue;
+    }
     if (!isMap(node)) throw new Error(`cannot edit ${path.join('.')}: ${seg} is not inside a mapping`);
     const pair = findPair(node, seg);
     if (!pair) throw new Error(`cannot edit ${path.join('.')}: ${seg} does not exist`);
@@ -176,6 +196,11 @@ function target(src: Source, path: Path): Target {
     owner = pair;
     node = pair.value;
   }
+  return { node, owner, ownerInBlock };
+}
+
+function target(src: Source, path: Path): Target {
+  const { node, owner, ownerInBlock } = walk(src, path);
   if (isMap(node)) return { kind: 'map', map: node, owner, ownerInBlock };
   if (owner && (node === null || (isScalar(node) && node.value === null))) {
     return { kind: 'empty', value: node as Scalar | null, owner };
@@ -247,6 +272,14 @@ export function removePair(text: string, mapPath: Path, key: string): string {
     return src.splice(before ? start - before[0].length : start, end, '');
   }
 
+  const keyStart = (pair.key as Node).range![0];
+  if (src.text.slice(src.lineStart(keyStart), keyStart).trim() !== '') {
+    // The first entry of a sequence item (`- newName: x`): the dash stays, and the next entry moves up onto its line.
+    const next = at.map.items[at.map.items.indexOf(pair) + 1];
+    if (!next) throw new Error(`cannot remove ${[...mapPath, key].join('.')}: it is the only entry of its sequence item`);
+    return src.splice(keyStart, (next.key as Node).range![0], '');
+  }
+
   let { start, end } = src.blockExtent(pair, true);
   // Keep blank-line separation tidy: do not leave two blank lines (or a blank line
   // right under the mapping's key) where the entry was.
@@ -257,19 +290,69 @@ export function removePair(text: string, mapPath: Path, key: string): string {
   return src.splice(start, end, '');
 }
 
-/** Replace the scalar at `path` with `value`, keeping its quoting style. */
-export function replaceScalar(text: string, path: Path, value: string | number | boolean): string {
+/**
+ * Replace the scalar at `path` with `value`, keeping its quoting style. With `quote`, a
+ * plain scalar becomes double-quoted (for strings that some YAML readers take for
+ * numbers or booleans, like `1.10` or `yes`).
+ */
+export function replaceScalar(text: string, path: Path, value: string | number | boolean, options: { quote?: boolean } = {}): string {
   const src = new Source(text);
   const at = target(src, path.slice(0, -1));
-  const pair = at.kind === 'map' ? findPair(at.map, path[path.length - 1]!) : undefined;
+  const pair = at.kind === 'map' ? findPair(at.map, String(path[path.length - 1])) : undefined;
   const node = pair?.value;
   if (!isScalar(node) || !node.range) throw new Error(`cannot replace ${path.join('.')}: it is not a scalar`);
   const doc = new Document();
   const scalar = doc.createNode(value) as Scalar;
   // Block scalars (| and >) would need their own lines; a one-line replacement uses the default style.
   if (node.type === 'PLAIN' || node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE') scalar.type = node.type;
+  if (options.quote && scalar.type !== 'QUOTE_SINGLE') scalar.type = 'QUOTE_DOUBLE';
   doc.contents = scalar;
   return src.splice(node.range[0], node.range[1], doc.toString({ lineWidth: 0 }).trimEnd());
+}
+
+/**
+ * Append `value` as the last item of the sequence at `seqPath`, in the sequence's own
+ * style; `key: []`, `key: ~` or `key:` becomes a block sequence below the key.
+ */
+export function appendItem(text: string, seqPath: Path, value: unknown): string {
+  const src = new Source(text);
+  const { node, owner, ownerInBlock } = walk(src, seqPath);
+  const empty = node === null || (isScalar(node) && node.value === null);
+  if (!isSeq(node) && !(empty && owner)) throw new Error(`cannot append to ${seqPath.join('.')}: it is not a sequence`);
+  const seq = isSeq(node) ? (node as YAMLSeq) : null;
+
+  if (seq?.flow && !(seq.items.length === 0 && owner && ownerInBlock)) {
+    // `[a, b]` → `[a, b, value]`; `[]` inside flow context → `[value]`.
+    const last = seq.items[seq.items.length - 1] as Node | undefined;
+    if (!last) return src.splice(seq.range![0] + 1, seq.range![0] + 1, flowValue(value));
+    return src.splice(last.range![1], last.range![1], `, ${flowValue(value)}`);
+  }
+
+  if (seq && seq.items.length > 0) {
+    // A block sequence: new lines after the last item (and its comments), dash under dash.
+    const first = seq.items[0] as Node;
+    const dash = src.text.lastIndexOf('-', first.range![0] - 1);
+    const column = src.column(dash);
+    const last = seq.items[seq.items.length - 1] as Node;
+    let end = src.afterLine(last.range![1]);
+    while (end < src.text.length && isComment(src.lineAt(end)) && indentation(src.lineAt(end)) > column) end = src.afterLine(end + 1);
+    const lead = end === src.text.length && !src.text.endsWith('\n') ? src.eol : '';
+    return src.splice(end, end, lead + src.blockItem(value, column));
+  }
+
+  // No items yet, in block context: the items go on the lines below the key, and the placeholder is dropped.
+  const ownerKey = owner!.key as Node;
+  const column = src.column(ownerKey.range![0]) + (src.indentSeq ? src.indent : 0);
+  const { end } = src.blockExtent(owner!, false);
+  const lead = end === src.text.length && !src.text.endsWith('\n') ? src.eol : '';
+  let out = src.splice(end, end, lead + src.blockItem(value, column));
+  const placeholder = node as Node | null;
+  if (placeholder?.range && placeholder.range[1] > placeholder.range[0]) {
+    let from = placeholder.range[0];
+    while (from > ownerKey.range![1] && (out[from - 1] === ' ' || out[from - 1] === '\t')) from--;
+    out = out.slice(0, from) + out.slice(placeholder.range[1]);
+  }
+  return out;
 }
 
 /** Keys of the mapping at `path`, in file order (empty when the key has no value yet). */

@@ -4,37 +4,18 @@
  * writing it again. User-actionable refusals become non-retryable failures
  * whose type is the API error code.
  */
-import { ApplicationFailure, Context, heartbeat } from '@temporalio/activity';
-import { branchForWorkflow, ConflictError, isIdpError, NotFoundError } from '@idp/core';
+import { Context } from '@temporalio/activity';
+import { branchForWorkflow, ConflictError, NotFoundError } from '@idp/core';
 import type { EnvActivities, PreparedChange } from '@idp/workflows/activities';
-import type { EnvChangeInput, PrRef } from '@idp/workflows/shared';
+import type { EnvChangeInput } from '@idp/workflows/shared';
 import type { GitProvider } from '../providers/provider.js';
 import type { PullRequest } from '@idp/core';
+import { authorOf, toRef, withHeartbeat } from './common.js';
+import { createReleaseActivities } from './releases.js';
 import { applyEnvChange, describeChange, expiresAtIn, sameEnvironment } from './env-change.js';
 import { faultPoint } from './faults.js';
 
 export type ProviderLookup = (repo: string) => GitProvider;
-
-const toRef = (pr: PullRequest): PrRef => ({ number: pr.number, url: pr.url, head: pr.head, headSha: pr.headSha, state: pr.state });
-
-/** Heartbeat while the activity runs, so a killed worker is noticed in seconds, not at the start-to-close timeout. */
-async function withHeartbeat<T>(fn: () => Promise<T>): Promise<T> {
-  const timer = setInterval(() => heartbeat(), 1000);
-  try {
-    return await fn();
-  } catch (err) {
-    if (isIdpError(err) && err.code !== 'provider_error' && err.code !== 'internal') {
-      throw ApplicationFailure.nonRetryable(err.message, err.code, err.details);
-    }
-    throw err;
-  } finally {
-    clearInterval(timer);
-  }
-}
-
-function authorOf(user: string) {
-  return { name: user, email: user.includes('@') ? user : `${user}@users.noreply.idp` };
-}
 
 /** The workflow's edit applied to paws.yaml as it is at commit `baseSha`. */
 function changeOn(text: string, baseSha: string, input: EnvChangeInput & { workflowId: string }) {
@@ -52,6 +33,7 @@ async function changeOnBase(p: GitProvider, input: EnvChangeInput & { workflowId
 
 export function createActivities(providers: ProviderLookup): EnvActivities {
   return {
+    ...createReleaseActivities(providers),
     prepareEnvChange: (input) =>
       withHeartbeat(async (): Promise<PreparedChange> => {
         const p = providers(input.repo);

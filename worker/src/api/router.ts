@@ -15,6 +15,9 @@ import {
   PullActionRequest,
   RepoRef,
   ReviewRequest,
+  CreateReleaseRequest,
+  PromoteReleaseRequest,
+  RollbackReleaseRequest,
   IdpError,
   InvalidRequestError,
   NotFoundError,
@@ -38,6 +41,7 @@ import { applyEnvChange } from '../activities/env-change.js';
 import { baseStatus, describeWorkflow, signalBaseMoved, signalPrEvent } from './workflows.js';
 import { listEnvironments } from './environments.js';
 import { renderPullPage } from './pull-page.js';
+import { assertReleasePolicyHolds, componentFrom, listReleases, releaseDetail, startRelease, type ReleaseAsk } from './releases.js';
 import { repoKey } from '../providers/repo-key.js';
 
 export interface RouterOptions {
@@ -239,6 +243,36 @@ export function createRouter(opts: RouterOptions): express.Router {
     res.status(202).json(await startChange(req, 'env-extend', body, { env: String(req.params.env), ttl: body.ttl }));
   }));
 
+  const releases = () => ({ temporal: opts.temporal, taskQueue: opts.taskQueue, providers: opts.providers, pollIntervalMs: opts.pollIntervalMs, prWaitMs: opts.prWaitMs });
+  async function component(ref: z.infer<typeof RepoRef>) {
+    const { provider, file } = await readPaws(ref);
+    return componentFrom(provider, file.content, ref);
+  }
+  const release = async (req: Request, ref: z.infer<typeof RepoRef>, ask: ReleaseAsk) => startRelease(releases(), await component(ref), ask, userOf(req));
+
+  router.get('/releases', route(async (req, res) => {
+    const ref = parse(RepoRef, req.query);
+    res.json(await listReleases(releases(), await component(ref)));
+  }));
+  router.post('/releases', route(async (req, res) => {
+    const body = parse(CreateReleaseRequest, req.body);
+    res.status(202).json(await release(req, body, { kind: 'create', env: body.env, image: body.image }));
+  }));
+  router.post('/releases/promote', route(async (req, res) => {
+    const body = parse(PromoteReleaseRequest, req.body);
+    res.status(202).json(await release(req, body, { kind: 'promote', from: body.from, env: body.to }));
+  }));
+  router.post('/releases/rollback', route(async (req, res) => {
+    const body = parse(RollbackReleaseRequest, req.body);
+    res.status(202).json(await release(req, body, { kind: 'rollback', env: body.env, ...(body.to !== undefined ? { to: body.to } : {}) }));
+  }));
+  router.get('/releases/:env/:number', route(async (req, res) => {
+    const ref = parse(RepoRef, req.query);
+    const n = Number(String(req.params.number).replace(/^v/, ''));
+    if (!Number.isInteger(n) || n < 1) throw new InvalidRequestError(`"${req.params.number}" is not a release number (e.g. 12 or v12).`);
+    res.json(await releaseDetail(releases(), await component(ref), String(req.params.env), n));
+  }));
+
   router.get('/workflows/:id', route(async (req, res) => {
     const wait = req.query.wait === undefined ? 0 : Number(req.query.wait);
     if (!Number.isInteger(wait) || wait < 0 || wait > 60) throw new InvalidRequestError('wait must be a whole number of seconds from 0 to 60.');
@@ -284,6 +318,7 @@ export function createRouter(opts: RouterOptions): express.Router {
     const n = prNumber(req);
     const current = await provider.getPullRequest(n);
     await assertIdpPullUpToDate(provider, current, body.path);
+    await assertReleasePolicyHolds(opts.temporal, provider, current);
     const pr = await provider.merge(n, { by: userOf(req), expectedHeadSha: current.headSha });
     await signalPrEvent(opts.temporal, provider, pr);
     await signalBaseMoved(opts.temporal, provider.id);

@@ -28,13 +28,22 @@ export function baseStatus(id: string, d: Pick<WorkflowExecutionDescription, 'st
     startedAt: d.startTime.toISOString(),
     closedAt: d.closeTime?.toISOString(),
   };
-  const state = d.memo?.state as EnvChangeState | undefined;
-  return state ? { ...status, phase: state.phase, pr: state.pr, expiresAt: state.expiresAt, error: state.error, stuck: state.stuck } : status;
+  const state = d.memo?.state as (EnvChangeState & { release?: WorkflowStatus['release'] }) | undefined;
+  if (!state) return status;
+  return {
+    ...status,
+    phase: state.phase,
+    pr: state.pr,
+    expiresAt: state.expiresAt,
+    error: state.error,
+    stuck: state.stuck,
+    ...(state.release ? { release: { ...state.release, ...(state.pr ? { pr: state.pr } : {}) } } : {}),
+  };
 }
 
 /** Status of one workflow; with waitMs, first wait (up to that long) for it to close. */
 export async function describeWorkflow(temporal: Client, id: string, waitMs = 0): Promise<WorkflowStatus> {
-  if (!parseWorkflowId(id)) throw new NotFoundError(`"${id}" is not an idp workflow id (e.g. env-clone:checkout:preview-123@1a2b3c4d5e).`);
+  if (!parseWorkflowId(id)) throw new NotFoundError(`"${id}" is not an idp workflow id (e.g. env-clone:checkout:preview-123@1a2b3c4d5e, release:checkout:production:v12@1a2b3c4d5e).`);
   const handle = temporal.workflow.getHandle(id);
   let result: EnvChangeResult | undefined;
   let failure: Error | undefined;
@@ -55,7 +64,10 @@ export async function describeWorkflow(temporal: Client, id: string, waitMs = 0)
     if (status.status === 'running') return status;
     if (status.status === 'completed') {
       result ??= (await handle.result()) as EnvChangeResult;
-      if (result && 'pr' in result) return { ...status, phase: result.outcome, pr: result.pr, expiresAt: result.expiresAt };
+      if (result && 'pr' in result) {
+        const release = (result as { release?: WorkflowStatus['release'] }).release;
+        return { ...status, phase: result.outcome, pr: result.pr, expiresAt: result.expiresAt, ...(release ? { release: { ...release, pr: result.pr } } : {}) };
+      }
       return status;
     }
     if (!failure) failure = await handle.result().then(() => undefined, (e: Error) => e);

@@ -10,6 +10,32 @@ const require = createRequire(import.meta.url);
 
 export const CHECKOUT_PAWS = readFileSync(join(dirname(require.resolve('@idp/templates/package.json')), 'checkout', 'paws.yaml'), 'utf8');
 
+/** A component whose releases go into its own paws.yaml, with a policy per environment. */
+export const RELEASE_PAWS = `apiVersion: paws.dev/v1
+kind: Workload
+metadata:
+  name: checkout
+containers:
+  web:
+    image: ghcr.io/acme/checkout:1.4.2
+environments:
+  # where developers try things
+  staging:
+    release: { approvals: 1 }
+  production:
+    release:
+      approvals: 2
+      approvers: [alice, bob, carol]
+      rollback: { approvals: 1 }
+  demo:
+    from: staging
+    release: { approvals: 1, timeout: 3s }
+`;
+
+/** Commits on main made for release `v` of any environment (counted by their Idp-Release trailer, whether merged by fast-forward or not). */
+export const releaseCommits = (bare: string, v: string) =>
+  git(bare, 'log', '--format=%B', 'main').split('\n').filter((l) => l.startsWith('Idp-Release:') && l.endsWith(`/${v}`)).length;
+
 export function git(gitDir: string, ...args: string[]): string {
   return execFileSync('git', ['--git-dir', gitDir, ...args], { encoding: 'utf8' });
 }

@@ -227,3 +227,69 @@ describe('GitHub provider: API calls', () => {
     }
   });
 });
+
+describe('GitHub provider: teams (release approvers)', () => {
+  const teamCalls = (from: number) => fake.requests.slice(from).filter((r) => r.includes('/teams/'));
+
+  it('answers the members of a team of the owner\'s org (bare slug) or of a named org (org/team, @org/team)', async () => {
+    await fake.createRepo('acme/teams', { 'paws.yaml': 'x: 1\n' });
+    fake.addTeam('acme', 'payments', ['bob', 'alice']);
+    fake.addTeam('platform', 'sre', ['carol']);
+    const p = provider('acme/teams');
+    const before = fake.requests.length;
+    assert.deepEqual(await p.teamMembers('payments'), ['alice', 'bob']);
+    assert.deepEqual(await p.teamMembers('acme/payments'), ['alice', 'bob'], 'same team, read once');
+    assert.deepEqual(await p.teamMembers('@ACME/Payments'), ['alice', 'bob'], 'same team, read once');
+    assert.deepEqual(await p.teamMembers('@platform/sre'), ['carol']);
+    assert.deepEqual(teamCalls(before), ['GET /orgs/acme/teams/payments/members', 'GET /orgs/platform/teams/sre/members']);
+  });
+
+  it('an entry that is no team (a user; a user-owned repository) is null', async () => {
+    await fake.createRepo('acme/users', { 'paws.yaml': 'x: 1\n' });
+    await fake.createRepo('alice/own', { 'paws.yaml': 'x: 1\n' });
+    assert.equal(await provider('acme/users').teamMembers('alice'), null);
+    assert.equal(await provider('acme/users').teamMembers('@nobody-org/sre'), null);
+    assert.equal(await provider('alice/own').teamMembers('payments'), null, 'the owner is a user: /orgs/alice answers 404');
+    assert.equal(await provider('acme/users').teamMembers('a/b/c'), null, 'not a team name: no request');
+  });
+
+  it('keeps answers (null included) for a while: a second call makes no request', async () => {
+    await fake.createRepo('acme/cached', { 'paws.yaml': 'x: 1\n' });
+    fake.addTeam('acme', 'release-managers', ['alice']);
+    const p = provider('acme/cached');
+    let before = fake.requests.length;
+    const [a, b] = await Promise.all([p.teamMembers('release-managers'), p.teamMembers('@acme/release-managers')]);
+    assert.deepEqual([a, b], [['alice'], ['alice']]);
+    assert.equal(await p.teamMembers('dave'), null);
+    assert.equal(teamCalls(before).length, 2, 'concurrent calls for one team share one read');
+
+    fake.addTeam('acme', 'release-managers', ['alice', 'bob']);
+    before = fake.requests.length;
+    assert.deepEqual(await p.teamMembers('release-managers'), ['alice']);
+    assert.equal(await p.teamMembers('dave'), null);
+    assert.deepEqual(fake.requests.slice(before), [], 'answered from the cache');
+    const mutated = (await p.teamMembers('release-managers'))!;
+    mutated.push('mallory');
+    assert.deepEqual(await p.teamMembers('release-managers'), ['alice'], 'callers get a copy');
+    assert.deepEqual(await provider('acme/cached').teamMembers('release-managers'), ['alice', 'bob'], 'per provider instance');
+  });
+
+  it('reads every page of a large team', async () => {
+    await fake.createRepo('acme/big-team', { 'paws.yaml': 'x: 1\n' });
+    const many = Array.from({ length: 230 }, (_, i) => `user-${String(i).padStart(3, '0')}`);
+    fake.addTeam('acme', 'everyone', many);
+    const before = fake.requests.length;
+    assert.deepEqual(await provider('acme/big-team').teamMembers('everyone'), many);
+    assert.equal(teamCalls(before).length, 3, '100 per page');
+  });
+
+  it('a failure is an error naming the permission, not an answer: the next call asks again', async () => {
+    await fake.createRepo('acme/team-perm', { 'paws.yaml': 'x: 1\n' });
+    fake.addTeam('acme', 'ops', ['carol']);
+    const p = provider('acme/team-perm');
+    fake.fail({ method: 'GET', path: /\/teams\/ops\/members$/, status: 403, body: { message: 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest' } });
+    await assert.rejects(p.teamMembers('ops'), (e: Error) => e instanceof IdpError && e.code === 'forbidden' && /Members: read/.test(e.message) && !e.message.includes(SERVICE_TOKEN));
+    fake.fail({ method: 'GET', path: /\/teams\/ops\/members$/, status: 502, times: 2 });
+    assert.deepEqual(await p.teamMembers('ops'), ['carol'], '5xx are retried');
+  });
+});

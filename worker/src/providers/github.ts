@@ -106,6 +106,8 @@ export class GitHubProvider implements GitProvider {
   private readonly service: ClientInstance;
   private readonly userClients = new Map<string, ClientInstance>();
   private repoInfo: { id: string; defaultBranch: string; at: number } | undefined;
+  /** Team members by approver entry (null: no such team), for TEAM_TTL_MS; a pending read is shared. */
+  private readonly teams = new Map<string, { at: number; members: Promise<string[] | null> }>();
 
   constructor(private readonly opts: GitHubProviderOptions) {
     this.repo = opts.repo;
@@ -611,6 +613,50 @@ export class GitHubProvider implements GitProvider {
     return approvalsOf({ headSha: p.headRefOid, reviews: reviewsOf(p) });
   }
 
+  /**
+   * `org/team` or `@org/team`: that organization's team; a bare `team`: a team of
+   * the organization owning the repository. One paginated REST read of the
+   * members (logins); 404 (no such team, or the owner is a user, not an
+   * organization) means the entry names a user: null. Answers, null included,
+   * are kept for five minutes: a release re-evaluates its policy on every
+   * webhook, and an entry naming a user would otherwise cost a 404 each time.
+   */
+  async teamMembers(name: string): Promise<string[] | null> {
+    const entry = name.trim().replace(/^@/, '');
+    const [org, slug, ...extra] = entry.includes('/') ? entry.split('/') : [this.owner, entry];
+    // Logins and slugs never hold a slash or a space; such an entry cannot name a team.
+    if (!org || !slug || extra.length > 0 || /\s/.test(entry)) return null;
+    const key = `${org}/${slug}`.toLowerCase();
+    const hit = this.teams.get(key);
+    if (hit && Date.now() - hit.at < TEAM_TTL_MS) return copy(await hit.members);
+    const members = this.readTeam(org, slug);
+    this.teams.set(key, { at: Date.now(), members });
+    // A failure is not an answer: the next call asks again.
+    members.catch(() => {
+      if (this.teams.get(key)?.members === members) this.teams.delete(key);
+    });
+    return copy(await members);
+  }
+
+  private async readTeam(org: string, slug: string): Promise<string[] | null> {
+    try {
+      const members = await this.service.paginate(this.service.rest.teams.listMembersInOrg, { org, team_slug: slug, per_page: 100 });
+      return [...new Set(members.map((m) => m.login))].sort();
+    } catch (err) {
+      if (err instanceof RequestError && err.status === 404) return null;
+      const message = err instanceof RequestError ? ((err.response?.data as { message?: string } | undefined)?.message ?? '') : '';
+      if (err instanceof RequestError && err.status === 403 && !/rate limit/i.test(message)) {
+        throw new IdpError(
+          'forbidden',
+          403,
+          `The GitHub token for ${this.opts.host} may not read the members of team ${org}/${slug} (403${message ? `: ${message}` : ''}), ` +
+            `which a release policy of ${this.owner}/${this.name} names as approvers. A GitHub App or fine-grained token needs the organization permission "Members: read"; a classic token needs the "read:org" scope.`,
+        );
+      }
+      throw this.failure(err, `read the members of team ${org}/${slug}`);
+    }
+  }
+
   async mergeable(number: number): Promise<boolean | null> {
     const r = await this.gql<{ repository: { pullRequest: { state: string; mergeable: 'MERGEABLE' | 'CONFLICTING' | 'UNKNOWN' } } }>(
       `query idpMergeable($owner: String!, $name: String!, $number: Int!) { repository(owner: $owner, name: $name) { pullRequest(number: $number) { state mergeable } } }`,
@@ -739,6 +785,13 @@ export class GitHubProvider implements GitProvider {
       comments: p.comments.nodes.map((c) => ({ by: c.author?.login ?? 'ghost', body: c.body, at: c.createdAt })),
     };
   }
+}
+
+/** How long an answer of teamMembers() is reused. */
+const TEAM_TTL_MS = 300_000;
+
+function copy(members: string[] | null): string[] | null {
+  return members ? [...members] : null;
 }
 
 function stateOf(p: Pick<GqlPull, 'state'>): PullRequestState {

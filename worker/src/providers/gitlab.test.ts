@@ -399,3 +399,67 @@ function closedPort(): Promise<number> {
     s.on('error', reject);
   });
 }
+
+describe('GitLab provider: groups (release approvers)', () => {
+  /** Group member reads since the last resetCalls(), as decoded group paths. */
+  const groupReads = () => fake.requests.filter((r) => r.path.includes('/groups/')).map((r) => decodeURIComponent(r.path.replace(/^\/api\/v4\/groups\/|\/members\/all$/g, '')));
+
+  it('answers the members of a group by full path (acme/payments, @acme/payments, or a top-level payments), inherited ones included', async () => {
+    fake.addGroup('acme', ['owner-olga']);
+    fake.addGroup('acme/payments', ['bob', 'alice'], { awaiting: ['invited-ivan'] });
+    fake.addGroup('payments', ['carol']);
+    const p = providerFor(await newProject());
+    fake.resetCalls();
+    assert.deepEqual(await p.teamMembers('acme/payments'), ['alice', 'bob', 'owner-olga'], 'members of acme/payments and of acme; not awaiting invitations');
+    assert.deepEqual(await p.teamMembers('@acme/payments'), ['alice', 'bob', 'owner-olga']);
+    assert.deepEqual(await p.teamMembers('@Acme/Payments/'), ['alice', 'bob', 'owner-olga']);
+    assert.deepEqual(await p.teamMembers('payments'), ['carol'], 'a bare name is a top-level group');
+    assert.deepEqual(groupReads(), ['acme/payments', 'payments']);
+  });
+
+  it('an entry that is no group (a user) is null', async () => {
+    const p = providerFor(await newProject());
+    assert.equal(await p.teamMembers('alice'), null);
+    assert.equal(await p.teamMembers('@acme/no-such-group'), null);
+    fake.resetCalls();
+    assert.equal(await p.teamMembers('../etc'), null, 'not a group path: no request');
+    assert.equal(fake.calls, 0);
+  });
+
+  it('keeps answers (null included) for a while: a second call makes no request', async () => {
+    fake.addGroup('finance/release-managers', ['alice']);
+    const p = providerFor(await newProject());
+    fake.resetCalls();
+    const [a, b] = await Promise.all([p.teamMembers('finance/release-managers'), p.teamMembers('@finance/release-managers')]);
+    assert.deepEqual([a, b], [['alice'], ['alice']]);
+    assert.equal(await p.teamMembers('dave'), null);
+    assert.deepEqual(groupReads(), ['finance/release-managers', 'dave'], 'concurrent calls for one group share one read');
+
+    fake.addGroup('finance/release-managers', ['alice', 'bob']);
+    fake.resetCalls();
+    assert.deepEqual(await p.teamMembers('finance/release-managers'), ['alice']);
+    assert.equal(await p.teamMembers('dave'), null);
+    assert.equal(fake.calls, 0, `answered from the cache, not ${JSON.stringify(fake.requests)}`);
+    (await p.teamMembers('finance/release-managers'))!.push('mallory');
+    assert.deepEqual(await p.teamMembers('finance/release-managers'), ['alice'], 'callers get a copy');
+    assert.deepEqual(await providerFor(await newProject()).teamMembers('finance/release-managers'), ['alice', 'bob'], 'per provider instance');
+  });
+
+  it('reads every page of a large group', async () => {
+    const many = Array.from({ length: 230 }, (_, i) => `user-${String(i).padStart(3, '0')}`);
+    fake.addGroup('big', many);
+    const p = providerFor(await newProject());
+    fake.resetCalls();
+    assert.deepEqual(await p.teamMembers('big'), many);
+    assert.equal(fake.calls, 3, '100 per page');
+  });
+
+  it('a failure is an error, not an answer: the next call asks again', async () => {
+    fake.addGroup('ops', ['carol']);
+    const p = providerFor(await newProject(), { retry: { retries: 0 } });
+    fake.fail({ method: 'GET', path: /\/groups\/ops\/members\/all$/, status: 503 });
+    const err = await failure(p.teamMembers('ops'));
+    assert.ok(err instanceof ProviderError, String(err));
+    assert.deepEqual(await p.teamMembers('ops'), ['carol']);
+  });
+});

@@ -106,6 +106,8 @@ export class GitLabProvider implements GitProvider {
   /** One client per token. */
   private readonly clients = new Map<string, Client>();
   private readonly known = new KnownTrees();
+  /** Group members by approver entry (null: no such group), for GROUP_TTL_MS; a pending read is shared. */
+  private readonly groups = new Map<string, { at: number; members: Promise<string[] | null> }>();
 
   constructor(private readonly opts: GitLabProviderOptions) {
     this.repo = opts.repo;
@@ -454,6 +456,42 @@ export class GitLabProvider implements GitProvider {
    * method writes a merge commit (mergeSha); fast-forward projects leave the head
    * as the base's new tip.
    */
+  /**
+   * The group at full path `name` (`acme/payments`, `@acme/payments`, or `payments`
+   * for a top-level group): its members, inherited ones included (GET
+   * /groups/:id/members/all, every page), minus invitations still awaiting
+   * approval. 404 means no such group (or one the token cannot see): the entry
+   * names a user — on GitLab users and top-level groups share one namespace, so
+   * a name is never both. Answers, null included, are kept for five minutes: a
+   * release re-evaluates its policy on every webhook.
+   */
+  async teamMembers(name: string): Promise<string[] | null> {
+    const path = name.trim().replace(/^@/, '').replace(/^\/+|\/+$/g, '');
+    if (!path || /\s/.test(path) || path.split('/').some((s) => s === '' || s === '.' || s === '..')) return null;
+    const key = path.toLowerCase();
+    const hit = this.groups.get(key);
+    if (hit && Date.now() - hit.at < GROUP_TTL_MS) return copy(await hit.members);
+    const members = this.readGroup(path);
+    this.groups.set(key, { at: Date.now(), members });
+    // A failure is not an answer: the next call asks again.
+    members.catch(() => {
+      if (this.groups.get(key)?.members === members) this.groups.delete(key);
+    });
+    return copy(await members);
+  }
+
+  private readGroup(path: string): Promise<string[] | null> {
+    return this.call(this.service(), `read the members of group ${path}`, async (api) => {
+      try {
+        const members = await api.GroupMembers.all(path, { includeInherited: true, perPage: 100 });
+        return [...new Set(members.filter((m) => m.membership_state !== 'awaiting').map((m) => m.username))].sort();
+      } catch (err) {
+        if (isStatus(err, 404)) return null;
+        throw err;
+      }
+    });
+  }
+
   async merge(number: number, opts: { by: string; expectedHeadSha?: string; message?: string }): Promise<PullRequest> {
     const client = this.clientFor(opts.by);
     const mr = await this.readMr(number, client);
@@ -914,6 +952,12 @@ class KnownTrees {
 // ---- small helpers -----------------------------------------------------------
 
 const GITLAB_STATE = { open: 'opened', merged: 'merged', closed: 'closed', all: undefined } as const;
+/** How long an answer of teamMembers() is reused. */
+const GROUP_TTL_MS = 300_000;
+
+function copy(members: string[] | null): string[] | null {
+  return members ? [...members] : null;
+}
 const PR_STATE: Record<string, string> = { opened: 'open', merged: 'merged', closed: 'closed', locked: 'being merged' };
 
 function isStatus(err: unknown, status: number, message?: RegExp): err is GitLabRequestFailed {

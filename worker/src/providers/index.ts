@@ -28,6 +28,8 @@ export interface ProviderOptions {
   forges?: Map<string, ForgeHost>;
   /** Extra options for forge clients (tests: no write pacing, fast retries). */
   forgeClient?: { paceWrites?: boolean; retryBaseMs?: number };
+  /** Teams of the local forge (IDP_TEAMS): release approvers that name a team. */
+  teams?: Record<string, string[]>;
 }
 
 export function providerFor(remote: string, opts: ProviderOptions = {}): GitProvider {
@@ -37,10 +39,10 @@ export function providerFor(remote: string, opts: ProviderOptions = {}): GitProv
   if (opts.allowedRoots?.length && !opts.allowedRoots.some((root) => real === root || real.startsWith(root.endsWith(sep) ? root : root + sep))) {
     throw new IdpError('forbidden', 403, `${remote} is outside the folders this server serves (IDP_REPO_ROOTS=${opts.allowedRoots.join(delimiter)}).`);
   }
-  const key = `${real}\0${opts.webBaseUrl ?? ''}`;
+  const key = `${real}\0${opts.webBaseUrl ?? ''}\0${opts.teams ? JSON.stringify(opts.teams) : ''}`;
   let forge = cache.get(key);
   if (!forge) {
-    forge = new LocalForge({ repo: remote, ...(opts.webBaseUrl === undefined ? {} : { webBaseUrl: opts.webBaseUrl }) });
+    forge = new LocalForge({ repo: remote, ...(opts.webBaseUrl === undefined ? {} : { webBaseUrl: opts.webBaseUrl }), ...(opts.teams ? { teams: opts.teams } : {}) });
     cache.set(key, forge);
   }
   return forge;

@@ -37,6 +37,8 @@ export interface LocalForgeOptions {
   repo: string;
   /** Where the web UI serves PRs; without it PR URLs are file:// URLs. */
   webBaseUrl?: string;
+  /** The local forge has no accounts: teams (release approvers) come from the server's IDP_TEAMS. */
+  teams?: Record<string, string[]>;
 }
 
 const REVIEW_STATE: Record<ReviewEvent, Review['state']> = {
@@ -55,12 +57,19 @@ export class LocalForge implements GitProvider {
   }
   private readonly webBaseUrl: string | undefined;
   private readonly pulls: PullStore;
+  private readonly teams: Record<string, string[]>;
 
   constructor(opts: LocalForgeOptions) {
     this.repo = opts.repo;
+    this.teams = opts.teams ?? {};
     this.gitdir = locateBareRepo(opts.repo);
     this.webBaseUrl = opts.webBaseUrl?.replace(/\/+$/, '');
     this.pulls = new PullStore(this.gitdir);
+  }
+
+  async teamMembers(name: string): Promise<string[] | null> {
+    const team = name.replace(/^@/, '');
+    return Object.hasOwn(this.teams, team) ? [...this.teams[team]!] : null;
   }
 
   // ---- branches and files -------------------------------------------------

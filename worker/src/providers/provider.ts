@@ -138,6 +138,12 @@ export interface GitProvider {
    * Merging an already merged PR returns it unchanged.
    */
   merge(number: number, opts: { by: string; expectedHeadSha?: string; message?: string }): Promise<PullRequest>;
+  /**
+   * Members of team `name` (an approver entry in a release policy), or null when
+   * the forge has no such team — the entry then names a user. Optional: a forge
+   * without teams treats every entry as a user.
+   */
+  teamMembers?(name: string): Promise<string[] | null>;
   /** Close without merging. Closing a closed PR returns it unchanged; a merged PR cannot be closed (ConflictError). */
   close(number: number, by: string): Promise<PullRequest>;
 }

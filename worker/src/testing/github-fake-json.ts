@@ -13,30 +13,7 @@ export function builders(api: string, repo: FakeRepo) {
   const R = `${api}/repos/${repo.fullName}`;
   const H = `${web}/${repo.fullName}`;
 
-  const user = (u: FakeUser) => {
-    // Bot logins (name[bot]) are percent-encoded in URLs, as GitHub does.
-    const l = encodeURIComponent(u.login);
-    return {
-      login: u.login,
-      id: u.id,
-      node_id: nodeId('U', u.id),
-      avatar_url: `${web}/avatars/${gravatar(u.login)}`,
-      gravatar_id: '',
-      url: `${api}/users/${l}`,
-      html_url: `${web}/${l}`,
-      followers_url: `${api}/users/${l}/followers`,
-      following_url: `${api}/users/${l}/following{/other_user}`,
-      gists_url: `${api}/users/${l}/gists{/gist_id}`,
-      starred_url: `${api}/users/${l}/starred{/owner}{/repo}`,
-      subscriptions_url: `${api}/users/${l}/subscriptions`,
-      organizations_url: `${api}/users/${l}/orgs`,
-      repos_url: `${api}/users/${l}/repos`,
-      events_url: `${api}/users/${l}/events{/privacy}`,
-      received_events_url: `${api}/users/${l}/received_events`,
-      type: 'User',
-      site_admin: false,
-    };
-  };
+  const user = (u: FakeUser) => simpleUser(api, u);
 
   const repository = () => ({
     id: repo.id,
@@ -352,6 +329,33 @@ export function builders(api: string, repo: FakeRepo) {
   };
 
   return { user, repository, label, pullRequest, issueComment, review, diffEntry, comparison, combinedStatus, checkRun, gitTree, gitCommit };
+}
+
+/** GitHub's simple-user (what team member lists, PR authors, reviewers... embed). */
+export function simpleUser(api: string, u: FakeUser) {
+  const web = api; // the fake serves its "web" pages at the same origin
+  // Bot logins (name[bot]) are percent-encoded in URLs, as GitHub does.
+  const l = encodeURIComponent(u.login);
+  return {
+    login: u.login,
+    id: u.id,
+    node_id: nodeId('U', u.id),
+    avatar_url: `${web}/avatars/${gravatar(u.login)}`,
+    gravatar_id: '',
+    url: `${api}/users/${l}`,
+    html_url: `${web}/${l}`,
+    followers_url: `${api}/users/${l}/followers`,
+    following_url: `${api}/users/${l}/following{/other_user}`,
+    gists_url: `${api}/users/${l}/gists{/gist_id}`,
+    starred_url: `${api}/users/${l}/starred{/owner}{/repo}`,
+    subscriptions_url: `${api}/users/${l}/subscriptions`,
+    organizations_url: `${api}/users/${l}/orgs`,
+    repos_url: `${api}/users/${l}/repos`,
+    events_url: `${api}/users/${l}/events{/privacy}`,
+    received_events_url: `${api}/users/${l}/received_events`,
+    type: 'User',
+    site_admin: false,
+  };
 }
 
 function labelId(name: string): number {

@@ -122,6 +122,12 @@ export interface GitHubFake {
   /** A CI system reporting a commit status (what POST /statuses does). */
   setStatus(fullName: string, sha: string, context: string, state: FakeStatus['state']): void;
   setCheckRun(fullName: string, sha: string, name: string, status: FakeCheckRun['status'], conclusion?: FakeCheckRun['conclusion']): void;
+  /**
+   * Define (or redefine) team `slug` of organization `org` with these member
+   * logins, served at GET /orgs/{org}/teams/{team_slug}/members. An org with no
+   * team (a repository owner that is a user) answers 404 there, as GitHub does.
+   */
+  addTeam(org: string, slug: string, members: string[]): void;
   /** Every request received, as "METHOD /path" (GraphQL: "POST /graphql <operation>"). */
   requests: string[];
   /** Schema violations of requests or responses; must stay empty. */
@@ -153,6 +159,8 @@ export async function startGitHubFake(opts: { users?: Record<string, string> } =
   const usersByToken = new Map<string, FakeUser>();
   const usersByLogin = new Map<string, FakeUser>();
   const repos = new Map<string, FakeRepo>();
+  /** "org/slug" (lower case) → the team's member logins. */
+  const teams = new Map<string, string[]>();
   const apps = new Map<number, { appId: number; slug: string; publicKey: string; installationId: number }>();
   const installationTokens: string[] = [];
   const faults = new Faults();
@@ -195,6 +203,7 @@ export async function startGitHubFake(opts: { users?: Record<string, string> } =
     },
     repos,
     usersByLogin,
+    teams,
     findRepo(owner: string, name: string): FakeRepo | undefined {
       return repos.get(`${owner}/${name}`.toLowerCase());
     },
@@ -255,7 +264,7 @@ export async function startGitHubFake(opts: { users?: Record<string, string> } =
     let out: unknown;
     let headers: Record<string, string> = {};
     try {
-      ({ status, body: out } = await route(ctx, user, matched, url.searchParams, body));
+      ({ status, body: out, headers = {} } = await route(ctx, user, matched, url.searchParams, body));
     } catch (err) {
       if (!(err instanceof HttpError)) throw err;
       status = err.status;
@@ -371,6 +380,10 @@ export async function startGitHubFake(opts: { users?: Record<string, string> } =
       list.push({ id: nextId(), context, state, description: null, targetUrl: `https://ci.example.com/${context}`, createdAt: t, updatedAt: t });
       repo.statuses.set(sha, list);
     },
+    addTeam(org, slug, members) {
+      for (const login of members) if (!usersByLogin.has(login)) usersByLogin.set(login, { login, id: nextId() });
+      teams.set(`${org}/${slug}`.toLowerCase(), [...members]);
+    },
     setCheckRun(fullName, sha, name, status, conclusion = null) {
       const repo = findOrThrow(fullName);
       const list = (repo.checkRuns.get(sha) ?? []).filter((c) => c.name !== name);
@@ -386,7 +399,14 @@ export async function startGitHubFake(opts: { users?: Record<string, string> } =
 
   // ---- REST ------------------------------------------------------------------
 
-  async function route(ctx: Ctx, user: FakeUser, m: MatchedOperation, query: URLSearchParams, body: unknown): Promise<{ status: number; body?: unknown }> {
+  async function route(ctx: Ctx, user: FakeUser, m: MatchedOperation, query: URLSearchParams, body: unknown): Promise<{ status: number; body?: unknown; headers?: Record<string, string> }> {
+    if (m.operationId === 'teams/list-members-in-org') {
+      // Secret teams and teams of other orgs are 404 to outsiders too; the fake does not model visibility.
+      const members = ctx.teams.get(`${m.params.org}/${m.params.team_slug}`.toLowerCase());
+      if (!members) throw new HttpError(404, 'Not Found');
+      const path = `/orgs/${encodeURIComponent(m.params.org ?? '')}/teams/${encodeURIComponent(m.params.team_slug ?? '')}/members`;
+      return paginated(ctx.url, path, query, members.map((login) => json.simpleUser(ctx.url, ctx.usersByLogin.get(login)!)));
+    }
     const repo = ctx.findRepo(m.params.owner ?? '', m.params.repo ?? '');
     if (!repo) throw new HttpError(404, 'Not Found');
     const input = (body ?? {}) as Record<string, unknown>;
@@ -588,6 +608,21 @@ export async function startGitHubFake(opts: { users?: Record<string, string> } =
         throw new HttpError(501, `Not implemented by the fake: ${m.operationId}`);
     }
   }
+}
+
+/** One page of a list (per_page default 30, at most 100) with GitHub's Link header, which octokit's paginate() follows. */
+function paginated<T>(api: string, path: string, query: URLSearchParams, items: T[]): { status: number; body: T[]; headers: Record<string, string> } {
+  const perPage = Math.min(Math.max(Number(query.get('per_page') ?? 30) || 30, 1), 100);
+  const page = Math.max(Number(query.get('page') ?? 1) || 1, 1);
+  const last = Math.max(Math.ceil(items.length / perPage), 1);
+  const link = (n: number, rel: string) => {
+    const q = new URLSearchParams(query);
+    q.set('per_page', String(perPage));
+    q.set('page', String(n));
+    return `<${api}${path}?${q}>; rel="${rel}"`;
+  };
+  const rels = [...(page > 1 ? [link(page - 1, 'prev'), link(1, 'first')] : []), ...(page < last ? [link(page + 1, 'next'), link(last, 'last')] : [])];
+  return { status: 200, body: items.slice((page - 1) * perPage, page * perPage), headers: rels.length ? { link: rels.join(', ') } : {} };
 }
 
 /** An open PR follows its branch; a push to it is a `synchronize`. */

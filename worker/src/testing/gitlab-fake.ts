@@ -58,6 +58,13 @@ export interface GitLabFake {
   fail(rule: FaultRule): void;
   /** Report a commit status from outside (what a CI system does through POST /projects/:id/statuses/:sha). */
   setStatus(projectPath: string, sha: string, name: string, state: (typeof shapes.COMMIT_STATUS)[number], opts?: { allowFailure?: boolean; targetUrl?: string }): void;
+  /**
+   * Define (or redefine) group `path` (`acme` or `acme/payments`) with these direct
+   * members (usernames), served at GET /groups/:id/members/all, which lists the
+   * members of the group's ancestor groups too, as GitLab does. `awaiting`:
+   * members whose membership is awaiting approval (membership_state "awaiting").
+   */
+  addGroup(path: string, members: string[], opts?: { awaiting?: string[] }): void;
   /** Requests received (including failed ones) since the last resetCalls(). */
   readonly calls: number;
   readonly requests: { method: string; path: string }[];
@@ -135,6 +142,13 @@ interface Status {
   author: User;
 }
 
+interface Group {
+  id: number;
+  path: string;
+  createdAt: string;
+  members: { user: User; state: 'active' | 'awaiting' }[];
+}
+
 interface Project extends FakeProject {
   createdAt: string;
   mrs: Map<number, MergeRequest>;
@@ -185,12 +199,14 @@ class Fake implements GitLabFake {
   private readonly hooks: { url: string; secret: string }[] = [];
   private readonly server: Server;
   private readonly projects = new Map<number, Project>();
+  /** By full path, lower case. */
+  private readonly groups = new Map<string, Group>();
   private readonly users = new Map<string, User>();
   private readonly tokens = new Map<string, User>();
   private readonly faults = new Faults();
   private readonly lock = new Mutex();
   private readonly timers = new Set<NodeJS.Timeout>();
-  private seq = { project: 0, mr: 0, note: 0, version: 0, status: 0, user: 0 };
+  private seq = { project: 0, mr: 0, note: 0, version: 0, status: 0, user: 0, group: 0 };
   private lastTime = 0;
 
   constructor(private readonly opts: GitLabFakeOptions) {
@@ -276,6 +292,20 @@ class Fake implements GitLabFake {
       allowFailure: opts.allowFailure ?? false,
       createdAt: this.now(),
       author: this.user('ci-bot'),
+    });
+  }
+
+  addGroup(path: string, members: string[], opts: { awaiting?: string[] } = {}): void {
+    const clean = path.replace(/^\/+|\/+$/g, '');
+    const existing = this.groups.get(clean.toLowerCase());
+    this.groups.set(clean.toLowerCase(), {
+      id: existing?.id ?? ++this.seq.group,
+      path: clean,
+      createdAt: existing?.createdAt ?? this.now(),
+      members: [
+        ...members.map((m) => ({ user: this.user(m), state: 'active' as const })),
+        ...(opts.awaiting ?? []).map((m) => ({ user: this.user(m), state: 'awaiting' as const })),
+      ],
     });
   }
 
@@ -401,6 +431,7 @@ class Fake implements GitLabFake {
   }
 
   private route(name: string, params: Record<string, string>, query: Record<string, unknown>, body: Record<string, unknown>, viewer: User, url: URL): Promise<Reply> {
+    if (name === 'listAllGroupMembers') return this.listAllGroupMembers(params.id ?? '', query, url);
     const p = this.findProject(params.id ?? '');
     const iid = params.iid === undefined ? 0 : Number(params.iid);
     switch (name) {
@@ -871,6 +902,32 @@ class Fake implements GitLabFake {
   }
 
   // ---- JSON as GitLab renders it ---------------------------------------------
+
+  /** Direct members first, then those of the ancestor groups (a closer membership wins), as members/all lists them. */
+  private async listAllGroupMembers(id: string, query: Record<string, unknown>, url: URL): Promise<Reply> {
+    const group = /^\d+$/.test(id) ? [...this.groups.values()].find((g) => g.id === Number(id)) : this.groups.get(id.toLowerCase());
+    if (!group) throw notFound('Group');
+    const seen = new Map<string, { user: User; state: 'active' | 'awaiting'; group: Group }>();
+    for (let path = group.path; path; path = path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '') {
+      const g = this.groups.get(path.toLowerCase());
+      for (const m of g?.members ?? []) if (!seen.has(m.user.username)) seen.set(m.user.username, { ...m, group: g! });
+    }
+    let members = [...seen.values()];
+    if (query.state) members = members.filter((m) => m.state === query.state);
+    if (typeof query.query === 'string') members = members.filter((m) => m.user.username.includes(query.query as string) || m.user.name.includes(query.query as string));
+    return paginate(
+      members.map((m) => ({
+        ...this.userJson(m.user),
+        created_at: m.group.createdAt,
+        expires_at: null,
+        access_level: 30,
+        group_saml_identity: null,
+        membership_state: m.state,
+      })),
+      query,
+      url,
+    );
+  }
 
   private userJson(u: User) {
     return { id: u.id, username: u.username, name: u.name, state: 'active', locked: false, avatar_url: null, web_url: `${this.url}/${u.username}` };

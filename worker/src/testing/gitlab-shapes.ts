@@ -330,6 +330,32 @@ export const commitStatus = z.strictObject({
   author: user,
 });
 
+/**
+ * A member of a group, as the members API lists them (a basic user and the membership).
+ * https://docs.gitlab.com/api/members/#list-all-members-of-a-group-or-project-including-inherited-and-invited-members
+ */
+export const member = z.strictObject({
+  id: z.number().int(),
+  username: z.string(),
+  name: z.string(),
+  state: z.enum(['active', 'blocked', 'deactivated']),
+  locked: z.boolean().optional(),
+  avatar_url: z.string().nullable(),
+  web_url: z.string(),
+  public_email: z.string().nullable().optional(),
+  created_at: isoTime,
+  created_by: user.optional(),
+  /** A date (YYYY-MM-DD), or null when the membership does not expire. */
+  expires_at: z.string().nullable(),
+  /** Guest 10, Reporter 20, Developer 30, Maintainer 40, Owner 50 (https://docs.gitlab.com/api/members/#roles). */
+  access_level: z.number().int(),
+  /** Visible to group owners only, for enterprise users of the group. */
+  email: z.string().optional(),
+  group_saml_identity: z.strictObject({ extern_uid: z.string(), provider: z.string(), saml_provider_id: z.number().int() }).nullable(),
+  membership_state: z.enum(['active', 'awaiting']),
+  is_using_seat: z.boolean().optional(),
+});
+
 // ---- endpoints -------------------------------------------------------------
 
 export interface Endpoint {
@@ -610,6 +636,20 @@ export const ENDPOINTS: Endpoint[] = [
     query: noQuery,
     body: emptyBody,
     responses: { 201: approvals },
+  },
+  {
+    name: 'listAllGroupMembers',
+    method: 'GET',
+    path: '/groups/:id/members/all',
+    docs: `${DOCS}/members/#list-all-members-of-a-group-or-project-including-inherited-and-invited-members`,
+    query: z.strictObject({
+      query: z.string().optional(),
+      user_ids: z.array(intString).optional(),
+      show_seat_info: boolString.optional(),
+      state: z.enum(['awaiting', 'active']).optional(),
+      ...pagination,
+    }),
+    responses: { 200: z.array(member) },
   },
 ];
 

@@ -17,7 +17,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { ServiceError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { workflowForBranch } from '@idp/core';
-import { prEventSignal, type PrEvent } from '@idp/workflows/shared';
+import { baseMovedSignal, prEventSignal, type PrEvent } from '@idp/workflows/shared';
 import { signalBaseMoved } from '../api/workflows.js';
 import { repoKey } from '../providers/repo-key.js';
 import { WebhookRejected, type ForgeEvent, type WebhookHeaders } from './event.js';
@@ -138,6 +138,11 @@ export function createWebhookReceiver(opts: WebhookReceiverOptions): WebhookHand
         // No such workflow, or it has finished: the PR is not (or no longer) followed by idp.
         if (!(err instanceof WorkflowNotFoundError)) throw err;
       }
+    } else if (id?.startsWith('release:') && event.action === 'checks') {
+      // A commit status names no PR, but a release's policy may wait for that check: let it look again.
+      await temporal.workflow.getHandle(id).signal(baseMovedSignal).then(() => signalled++, (err: unknown) => {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+      });
     }
     const baseMoved = event.action === 'pushed' || event.action === 'merged';
     if (baseMoved) await signalBaseMoved(temporal, event.repoId);

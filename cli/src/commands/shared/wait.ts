@@ -17,12 +17,17 @@ export interface FollowOptions {
   minIntervalMs?: number;
   onUpdate?: (s: WorkflowStatus) => void;
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * Stop as soon as this holds (default: the workflow closed), e.g. a queued
+   * release whose PR just opened. A closed workflow always stops the follow.
+   */
+  until?: (s: WorkflowStatus) => boolean;
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export async function followWorkflow(client: PlatformClient, workflowId: string, opts: FollowOptions = {}): Promise<WorkflowStatus> {
-  const { waitSeconds = 30, retryDelays = [1000, 2000, 4000, 8000, 15000], minIntervalMs = 1000, onUpdate, sleep = defaultSleep } = opts;
+  const { waitSeconds = 30, retryDelays = [1000, 2000, 4000, 8000, 15000], minIntervalMs = 1000, onUpdate, sleep = defaultSleep, until } = opts;
   let failures = 0;
   for (;;) {
     const started = Date.now();
@@ -38,7 +43,7 @@ export async function followWorkflow(client: PlatformClient, workflowId: string,
       throw e;
     }
     onUpdate?.(status);
-    if (isClosed(status)) return status;
+    if (isClosed(status) || until?.(status)) return status;
     const elapsed = Date.now() - started;
     if (elapsed < minIntervalMs) await sleep(minIntervalMs - elapsed);
   }

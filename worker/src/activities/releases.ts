@@ -1,0 +1,163 @@
+/**
+ * Release activities: write the version into the deployment target, evaluate
+ * the approval policy on the PR's current head, merge with the expected head,
+ * close. Each is idempotent (a retry finds what an earlier attempt wrote).
+ */
+import { ApplicationFailure } from '@temporalio/activity';
+import { createTwoFilesPatch } from 'diff';
+import {
+  branchForWorkflow,
+  ConflictError,
+  deployedImage,
+  deployTargetFor,
+  describePolicy,
+  evaluatePolicy,
+  NotFoundError,
+  parsePaws,
+  releasePolicyFor,
+  setDeployedImage,
+  type PawsSpec,
+  type PullRequest,
+} from '@idp/core';
+import type { EnvActivities, PreparedRelease, ReleaseEvaluation } from '@idp/workflows/activities';
+import type { ReleaseInput, ResolvedPolicy } from '@idp/workflows/release-shared';
+import type { GitProvider } from '../providers/provider.js';
+import type { ProviderLookup } from './index.js';
+import { withHeartbeat, toRef, authorOf } from './common.js';
+import { faultPoint } from './faults.js';
+
+type ReleaseActivities = Pick<EnvActivities, 'prepareRelease' | 'evaluateRelease' | 'mergeRelease' | 'closeRelease'>;
+
+/** Where a release of `env` is written and under which policy, as the component's paws.yaml says on its default branch. */
+export function releasePlan(spec: PawsSpec, input: Pick<ReleaseInput, 'env' | 'path' | 'kind'>) {
+  const target = deployTargetFor(spec, input.env, input.path);
+  const policy = releasePolicyFor(spec, input.env, input.kind === 'rollback' ? 'rollback' : 'release');
+  return { target, policy };
+}
+
+export function createReleaseActivities(providers: ProviderLookup): ReleaseActivities {
+  return {
+    prepareRelease: (input) =>
+      withHeartbeat(async (): Promise<PreparedRelease> => {
+        const branch = branchForWorkflow(input.workflowId);
+        const service = providers(input.repo);
+        const own = await service.snapshot(input.path, branch);
+        if (!own.file) throw new NotFoundError(`No ${input.path} on ${own.defaultBranch} in ${input.repo}.`);
+        const { spec } = parsePaws(own.file.content, input.path);
+        const { target, policy } = releasePlan(spec, input);
+        const repo = target.repo ?? input.repo;
+        const p = target.repo ? providers(target.repo) : service;
+        const snap = target.repo || target.file !== input.path ? await p.snapshot(target.file, branch) : own;
+        if (!snap.file) {
+          throw new NotFoundError(`No ${target.file} on ${snap.defaultBranch} in ${repo}: add the ${target.format} file for ${input.env} there first (deploy: in ${input.path}).`);
+        }
+        const previousImage = deployedImage(target, snap.file.content, spec) ?? undefined;
+        const content = setDeployedImage(target, snap.file.content, input.image, spec);
+        if (content === snap.file.content) {
+          throw ApplicationFailure.nonRetryable(`${input.env} already runs ${input.image}; there is nothing to release.`, 'conflict');
+        }
+        const text = describeRelease(input, input.workflowId, { repo, file: target.file, before: snap.file.content, after: content, previousImage, policy });
+        const changes = [{ path: target.file, content }];
+        const author = authorOf(input.requestedBy);
+        const base = snap.defaultBranch;
+        const done = (headSha: string, baseSha: string): PreparedRelease => ({ branch, base, baseSha, headSha, ...text, repo, policy, ...(previousImage ? { previousImage } : {}) });
+
+        if (snap.branchSha) {
+          // An earlier attempt pushed the branch (a crash before the PR was opened): reuse it when it
+          // proposes exactly this content, else rewrite it (compare-and-swap, never over a human's push).
+          const pr = await p.findPullRequestByBranch(branch);
+          if (pr && pr.state !== 'open') {
+            await p.deleteBranch(branch);
+          } else {
+            const file = await p.readFile(target.file, snap.branchSha);
+            if (file?.content === content) return done(snap.branchSha, pr?.baseSha ?? snap.file.commitSha);
+            const { sha } = await p.updateBranch({ branch, expectedSha: snap.branchSha, baseSha: snap.file.commitSha, message: text.message, changes, author });
+            return done(sha, snap.file.commitSha);
+          }
+        }
+        const { sha } = await p.commitToNewBranch({ branch, baseSha: snap.file.commitSha, message: text.message, changes, author });
+        faultPoint('after-push');
+        return done(sha, snap.file.commitSha);
+      }),
+
+    evaluateRelease: ({ repo, number, policy, author }) =>
+      withHeartbeat(async (): Promise<ReleaseEvaluation> => {
+        const p = providers(repo);
+        const pull = await p.getPullRequest(number);
+        const v = await releaseVerdict(p, pull, policy, author);
+        return { pr: toRef(pull), satisfied: v.satisfied, approvedBy: v.approvedBy, changesRequestedBy: v.changesRequestedBy, waitingFor: v.waitingFor };
+      }),
+
+    mergeRelease: ({ repo, number, expectedHeadSha, message }) =>
+      withHeartbeat(async () => {
+        const p = providers(repo);
+        const pr = await p.merge(number, { by: 'idp', expectedHeadSha, message });
+        faultPoint('after-merge');
+        if (pr.state !== 'merged') throw new ConflictError(`PR #${number} was not merged (it is ${pr.state}).`);
+        return { ...toRef(pr), ...(pr.mergedAt ? { mergedAt: pr.mergedAt } : {}) };
+      }),
+
+    closeRelease: ({ repo, number, comment }) =>
+      withHeartbeat(async () => {
+        const p = providers(repo);
+        const pr = await p.getPullRequest(number);
+        if (pr.state !== 'open') return;
+        if (!pr.comments.some((c) => c.body === comment)) await p.comment(number, comment, 'idp');
+        await p.close(number, 'idp');
+      }),
+  };
+}
+
+/**
+ * The policy on the PR's current head, from the provider's raw reviews and
+ * checks (checks and teams are only read when the policy names some).
+ */
+export async function releaseVerdict(p: GitProvider, pull: PullRequest, policy: ResolvedPolicy, author: string) {
+  const open = pull.state === 'open';
+  const checks = open && policy.requiredChecks.length > 0 ? (await p.checks(pull.number)).checks : [];
+  const teams = p.teamMembers && policy.approvers.length > 0 ? await teamsOf(p, policy.approvers) : {};
+  return evaluatePolicy(policy, { author, headSha: pull.headSha, reviews: pull.reviews, checks, teams });
+}
+
+/** Members of the approver entries that name teams (an entry that is not a team is a user). */
+async function teamsOf(p: GitProvider, approvers: string[]): Promise<Record<string, string[]>> {
+  const entries = await Promise.all(approvers.map(async (a) => [a, await p.teamMembers!(a)] as const));
+  return Object.fromEntries(entries.filter((e): e is readonly [string, string[]] => e[1] !== null));
+}
+
+function describeRelease(
+  input: ReleaseInput,
+  workflowId: string,
+  d: { repo: string; file: string; before: string; after: string; previousImage?: string; policy: ResolvedPolicy },
+): { title: string; body: string; message: string } {
+  const title = `Release v${input.number} of ${input.component} to ${input.env}: ${input.image}`;
+  const why =
+    input.kind === 'promote'
+      ? `Promotes what \`${input.from}\` runs now.`
+      : input.kind === 'rollback'
+        ? `Rolls back to v${input.rollbackTo} (rollback policy).`
+        : '';
+  const patch = createTwoFilesPatch(d.file, d.file, d.before, d.after, undefined, undefined, { context: 3 })
+    .split('\n')
+    .slice(2)
+    .join('\n')
+    .trimEnd();
+  const lines = [
+    `**${input.env}**: \`${d.previousImage ?? '(none)'}\` → \`${input.image}\`${why ? ` — ${why}` : ''}`,
+    '',
+    `Writes \`${d.file}\` in ${d.repo}:`,
+    '',
+    '```diff',
+    patch,
+    '```',
+    '',
+    '**Release policy**',
+    '',
+    ...describePolicy(d.policy),
+    '',
+    `Requested by ${input.requestedBy} at ${input.requestedAt}. ${d.policy.autoMerge ? 'idp merges this PR as soon as the policy holds' : 'Merge it with `idp pr merge` once the policy holds'}; close it to cancel the release.`,
+    '',
+    `<!-- idp workflow: ${workflowId} -->`,
+  ];
+  return { title, body: lines.join('\n'), message: `${title}\n\nidp workflow: ${workflowId}\nRequested-by: ${input.requestedBy}\nIdp-Release: ${input.env}/v${input.number}` };
+}

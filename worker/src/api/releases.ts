@@ -1,0 +1,251 @@
+/**
+ * The release routes' logic: validate a release against paws.yaml and the
+ * deployment target as they are now (nothing is written when it would fail),
+ * number it in the environment's queue, and read the ledger back.
+ */
+import { randomUUID } from 'node:crypto';
+import { ApplicationFailure, WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import {
+  assertEnvName,
+  ConflictError,
+  deployedImage,
+  deployTargetFor,
+  errorFromBody,
+  NotFoundError,
+  parseImage,
+  parsePaws,
+  releaseWorkflowId,
+  sameImage,
+  setDeployedImage,
+  workflowForBranch,
+  workflowId as makeWorkflowId,
+  type EnvironmentReleases,
+  type ErrorCode,
+  type PawsSpec,
+  type PullRequest,
+  type ReleaseDetail,
+  type ReleaseList,
+  type ReleaseRecord,
+  type WorkflowStatus,
+} from '@idp/core';
+import { release as releaseWorkflow, releaseQueue } from '@idp/workflows';
+import { pullRequestUpdate, SA } from '@idp/workflows/shared';
+import { enqueueReleaseUpdate, ledgerQuery, type EnqueueResult, type ReleaseRequest, type ReleaseState } from '@idp/workflows/release-shared';
+import type { ProviderLookup } from '../activities/index.js';
+import { releasePlan, releaseVerdict } from '../activities/releases.js';
+import type { GitProvider } from '../providers/provider.js';
+import { repoKey } from '../providers/repo-key.js';
+import { baseStatus, describeWorkflow } from './workflows.js';
+
+export interface ReleaseContext {
+  temporal: Client;
+  taskQueue: string;
+  providers: ProviderLookup;
+  pollIntervalMs: number;
+  prWaitMs?: number;
+}
+
+export type ReleaseAsk =
+  | { kind: 'create'; env: string; image: string }
+  | { kind: 'promote'; from: string; env: string }
+  | { kind: 'rollback'; env: string; to?: number };
+
+interface Component {
+  provider: GitProvider;
+  spec: PawsSpec;
+  text: string;
+  ref: { repo: string; path: string };
+}
+
+/** The image `env` runs according to its deployment target on the default branch (null: none written yet). */
+async function deployedNow(ctx: ReleaseContext, c: Component, env: string): Promise<{ image: string | null; text: string; file: string }> {
+  const target = deployTargetFor(c.spec, env, c.ref.path);
+  if (!target.repo && target.file === c.ref.path) return { image: deployedImage(target, c.text, c.spec), text: c.text, file: target.file };
+  const repo = target.repo ?? c.ref.repo;
+  const { defaultBranch, file } = await (target.repo ? ctx.providers(target.repo) : c.provider).snapshot(target.file);
+  if (!file) throw new NotFoundError(`No ${target.file} on ${defaultBranch} in ${repo}: add the ${target.format} file for ${env} there first (deploy: in ${c.ref.path}).`);
+  return { image: deployedImage(target, file.content, c.spec), text: file.content, file: target.file };
+}
+
+const queueId = (c: Component, env: string) => makeWorkflowId('releases', c.spec.metadata.name, env, repoKey(c.provider));
+
+/** The environment's ledger as its queue last published it (no worker needed), newest first. */
+async function ledgerOf(ctx: ReleaseContext, c: Component, env: string): Promise<ReleaseRecord[]> {
+  const handle = ctx.temporal.workflow.getHandle(queueId(c, env));
+  // A query sees every end already reported to the queue; the memo (no worker needed) may lag by a moment.
+  const queried = await ctx.temporal.withAbortSignal(AbortSignal.timeout(5_000), () => handle.query(ledgerQuery)).catch(() => undefined);
+  if (queried) return queried;
+  const d = await handle.describe().catch(() => undefined);
+  return (d?.memo?.ledger as ReleaseRecord[] | undefined) ?? [];
+}
+
+export async function startRelease(ctx: ReleaseContext, c: Component, ask: ReleaseAsk, requestedBy: string): Promise<WorkflowStatus> {
+  assertEnvName(ask.env, ask.kind === 'promote' ? 'target environment' : 'environment');
+  if (ask.kind === 'promote') {
+    assertEnvName(ask.from, 'source environment');
+    if (ask.from === ask.env) throw new ConflictError(`Promoting ${ask.env} to itself changes nothing; name another environment.`);
+  }
+  const component = c.spec.metadata.name;
+  // Validates the environment, deploy settings and policy before anything is written.
+  releasePlan(c.spec, { env: ask.env, path: c.ref.path, kind: ask.kind });
+  const now = await deployedNow(ctx, c, ask.env);
+
+  let image: string;
+  let extra: Pick<ReleaseRequest, 'from' | 'rollbackTo'> = {};
+  if (ask.kind === 'create') {
+    parseImage(ask.image);
+    image = ask.image;
+  } else if (ask.kind === 'promote') {
+    const source = await deployedNow(ctx, c, ask.from);
+    if (!source.image) throw new ConflictError(`${ask.from} has no version yet (nothing in ${source.file}); release to it first: idp releases create --env ${ask.from} --image …`);
+    image = source.image;
+    extra = { from: ask.from };
+  } else {
+    const ledger = await ledgerOf(ctx, c, ask.env);
+    const merged = ledger.filter((r) => r.outcome === 'merged');
+    const target = ask.to !== undefined ? ledger.find((r) => r.number === ask.to) : merged[1];
+    if (!target) {
+      throw ask.to !== undefined
+        ? new NotFoundError(`${ask.env} has no release v${ask.to}. See \`idp releases --env ${ask.env}\`.`)
+        : new ConflictError(`${ask.env} has no earlier merged release to roll back to${merged[0] ? ` (v${merged[0].number} is the only one)` : ''}.`);
+    }
+    if (target.outcome !== 'merged') {
+      throw new ConflictError(`v${target.number} of ${ask.env} was never deployed (${target.outcome.replace('_', ' ')}); roll back to a merged release: ${merged.map((r) => `v${r.number}`).join(', ') || 'none yet'}.`);
+    }
+    image = target.image;
+    extra = { rollbackTo: target.number };
+  }
+  if (now.image && sameImage(now.image, image)) throw new ConflictError(`${ask.env} already runs ${image}; there is nothing to release.`);
+  // Dry run of the edit: a deployment file idp cannot edit is refused now, not in a PR.
+  setDeployedImage(deployTargetFor(c.spec, ask.env, c.ref.path), now.text, image, c.spec);
+
+  const key = repoKey(c.provider);
+  const request: ReleaseRequest = {
+    kind: ask.kind,
+    image,
+    ...(now.image ? { previousImage: now.image } : {}),
+    ...extra,
+    requestedBy,
+    requestedAt: new Date().toISOString(),
+    requestId: randomUUID(),
+  };
+  const start = new WithStartWorkflowOperation(releaseQueue, {
+    workflowId: queueId(c, ask.env),
+    taskQueue: ctx.taskQueue,
+    args: [{ repo: c.ref.repo, repoKey: key, repoId: c.provider.id, path: c.ref.path, component, env: ask.env, pollIntervalMs: ctx.pollIntervalMs }],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    typedSearchAttributes: [
+      { key: SA.component, value: component },
+      { key: SA.environment, value: ask.env },
+      { key: SA.kind, value: 'releases' },
+      { key: SA.repo, value: c.provider.id },
+    ],
+  });
+  const wait = AbortSignal.timeout(ctx.prWaitMs ?? 10_000);
+  let queued: EnqueueResult;
+  try {
+    queued = await ctx.temporal.withAbortSignal(wait, () =>
+      ctx.temporal.workflow.executeUpdateWithStart(enqueueReleaseUpdate, { startWorkflowOperation: start, args: [request] }),
+    );
+  } catch (err) {
+    // No answer in time (no worker running): the queue is started and durable, and numbers the release once a worker runs.
+    const described = await ctx.temporal.workflow.getHandle(queueId(c, ask.env)).describe().catch(() => undefined);
+    if (described?.status.name !== 'RUNNING') throw err;
+    return { ...baseStatus(described.workflowId, described), phase: 'queued' };
+  }
+  const handle = ctx.temporal.workflow.getHandle<typeof releaseWorkflow>(queued.workflowId);
+  const statusOf = (state: ReleaseState): WorkflowStatus => ({
+    workflowId: queued.workflowId,
+    kind: 'release',
+    component,
+    environment: ask.env,
+    status: 'running',
+    phase: state.phase,
+    ...(state.pr ? { pr: state.pr } : {}),
+    release: { ...state.release, ...(state.pr ? { pr: state.pr } : {}) },
+    joined: queued.joined,
+  });
+  // Behind another release: it opens its PR when that one ends; answer now.
+  if (queued.queuedBehind !== undefined) return { ...(await describeWorkflow(ctx.temporal, queued.workflowId)), joined: queued.joined };
+  try {
+    const state = (await ctx.temporal.withAbortSignal(wait, () => handle.executeUpdate(pullRequestUpdate))) as unknown as ReleaseState;
+    return statusOf(state);
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+      throw errorFromBody({ error: { code: (err.cause.type ?? 'internal') as ErrorCode, message: err.cause.message } });
+    }
+    // No PR in time (a slow forge): the release is numbered and durable; say where it is.
+    return { ...(await describeWorkflow(ctx.temporal, queued.workflowId)), joined: queued.joined };
+  }
+}
+
+/** Every environment's ledger: one visibility query, newest release first. */
+export async function listReleases(ctx: ReleaseContext, c: Component): Promise<ReleaseList> {
+  const component = c.spec.metadata.name;
+  const quote = (s: string) => `'${s.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
+  const query = `IdpKind = 'releases' AND IdpRepo = ${quote(c.provider.id)} AND IdpComponent = ${quote(component)}`;
+  const byEnv = new Map<string, ReleaseRecord[]>();
+  for await (const wf of ctx.temporal.workflow.list({ query })) {
+    const env = wf.searchAttributes?.IdpEnvironment?.[0];
+    const ledger = wf.memo?.ledger as ReleaseRecord[] | undefined;
+    if (typeof env === 'string' && ledger && !byEnv.has(env)) byEnv.set(env, ledger);
+  }
+  const names = [...Object.keys(c.spec.environments ?? {}), ...[...byEnv.keys()].filter((e) => !c.spec.environments?.[e])];
+  const environments: EnvironmentReleases[] = names.map((env) => {
+    const releases = byEnv.get(env) ?? [];
+    const current = releases.find((r) => r.outcome === 'merged');
+    return { env, ...(current ? { current } : {}), releases };
+  });
+  return { component, repo: c.ref.repo, environments };
+}
+
+/** One release with what gates it now: approvals so far, checks, the policy, the diff. */
+export async function releaseDetail(ctx: ReleaseContext, c: Component, env: string, number: number): Promise<ReleaseDetail> {
+  assertEnvName(env);
+  const id = releaseWorkflowId(c.spec.metadata.name, env, number, repoKey(c.provider));
+  const workflow = await describeWorkflow(ctx.temporal, id).catch((err: unknown) => {
+    if (err instanceof NotFoundError) throw new NotFoundError(`${env} has no release v${number}. See \`idp releases --env ${env}\`.`);
+    throw err;
+  });
+  const d = await ctx.temporal.workflow.getHandle(id).describe();
+  const state = d.memo?.state as ReleaseState | undefined;
+  const release = workflow.release ?? state?.release;
+  if (!release) throw new NotFoundError(`${env} has no release v${number}.`);
+  const policy = state?.policy ?? releasePlan(c.spec, { env, path: c.ref.path, kind: release.kind }).policy;
+  const pr = workflow.pr ?? state?.pr;
+  const deployRepo = state?.repo;
+  let verdict: ReleaseDetail['verdict'];
+  let diff: ReleaseDetail['diff'] = [];
+  if (pr && deployRepo) {
+    const p = ctx.providers(deployRepo);
+    const [pull, files] = await Promise.all([p.getPullRequest(pr.number), p.diff(pr.number)]);
+    diff = files;
+    if (pull.state === 'open') {
+      const v = await releaseVerdict(p, pull, policy, release.requestedBy);
+      verdict = { satisfied: v.satisfied, approvedBy: v.approvedBy, ignored: v.ignored, changesRequestedBy: v.changesRequestedBy, checks: v.checks, waitingFor: v.waitingFor };
+    }
+  }
+  const { timeoutMs: _ms, ...shownPolicy } = policy;
+  return { release: { ...release, ...(pr ? { pr } : {}) }, workflow, policy: shownPolicy, ...(verdict ? { verdict } : {}), diff };
+}
+
+/** paws.yaml of the component, parsed: what every release route starts from. */
+export function componentFrom(provider: GitProvider, text: string, ref: { repo: string; path: string }): Component {
+  return { provider, spec: parsePaws(text, ref.path).spec, text, ref };
+}
+
+/**
+ * A release PR is merged through the API only when its policy holds on the
+ * current head: `idp pr merge` is no way around the approval rules.
+ */
+export async function assertReleasePolicyHolds(temporal: Client, provider: GitProvider, pr: PullRequest): Promise<void> {
+  const id = workflowForBranch(pr.head);
+  if (!id?.startsWith('release:') || pr.state !== 'open') return;
+  const d = await temporal.workflow.getHandle(id).describe().catch(() => undefined);
+  const state = d?.memo?.state as ReleaseState | undefined;
+  if (d?.status.name !== 'RUNNING' || !state?.policy) return;
+  const v = await releaseVerdict(provider, pr, state.policy, state.release.requestedBy);
+  if (!v.satisfied) {
+    throw new ConflictError(`PR #${pr.number} is release v${state.release.number} to ${state.release.env}, and its release policy does not hold yet: ${v.waitingFor.join('; ') || 'changes were requested'}.`);
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * Releases survive a killed worker: killed while the release waits for
+ * approval (the approval arrives while no worker runs), and killed right after
+ * the merge before the workflow heard of it. Either way the PR is merged once
+ * and the release completes.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { startTestStack, type TestStack } from '../testing/stack.js';
+import { createRepo } from '../testing/repos.js';
+import { eventually, releaseCommits, RELEASE_PAWS } from './fixtures.js';
+
+describe('release: worker killed', () => {
+  let stack: TestStack;
+  before(async () => {
+    stack = await startTestStack({ inProcessWorker: false, pollIntervalMs: 60_000 });
+  });
+  after(async () => {
+    await stack?.stop();
+  });
+
+  const finished = (id: string) =>
+    eventually(async () => {
+      const s = await stack.client.workflow(id, 5);
+      return s.status !== 'running' && s;
+    }, 60_000, `${id} to end`);
+
+  it('while waiting for approval: approvals given meanwhile count, and the merge happens once', async (t) => {
+    const repo = await createRepo({ files: { 'paws.yaml': RELEASE_PAWS } });
+    t.after(() => repo.cleanup());
+    const ref = { repo: repo.bare };
+    const first = stack.spawnWorker();
+    const res = await stack.client.createRelease({ ...ref, env: 'production', image: 'ghcr.io/acme/checkout:9.0.0' });
+    assert.ok(res.pr);
+    first.kill('SIGKILL');
+    await once(first, 'exit');
+
+    await stack.clientAs('alice').review(res.pr.number, { ...ref, event: 'approve' });
+    await stack.clientAs('bob').review(res.pr.number, { ...ref, event: 'approve' });
+    assert.equal((await stack.client.pull(ref, res.pr.number)).state, 'open', 'nothing merges without a worker');
+
+    const second = stack.spawnWorker();
+    t.after(() => second.kill('SIGTERM'));
+    const final = await finished(res.workflowId);
+    assert.equal(final.phase, 'merged');
+    assert.deepEqual(final.release?.approvers.sort(), ['alice', 'bob']);
+    assert.equal(releaseCommits(repo.bare, 'v1'), 1);
+    assert.equal((await stack.client.listPulls(ref, 'all')).length, 1, 'one PR');
+  });
+
+  it('right after the merge, before the workflow recorded it: the restarted worker completes it without merging again', async (t) => {
+    const repo = await createRepo({ files: { 'paws.yaml': RELEASE_PAWS } });
+    t.after(() => repo.cleanup());
+    const ref = { repo: repo.bare };
+    const doomed = stack.spawnWorker({ IDP_FAULT: 'after-merge' });
+    const res = await stack.client.createRelease({ ...ref, env: 'staging', image: 'ghcr.io/acme/checkout:9.1.0' });
+    await stack.clientAs('alice').review(res.pr!.number, { ...ref, event: 'approve' });
+    const [, signal] = await once(doomed, 'exit');
+    assert.equal(signal, 'SIGKILL', 'the worker died right after merging');
+    assert.equal((await stack.client.pull(ref, res.pr!.number)).state, 'merged');
+
+    const healthy = stack.spawnWorker();
+    t.after(() => healthy.kill('SIGTERM'));
+    const final = await finished(res.workflowId);
+    assert.equal(final.status, 'completed');
+    assert.equal(final.phase, 'merged');
+    assert.equal(releaseCommits(repo.bare, 'v1'), 1, 'merged once');
+    assert.equal((await stack.client.listPulls(ref, 'all')).length, 1, 'one PR');
+    await eventually(async () => (await stack.client.listReleases(ref)).environments.find((e) => e.env === 'staging')?.current?.number === 1, 10_000, 'the ledger');
+  });
+});

@@ -1,0 +1,258 @@
+/**
+ * Releases end to end on the local forge and the real Temporal dev server:
+ * the approval policy as idp evaluates it, promote and rollback, the
+ * per-environment queue, rejection, timeout, cancellation.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { parsePaws, type WorkflowStatus } from '@idp/core';
+import { startTestStack, TEST_USER, type TestStack } from '../testing/stack.js';
+import { createRepo, type TestRepo } from '../testing/repos.js';
+import { eventually, git, releaseCommits, RELEASE_PAWS } from './fixtures.js';
+
+const kustomization = (tag: string) => `# production overlay
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+  - ../../base
+images:
+  - name: ghcr.io/acme/checkout
+    newTag: "${tag}" # set by idp releases
+`;
+
+/** The state of a release, long-polled until `done` holds. */
+async function until(stack: TestStack, id: string, done: (s: WorkflowStatus) => boolean, what: string): Promise<WorkflowStatus> {
+  return eventually(async () => {
+    const s = await stack.client.workflow(id, 2);
+    return done(s) && s;
+  }, 30_000, what);
+}
+const ended = (s: WorkflowStatus) => s.status !== 'running';
+const hasPr = (s: WorkflowStatus) => s.pr !== undefined;
+
+function pawsOnMain(repo: TestRepo): string {
+  return git(repo.bare, 'show', 'main:paws.yaml');
+}
+const imageOnMain = (repo: TestRepo, env: string) => parsePaws(pawsOnMain(repo)).spec.environments?.[env]?.image;
+
+describe('releases', () => {
+  let stack: TestStack;
+  before(async () => {
+    stack = await startTestStack({ pollIntervalMs: 60_000 });
+  });
+  after(async () => {
+    await stack?.stop();
+  });
+  const as = (user: string) => stack.clientAs(user);
+
+  it('create: a PR sets the image; the author\'s own approval does not count; one allowed approval merges it; the ledger records it', async (t) => {
+    const repo = await createRepo({ files: { 'paws.yaml': RELEASE_PAWS } });
+    t.after(() => repo.cleanup());
+    const ref = { repo: repo.bare };
+    const res = await stack.client.createRelease({ ...ref, env: 'staging', image: 'ghcr.io/acme/checkout:1.4.3' });
+    assert.equal(res.kind, 'release');
+    assert.equal(res.release?.number, 1);
+    assert.equal(res.release?.previousImage, 'ghcr.io/acme/checkout:1.4.2');
+    assert.ok(res.pr, 'the PR is open when the request returns');
+    const pull = await stack.client.pull(ref, res.pr.number);
+    assert.match(pull.body, /ghcr\.io\/acme\/checkout:1\.4\.2.*→.*ghcr\.io\/acme\/checkout:1\.4\.3/);
+    assert.match(pull.body, /\+\s+image: ghcr\.io\/acme\/checkout:1\.4\.3/, 'the body shows the diff');
+    assert.match(pull.body, /Approvals:\*\* 1 from anyone but the author/);
+
+    // Four eyes: the requester's approval is not counted.
+    await stack.client.review(res.pr.number, { ...ref, event: 'approve' });
+    const shown = await stack.client.release(ref, 'staging', 1);
+    assert.deepEqual(shown.verdict?.approvedBy, []);
+    assert.deepEqual(shown.verdict?.ignored.map((i) => i.by), [TEST_USER]);
+    assert.equal((await stack.client.workflow(res.workflowId)).phase, 'open');
+
+    await as('alice').review(res.pr.number, { ...ref, event: 'approve' });
+    const final = await until(stack, res.workflowId, ended, 'the merge');
+    assert.equal(final.status, 'completed');
+    assert.equal(final.phase, 'merged');
+    assert.equal(imageOnMain(repo, 'staging'), 'ghcr.io/acme/checkout:1.4.3');
+    assert.equal(imageOnMain(repo, 'production'), undefined);
+    assert.match(pawsOnMain(repo), /# where developers try things/, 'comments stay');
+
+    const list = await eventually(async () => {
+      const l = await stack.client.listReleases(ref);
+      return l.environments.find((e) => e.env === 'staging')?.current && l;
+    }, 10_000, 'the ledger');
+    const staging = list.environments.find((e) => e.env === 'staging')!;
+    assert.equal(staging.current?.number, 1);
+    assert.equal(staging.releases[0]?.outcome, 'merged');
+    assert.deepEqual(staging.releases[0]?.approvers, ['alice']);
+    assert.equal(staging.releases[0]?.pr?.number, res.pr.number);
+    assert.deepEqual(list.environments.find((e) => e.env === 'production')?.releases, []);
+  });
+
+  it('approvals are counted on the current head: same user twice = 1, non-approver = 0, approval then new push = 0', async (t) => {
+    const repo = await createRepo({ files: { 'paws.yaml': RELEASE_PAWS } });
+    t.after(() => repo.cleanup());
+    const ref = { repo: repo.bare };
+    const res = await stack.client.createRelease({ ...ref, env: 'production', image: 'ghcr.io/acme/checkout:2.0.0' });
+    const n = res.pr!.number;
+    await as('alice').review(n, { ...ref, event: 'approve' });
+    await as('alice').review(n, { ...ref, event: 'approve' });
+    await as('mallory').review(n, { ...ref, event: 'approve' });
+    let shown = await stack.client.release(ref, 'production', 1);
+    assert.deepEqual(shown.verdict?.approvedBy, ['alice']);
+    assert.ok(shown.verdict?.ignored.some((i) => i.by === 'mallory'));
+    assert.equal(shown.verdict?.satisfied, false);
+
+    // A push after the approvals voids them.
+    const head = res.pr!.head;
+    await repo.push({ branch: head, from: `origin/${head}`, files: { 'NOTES.md': 'why\n' } });
+    await as('bob').review(n, { ...ref, event: 'comment', body: 'looking' });
+    shown = await stack.client.release(ref, 'production', 1);
+    assert.deepEqual(shown.verdict?.approvedBy, []);
+    assert.equal((await stack.client.workflow(res.workflowId)).phase, 'open');
+
+    await as('alice').review(n, { ...ref, event: 'approve' });
+    await as('bob').review(n, { ...ref, event: 'approve' });
+    const final = await until(stack, res.workflowId, ended, 'the merge');
+    assert.equal(final.phase, 'merged');
+    assert.deepEqual(final.release?.approvers.sort(), ['alice', 'bob']);
+    assert.equal(releaseCommits(repo.bare, 'v1'), 1, 'merged once');
+  });
+
+  it('promote copies exactly what the source runs; rollback returns to v(n-1) or --to, under the rollback policy', async (t) => {
+    const repo = await createRepo({ files: { 'paws.yaml': RELEASE_PAWS } });
+    t.after(() => repo.cleanup());
+    const ref = { repo: repo.bare };
+    const ship = async (res: WorkflowStatus, approvers: string[]) => {
+      for (const who of approvers) await as(who).review(res.pr!.number, { ...ref, event: 'approve' });
+      return until(stack, res.workflowId, ended, `${res.workflowId} merged`);
+    };
+    await ship(await stack.client.createRelease({ ...ref, env: 'staging', image: 'ghcr.io/acme/checkout:3.0.0' }), ['alice']);
+
+    const promoted = await stack.client.promoteRelease({ ...ref, from: 'staging', to: 'production' });
+    assert.equal(promoted.release?.image, 'ghcr.io/acme/checkout:3.0.0');
+    assert.equal(promoted.release?.from, 'staging');
+    assert.equal((await ship(promoted, ['alice', 'bob'])).phase, 'merged');
+    assert.equal(imageOnMain(repo, 'production'), 'ghcr.io/acme/checkout:3.0.0');
+    await assert.rejects(stack.client.promoteRelease({ ...ref, from: 'staging', to: 'production' }), /already runs/);
+
+    await ship(await stack.client.createRelease({ ...ref, env: 'production', image: 'ghcr.io/acme/checkout:3.1.0' }), ['alice', 'bob']);
+    await ship(await stack.client.createRelease({ ...ref, env: 'production', image: 'ghcr.io/acme/checkout:3.2.0' }), ['alice', 'bob']);
+
+    // v4 → back to v3 (3.1.0), and the rollback path needs one approval only.
+    const back = await stack.client.rollbackRelease({ ...ref, env: 'production' });
+    assert.equal(back.release?.rollbackTo, 2);
+    assert.equal(back.release?.image, 'ghcr.io/acme/checkout:3.1.0');
+    assert.equal((await ship(back, ['carol'])).phase, 'merged');
+
+    const to = await stack.client.rollbackRelease({ ...ref, env: 'production', to: 1 });
+    assert.equal(to.release?.image, 'ghcr.io/acme/checkout:3.0.0');
+    await ship(to, ['carol']);
+    const prod = await eventually(async () => {
+      const p = (await stack.client.listReleases(ref)).environments.find((e) => e.env === 'production');
+      return p?.releases[0]?.outcome === 'merged' && p;
+    }, 10_000, 'the ledger');
+    assert.deepEqual(prod.releases.map((r) => [r.number, r.kind, r.image.split(':')[1], r.outcome]), [
+      [5, 'rollback', '3.0.0', 'merged'],
+      [4, 'rollback', '3.1.0', 'merged'],
+      [3, 'create', '3.2.0', 'merged'],
+      [2, 'create', '3.1.0', 'merged'],
+      [1, 'promote', '3.0.0', 'merged'],
+    ]);
+    await assert.rejects(stack.client.rollbackRelease({ ...ref, env: 'production', to: 9 }), /no release v9/);
+  });
+
+  it('a kustomize overlay in a separate deployment repository: newTag changes, one line', async (t) => {
+    const deploy = await createRepo({ files: { 'apps/checkout/production/kustomization.yaml': kustomization('1.4.2'), 'apps/checkout/staging/kustomization.yaml': kustomization('1.4.2') } });
+    t.after(() => deploy.cleanup());
+    const paws = RELEASE_PAWS.replace('environments:\n', `deploy:\n  repo: ${deploy.bare}\n  path: apps/checkout/{env}\n  format: kustomize\nenvironments:\n`);
+    const repo = await createRepo({ files: { 'paws.yaml': paws } });
+    t.after(() => repo.cleanup());
+    const ref = { repo: repo.bare };
+    const res = await stack.client.createRelease({ ...ref, env: 'staging', image: 'ghcr.io/acme/checkout:1.5.0' });
+    assert.equal(res.release?.previousImage, 'ghcr.io/acme/checkout:1.4.2');
+    assert.deepEqual(await stack.client.listPulls(ref), [], 'the PR is in the deployment repository');
+    const [pull] = await stack.client.listPulls({ repo: deploy.bare });
+    assert.equal(pull?.number, res.pr?.number);
+    await as('alice').review(pull!.number, { repo: deploy.bare, event: 'approve' });
+    assert.equal((await until(stack, res.workflowId, ended, 'the merge')).phase, 'merged');
+    assert.equal(git(deploy.bare, 'show', 'main:apps/checkout/staging/kustomization.yaml'), kustomization('1.5.0'));
+    assert.equal(git(deploy.bare, 'show', 'main:apps/checkout/production/kustomization.yaml'), kustomization('1.4.2'));
+    assert.equal(git(repo.bare, 'show', 'main:paws.yaml'), paws, 'the component repository is untouched');
+
+    const promoted = await stack.client.promoteRelease({ ...ref, from: 'staging', to: 'production' });
+    assert.equal(promoted.release?.image, 'ghcr.io/acme/checkout:1.5.0');
+    await stack.api.temporal.workflow.getHandle(promoted.workflowId).terminate('test over');
+  });
+
+  it('two releases to one environment serialize; other environments run in parallel', async (t) => {
+    const repo = await createRepo({ files: { 'paws.yaml': RELEASE_PAWS } });
+    t.after(() => repo.cleanup());
+    const ref = { repo: repo.bare };
+    const first = await stack.client.createRelease({ ...ref, env: 'staging', image: 'ghcr.io/acme/checkout:5.0.0' });
+    const second = await stack.client.createRelease({ ...ref, env: 'staging', image: 'ghcr.io/acme/checkout:5.0.1' });
+    const other = await stack.client.createRelease({ ...ref, env: 'production', image: 'ghcr.io/acme/checkout:4.0.0' });
+    assert.equal(second.phase, 'queued');
+    assert.equal(second.pr, undefined);
+    assert.equal(second.release?.number, 2);
+    assert.ok(first.pr && other.pr, 'staging v1 and production v1 have PRs at once');
+    const again = await stack.client.createRelease({ ...ref, env: 'staging', image: 'ghcr.io/acme/checkout:5.0.1' });
+    assert.equal(again.joined, true);
+    assert.equal(again.workflowId, second.workflowId);
+    assert.equal((await stack.client.listPulls(ref)).length, 2);
+
+    await as('alice').review(first.pr.number, { ...ref, event: 'approve' });
+    await until(stack, first.workflowId, ended, 'v1 merged');
+    const next = await until(stack, second.workflowId, hasPr, 'v2 opens its PR after v1 ended');
+    assert.equal(next.release?.previousImage, 'ghcr.io/acme/checkout:5.0.0', 'v2 is made on top of v1');
+    await as('alice').review(next.pr!.number, { ...ref, event: 'approve' });
+    assert.equal((await until(stack, second.workflowId, ended, 'v2 merged')).phase, 'merged');
+    assert.equal(imageOnMain(repo, 'staging'), 'ghcr.io/acme/checkout:5.0.1');
+    await stack.api.temporal.workflow.getHandle(other.workflowId).terminate('test over');
+  });
+
+  it('rejection (changes requested by an approver), timeout and closure by a person end the release, with its PR closed', async (t) => {
+    const repo = await createRepo({ files: { 'paws.yaml': RELEASE_PAWS } });
+    t.after(() => repo.cleanup());
+    const ref = { repo: repo.bare };
+
+    const rejected = await stack.client.createRelease({ ...ref, env: 'production', image: 'ghcr.io/acme/checkout:6.0.0' });
+    await as('bob').review(rejected.pr!.number, { ...ref, event: 'request_changes', body: 'not on a Friday' });
+    const r = await until(stack, rejected.workflowId, ended, 'the rejection');
+    assert.equal(r.status, 'failed');
+    assert.equal(r.error?.code, 'rejected');
+    assert.match(r.error?.message ?? '', /bob requested changes/);
+    assert.equal((await stack.client.pull(ref, rejected.pr!.number)).state, 'closed');
+
+    const slow = await stack.client.createRelease({ ...ref, env: 'demo', image: 'ghcr.io/acme/checkout:6.0.0' });
+    const s = await until(stack, slow.workflowId, ended, 'the timeout');
+    assert.equal(s.status, 'failed');
+    assert.equal(s.error?.code, 'timed_out');
+    const closedPull = await stack.client.pull(ref, slow.pr!.number);
+    assert.equal(closedPull.state, 'closed');
+    assert.match(closedPull.comments.at(-1)?.body ?? '', /timed out/);
+
+    const dropped = await stack.client.createRelease({ ...ref, env: 'staging', image: 'ghcr.io/acme/checkout:6.0.0' });
+    await stack.client.close(dropped.pr!.number, ref);
+    const c = await until(stack, dropped.workflowId, ended, 'the cancellation');
+    assert.equal(c.phase, 'closed');
+    assert.equal(c.release?.outcome, 'cancelled');
+
+    const outcomes = async () => {
+      const list = await stack.client.listReleases(ref);
+      return ['production', 'demo', 'staging'].map((env) => list.environments.find((e) => e.env === env)?.releases[0]?.outcome);
+    };
+    await eventually(async () => JSON.stringify(await outcomes()) === JSON.stringify(['rejected', 'timed_out', 'cancelled']), 10_000, 'the ledger');
+    assert.equal(pawsOnMain(repo), RELEASE_PAWS, 'nothing was released');
+  });
+
+  it('bad input is refused before anything is written', async (t) => {
+    const repo = await createRepo({ files: { 'paws.yaml': RELEASE_PAWS } });
+    t.after(() => repo.cleanup());
+    const ref = { repo: repo.bare };
+    await assert.rejects(stack.client.createRelease({ ...ref, env: 'staging', image: 'checkout' }), /tag or digest/);
+    await assert.rejects(stack.client.createRelease({ ...ref, env: 'nope', image: 'ghcr.io/acme/checkout:1.0.0' }), /nope/);
+    await assert.rejects(stack.client.createRelease({ ...ref, env: 'staging', image: 'ghcr.io/acme/checkout:1.4.2' }), /already runs/);
+    await assert.rejects(stack.client.rollbackRelease({ ...ref, env: 'staging' }), /no earlier merged release/);
+    await assert.rejects(stack.client.promoteRelease({ ...ref, from: 'staging', to: 'staging' }), /itself/);
+    assert.deepEqual(await stack.client.listPulls(ref, 'all'), []);
+    assert.deepEqual(git(repo.bare, 'for-each-ref', '--format=%(refname)', 'refs/heads').trim().split('\n'), ['refs/heads/main']);
+  });
+});

@@ -1,0 +1,193 @@
+/**
+ * release:<component>:<env>:v<n> — one release, started by the environment's
+ * queue (release-queue.ts). Waits for the environment's lock, opens (or finds,
+ * after a crash) the PR that sets the version, then follows it:
+ *
+ * - the approval policy is evaluated by idp itself, from the provider's reviews
+ *   and checks on the PR's current head (a push after an approval voids it),
+ *   never from the forge's opaque "mergeable" verdict;
+ * - once it holds (and autoMerge is on) idp merges with the expected head SHA;
+ * - an allowed approver requesting changes rejects the release (PR closed);
+ * - no approval before the policy's timeout: PR closed, the workflow fails;
+ * - the PR closed by a person: the release is cancelled.
+ *
+ * Webhooks (and the API after a review) signal at once; polling is the
+ * fallback. Waiting holds no worker slot: it is a durable timer.
+ */
+import {
+  ActivityFailure,
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  setHandler,
+  upsertMemo,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { ReleaseOutcome, ReleaseRecord } from '@idp/core';
+import { acts } from './acts.js';
+import { baseMovedSignal, prEventSignal, pullRequestUpdate, SA, stateQuery, type PrRef } from './shared.js';
+import { lockGrantedSignal, releaseProgressSignal, type ReleaseInput, type ReleaseResult, type ReleaseState } from './release-shared.js';
+
+const DEFAULT_POLL_MS = 30_000;
+const MAX_POLL_MS = 5 * 60_000;
+const DEFAULT_HISTORY_LIMIT = 5_000;
+
+export async function release(input: ReleaseInput): Promise<ReleaseResult> {
+  const { workflowId } = workflowInfo();
+  const record: ReleaseRecord = {
+    number: input.number,
+    env: input.env,
+    kind: input.kind,
+    image: input.image,
+    ...(input.previousImage ? { previousImage: input.previousImage } : {}),
+    ...(input.from ? { from: input.from } : {}),
+    ...(input.rollbackTo ? { rollbackTo: input.rollbackTo } : {}),
+    workflowId,
+    requestedBy: input.requestedBy,
+    requestedAt: input.requestedAt,
+    approvers: [],
+    outcome: input.resume ? 'open' : 'queued',
+    ...(input.resume ? { pr: prSummary(input.resume.pr) } : {}),
+  };
+  const state: ReleaseState = input.resume
+    ? { phase: 'open', pr: input.resume.pr, repo: input.resume.repo, policy: input.resume.policy, deadline: input.resume.deadline, release: record }
+    : { phase: 'queued', release: record };
+  let granted = input.resume !== undefined;
+  let wake = false;
+
+  setHandler(stateQuery, () => state as never);
+  // Answers as soon as the PR exists (the API asks only when no release is ahead of this one).
+  setHandler(pullRequestUpdate, async () => {
+    await condition(() => state.pr !== undefined || state.error !== undefined);
+    if (state.error) throw ApplicationFailure.nonRetryable(state.error.message, state.error.code);
+    return state as never;
+  });
+  setHandler(lockGrantedSignal, () => {
+    granted = true;
+  });
+  setHandler(prEventSignal, (ev) => {
+    if (state.pr && ev.number === state.pr.number) wake = true;
+  });
+  setHandler(baseMovedSignal, () => {
+    wake = true;
+  });
+
+  const queue = getExternalWorkflowHandle(input.queueId);
+  const publish = (phase: ReleaseState['phase'], outcome: ReleaseOutcome, fields: Partial<ReleaseRecord> = {}) => {
+    state.phase = phase;
+    Object.assign(record, fields, { outcome });
+    upsertSearchAttributes([{ key: SA.phase, value: phase }, ...(state.pr ? [{ key: SA.prNumber, value: state.pr.number }] : [])]);
+    upsertMemo({ state });
+  };
+  /** Tell the queue's ledger; it is the listing everyone reads. */
+  const report = async (fields: Partial<ReleaseRecord>) => {
+    await queue.signal(releaseProgressSignal, { number: input.number, ...fields }).catch(() => undefined);
+  };
+
+  if (input.resume) publish('open', 'open');
+  else {
+    publish('queued', 'queued');
+    await condition(() => granted);
+    publish('proposing', 'open');
+    try {
+      const prepared = await acts.prepareRelease({ ...input, workflowId });
+      state.repo = prepared.repo;
+      state.policy = prepared.policy;
+      if (prepared.previousImage) record.previousImage = prepared.previousImage;
+      state.pr = await acts.openPullRequest({ repo: prepared.repo, change: prepared, author: input.requestedBy, labels: ['idp', 'release', `env:${input.env}`] });
+      state.deadline = new Date(Date.now() + prepared.policy.timeoutMs).toISOString();
+    } catch (err) {
+      state.error = { code: failureCode(err), message: failureMessage(err) };
+      publish('failed', 'failed', { reason: state.error.message, endedAt: new Date().toISOString() });
+      await condition(allHandlersFinished);
+      throw ApplicationFailure.nonRetryable(state.error.message, state.error.code);
+    }
+    publish('open', 'open', { pr: prSummary(state.pr) });
+    await report({ pr: prSummary(state.pr), outcome: 'open', ...(record.previousImage ? { previousImage: record.previousImage } : {}) });
+  }
+
+  const repo = state.repo!;
+  const policy = state.policy!;
+  let pr: PrRef = state.pr!;
+  const deadline = Date.parse(state.deadline!);
+  const base = input.pollIntervalMs ?? DEFAULT_POLL_MS;
+  let polls = 0;
+  let approvers: string[] = [];
+
+  const end = async (phase: 'merged' | 'closed' | 'failed', outcome: ReleaseOutcome, reason?: string): Promise<ReleaseResult> => {
+    const fields = { pr: prSummary(pr), approvers, endedAt: new Date().toISOString(), ...(reason ? { reason } : {}) };
+    publish(phase, outcome, fields);
+    // The ledger hears of the end before the release completes (the queue also learns it from the result).
+    await report({ ...fields, outcome });
+    await condition(allHandlersFinished);
+    if (outcome === 'rejected' || outcome === 'timed_out') throw ApplicationFailure.nonRetryable(reason!, outcome);
+    return { outcome: phase === 'merged' ? 'merged' : 'closed', pr, release: record };
+  };
+
+  for (;;) {
+    const ev = await acts.evaluateRelease({ repo, number: pr.number, policy, author: input.requestedBy });
+    pr = ev.pr;
+    state.pr = pr;
+    if (pr.state === 'merged') {
+      // Merged by a person (autoMerge off, or on the forge): the approvals that counted are recorded.
+      approvers = ev.approvedBy;
+      break;
+    }
+    if (pr.state === 'closed') return end('closed', 'cancelled', `PR #${pr.number} was closed without merging.`);
+    if (ev.changesRequestedBy.length > 0) {
+      const reason = `${ev.changesRequestedBy.join(', ')} requested changes.`;
+      await acts.closeRelease({ repo, number: pr.number, comment: `Release v${input.number} rejected: ${reason} Closing this PR; request a new release when ready.` });
+      pr = { ...pr, state: 'closed' };
+      return end('failed', 'rejected', `Rejected: ${reason}`);
+    }
+    if (ev.satisfied && policy.autoMerge) {
+      try {
+        const merged = await acts.mergeRelease({ repo, number: pr.number, expectedHeadSha: pr.headSha, message: `Release v${input.number} of ${input.component} to ${input.env}: ${input.image}` });
+        pr = merged;
+        approvers = ev.approvedBy;
+        break;
+      } catch (err) {
+        // The head moved since the evaluation, or the PR conflicts with its base: wait for the next
+        // event (a push, a rebase) and evaluate again; never merge what was not evaluated.
+        if (failureCode(err) !== 'conflict') throw err;
+      }
+    }
+    if (JSON.stringify(ev.approvedBy) !== JSON.stringify(record.approvers) || JSON.stringify(ev.waitingFor) !== JSON.stringify(state.waitingFor)) {
+      state.waitingFor = ev.waitingFor;
+      publish('open', 'open', { approvers: ev.approvedBy });
+      await report({ approvers: ev.approvedBy });
+    }
+
+    const left = deadline - Date.now();
+    if (left <= 0) {
+      const reason = `No approval under the policy within ${policy.timeout}.`;
+      await acts.closeRelease({ repo, number: pr.number, comment: `Release v${input.number} timed out: ${reason} Closing this PR.` });
+      pr = { ...pr, state: 'closed' };
+      return end('failed', 'timed_out', `Timed out: ${reason}`);
+    }
+    const interval = Math.min(base * (1 + Math.floor(polls / 10)), Math.max(base, MAX_POLL_MS), left);
+    await condition(() => wake, interval);
+    wake = false;
+    polls++;
+    if (workflowInfo().historyLength > (input.historyLimit ?? DEFAULT_HISTORY_LIMIT)) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof release>({ ...input, resume: { pr, repo, policy, deadline: state.deadline! } });
+    }
+  }
+
+  await acts.deleteBranch({ repo, branch: pr.head });
+  return end('merged', 'merged');
+}
+
+function prSummary(pr: PrRef) {
+  return { number: pr.number, url: pr.url, state: pr.state, head: pr.head, headSha: pr.headSha };
+}
+function failureCode(err: unknown): string {
+  return (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type) || 'internal';
+}
+function failureMessage(err: unknown): string {
+  return err instanceof ActivityFailure && err.cause ? err.cause.message : String(err);
+}
