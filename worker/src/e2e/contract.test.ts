@@ -5,10 +5,10 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ComponentInfo, EnvironmentList, Health, PullDiff, PullRequestSchema, WorkflowStatus } from '@idp/core';
+import { ComponentInfo, EnvironmentList, Health, PullDiff, PullRequestSchema, ReleaseDetail, ReleaseList, WorkflowStatus } from '@idp/core';
 import { startTestStack, type TestStack } from '../testing/stack.js';
 import { createRepo } from '../testing/repos.js';
-import { CHECKOUT_PAWS, completed } from './fixtures.js';
+import { CHECKOUT_PAWS, completed, RELEASE_PAWS } from './fixtures.js';
 
 describe('Platform API contract', () => {
   let stack: TestStack;
@@ -36,13 +36,31 @@ describe('Platform API contract', () => {
     WorkflowStatus.parse(await completed(stack.client, started.workflowId));
   });
 
+  it('responses of a release → review → merge flow match the contract schemas', async (t) => {
+    const repo = await createRepo({ files: { 'paws.yaml': RELEASE_PAWS } });
+    t.after(() => repo.cleanup());
+    const ref = { repo: repo.bare };
+    const started = WorkflowStatus.parse(await stack.client.createRelease({ ...ref, env: 'staging', image: 'ghcr.io/acme/checkout:1.5.0' }));
+    const queued = WorkflowStatus.parse(await stack.client.createRelease({ ...ref, env: 'staging', image: 'ghcr.io/acme/checkout:1.6.0' }));
+    assert.equal(queued.phase, 'queued');
+    const open = ReleaseDetail.parse(await stack.client.release(ref, 'staging', 1));
+    assert.equal(open.verdict?.satisfied, false);
+    ReleaseDetail.parse(await stack.client.release(ref, 'staging', 2));
+    ReleaseList.parse(await stack.client.listReleases(ref));
+    await stack.clientAs('r@example.com').review(started.pr!.number, { ...ref, event: 'approve' });
+    WorkflowStatus.parse(await completed(stack.client, started.workflowId));
+    ReleaseDetail.parse(await stack.client.release(ref, 'staging', 1));
+    await stack.api.temporal.workflow.getHandle(queued.workflowId).terminate('test over');
+  });
+
   it('serves an OpenAPI 3.1 document naming every operation the client calls', async () => {
     const doc = (await (await fetch(`${stack.api.url}/openapi.json`)).json()) as { openapi: string; paths: Record<string, Record<string, { operationId: string }>> };
     assert.equal(doc.openapi, '3.1.0');
     const ops = Object.values(doc.paths).flatMap((p) => Object.values(p).map((o) => o.operationId)).sort();
     assert.deepEqual(ops, [
-      'cloneEnvironment', 'closePull', 'createEnvironment', 'destroyEnvironment', 'extendEnvironment', 'getComponent',
-      'getPull', 'getPullDiff', 'getWorkflow', 'health', 'listEnvironments', 'listPulls', 'mergePull', 'openapi', 'reviewPull',
+      'cloneEnvironment', 'closePull', 'createEnvironment', 'createRelease', 'destroyEnvironment', 'extendEnvironment', 'getComponent',
+      'getPull', 'getPullDiff', 'getRelease', 'getWorkflow', 'health', 'listEnvironments', 'listPulls', 'listReleases', 'mergePull', 'openapi',
+      'promoteRelease', 'reviewPull', 'rollbackRelease',
     ]);
   });
 
