@@ -106,9 +106,9 @@ export class PlatformClient {
   extendEnvironment(env: string, req: ExtendEnvironmentRequest): Promise<WorkflowStatus> {
     return this.call('POST', `/environments/${encodeURIComponent(env)}/extend`, req);
   }
-  /** With waitSeconds, the server holds the request until the workflow closes or the time is up. */
-  workflow(id: string, waitSeconds?: number): Promise<WorkflowStatus> {
-    return this.call('GET', `/workflows/${encodeURIComponent(id)}`, undefined, { wait: waitSeconds?.toString() });
+  /** With waitSeconds, the server holds the request until the workflow closes (or leaves `sincePhase`) or the time is up. */
+  workflow(id: string, waitSeconds?: number, sincePhase?: WorkflowStatus['phase']): Promise<WorkflowStatus> {
+    return this.call('GET', `/workflows/${encodeURIComponent(id)}`, undefined, { wait: waitSeconds?.toString(), phase: sincePhase });
   }
   listReleases(r: RepoRef): Promise<ReleaseList> {
     return this.call('GET', '/releases', undefined, PlatformClient.repoQuery(r));

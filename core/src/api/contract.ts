@@ -182,6 +182,8 @@ export const ReleaseDetail = z.object({
       waitingFor: z.array(z.string()),
     })
     .optional(),
+  /** Open releases: when idp gives up waiting for approval and closes the PR. */
+  deadline: z.string().optional(),
   diff: z.array(FileDiffSchema),
 });
 

@@ -60,6 +60,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
           parameters: [
             { name: 'workflowId', in: 'path', required: true, schema: { type: 'string' } },
             { name: 'wait', in: 'query', required: false, schema: { type: 'integer', minimum: 0, maximum: 60 }, description: 'Long-poll: wait up to this many seconds for the workflow to close' },
+            { name: 'phase', in: 'query', required: false, schema: { type: 'string', enum: c.WorkflowPhase.options }, description: 'With wait: also return as soon as the phase is no longer this one (e.g. a queued release opening its PR)' },
           ],
           responses: { '200': ok(c.WorkflowStatus), ...errors },
         },

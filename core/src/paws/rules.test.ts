@@ -20,7 +20,7 @@ function issues(text: string): [number | undefined, number | undefined, string][
 describe('environment image rule', () => {
   it('requires a tag or digest, at the image', () => {
     assert.deepEqual(issues(`${HEAD}environments:\n  staging:\n    image: checkout\n`), [
-      [7, 12, '"checkout" is not a versioned image: give a tag or digest, like checkout:1.4.3'],
+      [7, 12, '"checkout" is not a versioned image: give a tag or digest, like ghcr.io/acme/checkout:1.4.3 (or checkout@sha256:<digest>)'],
     ]);
   });
 

@@ -19,10 +19,10 @@ describe('parseImage', () => {
   });
 
   it('requires a version, saying what to write', () => {
-    for (const ref of ['checkout', 'localhost:5000/app', 'ghcr.io/acme/checkout']) {
+    for (const [ref, like] of [['checkout', 'ghcr.io/acme/checkout:1.4.3'], ['localhost:5000/app', 'localhost:5000/app:1.4.3'], ['ghcr.io/acme/checkout', 'ghcr.io/acme/checkout:1.4.3']]) {
       assert.throws(
-        () => parseImage(ref),
-        (e: Error) => e instanceof InvalidRequestError && e.message === `"${ref}" is not a versioned image: give a tag or digest, like ${ref}:1.4.3`,
+        () => parseImage(ref!),
+        (e: Error) => e instanceof InvalidRequestError && e.message === `"${ref}" is not a versioned image: give a tag or digest, like ${like} (or ${ref}@sha256:<digest>)`,
       );
     }
   });

@@ -27,7 +27,8 @@ const DIGEST = /^(?:sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
 export function parseImage(ref: string): ImageParts {
   const parts = splitImage(ref);
   if (parts.tag === undefined && parts.digest === undefined) {
-    throw invalid(ref, `"${ref}" is not a versioned image: give a tag or digest, like ${parts.repository}:1.4.3`);
+    const like = parts.repository.includes('/') ? `${parts.repository}:1.4.3` : `ghcr.io/acme/${parts.repository}:1.4.3`;
+    throw invalid(ref, `"${ref}" is not a versioned image: give a tag or digest, like ${like} (or ${parts.repository}@sha256:<digest>)`);
   }
   return parts;
 }

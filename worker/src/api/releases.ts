@@ -226,7 +226,8 @@ export async function releaseDetail(ctx: ReleaseContext, c: Component, env: stri
     }
   }
   const { timeoutMs: _ms, ...shownPolicy } = policy;
-  return { release: { ...release, ...(pr ? { pr } : {}) }, workflow, policy: shownPolicy, ...(verdict ? { verdict } : {}), diff };
+  const deadline = workflow.status === 'running' && state?.deadline ? { deadline: state.deadline } : {};
+  return { release: { ...release, ...(pr ? { pr } : {}) }, workflow, policy: shownPolicy, ...(verdict ? { verdict } : {}), ...deadline, diff };
 }
 
 /** paws.yaml of the component, parsed: what every release route starts from. */

@@ -15,6 +15,7 @@ import {
   PullActionRequest,
   RepoRef,
   ReviewRequest,
+  WorkflowPhase,
   CreateReleaseRequest,
   PromoteReleaseRequest,
   RollbackReleaseRequest,
@@ -276,7 +277,8 @@ export function createRouter(opts: RouterOptions): express.Router {
   router.get('/workflows/:id', route(async (req, res) => {
     const wait = req.query.wait === undefined ? 0 : Number(req.query.wait);
     if (!Number.isInteger(wait) || wait < 0 || wait > 60) throw new InvalidRequestError('wait must be a whole number of seconds from 0 to 60.');
-    res.json(await describeWorkflow(opts.temporal, String(req.params.id), wait * 1000));
+    const phase = req.query.phase === undefined ? undefined : parse(WorkflowPhase, req.query.phase);
+    res.json(await describeWorkflow(opts.temporal, String(req.params.id), wait * 1000, phase));
   }));
 
   const prNumber = (req: Request) => {

@@ -41,8 +41,21 @@ export function baseStatus(id: string, d: Pick<WorkflowExecutionDescription, 'st
   };
 }
 
-/** Status of one workflow; with waitMs, first wait (up to that long) for it to close. */
-export async function describeWorkflow(temporal: Client, id: string, waitMs = 0): Promise<WorkflowStatus> {
+/** Resolves once the workflow's published phase is no longer `phase` (polls its description, which needs no worker). */
+async function phaseLeaves(temporal: Client, id: string, phase: string, stop: AbortSignal): Promise<void> {
+  while (!stop.aborted) {
+    const d = await temporal.workflow.getHandle(id).describe();
+    if (baseStatus(id, d).phase !== phase) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/**
+ * Status of one workflow; with waitMs, first wait (up to that long) for it to
+ * close — or, given `sincePhase`, for its phase to change (a queued release
+ * opening its PR), so a follower hears of progress without polling.
+ */
+export async function describeWorkflow(temporal: Client, id: string, waitMs = 0, sincePhase?: string): Promise<WorkflowStatus> {
   if (!parseWorkflowId(id)) throw new NotFoundError(`"${id}" is not an idp workflow id (e.g. env-clone:checkout:preview-123@1a2b3c4d5e, release:checkout:production:v12@1a2b3c4d5e).`);
   const handle = temporal.workflow.getHandle(id);
   let result: EnvChangeResult | undefined;
@@ -51,7 +64,10 @@ export async function describeWorkflow(temporal: Client, id: string, waitMs = 0)
     if (waitMs > 0) {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), waitMs)));
-      const outcome = await Promise.race([handle.result().then((r) => ({ r }), (e: Error) => ({ e })), timeout]);
+      const stop = new AbortController();
+      const moved = sincePhase ? phaseLeaves(temporal, id, sincePhase, stop.signal).then(() => 'timeout' as const, () => 'timeout' as const) : timeout;
+      const outcome = await Promise.race([handle.result().then((r) => ({ r }), (e: Error) => ({ e })), timeout, moved]);
+      stop.abort();
       clearTimeout(timer);
       if (outcome !== 'timeout') {
         if ('r' in outcome) result = outcome.r as EnvChangeResult;

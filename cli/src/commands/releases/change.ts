@@ -109,7 +109,7 @@ export async function runReleaseChange(change: ReleaseChange, input: CommandInpu
     current = await followChange(ui, client, id, `Waiting for the release ahead of ${v} in ${change.env} to end`, {
       interruptHint: hint(current),
       done: (s) => (isClosed(s) ? releaseOutcomeWord(s) : s.pr ? `PR #${s.pr.number} opened` : 'dequeued'),
-      follow: { until: (s) => !isQueued(s) },
+      follow: { until: (s) => !isQueued(s) && s.phase !== 'proposing', sincePhase: 'queued' },
     });
     if (!ui.json && !isClosed(current)) say(terminalSafe({ ...current, joined: false }));
   }

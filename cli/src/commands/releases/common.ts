@@ -4,6 +4,7 @@
  * releases read on a terminal (images, outcomes, "promote from staging").
  */
 import type { ReleaseOutcome, ReleaseRecord } from '@idp/core';
+import { parseImage, type ImageParts } from '@idp/core/image';
 import type { Flags } from '../../command.js';
 import { UsageError } from '../../exit-codes.js';
 import { colors, type Colors } from '../../output.js';
@@ -25,50 +26,23 @@ export function releaseNumber(arg: string, what = 'a release number'): number {
   return n;
 }
 
-export interface ImageRef {
-  /** Registry and repository, e.g. ghcr.io/acme/checkout. */
-  name: string;
-  tag?: string;
-  /** e.g. sha256:0123… */
-  digest?: string;
+/** An image reference split for display; null when it does not parse (shown as written). */
+function partsOf(image: string): ImageParts | null {
+  try {
+    return parseImage(image);
+  } catch {
+    return null;
+  }
 }
 
-const HOST = /^(?:localhost|[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)+|\[[0-9a-fA-F:]+\])(?::\d+)?$|^[a-zA-Z0-9-]+:\d+$/;
-const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
-const TAG = /^\w[\w.-]{0,127}$/;
-const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$/;
-
-/** Splits an image reference (`name[:tag][@digest]`) without judging it. */
-export function splitImage(image: string): ImageRef {
-  const at = image.indexOf('@');
-  const digest = at >= 0 ? image.slice(at + 1) : undefined;
-  const rest = at >= 0 ? image.slice(0, at) : image;
-  const slash = rest.lastIndexOf('/');
-  const colon = rest.lastIndexOf(':');
-  const tagged = colon > slash;
-  return { name: tagged ? rest.slice(0, colon) : rest, ...(tagged ? { tag: rest.slice(colon + 1) } : {}), ...(digest !== undefined ? { digest } : {}) };
-}
-
-/** Why `image` is not a releasable image reference (with a tag or a digest), or null. */
+/** Why `image` is not a releasable image reference (with a tag or a digest), or null — the server's own rule (core). */
 export function imageProblem(image: string): string | null {
-  const example = (name: string) => (name.includes('/') ? `${name}:1.4.3` : `ghcr.io/acme/${name || 'checkout'}:1.4.3`);
-  if (/\s/.test(image)) return `"${image}" is not an image reference: it contains spaces`;
-  const { name, tag, digest } = splitImage(image);
-  const parts = name.split('/');
-  const host = parts.length > 1 && (parts[0]!.includes('.') || parts[0]!.includes(':') || parts[0] === 'localhost') ? parts.shift()! : undefined;
-  if (host !== undefined && !HOST.test(host)) return `"${image}" is not an image reference: "${host}" is not a registry host`;
-  const bad = parts.find((p) => !PATH_COMPONENT.test(p));
-  if (bad !== undefined) {
-    return /[A-Z]/.test(bad)
-      ? `"${image}" is not an image reference: repository names are lowercase ("${bad}")`
-      : `"${image}" is not an image reference: "${bad}" is not a valid repository name part (lowercase letters, digits, '.', '_', '-')`;
+  try {
+    parseImage(image);
+    return null;
+  } catch (err) {
+    return (err as Error).message;
   }
-  if (tag === undefined && digest === undefined) {
-    return `"${image}" has no tag or digest, so it does not pin a version; write the full image, e.g. ${example(name)} (or ${name}@sha256:<digest>)`;
-  }
-  if (tag !== undefined && !TAG.test(tag)) return `"${image}" has an invalid tag "${tag}" (letters, digits, '_', '.', '-'; up to 128; e.g. ${example(name)})`;
-  if (digest !== undefined && !DIGEST.test(digest)) return `"${image}" has an invalid digest "${digest}" (e.g. ${name}@sha256:<64 hex digits>)`;
-  return null;
 }
 
 export function checkImage(image: string): void {
@@ -82,14 +56,14 @@ export function shortImage(image: string): string {
 }
 
 /** The version part only: `1.4.3`, `@sha256:0123…` or `1.4.3@sha256:0123…`. */
-const versionOf = (r: ImageRef) => shortImage(`${r.tag ?? ''}${r.digest ? `@${r.digest}` : ''}`);
+const versionOf = (r: ImageParts) => shortImage(`${r.tag ?? ''}${r.digest ? `@${r.digest}` : ''}`);
 
 /** "ghcr.io/acme/checkout:1.4.2 → 1.4.3"; the whole new image when the repository changes; just the image when there was none. */
 export function imageChange(previous: string | undefined, image: string): string {
   if (!previous) return shortImage(image);
-  const a = splitImage(previous);
-  const b = splitImage(image);
-  return a.name === b.name && (b.tag !== undefined || b.digest !== undefined) ? `${shortImage(previous)} → ${versionOf(b)}` : `${shortImage(previous)} → ${shortImage(image)}`;
+  const a = partsOf(previous);
+  const b = partsOf(image);
+  return a && b && a.repository === b.repository ? `${shortImage(previous)} → ${versionOf(b)}` : `${shortImage(previous)} → ${shortImage(image)}`;
 }
 
 /** "promote from staging", "rollback to v11", "create". */

@@ -22,6 +22,8 @@ export interface FollowOptions {
    * release whose PR just opened. A closed workflow always stops the follow.
    */
   until?: (s: WorkflowStatus) => boolean;
+  /** With `until`: the phase already known, so the first long poll returns as soon as it changes. */
+  sincePhase?: WorkflowStatus['phase'];
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -29,11 +31,13 @@ const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 export async function followWorkflow(client: PlatformClient, workflowId: string, opts: FollowOptions = {}): Promise<WorkflowStatus> {
   const { waitSeconds = 30, retryDelays = [1000, 2000, 4000, 8000, 15000], minIntervalMs = 1000, onUpdate, sleep = defaultSleep, until } = opts;
   let failures = 0;
+  // Following until a phase change: the server answers as soon as the phase leaves the one last seen.
+  let since = until ? opts.sincePhase : undefined;
   for (;;) {
     const started = Date.now();
     let status: WorkflowStatus;
     try {
-      status = await client.workflow(workflowId, waitSeconds);
+      status = since ? await client.workflow(workflowId, waitSeconds, since) : await client.workflow(workflowId, waitSeconds);
       failures = 0;
     } catch (e) {
       if (e instanceof UnreachableError && failures < retryDelays.length) {
@@ -44,6 +48,7 @@ export async function followWorkflow(client: PlatformClient, workflowId: string,
     }
     onUpdate?.(status);
     if (isClosed(status) || until?.(status)) return status;
+    if (until) since = status.phase;
     const elapsed = Date.now() - started;
     if (elapsed < minIntervalMs) await sleep(minIntervalMs - elapsed);
   }
