@@ -41,9 +41,10 @@ export interface EnvActivities {
   /**
    * Read the deploy settings and policy from the component's paws.yaml, set the
    * environment's version in the deployment target, and push that to the
-   * release's branch in the deployment repository (idempotent).
+   * release's branch in the deployment repository (idempotent). With
+   * `expectedSha` (a rebase), the branch is rewritten only if it is still there.
    */
-  prepareRelease(input: ReleaseInput & { workflowId: string }): Promise<PreparedRelease>;
+  prepareRelease(input: ReleaseInput & { workflowId: string; expectedSha?: string }): Promise<PreparedRelease>;
   /** The PR's state and the policy evaluated on its current head (reviews and checks from the provider). */
   evaluateRelease(input: { repo: string; number: number; policy: ResolvedPolicy; author: string }): Promise<ReleaseEvaluation>;
   /** Merge only if the head is still `expectedHeadSha` (what the policy was evaluated on); idempotent. */

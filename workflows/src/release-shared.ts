@@ -61,7 +61,7 @@ export interface ReleaseInput extends ReleaseTarget, ReleaseRequest {
   /** The queue that holds this environment's lock. */
   queueId: string;
   /** Carried over continue-as-new so a long wait reopens nothing. */
-  resume?: { pr: PrRef; repo: string; policy: ResolvedPolicy; deadline: string };
+  resume?: { pr: PrRef; repo: string; policy: ResolvedPolicy; deadline: string; ownHead?: string };
 }
 
 export interface EnqueueResult {

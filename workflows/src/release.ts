@@ -30,6 +30,7 @@ import type { ReleaseOutcome, ReleaseRecord } from '@idp/core';
 import { acts } from './acts.js';
 import { baseMovedSignal, prEventSignal, pullRequestUpdate, SA, stateQuery, type PrRef } from './shared.js';
 import { lockGrantedSignal, releaseProgressSignal, type ReleaseInput, type ReleaseResult, type ReleaseState } from './release-shared.js';
+import type { ReleaseEvaluation } from './activities.js';
 
 const DEFAULT_POLL_MS = 30_000;
 const MAX_POLL_MS = 5 * 60_000;
@@ -127,38 +128,70 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
     return { outcome: phase === 'merged' ? 'merged' : 'closed', pr, release: record };
   };
 
+  /** The head idp wrote: only that one is ever rebased (a human's commit is never rewritten). */
+  let ownHead = input.resume?.ownHead ?? pr.headSha;
+  /** The head a merge last refused as conflicting: rebased once, not again until the head changes. */
+  let conflictAt: string | undefined;
+  /** Why idp cannot go on right now (a permission, a conflict): shown, commented once, retried at each wake. */
+  const blocked = async (what: string, err: unknown) => {
+    const message = `idp cannot ${what}: ${failureMessage(err)}`;
+    if (state.waitingFor?.[0] !== message) {
+      state.waitingFor = [message];
+      publish('open', 'open');
+      await acts.commentOnPullRequest({ repo, number: pr.number, body: `${message} idp tries again at the next event on this PR.`, marker: `blocked:${what}:${pr.headSha}` });
+    }
+  };
+
   for (;;) {
-    const ev = await acts.evaluateRelease({ repo, number: pr.number, policy, author: input.requestedBy });
-    pr = ev.pr;
-    state.pr = pr;
-    if (pr.state === 'merged') {
-      // Merged by a person (autoMerge off, or on the forge): the approvals that counted are recorded.
-      approvers = ev.approvedBy;
-      break;
+    let ev: ReleaseEvaluation | undefined;
+    try {
+      ev = await acts.evaluateRelease({ repo, number: pr.number, policy, author: input.requestedBy });
+    } catch (err) {
+      await blocked('evaluate the release policy', err);
     }
-    if (pr.state === 'closed') return end('closed', 'cancelled', `PR #${pr.number} was closed without merging.`);
-    if (ev.changesRequestedBy.length > 0) {
-      const reason = `${ev.changesRequestedBy.join(', ')} requested changes.`;
-      await acts.closeRelease({ repo, number: pr.number, comment: `Release v${input.number} rejected: ${reason} Closing this PR; request a new release when ready.` });
-      pr = { ...pr, state: 'closed' };
-      return end('failed', 'rejected', `Rejected: ${reason}`);
-    }
-    if (ev.satisfied && policy.autoMerge) {
-      try {
-        const merged = await acts.mergeRelease({ repo, number: pr.number, expectedHeadSha: pr.headSha, message: `Release v${input.number} of ${input.component} to ${input.env}: ${input.image}` });
-        pr = merged;
+    if (ev) {
+      pr = ev.pr;
+      state.pr = pr;
+      if (pr.state === 'merged') {
+        // Merged by a person (autoMerge off, or on the forge): the approvals that counted are recorded.
         approvers = ev.approvedBy;
         break;
-      } catch (err) {
-        // The head moved since the evaluation, or the PR conflicts with its base: wait for the next
-        // event (a push, a rebase) and evaluate again; never merge what was not evaluated.
-        if (failureCode(err) !== 'conflict') throw err;
       }
-    }
-    if (JSON.stringify(ev.approvedBy) !== JSON.stringify(record.approvers) || JSON.stringify(ev.waitingFor) !== JSON.stringify(state.waitingFor)) {
-      state.waitingFor = ev.waitingFor;
-      publish('open', 'open', { approvers: ev.approvedBy });
-      await report({ approvers: ev.approvedBy });
+      if (pr.state === 'closed') return end('closed', 'cancelled', `PR #${pr.number} was closed without merging.`);
+      if (ev.changesRequestedBy.length > 0) {
+        const reason = `${ev.changesRequestedBy.join(', ')} requested changes.`;
+        await acts.closeRelease({ repo, number: pr.number, comment: `Release v${input.number} rejected: ${reason} Closing this PR; request a new release when ready.` });
+        pr = { ...pr, state: 'closed' };
+        return end('failed', 'rejected', `Rejected: ${reason}`);
+      }
+      if (ev.satisfied && policy.autoMerge) {
+        try {
+          pr = await acts.mergeRelease({ repo, number: pr.number, expectedHeadSha: pr.headSha, message: `Release v${input.number} of ${input.component} to ${input.env}: ${input.image}` });
+          approvers = ev.approvedBy;
+          break;
+        } catch (err) {
+          if (failureCode(err) !== 'conflict') await blocked('merge this PR', err);
+          else if (pr.headSha === ownHead && conflictAt !== pr.headSha) {
+            // Refused on the head just evaluated: the base moved under the PR and conflicts with it. Re-apply
+            // the version on the current base; the new head needs approving again, as any push would.
+            conflictAt = pr.headSha;
+            try {
+              const rebased = await acts.prepareRelease({ ...input, workflowId, expectedSha: ownHead });
+              ownHead = rebased.headSha;
+              await acts.commentOnPullRequest({ repo, number: pr.number, body: `The base branch moved and conflicted with this release; idp re-applied it on top (new head ${ownHead.slice(0, 12)}). Approvals given before count no more: please review again.`, marker: `rebased:${ownHead}` });
+              wake = true;
+            } catch (e) {
+              await blocked('bring this PR up to date with its base', e);
+            }
+          }
+          // Otherwise the head moved since the evaluation: the push's event wakes us to evaluate again.
+        }
+      }
+      if (JSON.stringify(ev.approvedBy) !== JSON.stringify(record.approvers) || JSON.stringify(ev.waitingFor) !== JSON.stringify(state.waitingFor)) {
+        state.waitingFor = ev.waitingFor;
+        publish('open', 'open', { approvers: ev.approvedBy });
+        await report({ approvers: ev.approvedBy });
+      }
     }
 
     const left = deadline - Date.now();
@@ -174,7 +207,7 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
     polls++;
     if (workflowInfo().historyLength > (input.historyLimit ?? DEFAULT_HISTORY_LIMIT)) {
       await condition(allHandlersFinished);
-      await continueAsNew<typeof release>({ ...input, resume: { pr, repo, policy, deadline: state.deadline! } });
+      await continueAsNew<typeof release>({ ...input, resume: { pr, repo, policy, deadline: state.deadline!, ownHead } });
     }
   }
 

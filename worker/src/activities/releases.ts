@@ -62,6 +62,9 @@ export function createReleaseActivities(providers: ProviderLookup): ReleaseActiv
         const base = snap.defaultBranch;
         const done = (headSha: string, baseSha: string): PreparedRelease => ({ branch, base, baseSha, headSha, ...text, repo, policy, ...(previousImage ? { previousImage } : {}) });
 
+        if (input.expectedSha && snap.branchSha !== input.expectedSha) {
+          throw new ConflictError(`the branch ${branch} has commits idp did not write; update it yourself, or close the PR and request the release again.`);
+        }
         if (snap.branchSha) {
           // An earlier attempt pushed the branch (a crash before the PR was opened): reuse it when it
           // proposes exactly this content, else rewrite it (compare-and-swap, never over a human's push).

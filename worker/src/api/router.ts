@@ -174,7 +174,8 @@ export function createRouter(opts: RouterOptions): express.Router {
    */
   async function assertIdpPullUpToDate(provider: GitProvider, pr: PullRequest, path: string): Promise<void> {
     const id = workflowForBranch(pr.head, repoKey(provider));
-    if (!id || pr.state !== 'open') return;
+    // Release PRs are gated by their policy instead (assertReleasePolicyHolds); they are rebased only on conflict.
+    if (!id || id.startsWith('release:') || pr.state !== 'open') return;
     const wf = await describeWorkflow(opts.temporal, id).catch(() => undefined);
     if (wf?.status !== 'running') return;
     if (wf.stuck) throw new ConflictError(`PR #${pr.number} cannot be merged as it is: ${wf.stuck}`);

@@ -243,6 +243,33 @@ describe('releases', () => {
     assert.equal(pawsOnMain(repo), RELEASE_PAWS, 'nothing was released');
   });
 
+  it('a base change that conflicts with the release is rebased by idp, which voids the approvals; \`idp pr merge\` is held to the policy', async (t) => {
+    const repo = await createRepo({ files: { 'paws.yaml': RELEASE_PAWS } });
+    t.after(() => repo.cleanup());
+    const ref = { repo: repo.bare };
+    const res = await stack.client.createRelease({ ...ref, env: 'staging', image: 'ghcr.io/acme/checkout:7.0.0' });
+    const first = res.pr!;
+    // Merging by hand before the policy holds is refused, with what is missing.
+    await assert.rejects(stack.client.merge(first.number, ref), /release policy does not hold yet: 1 more approval/);
+
+    // Someone edits the line next to the release's own on main: the PR now conflicts.
+    await repo.push({ files: { 'paws.yaml': RELEASE_PAWS.replace('release: { approvals: 1 }', 'release: { approvals: 1, timeout: 14d }') } });
+    await as('alice').review(first.number, { ...ref, event: 'approve' });
+    const rebased = await eventually(async () => {
+      const pull = await stack.client.pull(ref, first.number);
+      return pull.headSha !== first.headSha && pull;
+    }, 15_000, 'the rebase');
+    assert.match(rebased.comments.at(-1)?.body ?? '', /re-applied it on top.*review again/s);
+    assert.equal((await stack.client.workflow(res.workflowId)).phase, 'open', 'the approval of the old head does not merge the new one');
+    assert.deepEqual((await stack.client.release(ref, 'staging', 1)).verdict?.approvedBy, []);
+
+    await as('alice').review(first.number, { ...ref, event: 'approve' });
+    assert.equal((await until(stack, res.workflowId, ended, 'the merge')).phase, 'merged');
+    const spec = parsePaws(pawsOnMain(repo)).spec.environments?.staging;
+    assert.equal(spec?.image, 'ghcr.io/acme/checkout:7.0.0');
+    assert.equal(spec?.release?.timeout, '14d', "the other change on main is kept");
+  });
+
   it('bad input is refused before anything is written', async (t) => {
     const repo = await createRepo({ files: { 'paws.yaml': RELEASE_PAWS } });
     t.after(() => repo.cleanup());
