@@ -19,7 +19,7 @@ import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-uti
 import { startTestStack, type TestStack } from '../testing/stack.js';
 import { createRepo } from '../testing/repos.js';
 import { workflowsPath } from '../worker.js';
-import { CHECKOUT_PAWS, completed, eventually } from './fixtures.js';
+import { CHECKOUT_PAWS, completed, eventually, RELEASE_PAWS } from './fixtures.js';
 
 const dir = fileURLToPath(new URL('../../histories/', import.meta.url));
 const replayOptions = { workflowsPath: workflowsPath(), bundlerOptions: { ignoreModules: [] } };
@@ -55,6 +55,30 @@ describe('workflow replay', () => {
 
     const ids = [sibling.workflowId, clone.workflowId, extend.workflowId, ttlId, destroyId];
     for (const id of ids) {
+      const history = await stack.api.temporal.workflow.getHandle(id).fetchHistory();
+      await Worker.runReplayHistory(replayOptions, history, id);
+      if (process.env.IDP_RECORD_HISTORIES) writeFileSync(join(dir, `${id.split('@')[0]!.replaceAll(':', '_')}.json`), historyToJSON(history));
+    }
+  });
+
+  it('replays histories of releases: the queue, a release merged after approval, one queued behind it and rejected', async (t) => {
+    const repo = await createRepo({ files: { 'paws.yaml': RELEASE_PAWS } });
+    t.after(() => repo.cleanup());
+    const ref = { repo: repo.bare };
+    const first = await stack.client.createRelease({ ...ref, env: 'staging', image: 'ghcr.io/acme/checkout:2.0.0' });
+    const second = await stack.client.createRelease({ ...ref, env: 'staging', image: 'ghcr.io/acme/checkout:2.0.1' });
+    await stack.clientAs('alice').review(first.pr!.number, { ...ref, event: 'approve' });
+    await completed(stack.client, first.workflowId);
+    const next = await eventually(async () => (await stack.client.workflow(second.workflowId)).pr, 15_000, 'the second PR');
+    await stack.clientAs('bob').review(next.number, { ...ref, event: 'request_changes' });
+    await eventually(async () => (await stack.client.workflow(second.workflowId)).status === 'failed', 15_000, 'the rejection');
+    const queue = first.workflowId.replace(/^release:(.*):v1@/, 'releases:$1@');
+    await eventually(async () => {
+      const ledger = (await stack.api.temporal.workflow.getHandle(queue).describe()).memo?.ledger as { outcome: string }[] | undefined;
+      return ledger?.[0]?.outcome === 'rejected';
+    }, 15_000, 'the ledger');
+
+    for (const id of [queue, first.workflowId, second.workflowId]) {
       const history = await stack.api.temporal.workflow.getHandle(id).fetchHistory();
       await Worker.runReplayHistory(replayOptions, history, id);
       if (process.env.IDP_RECORD_HISTORIES) writeFileSync(join(dir, `${id.split('@')[0]!.replaceAll(':', '_')}.json`), historyToJSON(history));
