@@ -1,9 +1,8 @@
 /** The Temporal worker: all workflows (bundled from @idp/workflows) and all activities. */
-import { createRequire } from 'node:module';
 import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities, type ProviderLookup } from './activities/index.js';
+import { workflowBundlePath, workflowsPath } from './bundle.js';
 
-const require = createRequire(import.meta.url);
 
 export interface WorkerOptions {
   connection: NativeConnection;
@@ -19,14 +18,14 @@ export interface WorkerOptions {
 /** Measured with `npm run bench` (1,000 waiting releases): see README. */
 export const DEFAULT_MAX_CACHED_WORKFLOWS = 500;
 
-export const workflowsPath = (): string => require.resolve('@idp/workflows');
+export { workflowsPath };
 
 export async function createWorker(opts: WorkerOptions): Promise<Worker> {
   return Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
-    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: workflowsPath() }),
+    workflowBundle: opts.workflowBundle ?? { codePath: workflowBundlePath() },
     activities: createActivities(opts.providers),
     // Releases wait days for approval: the cache bounds memory, an evicted workflow is replayed when woken.
     maxCachedWorkflows: opts.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,

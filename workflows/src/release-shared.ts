@@ -21,6 +21,8 @@ export interface ReleaseRequest {
   /** rollback: the release returned to. */
   rollbackTo?: number;
   requestedBy: string;
+  /** The requester's login on the deployment repository's forge, when known: not counted as a reviewer. */
+  requesterLogin?: string;
   requestedAt: string;
   requestId: string;
 }
@@ -86,6 +88,8 @@ export interface ReleaseState {
   waitingFor?: string[];
   approvers?: string[];
   error?: { code: string; message: string };
+  /** See ReleaseRequest.requesterLogin. */
+  requesterLogin?: string;
   release: ReleaseRecord;
 }
 

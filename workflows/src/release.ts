@@ -56,6 +56,7 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
   const state: ReleaseState = input.resume
     ? { phase: 'open', pr: input.resume.pr, repo: input.resume.repo, policy: input.resume.policy, deadline: input.resume.deadline, release: record }
     : { phase: 'queued', release: record };
+  if (input.requesterLogin) state.requesterLogin = input.requesterLogin;
   let granted = input.resume !== undefined;
   let wake = false;
 
@@ -145,7 +146,7 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
   for (;;) {
     let ev: ReleaseEvaluation | undefined;
     try {
-      ev = await acts.evaluateRelease({ repo, number: pr.number, policy, author: input.requestedBy });
+      ev = await acts.evaluateRelease({ repo, number: pr.number, policy, author: input.requestedBy, ...(input.requesterLogin ? { authorLogin: input.requesterLogin } : {}) });
     } catch (err) {
       await blocked('evaluate the release policy', err);
     }

@@ -41,7 +41,8 @@ export interface ClientOptions {
   /**
    * The person's own GitHub/GitLab token, sent only with PR actions (review,
    * merge, close) so the forge records and authorizes them rather than idp's
-   * service account.
+   * service account, and with release requests, so the server can tell their
+   * forge login (their own approval of their release does not count).
    */
   forgeToken?: string;
   fetch?: typeof fetch;
@@ -60,7 +61,8 @@ export class PlatformClient {
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.opts.user) headers['x-idp-user'] = this.opts.user;
     if (this.opts.token) headers.authorization = `Bearer ${this.opts.token}`;
-    if (this.opts.forgeToken && method === 'POST' && path.startsWith('/pulls/')) headers['x-idp-forge-token'] = this.opts.forgeToken;
+    // PR actions act as the person; a release request tells the server who requests it (four eyes).
+    if (this.opts.forgeToken && method === 'POST' && (path.startsWith('/pulls/') || path.startsWith('/releases'))) headers['x-idp-forge-token'] = this.opts.forgeToken;
     let res: Response;
     try {
       res = await (this.opts.fetch ?? fetch)(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });

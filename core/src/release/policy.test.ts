@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { NotFoundError } from '../errors.js';
 import { parsePaws } from '../paws/parse.js';
-import { describePolicy, evaluatePolicy, releasePolicyFor, type PolicyCheck, type PolicyReview, type ReleasePolicy } from './policy.js';
+import { authorNames, describePolicy, evaluatePolicy, releasePolicyFor, type PolicyCheck, type PolicyReview, type ReleasePolicy } from './policy.js';
 
 const HEAD = 'apiVersion: paws.dev/v1\nkind: Workload\nmetadata: { name: checkout }\ncontainers: { web: { image: nginx } }\n';
 const spec = parsePaws(`${HEAD}environments:
@@ -191,3 +191,27 @@ describe('describePolicy', () => {
     ]);
   });
 });
+
+describe('authorNames', () => {
+  it('an email requester also goes by its local part and by the forge login idp read with their token', () => {
+    assert.deepEqual(authorNames('rita@example.com', 'rita-gh'), ['rita@example.com', 'rita', 'rita-gh']);
+    assert.deepEqual(authorNames('rita'), ['rita']);
+  });
+
+  it('an approval under any of the author\'s names does not count', () => {
+    const policy = releasePolicyFor(parsePaws(PAWS_FOR_AUTHORS).spec, 'staging');
+    const review = (by: string) => ({ by, state: 'approved' as const, commitSha: 'h1', at: '2026-01-01T00:00:00Z' });
+    const v = evaluatePolicy(policy, { author: authorNames('rita@example.com', 'rg'), headSha: 'h1', reviews: [review('rita'), review('rg'), review('RITA@example.com')], checks: [] });
+    assert.deepEqual(v.approvedBy, []);
+    assert.equal(v.ignored.length, 3);
+    assert.equal(evaluatePolicy(policy, { author: authorNames('rita@example.com'), headSha: 'h1', reviews: [review('bob')], checks: [] }).satisfied, true);
+  });
+});
+
+const PAWS_FOR_AUTHORS = `apiVersion: paws.dev/v1
+kind: Workload
+metadata: { name: checkout }
+containers: { web: { image: ghcr.io/acme/checkout:1.0.0 } }
+environments:
+  staging: { release: { approvals: 1 } }
+`;

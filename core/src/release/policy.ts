@@ -85,7 +85,8 @@ export interface PolicyVerdict {
 }
 
 export interface PolicyInput {
-  author: string;
+  /** Every name the author goes by (see authorNames): idp user, forge login. */
+  author: string | string[];
   headSha: string;
   reviews: PolicyReview[];
   /** Reported checks, oldest first: the last report of a name wins. */
@@ -95,7 +96,8 @@ export interface PolicyInput {
 }
 
 export function evaluatePolicy(policy: ReleasePolicy, input: PolicyInput): PolicyVerdict {
-  const isAuthor = (user: string) => sameUser(user, input.author);
+  const authors = typeof input.author === 'string' ? [input.author] : input.author;
+  const isAuthor = (user: string) => authors.some((a) => sameUser(user, a));
   const allowed = approverMatcher(policy.approvers, input.teams ?? {});
 
   const approvedBy: string[] = [];
@@ -202,4 +204,18 @@ function userKey(name: string): string {
 
 function sameUser(a: string, b: string): boolean {
   return userKey(a) === userKey(b);
+}
+
+/**
+ * The names a release's requester may review under: the idp user, their forge
+ * login when idp knows it, and — when the idp user is an email — its local
+ * part, the usual login. Four eyes errs on the safe side: a reviewer who might
+ * be the requester is not counted.
+ */
+export function authorNames(requestedBy: string, forgeLogin?: string): string[] {
+  const names = [requestedBy];
+  const at = requestedBy.indexOf('@');
+  if (at > 0) names.push(requestedBy.slice(0, at));
+  if (forgeLogin) names.push(forgeLogin);
+  return [...new Set(names)];
 }

@@ -6,6 +6,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { createTwoFilesPatch } from 'diff';
 import {
+  authorNames,
   branchForWorkflow,
   ConflictError,
   deployedImage,
@@ -83,11 +84,11 @@ export function createReleaseActivities(providers: ProviderLookup): ReleaseActiv
         return done(sha, snap.file.commitSha);
       }),
 
-    evaluateRelease: ({ repo, number, policy, author }) =>
+    evaluateRelease: ({ repo, number, policy, author, authorLogin }) =>
       withHeartbeat(async (): Promise<ReleaseEvaluation> => {
         const p = providers(repo);
         const pull = await p.getPullRequest(number);
-        const v = await releaseVerdict(p, pull, policy, author);
+        const v = await releaseVerdict(p, pull, policy, author, authorLogin);
         return { pr: toRef(pull), satisfied: v.satisfied, approvedBy: v.approvedBy, changesRequestedBy: v.changesRequestedBy, waitingFor: v.waitingFor };
       }),
 
@@ -115,11 +116,11 @@ export function createReleaseActivities(providers: ProviderLookup): ReleaseActiv
  * The policy on the PR's current head, from the provider's raw reviews and
  * checks (checks and teams are only read when the policy names some).
  */
-export async function releaseVerdict(p: GitProvider, pull: PullRequest, policy: ResolvedPolicy, author: string) {
+export async function releaseVerdict(p: GitProvider, pull: PullRequest, policy: ResolvedPolicy, author: string, authorLogin?: string) {
   const open = pull.state === 'open';
   const checks = open && policy.requiredChecks.length > 0 ? (await p.checks(pull.number)).checks : [];
   const teams = p.teamMembers && policy.approvers.length > 0 ? await teamsOf(p, policy.approvers) : {};
-  return evaluatePolicy(policy, { author, headSha: pull.headSha, reviews: pull.reviews, checks, teams });
+  return evaluatePolicy(policy, { author: authorNames(author, authorLogin), headSha: pull.headSha, reviews: pull.reviews, checks, teams });
 }
 
 /** Members of the approver entries that name teams (an entry that is not a team is a user). */

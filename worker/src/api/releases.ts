@@ -79,7 +79,7 @@ async function ledgerOf(ctx: ReleaseContext, c: Component, env: string): Promise
   return (d?.memo?.ledger as ReleaseRecord[] | undefined) ?? [];
 }
 
-export async function startRelease(ctx: ReleaseContext, c: Component, ask: ReleaseAsk, requestedBy: string): Promise<WorkflowStatus> {
+export async function startRelease(ctx: ReleaseContext, c: Component, ask: ReleaseAsk, requestedBy: string, forgeToken?: string): Promise<WorkflowStatus> {
   assertEnvName(ask.env, ask.kind === 'promote' ? 'target environment' : 'environment');
   if (ask.kind === 'promote') {
     assertEnvName(ask.from, 'source environment');
@@ -120,12 +120,14 @@ export async function startRelease(ctx: ReleaseContext, c: Component, ask: Relea
   setDeployedImage(deployTargetFor(c.spec, ask.env, c.ref.path), now.text, image, c.spec);
 
   const key = repoKey(c.provider);
+  const requesterLogin = await loginOf(ctx, c, ask.env, requestedBy, forgeToken);
   const request: ReleaseRequest = {
     kind: ask.kind,
     image,
     ...(now.image ? { previousImage: now.image } : {}),
     ...extra,
     requestedBy,
+    ...(requesterLogin ? { requesterLogin } : {}),
     requestedAt: new Date().toISOString(),
     requestId: randomUUID(),
   };
@@ -179,6 +181,19 @@ export async function startRelease(ctx: ReleaseContext, c: Component, ask: Relea
   }
 }
 
+/**
+ * The requester's login on the forge that holds the release PR, read with the
+ * forge token they sent (never stored): so their own approval is recognised
+ * even when their idp user is an email.
+ */
+async function loginOf(ctx: ReleaseContext, c: Component, env: string, user: string, token?: string): Promise<string | undefined> {
+  if (!token) return undefined;
+  const target = deployTargetFor(c.spec, env, c.ref.path);
+  const p = target.repo ? ctx.providers(target.repo) : c.provider;
+  const acting = p.actingAs?.(user, token);
+  return (await acting?.forgeLogin?.(user)) ?? undefined;
+}
+
 /** Every environment's ledger: one visibility query, newest release first. */
 export async function listReleases(ctx: ReleaseContext, c: Component): Promise<ReleaseList> {
   const component = c.spec.metadata.name;
@@ -221,7 +236,7 @@ export async function releaseDetail(ctx: ReleaseContext, c: Component, env: stri
     const [pull, files] = await Promise.all([p.getPullRequest(pr.number), p.diff(pr.number)]);
     diff = files;
     if (pull.state === 'open') {
-      const v = await releaseVerdict(p, pull, policy, release.requestedBy);
+      const v = await releaseVerdict(p, pull, policy, release.requestedBy, state?.requesterLogin);
       verdict = { satisfied: v.satisfied, approvedBy: v.approvedBy, ignored: v.ignored, changesRequestedBy: v.changesRequestedBy, checks: v.checks, waitingFor: v.waitingFor };
     }
   }
@@ -245,7 +260,7 @@ export async function assertReleasePolicyHolds(temporal: Client, provider: GitPr
   const d = await temporal.workflow.getHandle(id).describe().catch(() => undefined);
   const state = d?.memo?.state as ReleaseState | undefined;
   if (d?.status.name !== 'RUNNING' || !state?.policy) return;
-  const v = await releaseVerdict(provider, pr, state.policy, state.release.requestedBy);
+  const v = await releaseVerdict(provider, pr, state.policy, state.release.requestedBy, state.requesterLogin);
   if (!v.satisfied) {
     throw new ConflictError(`PR #${pr.number} is release v${state.release.number} to ${state.release.env}, and its release policy does not hold yet: ${v.waitingFor.join('; ') || 'changes were requested'}.`);
   }

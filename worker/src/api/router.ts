@@ -250,7 +250,8 @@ export function createRouter(opts: RouterOptions): express.Router {
     const { provider, file } = await readPaws(ref);
     return componentFrom(provider, file.content, ref);
   }
-  const release = async (req: Request, ref: z.infer<typeof RepoRef>, ask: ReleaseAsk) => startRelease(releases(), await component(ref), ask, userOf(req));
+  const release = async (req: Request, ref: z.infer<typeof RepoRef>, ask: ReleaseAsk) =>
+    startRelease(releases(), await component(ref), ask, userOf(req), req.header('x-idp-forge-token') || undefined);
 
   router.get('/releases', route(async (req, res) => {
     const ref = parse(RepoRef, req.query);

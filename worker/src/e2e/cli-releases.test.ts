@@ -6,7 +6,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ReleaseDetail, ReleaseList, WorkflowStatus } from '@idp/core';
 import type { PullRequest } from '@idp/core';
@@ -23,11 +23,15 @@ interface Run {
   stderr: string;
 }
 
+/** Commands still running: killed when the suite ends (a failed assertion must not leave a `--wait` behind). */
+const live = new Set<ChildProcess>();
+
 /** Runs the bin; `running()` tells whether it has not exited yet (for commands started in the background). */
 function idp(cwd: string, env: Record<string, string>, ...args: string[]): Promise<Run> & { running(): boolean } {
   let exited = false;
   const done = new Promise<Run>((resolve, reject) => {
     const child = spawn(process.execPath, [IDP, ...args], { cwd, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NO_COLOR: '1', ...env } });
+    live.add(child);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -35,6 +39,7 @@ function idp(cwd: string, env: Record<string, string>, ...args: string[]): Promi
     child.once('error', reject);
     child.once('close', (code) => {
       exited = true;
+      live.delete(child);
       resolve({ code, stdout, stderr });
     });
   });
@@ -53,6 +58,7 @@ describe('idp releases end to end', () => {
     env = { IDP_API_URL: stack.api.url, IDP_USER: USER };
   });
   after(async () => {
+    for (const child of live) child.kill('SIGKILL');
     await stack?.stop();
   });
 
@@ -67,6 +73,12 @@ describe('idp releases end to end', () => {
     assert.ok(found, `a PR for ${name} among ${pulls.map((p) => p.head).join(', ')}`);
     return found;
   };
+  /** Runs `idp ...args` until `done` holds: the ledger is read from Temporal's visibility, which may lag a moment behind a release's end. */
+  const settled = (repo: TestRepo, done: (r: Run) => boolean, what: string, ...args: string[]) =>
+    eventually(async () => {
+      const r = await idp(repo.workdir, env, ...args);
+      return r.code === 0 && done(r) && r;
+    }, 10_000, what);
   /** Approve as each of `who`, then wait for the release to end. */
   const approve = async (repo: TestRepo, workflowId: string, n: number, who: string[]) => {
     for (const u of who) await stack.clientAs(u).review(n, { repo: repo.bare, event: 'approve' });
@@ -91,8 +103,9 @@ describe('idp releases end to end', () => {
     assert.equal(open.code, 0, out(open));
     assert.match(open.stdout, /^Outcome +open$/m);
     assert.match(open.stdout, /^Approved by +nobody yet$/m);
-    assert.match(open.stdout, new RegExp(`^Not counted +${USER.replace('.', '\\.')}: `, 'm'));
+    assert.match(open.stdout, new RegExp(`^Not counted +${USER.replaceAll('.', '\\.')}: `, 'm'));
     assert.match(open.stdout, /^Verdict +waiting for \S/m);
+    assert.match(open.stdout, /^Deadline +in 6d \(\d{4}-\d\d-\d\dT[\d:.]+Z\): idp closes the PR if the policy does not hold by then$/m, 'staging times out after 7d');
     assert.equal(create.running(), true, 'still waiting for an approval that counts');
 
     await stack.clientAs('alice').review(pr!.number, { ...ref, event: 'approve' });
@@ -107,8 +120,7 @@ describe('idp releases end to end', () => {
     assert.match(pawsOnMain(repo), /staging:\n {4}release: \{ approvals: 1 \}\n {4}image: ghcr\.io\/acme\/checkout:1\.4\.3\n/);
 
     // `idp releases` (bare): each environment's ledger.
-    const list = await idp(repo.workdir, env, 'releases');
-    assert.equal(list.code, 0, out(list));
+    const list = await settled(repo, (r) => /merged \(current\)/.test(r.stdout), 'v1 merged in the ledger', 'releases');
     assert.equal(list.stderr, '');
     assert.match(list.stdout, /^=== staging {2}current v1: ghcr\.io\/acme\/checkout:1\.4\.3$/m);
     assert.match(list.stdout, /^VERSION +IMAGE +PR +REQUESTED BY +APPROVED BY +WHEN +OUTCOME$/m);
@@ -143,9 +155,34 @@ describe('idp releases end to end', () => {
     assert.equal(detail.workflow.phase, 'merged');
     assert.deepEqual([detail.policy.approvals, detail.policy.selfApproval], [1, false]);
     assert.deepEqual(detail.diff.map((f) => f.path), ['paws.yaml']);
+    assert.equal(detail.deadline, undefined, 'an ended release has no deadline');
+    assert.doesNotMatch(shown.stdout, /^Deadline/m);
 
     const missing = await idp(repo.workdir, env, 'releases', 'show', 'v7', '--env', 'staging');
     assert.equal(missing.code, 3, out(missing));
+  });
+
+  it('a queued release: --wait follows it through the queue, prints its PR URL once the PR opens, then waits for its approval', async (t) => {
+    const repo = await createRepo({ files: { 'paws.yaml': RELEASE_PAWS } });
+    t.after(() => repo.cleanup());
+    const ref = { repo: repo.bare };
+    const ahead = await stack.client.createRelease({ ...ref, env: 'staging', image: 'ghcr.io/acme/checkout:7.0.0' });
+    const queued = idp(repo.workdir, env, 'releases', 'create', '--env', 'staging', '--image', 'ghcr.io/acme/checkout:7.0.1', '--wait');
+    await eventually(async () => (await stack.client.listReleases(ref)).environments[0]?.releases.length === 2, 10_000, 'v2 queued');
+    assert.equal(queued.running(), true);
+    await approve(repo, ahead.workflowId, ahead.pr!.number, ['alice']);
+    const [pr] = await openPulls(repo, 1);
+    assert.match(pr!.head, /^idp\/release\/checkout\/staging\/v2@/);
+    assert.equal(queued.running(), true, 'v2 waits for its own approval');
+    await stack.clientAs('bob').review(pr!.number, { ...ref, event: 'approve' });
+    const done = await queued;
+    assert.equal(done.code, 0, out(done));
+    assert.equal(done.stdout, `${pr!.url}\n`);
+    assert.match(done.stderr, /^Release v2 of checkout to staging: ghcr\.io\/acme\/checkout:1\.4\.2 → 7\.0\.1$/m);
+    assert.match(done.stderr, /^v2 is queued behind the release in progress for staging; its PR opens when that one ends\.$/m);
+    assert.match(done.stderr, new RegExp(`^Waiting for the release ahead of v2 in staging to end\\.\\.\\. PR #${pr!.number} opened$`, 'm'));
+    assert.match(done.stderr, new RegExp(`^Waiting for PR #${pr!.number} to be approved and merged\\.\\.\\. merged$`, 'm'));
+    assert.match(done.stderr, /^v2 is released: staging is set to ghcr\.io\/acme\/checkout:7\.0\.1 \(approved by bob\)\.$/m);
   });
 
   it('promote and rollback print the release and its PR; --json gives the WorkflowStatus with its release', async (t) => {
@@ -192,11 +229,8 @@ describe('idp releases end to end', () => {
 
     // The rollback path needs one approval.
     assert.equal((await approve(repo, status.workflowId, status.pr.number, ['carol'])).phase, 'merged');
-    const ledger = await eventually(async () => {
-      const r = await idp(repo.workdir, env, 'releases', '--env', 'production', '--json');
-      const l = ReleaseList.parse(JSON.parse(r.stdout));
-      return l.environments[0]?.current?.number === 3 && l;
-    }, 10_000, 'the ledger');
+    const json = await settled(repo, (r) => JSON.parse(r.stdout).environments[0]?.current?.number === 3, 'v3 merged in the ledger', 'releases', '--env', 'production', '--json');
+    const ledger = ReleaseList.parse(JSON.parse(json.stdout));
     assert.deepEqual(ledger.environments[0]!.releases.map((r) => [r.number, r.kind, r.image.split(':')[1], r.outcome]), [
       [3, 'rollback', '2.0.0', 'merged'],
       [2, 'create', '2.1.0', 'merged'],
@@ -246,15 +280,14 @@ describe('idp releases end to end', () => {
     assert.match(s.stderr, new RegExp(`^idp: Release v1 to demo timed out: .*3s.* PR #${demo.number} is closed; nothing changed\\.$`, 'm'));
 
     for (const p of [prod, demo, staging]) assert.equal((await stack.client.pull(ref, p.number)).state, 'closed');
-    const list = await idp(repo.workdir, env, 'releases');
-    assert.equal(list.code, 0, out(list));
+    const list = await settled(repo, (r) => ['rejected', 'timed out', 'cancelled'].every((o) => r.stdout.includes(` ${o}\n`)), 'the three outcomes in the ledger', 'releases');
     assert.match(list.stdout, /^v1 +ghcr\.io\/acme\/checkout:6\.0\.0 +#\d+ +cli@example\.com +- +.+ rejected$/m);
     assert.match(list.stdout, /^v1 +ghcr\.io\/acme\/checkout:6\.0\.0 +#\d+ +cli@example\.com +- +.+ timed out$/m);
     assert.match(list.stdout, /^v1 +ghcr\.io\/acme\/checkout:6\.0\.0 +#\d+ +cli@example\.com +- +.+ cancelled$/m);
     assert.equal(pawsOnMain(repo), RELEASE_PAWS, 'nothing was released');
   });
 
-  it('bad input is refused locally (exit 2): nothing is sent, no PR, no branch', async (t) => {
+  it('bad input: refused locally (exit 2) or by the server (3, 4); no PR, no branch, no release', async (t) => {
     const repo = await createRepo({ files: { 'paws.yaml': RELEASE_PAWS } });
     t.after(() => repo.cleanup());
     const noTag = await idp(repo.workdir, env, 'releases', 'create', '--env', 'staging', '--image', 'checkout');
@@ -270,6 +303,18 @@ describe('idp releases end to end', () => {
     assert.match(noEnv.stderr, /--env is required/);
     const badNumber = await idp(repo.workdir, env, 'releases', 'show', 'latest', '--env', 'staging');
     assert.equal(badNumber.code, 2, out(badNumber));
+    const itself = await idp(repo.workdir, env, 'releases', 'promote', 'staging', 'staging');
+    assert.equal(itself.code, 2, out(itself));
+    // Refused by the server, before anything is written.
+    const unknown = await idp(repo.workdir, env, 'releases', 'create', '--env', 'nope', '--image', 'ghcr.io/acme/checkout:1.4.3');
+    assert.equal(unknown.code, 3, out(unknown));
+    assert.match(unknown.stderr, /"nope" does not exist/);
+    const same = await idp(repo.workdir, env, 'releases', 'create', '--env', 'staging', '--image', 'ghcr.io/acme/checkout:1.4.2');
+    assert.equal(same.code, 4, out(same));
+    assert.match(same.stderr, /staging already runs ghcr\.io\/acme\/checkout:1\.4\.2/);
+    const noEarlier = await idp(repo.workdir, env, 'releases', 'rollback', 'staging');
+    assert.equal(noEarlier.code, 4, out(noEarlier));
+    assert.match(noEarlier.stderr, /no earlier merged release/);
 
     assert.deepEqual(await stack.client.listPulls({ repo: repo.bare }, 'all'), []);
     assert.deepEqual(branches(repo.bare), ['main']);

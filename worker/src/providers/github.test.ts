@@ -293,3 +293,53 @@ describe('GitHub provider: teams (release approvers)', () => {
     assert.deepEqual(await p.teamMembers('ops'), ['carol'], '5xx are retried');
   });
 });
+
+describe('GitHub provider: forge logins (four eyes)', () => {
+  const userCalls = (from: number) => fake.requests.slice(from).filter((r) => r === 'GET /user');
+
+  it('reads the login with the user\'s own token (GET /user), also for an idp user named by email', async () => {
+    await fake.createRepo('acme/logins', { 'paws.yaml': 'x: 1\n' });
+    fake.addUser('dave-gh', 'ghp_dave_own_token');
+    const p = provider('acme/logins');
+    const before = fake.requests.length;
+    assert.equal(await p.actingAs('dave@example.com', 'ghp_dave_own_token').forgeLogin!('dave@example.com'), 'dave-gh');
+    assert.equal(await p.forgeLogin('alice'), 'alice', 'a token from userToken counts too');
+    assert.deepEqual(userCalls(before), ['GET /user', 'GET /user']);
+  });
+
+  it('null without a token for the user, and no request', async () => {
+    await fake.createRepo('acme/no-login', { 'paws.yaml': 'x: 1\n' });
+    const p = provider('acme/no-login');
+    const before = fake.requests.length;
+    assert.equal(await p.forgeLogin('mallory'), null);
+    assert.equal(await p.actingAs('bob', TOKENS.bob!).forgeLogin!('mallory@example.com'), null, 'actingAs gives a token to its user only');
+    assert.equal(await provider('acme/no-login', { userToken: undefined }).forgeLogin('alice'), null);
+    assert.deepEqual(fake.requests.slice(before), []);
+  });
+
+  it('reads once per provider instance (concurrent calls share the read)', async () => {
+    await fake.createRepo('acme/login-cache', { 'paws.yaml': 'x: 1\n' });
+    const acting = provider('acme/login-cache').actingAs('carol@example.com', TOKENS.carol!);
+    const before = fake.requests.length;
+    assert.deepEqual(await Promise.all([acting.forgeLogin!('carol@example.com'), acting.forgeLogin!('carol@example.com')]), ['carol', 'carol']);
+    assert.equal(await acting.forgeLogin!('carol@example.com'), 'carol');
+    assert.equal(userCalls(before).length, 1, 'one read');
+    assert.equal(await provider('acme/login-cache').actingAs('carol@example.com', TOKENS.carol!).forgeLogin!('carol@example.com'), 'carol');
+    assert.equal(userCalls(before).length, 2, 'per provider instance');
+  });
+
+  it('a token GitHub rejects is unauthenticated, saying the forge token is not valid (never quoting it); not kept', async () => {
+    await fake.createRepo('acme/bad-login', { 'paws.yaml': 'x: 1\n' });
+    const acting = provider('acme/bad-login').actingAs('erin@example.com', 'ghp_erin_revoked_secret');
+    const before = fake.requests.length;
+    const err = await acting.forgeLogin!('erin@example.com').catch((e: unknown) => e);
+    assert.ok(err instanceof IdpError && err.code === 'unauthenticated' && err.status === 401, String(err));
+    assert.match(err.message, /erin@example\.com's own GitHub token/);
+    assert.match(err.message, /forge token is not valid/);
+    assert.doesNotMatch(err.message, /ghp_erin_revoked_secret/);
+    assert.doesNotMatch(JSON.stringify(err.details ?? null), /ghp_erin_revoked_secret/);
+    assert.deepEqual(userCalls(before), ['GET /user'], '401 is not retried');
+    fake.addUser('erin-gh', 'ghp_erin_revoked_secret');
+    assert.equal(await acting.forgeLogin!('erin@example.com'), 'erin-gh', 'a failure is not an answer: the next call asks again');
+  });
+});

@@ -108,6 +108,8 @@ export class GitHubProvider implements GitProvider {
   private repoInfo: { id: string; defaultBranch: string; at: number } | undefined;
   /** Team members by approver entry (null: no such team), for TEAM_TTL_MS; a pending read is shared. */
   private readonly teams = new Map<string, { at: number; members: Promise<string[] | null> }>();
+  /** Forge logins by user token (a token names one account); a pending read is shared, a failure is not kept. */
+  private readonly logins = new Map<string, Promise<string>>();
 
   constructor(private readonly opts: GitHubProviderOptions) {
     this.repo = opts.repo;
@@ -120,6 +122,45 @@ export class GitHubProvider implements GitProvider {
   actingAs(user: string, token: string): GitProvider {
     const others = this.opts.userToken;
     return new GitHubProvider({ ...this.opts, userToken: (u) => (u === user ? token : others?.(u)) });
+  }
+
+  /**
+   * `user`'s GitHub login, read with their own token (GET /user), or null when
+   * there is no token for them (no request then). Read once per provider
+   * instance and token: an actingAs instance holds one token for its user.
+   */
+  async forgeLogin(user: string): Promise<string | null> {
+    const token = this.opts.userToken?.(user);
+    if (!token) return null;
+    let login = this.logins.get(token);
+    if (!login) {
+      const read = this.readLogin(user);
+      login = read;
+      this.logins.set(token, read);
+      // A failure is not an answer: the next call asks again.
+      read.catch(() => {
+        if (this.logins.get(token) === read) this.logins.delete(token);
+      });
+    }
+    return login;
+  }
+
+  private async readLogin(user: string): Promise<string> {
+    try {
+      return (await this.as(user).rest.users.getAuthenticated()).data.login;
+    } catch (err) {
+      if (err instanceof RequestError && err.status === 401) {
+        const said = (err.response?.data as { message?: string } | undefined)?.message ?? 'Bad credentials';
+        throw new IdpError(
+          'unauthenticated',
+          401,
+          `GitHub at ${this.opts.host} rejected ${user}'s own GitHub token (401 ${said}): the forge token is not valid (expired, revoked or mistyped). ` +
+            `Sign in again with a valid GitHub token for ${this.opts.host}.`,
+          { host: this.opts.host, user },
+        );
+      }
+      throw this.failure(err, `read ${user}'s GitHub login`);
+    }
   }
 
   private get where(): string {

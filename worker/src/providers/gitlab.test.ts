@@ -463,3 +463,52 @@ describe('GitLab provider: groups (release approvers)', () => {
     assert.deepEqual(await p.teamMembers('ops'), ['carol']);
   });
 });
+
+describe('GitLab provider: forge usernames (four eyes)', () => {
+  const userReads = () => fake.requests.filter((r) => r.method === 'GET' && r.path === '/api/v4/user');
+
+  it('reads the username with the user\'s own token (GET /user), also for an idp user named by email', async () => {
+    const p = providerFor(await newProject());
+    fake.resetCalls();
+    assert.equal(await p.actingAs('alice@example.com', USER_TOKENS.alice!).forgeLogin!('alice@example.com'), 'alice');
+    assert.equal(await p.forgeLogin('bob'), 'bob', 'a token from userToken counts too');
+    assert.equal(userReads().length, 2);
+    assert.equal(fake.calls, 2, 'nothing else asked');
+  });
+
+  it('null without a token for the user, and no request', async () => {
+    const p = providerFor(await newProject());
+    fake.resetCalls();
+    assert.equal(await p.forgeLogin('mallory'), null);
+    assert.equal(await p.actingAs('bob', USER_TOKENS.bob!).forgeLogin!('mallory@example.com'), null, 'actingAs gives a token to its user only');
+    assert.equal(await providerFor(await newProject(), { userToken: undefined }).forgeLogin('alice'), null);
+    assert.equal(fake.calls, 0);
+  });
+
+  it('reads once per provider instance (concurrent calls share the read)', async () => {
+    const project = await newProject();
+    const acting = providerFor(project).actingAs('carol@example.com', USER_TOKENS.carol!);
+    fake.resetCalls();
+    assert.deepEqual(await Promise.all([acting.forgeLogin!('carol@example.com'), acting.forgeLogin!('carol@example.com')]), ['carol', 'carol']);
+    assert.equal(await acting.forgeLogin!('carol@example.com'), 'carol');
+    assert.equal(userReads().length, 1, 'one read');
+    assert.equal(await providerFor(project).actingAs('carol@example.com', USER_TOKENS.carol!).forgeLogin!('carol@example.com'), 'carol');
+    assert.equal(userReads().length, 2, 'per provider instance');
+  });
+
+  it('a token GitLab rejects is unauthenticated, saying the forge token is not valid (never quoting it); not kept', async () => {
+    const acting = providerFor(await newProject()).actingAs('erin@example.com', 'glpat-erin-SECRET-revoked');
+    fake.resetCalls();
+    const err = await failure(acting.forgeLogin!('erin@example.com'));
+    assert.equal(err.code, 'unauthenticated');
+    assert.equal(err.status, 401);
+    assert.match(err.message, /erin@example\.com's GitLab token/);
+    assert.match(err.message, /forge token is not valid/);
+    assert.ok(!err.message.includes('glpat-erin-SECRET-revoked') && !JSON.stringify(err.details ?? null).includes('glpat-erin-SECRET-revoked'), 'no token in the error');
+    assert.equal(userReads().length, 1, '401 is not retried');
+    fake.fail({ method: 'GET', path: /^\/api\/v4\/user$/, status: 503 });
+    const down = providerFor(await newProject(), { retry: { retries: 0 } }).actingAs('alice@example.com', USER_TOKENS.alice!);
+    assert.ok((await failure(down.forgeLogin!('alice@example.com'))) instanceof ProviderError);
+    assert.equal(await down.forgeLogin!('alice@example.com'), 'alice', 'a failure is not an answer: the next call asks again');
+  });
+});

@@ -108,6 +108,8 @@ export class GitLabProvider implements GitProvider {
   private readonly known = new KnownTrees();
   /** Group members by approver entry (null: no such group), for GROUP_TTL_MS; a pending read is shared. */
   private readonly groups = new Map<string, { at: number; members: Promise<string[] | null> }>();
+  /** Forge usernames by user token (a token names one account); a pending read is shared, a failure is not kept. */
+  private readonly logins = new Map<string, Promise<string>>();
 
   constructor(private readonly opts: GitLabProviderOptions) {
     this.repo = opts.repo;
@@ -126,6 +128,46 @@ export class GitLabProvider implements GitProvider {
   actingAs(user: string, token: string): GitProvider {
     const others = this.opts.userToken;
     return new GitLabProvider({ ...this.opts, userToken: (u) => (u === user ? token : others?.(u)) });
+  }
+
+  /**
+   * `user`'s GitLab username, read with their own token (GET /user), or null
+   * when there is no token for them (no request then). Read once per provider
+   * instance and token: an actingAs instance holds one token for its user.
+   */
+  async forgeLogin(user: string): Promise<string | null> {
+    const token = this.userToken?.(user);
+    if (!token) return null;
+    let login = this.logins.get(token);
+    if (!login) {
+      const read = this.readLogin(user, token);
+      login = read;
+      this.logins.set(token, read);
+      // A failure is not an answer: the next call asks again.
+      read.catch(() => {
+        if (this.logins.get(token) === read) this.logins.delete(token);
+      });
+    }
+    return login;
+  }
+
+  private readLogin(user: string, token: string): Promise<string> {
+    const client = this.client(token, `${user}'s GitLab token`);
+    return this.call(client, `read ${user}'s GitLab username`, async (api) => {
+      try {
+        return (await api.Users.showCurrentUser()).username;
+      } catch (err) {
+        if (isStatus(err, 401)) {
+          throw new IdpError(
+            'unauthenticated',
+            401,
+            `GitLab at ${this.host} rejected ${client.who} (401 Unauthorized): the forge token is not valid (expired, revoked or mistyped). Sign in again with a valid GitLab token for ${this.host}.`,
+            { host: this.host, user },
+          );
+        }
+        throw err;
+      }
+    });
   }
 
   // ---- branches and files -------------------------------------------------

@@ -144,6 +144,13 @@ export interface GitProvider {
    * without teams treats every entry as a user.
    */
   teamMembers?(name: string): Promise<string[] | null>;
+  /**
+   * The forge login of `user`, read with their own token (the one given to
+   * actingAs), or null when this provider has no token for them. Used to
+   * recognise the requester of a release among its reviewers (four eyes), as
+   * idp users are often emails and forge reviewers are logins.
+   */
+  forgeLogin?(user: string): Promise<string | null>;
   /** Close without merging. Closing a closed PR returns it unchanged; a merged PR cannot be closed (ConflictError). */
   close(number: number, by: string): Promise<PullRequest>;
 }

@@ -1,5 +1,5 @@
 /**
- * REST objects as GitHub shapes them (simple-user, repository, pull-request,
+ * REST objects as GitHub shapes them (simple-user, private-user, repository, pull-request,
  * issue-comment, review, label, diff-entry, comparisons, statuses, git
  * objects). The fake validates each against GitHub's OpenAPI description
  * before sending, so a field missing here fails the tests.
@@ -355,6 +355,40 @@ export function simpleUser(api: string, u: FakeUser) {
     received_events_url: `${api}/users/${l}/received_events`,
     type: 'User',
     site_admin: false,
+  };
+}
+
+/**
+ * GitHub's private-user: what GET /user answers about the token's own account
+ * (a public-user has no `two_factor_authentication` and allows no extra
+ * fields, so this matches exactly one branch of the documented oneOf).
+ */
+export function privateUser(api: string, u: FakeUser) {
+  return {
+    ...simpleUser(api, u),
+    user_view_type: 'private',
+    name: u.login,
+    company: null,
+    blog: '',
+    location: null,
+    email: null,
+    notification_email: null,
+    hireable: null,
+    bio: null,
+    twitter_username: null,
+    public_repos: 0,
+    public_gists: 0,
+    followers: 0,
+    following: 0,
+    created_at: '2026-01-01T00:00:00Z',
+    updated_at: '2026-01-01T00:00:00Z',
+    private_gists: 0,
+    total_private_repos: 0,
+    owned_private_repos: 0,
+    disk_usage: 0,
+    collaborators: 0,
+    two_factor_authentication: true,
+    plan: { collaborators: 0, name: 'free', space: 976562499, private_repos: 10000 },
   };
 }
 

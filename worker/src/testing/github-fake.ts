@@ -400,6 +400,11 @@ export async function startGitHubFake(opts: { users?: Record<string, string> } =
   // ---- REST ------------------------------------------------------------------
 
   async function route(ctx: Ctx, user: FakeUser, m: MatchedOperation, query: URLSearchParams, body: unknown): Promise<{ status: number; body?: unknown; headers?: Record<string, string> }> {
+    if (m.operationId === 'users/get-authenticated') {
+      // An installation token acts as an app, not a user: GitHub refuses it here.
+      if (user.login.endsWith('[bot]')) throw new HttpError(403, 'Resource not accessible by integration');
+      return { status: 200, body: json.privateUser(ctx.url, user) };
+    }
     if (m.operationId === 'teams/list-members-in-org') {
       // Secret teams and teams of other orgs are 404 to outsiders too; the fake does not model visibility.
       const members = ctx.teams.get(`${m.params.org}/${m.params.team_slug}`.toLowerCase());

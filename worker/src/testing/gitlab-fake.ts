@@ -432,6 +432,7 @@ class Fake implements GitLabFake {
 
   private route(name: string, params: Record<string, string>, query: Record<string, unknown>, body: Record<string, unknown>, viewer: User, url: URL): Promise<Reply> {
     if (name === 'listAllGroupMembers') return this.listAllGroupMembers(params.id ?? '', query, url);
+    if (name === 'getCurrentUser') return Promise.resolve({ status: 200, body: this.currentUserJson(viewer) });
     const p = this.findProject(params.id ?? '');
     const iid = params.iid === undefined ? 0 : Number(params.iid);
     switch (name) {
@@ -927,6 +928,46 @@ class Fake implements GitLabFake {
       query,
       url,
     );
+  }
+
+  /** GET /user: the token's own user, as a regular (non-administrator) user sees it. */
+  private currentUserJson(u: User) {
+    const created = '2026-01-01T00:00:00.000Z';
+    return {
+      ...this.userJson(u),
+      email: u.email,
+      created_at: created,
+      bio: '',
+      location: null,
+      public_email: null,
+      linkedin: '',
+      twitter: '',
+      discord: '',
+      github: '',
+      website_url: '',
+      organization: '',
+      job_title: '',
+      pronouns: null,
+      bot: false,
+      work_information: null,
+      followers: 0,
+      following: 0,
+      local_time: null,
+      last_sign_in_at: created,
+      confirmed_at: created,
+      theme_id: 1,
+      last_activity_on: created.slice(0, 10),
+      color_scheme_id: 1,
+      projects_limit: 100000,
+      current_sign_in_at: created,
+      identities: [],
+      can_create_group: true,
+      can_create_project: true,
+      two_factor_enabled: false,
+      external: false,
+      private_profile: false,
+      commit_email: u.email,
+    };
   }
 
   private userJson(u: User) {

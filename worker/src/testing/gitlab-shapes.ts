@@ -356,6 +356,64 @@ export const member = z.strictObject({
   is_using_seat: z.boolean().optional(),
 });
 
+/**
+ * The token's own user, as GET /user answers a regular user (administrators see
+ * a few more fields, optional here; Premium adds the compute-minute limits).
+ * https://docs.gitlab.com/api/users/#get-the-current-user
+ */
+export const currentUser = z.strictObject({
+  id: z.number().int(),
+  username: z.string(),
+  email: z.string(),
+  name: z.string(),
+  state: z.enum(['active', 'blocked', 'deactivated']),
+  locked: z.boolean(),
+  avatar_url: z.string().nullable(),
+  web_url: z.string(),
+  created_at: isoTime,
+  bio: z.string(),
+  location: z.string().nullable(),
+  public_email: z.string().nullable(),
+  skype: z.string().optional(),
+  linkedin: z.string(),
+  twitter: z.string(),
+  discord: z.string(),
+  github: z.string(),
+  website_url: z.string(),
+  organization: z.string(),
+  job_title: z.string(),
+  pronouns: z.string().nullable(),
+  bot: z.boolean(),
+  work_information: z.string().nullable(),
+  followers: z.number().int(),
+  following: z.number().int(),
+  local_time: z.string().nullable(),
+  last_sign_in_at: isoTime.nullable(),
+  confirmed_at: isoTime.nullable(),
+  theme_id: z.number().int(),
+  /** A date (YYYY-MM-DD). */
+  last_activity_on: z.string().nullable(),
+  color_scheme_id: z.number().int(),
+  projects_limit: z.number().int(),
+  current_sign_in_at: isoTime.nullable(),
+  identities: z.array(z.strictObject({ provider: z.string(), extern_uid: z.string(), saml_provider_id: z.number().int().nullable().optional() })),
+  can_create_group: z.boolean(),
+  can_create_project: z.boolean(),
+  two_factor_enabled: z.boolean(),
+  external: z.boolean(),
+  private_profile: z.boolean(),
+  commit_email: z.string(),
+  shared_runners_minutes_limit: z.number().int().nullable().optional(),
+  extra_shared_runners_minutes_limit: z.number().int().nullable().optional(),
+  is_admin: z.boolean().optional(),
+  current_sign_in_ip: z.string().nullable().optional(),
+  last_sign_in_ip: z.string().nullable().optional(),
+  namespace_id: z.number().int().optional(),
+  created_by: user.nullable().optional(),
+  email_reset_offered_at: isoTime.nullable().optional(),
+  note: z.string().nullable().optional(),
+});
+
 // ---- endpoints -------------------------------------------------------------
 
 export interface Endpoint {
@@ -636,6 +694,15 @@ export const ENDPOINTS: Endpoint[] = [
     query: noQuery,
     body: emptyBody,
     responses: { 201: approvals },
+  },
+  {
+    name: 'getCurrentUser',
+    method: 'GET',
+    path: '/user',
+    docs: `${DOCS}/users/#get-the-current-user`,
+    /** `sudo`: administrators only (the ID or username of the user to act as). */
+    query: z.strictObject({ sudo: z.string().optional() }),
+    responses: { 200: currentUser },
   },
   {
     name: 'listAllGroupMembers',

@@ -1,7 +1,8 @@
 /**
  * idp releases show v12 --env production: one release with what gates it now —
  * its PR, the approvals so far (and the ones that did not count, with why), the
- * checks, what it still waits for, the policy, the workflow, and the diff.
+ * checks, what it still waits for, the policy and until when it waits, the
+ * workflow, and the diff.
  */
 import type { ReleaseDetail } from '@idp/core';
 import type { CommandInput } from '../../command.js';
@@ -41,6 +42,7 @@ export function formatRelease(d: ReleaseDetail, now: Date, c: Colors = colors(fa
   row('Workflow', `${w.workflowId}  ${w.status.replace('_', ' ')}, phase ${w.phase}${w.error ? ` (${w.error.code}: ${w.error.message})` : ''}`);
   if (w.stuck) row('Stuck', c.red(w.stuck));
   row('Policy', policyText(d.policy));
+  if (d.deadline) row('Deadline', `${relativeTime(d.deadline, now)} (${d.deadline}): idp closes the PR if the policy does not hold by then`);
 
   const v = d.verdict;
   if (v) {

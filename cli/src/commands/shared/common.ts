@@ -26,7 +26,8 @@ export function clientFor(ctx: Pick<Context, 'api' | 'user'>, forgeToken?: strin
 /**
  * The developer's own forge token for the component's remote, the variables
  * `gh` and `glab` read: IDP_FORGE_TOKEN, else GH_TOKEN/GITHUB_TOKEN for GitHub
- * hosts and GITLAB_TOKEN for GitLab hosts. Sent only with PR actions.
+ * hosts and GITLAB_TOKEN for GitLab hosts. Sent only with PR actions and release
+ * requests (so the server knows the requester's forge login: four eyes).
  */
 export function forgeTokenFor(repo: string, env: Record<string, string | undefined>): string | undefined {
   if (env.IDP_FORGE_TOKEN) return env.IDP_FORGE_TOKEN;
