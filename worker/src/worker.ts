@@ -15,8 +15,12 @@ export interface WorkerOptions {
   maxCachedWorkflows?: number;
 }
 
-/** Measured with `npm run bench` (1,000 waiting releases): see README. */
-export const DEFAULT_MAX_CACHED_WORKFLOWS = 500;
+/**
+ * Waiting workflows need not stay in memory: one woken after eviction is
+ * replayed from its (short) history in milliseconds. Measured with `npm run
+ * bench` (1,000 releases waiting for approval): see README.
+ */
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 50;
 
 export { workflowsPath };
 

@@ -121,6 +121,7 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
 
   const end = async (phase: 'merged' | 'closed' | 'failed', outcome: ReleaseOutcome, reason?: string): Promise<ReleaseResult> => {
     const fields = { pr: prSummary(pr), approvers, endedAt: new Date().toISOString(), ...(reason ? { reason } : {}) };
+    state.pr = pr;
     publish(phase, outcome, fields);
     // The ledger hears of the end before the release completes (the queue also learns it from the result).
     await report({ ...fields, outcome });
