@@ -167,8 +167,13 @@ export async function startRelease(ctx: ReleaseContext, c: Component, ask: Relea
     release: { ...state.release, ...(state.pr ? { pr: state.pr } : {}) },
     joined: queued.joined,
   });
-  // Behind another release: it opens its PR when that one ends; answer now.
-  if (queued.queuedBehind !== undefined) return { ...(await describeWorkflow(ctx.temporal, queued.workflowId)), joined: queued.joined };
+  // Behind another release: it opens its PR when that one ends; answer now — unless that one has
+  // just ended and the queue is handing over the lock, when the PR is a moment away.
+  if (queued.queuedBehind !== undefined) {
+    const ahead = releaseWorkflowId(component, ask.env, queued.queuedBehind, key);
+    const running = (await ctx.temporal.workflow.getHandle(ahead).describe().catch(() => undefined))?.status.name === 'RUNNING';
+    if (running) return { ...(await describeWorkflow(ctx.temporal, queued.workflowId)), joined: queued.joined };
+  }
   try {
     const state = (await ctx.temporal.withAbortSignal(wait, () => handle.executeUpdate(pullRequestUpdate))) as unknown as ReleaseState;
     return statusOf(state);

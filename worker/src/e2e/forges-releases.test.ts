@@ -12,6 +12,7 @@
  * hooks, so this file sends those deliveries itself, shaped and signed as the
  * forge does, to the same receiver.
  */
+import { PlatformClient } from '@idp/core/client';
 import { after, before, describe, it } from 'node:test';
 import { createHmac, randomUUID } from 'node:crypto';
 import assert from 'node:assert/strict';
@@ -257,8 +258,10 @@ describe('releases on GitHub and GitLab, driven by webhooks (polling every 10 mi
 
     it('approvals by a non-member and by the requester do not count; a team member\'s then merges at once', async () => {
       const { deployments, remote } = await githubComponent('cart');
-      // rita (a payments member) requests the release as herself: her own approval is four-eyes-ignored.
-      const res = await stack.clientAs('rita').createRelease({ repo: remote, env: 'production', image: 'ghcr.io/acme/checkout:2.0.0' });
+      // rita (a payments member) requests the release under her email, sending her GitHub token as the
+      // CLI does: idp reads her login with it, so her own approval is four-eyes-ignored.
+      const asRita = new PlatformClient({ baseUrl: stack.api.url, user: 'r.gomez@acme.example', forgeToken: GH_TOKENS.rita! });
+      const res = await asRita.createRelease({ repo: remote, env: 'production', image: 'ghcr.io/acme/checkout:2.0.0' });
       const pr = deployments.pulls.get(res.pr!.number)!;
       assert.equal((await ciStatus(deployments, pr.headSha, pr.head, 'ci/build', 'success')).status, 202);
 
@@ -268,7 +271,7 @@ describe('releases on GitHub and GitLab, driven by webhooks (polling every 10 mi
       await onGh.review(pr.number, { event: 'approve', by: 'rita' });
       assert.deepEqual(await reviews.answered(2), [202, 202], 'both reviews reached idp');
       const shown = await stack.client.release({ repo: remote }, 'production', 1);
-      assert.equal(shown.release.requestedBy, 'rita');
+      assert.equal(shown.release.requestedBy, 'r.gomez@acme.example');
       assert.deepEqual(shown.verdict?.approvedBy, []);
       assert.deepEqual(
         shown.verdict?.ignored.slice().sort((a, b) => a.by.localeCompare(b.by)),

@@ -257,8 +257,8 @@ describe('releases', () => {
     await as('alice').review(first.number, { ...ref, event: 'approve' });
     const rebased = await eventually(async () => {
       const pull = await stack.client.pull(ref, first.number);
-      return pull.headSha !== first.headSha && pull;
-    }, 15_000, 'the rebase');
+      return pull.headSha !== first.headSha && /re-applied/.test(pull.comments.at(-1)?.body ?? '') && pull;
+    }, 15_000, 'the rebase and its comment');
     assert.match(rebased.comments.at(-1)?.body ?? '', /re-applied it on top.*review again/s);
     assert.equal((await stack.client.workflow(res.workflowId)).phase, 'open', 'the approval of the old head does not merge the new one');
     assert.deepEqual((await stack.client.release(ref, 'staging', 1)).verdict?.approvedBy, []);

@@ -79,6 +79,7 @@ export async function runReleaseChange(change: ReleaseChange, input: CommandInpu
 
   const id = release.workflowId || status.workflowId;
   const v = `v${release.number}`;
+  let printed = false;
   const say = (s: WorkflowStatus) => {
     const pr = s.pr ?? s.release?.pr;
     if (isQueued(s) && !pr) {
@@ -87,6 +88,7 @@ export async function runReleaseChange(change: ReleaseChange, input: CommandInpu
       if (pr.state === 'open') ui.note(s.joined ? `PR #${pr.number} is open for this release; it merges once the release policy holds.` : `PR #${pr.number} opened; it merges once the release policy holds.`);
       else ui.note(`PR #${pr.number} is already ${pr.state}.`);
       ui.print(pr.url);
+      printed = true;
     } else {
       ui.note(`The workflow ${s.workflowId} has not opened the PR of ${v} yet.`);
     }
@@ -120,6 +122,9 @@ export async function runReleaseChange(change: ReleaseChange, input: CommandInpu
       done: releaseOutcomeWord,
     });
   }
+  // A release that went from the queue to its end between two looks still gives its PR URL on stdout.
+  const last = current.pr ?? current.release?.pr;
+  if (!ui.json && !printed && last) ui.print(terminalSafe(last).url);
   if (ui.json) ui.printJson(current);
   throwUnlessReleased(terminalSafe(current), release);
   const final = terminalSafe(current.release ?? release);
