@@ -10,14 +10,18 @@ import { defaultUser } from './user.js';
 const mode = process.argv[2];
 
 /**
- * A worker holds many workflows waiting for days. With glibc's defaults the
- * native side (the Temporal core, gRPC) keeps freed memory in per-thread arenas
- * and the process never shrinks; so the worker restarts itself once (execve:
- * same process id, nothing forked) with a single arena that returns free
- * memory, and a small V8 young generation. Set MALLOC_ARENA_MAX to opt out.
+ * A worker holds many workflows waiting for days, and its memory should stay
+ * flat. With the defaults it does not shrink: glibc keeps what the native side
+ * (the Temporal core, gRPC) frees in per-thread arenas, and V8 lets a heap of a
+ * few GB fill with garbage before collecting. So the worker restarts itself
+ * once (execve: same process id, nothing forked) with a single arena that
+ * returns free memory, a small young generation, and a 256 MB old space (what
+ * 1,000 waiting releases keep alive is about 100 MB). Set MALLOC_ARENA_MAX to
+ * opt out; a --max-old-space-size in NODE_OPTIONS wins.
  */
 if (mode === 'worker' && process.env.MALLOC_ARENA_MAX === undefined && typeof process.execve === 'function') {
-  process.execve(process.execPath, [process.execPath, '--max-semi-space-size=2', ...process.execArgv, ...process.argv.slice(1)], {
+  const heap = /--max-old-space-size/.test(process.env.NODE_OPTIONS ?? '') ? [] : ['--max-old-space-size=256'];
+  process.execve(process.execPath, [process.execPath, '--max-semi-space-size=2', ...heap, ...process.execArgv, ...process.argv.slice(1)], {
     ...process.env,
     MALLOC_ARENA_MAX: '1',
     MALLOC_TRIM_THRESHOLD_: '65536',
