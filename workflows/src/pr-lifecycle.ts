@@ -8,7 +8,7 @@ import {
   allHandlersFinished,
   ApplicationFailure,
   condition,
-  continueAsNew,
+  makeContinueAsNewFunc,
   setHandler,
   upsertMemo,
   upsertSearchAttributes,
@@ -120,7 +120,8 @@ export async function proposeAndFollow(input: EnvChangeInput, workflow: EnvChang
     if (outdated) setPhase('open');
     if (pr.state === 'open' && workflowInfo().historyLength > (input.historyLimit ?? DEFAULT_HISTORY_LIMIT)) {
       await condition(allHandlersFinished);
-      await continueAsNew<typeof workflow>({ ...input, hint: undefined, resume: { pr, expiresAt: state.expiresAt, ownHead, stuckAt, stuck: state.stuck } });
+      // The memo goes along: readers of the new run must not see it blank before its first task runs.
+      await makeContinueAsNewFunc<typeof workflow>({ memo: workflowInfo().memo ?? {} })({ ...input, hint: undefined, resume: { pr, expiresAt: state.expiresAt, ownHead, stuckAt, stuck: state.stuck } });
     }
   }
 

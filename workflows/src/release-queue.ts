@@ -18,7 +18,7 @@ import {
   ChildWorkflowFailure,
   ApplicationFailure,
   condition,
-  continueAsNew,
+  makeContinueAsNewFunc,
   setHandler,
   startChild,
   upsertMemo,
@@ -134,7 +134,8 @@ export async function releaseQueue(input: ReleaseQueueInput): Promise<void> {
     await condition(() => (holder === undefined && waiting.length > 0) || (waiting.length === 0 && long()));
     if (waiting.length === 0) {
       await condition(allHandlersFinished);
-      if (waiting.length === 0) await continueAsNew<typeof releaseQueue>({ ...input, ledger, next });
+      // The memo (the ledger `idp releases` reads) goes along, so the new run never shows it empty.
+      if (waiting.length === 0) await makeContinueAsNewFunc<typeof releaseQueue>({ memo: workflowInfo().memo ?? {} })({ ...input, ledger, next });
       continue;
     }
     holder = waiting[0]!;

@@ -19,7 +19,7 @@ import {
   allHandlersFinished,
   ApplicationFailure,
   condition,
-  continueAsNew,
+  makeContinueAsNewFunc,
   getExternalWorkflowHandle,
   setHandler,
   upsertMemo,
@@ -209,7 +209,7 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
     polls++;
     if (workflowInfo().historyLength > (input.historyLimit ?? DEFAULT_HISTORY_LIMIT)) {
       await condition(allHandlersFinished);
-      await continueAsNew<typeof release>({ ...input, resume: { pr, repo, policy, deadline: state.deadline!, ownHead } });
+      await makeContinueAsNewFunc<typeof release>({ memo: workflowInfo().memo ?? {} })({ ...input, resume: { pr, repo, policy, deadline: state.deadline!, ownHead } });
     }
   }
 
