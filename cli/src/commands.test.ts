@@ -8,46 +8,17 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { ComponentInfo, EnvironmentList, Health, PullRequest, WorkflowStatus } from '@idp/core';
 import { UnreachableError, type PlatformClient } from '@idp/core/client';
 import { followWorkflow } from './commands/shared/wait.js';
-import { main } from './main.js';
-import { startFakeApi, type FakeApi } from './testing/fake-api.js';
-import { gitEnv, gitRepo, memoryIo, tempDir, writePaws } from './testing/io.js';
+import { startFakeApi } from './testing/fake-api.js';
 
-const NOW = new Date('2026-11-24T10:00:00Z');
-const H = 3600_000;
-const at = (ms: number) => new Date(NOW.getTime() + ms).toISOString();
+import { api, at, baseEnv, H, home, origin, ref, run, useFakeApi, wc } from './testing/harness.js';
 
-let api: FakeApi;
-let home: string;
-let wc: string;
-let origin: string;
-let baseEnv: Record<string, string | undefined>;
+useFakeApi();
 
-before(async () => {
-  api = await startFakeApi();
-  home = tempDir();
-  origin = path.join(home, 'remotes', 'checkout.git');
-  wc = gitRepo(path.join(home, 'checkout'), origin);
-  writePaws(wc, 'checkout');
-  baseEnv = { ...gitEnv(home), IDP_API_URL: api.url, IDP_USER: 'alice@example.com' };
-});
-after(() => api.close());
-beforeEach(() => {
-  api.requests.length = 0;
-  api.routes.clear();
-});
-
-async function run(argv: string[], opts: { env?: Record<string, string | undefined>; cwd?: string } = {}) {
-  const io = memoryIo({ env: { ...baseEnv, ...opts.env }, cwd: opts.cwd ?? wc, now: NOW });
-  const code = await main(argv, io);
-  return { code, out: io.out(), err: io.err() };
-}
-
-const ref = () => ({ repo: origin, path: 'paws.yaml' });
 
 const status = (over: Partial<WorkflowStatus> = {}): WorkflowStatus => ({
   workflowId: 'env-clone:checkout:preview-123',

@@ -4,45 +4,15 @@
  * --wait's exit codes driven by the fake's `GET /workflows/:id` answers.
  */
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { ReleaseDetail, ReleaseList, ReleaseRecord, WorkflowStatus } from '@idp/core';
 import { imageChange, imageProblem, releaseNumber, shortImage } from './commands/releases/common.js';
-import { main } from './main.js';
-import { startFakeApi, type FakeApi, type Reply } from './testing/fake-api.js';
-import { gitEnv, gitRepo, memoryIo, tempDir, writePaws } from './testing/io.js';
+import type { Reply } from './testing/fake-api.js';
 
-const NOW = new Date('2026-11-24T10:00:00Z');
-const H = 3600_000;
-const at = (ms: number) => new Date(NOW.getTime() + ms).toISOString();
+import { api, at, H, ref, run, useFakeApi } from './testing/harness.js';
 
-let api: FakeApi;
-let home: string;
-let wc: string;
-let origin: string;
-let baseEnv: Record<string, string | undefined>;
+useFakeApi();
 
-before(async () => {
-  api = await startFakeApi();
-  home = tempDir();
-  origin = path.join(home, 'remotes', 'checkout.git');
-  wc = gitRepo(path.join(home, 'checkout'), origin);
-  writePaws(wc, 'checkout');
-  baseEnv = { ...gitEnv(home), IDP_API_URL: api.url, IDP_USER: 'alice@example.com' };
-});
-after(() => api.close());
-beforeEach(() => {
-  api.requests.length = 0;
-  api.routes.clear();
-});
-
-async function run(argv: string[], opts: { env?: Record<string, string | undefined> } = {}) {
-  const io = memoryIo({ env: { ...baseEnv, ...opts.env }, cwd: wc, now: NOW });
-  const code = await main(argv, io);
-  return { code, out: io.out(), err: io.err() };
-}
-
-const ref = () => ({ repo: origin, path: 'paws.yaml' });
 const WF = 'release:checkout:staging:v12@1a2b3c';
 const PR = { number: 7, url: 'http://forge/deploy/pulls/7', state: 'open' as const, head: 'idp/release/checkout/staging/v12@1a2b3c', headSha: 'abc' };
 
