@@ -4,7 +4,7 @@
  * releases (`release:…:v<n>`). Definitions only: safe outside the sandbox.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { ReleaseOutcome, ReleaseRecord } from '@idp/core';
+import type { ReleaseOutcome, ReleasePolicy, ReleaseRecord } from '@idp/core';
 import type { PrRef } from './shared.js';
 
 export type ReleaseKind = ReleaseRecord['kind'];
@@ -48,15 +48,7 @@ export interface ReleaseQueueInput extends ReleaseTarget {
 }
 
 /** The approval policy, resolved for this environment and kind (core/src/release/policy.ts). */
-export interface ResolvedPolicy {
-  approvals: number;
-  approvers: string[];
-  requiredChecks: string[];
-  selfApproval: boolean;
-  autoMerge: boolean;
-  timeout: string;
-  timeoutMs: number;
-}
+export type ResolvedPolicy = ReleasePolicy;
 
 export interface ReleaseInput extends ReleaseTarget, ReleaseRequest {
   number: number;

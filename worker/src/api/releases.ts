@@ -19,6 +19,7 @@ import {
   setDeployedImage,
   workflowForBranch,
   workflowId as makeWorkflowId,
+  type DeployTarget,
   type EnvironmentReleases,
   type ErrorCode,
   type PawsSpec,
@@ -35,7 +36,7 @@ import type { ProviderLookup } from '../activities/index.js';
 import { releasePlan, releaseVerdict } from '../activities/releases.js';
 import type { GitProvider } from '../providers/provider.js';
 import { repoKey } from '../providers/repo-key.js';
-import { baseStatus, describeWorkflow } from './workflows.js';
+import { baseStatus, describeWithMemo, describeWorkflow, quote } from './workflows.js';
 
 export interface ReleaseContext {
   temporal: Client;
@@ -58,13 +59,13 @@ interface Component {
 }
 
 /** The image `env` runs according to its deployment target on the default branch (null: none written yet). */
-async function deployedNow(ctx: ReleaseContext, c: Component, env: string): Promise<{ image: string | null; text: string; file: string }> {
+async function deployedNow(ctx: ReleaseContext, c: Component, env: string): Promise<{ image: string | null; text: string; file: string; target: DeployTarget }> {
   const target = deployTargetFor(c.spec, env, c.ref.path);
-  if (!target.repo && target.file === c.ref.path) return { image: deployedImage(target, c.text, c.spec), text: c.text, file: target.file };
+  if (!target.repo && target.file === c.ref.path) return { image: deployedImage(target, c.text, c.spec), text: c.text, file: target.file, target };
   const repo = target.repo ?? c.ref.repo;
   const { defaultBranch, file } = await (target.repo ? ctx.providers(target.repo) : c.provider).snapshot(target.file);
   if (!file) throw new NotFoundError(`No ${target.file} on ${defaultBranch} in ${repo}: add the ${target.format} file for ${env} there first (deploy: in ${c.ref.path}).`);
-  return { image: deployedImage(target, file.content, c.spec), text: file.content, file: target.file };
+  return { image: deployedImage(target, file.content, c.spec), text: file.content, file: target.file, target };
 }
 
 const queueId = (c: Component, env: string) => makeWorkflowId('releases', c.spec.metadata.name, env, repoKey(c.provider));
@@ -117,10 +118,10 @@ export async function startRelease(ctx: ReleaseContext, c: Component, ask: Relea
   }
   if (now.image && sameImage(now.image, image)) throw new ConflictError(`${ask.env} already runs ${image}; there is nothing to release.`);
   // Dry run of the edit: a deployment file idp cannot edit is refused now, not in a PR.
-  setDeployedImage(deployTargetFor(c.spec, ask.env, c.ref.path), now.text, image, c.spec);
+  setDeployedImage(now.target, now.text, image, c.spec);
 
   const key = repoKey(c.provider);
-  const requesterLogin = await loginOf(ctx, c, ask.env, requestedBy, forgeToken);
+  const requesterLogin = await loginOf(ctx, c, now.target, requestedBy, forgeToken);
   const request: ReleaseRequest = {
     kind: ask.kind,
     image,
@@ -191,9 +192,8 @@ export async function startRelease(ctx: ReleaseContext, c: Component, ask: Relea
  * forge token they sent (never stored): so their own approval is recognised
  * even when their idp user is an email.
  */
-async function loginOf(ctx: ReleaseContext, c: Component, env: string, user: string, token?: string): Promise<string | undefined> {
+async function loginOf(ctx: ReleaseContext, c: Component, target: DeployTarget, user: string, token?: string): Promise<string | undefined> {
   if (!token) return undefined;
-  const target = deployTargetFor(c.spec, env, c.ref.path);
   const p = target.repo ? ctx.providers(target.repo) : c.provider;
   const acting = p.actingAs?.(user, token);
   return (await acting?.forgeLogin?.(user)) ?? undefined;
@@ -202,7 +202,6 @@ async function loginOf(ctx: ReleaseContext, c: Component, env: string, user: str
 /** Every environment's ledger: one visibility query, newest release first. */
 export async function listReleases(ctx: ReleaseContext, c: Component): Promise<ReleaseList> {
   const component = c.spec.metadata.name;
-  const quote = (s: string) => `'${s.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
   const query = `IdpKind = 'releases' AND IdpRepo = ${quote(c.provider.id)} AND IdpComponent = ${quote(component)}`;
   const byEnv = new Map<string, ReleaseRecord[]>();
   for await (const wf of ctx.temporal.workflow.list({ query })) {
@@ -223,12 +222,11 @@ export async function listReleases(ctx: ReleaseContext, c: Component): Promise<R
 export async function releaseDetail(ctx: ReleaseContext, c: Component, env: string, number: number): Promise<ReleaseDetail> {
   assertEnvName(env);
   const id = releaseWorkflowId(c.spec.metadata.name, env, number, repoKey(c.provider));
-  const workflow = await describeWorkflow(ctx.temporal, id).catch((err: unknown) => {
+  const { status: workflow, memo } = await describeWithMemo(ctx.temporal, id).catch((err: unknown) => {
     if (err instanceof NotFoundError) throw new NotFoundError(`${env} has no release v${number}. See \`idp releases --env ${env}\`.`);
     throw err;
   });
-  const d = await ctx.temporal.workflow.getHandle(id).describe();
-  const state = d.memo?.state as ReleaseState | undefined;
+  const state = memo.state as ReleaseState | undefined;
   const release = workflow.release ?? state?.release;
   if (!release) throw new NotFoundError(`${env} has no release v${number}.`);
   const policy = state?.policy ?? releasePlan(c.spec, { env, path: c.ref.path, kind: release.kind }).policy;

@@ -56,6 +56,11 @@ async function phaseLeaves(temporal: Client, id: string, phase: string, stop: Ab
  * opening its PR), so a follower hears of progress without polling.
  */
 export async function describeWorkflow(temporal: Client, id: string, waitMs = 0, sincePhase?: string): Promise<WorkflowStatus> {
+  return (await describeWithMemo(temporal, id, waitMs, sincePhase)).status;
+}
+
+/** describeWorkflow, plus the memo the workflow published (for what WorkflowStatus does not carry). */
+export async function describeWithMemo(temporal: Client, id: string, waitMs = 0, sincePhase?: string): Promise<{ status: WorkflowStatus; memo: Record<string, unknown> }> {
   if (!parseWorkflowId(id)) throw new NotFoundError(`"${id}" is not an idp workflow id (e.g. env-clone:checkout:preview-123@1a2b3c4d5e, release:checkout:production:v12@1a2b3c4d5e).`);
   const handle = temporal.workflow.getHandle(id);
   let result: EnvChangeResult | undefined;
@@ -76,19 +81,20 @@ export async function describeWorkflow(temporal: Client, id: string, waitMs = 0,
     }
     const d = await handle.describe();
     const status = baseStatus(id, d);
+    const memo = d.memo ?? {};
     // The memo, not a query: it answers even when no worker is running.
-    if (status.status === 'running') return status;
+    if (status.status === 'running') return { status, memo };
     if (status.status === 'completed') {
       result ??= (await handle.result()) as EnvChangeResult;
       if (result && 'pr' in result) {
         const release = (result as { release?: WorkflowStatus['release'] }).release;
-        return { ...status, phase: result.outcome, pr: result.pr, expiresAt: result.expiresAt, ...(release ? { release: { ...release, pr: result.pr } } : {}) };
+        return { status: { ...status, phase: result.outcome, pr: result.pr, expiresAt: result.expiresAt, ...(release ? { release: { ...release, pr: result.pr } } : {}) }, memo };
       }
-      return status;
+      return { status, memo };
     }
     if (!failure) failure = await handle.result().then(() => undefined, (e: Error) => e);
     const cause = (failure as { cause?: { message?: string; type?: string } } | undefined)?.cause;
-    return { ...status, phase: 'failed', error: { code: cause?.type ?? 'internal', message: cause?.message ?? failure?.message ?? 'failed' } };
+    return { status: { ...status, phase: 'failed', error: { code: cause?.type ?? 'internal', message: cause?.message ?? failure?.message ?? 'failed' } }, memo };
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) throw new NotFoundError(`No workflow ${id}.`);
     throw err;
@@ -96,7 +102,7 @@ export async function describeWorkflow(temporal: Client, id: string, waitMs = 0,
 }
 
 /** A string literal of Temporal's visibility query language. */
-const quote = (s: string) => `'${s.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
+export const quote = (s: string) => `'${s.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
 
 /** Running workflows of a component: a visibility query on search attributes, not a scan. */
 export async function listRunningForComponent(temporal: Client, repo: string, component: string): Promise<WorkflowStatus[]> {

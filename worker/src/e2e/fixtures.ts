@@ -32,6 +32,17 @@ environments:
     release: { approvals: 1, timeout: 3s }
 `;
 
+/** A kustomize overlay whose image tag idp releases set. */
+export const kustomization = (tag: string) => `# production overlay
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+  - ../../base
+images:
+  - name: ghcr.io/acme/checkout
+    newTag: "${tag}" # set by idp releases
+`;
+
 /** Commits on main made for release `v` of any environment (counted by their Idp-Release trailer, whether merged by fast-forward or not). */
 export const releaseCommits = (bare: string, v: string) =>
   git(bare, 'log', '--format=%B', 'main').split('\n').filter((l) => l.startsWith('Idp-Release:') && l.endsWith(`/${v}`)).length;

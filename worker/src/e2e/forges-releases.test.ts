@@ -22,7 +22,7 @@ import { startGitHubFake, type FakeRepo, type GitHubFake } from '../testing/gith
 import { startGitLabFake, type GitLabFake } from '../testing/gitlab-fake.js';
 import { GitHubProvider } from '../providers/github.js';
 import { GitLabProvider } from '../providers/gitlab.js';
-import { eventually, RELEASE_PAWS } from './fixtures.js';
+import { eventually, kustomization, RELEASE_PAWS } from './fixtures.js';
 
 const HOOK_SECRET = 'webhook-secret';
 const GH_SERVICE = 'ghs_idp_service';
@@ -32,16 +32,6 @@ const GL_SERVICE = 'glpat-idp-service';
 const GL_TOKENS: Record<string, string> = { rita: 'glpat-rita' };
 /** "Within seconds": the poll interval is ten minutes. */
 const QUICK_MS = 10_000;
-
-const kustomization = (tag: string) => `# production overlay
-apiVersion: kustomize.config.k8s.io/v1beta1
-kind: Kustomization
-resources:
-  - ../../base
-images:
-  - name: ghcr.io/acme/checkout
-    newTag: "${tag}" # set by idp releases
-`;
 
 /** paws.yaml of a component released into acme/<deployments> on the GitHub fake, production gated by the payments team and ci/build. */
 const componentPaws = (deployments: string) => `apiVersion: paws.dev/v1

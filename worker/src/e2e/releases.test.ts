@@ -8,17 +8,7 @@ import assert from 'node:assert/strict';
 import { parsePaws, type WorkflowStatus } from '@idp/core';
 import { startTestStack, TEST_USER, type TestStack } from '../testing/stack.js';
 import { createRepo, type TestRepo } from '../testing/repos.js';
-import { eventually, git, releaseCommits, RELEASE_PAWS } from './fixtures.js';
-
-const kustomization = (tag: string) => `# production overlay
-apiVersion: kustomize.config.k8s.io/v1beta1
-kind: Kustomization
-resources:
-  - ../../base
-images:
-  - name: ghcr.io/acme/checkout
-    newTag: "${tag}" # set by idp releases
-`;
+import { eventually, git, kustomization, releaseCommits, RELEASE_PAWS } from './fixtures.js';
 
 /** The state of a release, long-polled until `done` holds. */
 async function until(stack: TestStack, id: string, done: (s: WorkflowStatus) => boolean, what: string): Promise<WorkflowStatus> {
