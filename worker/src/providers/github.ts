@@ -602,6 +602,11 @@ export class GitHubProvider implements GitProvider {
     return data.map((l) => l.name);
   }
 
+  // TODO(issue 9): implemented on its branch.
+  async setCommitStatus(_sha: string, _status: import('./provider.js').CommitStatus): Promise<void> {
+    throw new Error('setCommitStatus is not implemented yet');
+  }
+
   async checks(number: number): Promise<ChecksSummary> {
     const pull = await this.pull(number);
     const sha = pull.headRefOid;

@@ -368,6 +368,11 @@ export class GitLabProvider implements GitProvider {
    * The commit statuses of the MR's head: CI jobs of GitLab pipelines and
    * external CI alike are commit statuses (the latest per name).
    */
+  // TODO(issue 9): implemented on its branch.
+  async setCommitStatus(_sha: string, _status: import('./provider.js').CommitStatus): Promise<void> {
+    throw new Error('setCommitStatus is not implemented yet');
+  }
+
   async checks(number: number): Promise<ChecksSummary> {
     const mr = await this.readMr(number);
     if (!mr.sha) return { state: 'none', checks: [] };

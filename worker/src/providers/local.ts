@@ -272,6 +272,11 @@ export class LocalForge implements GitProvider {
   }
 
   /** The local forge runs no CI, so nothing is ever reported. */
+  // TODO(issue 9): implemented on its branch.
+  async setCommitStatus(_sha: string, _status: import('./provider.js').CommitStatus): Promise<void> {
+    throw new Error('setCommitStatus is not implemented yet');
+  }
+
   async checks(number: number): Promise<ChecksSummary> {
     await this.getPullRequest(number);
     return { state: 'none', checks: [] };

@@ -6,6 +6,9 @@
  */
 import type { FileDiff, PullRequest, PullRequestState, ReviewEvent } from '@idp/core';
 
+/** The most PRs a listing returns (the Platform API pages through the rest). */
+export const LIST_LIMIT = 100;
+
 export interface FileAtRef {
   content: string;
   /** Blob id of the file at that ref. */
@@ -55,6 +58,20 @@ export interface CheckRun {
 export interface ChecksSummary {
   state: 'none' | 'pending' | 'success' | 'failure';
   checks: CheckRun[];
+}
+
+/**
+ * A commit status idp itself reports (the `idp/policy` status on a release PR's
+ * head): what the forge's branch protection can require, so every merge path —
+ * the forge's own UI included — is held to the release policy.
+ */
+export interface CommitStatus {
+  /** The status' name on the forge, e.g. `idp/policy`. */
+  context: string;
+  state: 'pending' | 'success' | 'failure';
+  /** One line: what the release still waits for, or that the policy holds. */
+  description: string;
+  targetUrl?: string;
 }
 
 /** What a change is made against, read together (one request where the forge allows). */
@@ -112,7 +129,11 @@ export interface GitProvider {
   findPullRequestByBranch(branch: string, state?: PullRequestState | 'all'): Promise<PullRequest | null>;
   getPullRequest(number: number): Promise<PullRequest>;
   /** Sorted by number. `state` defaults to 'open' (as on GitHub and GitLab). */
-  listPullRequests(filter?: { state?: PullRequestState | 'all'; headPrefix?: string }): Promise<PullRequest[]>;
+  /**
+   * The newest `limit` PRs (default and ceiling: LIST_LIMIT) that match, sorted
+   * by number. `state` defaults to 'open' (as on GitHub and GitLab).
+   */
+  listPullRequests(filter?: { state?: PullRequestState | 'all'; headPrefix?: string; limit?: number }): Promise<PullRequest[]>;
   comment(number: number, body: string, by: string): Promise<void>;
   /** Add labels (existing ones stay); returns all labels of the PR. */
   addLabels(number: number, labels: string[]): Promise<string[]>;
@@ -151,6 +172,17 @@ export interface GitProvider {
    * idp users are often emails and forge reviewers are logins.
    */
   forgeLogin?(user: string): Promise<string | null>;
+  /**
+   * Set (create or replace) a commit status on `sha`. Idempotent: setting the
+   * same context again replaces what it said.
+   */
+  setCommitStatus(sha: string, status: CommitStatus): Promise<void>;
+  /**
+   * Whether forge user `login` may write to (push to, merge into) this
+   * repository: only such reviewers' approvals count towards a release policy.
+   * Absent on the local forge, which has no accounts (its users are idp's).
+   */
+  canWrite?(login: string): Promise<boolean>;
   /** Close without merging. Closing a closed PR returns it unchanged; a merged PR cannot be closed (ConflictError). */
   close(number: number, by: string): Promise<PullRequest>;
 }
