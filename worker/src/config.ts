@@ -4,6 +4,7 @@ import { delimiter, resolve } from 'node:path';
 import { TASK_QUEUE } from '@idp/workflows/shared';
 import { DEFAULT_API_URL } from '@idp/core/client';
 import { forgesFromEnv, type ForgeHost } from './providers/forges.js';
+import { isLoopbackHost } from './api/host-check.js';
 
 export interface ServerConfig {
   temporalAddress: string;
@@ -21,6 +22,8 @@ export interface ServerConfig {
   repoRoots: string[];
   /** When set, every API request must carry `Authorization: Bearer <token>`. */
   apiToken?: string;
+  /** Host names the API answers to besides loopback (IDP_ALLOWED_HOSTS, ','-separated; the host of apiUrl always). */
+  allowedHosts: string[];
   /** GitHub/GitLab hosts and their credentials (IDP_GITHUB_TOKEN, IDP_GITLAB_TOKEN, IDP_FORGES). */
   forges: Map<string, ForgeHost>;
   /** `idp-server worker` also receives forge webhooks on this port when set (IDP_WEBHOOK_PORT; the API always serves them at /webhooks/*). */
@@ -63,6 +66,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     pollIntervalMs: Number(env.IDP_POLL_INTERVAL_MS ?? 30_000),
     prWaitMs: Number(env.IDP_PR_WAIT_MS ?? 10_000),
     apiToken: env.IDP_API_TOKEN || undefined,
+    allowedHosts: (env.IDP_ALLOWED_HOSTS ?? '').split(',').map((h) => h.trim()).filter(Boolean),
     forges: forgesFromEnv(env),
     ...(env.IDP_WEBHOOK_PORT ? { webhookPort: Number(env.IDP_WEBHOOK_PORT) } : {}),
     webhookHost: env.IDP_WEBHOOK_HOST ?? '127.0.0.1',
@@ -70,4 +74,21 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     ...(env.IDP_MAX_CACHED_WORKFLOWS ? { maxCachedWorkflows: Number(env.IDP_MAX_CACHED_WORKFLOWS) } : {}),
     repoRoots: (env.IDP_REPO_ROOTS ?? '').split(delimiter).filter(Boolean).map((r) => (existsSync(r) ? realpathSync(r) : resolve(r))),
   };
+}
+
+/**
+ * The API without a token trusts every caller, and without repository roots it
+ * opens any bare repository on the server's disk: fine on loopback (only this
+ * machine's user reaches it; the Host allowlist keeps web pages out), never
+ * beyond it. Refuse to start rather than serve that to the network.
+ */
+export function assertSafeExposure(cfg: Pick<ServerConfig, 'apiHost' | 'apiToken' | 'repoRoots'>): void {
+  if (isLoopbackHost(cfg.apiHost)) return;
+  const missing = [...(cfg.apiToken ? [] : ['IDP_API_TOKEN (clients then send it)']), ...(cfg.repoRoots.length ? [] : ['IDP_REPO_ROOTS (the folders of the bare repositories it may serve)'])];
+  if (missing.length) {
+    throw new Error(
+      `Refusing to serve the Platform API on ${cfg.apiHost}, beyond this machine, without ${missing.join(' and ')}. ` +
+        'Set them, or bind to 127.0.0.1 (IDP_API_HOST) and put an authenticating proxy in front.',
+    );
+  }
 }

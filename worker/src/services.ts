@@ -7,7 +7,7 @@ import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker, t
 import { providerFor } from './providers/index.js';
 import { startApiServer } from './api/server.js';
 import { createWorker } from './worker.js';
-import type { ServerConfig } from './config.js';
+import { assertSafeExposure, type ServerConfig } from './config.js';
 import { VERSION } from './version.js';
 import type { ProviderLookup } from './activities/index.js';
 import { startWebhookServer, type WebhookReceiverOptions } from './webhooks/receiver.js';
@@ -62,6 +62,7 @@ export function webhookOptions(cfg: Pick<ServerConfig, 'forges'>): Omit<WebhookR
 }
 
 export async function startApi(cfg: ServerConfig, defaultUser?: string) {
+  assertSafeExposure(cfg);
   const connection = await Connection.connect({ address: cfg.temporalAddress });
   const temporal = new Client({ connection, namespace: cfg.namespace });
   const api = await startApiServer({
@@ -76,6 +77,7 @@ export async function startApi(cfg: ServerConfig, defaultUser?: string) {
     namespace: cfg.namespace,
     defaultUser,
     apiToken: cfg.apiToken,
+    allowedHosts: [cfg.apiUrl, ...cfg.allowedHosts],
     prWaitMs: cfg.prWaitMs,
     webhooks: webhookOptions(cfg),
   });

@@ -37,6 +37,12 @@ export const ReviewRequest = RepoRef.extend({
 });
 export const PullActionRequest = RepoRef.extend({});
 
+/** GET /pulls: which PRs, at most `limit` (the newest), never more than 100 per request. */
+export const ListPullsQuery = z.object({
+  state: z.enum(['open', 'merged', 'closed', 'all']).default('open'),
+  limit: z.coerce.number().int().min(1).max(100).default(100).describe('At most this many PRs, the newest (1-100, default 100)'),
+});
+
 export const PullRequestSchema = z.object({
   number: z.number().int(),
   url: z.string(),

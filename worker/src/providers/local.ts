@@ -465,6 +465,17 @@ function ensureNewline(message: string): string {
 }
 
 /** Absolute real path of the bare repository `repo` names, or NotFoundError saying what was expected. */
+/**
+ * A local repository that is absent, or outside the folders the server serves:
+ * one message for both (naming only what the caller gave), so the API tells no
+ * one which paths exist on the server's disk.
+ */
+export function noSuchRepository(repo: string): NotFoundError {
+  return new NotFoundError(
+    `No repository ${repo} on this server: give the path (or file:// URL) of a bare git repository ("git init --bare") in the folders the server serves (IDP_REPO_ROOTS).`,
+  );
+}
+
 function locateBareRepo(repo: string): string {
   let path: string;
   try {
@@ -472,9 +483,7 @@ function locateBareRepo(repo: string): string {
   } catch {
     throw new InvalidRequestError(`${repo} is not a usable file:// URL; use file:///absolute/path/to/repo.git or a plain path.`);
   }
-  if (!existsSync(path)) {
-    throw new NotFoundError(`No repository at ${path}: the local forge expects the path (or file:// URL) of a bare git repository, e.g. one made with "git init --bare".`);
-  }
+  if (!existsSync(path)) throw noSuchRepository(repo);
   path = realpathSync(path);
   if (existsSync(join(path, '.git'))) {
     throw new NotFoundError(
