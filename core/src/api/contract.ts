@@ -123,6 +123,8 @@ export const EnvironmentReleases = z.object({
   current: ReleaseRecord.optional(),
   /** Newest first. */
   releases: z.array(ReleaseRecord),
+  /** A release workflow of this environment that keeps failing: "stuck: retrying <activity> (attempt N): <error>". */
+  stuck: z.string().optional(),
 });
 
 export const ReleaseList = z.object({

@@ -36,6 +36,7 @@ import type { ProviderLookup } from '../activities/index.js';
 import { releasePlan, releaseVerdict } from '../activities/releases.js';
 import type { GitProvider } from '../providers/provider.js';
 import { repoKey } from '../providers/repo-key.js';
+import { stuckByEnvironment } from './stuck.js';
 import { baseStatus, describeWithMemo, describeWorkflow, quote } from './workflows.js';
 
 export interface ReleaseContext {
@@ -210,10 +211,11 @@ export async function listReleases(ctx: ReleaseContext, c: Component): Promise<R
     if (typeof env === 'string' && ledger && !byEnv.has(env)) byEnv.set(env, ledger);
   }
   const names = [...Object.keys(c.spec.environments ?? {}), ...[...byEnv.keys()].filter((e) => !c.spec.environments?.[e])];
+  const stuck = await stuckByEnvironment(ctx.temporal, `IdpKind IN ('release', 'releases') AND IdpRepo = ${quote(c.provider.id)} AND IdpComponent = ${quote(component)} AND ExecutionStatus = 'Running'`);
   const environments: EnvironmentReleases[] = names.map((env) => {
     const releases = byEnv.get(env) ?? [];
     const current = releases.find((r) => r.outcome === 'merged');
-    return { env, ...(current ? { current } : {}), releases };
+    return { env, ...(current ? { current } : {}), releases, ...(stuck.has(env) ? { stuck: stuck.get(env) } : {}) };
   });
   return { component, repo: c.ref.repo, environments };
 }

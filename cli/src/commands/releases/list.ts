@@ -12,7 +12,7 @@ import { kindLabel, outcomeLabel, shortImage } from './common.js';
 /** One environment: a "=== production" header (with what is current), then its releases. */
 export function ledgerTable(e: EnvironmentReleases, now: Date, c: Colors = colors(false)): string {
   const current = e.current ? `current v${e.current.number}: ${shortImage(e.current.image)}` : 'no release merged yet';
-  const header = `${c.bold(`=== ${e.env}`)}  ${c.dim(current)}\n`;
+  const header = `${c.bold(`=== ${e.env}`)}  ${c.dim(current)}\n` + (e.stuck ? `${c.red(e.stuck)}\n` : '');
   if (e.releases.length === 0) return `${header}No releases yet: \`idp releases create --env ${e.env} --image <image:tag>\`.\n`;
   const rows = e.releases.map((r) => [
     `v${r.number}`,
