@@ -212,7 +212,8 @@ export function createRouter(opts: RouterOptions): express.Router {
   router.get('/health', route(async (req, res) => {
     let reachable = true;
     try {
-      await opts.temporal.connection.workflowService.getSystemInfo({});
+      // Briefly: a health check that hangs while the client retries is no answer.
+      await opts.temporal.withDeadline(Date.now() + 2000, () => opts.temporal.connection.workflowService.getSystemInfo({}));
     } catch {
       reachable = false;
     }

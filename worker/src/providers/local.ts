@@ -16,6 +16,7 @@ import type { FileDiff, PullRequest, PullRequestState, Review, ReviewEvent } fro
 import { createTwoFilesPatch } from 'diff';
 import { ConflictError, InvalidRequestError, NotFoundError, ProviderError } from '@idp/core/errors';
 import type { ChecksSummary, CommitRequest, DirectoryEntry, FileAtRef, GitProvider, OpenPullRequest, RepoSnapshot } from './provider.js';
+import { LIST_LIMIT } from './provider.js';
 import {
   applyChanges,
   changedFiles,
@@ -250,11 +251,13 @@ export class LocalForge implements GitProvider {
     return this.present(await this.pulls.require(number));
   }
 
-  async listPullRequests(filter: { state?: PullRequestState | 'all'; headPrefix?: string } = {}): Promise<PullRequest[]> {
+  async listPullRequests(filter: { state?: PullRequestState | 'all'; headPrefix?: string; limit?: number } = {}): Promise<PullRequest[]> {
     const state = filter.state ?? 'open';
-    const pulls = (await this.pulls.all()).filter(
-      (p) => (state === 'all' || p.state === state) && (filter.headPrefix === undefined || p.head.startsWith(filter.headPrefix)),
-    );
+    const limit = Math.min(filter.limit ?? LIST_LIMIT, LIST_LIMIT);
+    const pulls = (await this.pulls.all())
+      .filter((p) => (state === 'all' || p.state === state) && (filter.headPrefix === undefined || p.head.startsWith(filter.headPrefix)))
+      .sort((a, b) => a.number - b.number)
+      .slice(-limit); // the newest
     return Promise.all(pulls.map((p) => this.present(p)));
   }
 
