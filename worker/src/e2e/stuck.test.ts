@@ -19,16 +19,26 @@ import { providersFor } from '../services.js';
 import { LocalForge } from '../providers/local.js';
 import type { GitProvider } from '../providers/provider.js';
 import { CHECKOUT_PAWS, eventually, RELEASE_PAWS } from './fixtures.js';
+import { PlatformClient } from '@idp/core/client';
+import { startGitHubFake, type GitHubFake } from '../testing/github-fake.js';
+
+const SERVICE = 'ghs_idp_service';
+const REVIEWER = 'ghp_reviewer';
 
 describe('failing activities and foreign PRs', () => {
   let stack: TestStack;
   let connection: NativeConnection;
   let stopWorker: () => Promise<void>;
+  let github: GitHubFake;
   /** Repository → what its provider's openPullRequest throws. */
   const faults = new Map<string, () => Error>();
 
   before(async () => {
-    stack = await startTestStack({ inProcessWorker: false, prWaitMs: 5_000, pollIntervalMs: 500 });
+    github = await startGitHubFake({ users: { [SERVICE]: 'idp-bot', [REVIEWER]: 'rita' } });
+    stack = await startTestStack({
+      inProcessWorker: false, prWaitMs: 5_000, pollIntervalMs: 500,
+      forges: [{ kind: 'github', host: 'github.test', apiUrl: github.url, github: { token: SERVICE } }],
+    });
     const real = providersFor(stack.cfg);
     const faulty = (repo: string): GitProvider => {
       const p = real(repo);
@@ -53,6 +63,8 @@ describe('failing activities and foreign PRs', () => {
   after(async () => {
     await stopWorker?.();
     await stack?.stop();
+    await github?.close();
+    assert.deepEqual(github.violations, []);
   });
 
   it('a bug in an activity ends the workflow with its error instead of retrying it forever', async (t) => {
@@ -125,5 +137,21 @@ describe('failing activities and foreign PRs', () => {
     // idp's own PR merges as before.
     const res = await stack.client.cloneEnvironment('staging', { ...ref, target: 'legit' });
     assert.equal((await stack.client.merge(res.pr!.number, ref)).state, 'merged');
+  });
+
+  it("on GitHub, a PR idp did not open is merged only with the caller's own token (the forge decides)", async () => {
+    const gh = await github.createRepo('acme/web', { 'paws.yaml': CHECKOUT_PAWS.replace('name: checkout', 'name: web') });
+    const remote = 'https://github.test/acme/web.git';
+    const provider = providersFor(stack.cfg)(remote);
+    const base = (await gh.git.branchSha('main'))!;
+    await provider.commitToNewBranch({ branch: 'feature/readme', baseSha: base, message: 'readme', changes: [{ path: 'README.md', content: 'hi' }], author: { name: 'Someone', email: 'someone@example.com' } });
+    const pr = await provider.openPullRequest({ head: 'feature/readme', base: 'main', title: 'readme', body: '', author: 'someone@example.com' });
+
+    await assert.rejects(stack.clientAs('rita@example.com').merge(pr.number, { repo: remote }), (e: Error & { code?: string }) => e.code === 'forbidden');
+    assert.equal(gh.pulls.get(pr.number)?.state, 'open');
+    const rita = new PlatformClient({ baseUrl: stack.api.url, user: 'rita@example.com', forgeToken: REVIEWER });
+    const merged = await rita.merge(pr.number, { repo: remote });
+    assert.equal(merged.state, 'merged');
+    assert.equal(merged.mergedBy, 'rita', 'merged as Rita, by the forge\'s leave');
   });
 });
