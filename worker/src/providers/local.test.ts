@@ -179,14 +179,15 @@ describe('providerFor', () => {
   });
   after(() => repo.cleanup());
 
-  it('refuses repositories outside the allowed roots (IDP_REPO_ROOTS), through symlinks too', () => {
+  it('refuses repositories outside the allowed roots (IDP_REPO_ROOTS), through symlinks too, as if they were absent', () => {
     assert.ok(providerFor(repo.bare, { allowedRoots: [realpathSync(repo.root)] }) instanceof LocalForge);
+    // Not 403 "outside": that would tell a caller which paths exist on the server's disk.
     assert.throws(() => providerFor(repo.bare, { allowedRoots: ['/srv/git'] }), (e: Error & { code?: string }) => {
-      assert.equal(e.code, 'forbidden');
+      assert.equal(e.code, 'not_found');
       assert.match(e.message, /IDP_REPO_ROOTS/);
       return true;
     });
-    assert.throws(() => providerFor(`${repo.root}-evil/x.git`, { allowedRoots: [realpathSync(repo.root)] }), /outside/);
+    assert.throws(() => providerFor(`${repo.root}-evil/x.git`, { allowedRoots: [realpathSync(repo.root)] }), /No repository/);
   });
 
   it('serves a local path or file:// URL with one cached LocalForge per repository', () => {
