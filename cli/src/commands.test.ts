@@ -295,6 +295,17 @@ describe('env list', () => {
     assert.deepEqual(JSON.parse(r.out), list);
   });
 
+  it('a workflow stuck retrying an activity is shown, with why', async () => {
+    const stuck = 'stuck: retrying openPullRequest (attempt 7): GitHub answered 502 Bad Gateway\u001B[2J';
+    const wf = { workflowId: 'env-clone:checkout:preview-9@k', kind: 'env-clone' as const, component: 'checkout', environment: 'preview-9', status: 'running' as const, phase: 'proposing' as const, stuck };
+    api.on('GET /environments', { body: { ...list, environments: [...list.environments, { name: 'preview-9', ephemeral: false, source: 'pending' as const, variables: {}, secrets: [], pulls: [], workflows: [wf] }] } });
+    const r = await run(['env', 'list']);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /preview-9 .*pending, env-clone stuck/);
+    assert.match(r.out, /\npreview-9: env-clone:checkout:preview-9@k: stuck: retrying openPullRequest \(attempt 7\): GitHub answered 502 Bad Gateway\n$/);
+    assert.doesNotMatch(r.out, /\u001B/, 'terminal-safe');
+  });
+
   it('colours only when asked, never with NO_COLOR', async () => {
     api.on('GET /environments', { body: list });
     const forced = await run(['env', 'list'], { env: { FORCE_COLOR: '1' } });

@@ -385,6 +385,14 @@ describe('releases list', () => {
     assert.match(r.err, /^idp: checkout has no environment prod; its environments are staging, production, qa\.\n$/);
   });
 
+  it('an environment whose release is stuck retrying says so under its header', async () => {
+    const stuck = 'stuck: retrying openPullRequest (attempt 4): GitLab answered 503 Service Unavailable';
+    api.on('GET /releases', { body: { ...list, environments: [{ env: 'staging', releases: [record({ outcome: 'queued', pr: undefined })], stuck }] } });
+    const r = await run(['releases']);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /^=== staging {2}no release merged yet\nstuck: retrying openPullRequest \(attempt 4\): GitLab answered 503 Service Unavailable\nVERSION/);
+  });
+
   it('server strings are made terminal-safe', async () => {
     api.on('GET /releases', { body: { ...list, environments: [{ env: 'staging', releases: [record({ requestedBy: 'eve\u001B[2J@example.com' })] }] } });
     const r = await run(['releases']);
