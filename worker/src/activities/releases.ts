@@ -120,7 +120,11 @@ export async function releaseVerdict(p: GitProvider, pull: PullRequest, policy: 
   const open = pull.state === 'open';
   const checks = open && policy.requiredChecks.length > 0 ? (await p.checks(pull.number)).checks : [];
   const teams = p.teamMembers && policy.approvers.length > 0 ? await teamsOf(p, policy.approvers) : {};
-  return evaluatePolicy(policy, { author: authorNames(author, authorLogin), headSha: pull.headSha, reviews: pull.reviews, checks, teams });
+  // Only reviewers who can write to the repository count, on a forge that says who can (issue 9).
+  const deciders = [...new Set(pull.reviews.filter((r) => r.state === 'approved' || r.state === 'changes_requested').map((r) => r.by))];
+  const readOnly = new Set(p.canWrite ? (await Promise.all(deciders.map(async (by) => ((await p.canWrite!(by)) ? [] : [by])))).flat() : []);
+  const reviews = pull.reviews.filter((r) => !readOnly.has(r.by));
+  return evaluatePolicy(policy, { author: authorNames(author, authorLogin), headSha: pull.headSha, reviews, checks, teams });
 }
 
 /** Members of the approver entries that name teams (an entry that is not a team is a user). */
