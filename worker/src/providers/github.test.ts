@@ -270,6 +270,23 @@ describe('GitHub provider: teams (release approvers)', () => {
     assert.deepEqual(teamCalls(before), ['GET /orgs/acme/teams/payments/members']);
   });
 
+  it('in a release policy, approvers: [payments] is the user payments and [acme/payments] the team: neither stands for the other', async () => {
+    await fake.createRepo('acme/team-or-user', FILES);
+    fake.addTeam('acme', 'payments', ['alice', 'bob']);
+    fake.addUser('payments', 'ghp_user_named_payments');
+    for (const login of ['alice', 'payments']) fake.setCollaborator('acme/team-or-user', login, 'write');
+    const p = provider('acme/team-or-user');
+    const { pr } = await openedPr(p, 'idp/release/team', { 't.txt': 't\n' });
+    await p.actingAs('payments', 'ghp_user_named_payments').review(pr.number, { event: 'approve', by: 'payments' });
+    await p.review(pr.number, { event: 'approve', by: 'alice' });
+    const pull = await p.getPullRequest(pr.number);
+    const policy = (approvers: string[]): ResolvedPolicy => ({ approvals: 1, approvers, requiredChecks: [], selfApproval: false, autoMerge: true, timeout: '7d', timeoutMs: 7 * 86_400_000 });
+    const bare = await releaseVerdict(p, pull, policy(['payments']), 'requester@acme.example');
+    assert.deepEqual(bare.approvedBy, ['payments'], 'a bare name names a user: the team\'s members are not it');
+    const team = await releaseVerdict(p, pull, policy(['acme/payments']), 'requester@acme.example');
+    assert.deepEqual(team.approvedBy, ['alice'], 'org/team names the team: the user payments is not a member');
+  });
+
   it('keeps answers (null included) for a while: a second call makes no request', async () => {
     await fake.createRepo('acme/cached', { 'paws.yaml': 'x: 1\n' });
     fake.addTeam('acme', 'release-managers', ['alice']);

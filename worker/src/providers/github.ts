@@ -990,10 +990,10 @@ const STATUS_DESCRIPTION_MAX = 140;
  * agree: a built-in role below write never counts, a custom role counts when
  * its base is write or admin.
  */
-function canPush(permission: string, roleName: string): boolean {
-  const role = roleName.toLowerCase();
-  if (!['admin', 'write'].includes(permission.toLowerCase())) return false;
-  return !['read', 'triage', 'none', ''].includes(role);
+function canPush(permission: string, roleName: string | undefined): boolean {
+  if (!['admin', 'write'].includes(String(permission).toLowerCase())) return false;
+  // Older GitHub Enterprise Server versions answer without role_name: the base role alone decides there.
+  return !['read', 'triage', 'none'].includes(String(roleName ?? '').toLowerCase());
 }
 
 function copy(members: string[] | null): string[] | null {
