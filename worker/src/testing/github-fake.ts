@@ -128,7 +128,10 @@ export interface GitHubFake {
   installationTokens: string[];
   /** Answer the next matching request(s) with an error instead. */
   fail(rule: FaultRule): void;
-  /** A CI system reporting a commit status (what POST /statuses does). */
+  /**
+   * A CI system reporting a commit status, stored as POST /statuses stores it
+   * but without the `status` delivery that endpoint sends (tests send it themselves).
+   */
   setStatus(fullName: string, sha: string, context: string, state: FakeStatus['state']): void;
   setCheckRun(fullName: string, sha: string, name: string, status: FakeCheckRun['status'], conclusion?: FakeCheckRun['conclusion']): void;
   /**
