@@ -11,7 +11,12 @@
  *    `branch` + `start_sha` creates the branch and the commit together); update
  *    first reads the default branch and the branch (its compare-and-swap check),
  *    in parallel;
- *  - openPullRequest: 1.
+ *  - openPullRequest: 1;
+ *  - getPullRequest: 4 in parallel (the MR, its notes, approvals and reviewers),
+ *    then its diff versions when it has approvals to pin to a head.
+ *
+ * Reviews come only from what GitLab itself attributes (its approvals API and
+ * its reviewers' review states), never from notes: see timeline().
  *
  * HTTP: gitbeaker's own request handler retries 429 and 502 only, up to ten
  * attempts within ~0.25 s, ignoring Retry-After. It is replaced (gitbeaker's
@@ -926,9 +931,10 @@ export class GitLabProvider implements GitProvider {
    */
   private timeline(mr: ExpandedMergeRequestSchema, record: ReviewRecord): { reviews: Review[]; comments: PullRequestComment[] } {
     const versions = [...record.versions].sort((a, b) => Date.parse(a.created_at) - Date.parse(b.created_at));
+    // The head of the newest version created strictly before `time` (a tie is not "after the push": fail closed).
     const headAt = (time: number) => {
       let head = '';
-      for (const v of versions) if (Date.parse(v.created_at) <= time) head = v.head_commit_sha;
+      for (const v of versions) if (Date.parse(v.created_at) < time) head = v.head_commit_sha;
       return head;
     };
     const notes = [...record.notes].sort((a, b) => Date.parse(a.created_at) - Date.parse(b.created_at) || a.id - b.id);

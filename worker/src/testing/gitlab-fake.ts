@@ -78,7 +78,7 @@ export interface GitLabFake {
    * review in its UI ("Request changes" → `requested_changes`; GitLab has no REST
    * endpoint for it). Makes them a reviewer if they are not one.
    */
-  setReviewerState(projectPath: string, iid: number, username: string, state: (typeof shapes.REVIEWER_STATE)[number]): void;
+  setReviewerState(projectPath: string, iid: number, username: string, state: ReviewerState): void;
   /** Requests received (including failed ones) since the last resetCalls(). */
   readonly calls: number;
   readonly requests: { method: string; path: string }[];
@@ -93,6 +93,9 @@ export interface GitLabFake {
 }
 
 // ---- model -------------------------------------------------------------------
+
+/** A reviewer's review state (https://docs.gitlab.com/api/merge_requests/#get-single-merge-request-reviewers; `requested_changes`: GitLab 17.x+). */
+type ReviewerState = 'unreviewed' | 'review_started' | 'reviewed' | 'requested_changes' | 'approved' | 'unapproved';
 
 interface User {
   id: number;
@@ -140,7 +143,7 @@ interface MergeRequest {
   versions: Version[];
   approvals: Map<string, { user: User; at: string }>;
   /** Reviewers by username, with their review state. */
-  reviewers: Map<string, { user: User; state: (typeof shapes.REVIEWER_STATE)[number]; createdAt: string }>;
+  reviewers: Map<string, { user: User; state: ReviewerState; createdAt: string }>;
   notes: Note[];
   /** Last merge status computed, for which head and target tip; result null while checking. */
   check: { head: string; target: string | null; result: 'can_be_merged' | 'cannot_be_merged' | null } | null;
@@ -335,7 +338,7 @@ class Fake implements GitLabFake {
     project.members.set(username, { user: this.user(username), accessLevel, createdAt: this.now() });
   }
 
-  setReviewerState(projectPath: string, iid: number, username: string, state: (typeof shapes.REVIEWER_STATE)[number]): void {
+  setReviewerState(projectPath: string, iid: number, username: string, state: ReviewerState): void {
     const mr = this.projectByPath(projectPath).mrs.get(iid);
     if (!mr) throw new Error(`no merge request !${iid} in ${projectPath}`);
     const existing = mr.reviewers.get(username);
@@ -497,7 +500,7 @@ class Fake implements GitLabFake {
         return this.listStatuses(p, params.sha!, query, url);
       case 'createCommitStatus':
         return this.createStatus(p, params.sha!, body, viewer);
-      case 'getProjectMemberAll':
+      case 'getProjectMember':
         return Promise.resolve(this.projectMember(p, params.user_id!));
       case 'createMergeRequest':
         return this.createMergeRequest(p, body, viewer);

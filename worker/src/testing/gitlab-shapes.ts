@@ -753,7 +753,7 @@ export const ENDPOINTS: Endpoint[] = [
     responses: { 200: z.array(member) },
   },
   {
-    name: 'getProjectMemberAll',
+    name: 'getProjectMember',
     method: 'GET',
     path: '/projects/:id/members/all/:user_id',
     docs: `${DOCS}/members/#get-a-member-of-a-group-or-project-including-inherited-and-invited-members`,
