@@ -377,7 +377,8 @@ export class GitLabProvider implements GitProvider {
    * of 100 (newest first): bounded, whatever the project's history.
    */
   async listPullRequests(filter: { state?: PullRequestState | 'all'; headPrefix?: string; limit?: number } = {}): Promise<PullRequest[]> {
-    const limit = Math.min(Math.max(Math.floor(filter.limit ?? LIST_LIMIT), 1), LIST_LIMIT);
+    const asked = Math.floor(filter.limit ?? LIST_LIMIT);
+    const limit = Number.isFinite(asked) ? Math.min(Math.max(asked, 1), LIST_LIMIT) : LIST_LIMIT;
     const prefix = filter.headPrefix;
     const perPage = prefix === undefined ? limit : 100;
     const wanted: { iid: number }[] = [];
