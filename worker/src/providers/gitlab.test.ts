@@ -668,7 +668,10 @@ describe('GitLab provider: commit statuses (idp/policy)', () => {
     const set = (state: 'pending' | 'success' | 'failure', description: string) =>
       p.setCommitStatus(head, { context: 'idp/policy', state, description, targetUrl: 'https://idp.example.com/releases/1' });
     await set('pending', 'waiting for 1 approval');
+    // GitLab refuses pending → pending (400 "Cannot transition status"); read back, it already says so.
+    fake.resetCalls();
     await set('pending', 'waiting for 1 approval');
+    assert.deepEqual(fake.requests.map((r) => `${r.method} ${r.path.replace(/^.*\/(statuses)\/.*$/, '$1').replace(/^.*\/commits\/.*\/statuses$/, 'commit statuses')}`), ['POST statuses', 'GET commit statuses']);
     assert.deepEqual(await p.checks(pr), { state: 'pending', checks: [{ name: 'idp/policy', state: 'pending', url: 'https://idp.example.com/releases/1' }] });
     await set('failure', 'the release policy does not hold');
     assert.equal((await p.checks(pr)).state, 'failure');
