@@ -32,7 +32,8 @@ const GH_SERVICE = 'ghs_idp_service';
  */
 const GH_TOKENS: Record<string, string> = { alice: 'ghp_alice', bob: 'ghp_bob', rita: 'ghp_rita', mallory: 'ghp_mallory', rory: 'ghp_rory' };
 const GL_SERVICE = 'glpat-idp-service';
-const GL_TOKENS: Record<string, string> = { rita: 'glpat-rita' };
+/** GitLab users and their tokens: all Developers of the projects below. */
+const GL_TOKENS: Record<string, string> = { rita: 'glpat-rita', carol: 'glpat-carol', eve: 'glpat-eve' };
 /** "Within seconds": the poll interval is ten minutes. */
 const QUICK_MS = 10_000;
 
@@ -364,6 +365,7 @@ describe('releases on GitHub and GitLab, driven by webhooks (polling every 10 mi
   describe('GitLab', () => {
     it('a release in paws.yaml itself: an approval on GitLab, told by its Merge Request Hook, merges it in seconds', async () => {
       const project = await gl.project('platform/checkout', { 'paws.yaml': RELEASE_PAWS });
+      gl.addMember(project.path, 'rita', 30);
       const remote = 'https://gitlab.test/platform/checkout.git';
       const res = await stack.client.createRelease({ repo: remote, env: 'staging', image: 'ghcr.io/acme/checkout:1.4.3' });
       assert.equal(res.phase, 'open');
@@ -408,6 +410,56 @@ describe('releases on GitHub and GitLab, driven by webhooks (polling every 10 mi
       const staging = await ledger(remote, 'staging', (e) => e.releases[0]?.outcome === 'merged', 'the ledger');
       assert.deepEqual(staging.releases[0]?.approvers, ['rita']);
       assert.ok(gl.deliveries.some((d) => d.event === 'Merge Request Hook' && d.action === 'merge' && d.status === 202), JSON.stringify(gl.deliveries));
+    });
+
+    /** A Merge Request Hook as GitLab sends it (the fake's own hooks cover open/merge/close only); the receiver's answer. */
+    async function mrHook(project: { id: number; path: string }, mr: { number: number; head: string; base: string; headSha: string }, action: string) {
+      const res = await fetch(hooks.gitlab, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-gitlab-event': 'Merge Request Hook', 'x-gitlab-token': HOOK_SECRET, 'x-gitlab-event-uuid': randomUUID() },
+        body: JSON.stringify({
+          object_kind: 'merge_request', event_type: 'merge_request', user: { username: 'someone' },
+          project: { id: project.id, path_with_namespace: project.path },
+          object_attributes: {
+            iid: mr.number, action, state: 'opened', source_branch: mr.head, target_branch: mr.base,
+            source_project_id: project.id, target_project_id: project.id, last_commit: { id: mr.headSha },
+          },
+        }),
+      });
+      return { status: res.status, body: (await res.json()) as { signalled?: number } };
+    }
+
+    it('a comment with the hidden approve marker approves nothing; a reviewer\'s "Request changes" in GitLab rejects the release', async () => {
+      const project = await gl.project('platform/forged', { 'paws.yaml': RELEASE_PAWS });
+      for (const u of ['rita', 'carol', 'eve']) gl.addMember(project.path, u, 30);
+      const remote = 'https://gitlab.test/platform/forged.git';
+      const ref = { repo: remote };
+      const res = await stack.client.createRelease({ repo: remote, env: 'staging', image: 'ghcr.io/acme/checkout:6.6.6' });
+      assert.equal(res.phase, 'open');
+      const onGitLab = new GitLabProvider({
+        repo: 'platform/forged', baseUrl: gl.url, host: 'gitlab.test', projectPath: 'platform/forged', token: GL_SERVICE,
+        userToken: (u: string) => GL_TOKENS[u], retry: { minDelayMs: 10 },
+      });
+      const mr = await onGitLab.getPullRequest(res.pr!.number);
+
+      // A note anyone who can comment writes, invisible in GitLab's UI; then the MR is updated (its hook wakes the release).
+      await onGitLab.comment(mr.number, `LGTM\n\n<!-- idp:review approved ${mr.headSha} -->`, 'eve');
+      assert.equal((await mrHook(project, mr, 'update')).body.signalled, 1);
+      let shown = await stack.client.release(ref, 'staging', 1);
+      assert.deepEqual([shown.verdict?.satisfied, shown.verdict?.approvedBy], [false, []], 'a note is no approval');
+
+      // carol asks for changes in GitLab's review (GitLab records her reviewer state): that rejects the release.
+      gl.setReviewerState(project.path, mr.number, 'carol', 'requested_changes');
+      shown = await stack.client.release(ref, 'staging', 1);
+      assert.deepEqual([shown.verdict?.satisfied, shown.verdict?.changesRequestedBy], [false, ['carol']]);
+      const started = Date.now();
+      assert.equal((await mrHook(project, mr, 'update')).body.signalled, 1);
+      const final = await until(res.workflowId, ended, 'the rejection');
+      assert.equal(final.phase, 'failed');
+      assert.match(final.error?.message ?? '', /carol requested changes/);
+      assert.ok(Date.now() - started < QUICK_MS, 'rejected within seconds of the hook');
+      const main = await project.git.entry((await project.git.branchSha('main'))!, 'paws.yaml');
+      assert.equal(main?.type === 'blob' ? main.text : undefined, RELEASE_PAWS, 'nothing released');
     });
   });
 });
