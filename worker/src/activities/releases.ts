@@ -21,13 +21,13 @@ import {
   type PullRequest,
 } from '@idp/core';
 import type { EnvActivities, PreparedRelease, ReleaseEvaluation } from '@idp/workflows/activities';
-import type { ReleaseInput, ResolvedPolicy } from '@idp/workflows/release-shared';
+import { POLICY_STATUS_CONTEXT, type ReleaseInput, type ResolvedPolicy } from '@idp/workflows/release-shared';
 import type { GitProvider } from '../providers/provider.js';
 import type { ProviderLookup } from './index.js';
 import { withHeartbeat, toRef, authorOf } from './common.js';
 import { faultPoint } from './faults.js';
 
-type ReleaseActivities = Pick<EnvActivities, 'prepareRelease' | 'evaluateRelease' | 'mergeRelease' | 'closeRelease'>;
+type ReleaseActivities = Pick<EnvActivities, 'prepareRelease' | 'evaluateRelease' | 'mergeRelease' | 'closeRelease' | 'setPolicyStatus'>;
 
 /** Where a release of `env` is written and under which policy, as the component's paws.yaml says on its default branch. */
 export function releasePlan(spec: PawsSpec, input: Pick<ReleaseInput, 'env' | 'path' | 'kind'>) {
@@ -109,6 +109,9 @@ export function createReleaseActivities(providers: ProviderLookup): ReleaseActiv
         if (!pr.comments.some((c) => c.body === comment)) await p.comment(number, comment, 'idp');
         await p.close(number, 'idp');
       }),
+
+    setPolicyStatus: ({ repo, sha, state, description, targetUrl }) =>
+      withHeartbeat(() => providers(repo).setCommitStatus(sha, { context: POLICY_STATUS_CONTEXT, state, description, ...(targetUrl ? { targetUrl } : {}) })),
   };
 }
 
@@ -117,10 +120,15 @@ export function createReleaseActivities(providers: ProviderLookup): ReleaseActiv
  * checks (checks and teams are only read when the policy names some).
  */
 export async function releaseVerdict(p: GitProvider, pull: PullRequest, policy: ResolvedPolicy, author: string, authorLogin?: string) {
-  const open = pull.state === 'open';
-  const checks = open && policy.requiredChecks.length > 0 ? (await p.checks(pull.number)).checks : [];
+  // A merged PR is judged as it was merged (did the policy hold on the merged head?); a closed one is not judged.
+  const judged = pull.state !== 'closed';
+  // idp's own status is the verdict, never an input to it.
+  const checks = judged && policy.requiredChecks.length > 0 ? (await p.checks(pull.number)).checks.filter((c) => c.name !== POLICY_STATUS_CONTEXT) : [];
   const teams = p.teamMembers && policy.approvers.length > 0 ? await teamsOf(p, policy.approvers) : {};
-  return evaluatePolicy(policy, { author: authorNames(author, authorLogin), headSha: pull.headSha, reviews: pull.reviews, checks, teams });
+  // Approvals given after the merge do not make it a merge under the policy.
+  const mergedAt = pull.state === 'merged' && pull.mergedAt ? Date.parse(pull.mergedAt) : NaN;
+  const reviews = Number.isNaN(mergedAt) ? pull.reviews : pull.reviews.filter((r) => !(Date.parse(r.at) > mergedAt));
+  return evaluatePolicy(policy, { author: authorNames(author, authorLogin), headSha: pull.headSha, reviews, checks, teams });
 }
 
 /** Members of the approver entries that name teams (an entry that is not a team is a user). */
