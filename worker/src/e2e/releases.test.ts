@@ -341,7 +341,7 @@ describe('releases', () => {
       return stored.find((x) => x.context === 'idp/policy')?.description;
     };
 
-    const first = await status('pending', /^Waiting for 2 more approvals from alice, bob, carol/, 'pending on the first head');
+    const first = await status('pending', /^Waiting for 2 more approvals from alice, bob or carol/, 'pending on the first head');
     assert.equal(first.sha, res.pr!.headSha);
     await as('alice').review(n, { ...ref, event: 'approve' });
     await status('pending', /^Waiting for 1 more approval /, 'the new verdict');
