@@ -120,15 +120,18 @@ export function createReleaseActivities(providers: ProviderLookup): ReleaseActiv
  * checks (checks and teams are only read when the policy names some).
  */
 export async function releaseVerdict(p: GitProvider, pull: PullRequest, policy: ResolvedPolicy, author: string, authorLogin?: string) {
-  // A merged PR is judged as it was merged (did the policy hold on the merged head?); a closed one is not judged.
-  const judged = pull.state !== 'closed';
-  // idp's own status is the verdict, never an input to it.
-  const checks = judged && policy.requiredChecks.length > 0 ? (await p.checks(pull.number)).checks.filter((c) => c.name !== POLICY_STATUS_CONTEXT) : [];
+  // A merged PR is judged as it was merged (did the policy hold on the merged head?): approvals given after do not count.
+  if (pull.state === 'merged') pull = { ...pull, reviews: reviewsBefore(pull.reviews, pull.mergedAt) };
+  // idp's own status is the verdict, never an input to it; a closed PR is not judged.
+  const checks = pull.state !== 'closed' && policy.requiredChecks.length > 0 ? (await p.checks(pull.number)).checks.filter((c) => c.name !== POLICY_STATUS_CONTEXT) : [];
   const teams = p.teamMembers && policy.approvers.length > 0 ? await teamsOf(p, policy.approvers) : {};
-  // Approvals given after the merge do not make it a merge under the policy.
-  const mergedAt = pull.state === 'merged' && pull.mergedAt ? Date.parse(pull.mergedAt) : NaN;
-  const reviews = Number.isNaN(mergedAt) ? pull.reviews : pull.reviews.filter((r) => !(Date.parse(r.at) > mergedAt));
-  return evaluatePolicy(policy, { author: authorNames(author, authorLogin), headSha: pull.headSha, reviews, checks, teams });
+  return evaluatePolicy(policy, { author: authorNames(author, authorLogin), headSha: pull.headSha, reviews: pull.reviews, checks, teams });
+}
+
+/** The reviews given up to `at` (the merge): what the policy could have seen when it was merged. */
+function reviewsBefore(reviews: PullRequest['reviews'], at: string | undefined): PullRequest['reviews'] {
+  const end = at ? Date.parse(at) : NaN;
+  return Number.isNaN(end) ? reviews : reviews.filter((r) => !(Date.parse(r.at) > end));
 }
 
 /** Members of the approver entries that name teams (an entry that is not a team is a user). */
