@@ -284,6 +284,19 @@ describe('releases', () => {
     assert.equal(spec?.release?.timeout, '14d', "the other change on main is kept");
   });
 
+  it('bad input is refused before anything is written', async (t) => {
+    const repo = await createRepo({ files: { 'paws.yaml': RELEASE_PAWS } });
+    t.after(() => repo.cleanup());
+    const ref = { repo: repo.bare };
+    await assert.rejects(stack.client.createRelease({ ...ref, env: 'staging', image: 'checkout' }), /tag or digest/);
+    await assert.rejects(stack.client.createRelease({ ...ref, env: 'nope', image: 'ghcr.io/acme/checkout:1.0.0' }), /nope/);
+    await assert.rejects(stack.client.createRelease({ ...ref, env: 'staging', image: 'ghcr.io/acme/checkout:1.4.2' }), /already runs/);
+    await assert.rejects(stack.client.rollbackRelease({ ...ref, env: 'staging' }), /no earlier merged release/);
+    await assert.rejects(stack.client.promoteRelease({ ...ref, from: 'staging', to: 'staging' }), /itself/);
+    assert.deepEqual(await stack.client.listPulls(ref, 'all'), []);
+    assert.deepEqual(git(repo.bare, 'for-each-ref', '--format=%(refname)', 'refs/heads').trim().split('\n'), ['refs/heads/main']);
+  });
+
   it('the merge gate fails closed: Temporal not answering (503), the release ended (409) or unknown (409); PR left open', async (t) => {
     const repo = await createRepo({ files: { 'paws.yaml': RELEASE_PAWS } });
     t.after(() => repo.cleanup());
@@ -383,18 +396,5 @@ describe('releases', () => {
 
     // Rollback sees it as the current release.
     await assert.rejects(stack.client.rollbackRelease({ ...ref, env: 'staging' }), /v1 is the only one/);
-  });
-
-  it('bad input is refused before anything is written', async (t) => {
-    const repo = await createRepo({ files: { 'paws.yaml': RELEASE_PAWS } });
-    t.after(() => repo.cleanup());
-    const ref = { repo: repo.bare };
-    await assert.rejects(stack.client.createRelease({ ...ref, env: 'staging', image: 'checkout' }), /tag or digest/);
-    await assert.rejects(stack.client.createRelease({ ...ref, env: 'nope', image: 'ghcr.io/acme/checkout:1.0.0' }), /nope/);
-    await assert.rejects(stack.client.createRelease({ ...ref, env: 'staging', image: 'ghcr.io/acme/checkout:1.4.2' }), /already runs/);
-    await assert.rejects(stack.client.rollbackRelease({ ...ref, env: 'staging' }), /no earlier merged release/);
-    await assert.rejects(stack.client.promoteRelease({ ...ref, from: 'staging', to: 'staging' }), /itself/);
-    assert.deepEqual(await stack.client.listPulls(ref, 'all'), []);
-    assert.deepEqual(git(repo.bare, 'for-each-ref', '--format=%(refname)', 'refs/heads').trim().split('\n'), ['refs/heads/main']);
   });
 });

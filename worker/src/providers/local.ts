@@ -15,7 +15,7 @@ import git from 'isomorphic-git';
 import type { FileDiff, PullRequest, PullRequestState, Review, ReviewEvent } from '@idp/core';
 import { createTwoFilesPatch } from 'diff';
 import { ConflictError, InvalidRequestError, NotFoundError, ProviderError } from '@idp/core/errors';
-import type { CheckRun, ChecksSummary, CommitRequest, CommitStatus, DirectoryEntry, FileAtRef, GitProvider, OpenPullRequest, RepoSnapshot } from './provider.js';
+import type { ChecksSummary, CommitRequest, DirectoryEntry, FileAtRef, GitProvider, OpenPullRequest, RepoSnapshot } from './provider.js';
 import {
   applyChanges,
   changedFiles,
@@ -31,6 +31,7 @@ import {
 } from './local-git.js';
 import { PullStore, type StoredPull } from './local-pulls.js';
 import { approvalsOf } from './reviews.js';
+import type { CheckRun, CommitStatus } from './provider.js';
 
 export interface LocalForgeOptions {
   /** Path or file:// URL of a bare git repository. */
