@@ -231,6 +231,9 @@ describe('releases', () => {
     assert.equal(r.error?.code, 'rejected');
     assert.match(r.error?.message ?? '', /bob requested changes/);
     assert.equal((await stack.client.pull(ref, rejected.pr!.number)).state, 'closed');
+    const forge = new LocalForge({ repo: repo.bare });
+    const policyStatus = async (n: number) => (await forge.checks(n)).checks.find((c) => c.name === 'idp/policy')?.state;
+    assert.equal(await policyStatus(rejected.pr!.number), 'failure', 'idp/policy fails on a rejected head');
 
     const slow = await stack.client.createRelease({ ...ref, env: 'demo', image: 'ghcr.io/acme/checkout:6.0.0' });
     const s = await until(stack, slow.workflowId, ended, 'the timeout');
@@ -239,6 +242,7 @@ describe('releases', () => {
     const closedPull = await stack.client.pull(ref, slow.pr!.number);
     assert.equal(closedPull.state, 'closed');
     assert.match(closedPull.comments.at(-1)?.body ?? '', /timed out/);
+    assert.equal(await policyStatus(slow.pr!.number), 'failure', 'and on a timed-out one');
 
     const dropped = await stack.client.createRelease({ ...ref, env: 'staging', image: 'ghcr.io/acme/checkout:6.0.0' });
     await stack.client.close(dropped.pr!.number, ref);
