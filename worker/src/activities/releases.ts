@@ -125,7 +125,11 @@ export async function releaseVerdict(p: GitProvider, pull: PullRequest, policy: 
   // idp's own status is the verdict, never an input to it; a closed PR is not judged.
   const checks = pull.state !== 'closed' && policy.requiredChecks.length > 0 ? (await p.checks(pull.number)).checks.filter((c) => c.name !== POLICY_STATUS_CONTEXT) : [];
   const teams = p.teamMembers && policy.approvers.length > 0 ? await teamsOf(p, policy.approvers) : {};
-  return evaluatePolicy(policy, { author: authorNames(author, authorLogin), headSha: pull.headSha, reviews: pull.reviews, checks, teams });
+  // Only reviewers who can write to the repository count, on a forge that says who can (issue 9).
+  const deciders = [...new Set(pull.reviews.filter((r) => r.state === 'approved' || r.state === 'changes_requested').map((r) => r.by))];
+  const readOnly = new Set(p.canWrite ? (await Promise.all(deciders.map(async (by) => ((await p.canWrite!(by)) ? [] : [by])))).flat() : []);
+  const reviews = pull.reviews.filter((r) => !readOnly.has(r.by));
+  return evaluatePolicy(policy, { author: authorNames(author, authorLogin), headSha: pull.headSha, reviews, checks, teams });
 }
 
 /** The reviews given up to `at` (the merge): what the policy could have seen when it was merged. */

@@ -26,14 +26,17 @@ import { eventually, kustomization, RELEASE_PAWS } from './fixtures.js';
 
 const HOOK_SECRET = 'webhook-secret';
 const GH_SERVICE = 'ghs_idp_service';
-/** GitHub users and their tokens: alice, bob and rita are in acme/payments; mallory is not. */
-const GH_TOKENS: Record<string, string> = { alice: 'ghp_alice', bob: 'ghp_bob', rita: 'ghp_rita', mallory: 'ghp_mallory' };
+/**
+ * GitHub users and their tokens: alice, bob, rita and rory are in acme/payments; mallory is not. All can
+ * write to the deployment repositories but rory, who can only read them.
+ */
+const GH_TOKENS: Record<string, string> = { alice: 'ghp_alice', bob: 'ghp_bob', rita: 'ghp_rita', mallory: 'ghp_mallory', rory: 'ghp_rory' };
 const GL_SERVICE = 'glpat-idp-service';
 const GL_TOKENS: Record<string, string> = { rita: 'glpat-rita' };
 /** "Within seconds": the poll interval is ten minutes. */
 const QUICK_MS = 10_000;
 
-/** paws.yaml of a component released into acme/<deployments> on the GitHub fake, production gated by the payments team and ci/build. */
+/** paws.yaml of a component released into acme/<deployments> on the GitHub fake, production gated by the acme/payments team and ci/build. */
 const componentPaws = (deployments: string) => `apiVersion: paws.dev/v1
 kind: Workload
 metadata:
@@ -51,7 +54,7 @@ environments:
   production:
     release:
       approvals: 1
-      approvers: [payments]
+      approvers: [acme/payments]
       requiredChecks: [ci/build]
 `;
 
@@ -65,7 +68,7 @@ describe('releases on GitHub and GitLab, driven by webhooks (polling every 10 mi
 
   before(async () => {
     gh = await startGitHubFake({ users: { [GH_SERVICE]: 'idp-bot', ...Object.fromEntries(Object.entries(GH_TOKENS).map(([u, t]) => [t, u])) } });
-    gh.addTeam('acme', 'payments', ['alice', 'bob', 'rita']);
+    gh.addTeam('acme', 'payments', ['alice', 'bob', 'rita', 'rory']);
     gl = await startGitLabFake({ users: { [GL_SERVICE]: 'idp-bot', ...Object.fromEntries(Object.entries(GL_TOKENS).map(([u, t]) => [t, u])) } });
     stack = await startTestStack({
       pollIntervalMs: 600_000,
@@ -180,6 +183,8 @@ describe('releases on GitHub and GitLab, driven by webhooks (polling every 10 mi
     });
     const paws = componentPaws(`${name}-deployments`);
     const component = await gh.createRepo(`acme/${name}`, { 'paws.yaml': paws });
+    for (const login of ['alice', 'bob', 'rita', 'mallory']) gh.setCollaborator(deployments.fullName, login, 'write');
+    gh.setCollaborator(deployments.fullName, 'rory', 'read');
     return { deployments, component, paws, remote: `https://github.test/acme/${name}.git` };
   }
 
@@ -199,7 +204,7 @@ describe('releases on GitHub and GitLab, driven by webhooks (polling every 10 mi
       assert.equal(res.pr?.url, `${gh.url}/acme/checkout-deployments/pull/${pr.number}`);
       assert.match(pr.head, /^idp\/release\/checkout\/production\/v1@[0-9a-f]+$/);
       assert.equal(pr.user.login, 'idp-bot');
-      assert.match(pr.body, /Approvals:\*\* 1 from payments/);
+      assert.match(pr.body, /Approvals:\*\* 1 from acme\/payments/);
       assert.match(pr.body, /Required checks:\*\* `ci\/build`/);
       const files = await deployments.git.changedFiles(pr.baseSha, pr.headSha);
       assert.deepEqual(files.map((f) => f.path), ['apps/checkout/production/kustomization.yaml']);
@@ -217,7 +222,7 @@ describe('releases on GitHub and GitLab, driven by webhooks (polling every 10 mi
       assert.equal(waiting.verdict?.satisfied, false);
       assert.deepEqual(waiting.verdict?.checks, [{ name: 'ci/build', state: 'pending' }]);
       assert.deepEqual(waiting.verdict?.waitingFor, ['check ci/build (pending)']);
-      assert.deepEqual(waiting.policy.approvers, ['payments']);
+      assert.deepEqual(waiting.policy.approvers, ['acme/payments']);
       assert.equal((await stack.client.workflow(res.workflowId)).phase, 'open');
       assert.equal(pr.merged, false);
 
@@ -268,7 +273,7 @@ describe('releases on GitHub and GitLab, driven by webhooks (polling every 10 mi
         [{ by: 'mallory', why: 'is not an allowed approver' }, { by: 'rita', why: 'is the author' }],
       );
       assert.deepEqual(shown.verdict?.checks, [{ name: 'ci/build', state: 'success' }]);
-      assert.deepEqual(shown.verdict?.waitingFor, ['1 more approval from payments']);
+      assert.deepEqual(shown.verdict?.waitingFor, ['1 more approval from acme/payments']);
       // Both webhooks were answered after signalling; give the workflow time to (not) merge.
       await new Promise((r) => setTimeout(r, 2_000));
       assert.equal((await stack.client.workflow(res.workflowId)).phase, 'open');
@@ -282,6 +287,33 @@ describe('releases on GitHub and GitLab, driven by webhooks (polling every 10 mi
       const prod = await ledger(remote, 'production', (e) => e.releases[0]?.outcome === 'merged', 'the ledger');
       assert.deepEqual(prod.releases[0]?.approvers, ['bob'], 'only bob\'s approval counted');
       assert.equal(await deploymentFile(deployments, 'apps/checkout/production/kustomization.yaml'), kustomization('2.0.0'));
+    });
+
+    it('an approval by a payments member who can only read the deployment repository does not count; a writer\'s merges', async () => {
+      const { deployments, remote } = await githubComponent('billing');
+      const res = await stack.client.createRelease({ repo: remote, env: 'production', image: 'ghcr.io/acme/checkout:4.0.0' });
+      const pr = deployments.pulls.get(res.pr!.number)!;
+      assert.equal((await ciStatus(deployments, pr.headSha, pr.head, 'ci/build', 'success')).status, 202);
+
+      // GitHub lets anyone who can read the repository approve; its webhook reaches idp.
+      const onGh = onGitHub(deployments.fullName);
+      const reviews = deliveriesOf(gh, 'pull_request_review', 'submitted');
+      await onGh.review(pr.number, { event: 'approve', by: 'rory' });
+      assert.deepEqual(await reviews.answered(1), [202]);
+      const shown = await stack.client.release({ repo: remote }, 'production', 1);
+      assert.deepEqual(shown.verdict?.approvedBy, []);
+      assert.equal(shown.verdict?.satisfied, false);
+      assert.deepEqual(shown.verdict?.waitingFor, ['1 more approval from acme/payments']);
+      // The webhook was answered after signalling; give the workflow time to (not) merge.
+      await new Promise((r) => setTimeout(r, 2_000));
+      assert.equal((await stack.client.workflow(res.workflowId)).phase, 'open');
+      assert.equal(pr.merged, false);
+
+      await onGh.review(pr.number, { event: 'approve', by: 'bob' });
+      const final = await until(res.workflowId, ended, 'the merge');
+      assert.equal(final.phase, 'merged');
+      const prod = await ledger(remote, 'production', (e) => e.releases[0]?.outcome === 'merged', 'the ledger');
+      assert.deepEqual(prod.releases[0]?.approvers, ['bob'], 'only bob\'s approval counted');
     });
 
     it('a push to the release branch after the approval voids it: green checks on the new head do not merge it', async () => {
@@ -306,7 +338,7 @@ describe('releases on GitHub and GitLab, driven by webhooks (polling every 10 mi
       assert.equal(voided.releases[0]?.outcome, 'open');
       let shown = await stack.client.release({ repo: remote }, 'production', 1);
       assert.deepEqual(shown.verdict?.approvedBy, []);
-      assert.ok(shown.verdict?.waitingFor.includes('1 more approval from payments'), JSON.stringify(shown.verdict));
+      assert.ok(shown.verdict?.waitingFor.includes('1 more approval from acme/payments'), JSON.stringify(shown.verdict));
 
       // ci/build (a check run) passes on the new head; the webhook wakes the release, which still waits for a fresh approval.
       const check = await ciCheckRun(deployments, pushed, pr.number, 'ci/build');
@@ -316,7 +348,7 @@ describe('releases on GitHub and GitLab, driven by webhooks (polling every 10 mi
       shown = await stack.client.release({ repo: remote }, 'production', 1);
       assert.deepEqual(shown.verdict?.approvedBy, []);
       assert.deepEqual(shown.verdict?.checks, [{ name: 'ci/build', state: 'success' }]);
-      assert.deepEqual(shown.verdict?.waitingFor, ['1 more approval from payments']);
+      assert.deepEqual(shown.verdict?.waitingFor, ['1 more approval from acme/payments']);
       assert.equal((await stack.client.workflow(res.workflowId)).phase, 'open');
       assert.equal(pr.merged, false);
 
