@@ -109,6 +109,10 @@ export const ReleaseRecord = z.object({
   endedAt: z.string().optional(),
   outcome: ReleaseOutcome,
   reason: z.string().optional().describe('Why it was rejected, timed out, cancelled or failed'),
+  outsidePolicy: z
+    .string()
+    .optional()
+    .describe('Merged although its release policy did not hold on the merged head (e.g. in the forge\'s UI): what was missing. It still counts as merged (it is deployed).'),
 });
 
 export const EnvironmentReleases = z.object({

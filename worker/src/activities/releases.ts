@@ -21,13 +21,13 @@ import {
   type PullRequest,
 } from '@idp/core';
 import type { EnvActivities, PreparedRelease, ReleaseEvaluation } from '@idp/workflows/activities';
-import type { ReleaseInput, ResolvedPolicy } from '@idp/workflows/release-shared';
+import { POLICY_STATUS_CONTEXT, type ReleaseInput, type ResolvedPolicy } from '@idp/workflows/release-shared';
 import type { GitProvider } from '../providers/provider.js';
 import type { ProviderLookup } from './index.js';
 import { withHeartbeat, toRef, authorOf } from './common.js';
 import { faultPoint } from './faults.js';
 
-type ReleaseActivities = Pick<EnvActivities, 'prepareRelease' | 'evaluateRelease' | 'mergeRelease' | 'closeRelease'>;
+type ReleaseActivities = Pick<EnvActivities, 'prepareRelease' | 'evaluateRelease' | 'mergeRelease' | 'closeRelease' | 'setPolicyStatus'>;
 
 /** Where a release of `env` is written and under which policy, as the component's paws.yaml says on its default branch. */
 export function releasePlan(spec: PawsSpec, input: Pick<ReleaseInput, 'env' | 'path' | 'kind'>) {
@@ -109,6 +109,9 @@ export function createReleaseActivities(providers: ProviderLookup): ReleaseActiv
         if (!pr.comments.some((c) => c.body === comment)) await p.comment(number, comment, 'idp');
         await p.close(number, 'idp');
       }),
+
+    setPolicyStatus: ({ repo, sha, state, description, targetUrl }) =>
+      withHeartbeat(() => providers(repo).setCommitStatus(sha, { context: POLICY_STATUS_CONTEXT, state, description, ...(targetUrl ? { targetUrl } : {}) })),
   };
 }
 
@@ -117,14 +120,22 @@ export function createReleaseActivities(providers: ProviderLookup): ReleaseActiv
  * checks (checks and teams are only read when the policy names some).
  */
 export async function releaseVerdict(p: GitProvider, pull: PullRequest, policy: ResolvedPolicy, author: string, authorLogin?: string) {
-  const open = pull.state === 'open';
-  const checks = open && policy.requiredChecks.length > 0 ? (await p.checks(pull.number)).checks : [];
+  // A merged PR is judged as it was merged (did the policy hold on the merged head?): approvals given after do not count.
+  if (pull.state === 'merged') pull = { ...pull, reviews: reviewsBefore(pull.reviews, pull.mergedAt) };
+  // idp's own status is the verdict, never an input to it; a closed PR is not judged.
+  const checks = pull.state !== 'closed' && policy.requiredChecks.length > 0 ? (await p.checks(pull.number)).checks.filter((c) => c.name !== POLICY_STATUS_CONTEXT) : [];
   const teams = p.teamMembers && policy.approvers.length > 0 ? await teamsOf(p, policy.approvers) : {};
   // Only reviewers who can write to the repository count, on a forge that says who can (issue 9).
   const deciders = [...new Set(pull.reviews.filter((r) => r.state === 'approved' || r.state === 'changes_requested').map((r) => r.by))];
   const readOnly = new Set(p.canWrite ? (await Promise.all(deciders.map(async (by) => ((await p.canWrite!(by)) ? [] : [by])))).flat() : []);
   const reviews = pull.reviews.filter((r) => !readOnly.has(r.by));
   return evaluatePolicy(policy, { author: authorNames(author, authorLogin), headSha: pull.headSha, reviews, checks, teams });
+}
+
+/** The reviews given up to `at` (the merge): what the policy could have seen when it was merged. */
+function reviewsBefore(reviews: PullRequest['reviews'], at: string | undefined): PullRequest['reviews'] {
+  const end = at ? Date.parse(at) : NaN;
+  return Number.isNaN(end) ? reviews : reviews.filter((r) => !(Date.parse(r.at) > end));
 }
 
 /** Members of the approver entries that name teams (an entry that is not a team is a user). */

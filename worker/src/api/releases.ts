@@ -4,13 +4,14 @@
  * number it in the environment's queue, and read the ledger back.
  */
 import { randomUUID } from 'node:crypto';
-import { ApplicationFailure, WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure, WithStartWorkflowOperation, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
 import {
   assertEnvName,
   ConflictError,
   deployedImage,
   deployTargetFor,
   errorFromBody,
+  IdpError,
   NotFoundError,
   parseImage,
   parsePaws,
@@ -31,7 +32,7 @@ import {
 } from '@idp/core';
 import { release as releaseWorkflow, releaseQueue } from '@idp/workflows';
 import { pullRequestUpdate, SA } from '@idp/workflows/shared';
-import { enqueueReleaseUpdate, ledgerQuery, type EnqueueResult, type ReleaseRequest, type ReleaseState } from '@idp/workflows/release-shared';
+import { enqueueReleaseUpdate, FINAL_OUTCOMES, ledgerQuery, type EnqueueResult, type ReleaseRequest, type ReleaseState } from '@idp/workflows/release-shared';
 import type { ProviderLookup } from '../activities/index.js';
 import { releasePlan, releaseVerdict } from '../activities/releases.js';
 import type { GitProvider } from '../providers/provider.js';
@@ -253,18 +254,41 @@ export function componentFrom(provider: GitProvider, text: string, ref: { repo: 
   return { provider, spec: parsePaws(text, ref.path).spec, text, ref };
 }
 
+/** Where every release PR's head branch lives (core/src/names.ts, branchForWorkflow). */
+const RELEASE_BRANCHES = 'idp/release/';
+
 /**
  * A release PR is merged through the API only when its policy holds on the
- * current head: `idp pr merge` is no way around the approval rules.
+ * current head: `idp pr merge` is no way around the approval rules. Fails
+ * closed: every open PR on a release branch is gated, and whatever the gate
+ * cannot evaluate (Temporal unreachable, the release ended or unknown, no
+ * policy yet, another PR than the release's) is refused, never waved through.
  */
 export async function assertReleasePolicyHolds(temporal: Client, provider: GitProvider, pr: PullRequest): Promise<void> {
+  if (pr.state !== 'open' || !pr.head.startsWith(RELEASE_BRANCHES)) return;
   const id = workflowForBranch(pr.head);
-  if (!id?.startsWith('release:') || pr.state !== 'open') return;
-  const d = await temporal.workflow.getHandle(id).describe().catch(() => undefined);
-  const state = d?.memo?.state as ReleaseState | undefined;
-  if (d?.status.name !== 'RUNNING' || !state?.policy) return;
-  const v = await releaseVerdict(provider, pr, state.policy, state.release.requestedBy, state.requesterLogin);
+  const refuse = (why: string) => new ConflictError(`idp does not merge PR #${pr.number}: ${why}`);
+  if (!id?.startsWith('release:')) throw refuse(`its branch ${pr.head} is named like a release's but names none; close it and request the release with \`idp releases create\`.`);
+  let d: WorkflowExecutionDescription;
+  try {
+    d = await temporal.workflow.getHandle(id).describe();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw refuse(`idp has no release ${id} for its branch ${pr.head}; close it and request the release with \`idp releases create\`.`);
+    const cause = (err instanceof Error ? err.message : String(err)).split('\n')[0]!.slice(0, 200);
+    throw new IdpError('internal', 503, `idp cannot check the release policy of PR #${pr.number} now (Temporal: ${cause}), so it does not merge it; retry in a moment.`);
+  }
+  const state = d.memo?.state as ReleaseState | undefined;
+  const r = state?.release;
+  const what = r ? `release v${r.number} to ${r.env}` : `release ${id}`;
+  if (d.status.name !== 'RUNNING') {
+    const outcome = r && FINAL_OUTCOMES.has(r.outcome) ? `: ${r.outcome.replace('_', ' ')}${r.reason ? ` (${r.reason})` : ''}` : '';
+    const again = r ? ` \`idp releases create --env ${r.env} --image ${r.image}\`` : '';
+    throw refuse(`it is ${what}, which has ended (workflow ${d.status.name.toLowerCase().replaceAll('_', ' ')}${outcome}), so its policy is no longer followed. Close it and request the release again if it is still wanted:${again || ' `idp releases create`'}.`);
+  }
+  if (!state?.policy || !r) throw refuse(`${what} has not published its release policy yet; retry in a few seconds.`);
+  if (state.pr && state.pr.number !== pr.number) throw refuse(`it is not the PR of ${what} (that is #${state.pr.number}); close it.`);
+  const v = await releaseVerdict(provider, pr, state.policy, r.requestedBy, state.requesterLogin);
   if (!v.satisfied) {
-    throw new ConflictError(`PR #${pr.number} is release v${state.release.number} to ${state.release.env}, and its release policy does not hold yet: ${v.waitingFor.join('; ') || 'changes were requested'}.`);
+    throw new ConflictError(`PR #${pr.number} is release v${r.number} to ${r.env}, and its release policy does not hold yet: ${v.waitingFor.join('; ') || 'changes were requested'}.`);
   }
 }

@@ -32,6 +32,7 @@ export function formatRelease(d: ReleaseDetail, now: Date, c: Colors = colors(fa
   const row = (label: string, value: string) => lines.push(`${c.bold(label.padEnd(13))}${value}`);
 
   row('Outcome', outcomeLabel(r.outcome, c) + (r.reason ? `: ${reasonText(r.reason)}` : ''));
+  if (r.outsidePolicy) row('Warning', c.red(`merged outside its release policy (it did not hold on the merged head); missing: ${r.outsidePolicy}`));
   row('Kind', kindLabel(r));
   row('Image', r.image);
   row('Previous', r.previousImage ?? c.dim('none (first release)'));
