@@ -63,14 +63,17 @@ export function parseDeployAccess(text: string, file = DEPLOY_ACCESS_FILE): Depl
         for (const key of i.keys) issues.push({ message: `${where(path)}unknown key "${key}"`, path: [...path, key], atKey: true });
       } else issues.push({ message: `${where(path)}${i.message}`, path });
     }
-  } else {
-    parsed.data.grants.forEach((g, n) =>
-      g.paths.forEach((p, k) => {
-        const problem = repoPathProblem(p.replace(/\*+/g, 'x')) ?? (/[^/]\*\*|\*\*[^/]/.test(p) ? '** must be a whole segment, like apps/**' : null);
-        if (problem) issues.push({ message: `grants.${n}.paths.${k}: "${p}" is not a path glob inside the repository: ${problem}`, path: ['grants', n, 'paths', k] });
-      }),
-    );
   }
+  // The globs, even when other parts are wrong, so one round of fixes is enough.
+  const grants = (raw as { grants?: unknown } | null)?.grants;
+  (Array.isArray(grants) ? grants : []).forEach((g: unknown, n) => {
+    const paths = (g as { paths?: unknown } | null)?.paths;
+    (Array.isArray(paths) ? paths : []).forEach((p: unknown, k) => {
+      if (typeof p !== 'string' || p === '') return;
+      const problem = repoPathProblem(p.replace(/\*+/g, 'x')) ?? (/[^/]\*\*|\*\*[^/]/.test(p) ? '** must be a whole segment, like apps/**' : null);
+      if (problem) issues.push({ message: `grants.${n}.paths.${k}: "${p}" is not a path glob inside the repository: ${problem}`, path: ['grants', n, 'paths', k] });
+    });
+  });
   if (issues.length > 0) {
     throw new InvalidPawsError(
       file,
