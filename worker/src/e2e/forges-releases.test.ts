@@ -26,10 +26,10 @@ import { eventually, kustomization, RELEASE_PAWS } from './fixtures.js';
 
 const HOOK_SECRET = 'webhook-secret';
 const GH_SERVICE = 'ghs_idp_service';
-/** GitHub users and their tokens: alice, bob and rita are in acme/payments; mallory is not. */
-const GH_TOKENS: Record<string, string> = { alice: 'ghp_alice', bob: 'ghp_bob', rita: 'ghp_rita', mallory: 'ghp_mallory' };
+/** GitHub users and their tokens: alice, bob and rita are in acme/payments; mallory and dev (who requests releases) are not. */
+const GH_TOKENS: Record<string, string> = { alice: 'ghp_alice', bob: 'ghp_bob', rita: 'ghp_rita', mallory: 'ghp_mallory', dev: 'ghp_dev' };
 const GL_SERVICE = 'glpat-idp-service';
-const GL_TOKENS: Record<string, string> = { rita: 'glpat-rita' };
+const GL_TOKENS: Record<string, string> = { rita: 'glpat-rita', dev: 'glpat-dev' };
 /** "Within seconds": the poll interval is ten minutes. */
 const QUICK_MS = 10_000;
 
@@ -86,6 +86,9 @@ describe('releases on GitHub and GitLab, driven by webhooks (polling every 10 mi
     assert.deepEqual(gh.violations, []);
     assert.deepEqual(gl.violations, []);
   });
+
+  /** dev@example.com as the CLI sends their requests: with their own forge token, so idp knows their forge login. */
+  const asDev = (forgeToken: string) => new PlatformClient({ baseUrl: stack.api.url, user: 'dev@example.com', forgeToken });
 
   /** The release's workflow state, long-polled until `done` holds. */
   const until = (id: string, done: (s: WorkflowStatus) => boolean, what: string) =>
@@ -177,6 +180,8 @@ describe('releases on GitHub and GitLab, driven by webhooks (polling every 10 mi
     const deployments = await gh.createRepo(`acme/${name}-deployments`, {
       'apps/checkout/production/kustomization.yaml': kustomization('1.4.2'),
       'apps/checkout/staging/kustomization.yaml': kustomization('1.4.2'),
+      // The deployment repository opts the component in (any spelling of its remote).
+      '.idp/deploy-access.yaml': `apiVersion: paws.dev/v1\nkind: DeployAccess\ngrants:\n  - repo: github.test/acme/${name}\n    paths: [apps/checkout/**]\n`,
     });
     const paws = componentPaws(`${name}-deployments`);
     const component = await gh.createRepo(`acme/${name}`, { 'paws.yaml': paws });
@@ -186,7 +191,7 @@ describe('releases on GitHub and GitLab, driven by webhooks (polling every 10 mi
   describe('GitHub', () => {
     it('a release PR in the deployment repository: a team member\'s approval waits for ci/build; the status webhook merges it in seconds; the ledger records the approver', async () => {
       const { deployments, component, paws, remote } = await githubComponent('checkout');
-      const res = await stack.client.createRelease({ repo: remote, env: 'production', image: 'ghcr.io/acme/checkout:1.5.0' });
+      const res = await asDev(GH_TOKENS.dev!).createRelease({ repo: remote, env: 'production', image: 'ghcr.io/acme/checkout:1.5.0' });
       assert.equal(res.kind, 'release');
       assert.equal(res.phase, 'open');
       assert.equal(res.release?.number, 1);
@@ -284,9 +289,22 @@ describe('releases on GitHub and GitLab, driven by webhooks (polling every 10 mi
       assert.equal(await deploymentFile(deployments, 'apps/checkout/production/kustomization.yaml'), kustomization('2.0.0'));
     });
 
+    it('a release request that cannot be tied to a GitHub account is refused, saying how to fix it; nothing is written', async () => {
+      const { deployments, remote } = await githubComponent('billing');
+      // bob@acme.com could approve as his GitHub login and count as the second pair of eyes: idp must know who asks.
+      await assert.rejects(stack.clientAs('bob@acme.com').createRelease({ repo: remote, env: 'production', image: 'ghcr.io/acme/checkout:6.6.6' }), (e: Error & { code?: string; status?: number }) => {
+        assert.equal(e.status, 401);
+        assert.equal(e.code, 'unauthenticated');
+        assert.match(e.message, /needs your GitHub identity, so idp can tell your approvals from others'.*Set GH_TOKEN/s);
+        return true;
+      });
+      assert.equal(deployments.pulls.size, 0, 'no PR');
+      assert.deepEqual((await stack.client.listReleases({ repo: remote })).environments.flatMap((e) => e.releases), [], 'nothing queued');
+    });
+
     it('a push to the release branch after the approval voids it: green checks on the new head do not merge it', async () => {
       const { deployments, remote } = await githubComponent('orders');
-      const res = await stack.client.createRelease({ repo: remote, env: 'production', image: 'ghcr.io/acme/checkout:3.0.0' });
+      const res = await asDev(GH_TOKENS.dev!).createRelease({ repo: remote, env: 'production', image: 'ghcr.io/acme/checkout:3.0.0' });
       const pr = deployments.pulls.get(res.pr!.number)!;
       const first = pr.headSha;
       const onGh = onGitHub(deployments.fullName);
@@ -333,7 +351,7 @@ describe('releases on GitHub and GitLab, driven by webhooks (polling every 10 mi
     it('a release in paws.yaml itself: an approval on GitLab, told by its Merge Request Hook, merges it in seconds', async () => {
       const project = await gl.project('platform/checkout', { 'paws.yaml': RELEASE_PAWS });
       const remote = 'https://gitlab.test/platform/checkout.git';
-      const res = await stack.client.createRelease({ repo: remote, env: 'staging', image: 'ghcr.io/acme/checkout:1.4.3' });
+      const res = await asDev(GL_TOKENS.dev!).createRelease({ repo: remote, env: 'staging', image: 'ghcr.io/acme/checkout:1.4.3' });
       assert.equal(res.phase, 'open');
       assert.equal(res.release?.previousImage, 'ghcr.io/acme/checkout:1.4.2');
       assert.equal(res.pr?.url, `${gl.url}/platform/checkout/-/merge_requests/${res.pr?.number}`);
