@@ -326,6 +326,26 @@ environments:
     assert.equal(git(teamB.bare, 'show', 'main:apps/payments/production/kustomization.yaml'), kustomization('6.6.6'));
   });
 
+  it("production's platform floor (one approval, four eyes) holds whatever paws.yaml says", async (t) => {
+    const lowered = RELEASE_PAWS.replace(/  production:\n    release:\n      approvals: 2\n      approvers: \[alice, bob, carol\]\n      rollback: \{ approvals: 1 \}\n/, '  production:\n    release: { approvals: 0, selfApproval: true }\n');
+    assert.notEqual(lowered, RELEASE_PAWS);
+    const repo = await createRepo({ files: { 'paws.yaml': lowered } });
+    t.after(() => repo.cleanup());
+    const ref = { repo: repo.bare };
+    const res = await stack.client.createRelease({ ...ref, env: 'production', image: 'ghcr.io/acme/checkout:9.0.0' });
+    assert.ok(res.pr, 'a PR is opened rather than merged at once');
+    assert.match((await stack.client.pull(ref, res.pr.number)).body, /Four-eyes rule:\*\* the author's own approval does not count _\(platform floor for `prod\*`\)_/);
+    await stack.client.review(res.pr.number, { ...ref, event: 'approve' });
+    const shown = await stack.client.release(ref, 'production', 1);
+    assert.deepEqual([shown.policy.approvals, shown.policy.selfApproval], [1, false]);
+    assert.deepEqual(shown.verdict?.ignored, [{ by: TEST_USER, why: 'is the author' }]);
+    assert.equal((await stack.client.workflow(res.workflowId)).phase, 'open');
+    assert.equal(imageOnMain(repo, 'production'), undefined, 'not merged on the requester\'s own approval');
+    await as('carol').review(res.pr.number, { ...ref, event: 'approve' });
+    assert.equal((await until(stack, res.workflowId, ended, 'the merge')).phase, 'merged');
+    assert.equal(imageOnMain(repo, 'production'), 'ghcr.io/acme/checkout:9.0.0');
+  });
+
   it('the policy is read from the default branch: a release PR lowering it in paws.yaml changes nothing', async (t) => {
     const repo = await createRepo({ files: { 'paws.yaml': RELEASE_PAWS } });
     t.after(() => repo.cleanup());
