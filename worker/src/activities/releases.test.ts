@@ -13,7 +13,8 @@ import type { GitProvider } from '../providers/provider.js';
 import { providerFor } from '../providers/index.js';
 import { createRepo } from '../testing/repos.js';
 import { branches, kustomization, RELEASE_PAWS } from '../e2e/fixtures.js';
-import { createReleaseActivities, releaseVerdict } from './releases.js';
+import { parsePaws } from '@idp/core';
+import { createReleaseActivities, releasePlan, releaseVerdict } from './releases.js';
 
 const HEAD = 'c0ffee';
 const policy: ReleasePolicy = { approvals: 1, approvers: [], requiredChecks: [], selfApproval: false, autoMerge: true, timeout: '7d', timeoutMs: 7 * 86_400_000 };
@@ -53,6 +54,16 @@ describe('releaseVerdict on a forge with write permissions', () => {
     const ok = forgeWith(['alice'], [review('reader', 'approved', 1), review('alice', 'approved', 2)]);
     const counted = await releaseVerdict(ok.provider, ok.pull, policy, 'dev@example.com', 'dev');
     assert.deepEqual([counted.satisfied, counted.approvedBy], [true, ['alice']]);
+  });
+});
+
+describe('releasePlan', () => {
+  it("raises releases and rollbacks to the platform's floor", () => {
+    const spec = parsePaws(RELEASE_PAWS.replace('rollback: { approvals: 1 }', 'rollback: { approvals: 0, selfApproval: true }')).spec;
+    const rollback = releasePlan(spec, { env: 'production', path: 'paws.yaml', kind: 'rollback' }, DEFAULT_RELEASE_FLOORS).policy;
+    assert.deepEqual([rollback.approvals, rollback.selfApproval, rollback.floor?.raised], [1, false, ['approvals', 'selfApproval']]);
+    assert.equal(releasePlan(spec, { env: 'production', path: 'paws.yaml', kind: 'rollback' }, {}).policy.approvals, 0);
+    assert.equal(releasePlan(spec, { env: 'production', path: 'paws.yaml', kind: 'create' }, DEFAULT_RELEASE_FLOORS).policy.approvals, 2, 'never lowered');
   });
 });
 
