@@ -56,6 +56,8 @@ export function createReleaseActivities(providers: ProviderLookup, floors: Relea
         const { target, policy } = releasePlan(spec, input, floors);
         const repo = target.repo ?? input.repo;
         const p = target.repo ? providers(target.repo) : service;
+        // Before reading or writing anything there: the deployment repository (still) opts in to this component and file.
+        await assertDeployAccess(providers, service, input.repo, target);
         const snap = target.repo || target.file !== input.path ? await p.snapshot(target.file, branch) : own;
         if (!snap.file) {
           throw new NotFoundError(`No ${target.file} on ${snap.defaultBranch} in ${repo}: add the ${target.format} file for ${input.env} there first (deploy: in ${input.path}).`);
@@ -69,8 +71,6 @@ export function createReleaseActivities(providers: ProviderLookup, floors: Relea
         const changes = [{ path: target.file, content }];
         const author = authorOf(input.requestedBy);
         const base = snap.defaultBranch;
-        // Right before writing: the deployment repository still opts in to this component and file.
-        await assertDeployAccess(providers, service, input.repo, target);
         const done = (headSha: string, baseSha: string): PreparedRelease => ({ branch, base, baseSha, headSha, ...text, repo, policy, ...(previousImage ? { previousImage } : {}) });
 
         if (input.expectedSha && snap.branchSha !== input.expectedSha) {
