@@ -289,6 +289,22 @@ describe('releases on GitHub and GitLab, driven by webhooks (polling every 10 mi
       assert.equal(await deploymentFile(deployments, 'apps/checkout/production/kustomization.yaml'), kustomization('2.0.0'));
     });
 
+    it("a deployment repository that has not opted the component in is not written to; a grant for another spelling of another repository does not count", async () => {
+      const deployments = await gh.createRepo('acme/ledger-deployments', {
+        'apps/checkout/production/kustomization.yaml': kustomization('1.4.2'),
+        '.idp/deploy-access.yaml': 'apiVersion: paws.dev/v1\nkind: DeployAccess\ngrants:\n  - repo: https://github.test/acme/ledger-other.git\n    paths: ["**"]\n',
+      });
+      await gh.createRepo('acme/ledger', { 'paws.yaml': componentPaws('ledger-deployments') });
+      const remote = 'git@github.test:acme/ledger.git';
+      await assert.rejects(asDev(GH_TOKENS.dev!).createRelease({ repo: remote, env: 'production', image: 'ghcr.io/evil/payments:6.6.6' }), (e: Error & { code?: string }) => {
+        assert.equal(e.code, 'forbidden');
+        assert.match(e.message, /^github\.test\/acme\/ledger-deployments does not take releases from git@github\.test:acme\/ledger\.git: its \.idp\/deploy-access\.yaml \(on main\) grants it nothing\./);
+        return true;
+      });
+      assert.equal(deployments.pulls.size, 0, 'no PR');
+      assert.deepEqual((await stack.client.listReleases({ repo: remote })).environments.flatMap((e) => e.releases), [], 'nothing queued');
+    });
+
     it('a release request that cannot be tied to a GitHub account is refused, saying how to fix it; nothing is written', async () => {
       const { deployments, remote } = await githubComponent('billing');
       // bob@acme.com could approve as his GitHub login and count as the second pair of eyes: idp must know who asks.
