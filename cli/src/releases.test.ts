@@ -422,6 +422,13 @@ describe('releases show', () => {
     diff: [{ path: 'deploy/production.yaml', status: 'modified', patch: '--- a/deploy/production.yaml\n+++ b/deploy/production.yaml\n@@ -1 +1 @@\n-image: ghcr.io/acme/checkout:1.4.2\n+image: ghcr.io/acme/checkout:1.4.3\n' }],
   };
 
+  it('says which parts of the policy the platform floor raised', async () => {
+    api.on('GET /releases/production/12', { body: { ...detail, policy: { ...detail.policy, floor: { patterns: ['prod*'], raised: ['approvals', 'selfApproval'] } } } });
+    const r = await run(['releases', 'show', 'v12', '--env', 'production']);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /^Policy {7}2 approvals from team-leads; .*; times out after 72h; approvals, selfApproval raised by the platform floor for prod\*$/m);
+  });
+
   it('GETs /releases/:env/:number and shows PR, approvals so far, checks, policy, workflow and diff', async () => {
     api.on('GET /releases/production/12', { body: detail });
     const r = await run(['releases', 'show', 'v12', '--env', 'production']);

@@ -174,6 +174,8 @@ export const ReleaseDetail = z.object({
     selfApproval: z.boolean(),
     autoMerge: z.boolean(),
     timeout: z.string(),
+    /** Platform floors (IDP_RELEASE_FLOORS) that apply: their environment patterns and the fields they raised. */
+    floor: z.object({ patterns: z.array(z.string()), raised: z.array(z.enum(['approvals', 'selfApproval', 'requiredChecks', 'approvers'])) }).optional(),
   }),
   /** Open PRs: the policy evaluated on the PR's current head. */
   verdict: z

@@ -26,6 +26,7 @@ import {
   type PawsSpec,
   type PullRequest,
   type ReleaseDetail,
+  type ReleaseFloors,
   type ReleaseList,
   type ReleaseRecord,
   type WorkflowStatus,
@@ -35,6 +36,7 @@ import { pullRequestUpdate, SA } from '@idp/workflows/shared';
 import { enqueueReleaseUpdate, FINAL_OUTCOMES, ledgerQuery, type EnqueueResult, type ReleaseRequest, type ReleaseState } from '@idp/workflows/release-shared';
 import type { ProviderLookup } from '../activities/index.js';
 import { releasePlan, releaseVerdict } from '../activities/releases.js';
+import { assertDeployAccess } from '../activities/deploy-access.js';
 import type { GitProvider } from '../providers/provider.js';
 import { repoKey } from '../providers/repo-key.js';
 import { baseStatus, describeWithMemo, describeWorkflow, quote } from './workflows.js';
@@ -45,6 +47,8 @@ export interface ReleaseContext {
   providers: ProviderLookup;
   pollIntervalMs: number;
   prWaitMs?: number;
+  /** The platform's approval floors (IDP_RELEASE_FLOORS). */
+  floors: ReleaseFloors;
 }
 
 export type ReleaseAsk =
@@ -89,7 +93,9 @@ export async function startRelease(ctx: ReleaseContext, c: Component, ask: Relea
   }
   const component = c.spec.metadata.name;
   // Validates the environment, deploy settings and policy before anything is written.
-  releasePlan(c.spec, { env: ask.env, path: c.ref.path, kind: ask.kind });
+  const { target } = releasePlan(c.spec, { env: ask.env, path: c.ref.path, kind: ask.kind }, ctx.floors);
+  // Another team's deployment repository takes this release only if it opted in to this component and file.
+  await assertDeployAccess(ctx.providers, c.provider, c.ref.repo, target);
   const now = await deployedNow(ctx, c, ask.env);
 
   let image: string;
@@ -191,13 +197,22 @@ export async function startRelease(ctx: ReleaseContext, c: Component, ask: Relea
 /**
  * The requester's login on the forge that holds the release PR, read with the
  * forge token they sent (never stored): so their own approval is recognised
- * even when their idp user is an email.
+ * even when their idp user is an email. On GitHub/GitLab a requester idp
+ * cannot tie to a forge account is refused: four eyes would be a guess (their
+ * approval under another login would count as the second pair). The local
+ * forge's users are idp's own, so it needs none.
  */
 async function loginOf(ctx: ReleaseContext, c: Component, target: DeployTarget, user: string, token?: string): Promise<string | undefined> {
-  if (!token) return undefined;
   const p = target.repo ? ctx.providers(target.repo) : c.provider;
-  const acting = p.actingAs?.(user, token);
-  return (await acting?.forgeLogin?.(user)) ?? undefined;
+  if (p.kind === 'local') return undefined;
+  const login = token ? await p.actingAs?.(user, token)?.forgeLogin?.(user) : undefined;
+  if (login) return login;
+  const how = p.kind === 'github' ? 'GH_TOKEN (or GITHUB_TOKEN) to your GitHub token, e.g. GH_TOKEN=$(gh auth token)' : 'GITLAB_TOKEN to a GitLab personal access token of yours';
+  throw new IdpError(
+    'unauthenticated',
+    401,
+    `A release into ${p.repo} needs your ${p.kind === 'github' ? 'GitHub' : 'GitLab'} identity, so idp can tell your approvals from others' (four eyes); no forge token came with the request. Set ${how} (or IDP_FORGE_TOKEN) where you run idp, and request the release again.`,
+  );
 }
 
 /** Every environment's ledger: one visibility query, newest release first. */
@@ -230,7 +245,7 @@ export async function releaseDetail(ctx: ReleaseContext, c: Component, env: stri
   const state = memo.state as ReleaseState | undefined;
   const release = workflow.release ?? state?.release;
   if (!release) throw new NotFoundError(`${env} has no release v${number}.`);
-  const policy = state?.policy ?? releasePlan(c.spec, { env, path: c.ref.path, kind: release.kind }).policy;
+  const policy = state?.policy ?? releasePlan(c.spec, { env, path: c.ref.path, kind: release.kind }, ctx.floors).policy;
   const pr = workflow.pr ?? state?.pr;
   const deployRepo = state?.repo;
   let verdict: ReleaseDetail['verdict'];

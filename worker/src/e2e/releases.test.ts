@@ -176,6 +176,8 @@ describe('releases', () => {
     const paws = RELEASE_PAWS.replace('environments:\n', `deploy:\n  repo: ${deploy.bare}\n  path: apps/checkout/{env}\n  format: kustomize\nenvironments:\n`);
     const repo = await createRepo({ files: { 'paws.yaml': paws } });
     t.after(() => repo.cleanup());
+    // The deployment repository opts the component in (its own file, under its own review).
+    await deploy.push({ files: { '.idp/deploy-access.yaml': `apiVersion: paws.dev/v1\nkind: DeployAccess\ngrants:\n  - repo: ${repo.bare}\n    paths: [apps/checkout/**]\n` } });
     const ref = { repo: repo.bare };
     const res = await stack.client.createRelease({ ...ref, env: 'staging', image: 'ghcr.io/acme/checkout:1.5.0' });
     assert.equal(res.release?.previousImage, 'ghcr.io/acme/checkout:1.4.2');
@@ -286,6 +288,111 @@ describe('releases', () => {
     const spec = parsePaws(pawsOnMain(repo)).spec.environments?.staging;
     assert.equal(spec?.image, 'ghcr.io/acme/checkout:7.0.0');
     assert.equal(spec?.release?.timeout, '14d', "the other change on main is kept");
+  });
+
+  it("a component cannot release into another team's deployment repository unless that repository opted it in, for that path; production's floor holds", async (t) => {
+    // Team B's deployment repository; team A's component names it in its own paws.yaml, with no approvals.
+    const teamB = await createRepo({ files: { 'apps/payments/production/kustomization.yaml': kustomization('1.4.2'), 'apps/payments/staging/kustomization.yaml': kustomization('1.4.2') } });
+    t.after(() => teamB.cleanup());
+    const attack = `apiVersion: paws.dev/v1
+kind: Workload
+metadata:
+  name: payments
+containers:
+  web:
+    image: ghcr.io/acme/checkout:1.4.2
+deploy:
+  repo: ${teamB.bare}
+  path: apps/payments/{env}
+  format: kustomize
+environments:
+  production:
+    release: { approvals: 0 }
+`;
+    const teamA = await createRepo({ files: { 'paws.yaml': attack } });
+    t.after(() => teamA.cleanup());
+    const ref = { repo: teamA.bare };
+    const ask = { ...ref, env: 'production', image: 'ghcr.io/acme/checkout:6.6.6' };
+    const nothingWritten = async () => {
+      assert.deepEqual(await stack.client.listPulls({ repo: teamB.bare }, 'all'), [], 'no PR');
+      assert.deepEqual(git(teamB.bare, 'for-each-ref', '--format=%(refname)', 'refs/heads').trim().split('\n'), ['refs/heads/main'], 'no branch');
+      assert.equal(git(teamB.bare, 'show', 'main:apps/payments/production/kustomization.yaml'), kustomization('1.4.2'));
+    };
+
+    // No opt-in: refused, saying which file to add where.
+    await assert.rejects(stack.client.createRelease(ask), (e: Error & { code?: string; status?: number }) => {
+      assert.equal(e.code, 'forbidden');
+      assert.equal(e.status, 403);
+      assert.ok(e.message.startsWith(`${teamB.bare} does not take releases from ${teamA.bare}: it has no .idp/deploy-access.yaml on main.`), e.message);
+      assert.match(e.message, /paths: \[apps\/payments\/production\/\*\*\]/);
+      return true;
+    });
+    await nothingWritten();
+
+    // Team B opts A in for staging only: production is outside the grant.
+    const grant = (paths: string) => `apiVersion: paws.dev/v1\nkind: DeployAccess\ngrants:\n  - repo: ${teamA.bare}\n    paths: [${paths}]\n`;
+    await teamB.push({ files: { '.idp/deploy-access.yaml': grant('apps/payments/staging/**') } });
+    await assert.rejects(stack.client.createRelease(ask), /lets .* write only apps\/payments\/staging\/\*\*.*not apps\/payments\/production\/kustomization\.yaml/s);
+    await nothingWritten();
+
+    // Granted: the release is proposed in B, but production's platform floor (one approval, four eyes) overrides approvals: 0.
+    await teamB.push({ files: { '.idp/deploy-access.yaml': grant('apps/payments/**') } });
+    const res = await stack.client.createRelease(ask);
+    assert.ok(res.pr, 'the PR is open');
+    const pull = await stack.client.pull({ repo: teamB.bare }, res.pr.number);
+    assert.match(pull.body, /Approvals:\*\* 1 from anyone but the author _\(platform floor for `prod\*`\)_/);
+    await stack.client.review(res.pr.number, { repo: teamB.bare, event: 'approve' });
+    const shown = await stack.client.release(ref, 'production', 1);
+    assert.equal(shown.policy.approvals, 1);
+    assert.equal(shown.verdict?.satisfied, false);
+    assert.deepEqual(shown.verdict?.ignored, [{ by: TEST_USER, why: 'is the author' }]);
+    assert.equal((await stack.client.workflow(res.workflowId)).phase, 'open');
+    assert.equal(git(teamB.bare, 'show', 'main:apps/payments/production/kustomization.yaml'), kustomization('1.4.2'), 'not merged');
+
+    await as('alice').review(res.pr.number, { repo: teamB.bare, event: 'approve' });
+    assert.equal((await until(stack, res.workflowId, ended, 'the merge')).phase, 'merged');
+    assert.equal(git(teamB.bare, 'show', 'main:apps/payments/production/kustomization.yaml'), kustomization('6.6.6'));
+  });
+
+  it("production's platform floor (one approval, four eyes) holds whatever paws.yaml says", async (t) => {
+    const lowered = RELEASE_PAWS.replace(/  production:\n    release:\n      approvals: 2\n      approvers: \[alice, bob, carol\]\n      rollback: \{ approvals: 1 \}\n/, '  production:\n    release: { approvals: 0, selfApproval: true }\n');
+    assert.notEqual(lowered, RELEASE_PAWS);
+    const repo = await createRepo({ files: { 'paws.yaml': lowered } });
+    t.after(() => repo.cleanup());
+    const ref = { repo: repo.bare };
+    const res = await stack.client.createRelease({ ...ref, env: 'production', image: 'ghcr.io/acme/checkout:9.0.0' });
+    assert.ok(res.pr, 'a PR is opened rather than merged at once');
+    assert.match((await stack.client.pull(ref, res.pr.number)).body, /Four-eyes rule:\*\* the author's own approval does not count _\(platform floor for `prod\*`\)_/);
+    await stack.client.review(res.pr.number, { ...ref, event: 'approve' });
+    const shown = await stack.client.release(ref, 'production', 1);
+    assert.deepEqual([shown.policy.approvals, shown.policy.selfApproval], [1, false]);
+    assert.deepEqual(shown.verdict?.ignored, [{ by: TEST_USER, why: 'is the author' }]);
+    assert.equal((await stack.client.workflow(res.workflowId)).phase, 'open');
+    assert.equal(imageOnMain(repo, 'production'), undefined, 'not merged on the requester\'s own approval');
+    await as('carol').review(res.pr.number, { ...ref, event: 'approve' });
+    assert.equal((await until(stack, res.workflowId, ended, 'the merge')).phase, 'merged');
+    assert.equal(imageOnMain(repo, 'production'), 'ghcr.io/acme/checkout:9.0.0');
+  });
+
+  it('the policy is read from the default branch: a release PR lowering it in paws.yaml changes nothing', async (t) => {
+    const repo = await createRepo({ files: { 'paws.yaml': RELEASE_PAWS } });
+    t.after(() => repo.cleanup());
+    const ref = { repo: repo.bare };
+    const res = await stack.client.createRelease({ ...ref, env: 'staging', image: 'ghcr.io/acme/checkout:8.0.0' });
+    const head = res.pr!.head;
+    // Someone pushes to the release branch: the same release, with staging's policy lowered to no approvals.
+    const proposed = git(repo.bare, 'show', `${head}:paws.yaml`);
+    assert.match(proposed, /image: ghcr\.io\/acme\/checkout:8\.0\.0/);
+    await repo.push({ branch: head, from: `origin/${head}`, files: { 'paws.yaml': proposed.replace('release: { approvals: 1 }', 'release: { approvals: 0, selfApproval: true }') } });
+    await as('bob').review(res.pr!.number, { ...ref, event: 'comment', body: 'wake up' });
+    const shown = await stack.client.release(ref, 'staging', 1);
+    assert.equal(shown.policy.approvals, 1);
+    assert.equal(shown.policy.selfApproval, false);
+    assert.equal(shown.verdict?.satisfied, false);
+    assert.deepEqual(shown.verdict?.waitingFor, ['1 more approval from anyone but the author']);
+    assert.equal((await stack.client.workflow(res.workflowId)).phase, 'open');
+    assert.equal(imageOnMain(repo, 'staging'), undefined, 'not merged');
+    await stack.client.close(res.pr!.number, ref);
   });
 
   it('bad input is refused before anything is written', async (t) => {

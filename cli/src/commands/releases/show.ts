@@ -22,6 +22,8 @@ export function policyText(p: ReleaseDetail['policy']): string {
     p.autoMerge ? 'idp merges once it holds' : 'a person merges once it holds',
     `times out after ${p.timeout}`,
   ];
+  // What paws.yaml alone does not explain: the platform raised it.
+  if (p.floor?.raised.length) parts.push(`${p.floor.raised.join(', ')} raised by the platform floor for ${p.floor.patterns.join(', ')}`);
   return parts.join('; ');
 }
 
