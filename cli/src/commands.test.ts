@@ -356,6 +356,7 @@ describe('pr', () => {
     const changes = await run(['pr', 'review', '3', '--request-changes', '-m', 'TTL too long']);
     assert.equal(changes.code, 0);
     assert.deepEqual(api.requests[1]!.body, { ...ref(), event: 'request_changes', body: 'TTL too long' });
+    assert.match(changes.err, /does not block the PR\. On GitLab, block it with "Request changes"/, 'a forge that records no request for changes (GitLab) says so');
 
     const comment = await run(['pr', 'review', '3', '--comment', '--message', 'nice']);
     assert.equal(comment.code, 0);

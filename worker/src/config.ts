@@ -3,6 +3,7 @@ import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { delimiter, resolve } from 'node:path';
 import { TASK_QUEUE } from '@idp/workflows/shared';
 import { DEFAULT_API_URL } from '@idp/core/client';
+import { DEFAULT_RELEASE_FLOORS, parseReleaseFloors, type ReleaseFloors } from '@idp/core';
 import { forgesFromEnv, type ForgeHost } from './providers/forges.js';
 import { isLoopbackHost } from './api/host-check.js';
 
@@ -33,6 +34,11 @@ export interface ServerConfig {
   forgeClient?: { paceWrites?: boolean; retryBaseMs?: number };
   /** Teams of the local forge, for release approvers (IDP_TEAMS: JSON `{"team-payments":["alice","bob"]}` or @file). */
   teams?: Record<string, string[]>;
+  /**
+   * Platform approval floors per environment pattern that a component's paws.yaml cannot lower
+   * (IDP_RELEASE_FLOORS: JSON or @file; unset: four eyes on prod*, `{}`: none). See core/src/release/floors.ts.
+   */
+  releaseFloors: ReleaseFloors;
   /** Workflows kept in the worker's cache (IDP_MAX_CACHED_WORKFLOWS); the rest are replayed from history when woken. */
   maxCachedWorkflows?: number;
 }
@@ -53,6 +59,20 @@ export function teamsFromEnv(value: string | undefined): Record<string, string[]
   return parsed as Record<string, string[]>;
 }
 
+/** IDP_RELEASE_FLOORS: inline JSON or @path to a JSON file; unset or empty: DEFAULT_RELEASE_FLOORS. */
+export function releaseFloorsFromEnv(value: string | undefined): ReleaseFloors {
+  if (!value) return DEFAULT_RELEASE_FLOORS;
+  let text = value;
+  if (value.startsWith('@')) {
+    try {
+      text = readFileSync(value.slice(1), 'utf8');
+    } catch (e) {
+      throw new Error(`IDP_RELEASE_FLOORS names ${value.slice(1)}, which cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'}); give a readable JSON file or inline JSON.`);
+    }
+  }
+  return parseReleaseFloors(text, value.startsWith('@') ? `IDP_RELEASE_FLOORS (${value.slice(1)})` : 'IDP_RELEASE_FLOORS');
+}
+
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const apiHost = env.IDP_API_HOST ?? '127.0.0.1';
   const apiPort = Number(env.IDP_API_PORT ?? 7007);
@@ -71,6 +91,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     ...(env.IDP_WEBHOOK_PORT ? { webhookPort: Number(env.IDP_WEBHOOK_PORT) } : {}),
     webhookHost: env.IDP_WEBHOOK_HOST ?? '127.0.0.1',
     ...(env.IDP_TEAMS ? { teams: teamsFromEnv(env.IDP_TEAMS) } : {}),
+    releaseFloors: releaseFloorsFromEnv(env.IDP_RELEASE_FLOORS),
     ...(env.IDP_MAX_CACHED_WORKFLOWS ? { maxCachedWorkflows: Number(env.IDP_MAX_CACHED_WORKFLOWS) } : {}),
     repoRoots: (env.IDP_REPO_ROOTS ?? '').split(delimiter).filter(Boolean).map((r) => (existsSync(r) ? realpathSync(r) : resolve(r))),
   };

@@ -28,7 +28,7 @@ export function providersFor(cfg: Pick<ServerConfig, 'apiUrl' | 'repoRoots' | 'f
 
 export async function startWorker(cfg: ServerConfig, workflowBundle?: WorkflowBundle): Promise<{ worker: Worker; run: Promise<void>; webhooksUrl?: string; stop(): Promise<void> }> {
   const connection = await NativeConnection.connect({ address: cfg.temporalAddress });
-  const worker = await createWorker({ connection, namespace: cfg.namespace, taskQueue: cfg.taskQueue, providers: providersFor(cfg), workflowBundle, ...(cfg.maxCachedWorkflows ? { maxCachedWorkflows: cfg.maxCachedWorkflows } : {}) });
+  const worker = await createWorker({ connection, namespace: cfg.namespace, taskQueue: cfg.taskQueue, providers: providersFor(cfg), workflowBundle, releaseFloors: cfg.releaseFloors, ...(cfg.maxCachedWorkflows ? { maxCachedWorkflows: cfg.maxCachedWorkflows } : {}) });
   // A worker deployed on its own can take the forges' webhooks itself (IDP_WEBHOOK_PORT).
   const hooks = webhookOptions(cfg);
   let webhooks: { url: string; close(): Promise<void> } | undefined;
@@ -79,6 +79,7 @@ export async function startApi(cfg: ServerConfig, defaultUser?: string) {
     apiToken: cfg.apiToken,
     allowedHosts: [cfg.apiUrl, ...cfg.allowedHosts],
     prWaitMs: cfg.prWaitMs,
+    releaseFloors: cfg.releaseFloors,
     webhooks: webhookOptions(cfg),
   });
   return {

@@ -115,6 +115,10 @@ export const ReleaseRecord = z.object({
   endedAt: z.string().optional(),
   outcome: ReleaseOutcome,
   reason: z.string().optional().describe('Why it was rejected, timed out, cancelled or failed'),
+  outsidePolicy: z
+    .string()
+    .optional()
+    .describe('Merged although its release policy did not hold on the merged head (e.g. in the forge\'s UI): what was missing. It still counts as merged (it is deployed).'),
 });
 
 export const EnvironmentReleases = z.object({
@@ -178,6 +182,8 @@ export const ReleaseDetail = z.object({
     selfApproval: z.boolean(),
     autoMerge: z.boolean(),
     timeout: z.string(),
+    /** Platform floors (IDP_RELEASE_FLOORS) that apply: their environment patterns and the fields they raised. */
+    floor: z.object({ patterns: z.array(z.string()), raised: z.array(z.enum(['approvals', 'selfApproval', 'requiredChecks', 'approvers'])) }).optional(),
   }),
   /** Open PRs: the policy evaluated on the PR's current head. */
   verdict: z

@@ -35,6 +35,7 @@ import {
   type PullRequest,
   type WorkflowStatus,
 } from '@idp/core';
+import { DEFAULT_RELEASE_FLOORS, type ReleaseFloors } from '@idp/core';
 import { envClone, envCreate, envDestroy, envExtend } from '@idp/workflows';
 import { pullRequestUpdate, searchAttributesFor, type EnvChangeInput, type EnvChangeKind, type EnvChangeState } from '@idp/workflows/shared';
 import type { ProviderLookup } from '../activities/index.js';
@@ -59,6 +60,8 @@ export interface RouterOptions {
   apiToken?: string;
   /** How long a request waits for the PR before answering "started, no PR yet" (no worker running, slow forge). */
   prWaitMs?: number;
+  /** The platform's approval floors (IDP_RELEASE_FLOORS); default DEFAULT_RELEASE_FLOORS. */
+  releaseFloors?: ReleaseFloors;
 }
 
 const WORKFLOWS = { 'env-clone': envClone, 'env-create': envCreate, 'env-destroy': envDestroy, 'env-extend': envExtend } as const;
@@ -269,7 +272,7 @@ export function createRouter(opts: RouterOptions): express.Router {
     res.status(202).json(await startChange(req, 'env-extend', body, { env: String(req.params.env), ttl: body.ttl }));
   }));
 
-  const releases = () => ({ temporal: opts.temporal, taskQueue: opts.taskQueue, providers: opts.providers, pollIntervalMs: opts.pollIntervalMs, prWaitMs: opts.prWaitMs });
+  const releases = () => ({ temporal: opts.temporal, taskQueue: opts.taskQueue, providers: opts.providers, pollIntervalMs: opts.pollIntervalMs, prWaitMs: opts.prWaitMs, floors: opts.releaseFloors ?? DEFAULT_RELEASE_FLOORS });
   async function component(ref: z.infer<typeof RepoRef>) {
     const { provider, file } = await readPaws(ref);
     return componentFrom(provider, file.content, ref);

@@ -32,6 +32,7 @@ import {
 } from './local-git.js';
 import { PullStore, type StoredPull } from './local-pulls.js';
 import { approvalsOf } from './reviews.js';
+import type { CheckRun, CommitStatus } from './provider.js';
 
 export interface LocalForgeOptions {
   /** Path or file:// URL of a bare git repository. */
@@ -274,15 +275,22 @@ export class LocalForge implements GitProvider {
     return pull.labels;
   }
 
-  /** The local forge runs no CI, so nothing is ever reported. */
-  // TODO(issue 9): implemented on its branch.
-  async setCommitStatus(_sha: string, _status: import('./provider.js').CommitStatus): Promise<void> {
-    throw new Error('setCommitStatus is not implemented yet');
+  /** Like GitHub's commit statuses: one per context on a commit, the latest report replacing the earlier one. */
+  async setCommitStatus(sha: string, status: CommitStatus): Promise<void> {
+    if (!status.context.trim()) throw new InvalidRequestError('A commit status needs a context (its name, e.g. idp/policy).');
+    // GitHub refuses longer descriptions (422 "description is too long (maximum is 140 characters)").
+    if (status.description.length > 140) throw new InvalidRequestError(`A commit status description is at most 140 characters; this one has ${status.description.length}.`);
+    const commit = await resolveCommit(this.gitdir, sha);
+    if (commit !== sha) throw new NotFoundError(`No commit ${sha} in ${this.gitdir}.`);
+    await this.pulls.withLock(() => this.pulls.putStatus(sha, status));
   }
 
+  /** The local forge runs no CI: what it reports are the commit statuses set on the PR's head (idp's own among them). */
   async checks(number: number): Promise<ChecksSummary> {
-    await this.getPullRequest(number);
-    return { state: 'none', checks: [] };
+    const pull = await this.getPullRequest(number);
+    const checks = (await this.pulls.statuses(pull.headSha)).map((s): CheckRun => ({ name: s.context, state: s.state, ...(s.targetUrl ? { url: s.targetUrl } : {}) }));
+    const worst = (['failure', 'pending', 'success'] as const).find((state) => checks.some((c) => c.state === state));
+    return { state: worst ?? 'none', checks };
   }
 
   async review(number: number, review: { event: ReviewEvent; body?: string; by: string }): Promise<PullRequest> {

@@ -49,6 +49,8 @@ export interface GitLabFakeOptions {
   asyncMergeCheck?: boolean;
   /** Create an MR's first diff version after answering the create request (diff_refs null, prepared_at null), as GitLab ≥ 15.x may. */
   asyncPrepare?: boolean;
+  /** List approvals with `approved_at` (GitLab 18.x+, the default); false: as older GitLab, without. */
+  approvalTimes?: boolean;
 }
 
 export interface GitLabFake {
@@ -65,6 +67,18 @@ export interface GitLabFake {
    * members whose membership is awaiting approval (membership_state "awaiting").
    */
   addGroup(path: string, members: string[], opts?: { awaiting?: string[] }): void;
+  /**
+   * Make `username` a direct member of the project with `accessLevel` (Guest 10,
+   * Reporter 20, Developer 30, Maintainer 40, Owner 50). Members of the groups
+   * above the project (addGroup, as Developers) are its inherited members.
+   */
+  addMember(projectPath: string, username: string, accessLevel: number): void;
+  /**
+   * A reviewer's review state on an MR, as GitLab records it when they submit a
+   * review in its UI ("Request changes" → `requested_changes`; GitLab has no REST
+   * endpoint for it). Makes them a reviewer if they are not one.
+   */
+  setReviewerState(projectPath: string, iid: number, username: string, state: ReviewerState): void;
   /** Requests received (including failed ones) since the last resetCalls(). */
   readonly calls: number;
   readonly requests: { method: string; path: string }[];
@@ -79,6 +93,9 @@ export interface GitLabFake {
 }
 
 // ---- model -------------------------------------------------------------------
+
+/** A reviewer's review state (https://docs.gitlab.com/api/merge_requests/#get-single-merge-request-reviewers; `requested_changes`: GitLab 17.x+). */
+type ReviewerState = 'unreviewed' | 'review_started' | 'reviewed' | 'requested_changes' | 'approved' | 'unapproved';
 
 interface User {
   id: number;
@@ -125,6 +142,8 @@ interface MergeRequest {
   preparedAt: string | null;
   versions: Version[];
   approvals: Map<string, { user: User; at: string }>;
+  /** Reviewers by username, with their review state. */
+  reviewers: Map<string, { user: User; state: ReviewerState; createdAt: string }>;
   notes: Note[];
   /** Last merge status computed, for which head and target tip; result null while checking. */
   check: { head: string; target: string | null; result: 'can_be_merged' | 'cannot_be_merged' | null } | null;
@@ -137,6 +156,7 @@ interface Status {
   name: string;
   status: (typeof shapes.COMMIT_STATUS)[number];
   targetUrl: string | null;
+  description: string | null;
   allowFailure: boolean;
   createdAt: string;
   author: User;
@@ -154,6 +174,8 @@ interface Project extends FakeProject {
   mrs: Map<number, MergeRequest>;
   nextIid: number;
   statuses: Status[];
+  /** Direct members by username. */
+  members: Map<string, { user: User; accessLevel: number; createdAt: string }>;
 }
 
 class HttpError extends Error {
@@ -275,6 +297,7 @@ class Fake implements GitLabFake {
       mrs: new Map(),
       nextIid: 1,
       statuses: [],
+      members: new Map(),
     };
     this.projects.set(id, project);
     return project;
@@ -289,6 +312,7 @@ class Fake implements GitLabFake {
       name,
       status: state,
       targetUrl: opts.targetUrl ?? null,
+      description: null,
       allowFailure: opts.allowFailure ?? false,
       createdAt: this.now(),
       author: this.user('ci-bot'),
@@ -307,6 +331,25 @@ class Fake implements GitLabFake {
         ...(opts.awaiting ?? []).map((m) => ({ user: this.user(m), state: 'awaiting' as const })),
       ],
     });
+  }
+
+  addMember(projectPath: string, username: string, accessLevel: number): void {
+    const project = this.projectByPath(projectPath);
+    project.members.set(username, { user: this.user(username), accessLevel, createdAt: this.now() });
+  }
+
+  setReviewerState(projectPath: string, iid: number, username: string, state: ReviewerState): void {
+    const mr = this.projectByPath(projectPath).mrs.get(iid);
+    if (!mr) throw new Error(`no merge request !${iid} in ${projectPath}`);
+    const existing = mr.reviewers.get(username);
+    mr.reviewers.set(username, { user: this.user(username), state, createdAt: existing?.createdAt ?? this.now() });
+    mr.updatedAt = this.now();
+  }
+
+  private projectByPath(projectPath: string): Project {
+    const project = [...this.projects.values()].find((p) => p.path.toLowerCase() === projectPath.toLowerCase());
+    if (!project) throw new Error(`no project ${projectPath} in the GitLab fake`);
+    return project;
   }
 
   // ---- plumbing --------------------------------------------------------------
@@ -433,6 +476,7 @@ class Fake implements GitLabFake {
   private route(name: string, params: Record<string, string>, query: Record<string, unknown>, body: Record<string, unknown>, viewer: User, url: URL): Promise<Reply> {
     if (name === 'listAllGroupMembers') return this.listAllGroupMembers(params.id ?? '', query, url);
     if (name === 'getCurrentUser') return Promise.resolve({ status: 200, body: this.currentUserJson(viewer) });
+    if (name === 'listUsers') return Promise.resolve(this.listUsers(query, url));
     const p = this.findProject(params.id ?? '');
     const iid = params.iid === undefined ? 0 : Number(params.iid);
     switch (name) {
@@ -454,6 +498,10 @@ class Fake implements GitLabFake {
         return this.getCommitDiff(p, params.sha!, query, url);
       case 'listCommitStatuses':
         return this.listStatuses(p, params.sha!, query, url);
+      case 'createCommitStatus':
+        return this.createStatus(p, params.sha!, body, viewer);
+      case 'getProjectMember':
+        return Promise.resolve(this.projectMember(p, params.user_id!));
       case 'createMergeRequest':
         return this.createMergeRequest(p, body, viewer);
       case 'listMergeRequests':
@@ -482,6 +530,11 @@ class Fake implements GitLabFake {
           mr.updatedAt = n.createdAt;
           return { status: 201, body: this.noteJson(p, mr, n) };
         });
+      case 'listMergeRequestReviewers':
+        return this.withMr(p, iid, async (mr) => ({
+          status: 200,
+          body: [...mr.reviewers.values()].map((r) => ({ user: this.userJson(r.user), state: r.state, created_at: r.createdAt })),
+        }));
       case 'getMergeRequestApprovals':
         return this.withMr(p, iid, async (mr) => ({ status: 200, body: this.approvalsJson(p, mr, viewer) }));
       case 'approveMergeRequest':
@@ -490,6 +543,8 @@ class Fake implements GitLabFake {
         return this.withMr(p, iid, async (mr) => {
           if (!mr.approvals.has(viewer.username)) throw fail(404, '404 Not Found');
           mr.approvals.delete(viewer.username);
+          const asReviewer = mr.reviewers.get(viewer.username);
+          if (asReviewer) asReviewer.state = 'unapproved';
           this.addNote(mr, viewer, 'unapproved this merge request', true);
           return { status: 201, body: this.approvalsJson(p, mr, viewer) };
         });
@@ -644,24 +699,90 @@ class Fake implements GitLabFake {
     }
     list.sort((a, b) => b.id - a.id);
     return paginate(
-      list.map((s) => ({
-        id: s.id,
-        sha: s.sha,
-        ref: null,
-        status: s.status,
-        name: s.name,
-        target_url: s.targetUrl,
-        description: null,
-        created_at: s.createdAt,
-        started_at: ['running', 'success', 'failed', 'canceled'].includes(s.status) ? s.createdAt : null,
-        finished_at: ['success', 'failed', 'canceled'].includes(s.status) ? s.createdAt : null,
-        allow_failure: s.allowFailure,
-        coverage: null,
-        author: this.userJson(s.author),
-      })),
+      list.map((s) => this.statusJson(s)),
       query,
       url,
     );
+  }
+
+  /**
+   * POST /projects/:id/statuses/:sha (https://docs.gitlab.com/api/commits/#set-the-pipeline-status-of-a-commit):
+   * GitLab updates the caller's pending or running status of that name in place
+   * (a state machine: pending → pending or running → running is refused with
+   * 400), and creates a new status when the last one is finished.
+   */
+  private async createStatus(p: Project, ref: string, body: Record<string, unknown>, viewer: User): Promise<Reply> {
+    const sha = await p.git.resolve(ref);
+    if (!sha) throw notFound('Commit');
+    const name = (body.name as string | undefined) ?? (body.context as string | undefined) ?? 'default';
+    const state = body.state as 'pending' | 'running' | 'success' | 'failed' | 'canceled' | 'skipped';
+    const open = p.statuses.findLast((s) => s.sha === sha && s.name === name && s.author.id === viewer.id && (s.status === 'pending' || s.status === 'running'));
+    if (open && open.status === state) {
+      const event = state === 'pending' ? 'enqueue' : 'run';
+      throw fail(400, `Cannot transition status via :${event} from :${open.status} (Reason(s): Status cannot transition via "${event}")`);
+    }
+    const status: Status = open ?? {
+      id: ++this.seq.status,
+      sha,
+      name,
+      status: state,
+      targetUrl: null,
+      description: null,
+      allowFailure: false,
+      createdAt: this.now(),
+      author: viewer,
+    };
+    status.status = state;
+    if (typeof body.target_url === 'string') status.targetUrl = body.target_url;
+    if (typeof body.description === 'string') status.description = body.description;
+    if (!open) p.statuses.push(status);
+    return { status: 201, body: this.statusJson(status) };
+  }
+
+  private statusJson(s: Status) {
+    return {
+      id: s.id,
+      sha: s.sha,
+      ref: null,
+      status: s.status,
+      name: s.name,
+      target_url: s.targetUrl,
+      description: s.description,
+      created_at: s.createdAt,
+      started_at: ['running', 'success', 'failed', 'canceled'].includes(s.status) ? s.createdAt : null,
+      finished_at: ['success', 'failed', 'canceled'].includes(s.status) ? s.createdAt : null,
+      allow_failure: s.allowFailure,
+      coverage: null,
+      author: this.userJson(s.author),
+    };
+  }
+
+  /**
+   * GET /projects/:id/members/all/:user_id: a direct member, else a member of a
+   * group above the project (the closest group wins, as GitLab's effective membership); 404 otherwise.
+   */
+  private projectMember(p: Project, userId: string): Reply {
+    const u = [...this.users.values()].find((x) => String(x.id) === userId);
+    const direct = u && p.members.get(u.username);
+    let found: { user: User; accessLevel: number; createdAt: string; state: 'active' | 'awaiting' } | undefined = direct ? { ...direct, state: 'active' } : undefined;
+    for (let path = p.path.includes('/') ? p.path.slice(0, p.path.lastIndexOf('/')) : ''; u && !found && path; path = path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '') {
+      const g = this.groups.get(path.toLowerCase());
+      const m = g?.members.find((x) => x.user.id === u.id);
+      if (g && m) found = { user: m.user, accessLevel: 30, createdAt: g.createdAt, state: m.state };
+    }
+    if (!found) throw notFound('Member');
+    return {
+      status: 200,
+      body: { ...this.userJson(found.user), created_at: found.createdAt, expires_at: null, access_level: found.accessLevel, group_saml_identity: null, membership_state: found.state },
+    };
+  }
+
+  /** GET /users?username=: that user (case-insensitive), as a regular user sees others (https://docs.gitlab.com/api/users/#list-users). */
+  private listUsers(query: Record<string, unknown>, url: URL): Reply {
+    let list = [...this.users.values()];
+    if (typeof query.username === 'string') list = list.filter((u) => u.username.toLowerCase() === (query.username as string).toLowerCase());
+    if (typeof query.search === 'string') list = list.filter((u) => u.username.includes(query.search as string) || u.name.includes(query.search as string));
+    return paginate(list.map((u) => this.userJson(u)), query, url);
   }
 
   // ---- merge requests --------------------------------------------------------
@@ -700,6 +821,7 @@ class Fake implements GitLabFake {
       preparedAt: null,
       versions: [],
       approvals: new Map(),
+      reviewers: new Map(),
       notes: [],
       check: null,
       removeSourceBranch: body.remove_source_branch === true,
@@ -814,6 +936,9 @@ class Fake implements GitLabFake {
     if (typeof body.sha === 'string' && body.sha !== mr.sha) throw fail(409, `SHA does not match HEAD of source branch: ${mr.sha}`);
     const note = this.addNote(mr, viewer, 'approved this merge request', true);
     mr.approvals.set(viewer.username, { user: viewer, at: note.createdAt });
+    // An approval is the reviewer's review: it replaces a request for changes.
+    const asReviewer = mr.reviewers.get(viewer.username);
+    if (asReviewer) asReviewer.state = 'approved';
     return { status: 201, body: this.approvalsJson(p, mr, viewer) };
   }
 
@@ -1074,7 +1199,7 @@ class Fake implements GitLabFake {
       author: this.userJson(mr.author),
       assignees: [],
       assignee: null,
-      reviewers: [],
+      reviewers: [...mr.reviewers.values()].map((r) => this.userJson(r.user)),
       source_project_id: p.id,
       target_project_id: p.id,
       labels: mr.labels,
@@ -1168,7 +1293,7 @@ class Fake implements GitLabFake {
       approvals_required: 0,
       approvals_left: 0,
       require_password_to_approve: false,
-      approved_by: [...mr.approvals.values()].map((a) => ({ user: this.userJson(a.user) })),
+      approved_by: [...mr.approvals.values()].map((a) => ({ user: this.userJson(a.user), ...(this.opts.approvalTimes === false ? {} : { approved_at: a.at }) })),
       suggested_approvers: [],
       approvers: [],
       approver_groups: [],

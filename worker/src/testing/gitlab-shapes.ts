@@ -298,7 +298,8 @@ export const approvals = z.strictObject({
   approvals_required: z.number().int(),
   approvals_left: z.number().int(),
   require_password_to_approve: z.boolean(),
-  approved_by: z.array(z.strictObject({ user })),
+  /** `approved_at`: when GitLab recorded the approval (GitLab 18.x+; absent before). */
+  approved_by: z.array(z.strictObject({ user, approved_at: isoTime.optional() })),
   suggested_approvers: z.array(user),
   approvers: z.array(user),
   approver_groups: z.array(z.unknown()),
@@ -329,6 +330,13 @@ export const commitStatus = z.strictObject({
   pipeline_id: z.number().int().optional(),
   author: user,
 });
+
+/**
+ * A reviewer of an MR and their review state (`requested_changes`: GitLab 17.x+).
+ * https://docs.gitlab.com/api/merge_requests/#get-single-merge-request-reviewers
+ */
+export const REVIEWER_STATE = ['unreviewed', 'review_started', 'reviewed', 'requested_changes', 'approved', 'unapproved'] as const;
+export const reviewer = z.strictObject({ user, state: z.enum(REVIEWER_STATE), created_at: isoTime });
 
 /**
  * A member of a group, as the members API lists them (a basic user and the membership).
@@ -546,6 +554,24 @@ export const ENDPOINTS: Endpoint[] = [
     responses: { 200: z.array(commitStatus) },
   },
   {
+    name: 'createCommitStatus',
+    method: 'POST',
+    path: '/projects/:id/statuses/:sha',
+    docs: `${DOCS}/commits/#set-the-pipeline-status-of-a-commit`,
+    query: noQuery,
+    body: z.strictObject({
+      state: z.enum(['pending', 'running', 'success', 'failed', 'canceled', 'skipped']),
+      ref: z.string().optional(),
+      name: z.string().optional(),
+      context: z.string().optional(),
+      target_url: z.string().optional(),
+      description: z.string().optional(),
+      coverage: z.number().optional(),
+      pipeline_id: z.number().int().optional(),
+    }),
+    responses: { 201: commitStatus },
+  },
+  {
     name: 'createMergeRequest',
     method: 'POST',
     path: '/projects/:id/merge_requests',
@@ -696,6 +722,14 @@ export const ENDPOINTS: Endpoint[] = [
     responses: { 201: approvals },
   },
   {
+    name: 'listMergeRequestReviewers',
+    method: 'GET',
+    path: '/projects/:id/merge_requests/:iid/reviewers',
+    docs: `${DOCS}/merge_requests/#get-single-merge-request-reviewers`,
+    query: noQuery,
+    responses: { 200: z.array(reviewer) },
+  },
+  {
     name: 'getCurrentUser',
     method: 'GET',
     path: '/user',
@@ -717,6 +751,30 @@ export const ENDPOINTS: Endpoint[] = [
       ...pagination,
     }),
     responses: { 200: z.array(member) },
+  },
+  {
+    name: 'getProjectMember',
+    method: 'GET',
+    path: '/projects/:id/members/all/:user_id',
+    docs: `${DOCS}/members/#get-a-member-of-a-group-or-project-including-inherited-and-invited-members`,
+    query: noQuery,
+    responses: { 200: member },
+  },
+  {
+    name: 'listUsers',
+    method: 'GET',
+    path: '/users',
+    docs: `${DOCS}/users/#list-users`,
+    query: z.strictObject({
+      username: z.string().optional(),
+      search: z.string().optional(),
+      active: boolString.optional(),
+      blocked: boolString.optional(),
+      humans: boolString.optional(),
+      exclude_internal: boolString.optional(),
+      ...pagination,
+    }),
+    responses: { 200: z.array(user) },
   },
 ];
 
