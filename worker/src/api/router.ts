@@ -349,9 +349,10 @@ export function createRouter(opts: RouterOptions): express.Router {
     const provider = actor(req, opts.providers(body.repo));
     const n = prNumber(req);
     const current = await provider.getPullRequest(n);
-    await assertOpenedByIdpOrActingAsCaller(req, provider, current, 'merge');
     await assertIdpPullUpToDate(provider, current, body.path);
     await assertReleasePolicyHolds(opts.temporal, provider, current);
+    // After the release gate, which refuses (with its own reasons) any release-branch PR it cannot vouch for.
+    await assertOpenedByIdpOrActingAsCaller(req, provider, current, 'merge');
     const pr = await provider.merge(n, { by: userOf(req), expectedHeadSha: current.headSha });
     await signalPrEvent(opts.temporal, provider, pr);
     await signalBaseMoved(opts.temporal, provider.id);
