@@ -5,6 +5,10 @@
  *
  *   node scripts/gitlab-openapi-subset.mjs <openapi_v2.yaml> <commit> > worker/src/testing/gitlab-openapi-v2.subset.json
  *
+ * Operations the fake serves that openapi_v2.yaml does not describe (notes,
+ * users) come from scripts/gitlab-openapi-v3-supplement.yaml, merged in and
+ * marked `x-from: openapi_v3.yaml` (see the header of that file).
+ *
  * <openapi_v2.yaml> is `doc/api/openapi/openapi_v2.yaml` from gitlabhq/gitlabhq
  * (GitLab generates it from its Grape API code: `bin/rake gitlab:openapi:v2:generate`);
  * <commit> is the gitlabhq commit it was taken from, recorded in the output.
@@ -73,8 +77,22 @@ function refsOf(node, into) {
   return into;
 }
 
-export function extract(spec) {
+/** Operations taken from the supplement (GitLab's openapi_v3.yaml) because openapi_v2.yaml lacks them. */
+export const SUPPLEMENTED = [
+  ['get', '/api/v4/projects/{id}/merge_requests/{noteable_id}/notes'],
+  ['post', '/api/v4/projects/{id}/merge_requests/{noteable_id}/notes'],
+  ['get', '/api/v4/user'],
+  ['get', '/api/v4/users'],
+];
+
+export function extract(spec, supplement) {
   const paths = {};
+  for (const [method, template] of SUPPLEMENTED) {
+    if (spec.paths?.[template]?.[method]) throw new Error(`${method.toUpperCase()} ${template} is now in openapi_v2.yaml: drop it from the supplement`);
+    const op = supplement.paths?.[template]?.[method];
+    if (!op) throw new Error(`${method.toUpperCase()} ${template} is not in the supplement`);
+    (paths[template] ??= {})[method] = { ...clean(op, false), 'x-from': 'openapi_v3.yaml (see scripts/gitlab-openapi-v3-supplement.yaml)' };
+  }
   for (const [method, template] of OPERATIONS) {
     const op = spec.paths?.[template]?.[method];
     if (!op) throw new Error(`${method.toUpperCase()} ${template} is not in this openapi_v2.yaml`);
@@ -85,7 +103,7 @@ export function extract(spec) {
   while (pending.length) {
     const name = pending.shift();
     if (name in definitions) continue;
-    const def = spec.definitions?.[name];
+    const def = spec.definitions?.[name] ?? supplement.definitions?.[name];
     if (!def) throw new Error(`definition ${name} is referenced but not in this openapi_v2.yaml`);
     definitions[name] = clean(def, true);
     for (const r of refsOf(def, new Set())) if (!(r in definitions)) pending.push(r);
@@ -101,7 +119,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.exit(2);
   }
   const spec = parse(readFileSync(file, 'utf8'), { maxAliasCount: -1 });
-  const { paths, definitions } = extract(spec);
+  const supplement = parse(readFileSync(new URL('./gitlab-openapi-v3-supplement.yaml', import.meta.url), 'utf8'));
+  const { paths, definitions } = extract(spec, supplement);
   const out = {
     'x-source': {
       repository: 'https://gitlab.com/gitlab-org/gitlab (mirror: github.com/gitlabhq/gitlabhq)',
