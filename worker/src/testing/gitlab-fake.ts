@@ -394,6 +394,7 @@ class Fake implements GitLabFake {
     const viewer = token === undefined ? undefined : this.tokens.get(token);
     if (!viewer) return this.send(res, { status: 401, body: { message: '401 Unauthorized' } });
 
+    if (!url.pathname.startsWith('/api/v4/')) return this.send(res, { status: 404, body: { error: '404 Not Found' } });
     const match = this.openapi.match(method, url.pathname);
     if (!match) {
       this.violations.push(`request to an undocumented endpoint: ${method} ${url.pathname}`);
