@@ -128,6 +128,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       commit,
       generated_by: 'bin/rake gitlab:openapi:v2:generate (GitLab); subset: node scripts/gitlab-openapi-subset.mjs <openapi_v2.yaml> <commit>',
       note: 'Only the operations the GitLab fake serves and the definitions they reference; prose and most examples dropped.',
+      license: 'CC BY-SA 4.0, as GitLab licenses its documentation (doc/) and its OpenAPI documents; this file is an adaptation of them, under the same license.',
     },
     swagger: spec.swagger,
     info: { title: spec.info?.title, version: spec.info?.version },
