@@ -8,10 +8,11 @@
  * (GitLab's default merge method).
  *
  * It cannot drift from GitLab silently: every request and response is checked
- * against the documented shapes in gitlab-shapes.ts. A request to an
- * undocumented endpoint or with an undocumented parameter is answered 404/400
- * (as GitLab/Grape would) and recorded in `violations`, like any response that
- * does not match its documented shape; tests assert `violations` stays empty.
+ * against GitLab's published REST description (openapi_v2.yaml, see
+ * gitlab-openapi.ts). A request to an undocumented endpoint or with an
+ * undocumented parameter is answered 404/400 (as GitLab/Grape would) and
+ * recorded in `violations`, like any response that does not match what GitLab
+ * documents for the operation; tests assert `violations` stays empty.
  *
  * Faults GitLab produces are injected with `fail()`: 5xx, 429 with Retry-After,
  * 401/403/404/409.
@@ -20,12 +21,56 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createTwoFilesPatch } from 'diff';
-import type { z } from 'zod';
 import type { FileChange } from '../providers/provider.js';
 import { isValidBranchName } from '../providers/local-git.js';
 import { FakeGit, type GitPerson } from './fake-git.js';
 import { deliver, Faults, readBody, type Delivery, type FaultRule } from './fake-http.js';
-import * as shapes from './gitlab-shapes.js';
+import { GitLabOpenApi, isErrorBody, type MatchedOperation } from './gitlab-openapi.js';
+
+/** Commit status states (https://docs.gitlab.com/api/commits/#list-the-statuses-of-a-commit). */
+export const COMMIT_STATUS = ['created', 'waiting_for_resource', 'preparing', 'pending', 'running', 'success', 'failed', 'canceled', 'skipped', 'manual', 'scheduled'] as const;
+
+/** A commit action as POST /projects/:id/repository/commits takes it. */
+interface CommitAction {
+  action: 'create' | 'delete' | 'move' | 'update' | 'chmod';
+  file_path: string;
+  content?: string;
+  encoding?: 'text' | 'base64';
+}
+
+/** The fake's handler for each operation GitLab documents (operationId → route name). */
+const HANDLERS: Record<string, string> = {
+  getApiV4ProjectsId: 'getProject',
+  getApiV4ProjectsIdRepositoryBranchesBranch: 'getBranch',
+  deleteApiV4ProjectsIdRepositoryBranchesBranch: 'deleteBranch',
+  getApiV4ProjectsIdRepositoryFilesFilePath: 'getFile',
+  getApiV4ProjectsIdRepositoryTree: 'listTree',
+  postApiV4ProjectsIdRepositoryCommits: 'createCommit',
+  getApiV4ProjectsIdRepositoryCommitsSha: 'getCommit',
+  getApiV4ProjectsIdRepositoryCommitsShaDiff: 'getCommitDiff',
+  getApiV4ProjectsIdRepositoryCommitsShaStatuses: 'listCommitStatuses',
+  postApiV4ProjectsIdStatusesSha: 'createCommitStatus',
+  getApiV4ProjectsIdMergeRequests: 'listMergeRequests',
+  postApiV4ProjectsIdMergeRequests: 'createMergeRequest',
+  getApiV4ProjectsIdMergeRequestsMergeRequestIid: 'getMergeRequest',
+  putApiV4ProjectsIdMergeRequestsMergeRequestIid: 'updateMergeRequest',
+  putApiV4ProjectsIdMergeRequestsMergeRequestIidMerge: 'mergeMergeRequest',
+  getApiV4ProjectsIdMergeRequestsMergeRequestIidDiffs: 'listMergeRequestDiffs',
+  getApiV4ProjectsIdMergeRequestsMergeRequestIidVersions: 'listMergeRequestVersions',
+  getApiV4ProjectsIdMergeRequestsMergeRequestIidReviewers: 'listMergeRequestReviewers',
+  getApiV4ProjectsIdMergeRequestsMergeRequestIidApprovals: 'getMergeRequestApprovals',
+  postApiV4ProjectsIdMergeRequestsMergeRequestIidApprove: 'approveMergeRequest',
+  postApiV4ProjectsIdMergeRequestsMergeRequestIidUnapprove: 'unapproveMergeRequest',
+  getApiV4ProjectsIdMergeRequestsMergeRequestIidApprovalState: 'getMergeRequestApprovalState',
+  getApiV4ProjectsIdMembersAll: 'listAllProjectMembers',
+  getApiV4ProjectsIdMembersAllUserId: 'getProjectMember',
+  getApiV4GroupsIdMembersAll: 'listAllGroupMembers',
+  // Not in openapi_v2.yaml; described by GitLab's openapi_v3.yaml (scripts/gitlab-openapi-v3-supplement.yaml).
+  getApiV4ProjectsIdMergeRequestsNoteableIdNotes: 'listMergeRequestNotes',
+  postApiV4ProjectsIdMergeRequestsNoteableIdNotes: 'createMergeRequestNote',
+  getApiV4User: 'getCurrentUser',
+  getApiV4Users: 'listUsers',
+};
 
 export interface FakeProjectSettings {
   /** GitLab's `reset_approvals_on_push` (Premium setting, on by default). */
@@ -59,7 +104,7 @@ export interface GitLabFake {
   project(path: string, files: Record<string, string>, defaultBranch?: string): Promise<FakeProject>;
   fail(rule: FaultRule): void;
   /** Report a commit status from outside (what a CI system does through POST /projects/:id/statuses/:sha). */
-  setStatus(projectPath: string, sha: string, name: string, state: (typeof shapes.COMMIT_STATUS)[number], opts?: { allowFailure?: boolean; targetUrl?: string }): void;
+  setStatus(projectPath: string, sha: string, name: string, state: (typeof COMMIT_STATUS)[number], opts?: { allowFailure?: boolean; targetUrl?: string }): void;
   /**
    * Define (or redefine) group `path` (`acme` or `acme/payments`) with these direct
    * members (usernames), served at GET /groups/:id/members/all, which lists the
@@ -154,7 +199,7 @@ interface Status {
   id: number;
   sha: string;
   name: string;
-  status: (typeof shapes.COMMIT_STATUS)[number];
+  status: (typeof COMMIT_STATUS)[number];
   targetUrl: string | null;
   description: string | null;
   allowFailure: boolean;
@@ -228,6 +273,7 @@ class Fake implements GitLabFake {
   private readonly faults = new Faults();
   private readonly lock = new Mutex();
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly openapi = GitLabOpenApi.get();
   private seq = { project: 0, mr: 0, note: 0, version: 0, status: 0, user: 0, group: 0 };
   private lastTime = 0;
 
@@ -383,7 +429,7 @@ class Fake implements GitLabFake {
       }
       const body = rule.body ?? defaultFaultBody(rule.status);
       // A proxy's 429/502 is text; GitLab's own errors are JSON in its error shape.
-      if (typeof body !== 'string' && !shapes.errorBody.safeParse(body).success) this.violations.push(`injected ${rule.status} body is not a GitLab error body: ${JSON.stringify(body)}`);
+      if (typeof body !== 'string' && !isErrorBody(body)) this.violations.push(`injected ${rule.status} body is not a GitLab error body: ${JSON.stringify(body)}`);
       return this.send(res, { status: rule.status, body, headers: rule.headers ?? {} });
     }
 
@@ -392,69 +438,45 @@ class Fake implements GitLabFake {
     if (!viewer) return this.send(res, { status: 401, body: { message: '401 Unauthorized' } });
 
     if (!url.pathname.startsWith('/api/v4/')) return this.send(res, { status: 404, body: { error: '404 Not Found' } });
-    const match = shapes.matchEndpoint(method, url.pathname.slice('/api/v4'.length));
+    const match = this.openapi.match(method, url.pathname);
     if (!match) {
       this.violations.push(`request to an undocumented endpoint: ${method} ${url.pathname}`);
       return this.send(res, { status: 404, body: { error: '404 Not Found' } });
     }
-    const { endpoint, params } = match;
-
-    const query = queryObject(url.searchParams);
-    const q = endpoint.query.safeParse(query);
-    if (!q.success) {
-      const why = shapes.describeIssues(q.error);
-      this.violations.push(`${endpoint.name} (${endpoint.docs}) query: ${why}`);
-      return this.send(res, { status: 400, body: { error: why } });
-    }
-    let body: Record<string, unknown> = {};
-    if (endpoint.body) {
-      let parsed: unknown = {};
-      if (raw.length) {
-        try {
-          parsed = JSON.parse(raw.toString('utf8'));
-        } catch {
-          return this.send(res, { status: 400, body: { error: 'body is not valid JSON' } });
-        }
+    const where = `${match.operationId} (${method} ${match.template})`;
+    let body: unknown;
+    if (raw.length) {
+      try {
+        body = JSON.parse(raw.toString('utf8'));
+      } catch {
+        return this.send(res, { status: 400, body: { error: 'body is not valid JSON' } });
       }
-      const b = endpoint.body.safeParse(parsed);
-      if (!b.success) {
-        const why = shapes.describeIssues(b.error);
-        this.violations.push(`${endpoint.name} (${endpoint.docs}) body: ${why}`);
-        return this.send(res, { status: 400, body: { error: why } });
-      }
-      body = b.data as Record<string, unknown>;
     }
+    const problems = this.openapi.checkRequest(match, url.searchParams, body);
+    if (problems.length) {
+      this.violations.push(...problems.map((p) => `${where}: ${p}`));
+      return this.send(res, { status: 400, body: { error: problems.join('; ') } });
+    }
+    const name = HANDLERS[match.operationId];
+    if (!name) throw new Error(`no handler for ${where}`);
+    const iid = match.params.merge_request_iid ?? match.params.noteable_id;
+    const params = { ...match.params, ...(iid !== undefined ? { iid } : {}) };
 
     let reply: Reply;
     try {
-      reply = await this.lock.run(() => this.route(endpoint.name, params, q.data as Record<string, unknown>, body, viewer, url));
+      reply = await this.lock.run(() => this.route(name, params, queryObject(url.searchParams), (body ?? {}) as Record<string, unknown>, viewer, url));
     } catch (err) {
       if (!(err instanceof HttpError)) throw err;
       reply = { status: err.status, body: err.body };
     }
-    this.check(endpoint, reply);
+    this.check(match, where, reply);
     return this.send(res, reply);
   }
 
-  /** Record a response that is not what GitLab documents for the endpoint. */
-  private check(endpoint: shapes.Endpoint, reply: Reply): void {
-    const where = `${endpoint.name} (${endpoint.docs}) response ${reply.status}`;
-    if (reply.status >= 400) {
-      const r = shapes.errorBody.safeParse(reply.body);
-      if (!r.success) this.violations.push(`${where}: ${shapes.describeIssues(r.error)}`);
-      return;
-    }
-    if (!(reply.status in endpoint.responses)) {
-      this.violations.push(`${where}: undocumented status`);
-      return;
-    }
-    const schema = endpoint.responses[reply.status];
-    if (schema === null || schema === undefined) {
-      if (reply.body !== undefined) this.violations.push(`${where}: a body where none is documented`);
-      return;
-    }
-    const r = (schema as z.ZodType).safeParse(reply.body);
-    if (!r.success) this.violations.push(`${where}: ${shapes.describeIssues(r.error)}`);
+  /** Record a response that is not what GitLab documents for the operation. */
+  private check(match: MatchedOperation, where: string, reply: Reply): void {
+    const problems = this.openapi.checkResponse(match, reply.status, reply.status === 204 ? undefined : reply.body);
+    this.violations.push(...problems.map((p) => `${where} → ${reply.status}: ${p}`));
   }
 
   private send(res: ServerResponse, reply: Reply): void {
@@ -642,7 +664,7 @@ class Fake implements GitLabFake {
     }
 
     const changes: FileChange[] = [];
-    for (const action of body.actions as z.infer<typeof shapes.commitAction>[]) {
+    for (const action of body.actions as CommitAction[]) {
       const path = action.file_path.replace(/^\/+/, '');
       const entry = await p.git.entry(base!, path);
       switch (action.action) {
@@ -1263,7 +1285,6 @@ class Fake implements GitLabFake {
       id: n.id,
       type: null,
       body: n.body,
-      attachment: null,
       author: this.userJson(n.author),
       created_at: n.createdAt,
       updated_at: n.createdAt,
@@ -1278,34 +1299,20 @@ class Fake implements GitLabFake {
     };
   }
 
+  /**
+   * GET .../approvals, POST .../approve and .../unapprove, as openapi_v2.yaml
+   * documents them (API_Entities_MergeRequestApprovals): who approved, and when.
+   * The approval rules and counts are GET .../approval_state.
+   */
   private approvalsJson(p: Project, mr: MergeRequest, viewer: User) {
     return {
-      id: mr.id,
-      iid: mr.iid,
-      project_id: p.id,
-      title: mr.title,
-      description: mr.description,
-      state: mr.state,
-      created_at: mr.createdAt,
-      updated_at: mr.updatedAt,
-      merge_status: mr.check?.result ?? 'checking',
-      approved: true,
-      approvals_required: 0,
-      approvals_left: 0,
-      require_password_to_approve: false,
-      approved_by: [...mr.approvals.values()].map((a) => ({ user: this.userJson(a.user), ...(this.opts.approvalTimes === false ? {} : { approved_at: a.at }) })),
-      suggested_approvers: [],
-      approvers: [],
-      approver_groups: [],
       user_has_approved: mr.approvals.has(viewer.username),
       user_can_approve: this.canApprove(p, mr, viewer),
-      approval_rules_left: [],
-      has_approval_rules: false,
-      merge_request_approvers_available: false,
-      multiple_approval_rules_available: false,
-      invalid_approvers_rules: [],
+      approved: true,
+      approved_by: [...mr.approvals.values()].map((a) => ({ user: this.userJson(a.user), ...(this.opts.approvalTimes === false ? {} : { approved_at: a.at }) })),
     };
   }
+
 }
 
 // ---- helpers -------------------------------------------------------------------
