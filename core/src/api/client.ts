@@ -13,6 +13,7 @@ import type {
   Health,
   PromoteReleaseRequest,
   PullDiff,
+  PullList,
   ReleaseDetail,
   ReleaseList,
   RepoRef,
@@ -141,10 +142,13 @@ export class PlatformClient {
   release(r: RepoRef, env: string, number: number): Promise<ReleaseDetail> {
     return this.call('GET', `/releases/${encodeURIComponent(env)}/${number}`, undefined, PlatformClient.repoQuery(r));
   }
-  /** The newest `limit` (server default and ceiling: 100) PRs that match. */
+  /** The newest `limit` (server default and ceiling: 100) PRs that match: the first page of pullsPage. */
   async listPulls(r: RepoRef, state?: PullRequestState | 'all', limit?: number): Promise<PullRequest[]> {
-    const res = await this.call<{ pulls: PullRequest[] }>('GET', '/pulls', undefined, { ...PlatformClient.repoQuery(r), state, limit: limit?.toString() });
-    return res.pulls;
+    return (await this.pullsPage(r, { state, limit })).pulls;
+  }
+  /** One page of the PRs that match, newest first (page 1 by default); ask for `nextPage` next, until it is absent. */
+  pullsPage(r: RepoRef, opts: { state?: PullRequestState | 'all'; limit?: number; page?: number } = {}): Promise<PullList> {
+    return this.call('GET', '/pulls', undefined, { ...PlatformClient.repoQuery(r), state: opts.state, limit: opts.limit?.toString(), page: opts.page?.toString() });
   }
   pull(r: RepoRef, n: number): Promise<PullRequest> {
     return this.call('GET', `/pulls/${n}`, undefined, PlatformClient.repoQuery(r));

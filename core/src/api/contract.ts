@@ -37,10 +37,11 @@ export const ReviewRequest = RepoRef.extend({
 });
 export const PullActionRequest = RepoRef.extend({});
 
-/** GET /pulls: which PRs, at most `limit` (the newest), never more than 100 per request. */
+/** GET /pulls: which PRs, one page of at most `limit` (newest first), never more than 100 per request. */
 export const ListPullsQuery = z.object({
   state: z.enum(['open', 'merged', 'closed', 'all']).default('open'),
-  limit: z.coerce.number().int().min(1).max(100).default(100).describe('At most this many PRs, the newest (1-100, default 100)'),
+  limit: z.coerce.number().int().min(1).max(100).default(100).describe('At most this many PRs per page (1-100, default 100)'),
+  page: z.coerce.number().int().min(1).max(1000).default(1).describe('Which page, newest first: 1 is the newest `limit` PRs (1-1000, default 1)'),
 });
 
 export const PullRequestSchema = z.object({
@@ -80,6 +81,11 @@ export const FileDiffSchema = z.object({
   patch: z.string().describe('Unified diff against the commit the PR started from'),
 });
 export const PullDiff = z.object({ files: z.array(FileDiffSchema) });
+/** GET /pulls's answer: one page, sorted by number; `nextPage` when there may be more. */
+export const PullList = z.object({
+  pulls: z.array(PullRequestSchema),
+  nextPage: z.number().int().min(2).optional().describe('The page to ask for next (there may be more PRs); absent on the last page'),
+});
 
 export const PrSummary = z.object({
   number: z.number().int(),
@@ -253,6 +259,7 @@ export type ExtendEnvironmentRequest = z.input<typeof ExtendEnvironmentRequest>;
 export type ReviewRequest = z.input<typeof ReviewRequest>;
 export type PrSummary = z.infer<typeof PrSummary>;
 export type PullDiff = z.infer<typeof PullDiff>;
+export type PullList = z.infer<typeof PullList>;
 export type WorkflowStatus = z.infer<typeof WorkflowStatus>;
 export type EnvironmentView = z.infer<typeof EnvironmentView>;
 export type EnvironmentList = z.infer<typeof EnvironmentList>;

@@ -85,13 +85,14 @@ export function openApiDocument(version: string): Record<string, unknown> {
       '/pulls': {
         get: {
           operationId: 'listPulls',
-          description: 'The newest `limit` PRs that match (one bounded page).',
+          description: 'One bounded page of the PRs that match, newest first: page 1 is the newest `limit`, page 2 the `limit` before them; each page sorted by number. `nextPage` is there when more may follow.',
           parameters: [
             ...repoQuery,
             { name: 'state', in: 'query', schema: { type: 'string', enum: ['open', 'merged', 'closed', 'all'], default: 'open' } },
-            { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 100, default: 100 }, description: 'At most this many PRs, the newest' },
+            { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 100, default: 100 }, description: 'At most this many PRs per page' },
+            { name: 'page', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000, default: 1 }, description: 'Which page, newest first (the previous answer\'s nextPage)' },
           ],
-          responses: { '200': ok(z.object({ pulls: z.array(c.PullRequestSchema) })), ...errors },
+          responses: { '200': ok(c.PullList), ...errors },
         },
       },
       '/pulls/{number}': {

@@ -38,7 +38,7 @@ describe('activities', () => {
     const change = await run(acts.prepareEnvChange, input('raced'));
     const prs = await Promise.all(Array.from({ length: 5 }, () => run(acts.openPullRequest, { repo: repo.bare, change, author: 'dev@example.com', labels: ['idp'] })));
     assert.equal(new Set(prs.map((p) => p.number)).size, 1);
-    assert.equal((await providerFor(repo.bare).listPullRequests({ state: 'all', headPrefix: 'idp/env-clone/checkout/raced' })).length, 1);
+    assert.equal((await providerFor(repo.bare).listPullRequests({ state: 'all', headPrefix: 'idp/env-clone/checkout/raced' })).pulls.length, 1);
   });
 
   it('a refused change is a non-retryable failure typed with the error code, and writes nothing', async () => {

@@ -18,7 +18,7 @@ export async function listEnvironments(args: {
 }): Promise<EnvironmentList> {
   const { spec } = parsePaws(args.text, args.ref.path);
   const component = spec.metadata.name;
-  const [pulls, running] = await Promise.all([
+  const [{ pulls }, running] = await Promise.all([
     args.provider.listPullRequests({ state: 'open', headPrefix: 'idp/env-' }),
     listRunningForComponent(args.temporal, args.provider.id, component).then((wfs) => withStuck(args.temporal, wfs)),
   ]);

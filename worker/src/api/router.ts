@@ -318,9 +318,9 @@ export function createRouter(opts: RouterOptions): express.Router {
 
   router.get('/pulls', route(async (req, res) => {
     const ref = parse(RepoRef, req.query);
-    // Bounded: one page of the newest PRs (the forges are never walked to the end for one request).
-    const { state, limit } = parse(ListPullsQuery, { state: req.query.state, limit: req.query.limit });
-    res.json({ pulls: await opts.providers(ref.repo).listPullRequests({ state, limit }) });
+    // Bounded: one page, newest first (the forges are never walked to the end for one request); `nextPage` leads on.
+    const { state, limit, page } = parse(ListPullsQuery, { state: req.query.state, limit: req.query.limit, page: req.query.page });
+    res.json(await opts.providers(ref.repo).listPullRequests({ state, limit, page }));
   }));
   router.get('/pulls/:number', route(async (req, res) => {
     const ref = parse(RepoRef, req.query);

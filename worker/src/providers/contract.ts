@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { PullRequest } from '@idp/core';
 import { ConflictError, InvalidRequestError, NotFoundError } from '@idp/core/errors';
-import type { FileChange, GitProvider } from './provider.js';
+import { LIST_MAX_PAGE, type FileChange, type GitProvider } from './provider.js';
 
 export interface ContractRepo {
   provider: GitProvider;
@@ -234,13 +234,13 @@ export function providerContract(name: string, setup: ContractSetup, opts: Contr
           await branchWith(p, 'other/b', { 'b.txt': 'b' });
           const prB = await openPr(p, 'other/b');
           assert.notEqual(prB.number, pr.number);
-          assert.deepEqual((await p.listPullRequests()).map((x) => x.number), [pr.number, prB.number].sort((a, b) => a - b));
-          assert.deepEqual((await p.listPullRequests({ headPrefix: 'idp/' })).map((x) => x.head), ['idp/a']);
+          assert.deepEqual((await p.listPullRequests()).pulls.map((x) => x.number), [pr.number, prB.number].sort((a, b) => a - b));
+          assert.deepEqual((await p.listPullRequests({ headPrefix: 'idp/' })).pulls.map((x) => x.head), ['idp/a']);
           await p.close(prB.number, BOB);
-          assert.deepEqual((await p.listPullRequests()).map((x) => x.head), ['idp/a'], 'the default lists open PRs only');
-          assert.deepEqual((await p.listPullRequests({ state: 'open' })).map((x) => x.head), ['idp/a']);
-          assert.deepEqual((await p.listPullRequests({ state: 'closed' })).map((x) => x.head), ['other/b']);
-          assert.equal((await p.listPullRequests({ state: 'all' })).length, 2);
+          assert.deepEqual((await p.listPullRequests()).pulls.map((x) => x.head), ['idp/a'], 'the default lists open PRs only');
+          assert.deepEqual((await p.listPullRequests({ state: 'open' })).pulls.map((x) => x.head), ['idp/a']);
+          assert.deepEqual((await p.listPullRequests({ state: 'closed' })).pulls.map((x) => x.head), ['other/b']);
+          assert.equal((await p.listPullRequests({ state: 'all' })).pulls.length, 2);
 
           await assert.rejects(p.getPullRequest(999), rejectsWith(NotFoundError));
           await assert.rejects(openPr(p, 'no-such-branch'), rejectsWith(NotFoundError));
@@ -265,7 +265,7 @@ export function providerContract(name: string, setup: ContractSetup, opts: Contr
           const ok = results.filter((r) => r.status === 'fulfilled');
           assert.equal(ok.length, 1);
           for (const r of results) if (r.status === 'rejected') assert.ok(r.reason instanceof ConflictError, String(r.reason));
-          assert.equal((await p.listPullRequests({ state: 'all' })).length, 1);
+          assert.equal((await p.listPullRequests({ state: 'all' })).pulls.length, 1);
         }));
 
       it('20 concurrent opens on 20 branches get distinct numbers 1..20, none lost', () =>
@@ -275,9 +275,28 @@ export function providerContract(name: string, setup: ContractSetup, opts: Contr
           const prs = await Promise.all(branches.map((b) => openPr(p, b)));
           const numbers = prs.map((pr) => pr.number).sort((a, b) => a - b);
           assert.deepEqual(numbers, Array.from({ length: 20 }, (_, i) => i + 1));
-          const listed = await p.listPullRequests({ state: 'all' });
+          const { pulls: listed } = await p.listPullRequests({ state: 'all' });
           assert.deepEqual(listed.map((pr) => pr.number), numbers, 'sorted by number');
           for (const pr of prs) assert.equal((await p.getPullRequest(pr.number)).head, pr.head);
+        }));
+
+      it('pages through a listing newest first: each PR once, nextPage until the last page; bad pages refused', () =>
+        withRepo(async ({ p }) => {
+          const numbers: number[] = [];
+          // One after the other: creation order is number order.
+          for (let i = 1; i <= 5; i++) {
+            await branchWith(p, `idp/page-${i}`, { [`page-${i}.txt`]: String(i) });
+            numbers.push((await openPr(p, `idp/page-${i}`)).number);
+          }
+          const [n1, n2, n3, n4, n5] = numbers;
+          const pages = [];
+          for (const page of [1, 2, 3]) pages.push(await p.listPullRequests({ limit: 2, page }));
+          assert.deepEqual(pages.map((x) => x.pulls.map((pr) => pr.number)), [[n4, n5], [n2, n3], [n1]], 'newest first, each page sorted by number');
+          assert.deepEqual(pages.map((x) => x.nextPage), [2, 3, undefined], 'no nextPage on the last page');
+          assert.deepEqual((await p.listPullRequests({ limit: 2 })).pulls.map((pr) => pr.number), [n4, n5], 'page 1 by default');
+          assert.deepEqual((await p.listPullRequests({ limit: 2, page: 4 })).pulls, [], 'past the end: nothing');
+          for (const page of [0, 1.5, LIST_MAX_PAGE + 1]) await assert.rejects(p.listPullRequests({ page }), rejectsWith(InvalidRequestError, /page/));
+          await assert.rejects(p.listPullRequests({ headPrefix: 'idp/', page: 2 }), rejectsWith(InvalidRequestError, /head prefix/));
         }));
 
       it('adds labels, keeping the ones it had', () =>

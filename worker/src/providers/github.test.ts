@@ -497,7 +497,7 @@ describe('GitHub provider: every review and comment is read', () => {
 });
 
 describe('GitHub provider: listings are bounded', () => {
-  /** A repository with `n` PRs (seeded in the fake, as an imported history would be): every third head is idp's, every tenth PR closed. */
+  /** A repository with `n` PRs (seeded in the fake, as an imported history would be): every third head is idp's, every tenth PR closed, every twentieth merged. */
   async function repoWithPulls(fullName: string, n: number) {
     const repo = await fake.createRepo(fullName, FILES);
     const sha = (await repo.git.branchSha('main'))!;
@@ -506,7 +506,8 @@ describe('GitHub provider: listings are bounded', () => {
       const t = now();
       repo.pulls.set(number, {
         number, id: nextId(), title: `PR ${number}`, body: '', head: number % 3 === 0 ? `idp/env-${number}` : `feature/${number}`, base: 'main',
-        headSha: sha, baseSha: sha, state: number % 10 === 0 ? 'closed' : 'open', merged: false, ...(number % 10 === 0 ? { closedAt: t } : {}),
+        headSha: sha, baseSha: sha, state: number % 10 === 0 ? 'closed' : 'open', merged: number % 20 === 0, ...(number % 10 === 0 ? { closedAt: t } : {}),
+        ...(number % 20 === 0 ? { mergedAt: t, mergedBy: author, mergeSha: sha } : {}),
         user: author, labels: [], createdAt: t, updatedAt: t, reviews: [], comments: [],
       });
     }
@@ -524,30 +525,63 @@ describe('GitHub provider: listings are bounded', () => {
       return { out, requests: fake.requests.slice(before) };
     };
 
-    const all = await calls(() => p.listPullRequests({ state: 'all' }));
+    const all = await calls(async () => (await p.listPullRequests({ state: 'all' })).pulls);
     assert.deepEqual(all.out.map((x) => x.number), Array.from({ length: LIST_LIMIT }, (_, i) => 201 + i), 'the newest 100, sorted by number');
-    assert.deepEqual(all.requests, ['POST /graphql idpListPulls', 'POST /graphql idpListPulls']);
+    assert.deepEqual(all.requests, ['GET /repos/acme/busy/pulls', 'POST /graphql idpListedPulls'], 'one page of the list, then those PRs in one read');
 
-    const open = await calls(() => p.listPullRequests());
+    const open = await calls(async () => (await p.listPullRequests()).pulls);
     assert.equal(open.out.length, LIST_LIMIT);
     assert.ok(open.out.every((x) => x.state === 'open'));
     assert.equal(open.out.at(-1)?.number, 299);
     assert.ok(open.requests.length <= 3, open.requests.join(', '));
 
-    const envs = await calls(() => p.listPullRequests({ state: 'open', headPrefix: 'idp/env-', limit: 20 }));
+    const envs = await calls(async () => (await p.listPullRequests({ state: 'open', headPrefix: 'idp/env-', limit: 20 })).pulls);
     const newestEnvs = Array.from({ length: 300 }, (_, i) => i + 1).filter((n) => n % 3 === 0 && n % 10 !== 0).slice(-20);
     assert.deepEqual(envs.out.map((x) => x.number), newestEnvs, 'the newest 20 open idp/env- PRs');
     assert.ok(envs.requests.length <= 2, envs.requests.join(', '));
 
-    const everyEnv = await calls(() => p.listPullRequests({ state: 'all', headPrefix: 'idp/env-' }));
+    const everyEnv = await calls(async () => (await p.listPullRequests({ state: 'all', headPrefix: 'idp/env-' })).pulls);
     assert.equal(everyEnv.out.length, LIST_LIMIT);
     assert.ok(everyEnv.out.every((x) => x.head.startsWith('idp/env-')));
-    assert.ok(everyEnv.requests.length <= 10, `at most 10 pages looked through: ${everyEnv.requests.length}`);
+    assert.ok(everyEnv.requests.length <= 6, `at most 5 pages looked through, then one read: ${everyEnv.requests.join(', ')}`);
 
-    assert.equal((await p.listPullRequests({ state: 'all', limit: 5 })).length, 5);
-    assert.equal((await p.listPullRequests({ state: 'all', limit: 1000 })).length, LIST_LIMIT, 'LIST_LIMIT is the ceiling');
+    assert.equal((await p.listPullRequests({ state: 'all', limit: 5 })).pulls.length, 5);
+    assert.equal((await p.listPullRequests({ state: 'all', limit: 1000 })).pulls.length, LIST_LIMIT, 'LIST_LIMIT is the ceiling');
     await assert.rejects(p.listPullRequests({ limit: 0 }), (e: Error) => e instanceof InvalidRequestError);
     assert.ok(!fake.requests.some((r) => r.includes('/acme/busy/compare/')), 'no compare call');
+  });
+
+  it('pages through 300 PRs newest first, two requests a page; merged and closed pages may be short and still lead on', async () => {
+    await repoWithPulls('acme/paged', 300);
+    const p = provider('acme/paged');
+    await p.defaultBranch();
+    /** Every page from the first until nextPage is absent, with the requests each took. */
+    const walk = async (filter: { state: 'all' | 'merged' | 'closed'; limit: number }) => {
+      const pages: { numbers: number[]; nextPage?: number; requests: string[] }[] = [];
+      for (let page: number | undefined = 1; page !== undefined && pages.length < 50; ) {
+        const before = fake.requests.length;
+        const { pulls, nextPage } = await p.listPullRequests({ ...filter, page });
+        pages.push({ numbers: pulls.map((x) => x.number), ...(nextPage ? { nextPage } : {}), requests: fake.requests.slice(before) });
+        page = nextPage;
+      }
+      return pages;
+    };
+    const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+    const all = await walk({ state: 'all', limit: 100 });
+    assert.deepEqual(all.map((x) => x.numbers), [range(201, 300), range(101, 200), range(1, 100), []]);
+    assert.deepEqual(all.map((x) => x.nextPage), [2, 3, 4, undefined], 'a full page may have more: the fourth is empty and last');
+    assert.deepEqual(all[1]!.requests, ['GET /repos/acme/paged/pulls', 'POST /graphql idpListedPulls']);
+    assert.deepEqual(all[3]!.requests, ['GET /repos/acme/paged/pulls'], 'nothing to read for an empty page');
+
+    // GitHub lists merged PRs among the closed ones: a page of 10 closed holds about 5 merged, and still leads on.
+    const merged = await walk({ state: 'merged', limit: 10 });
+    assert.deepEqual(merged.flatMap((x) => x.numbers).sort((a, b) => a - b), range(1, 15).map((i) => i * 20), 'every merged PR once');
+    assert.deepEqual(merged[0]!.numbers, [220, 240, 260, 280, 300]);
+    assert.equal(merged[0]!.nextPage, 2);
+    const closed = await walk({ state: 'closed', limit: 10 });
+    assert.deepEqual(closed.flatMap((x) => x.numbers).sort((a, b) => a - b), range(0, 14).map((i) => i * 20 + 10), 'every closed (not merged) PR once');
+    assert.ok([...merged, ...closed].every((x) => x.requests.length <= 2), 'two requests a page at most');
   });
 });
 

@@ -23,7 +23,7 @@ import { GraphqlResponseError } from '@octokit/graphql';
 import Bottleneck from 'bottleneck';
 import type { FileDiff, PullRequest, PullRequestState, Review, ReviewEvent } from '@idp/core';
 import { ConflictError, IdpError, InvalidRequestError, NotFoundError, ProviderError } from '@idp/core/errors';
-import { LIST_LIMIT, type ChecksSummary, type CheckRun, type CommitRequest, type CommitStatus, type DirectoryEntry, type FileAtRef, type GitProvider, type OpenPullRequest, type RepoSnapshot } from './provider.js';
+import { listWindow, type ChecksSummary, type CheckRun, type CommitRequest, type CommitStatus, type DirectoryEntry, type FileAtRef, type GitProvider, type ListFilter, type OpenPullRequest, type PullRequestPage, type RepoSnapshot } from './provider.js';
 import { assertBranchName } from './local-git.js';
 import { approvalsOf, summarizeChecks } from './reviews.js';
 
@@ -626,38 +626,39 @@ export class GitHubProvider implements GitProvider {
   }
 
   /**
-   * The newest `limit` PRs (at most LIST_LIMIT) in `state` whose head starts
-   * with `headPrefix`, sorted by number. Bounded whatever the repository holds:
-   * GitHub lists newest first and cannot filter by a head prefix, so at most
-   * LIST_SCAN_PAGES pages are looked through (the newest 500 PRs in that state),
-   * and no compare call is made per PR: a listed PR's `baseSha` is the base
-   * commit GitHub recorded for it (the base tip when it was opened or last
-   * pushed), not the fork point. A listing shows which PRs exist; whatever needs
-   * the fork point (a review, a release) reads the PR itself (getPullRequest).
+   * One page of the PRs that match: GitHub's REST page `page` of `limit`, newest
+   * first (GraphQL pages by cursor only, so cannot jump to page N), then one
+   * GraphQL read of those PRs' records (reviews, comments, labels) by node id.
+   * REST filters open/closed only: 'merged' and 'closed' (not merged) are told
+   * apart here, so such a page may hold fewer than `limit` and still have a next.
+   * GitHub cannot filter by a head prefix either: it is matched here, over at
+   * most LIST_SCAN_PAGES pages of 100 (the newest 500 PRs in that state).
+   * No compare call is made per PR: a listed PR's `baseSha` is the base commit
+   * GitHub recorded for it (the base tip when it was opened or last pushed), not
+   * the fork point. A listing shows which PRs exist; whatever needs the fork
+   * point (a review, a release) reads the PR itself (getPullRequest).
    */
-  async listPullRequests(filter: { state?: PullRequestState | 'all'; headPrefix?: string; limit?: number } = {}): Promise<PullRequest[]> {
-    const state = filter.state ?? 'open';
-    const limit = filter.limit ?? LIST_LIMIT;
-    if (!Number.isInteger(limit) || limit < 1) throw new InvalidRequestError(`A listing's limit is a whole number from 1 to ${LIST_LIMIT}; got ${limit}.`);
-    const wanted = Math.min(limit, LIST_LIMIT);
-    const out: GqlPull[] = [];
-    let after: string | null = null;
-    let pages = 0;
-    do {
-      type Page = { repository: { pullRequests: { nodes: GqlPull[]; pageInfo: PageInfo } } };
-      const page: Page = await this.gql<Page>(
-        `query idpListPulls($owner: String!, $name: String!, $states: [PullRequestState!], $first: Int!, $after: String) {
-          repository(owner: $owner, name: $name) { pullRequests(states: $states, first: $first, after: $after, orderBy: { field: CREATED_AT, direction: DESC }) { nodes { ${PR_FIELDS} } pageInfo { hasNextPage endCursor } } }
-        }`,
-        // Without a prefix every PR matches: ask for just as many as wanted.
-        { owner: this.owner, name: this.name, states: state === 'all' ? null : [state.toUpperCase()], first: filter.headPrefix ? LIST_PAGE : Math.min(wanted - out.length, LIST_PAGE), after },
-        'list pull requests',
+  async listPullRequests(filter: ListFilter = {}): Promise<PullRequestPage> {
+    const { state, headPrefix: prefix, limit, page: first } = listWindow(filter);
+    const perPage = prefix === undefined ? limit : LIST_PAGE;
+    const wanted: { node_id: string }[] = [];
+    let full = false;
+    for (let page = first; page < first + (prefix === undefined ? 1 : LIST_SCAN_PAGES) && wanted.length < limit; page++) {
+      // GET /repos/{owner}/{repo}/pulls (https://docs.github.com/rest/pulls/pulls#list-pull-requests)
+      const list = await this.rest('list pull requests', () =>
+        this.service.rest.pulls.list({ owner: this.owner, repo: this.name, state: state === 'all' || state === 'open' ? state : 'closed', sort: 'created', direction: 'desc', per_page: perPage, page }),
       );
-      out.push(...page.repository.pullRequests.nodes.filter((p) => !filter.headPrefix || p.headRefName.startsWith(filter.headPrefix)));
-      after = page.repository.pullRequests.pageInfo.hasNextPage ? page.repository.pullRequests.pageInfo.endCursor : null;
-    } while (after && out.length < wanted && ++pages < LIST_SCAN_PAGES);
-    const prs = await Promise.all(out.slice(0, wanted).map(async (p) => this.present(await this.complete(p), { forkPoint: false })));
-    return prs.sort((a, b) => a.number - b.number);
+      wanted.push(...list.filter((p) => (state === 'merged' ? p.merged_at : state === 'closed' ? !p.merged_at : true) && (prefix === undefined || p.head.ref.startsWith(prefix))));
+      full = list.length === perPage;
+      if (!full) break;
+    }
+    const ids = wanted.slice(0, limit).map((p) => p.node_id);
+    const { nodes } = ids.length
+      ? await this.gql<{ nodes: (GqlPull | null)[] }>(`query idpListedPulls($ids: [ID!]!) { nodes(ids: $ids) { ... on PullRequest { ${PR_FIELDS} } } }`, { ids }, 'list pull requests')
+      : { nodes: [] };
+    const pulls = await Promise.all(nodes.filter((p): p is GqlPull => p !== null).map(async (p) => this.present(await this.complete(p), { forkPoint: false })));
+    // A full page: there may be more (a prefix listing has one page).
+    return { pulls: pulls.sort((a, b) => a.number - b.number), ...(full && prefix === undefined ? { nextPage: first + 1 } : {}) };
   }
 
   async comment(number: number, body: string, by: string): Promise<void> {
@@ -977,9 +978,9 @@ export class GitHubProvider implements GitProvider {
 const TEAM_TTL_MS = 300_000;
 /** How long an answer of canWrite() is reused: short, a revoked permission must stop counting soon. */
 const WRITE_TTL_MS = 60_000;
-/** PRs per page of a listing, and the most pages a listing looks through for a head prefix. */
-const LIST_PAGE = 50;
-const LIST_SCAN_PAGES = 10;
+/** PRs per page of a listing by head prefix (GitHub's most), and the most pages it looks through. */
+const LIST_PAGE = 100;
+const LIST_SCAN_PAGES = 5;
 /** GitHub refuses a commit status whose description is longer. */
 const STATUS_DESCRIPTION_MAX = 140;
 

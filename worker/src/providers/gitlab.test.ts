@@ -689,12 +689,12 @@ describe('GitLab provider: bounded listing', () => {
     const numbers: number[] = [];
     for (const b of ['idp/l1', 'other/l2', 'idp/l3', 'idp/l4', 'other/l5']) numbers.push(await openMr(p, b));
     fake.resetCalls();
-    const newest = await p.listPullRequests({ limit: 2 });
+    const { pulls: newest } = await p.listPullRequests({ limit: 2 });
     assert.deepEqual(newest.map((x) => x.head), ['idp/l4', 'other/l5']);
     const lists = fake.requests.filter((r) => r.path.endsWith('/merge_requests'));
     assert.equal(lists.length, 1, 'one list request');
-    assert.deepEqual((await p.listPullRequests({ headPrefix: 'idp/', limit: 2 })).map((x) => x.head), ['idp/l3', 'idp/l4']);
-    assert.equal((await p.listPullRequests({ limit: 1000 })).length, 5, 'the ceiling is LIST_LIMIT, above what exists');
+    assert.deepEqual((await p.listPullRequests({ headPrefix: 'idp/', limit: 2 })).pulls.map((x) => x.head), ['idp/l3', 'idp/l4']);
+    assert.equal((await p.listPullRequests({ limit: 1000 })).pulls.length, 5, 'the ceiling is LIST_LIMIT, above what exists');
     assert.deepEqual(numbers, [...numbers].sort((a, b) => a - b));
   });
 });

@@ -39,7 +39,7 @@ import {
 import { createRequesterFn, getMatchingRateLimiter, type FormattedResponse, type RateLimiters, type RequestHandlerFn } from '@gitbeaker/requester-utils';
 import type { FileDiff, PullRequest, PullRequestComment, PullRequestState, Review, ReviewEvent } from '@idp/core';
 import { ConflictError, IdpError, InvalidRequestError, NotFoundError, ProviderError } from '@idp/core/errors';
-import { LIST_LIMIT, type ChecksSummary, type CheckRun, type CommitRequest, type CommitStatus, type DirectoryEntry, type FileAtRef, type FileChange, type GitProvider, type OpenPullRequest, type RepoSnapshot } from './provider.js';
+import { listWindow, type ChecksSummary, type CheckRun, type CommitRequest, type CommitStatus, type DirectoryEntry, type FileAtRef, type FileChange, type GitProvider, type ListFilter, type OpenPullRequest, type PullRequestPage, type RepoSnapshot } from './provider.js';
 import { approvalsOf, summarizeChecks } from './reviews.js';
 
 export interface GitLabProviderOptions {
@@ -371,27 +371,29 @@ export class GitLabProvider implements GitProvider {
   }
 
   /**
-   * The newest `limit` MRs that match, newest first from GitLab, one page of
-   * `limit` when no prefix is asked for. GitLab filters source branches by exact
-   * name only, so a prefix is matched here, over at most PREFIX_SCAN_PAGES pages
-   * of 100 (newest first): bounded, whatever the project's history.
+   * One page of the MRs that match: GitLab's own page `page` of `limit`, newest
+   * first (one list request). GitLab filters source branches by exact name only,
+   * so a prefix is matched here, over at most PREFIX_SCAN_PAGES pages of 100
+   * (newest first): bounded, whatever the project's history.
    */
-  async listPullRequests(filter: { state?: PullRequestState | 'all'; headPrefix?: string; limit?: number } = {}): Promise<PullRequest[]> {
-    const asked = Math.floor(filter.limit ?? LIST_LIMIT);
-    const limit = Number.isFinite(asked) ? Math.min(Math.max(asked, 1), LIST_LIMIT) : LIST_LIMIT;
-    const prefix = filter.headPrefix;
+  async listPullRequests(filter: ListFilter = {}): Promise<PullRequestPage> {
+    const { state, headPrefix: prefix, limit, page: first } = listWindow(filter);
     const perPage = prefix === undefined ? limit : 100;
     const wanted: { iid: number }[] = [];
-    for (let page = 1; page <= (prefix === undefined ? 1 : PREFIX_SCAN_PAGES) && wanted.length < limit; page++) {
+    let full = false;
+    for (let page = first; page < first + (prefix === undefined ? 1 : PREFIX_SCAN_PAGES) && wanted.length < limit; page++) {
       const list = await this.call(this.service(), 'list merge requests', (api) =>
-        api.MergeRequests.all({ projectId: this.project, state: GITLAB_STATE[filter.state ?? 'open'], orderBy: 'created_at', sort: 'desc', perPage, page }),
+        api.MergeRequests.all({ projectId: this.project, state: GITLAB_STATE[state], orderBy: 'created_at', sort: 'desc', perPage, page }),
       );
       wanted.push(...list.filter((mr) => prefix === undefined || mr.source_branch.startsWith(prefix)));
-      if (list.length < perPage) break;
+      full = list.length === perPage;
+      if (!full) break;
     }
     const newest = wanted.slice(0, limit).sort((a, b) => a.iid - b.iid);
     // The list entries lack diff_refs (baseSha) and the review record: each MR is read once more, with them.
-    return mapLimit(newest, 8, (mr) => this.getPullRequest(mr.iid));
+    const pulls = await mapLimit(newest, 8, (mr) => this.getPullRequest(mr.iid));
+    // A full page: there may be more (a prefix listing has one page).
+    return { pulls, ...(full && prefix === undefined ? { nextPage: first + 1 } : {}) };
   }
 
   async comment(number: number, body: string, by: string): Promise<void> {

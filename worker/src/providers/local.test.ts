@@ -180,7 +180,7 @@ describe('LocalForge on a real bare repository', () => {
   it('serializes PR numbers across processes', async () => {
     const branches = Array.from({ length: 16 }, (_, i) => `idp/proc-${i}`);
     for (const b of branches) await branch(b, { [`${b}.txt`]: b });
-    const before = (await forge.listPullRequests({ state: 'all' })).length;
+    const before = (await forge.listPullRequests({ state: 'all' })).pulls.length;
 
     const script = fileURLToPath(new URL('../testing/open-pulls.js', import.meta.url));
     const children = [branches.slice(0, 8), branches.slice(8)].map((mine) => fork(script, [repo.bare, ...mine], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
@@ -200,7 +200,7 @@ describe('LocalForge on a real bare repository', () => {
     const numbers = (await Promise.all(results)).flat().sort((a, b) => a - b);
 
     assert.deepEqual(numbers, Array.from({ length: 16 }, (_, i) => before + i + 1));
-    const listed = await forge.listPullRequests({ state: 'all', headPrefix: 'idp/proc-' });
+    const { pulls: listed } = await forge.listPullRequests({ state: 'all', headPrefix: 'idp/proc-' });
     assert.deepEqual(listed.map((pr) => pr.number), numbers);
     for (const pr of listed) assert.equal(await repo.gitBare(['rev-parse', `refs/pull/${pr.number}/head`]), pr.headSha);
   });

@@ -16,7 +16,7 @@ import type { FileDiff, PullRequest, PullRequestState, Review, ReviewEvent } fro
 import { createTwoFilesPatch } from 'diff';
 import { ConflictError, InvalidRequestError, NotFoundError, ProviderError } from '@idp/core/errors';
 import type { ChecksSummary, CommitRequest, DirectoryEntry, FileAtRef, GitProvider, OpenPullRequest, RepoSnapshot } from './provider.js';
-import { LIST_LIMIT } from './provider.js';
+import { listWindow, type ListFilter, type PullRequestPage } from './provider.js';
 import {
   applyChanges,
   changedFiles,
@@ -244,22 +244,27 @@ export class LocalForge implements GitProvider {
   }
 
   async findPullRequestByBranch(branch: string, state: PullRequestState | 'all' = 'all'): Promise<PullRequest | null> {
-    const matches = await this.listPullRequests({ state });
-    return matches.filter((p) => p.head === branch).at(-1) ?? null;
+    // All of the branch's PRs, not a listing's page: an older PR is still found after a crash.
+    const newest = (await this.pulls.all())
+      .filter((p) => p.head === branch && (state === 'all' || p.state === state))
+      .sort((a, b) => a.number - b.number)
+      .at(-1);
+    return newest ? this.present(newest) : null;
   }
 
   async getPullRequest(number: number): Promise<PullRequest> {
     return this.present(await this.pulls.require(number));
   }
 
-  async listPullRequests(filter: { state?: PullRequestState | 'all'; headPrefix?: string; limit?: number } = {}): Promise<PullRequest[]> {
-    const state = filter.state ?? 'open';
-    const limit = Math.min(filter.limit ?? LIST_LIMIT, LIST_LIMIT);
-    const pulls = (await this.pulls.all())
-      .filter((p) => (state === 'all' || p.state === state) && (filter.headPrefix === undefined || p.head.startsWith(filter.headPrefix)))
-      .sort((a, b) => a.number - b.number)
-      .slice(-limit); // the newest
-    return Promise.all(pulls.map((p) => this.present(p)));
+  async listPullRequests(filter: ListFilter = {}): Promise<PullRequestPage> {
+    const { state, headPrefix, limit, page } = listWindow(filter);
+    const newestFirst = (await this.pulls.all())
+      .filter((p) => (state === 'all' || p.state === state) && (headPrefix === undefined || p.head.startsWith(headPrefix)))
+      .sort((a, b) => b.number - a.number);
+    const pulls = newestFirst.slice((page - 1) * limit, page * limit).reverse();
+    // The local forge knows whether more follow (a prefix listing has one page).
+    const more = headPrefix === undefined && newestFirst.length > page * limit;
+    return { pulls: await Promise.all(pulls.map((p) => this.present(p))), ...(more ? { nextPage: page + 1 } : {}) };
   }
 
   async comment(number: number, body: string, by: string): Promise<void> {

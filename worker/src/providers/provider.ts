@@ -5,9 +5,45 @@
  * talk to this interface.
  */
 import type { FileDiff, PullRequest, PullRequestState, ReviewEvent } from '@idp/core';
+import { InvalidRequestError } from '@idp/core/errors';
 
 /** The most PRs a listing returns (the Platform API pages through the rest). */
 export const LIST_LIMIT = 100;
+/** The deepest page a listing serves: forges answer deep offset pages slowly, and 1000 pages of 100 is past any real history. */
+export const LIST_MAX_PAGE = 1000;
+
+/** Which PRs a listing returns. */
+export interface ListFilter {
+  /** Defaults to 'open' (as on GitHub and GitLab). */
+  state?: PullRequestState | 'all';
+  /**
+   * Only PRs whose head branch starts with this (idp's own use, not the API's).
+   * The forges cannot filter by a prefix, so it is matched over a bounded scan
+   * of the newest PRs: the first page only (a later page is refused), no nextPage.
+   */
+  headPrefix?: string;
+  /** PRs per page: 1 to LIST_LIMIT (larger is cut to LIST_LIMIT); default LIST_LIMIT. */
+  limit?: number;
+  /** 1-based, newest first: page 2 is the `limit` PRs created before page 1's. At most LIST_MAX_PAGE; default 1. */
+  page?: number;
+}
+
+/** One page of a listing. */
+export interface PullRequestPage {
+  /** Sorted by number. */
+  pulls: PullRequest[];
+  /** The page to ask for next when there may be more (the forge's page came back full); absent on the last page. */
+  nextPage?: number;
+}
+
+/** A listing's filter checked, with its defaults: refused (nothing asked of the forge) when out of bounds. */
+export function listWindow(filter: ListFilter): { state: PullRequestState | 'all'; headPrefix?: string; limit: number; page: number } {
+  const { limit = LIST_LIMIT, page = 1 } = filter;
+  if (!Number.isInteger(limit) || limit < 1) throw new InvalidRequestError(`A listing's limit is a whole number from 1 to ${LIST_LIMIT}; got ${limit}.`);
+  if (!Number.isInteger(page) || page < 1 || page > LIST_MAX_PAGE) throw new InvalidRequestError(`A listing's page is a whole number from 1 to ${LIST_MAX_PAGE}; got ${page}.`);
+  if (filter.headPrefix !== undefined && page > 1) throw new InvalidRequestError('A listing by head prefix has one page (the newest matches); ask for page 1.');
+  return { state: filter.state ?? 'open', ...(filter.headPrefix !== undefined ? { headPrefix: filter.headPrefix } : {}), limit: Math.min(limit, LIST_LIMIT), page };
+}
 
 export interface FileAtRef {
   content: string;
@@ -128,12 +164,12 @@ export interface GitProvider {
   /** The most recent PR whose head is `branch` (any state), or null. Used for idempotency after a crash. */
   findPullRequestByBranch(branch: string, state?: PullRequestState | 'all'): Promise<PullRequest | null>;
   getPullRequest(number: number): Promise<PullRequest>;
-  /** Sorted by number. `state` defaults to 'open' (as on GitHub and GitLab). */
   /**
-   * The newest `limit` PRs (default and ceiling: LIST_LIMIT) that match, sorted
-   * by number. `state` defaults to 'open' (as on GitHub and GitLab).
+   * One page of the PRs that match, newest first: page 1 is the newest `limit`
+   * (default and ceiling: LIST_LIMIT), page 2 the `limit` before them, and so
+   * on; each page sorted by number. One listing request per page (see ListFilter).
    */
-  listPullRequests(filter?: { state?: PullRequestState | 'all'; headPrefix?: string; limit?: number }): Promise<PullRequest[]>;
+  listPullRequests(filter?: ListFilter): Promise<PullRequestPage>;
   comment(number: number, body: string, by: string): Promise<void>;
   /** Add labels (existing ones stay); returns all labels of the PR. */
   addLabels(number: number, labels: string[]): Promise<string[]>;

@@ -98,6 +98,20 @@ function repoById(ctx: Ctx, id: string): FakeRepo {
 function root(ctx: Ctx, viewer: FakeUser) {
   return {
     viewer: () => actor(viewer),
+    // https://docs.github.com/graphql/reference/queries#nodes: at most 100 ids, answered in order. The fake resolves
+    // pull request ids only (all idp looks up this way); GitHub answers an unknown id with an error naming it.
+    nodes: async ({ ids }: { ids: string[] }) => {
+      if (ids.length > 100) throw fail(`You may not request more than 100 nodes at once (${ids.length} given).`, 'EXCESSIVE_PAGINATION');
+      return Promise.all(
+        ids.map(async (id) => {
+          for (const repo of ctx.repos.values()) {
+            const p = [...repo.pulls.values()].find((x) => nodeId('PR', x.id) === id);
+            if (p) return pull(ctx, repo, await live(repo, p));
+          }
+          throw fail(`Could not resolve to a node with the global id of '${id}'`, 'NOT_FOUND');
+        }),
+      );
+    },
     repository: ({ owner, name }: { owner: string; name: string }) => {
       const repo = ctx.findRepo(owner, name);
       if (!repo) throw fail(`Could not resolve to a Repository with the name '${owner}/${name}'.`, 'NOT_FOUND');

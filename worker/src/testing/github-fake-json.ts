@@ -165,6 +165,12 @@ export function builders(api: string, repo: FakeRepo) {
     changed_files: 0,
   });
 
+  /** pull-request-simple (what GET /repos/{owner}/{repo}/pulls lists): the full PR without its merge state and counts. */
+  const pullRequestSimple = (p: FakePull) => {
+    const { merged, mergeable, rebaseable, mergeable_state, merged_by, comments, review_comments, maintainer_can_modify, commits, additions, deletions, changed_files, ...simple } = pullRequest(p);
+    return simple;
+  };
+
   const issueComment = (p: FakePull, c: FakeComment) => ({
     id: c.id,
     node_id: nodeId('IC', c.id),
@@ -362,7 +368,7 @@ export function builders(api: string, repo: FakeRepo) {
     };
   };
 
-  return { user, repository, label, pullRequest, issueComment, review, diffEntry, comparison, combinedStatus, status, collaboratorPermission, checkRun, gitTree, gitCommit };
+  return { user, repository, label, pullRequest, pullRequestSimple, issueComment, review, diffEntry, comparison, combinedStatus, status, collaboratorPermission, checkRun, gitTree, gitCommit };
 }
 
 /** GitHub's simple-user (what team member lists, PR authors, reviewers... embed). */

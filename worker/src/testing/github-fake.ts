@@ -536,6 +536,24 @@ export async function startGitHubFake(opts: { users?: Record<string, string> } =
           return { status: 200, body: J.review(p, r) };
         });
 
+      case 'pulls/list': {
+        // https://docs.github.com/rest/pulls/pulls#list-pull-requests: state open|closed|all (closed includes merged),
+        // sort created (default) or updated, direction defaulting to desc for created; paged with per_page/page.
+        const sort = query.get('sort') ?? 'created';
+        if (sort !== 'created' && sort !== 'updated') throw new HttpError(422, `The fake does not model sort=${sort}.`);
+        const state = query.get('state') ?? 'open';
+        const head = query.get('head');
+        const base = query.get('base');
+        const list = (await Promise.all([...repo.pulls.values()].map((p) => live(repo, p)))).filter(
+          (p) => (state === 'all' || p.state === state) && (!head || `${repo.owner.login}:${p.head}`.toLowerCase() === head.toLowerCase()) && (!base || p.base === base),
+        );
+        // Numbers grow with creation time, so created order is number order.
+        const key = (p: FakePull) => (sort === 'updated' ? p.updatedAt : '');
+        list.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : a.number - b.number));
+        if ((query.get('direction') ?? (sort === 'created' ? 'desc' : 'asc')) === 'desc') list.reverse();
+        return paginated(ctx.url, `/repos/${repo.fullName}/pulls`, query, list.map((p) => J.pullRequestSimple(p)));
+      }
+
       case 'pulls/list-reviews': {
         const p = pull();
         return { status: 200, body: p.reviews.map((r) => J.review(p, r)) };
