@@ -168,7 +168,8 @@ export function builders(api: string, repo: FakeRepo) {
   /** pull-request-simple (what GET /repos/{owner}/{repo}/pulls lists): the full PR without its merge state and counts. */
   const pullRequestSimple = (p: FakePull) => {
     const { merged, mergeable, rebaseable, mergeable_state, merged_by, comments, review_comments, maintainer_can_modify, commits, additions, deletions, changed_files, ...simple } = pullRequest(p);
-    return simple;
+    // Its labels' description is a string there (not nullable, unlike a full PR's labels).
+    return { ...simple, labels: simple.labels.map((l) => ({ ...l, description: l.description ?? '' })) };
   };
 
   const issueComment = (p: FakePull, c: FakeComment) => ({
