@@ -5,7 +5,9 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ComponentInfo, EnvironmentList, Health, PullDiff, PullRequestSchema, ReleaseDetail, ReleaseList, WorkflowStatus } from '@idp/core';
+import { ComponentInfo, EnvironmentList, Health, PullDiff, PullList, PullRequestSchema, ReleaseDetail, ReleaseList, WorkflowStatus } from '@idp/core';
+import type { IdpError } from '@idp/core/errors';
+import { LocalForge } from '../providers/local.js';
 import { startTestStack, type TestStack } from '../testing/stack.js';
 import { createRepo } from '../testing/repos.js';
 import { CHECKOUT_PAWS, completed, RELEASE_PAWS } from './fixtures.js';
@@ -51,6 +53,27 @@ describe('Platform API contract', () => {
     WorkflowStatus.parse(await completed(stack.client, started.workflowId));
     ReleaseDetail.parse(await stack.client.release(ref, 'staging', 1));
     await stack.api.temporal.workflow.getHandle(queued.workflowId).terminate('test over');
+  });
+
+  it('GET /pulls pages newest first through the typed client: each PR once, nextPage until the last page', async (t) => {
+    const repo = await createRepo({ files: { 'paws.yaml': CHECKOUT_PAWS } });
+    t.after(() => repo.cleanup());
+    const ref = { repo: repo.bare };
+    const forge = new LocalForge({ repo: repo.bare });
+    for (const n of [1, 2, 3, 4, 5]) {
+      await repo.push({ branch: `feature/${n}`, files: { [`f${n}.txt`]: String(n) } });
+      await forge.openPullRequest({ head: `feature/${n}`, base: 'main', title: `change ${n}`, body: '', author: 'dev@example.com' });
+    }
+    const pages: PullList[] = [];
+    for (let page: number | undefined = 1; page !== undefined && pages.length < 10; page = pages.at(-1)!.nextPage) {
+      pages.push(PullList.parse(await stack.client.pullsPage(ref, { state: 'all', limit: 2, page })));
+    }
+    assert.deepEqual(pages.map((p) => p.pulls.map((pr) => pr.number)), [[4, 5], [2, 3], [1]], 'newest first, nothing repeated or skipped');
+    assert.deepEqual(pages.map((p) => p.nextPage), [2, 3, undefined]);
+    assert.deepEqual((await stack.client.listPulls(ref, 'all', 2)).map((pr) => pr.number), [4, 5], 'listPulls is the first page');
+    for (const bad of [0, 1001, 1.5]) {
+      await assert.rejects(stack.client.pullsPage(ref, { page: bad }), (e: IdpError) => e.code === 'invalid_request' && /page/.test(e.message), String(bad));
+    }
   });
 
   it('serves an OpenAPI 3.1 document naming every operation the client calls', async () => {

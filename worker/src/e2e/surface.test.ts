@@ -156,6 +156,8 @@ describe('API server surface (no Temporal running)', () => {
     for (const bad of ['0', '101', 'lots', '1.5']) assert.equal((await list(`&limit=${bad}`)).status, 400, bad);
     const spec = JSON.parse((await raw(`${server.url}/openapi.json`)).body) as { paths: Record<string, { get: { parameters: { name: string; schema: { maximum?: number } }[] } }> };
     assert.equal(spec.paths['/pulls']!.get.parameters.find((p) => p.name === 'limit')?.schema.maximum, 100);
+    assert.equal(spec.paths['/pulls']!.get.parameters.find((p) => p.name === 'page')?.schema.maximum, 1000, 'pages are bounded too');
+    for (const bad of ['0', '1001', 'next']) assert.equal((await list(`&page=${bad}`)).status, 400, `page=${bad}`);
   });
 });
 
