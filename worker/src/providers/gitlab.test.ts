@@ -693,6 +693,10 @@ describe('GitLab provider: bounded listing', () => {
     assert.deepEqual(newest.map((x) => x.head), ['idp/l4', 'other/l5']);
     const lists = fake.requests.filter((r) => r.path.endsWith('/merge_requests'));
     assert.equal(lists.length, 1, 'one list request');
+    fake.resetCalls();
+    const second = await p.listPullRequests({ limit: 2, page: 2 });
+    assert.deepEqual([second.pulls.map((x) => x.head), second.nextPage], [['other/l2', 'idp/l3'], 3]);
+    assert.equal(fake.requests.filter((r) => r.path.endsWith('/merge_requests')).length, 1, 'page 2 is GitLab\'s page 2: one list request');
     assert.deepEqual((await p.listPullRequests({ headPrefix: 'idp/', limit: 2 })).pulls.map((x) => x.head), ['idp/l3', 'idp/l4']);
     assert.equal((await p.listPullRequests({ limit: 1000 })).pulls.length, 5, 'the ceiling is LIST_LIMIT, above what exists');
     assert.deepEqual(numbers, [...numbers].sort((a, b) => a - b));
