@@ -53,13 +53,15 @@ describe('acknowledged requests', () => {
   });
   const ensureWorker = () => (worker ??= stack.spawnWorker());
 
-  /** A POST as it is on the wire: no client-side retries, the status and Retry-After visible. */
+  /** A POST as it is on the wire: no client-side retries, the status and Retry-After visible; status 0: no answer in 30 s. */
   async function post(path: string, body: unknown, key?: string): Promise<Answer> {
     const res = await fetch(stack.api.url + path, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-idp-user': TEST_USER, ...(key ? { 'idempotency-key': key } : {}) },
       body: JSON.stringify(body),
-    });
+      signal: AbortSignal.timeout(30_000),
+    }).catch(() => undefined);
+    if (!res) return { status: 0, retryAfter: null, body: { error: { code: 'none', message: 'no answer in 30 s' } } as Answer['body'] };
     return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as Answer['body'] };
   }
   const stagingLedger = async (repo: string) => (await stack.client.listReleases({ repo })).environments.find((e) => e.env === 'staging')?.releases ?? [];
