@@ -46,12 +46,24 @@ describe('acknowledged requests', () => {
   let stack: TestStack;
   let worker: ChildProcess | undefined;
   before(async () => {
-    stack = await startTestStack({ inProcessWorker: false, pollIntervalMs: 60_000, prWaitMs: 2_000 });
+    stack = await startTestStack({ inProcessWorker: false, pollIntervalMs: 60_000, prWaitMs: 10_000 });
   });
   after(async () => {
     await stack?.stop();
   });
-  const ensureWorker = () => (worker ??= stack.spawnWorker());
+  /** A worker, polling the task queue (so an answer within prWaitMs does not depend on its start-up). */
+  async function ensureWorker(): Promise<void> {
+    worker ??= stack.spawnWorker();
+    const pollers = async () =>
+      (
+        await stack.api.temporal.workflowService.describeTaskQueue({
+          namespace: stack.cfg.namespace,
+          taskQueue: { name: stack.cfg.taskQueue },
+          taskQueueType: 1, // TASK_QUEUE_TYPE_WORKFLOW
+        })
+      ).pollers?.length;
+    await eventually(pollers, 30_000, 'the worker polling');
+  }
 
   /** A POST as it is on the wire: no client-side retries, the status and Retry-After visible; status 0: no answer in 30 s. */
   async function post(path: string, body: unknown, key?: string): Promise<Answer> {
@@ -86,7 +98,7 @@ describe('acknowledged requests', () => {
     }
     assert.ok(acknowledged.length > 0, 'some requests were acknowledged');
 
-    ensureWorker();
+    await ensureWorker();
     const recorded = async () => new Set((await stagingLedger(repo.bare)).map((r) => r.image));
     await eventually(async () => {
       const seen = await recorded();
@@ -102,7 +114,7 @@ describe('acknowledged requests', () => {
   });
 
   it('a retried request (same Idempotency-Key) is one release, even after it ended; a reused key with another request is refused', async (t) => {
-    ensureWorker();
+    await ensureWorker();
     const repo = await createRepo({ files: { 'paws.yaml': RELEASE_PAWS } });
     t.after(() => repo.cleanup());
     const ref = { repo: repo.bare };
@@ -112,13 +124,13 @@ describe('acknowledged requests', () => {
     const first = await post('/releases', body, key);
     assert.equal(first.status, 202, JSON.stringify(first.body));
     assert.equal(first.body.release?.number, 1);
-    assert.ok(first.body.pr);
     const again = await post('/releases', body, key);
     assert.equal(again.status, 202);
     assert.equal(again.body.workflowId, first.body.workflowId);
     assert.equal(again.body.joined, false, 'the same request, not a second one joining it');
 
-    await stack.client.close(first.body.pr.number, ref);
+    const pr = await eventually(async () => (await stack.client.workflow(first.body.workflowId)).pr, 30_000, 'the PR of v1');
+    await stack.client.close(pr.number, ref);
     await eventually(async () => (await stack.client.workflow(first.body.workflowId, 2)).status !== 'running', 30_000, 'v1 cancelled');
     const late = await post('/releases', body, key);
     assert.equal(late.status, 202);
@@ -138,7 +150,7 @@ describe('acknowledged requests', () => {
   });
 
   it('Temporal does not take the request: 503 + Retry-After, nothing queued; the typed client retries with the same key, recorded once', async (t) => {
-    ensureWorker();
+    await ensureWorker();
     const repo = await createRepo({ files: { 'paws.yaml': RELEASE_PAWS } });
     t.after(() => repo.cleanup());
     const ref = { repo: repo.bare };
@@ -164,7 +176,7 @@ describe('acknowledged requests', () => {
   });
 
   it('an environment change is "started" only once started: 503 + Retry-After when its start failed; the retry starts it', async (t) => {
-    ensureWorker();
+    await ensureWorker();
     const repo = await createRepo({ files: { 'paws.yaml': CHECKOUT_PAWS } });
     t.after(() => repo.cleanup());
     const ref = { repo: repo.bare };
