@@ -295,6 +295,17 @@ describe('env list', () => {
     assert.deepEqual(JSON.parse(r.out), list);
   });
 
+  it('a workflow stuck retrying an activity is shown, with why', async () => {
+    const stuck = 'stuck: retrying openPullRequest (attempt 7): GitHub answered 502 Bad Gateway\u001B[2J';
+    const wf = { workflowId: 'env-clone:checkout:preview-9@k', kind: 'env-clone' as const, component: 'checkout', environment: 'preview-9', status: 'running' as const, phase: 'proposing' as const, stuck };
+    api.on('GET /environments', { body: { ...list, environments: [...list.environments, { name: 'preview-9', ephemeral: false, source: 'pending' as const, variables: {}, secrets: [], pulls: [], workflows: [wf] }] } });
+    const r = await run(['env', 'list']);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /preview-9 .*pending, env-clone stuck/);
+    assert.match(r.out, /\npreview-9: env-clone:checkout:preview-9@k: stuck: retrying openPullRequest \(attempt 7\): GitHub answered 502 Bad Gateway\n$/);
+    assert.doesNotMatch(r.out, /\u001B/, 'terminal-safe');
+  });
+
   it('colours only when asked, never with NO_COLOR', async () => {
     api.on('GET /environments', { body: list });
     const forced = await run(['env', 'list'], { env: { FORCE_COLOR: '1' } });
@@ -345,6 +356,7 @@ describe('pr', () => {
     const changes = await run(['pr', 'review', '3', '--request-changes', '-m', 'TTL too long']);
     assert.equal(changes.code, 0);
     assert.deepEqual(api.requests[1]!.body, { ...ref(), event: 'request_changes', body: 'TTL too long' });
+    assert.match(changes.err, /does not block the PR\. On GitLab, block it with "Request changes"/, 'a forge that records no request for changes (GitLab) says so');
 
     const comment = await run(['pr', 'review', '3', '--comment', '--message', 'nice']);
     assert.equal(comment.code, 0);

@@ -413,6 +413,26 @@ describe('releases list', () => {
     assert.match(r.err, /^idp: checkout has no environment prod; its environments are staging, production, qa\.\n$/);
   });
 
+  it('an environment whose release is stuck retrying says so under its header', async () => {
+    const stuck = 'stuck: retrying openPullRequest (attempt 4): GitLab answered 503 Service Unavailable';
+    api.on('GET /releases', { body: { ...list, environments: [{ env: 'staging', releases: [record({ outcome: 'queued', pr: undefined })], stuck }] } });
+    const r = await run(['releases']);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /^=== staging {2}no release merged yet\nstuck: retrying openPullRequest \(attempt 4\): GitLab answered 503 Service Unavailable\nVERSION/);
+  });
+
+  it('a release merged outside its policy (in the forge\'s UI): shown as such, with what was missing; still current; in --json too', async () => {
+    const outside = record({ number: 14, outcome: 'merged', outsidePolicy: '1 more approval from anyone but the author', pr: { ...PR, number: 8, state: 'merged' } });
+    const body: ReleaseList = { ...list, environments: [{ env: 'staging', current: outside, releases: [outside] }] };
+    api.on('GET /releases', { body });
+    const r = await run(['releases']);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /^v14 .* merged outside policy \(current\)$/m);
+    assert.match(r.out, /^v14 was merged outside its release policy; missing: 1 more approval from anyone but the author$/m);
+    const j = await run(['releases', '--json']);
+    assert.equal(JSON.parse(j.out).environments[0].releases[0].outsidePolicy, '1 more approval from anyone but the author');
+  });
+
   it('server strings are made terminal-safe', async () => {
     api.on('GET /releases', { body: { ...list, environments: [{ env: 'staging', releases: [record({ requestedBy: 'eve\u001B[2J@example.com' })] }] } });
     const r = await run(['releases']);
@@ -437,6 +457,13 @@ describe('releases show', () => {
     },
     diff: [{ path: 'deploy/production.yaml', status: 'modified', patch: '--- a/deploy/production.yaml\n+++ b/deploy/production.yaml\n@@ -1 +1 @@\n-image: ghcr.io/acme/checkout:1.4.2\n+image: ghcr.io/acme/checkout:1.4.3\n' }],
   };
+
+  it('says which parts of the policy the platform floor raised', async () => {
+    api.on('GET /releases/production/12', { body: { ...detail, policy: { ...detail.policy, floor: { patterns: ['prod*'], raised: ['approvals', 'selfApproval'] } } } });
+    const r = await run(['releases', 'show', 'v12', '--env', 'production']);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /^Policy {7}2 approvals from team-leads; .*; times out after 72h; approvals, selfApproval raised by the platform floor for prod\*$/m);
+  });
 
   it('GETs /releases/:env/:number and shows PR, approvals so far, checks, policy, workflow and diff', async () => {
     api.on('GET /releases/production/12', { body: detail });
@@ -491,6 +518,14 @@ describe('releases show', () => {
     assert.doesNotMatch(r.out, /Diff/);
     const j = await run(['releases', 'show', 'v12', '--env', 'production', '--json']);
     assert.deepEqual(JSON.parse(j.out), JSON.parse(JSON.stringify(rejected)));
+  });
+
+  it('a release merged outside its policy: a warning says what was missing', async () => {
+    const merged: ReleaseDetail = { ...detail, release: record({ env: 'production', outcome: 'merged', outsidePolicy: '2 more approvals from team-leads', pr: { ...PR, state: 'merged' } }), verdict: undefined };
+    api.on('GET /releases/production/12', { body: merged });
+    const r = await run(['releases', 'show', 'v12', '--env', 'production']);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /^Outcome {6}merged\nWarning {6}merged outside its release policy \(it did not hold on the merged head\); missing: 2 more approvals from team-leads$/m);
   });
 
   it('verdict with changes requested', async () => {

@@ -3,7 +3,9 @@ import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { delimiter, resolve } from 'node:path';
 import { TASK_QUEUE } from '@idp/workflows/shared';
 import { DEFAULT_API_URL } from '@idp/core/client';
+import { DEFAULT_RELEASE_FLOORS, parseReleaseFloors, type ReleaseFloors } from '@idp/core';
 import { forgesFromEnv, type ForgeHost } from './providers/forges.js';
+import { isLoopbackHost } from './api/host-check.js';
 
 export interface ServerConfig {
   temporalAddress: string;
@@ -21,6 +23,8 @@ export interface ServerConfig {
   repoRoots: string[];
   /** When set, every API request must carry `Authorization: Bearer <token>`. */
   apiToken?: string;
+  /** Host names the API answers to besides loopback (IDP_ALLOWED_HOSTS, ','-separated; the host of apiUrl always). */
+  allowedHosts: string[];
   /** GitHub/GitLab hosts and their credentials (IDP_GITHUB_TOKEN, IDP_GITLAB_TOKEN, IDP_FORGES). */
   forges: Map<string, ForgeHost>;
   /** `idp-server worker` also receives forge webhooks on this port when set (IDP_WEBHOOK_PORT; the API always serves them at /webhooks/*). */
@@ -30,6 +34,11 @@ export interface ServerConfig {
   forgeClient?: { paceWrites?: boolean; retryBaseMs?: number };
   /** Teams of the local forge, for release approvers (IDP_TEAMS: JSON `{"team-payments":["alice","bob"]}` or @file). */
   teams?: Record<string, string[]>;
+  /**
+   * Platform approval floors per environment pattern that a component's paws.yaml cannot lower
+   * (IDP_RELEASE_FLOORS: JSON or @file; unset: four eyes on prod*, `{}`: none). See core/src/release/floors.ts.
+   */
+  releaseFloors: ReleaseFloors;
   /** Workflows kept in the worker's cache (IDP_MAX_CACHED_WORKFLOWS); the rest are replayed from history when woken. */
   maxCachedWorkflows?: number;
 }
@@ -50,6 +59,20 @@ export function teamsFromEnv(value: string | undefined): Record<string, string[]
   return parsed as Record<string, string[]>;
 }
 
+/** IDP_RELEASE_FLOORS: inline JSON or @path to a JSON file; unset or empty: DEFAULT_RELEASE_FLOORS. */
+export function releaseFloorsFromEnv(value: string | undefined): ReleaseFloors {
+  if (!value) return DEFAULT_RELEASE_FLOORS;
+  let text = value;
+  if (value.startsWith('@')) {
+    try {
+      text = readFileSync(value.slice(1), 'utf8');
+    } catch (e) {
+      throw new Error(`IDP_RELEASE_FLOORS names ${value.slice(1)}, which cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'}); give a readable JSON file or inline JSON.`);
+    }
+  }
+  return parseReleaseFloors(text, value.startsWith('@') ? `IDP_RELEASE_FLOORS (${value.slice(1)})` : 'IDP_RELEASE_FLOORS');
+}
+
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const apiHost = env.IDP_API_HOST ?? '127.0.0.1';
   const apiPort = Number(env.IDP_API_PORT ?? 7007);
@@ -63,11 +86,30 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     pollIntervalMs: Number(env.IDP_POLL_INTERVAL_MS ?? 30_000),
     prWaitMs: Number(env.IDP_PR_WAIT_MS ?? 10_000),
     apiToken: env.IDP_API_TOKEN || undefined,
+    allowedHosts: (env.IDP_ALLOWED_HOSTS ?? '').split(',').map((h) => h.trim()).filter(Boolean),
     forges: forgesFromEnv(env),
     ...(env.IDP_WEBHOOK_PORT ? { webhookPort: Number(env.IDP_WEBHOOK_PORT) } : {}),
     webhookHost: env.IDP_WEBHOOK_HOST ?? '127.0.0.1',
     ...(env.IDP_TEAMS ? { teams: teamsFromEnv(env.IDP_TEAMS) } : {}),
+    releaseFloors: releaseFloorsFromEnv(env.IDP_RELEASE_FLOORS),
     ...(env.IDP_MAX_CACHED_WORKFLOWS ? { maxCachedWorkflows: Number(env.IDP_MAX_CACHED_WORKFLOWS) } : {}),
     repoRoots: (env.IDP_REPO_ROOTS ?? '').split(delimiter).filter(Boolean).map((r) => (existsSync(r) ? realpathSync(r) : resolve(r))),
   };
+}
+
+/**
+ * The API without a token trusts every caller, and without repository roots it
+ * opens any bare repository on the server's disk: fine on loopback (only this
+ * machine's user reaches it; the Host allowlist keeps web pages out), never
+ * beyond it. Refuse to start rather than serve that to the network.
+ */
+export function assertSafeExposure(cfg: Pick<ServerConfig, 'apiHost' | 'apiToken' | 'repoRoots'>): void {
+  if (isLoopbackHost(cfg.apiHost)) return;
+  const missing = [...(cfg.apiToken ? [] : ['IDP_API_TOKEN (clients then send it)']), ...(cfg.repoRoots.length ? [] : ['IDP_REPO_ROOTS (the folders of the bare repositories it may serve)'])];
+  if (missing.length) {
+    throw new Error(
+      `Refusing to serve the Platform API on ${cfg.apiHost}, beyond this machine, without ${missing.join(' and ')}. ` +
+        'Set them, or bind to 127.0.0.1 (IDP_API_HOST) and put an authenticating proxy in front.',
+    );
+  }
 }

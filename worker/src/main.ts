@@ -41,14 +41,18 @@ if (mode === 'worker') {
   if (w.webhooksUrl) console.log(`idp webhooks on ${w.webhooksUrl}/webhooks/github and /webhooks/gitlab`);
   await w.run;
 } else if (mode === 'api') {
-  const api = await startApi(cfg, defaultUser());
+  const api = await startApi(cfg, defaultUser()).catch((err: unknown) => {
+    // A refusal to start (e.g. exposed without a token) is a message for the operator, not a stack trace.
+    console.error(`idp Platform API could not start: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(2);
+  });
   const stop = () => void api.close().then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   console.log(`idp Platform API on ${api.url}`);
 } else {
   console.error(
-    'usage: idp-server worker|api   (settings: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, IDP_API_HOST, IDP_API_PORT, IDP_API_URL, IDP_API_TOKEN,\n' +
+    'usage: idp-server worker|api   (settings: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, IDP_API_HOST, IDP_API_PORT, IDP_API_URL, IDP_API_TOKEN, IDP_REPO_ROOTS, IDP_ALLOWED_HOSTS,\n' +
       '  forges: IDP_GITHUB_TOKEN or IDP_GITHUB_APP_ID/_INSTALLATION_ID/_PRIVATE_KEY_FILE, IDP_GITLAB_TOKEN, IDP_FORGES, webhooks: IDP_GITHUB_WEBHOOK_SECRET, IDP_GITLAB_WEBHOOK_SECRET, IDP_WEBHOOK_PORT)',
   );
   process.exit(2);

@@ -7,7 +7,7 @@ import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker, t
 import { providerFor } from './providers/index.js';
 import { startApiServer } from './api/server.js';
 import { createWorker } from './worker.js';
-import type { ServerConfig } from './config.js';
+import { assertSafeExposure, type ServerConfig } from './config.js';
 import { VERSION } from './version.js';
 import type { ProviderLookup } from './activities/index.js';
 import { startWebhookServer, type WebhookReceiverOptions } from './webhooks/receiver.js';
@@ -28,7 +28,7 @@ export function providersFor(cfg: Pick<ServerConfig, 'apiUrl' | 'repoRoots' | 'f
 
 export async function startWorker(cfg: ServerConfig, workflowBundle?: WorkflowBundle): Promise<{ worker: Worker; run: Promise<void>; webhooksUrl?: string; stop(): Promise<void> }> {
   const connection = await NativeConnection.connect({ address: cfg.temporalAddress });
-  const worker = await createWorker({ connection, namespace: cfg.namespace, taskQueue: cfg.taskQueue, providers: providersFor(cfg), workflowBundle, ...(cfg.maxCachedWorkflows ? { maxCachedWorkflows: cfg.maxCachedWorkflows } : {}) });
+  const worker = await createWorker({ connection, namespace: cfg.namespace, taskQueue: cfg.taskQueue, providers: providersFor(cfg), workflowBundle, releaseFloors: cfg.releaseFloors, ...(cfg.maxCachedWorkflows ? { maxCachedWorkflows: cfg.maxCachedWorkflows } : {}) });
   // A worker deployed on its own can take the forges' webhooks itself (IDP_WEBHOOK_PORT).
   const hooks = webhookOptions(cfg);
   let webhooks: { url: string; close(): Promise<void> } | undefined;
@@ -62,6 +62,7 @@ export function webhookOptions(cfg: Pick<ServerConfig, 'forges'>): Omit<WebhookR
 }
 
 export async function startApi(cfg: ServerConfig, defaultUser?: string) {
+  assertSafeExposure(cfg);
   const connection = await Connection.connect({ address: cfg.temporalAddress });
   const temporal = new Client({ connection, namespace: cfg.namespace });
   const api = await startApiServer({
@@ -76,7 +77,9 @@ export async function startApi(cfg: ServerConfig, defaultUser?: string) {
     namespace: cfg.namespace,
     defaultUser,
     apiToken: cfg.apiToken,
+    allowedHosts: [cfg.apiUrl, ...cfg.allowedHosts],
     prWaitMs: cfg.prWaitMs,
+    releaseFloors: cfg.releaseFloors,
     webhooks: webhookOptions(cfg),
   });
   return {

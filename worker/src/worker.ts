@@ -1,5 +1,6 @@
 /** The Temporal worker: all workflows (bundled from @idp/workflows) and all activities. */
 import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
+import type { ReleaseFloors } from '@idp/core';
 import { createActivities, type ProviderLookup } from './activities/index.js';
 import { workflowBundlePath, workflowsPath } from './bundle.js';
 
@@ -13,6 +14,8 @@ export interface WorkerOptions {
   workflowBundle?: WorkflowBundle;
   /** See ServerConfig.maxCachedWorkflows. */
   maxCachedWorkflows?: number;
+  /** See ServerConfig.releaseFloors. */
+  releaseFloors?: ReleaseFloors;
 }
 
 /**
@@ -30,7 +33,7 @@ export async function createWorker(opts: WorkerOptions): Promise<Worker> {
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     workflowBundle: opts.workflowBundle ?? { codePath: workflowBundlePath() },
-    activities: createActivities(opts.providers),
+    activities: createActivities(opts.providers, opts.releaseFloors ? { releaseFloors: opts.releaseFloors } : {}),
     // Releases wait days for approval: the cache bounds memory, an evicted workflow is replayed when woken.
     maxCachedWorkflows: opts.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
   });

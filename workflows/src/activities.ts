@@ -51,6 +51,12 @@ export interface EnvActivities {
   mergeRelease(input: { repo: string; number: number; expectedHeadSha: string; message: string }): Promise<PrRef & { mergedAt?: string }>;
   /** Close the PR with a comment (once); idempotent. */
   closeRelease(input: { repo: string; number: number; comment: string }): Promise<void>;
+  /**
+   * Set the `idp/policy` commit status on a release PR's head (what branch
+   * protection requires, so every merge path is held to the policy). Replaces
+   * what the status said on that commit: a retry sets the same status.
+   */
+  setPolicyStatus(input: { repo: string; sha: string; state: 'pending' | 'success' | 'failure'; description: string; targetUrl?: string }): Promise<void>;
 }
 
 export interface PreparedRelease extends PreparedChange {

@@ -6,8 +6,23 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { EnvActivities } from './activities.js';
 
+/**
+ * Failures no retry can fix, so they end the workflow at once (visibly) instead
+ * of stalling it: bad input and refusals (the API error codes the activities
+ * fail with, and the error classes should one escape unmapped), and bugs
+ * (a TypeError is as wrong on the hundredth attempt as on the first).
+ * Forge outages (provider_error) and anything else stay retryable.
+ */
+export const NON_RETRYABLE_ERROR_TYPES = [
+  'invalid_request', 'invalid_paws', 'not_found', 'conflict', 'unauthenticated', 'forbidden', 'internal',
+  'InvalidRequestError', 'InvalidPawsError', 'NotFoundError', 'ConflictError',
+  'TypeError', 'ReferenceError', 'RangeError',
+];
+
 export const acts = proxyActivities<EnvActivities>({
   startToCloseTimeout: '1 minute',
   heartbeatTimeout: '5 seconds',
-  retry: { initialInterval: '200ms', maximumInterval: '30s', backoffCoefficient: 2 },
+  // Up to ~7 hours of a forge being down (backing off to one attempt every 5 minutes), then the workflow
+  // fails where everyone sees it; meanwhile `idp env list` / `idp releases` show it as stuck (api/stuck.ts).
+  retry: { initialInterval: '200ms', maximumInterval: '5 minutes', backoffCoefficient: 2, maximumAttempts: 100, nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES },
 });

@@ -116,4 +116,7 @@ export const lockGrantedSignal = defineSignal('lockGranted');
 export const releaseProgressSignal = defineSignal<[Partial<ReleaseRecord> & { number: number }]>('releaseProgress');
 export const ledgerQuery = defineQuery<ReleaseRecord[]>('ledger');
 
+/** The commit status idp sets on every release PR's head: green only when the release policy holds there. */
+export const POLICY_STATUS_CONTEXT = 'idp/policy';
+
 export const FINAL_OUTCOMES: ReadonlySet<ReleaseOutcome> = new Set(['merged', 'rejected', 'timed_out', 'cancelled', 'failed']);

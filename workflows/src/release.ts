@@ -9,7 +9,14 @@
  * - once it holds (and autoMerge is on) idp merges with the expected head SHA;
  * - an allowed approver requesting changes rejects the release (PR closed);
  * - no approval before the policy's timeout: PR closed, the workflow fails;
- * - the PR closed by a person: the release is cancelled.
+ * - the PR closed by a person: the release is cancelled;
+ * - the PR merged by a person (the forge's UI) while the policy did not hold on
+ *   the merged head: recorded as merged (it is deployed) outside the policy.
+ *
+ * The verdict is published as the `idp/policy` commit status on the PR's head
+ * (pending, success, failure), so the forge's branch protection holds every
+ * merge path to the policy; and the policy is in the memo before the PR
+ * exists, so the API's merge gate can always evaluate it.
  *
  * Webhooks (and the API after a review) signal at once; polling is the
  * fallback. Waiting holds no worker slot: it is a durable timer.
@@ -99,6 +106,8 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
       state.repo = prepared.repo;
       state.policy = prepared.policy;
       if (prepared.previousImage) record.previousImage = prepared.previousImage;
+      // Published before the PR exists: the merge gate (assertReleasePolicyHolds) never meets a PR without its policy.
+      publish('proposing', 'open');
       state.pr = await acts.openPullRequest({ repo: prepared.repo, change: prepared, author: input.requestedBy, labels: ['idp', 'release', `env:${input.env}`] });
       state.deadline = new Date(Date.now() + prepared.policy.timeoutMs).toISOString();
     } catch (err) {
@@ -119,8 +128,8 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
   let polls = 0;
   let approvers: string[] = [];
 
-  const end = async (phase: 'merged' | 'closed' | 'failed', outcome: ReleaseOutcome, reason?: string): Promise<ReleaseResult> => {
-    const fields = { pr: prSummary(pr), approvers, endedAt: new Date().toISOString(), ...(reason ? { reason } : {}) };
+  const end = async (phase: 'merged' | 'closed' | 'failed', outcome: ReleaseOutcome, reason?: string, extra: Partial<ReleaseRecord> = {}): Promise<ReleaseResult> => {
+    const fields = { pr: prSummary(pr), approvers, endedAt: new Date().toISOString(), ...(reason ? { reason } : {}), ...extra };
     state.pr = pr;
     publish(phase, outcome, fields);
     // The ledger hears of the end before the release completes (the queue also learns it from the result).
@@ -144,6 +153,23 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
     }
   };
 
+  /** The `idp/policy` status last set (head, state, text): set again only when one of them changes. */
+  let statusSet: string | undefined;
+  const setStatus = async (status: 'pending' | 'success' | 'failure', text: string) => {
+    const description = text.length > 140 ? `${text.slice(0, 139)}…` : text;
+    const key = `${pr.headSha} ${status} ${description}`;
+    if (key === statusSet) return;
+    try {
+      await acts.setPolicyStatus({ repo, sha: pr.headSha, state: status, description, targetUrl: pr.url });
+      statusSet = key;
+    } catch (err) {
+      // Without it the forge's branch protection blocks every merge (idp's too): say so on the PR, go on.
+      await blocked('publish the idp/policy status', err);
+    }
+  };
+  /** Why a merge made by a person did not satisfy the policy (undefined: it did). */
+  let outsidePolicy: string | undefined;
+
   for (;;) {
     let ev: ReleaseEvaluation | undefined;
     try {
@@ -155,17 +181,22 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
       pr = ev.pr;
       state.pr = pr;
       if (pr.state === 'merged') {
-        // Merged by a person (autoMerge off, or on the forge): the approvals that counted are recorded.
+        // Merged by a person (autoMerge off, or on the forge): the approvals that counted are recorded,
+        // and a merge the policy did not allow on the merged head is recorded as such.
         approvers = ev.approvedBy;
+        if (!ev.satisfied) outsidePolicy = ev.waitingFor.join('; ') || 'the release policy did not hold';
         break;
       }
       if (pr.state === 'closed') return end('closed', 'cancelled', `PR #${pr.number} was closed without merging.`);
       if (ev.changesRequestedBy.length > 0) {
         const reason = `${ev.changesRequestedBy.join(', ')} requested changes.`;
+        await setStatus('failure', `Rejected: ${reason}`);
         await acts.closeRelease({ repo, number: pr.number, comment: `Release v${input.number} rejected: ${reason} Closing this PR; request a new release when ready.` });
         pr = { ...pr, state: 'closed' };
         return end('failed', 'rejected', `Rejected: ${reason}`);
       }
+      // Before idp's own merge too: branch protection requiring idp/policy holds idp to it as well.
+      await setStatus(ev.satisfied ? 'success' : 'pending', ev.satisfied ? 'The release policy holds on this commit.' : `Waiting for ${ev.waitingFor.join('; ')}`);
       if (ev.satisfied && policy.autoMerge) {
         try {
           pr = await acts.mergeRelease({ repo, number: pr.number, expectedHeadSha: pr.headSha, message: `Release v${input.number} of ${input.component} to ${input.env}: ${input.image}` });
@@ -199,6 +230,7 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
     const left = deadline - Date.now();
     if (left <= 0) {
       const reason = `No approval under the policy within ${policy.timeout}.`;
+      await setStatus('failure', `Timed out: ${reason}`);
       await acts.closeRelease({ repo, number: pr.number, comment: `Release v${input.number} timed out: ${reason} Closing this PR.` });
       pr = { ...pr, state: 'closed' };
       return end('failed', 'timed_out', `Timed out: ${reason}`);
@@ -213,8 +245,16 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
     }
   }
 
+  if (outsidePolicy) {
+    await acts.commentOnPullRequest({
+      repo,
+      number: pr.number,
+      body: `This release was merged outside its policy (missing: ${outsidePolicy}). It is deployed, and recorded in the ledger as merged outside the policy (\`idp releases\`). Require the idp/policy status on the base branch so the forge refuses such merges.`,
+      marker: `outside-policy:${pr.headSha}`,
+    });
+  }
   await acts.deleteBranch({ repo, branch: pr.head });
-  return end('merged', 'merged');
+  return end('merged', 'merged', undefined, outsidePolicy ? { outsidePolicy } : {});
 }
 
 function prSummary(pr: PrRef) {

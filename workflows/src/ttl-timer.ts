@@ -34,6 +34,8 @@ export async function startTtlTimer(input: EnvChangeInput, expiresAt: string): P
     // The timer outlives the workflow that started it.
     parentClosePolicy: ParentClosePolicy.ABANDON,
     typedSearchAttributes: searchAttributesFor('env-ttl', input.repo, input.component, input.env),
+    // The expiry is readable from the start (as the timer itself publishes it), not only after its first task runs.
+    memo: { state: { phase: 'open', expiresAt } },
     args: [{ repo: input.repo, repoKey: input.repoKey, path: input.path, component: input.component, env: input.env, expiresAt, pollIntervalMs: input.pollIntervalMs }],
   });
 }

@@ -33,6 +33,13 @@ export class UnreachableError extends Error {
   }
 }
 
+/** Tokens travel only over https, or over http to this machine (the embedded stack). */
+function safeForTokens(url: URL): boolean {
+  if (url.protocol === 'https:') return true;
+  const host = url.hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  return url.protocol === 'http:' && (host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host));
+}
+
 export interface ClientOptions {
   baseUrl: string;
   /** Acting user on the standalone API (IDP_USER or git config user.email). */
@@ -75,6 +82,13 @@ export class PlatformClient {
     if (this.opts.token) headers.authorization = `Bearer ${this.opts.token}`;
     // PR actions act as the person; a release request tells the server who requests it (four eyes).
     if (this.opts.forgeToken && method === 'POST' && (path.startsWith('/pulls/') || path.startsWith('/releases'))) headers['x-idp-forge-token'] = this.opts.forgeToken;
+    if ((headers.authorization || headers['x-idp-forge-token']) && !safeForTokens(url)) {
+      throw new IdpError(
+        'invalid_request',
+        400,
+        `Refusing to send your ${headers.authorization ? 'API token (IDP_API_TOKEN)' : 'forge token (GITHUB_TOKEN/GITLAB_TOKEN)'} over plain http to ${url.host}: anyone on the way could read it. Use an https:// IDP_API_URL (or --api).`,
+      );
+    }
     // One key per request, the same on every retry: the server records a request sent twice once.
     if (method === 'POST') headers['idempotency-key'] = globalThis.crypto.randomUUID();
     const retries = this.opts.retries ?? 4;
@@ -149,8 +163,9 @@ export class PlatformClient {
   release(r: RepoRef, env: string, number: number): Promise<ReleaseDetail> {
     return this.call('GET', `/releases/${encodeURIComponent(env)}/${number}`, undefined, PlatformClient.repoQuery(r));
   }
-  async listPulls(r: RepoRef, state?: PullRequestState | 'all'): Promise<PullRequest[]> {
-    const res = await this.call<{ pulls: PullRequest[] }>('GET', '/pulls', undefined, { ...PlatformClient.repoQuery(r), state });
+  /** The newest `limit` (server default and ceiling: 100) PRs that match. */
+  async listPulls(r: RepoRef, state?: PullRequestState | 'all', limit?: number): Promise<PullRequest[]> {
+    const res = await this.call<{ pulls: PullRequest[] }>('GET', '/pulls', undefined, { ...PlatformClient.repoQuery(r), state, limit: limit?.toString() });
     return res.pulls;
   }
   pull(r: RepoRef, n: number): Promise<PullRequest> {

@@ -37,6 +37,12 @@ export const ReviewRequest = RepoRef.extend({
 });
 export const PullActionRequest = RepoRef.extend({});
 
+/** GET /pulls: which PRs, at most `limit` (the newest), never more than 100 per request. */
+export const ListPullsQuery = z.object({
+  state: z.enum(['open', 'merged', 'closed', 'all']).default('open'),
+  limit: z.coerce.number().int().min(1).max(100).default(100).describe('At most this many PRs, the newest (1-100, default 100)'),
+});
+
 export const PullRequestSchema = z.object({
   number: z.number().int(),
   url: z.string(),
@@ -109,6 +115,10 @@ export const ReleaseRecord = z.object({
   endedAt: z.string().optional(),
   outcome: ReleaseOutcome,
   reason: z.string().optional().describe('Why it was rejected, timed out, cancelled or failed'),
+  outsidePolicy: z
+    .string()
+    .optional()
+    .describe('Merged although its release policy did not hold on the merged head (e.g. in the forge\'s UI): what was missing. It still counts as merged (it is deployed).'),
 });
 
 export const EnvironmentReleases = z.object({
@@ -117,6 +127,8 @@ export const EnvironmentReleases = z.object({
   current: ReleaseRecord.optional(),
   /** Newest first. */
   releases: z.array(ReleaseRecord),
+  /** A release workflow of this environment that keeps failing: "stuck: retrying <activity> (attempt N): <error>". */
+  stuck: z.string().optional(),
 });
 
 export const ReleaseList = z.object({
@@ -170,6 +182,8 @@ export const ReleaseDetail = z.object({
     selfApproval: z.boolean(),
     autoMerge: z.boolean(),
     timeout: z.string(),
+    /** Platform floors (IDP_RELEASE_FLOORS) that apply: their environment patterns and the fields they raised. */
+    floor: z.object({ patterns: z.array(z.string()), raised: z.array(z.enum(['approvals', 'selfApproval', 'requiredChecks', 'approvers'])) }).optional(),
   }),
   /** Open PRs: the policy evaluated on the PR's current head. */
   verdict: z

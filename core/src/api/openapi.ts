@@ -96,7 +96,12 @@ export function openApiDocument(version: string): Record<string, unknown> {
       '/pulls': {
         get: {
           operationId: 'listPulls',
-          parameters: [...repoQuery, { name: 'state', in: 'query', schema: { type: 'string', enum: ['open', 'merged', 'closed', 'all'] } }],
+          description: 'The newest `limit` PRs that match (one bounded page).',
+          parameters: [
+            ...repoQuery,
+            { name: 'state', in: 'query', schema: { type: 'string', enum: ['open', 'merged', 'closed', 'all'], default: 'open' } },
+            { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 100, default: 100 }, description: 'At most this many PRs, the newest' },
+          ],
           responses: { '200': ok(z.object({ pulls: z.array(c.PullRequestSchema) })), ...errors },
         },
       },

@@ -49,6 +49,15 @@ describe('release timeout rule', () => {
   });
 });
 
+describe('required checks rule', () => {
+  it("refuses idp/policy, idp's own status, in release and rollback requiredChecks", () => {
+    const text = `${HEAD}environments:\n  production:\n    release:\n      requiredChecks: [ci/build, idp/policy]\n      rollback: { requiredChecks: [idp/policy] }\n`;
+    const found = issues(text);
+    assert.deepEqual(found.map(([line]) => line), [8, 9]);
+    assert.match(found[0]![2], /idp\/policy is the status idp itself publishes.*circular/);
+  });
+});
+
 describe('deploy rules', () => {
   it('needs a path with {env} for kustomize and helm-values', () => {
     assert.deepEqual(issues(`${HEAD}deploy: { format: kustomize }\n`), [

@@ -4,6 +4,7 @@
  */
 import type { PawsIssue } from '../errors.js';
 import { envNameProblem } from '../names.js';
+import { IDP_POLICY_STATUS } from '../release/floors.js';
 import { parseImage } from '../release/image.js';
 import { parseTimeout } from '../release/timeout.js';
 import { isIsoTimestamp, parseTtl } from '../ttl.js';
@@ -54,6 +55,18 @@ export function environmentIssues(spec: {
       } catch (e) {
         issues.push({ message: (e as Error).message, path: [...at, ...path] });
       }
+    }
+
+    for (const [path, checks] of [
+      [['release', 'requiredChecks'], env.release?.requiredChecks],
+      [['release', 'rollback', 'requiredChecks'], env.release?.rollback?.requiredChecks],
+    ] as const) {
+      const index = checks?.indexOf(IDP_POLICY_STATUS) ?? -1;
+      if (index < 0) continue;
+      issues.push({
+        message: `${IDP_POLICY_STATUS} is the status idp itself publishes for the release policy, so requiring it would be circular; remove it (require your CI's checks, like ci/build)`,
+        path: [...at, ...path, index],
+      });
     }
 
     const lifecycle = env.lifecycle;

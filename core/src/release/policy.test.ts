@@ -122,6 +122,23 @@ describe('evaluatePolicy: approvals', () => {
     assert.deepEqual(evaluate(policy({ approvers: ['acme/payments'] }), [review('erin')], [], teams).approvedBy, []);
   });
 
+  it('a team entry matches only its members, never a user of the same name; a user entry only that user', () => {
+    // `payments` resolved as a team: the user whose login is "payments" is not its member.
+    const teams = { payments: ['alice'] };
+    const v = evaluate(policy({ approvers: ['payments'] }), [review('payments'), review('alice')], [], teams);
+    assert.deepEqual([v.approvedBy, v.ignored], [['alice'], [{ by: 'payments', why: 'is not an allowed approver' }]]);
+    // Not a team on this forge: the entry is a user, and only that user.
+    assert.deepEqual(evaluate(policy({ approvers: ['payments'] }), [review('payments'), review('alice')]).approvedBy, ['payments']);
+    // Nor does a same-named user's change request block.
+    assert.deepEqual(evaluate(policy({ approvers: ['payments'] }), [review('alice'), review('payments', 'changes_requested')], [], teams).changesRequestedBy, []);
+  });
+
+  it('does not count the reviews of excluded reviewers (e.g. without write access), saying why', () => {
+    const excluded = { Mallory: 'cannot write to acme/deployments' };
+    const v = evaluatePolicy(policy(), { author: 'dana', headSha: HEAD_SHA, reviews: [review('mallory'), review('erin', 'changes_requested')], checks: [], excluded: { ...excluded, erin: 'cannot write to acme/deployments' } });
+    assert.deepEqual([v.satisfied, v.approvedBy, v.changesRequestedBy, v.ignored], [false, [], [], [{ by: 'mallory', why: 'cannot write to acme/deployments' }]]);
+  });
+
   it('keeps an approval followed by a comment', () => {
     assert.deepEqual(evaluate(policy(), [review('alice'), review('alice', 'commented')]).approvedBy, ['alice']);
   });

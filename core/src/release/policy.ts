@@ -19,6 +19,8 @@ export interface ReleasePolicy {
   /** As written, e.g. "7d". */
   timeout: string;
   timeoutMs: number;
+  /** Set when platform floors (IDP_RELEASE_FLOORS, floors.ts) apply: their patterns, and the fields they raised. */
+  floor?: { patterns: string[]; raised: ('approvals' | 'selfApproval' | 'requiredChecks' | 'approvers')[] };
 }
 
 type PolicyFields = Omit<ReleaseSpec, 'rollback'>;
@@ -91,26 +93,33 @@ export interface PolicyInput {
   reviews: PolicyReview[];
   /** Reported checks, oldest first: the last report of a name wins. */
   checks: PolicyCheck[];
-  /** Team name → members, for team entries in `approvers`. */
+  /**
+   * Team entry → members, for the `approvers` entries the forge resolved as
+   * teams: such an entry matches only its members, never a user of that name.
+   */
   teams?: Record<string, string[]>;
+  /** Reviewers whose reviews do not count at all, and why (e.g. "cannot write to acme/deployments"). */
+  excluded?: Record<string, string>;
 }
 
 export function evaluatePolicy(policy: ReleasePolicy, input: PolicyInput): PolicyVerdict {
   const authors = typeof input.author === 'string' ? [input.author] : input.author;
   const isAuthor = (user: string) => authors.some((a) => sameUser(user, a));
   const allowed = approverMatcher(policy.approvers, input.teams ?? {});
+  const excluded = new Map(Object.entries(input.excluded ?? {}).map(([user, why]) => [userKey(user), why]));
 
   const approvedBy: string[] = [];
   const ignored: PolicyVerdict['ignored'] = [];
   const changesRequestedBy: string[] = [];
   for (const review of latestVerdicts(input.reviews)) {
     if (review.state === 'changes_requested') {
-      if (!isAuthor(review.by) && allowed(review.by)) changesRequestedBy.push(review.by);
+      if (!isAuthor(review.by) && !excluded.has(userKey(review.by)) && allowed(review.by)) changesRequestedBy.push(review.by);
       continue;
     }
     // A push after an approval invalidates it: the approver has not seen the new head.
     if (review.state !== 'approved' || review.commitSha !== input.headSha) continue;
     if (isAuthor(review.by) && !policy.selfApproval) ignored.push({ by: review.by, why: 'is the author' });
+    else if (excluded.has(userKey(review.by))) ignored.push({ by: review.by, why: excluded.get(userKey(review.by))! });
     else if (!allowed(review.by)) ignored.push({ by: review.by, why: 'is not an allowed approver' });
     else approvedBy.push(review.by);
   }
@@ -139,20 +148,24 @@ export function evaluatePolicy(policy: ReleasePolicy, input: PolicyInput): Polic
 /** Markdown bullet lines describing the policy, for the release PR's body. */
 export function describePolicy(policy: ReleasePolicy): string[] {
   const lines: string[] = [];
+  // What the platform's floor raised above the component's paws.yaml is said so: paws.yaml alone does not explain it.
+  const raised = new Set(policy.floor?.raised ?? []);
+  const fromFloor = (...fields: NonNullable<ReleasePolicy['floor']>['raised']) =>
+    fields.some((f) => raised.has(f)) ? ` _(platform floor for ${policy.floor!.patterns.map((p) => `\`${p}\``).join(', ')})_` : '';
   lines.push(
     policy.approvals === 0
       ? '- **Approvals:** none needed'
-      : `- **Approvals:** ${policy.approvals} from ${approverPhrase(policy)}`,
+      : `- **Approvals:** ${policy.approvals} from ${approverPhrase(policy)}${fromFloor('approvals', 'approvers')}`,
   );
   lines.push(
     policy.selfApproval
       ? "- **Four-eyes rule:** off; the author's own approval counts"
-      : "- **Four-eyes rule:** the author's own approval does not count",
+      : `- **Four-eyes rule:** the author's own approval does not count${fromFloor('selfApproval')}`,
   );
   lines.push(
     policy.requiredChecks.length === 0
       ? '- **Required checks:** none'
-      : `- **Required checks:** ${policy.requiredChecks.map((c) => `\`${c}\``).join(', ')}`,
+      : `- **Required checks:** ${policy.requiredChecks.map((c) => `\`${c}\``).join(', ')}${fromFloor('requiredChecks')}`,
   );
   lines.push(
     policy.autoMerge
@@ -179,14 +192,20 @@ function latestVerdicts(reviews: PolicyReview[]): PolicyReview[] {
   return [...byUser.values()].filter((r) => r.state !== 'dismissed');
 }
 
-/** Whether a user may approve: anyone when `approvers` is empty, else a listed user or a member of a listed team. */
+/**
+ * Whether a user may approve: anyone when `approvers` is empty, else a member
+ * of a listed team or a listed user. An entry the forge resolved as a team
+ * (in `teams`) is a team only: a user whose login happens to equal the team's
+ * name is not its member.
+ */
 function approverMatcher(approvers: string[], teams: Record<string, string[]>): (user: string) => boolean {
   if (approvers.length === 0) return () => true;
   const teamMembers = new Map(Object.entries(teams).map(([team, members]) => [userKey(team), members.map(userKey)]));
   const users = new Set<string>();
   for (const entry of approvers) {
-    users.add(userKey(entry));
-    for (const member of teamMembers.get(userKey(entry)) ?? []) users.add(member);
+    const members = teamMembers.get(userKey(entry));
+    if (members) for (const member of members) users.add(member);
+    else users.add(userKey(entry));
   }
   return (user) => users.has(userKey(user));
 }

@@ -11,7 +11,8 @@ export async function withHeartbeat<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if (isIdpError(err) && err.code !== 'provider_error' && err.code !== 'internal') {
+    // Only a forge's own trouble (provider_error) is worth retrying; an `internal` error is a bug, retried in vain.
+    if (isIdpError(err) && err.code !== 'provider_error') {
       throw ApplicationFailure.nonRetryable(err.message, err.code, err.details);
     }
     throw err;

@@ -5,7 +5,7 @@
  * whose type is the API error code.
  */
 import { Context } from '@temporalio/activity';
-import { branchForWorkflow, ConflictError, NotFoundError } from '@idp/core';
+import { branchForWorkflow, ConflictError, DEFAULT_RELEASE_FLOORS, NotFoundError, type ReleaseFloors } from '@idp/core';
 import type { EnvActivities, PreparedChange } from '@idp/workflows/activities';
 import type { EnvChangeInput } from '@idp/workflows/shared';
 import type { GitProvider } from '../providers/provider.js';
@@ -31,9 +31,10 @@ async function changeOnBase(p: GitProvider, input: EnvChangeInput & { workflowId
   return { base: snap.defaultBranch, ...changeOn(snap.file.content, snap.file.commitSha, input) };
 }
 
-export function createActivities(providers: ProviderLookup): EnvActivities {
+/** `releaseFloors`: the platform's approval floors (IDP_RELEASE_FLOORS; default DEFAULT_RELEASE_FLOORS). */
+export function createActivities(providers: ProviderLookup, opts: { releaseFloors?: ReleaseFloors } = {}): EnvActivities {
   return {
-    ...createReleaseActivities(providers),
+    ...createReleaseActivities(providers, opts.releaseFloors ?? DEFAULT_RELEASE_FLOORS),
     prepareEnvChange: (input) =>
       withHeartbeat(async (): Promise<PreparedChange> => {
         const p = providers(input.repo);

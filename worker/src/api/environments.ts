@@ -7,6 +7,7 @@ import { listEnvironments as envsOf, parsePaws, parseWorkflowId, workflowForBran
 import type { GitProvider } from '../providers/provider.js';
 import { listRunningForComponent } from './workflows.js';
 import { repoKey } from '../providers/repo-key.js';
+import { withStuck } from './stuck.js';
 
 export async function listEnvironments(args: {
   temporal: Client;
@@ -19,7 +20,7 @@ export async function listEnvironments(args: {
   const component = spec.metadata.name;
   const [pulls, running] = await Promise.all([
     args.provider.listPullRequests({ state: 'open', headPrefix: 'idp/env-' }),
-    listRunningForComponent(args.temporal, args.provider.id, component),
+    listRunningForComponent(args.temporal, args.provider.id, component).then((wfs) => withStuck(args.temporal, wfs)),
   ]);
   const views = new Map<string, EnvironmentView>();
   for (const e of envsOf(spec)) {

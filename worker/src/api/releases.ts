@@ -3,13 +3,14 @@
  * deployment target as they are now (nothing is written when it would fail),
  * number it in the environment's queue, and read the ledger back.
  */
-import { ApplicationFailure, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
 import {
   assertEnvName,
   ConflictError,
   deployedImage,
   deployTargetFor,
   errorFromBody,
+  IdpError,
   NotFoundError,
   parseImage,
   parsePaws,
@@ -24,6 +25,7 @@ import {
   type PawsSpec,
   type PullRequest,
   type ReleaseDetail,
+  type ReleaseFloors,
   type ReleaseList,
   type ReleaseRecord,
   type WorkflowStatus,
@@ -31,11 +33,13 @@ import {
 } from '@idp/core';
 import { release as releaseWorkflow, releaseQueue } from '@idp/workflows';
 import { pullRequestUpdate, SA } from '@idp/workflows/shared';
-import { enqueueReleaseSignal, ledgerQuery, releaseRequestUpdate, type EnqueueResult, type ReleaseRequest, type ReleaseState } from '@idp/workflows/release-shared';
+import { enqueueReleaseSignal, FINAL_OUTCOMES, ledgerQuery, releaseRequestUpdate, type EnqueueResult, type ReleaseRequest, type ReleaseState } from '@idp/workflows/release-shared';
 import type { ProviderLookup } from '../activities/index.js';
 import { releasePlan, releaseVerdict } from '../activities/releases.js';
+import { assertDeployAccess } from '../activities/deploy-access.js';
 import type { GitProvider } from '../providers/provider.js';
 import { repoKey } from '../providers/repo-key.js';
+import { stuckByEnvironment } from './stuck.js';
 import { baseStatus, describeWithMemo, describeWorkflow, quote } from './workflows.js';
 
 export interface ReleaseContext {
@@ -44,6 +48,8 @@ export interface ReleaseContext {
   providers: ProviderLookup;
   pollIntervalMs: number;
   prWaitMs?: number;
+  /** The platform's approval floors (IDP_RELEASE_FLOORS). */
+  floors: ReleaseFloors;
 }
 
 export type ReleaseAsk =
@@ -96,7 +102,9 @@ export async function startRelease(ctx: ReleaseContext, c: Component, ask: Relea
   }
   const component = c.spec.metadata.name;
   // Validates the environment, deploy settings and policy before anything is written.
-  releasePlan(c.spec, { env: ask.env, path: c.ref.path, kind: ask.kind });
+  const { target } = releasePlan(c.spec, { env: ask.env, path: c.ref.path, kind: ask.kind }, ctx.floors);
+  // Another team's deployment repository takes this release only if it opted in to this component and file.
+  await assertDeployAccess(ctx.providers, c.provider, c.ref.repo, target);
   const now = await deployedNow(ctx, c, ask.env);
 
   let image: string;
@@ -212,13 +220,22 @@ export async function startRelease(ctx: ReleaseContext, c: Component, ask: Relea
 /**
  * The requester's login on the forge that holds the release PR, read with the
  * forge token they sent (never stored): so their own approval is recognised
- * even when their idp user is an email.
+ * even when their idp user is an email. On GitHub/GitLab a requester idp
+ * cannot tie to a forge account is refused: four eyes would be a guess (their
+ * approval under another login would count as the second pair). The local
+ * forge's users are idp's own, so it needs none.
  */
 async function loginOf(ctx: ReleaseContext, c: Component, target: DeployTarget, user: string, token?: string): Promise<string | undefined> {
-  if (!token) return undefined;
   const p = target.repo ? ctx.providers(target.repo) : c.provider;
-  const acting = p.actingAs?.(user, token);
-  return (await acting?.forgeLogin?.(user)) ?? undefined;
+  if (p.kind === 'local') return undefined;
+  const login = token ? await p.actingAs?.(user, token)?.forgeLogin?.(user) : undefined;
+  if (login) return login;
+  const how = p.kind === 'github' ? 'GH_TOKEN (or GITHUB_TOKEN) to your GitHub token, e.g. GH_TOKEN=$(gh auth token)' : 'GITLAB_TOKEN to a GitLab personal access token of yours';
+  throw new IdpError(
+    'unauthenticated',
+    401,
+    `A release into ${p.repo} needs your ${p.kind === 'github' ? 'GitHub' : 'GitLab'} identity, so idp can tell your approvals from others' (four eyes); no forge token came with the request. Set ${how} (or IDP_FORGE_TOKEN) where you run idp, and request the release again.`,
+  );
 }
 
 /** Every environment's ledger: one visibility query, newest release first. */
@@ -232,10 +249,11 @@ export async function listReleases(ctx: ReleaseContext, c: Component): Promise<R
     if (typeof env === 'string' && ledger && !byEnv.has(env)) byEnv.set(env, ledger);
   }
   const names = [...Object.keys(c.spec.environments ?? {}), ...[...byEnv.keys()].filter((e) => !c.spec.environments?.[e])];
+  const stuck = await stuckByEnvironment(ctx.temporal, `IdpKind IN ('release', 'releases') AND IdpRepo = ${quote(c.provider.id)} AND IdpComponent = ${quote(component)} AND ExecutionStatus = 'Running'`);
   const environments: EnvironmentReleases[] = names.map((env) => {
     const releases = byEnv.get(env) ?? [];
     const current = releases.find((r) => r.outcome === 'merged');
-    return { env, ...(current ? { current } : {}), releases };
+    return { env, ...(current ? { current } : {}), releases, ...(stuck.has(env) ? { stuck: stuck.get(env) } : {}) };
   });
   return { component, repo: c.ref.repo, environments };
 }
@@ -251,7 +269,7 @@ export async function releaseDetail(ctx: ReleaseContext, c: Component, env: stri
   const state = memo.state as ReleaseState | undefined;
   const release = workflow.release ?? state?.release;
   if (!release) throw new NotFoundError(`${env} has no release v${number}.`);
-  const policy = state?.policy ?? releasePlan(c.spec, { env, path: c.ref.path, kind: release.kind }).policy;
+  const policy = state?.policy ?? releasePlan(c.spec, { env, path: c.ref.path, kind: release.kind }, ctx.floors).policy;
   const pr = workflow.pr ?? state?.pr;
   const deployRepo = state?.repo;
   let verdict: ReleaseDetail['verdict'];
@@ -275,18 +293,41 @@ export function componentFrom(provider: GitProvider, text: string, ref: { repo: 
   return { provider, spec: parsePaws(text, ref.path).spec, text, ref };
 }
 
+/** Where every release PR's head branch lives (core/src/names.ts, branchForWorkflow). */
+const RELEASE_BRANCHES = 'idp/release/';
+
 /**
  * A release PR is merged through the API only when its policy holds on the
- * current head: `idp pr merge` is no way around the approval rules.
+ * current head: `idp pr merge` is no way around the approval rules. Fails
+ * closed: every open PR on a release branch is gated, and whatever the gate
+ * cannot evaluate (Temporal unreachable, the release ended or unknown, no
+ * policy yet, another PR than the release's) is refused, never waved through.
  */
 export async function assertReleasePolicyHolds(temporal: Client, provider: GitProvider, pr: PullRequest): Promise<void> {
+  if (pr.state !== 'open' || !pr.head.startsWith(RELEASE_BRANCHES)) return;
   const id = workflowForBranch(pr.head);
-  if (!id?.startsWith('release:') || pr.state !== 'open') return;
-  const d = await temporal.workflow.getHandle(id).describe().catch(() => undefined);
-  const state = d?.memo?.state as ReleaseState | undefined;
-  if (d?.status.name !== 'RUNNING' || !state?.policy) return;
-  const v = await releaseVerdict(provider, pr, state.policy, state.release.requestedBy, state.requesterLogin);
+  const refuse = (why: string) => new ConflictError(`idp does not merge PR #${pr.number}: ${why}`);
+  if (!id?.startsWith('release:')) throw refuse(`its branch ${pr.head} is named like a release's but names none; close it and request the release with \`idp releases create\`.`);
+  let d: WorkflowExecutionDescription;
+  try {
+    d = await temporal.workflow.getHandle(id).describe();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw refuse(`idp has no release ${id} for its branch ${pr.head}; close it and request the release with \`idp releases create\`.`);
+    const cause = (err instanceof Error ? err.message : String(err)).split('\n')[0]!.slice(0, 200);
+    throw new IdpError('internal', 503, `idp cannot check the release policy of PR #${pr.number} now (Temporal: ${cause}), so it does not merge it; retry in a moment.`);
+  }
+  const state = d.memo?.state as ReleaseState | undefined;
+  const r = state?.release;
+  const what = r ? `release v${r.number} to ${r.env}` : `release ${id}`;
+  if (d.status.name !== 'RUNNING') {
+    const outcome = r && FINAL_OUTCOMES.has(r.outcome) ? `: ${r.outcome.replace('_', ' ')}${r.reason ? ` (${r.reason})` : ''}` : '';
+    const again = r ? ` \`idp releases create --env ${r.env} --image ${r.image}\`` : '';
+    throw refuse(`it is ${what}, which has ended (workflow ${d.status.name.toLowerCase().replaceAll('_', ' ')}${outcome}), so its policy is no longer followed. Close it and request the release again if it is still wanted:${again || ' `idp releases create`'}.`);
+  }
+  if (!state?.policy || !r) throw refuse(`${what} has not published its release policy yet; retry in a few seconds.`);
+  if (state.pr && state.pr.number !== pr.number) throw refuse(`it is not the PR of ${what} (that is #${state.pr.number}); close it.`);
+  const v = await releaseVerdict(provider, pr, state.policy, r.requestedBy, state.requesterLogin);
   if (!v.satisfied) {
-    throw new ConflictError(`PR #${pr.number} is release v${state.release.number} to ${state.release.env}, and its release policy does not hold yet: ${v.waitingFor.join('; ') || 'changes were requested'}.`);
+    throw new ConflictError(`PR #${pr.number} is release v${r.number} to ${r.env}, and its release policy does not hold yet: ${v.waitingFor.join('; ') || 'changes were requested'}.`);
   }
 }

@@ -6,13 +6,14 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { WithStartWorkflowOperation, WorkflowUpdateFailedError, ApplicationFailure, type Client } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowUpdateFailedError, ApplicationFailure, isGrpcServiceError, type Client } from '@temporalio/client';
 import {
   CloneEnvironmentRequest,
   CreateEnvironmentRequest,
   DestroyEnvironmentRequest,
   ExtendEnvironmentRequest,
   PullActionRequest,
+  ListPullsQuery,
   RepoRef,
   ReviewRequest,
   WorkflowPhase,
@@ -35,6 +36,7 @@ import {
   type PullRequest,
   type WorkflowStatus,
 } from '@idp/core';
+import { DEFAULT_RELEASE_FLOORS, type ReleaseFloors } from '@idp/core';
 import { envClone, envCreate, envDestroy, envExtend } from '@idp/workflows';
 import { pullRequestUpdate, searchAttributesFor, type EnvChangeInput, type EnvChangeKind, type EnvChangeState } from '@idp/workflows/shared';
 import type { ProviderLookup } from '../activities/index.js';
@@ -59,6 +61,8 @@ export interface RouterOptions {
   apiToken?: string;
   /** How long a request waits for the PR before answering "started, no PR yet" (no worker running, slow forge). */
   prWaitMs?: number;
+  /** The platform's approval floors (IDP_RELEASE_FLOORS); default DEFAULT_RELEASE_FLOORS. */
+  releaseFloors?: ReleaseFloors;
 }
 
 const WORKFLOWS = { 'env-clone': envClone, 'env-create': envCreate, 'env-destroy': envDestroy, 'env-extend': envExtend } as const;
@@ -188,6 +192,27 @@ export function createRouter(opts: RouterOptions): express.Router {
   }
 
   /**
+   * With idp's own credentials the API merges and closes only the PRs idp opened
+   * (its workflow for the PR's branch knows that PR number): any other PR is
+   * acted on only as the caller, with their own forge token, so the forge
+   * decides whether they may.
+   */
+  async function assertOpenedByIdpOrActingAsCaller(req: Request, provider: GitProvider, pr: PullRequest, action: 'merge' | 'close'): Promise<void> {
+    if (req.header('x-idp-forge-token') && provider.actingAs) return;
+    const id = workflowForBranch(pr.head, repoKey(provider));
+    const wf = id ? await describeWorkflow(opts.temporal, id).catch((err: unknown) => {
+      if (err instanceof NotFoundError) return undefined;
+      throw err;
+    }) : undefined;
+    if (wf?.pr?.number === pr.number) return;
+    throw new IdpError(
+      'forbidden',
+      403,
+      `PR #${pr.number} was not opened by idp, so idp will not ${action} it with its own credentials. ${action === 'merge' ? 'Merge' : 'Close'} it on the forge, or send your own forge token (GITHUB_TOKEN/GITLAB_TOKEN in the CLI's environment).`,
+    );
+  }
+
+  /**
    * An idp PR is merged only as idp last checked it against the base: when the
    * base has moved since, its workflow re-applies the edit first (and says so
    * when the edit no longer applies) — what lands on the base is always valid.
@@ -210,7 +235,8 @@ export function createRouter(opts: RouterOptions): express.Router {
   router.get('/health', route(async (req, res) => {
     let reachable = true;
     try {
-      await opts.temporal.connection.workflowService.getSystemInfo({});
+      // Briefly: a health check that hangs while the client retries is no answer.
+      await opts.temporal.withDeadline(Date.now() + 2000, () => opts.temporal.connection.workflowService.getSystemInfo({}));
     } catch {
       reachable = false;
     }
@@ -218,7 +244,8 @@ export function createRouter(opts: RouterOptions): express.Router {
       status: reachable ? 'ok' : 'degraded',
       version: opts.version,
       temporal: { address: opts.temporalAddress, namespace: opts.namespace, taskQueue: opts.taskQueue, reachable },
-      user: req.header('x-idp-user') ?? opts.defaultUser,
+      // Only who the caller said they are: the server's default user is nobody else's business.
+      user: req.header('x-idp-user'),
     });
   }));
 
@@ -265,7 +292,7 @@ export function createRouter(opts: RouterOptions): express.Router {
     res.status(202).json(await startChange(req, 'env-extend', body, { env: String(req.params.env), ttl: body.ttl }));
   }));
 
-  const releases = () => ({ temporal: opts.temporal, taskQueue: opts.taskQueue, providers: opts.providers, pollIntervalMs: opts.pollIntervalMs, prWaitMs: opts.prWaitMs });
+  const releases = () => ({ temporal: opts.temporal, taskQueue: opts.taskQueue, providers: opts.providers, pollIntervalMs: opts.pollIntervalMs, prWaitMs: opts.prWaitMs, floors: opts.releaseFloors ?? DEFAULT_RELEASE_FLOORS });
   async function component(ref: z.infer<typeof RepoRef>) {
     const { provider, file } = await readPaws(ref);
     return componentFrom(provider, file.content, ref);
@@ -311,8 +338,9 @@ export function createRouter(opts: RouterOptions): express.Router {
 
   router.get('/pulls', route(async (req, res) => {
     const ref = parse(RepoRef, req.query);
-    const state = parse(z.enum(['open', 'merged', 'closed', 'all']).default('open'), req.query.state);
-    res.json({ pulls: await opts.providers(ref.repo).listPullRequests({ state }) });
+    // Bounded: one page of the newest PRs (the forges are never walked to the end for one request).
+    const { state, limit } = parse(ListPullsQuery, { state: req.query.state, limit: req.query.limit });
+    res.json({ pulls: await opts.providers(ref.repo).listPullRequests({ state, limit }) });
   }));
   router.get('/pulls/:number', route(async (req, res) => {
     const ref = parse(RepoRef, req.query);
@@ -343,6 +371,8 @@ export function createRouter(opts: RouterOptions): express.Router {
     const current = await provider.getPullRequest(n);
     await assertIdpPullUpToDate(provider, current, body.path);
     await assertReleasePolicyHolds(opts.temporal, provider, current);
+    // After the release gate, which refuses (with its own reasons) any release-branch PR it cannot vouch for.
+    await assertOpenedByIdpOrActingAsCaller(req, provider, current, 'merge');
     const pr = await provider.merge(n, { by: userOf(req), expectedHeadSha: current.headSha });
     await signalPrEvent(opts.temporal, provider, pr);
     await signalBaseMoved(opts.temporal, provider.id);
@@ -351,6 +381,7 @@ export function createRouter(opts: RouterOptions): express.Router {
   router.post('/pulls/:number/close', route(async (req, res) => {
     const body = parse(PullActionRequest, req.body);
     const provider = actor(req, opts.providers(body.repo));
+    await assertOpenedByIdpOrActingAsCaller(req, provider, await provider.getPullRequest(prNumber(req)), 'close');
     const pr = await provider.close(prNumber(req), userOf(req));
     await signalPrEvent(opts.temporal, provider, pr);
     res.json(pr);
@@ -369,8 +400,18 @@ export function createRouter(opts: RouterOptions): express.Router {
       res.status(400).json(new InvalidRequestError('The request body is not valid JSON.').toJSON());
       return;
     }
+    // The body parser's own refusals (http-errors): too large, unsupported charset...
+    const parserStatus = (err as { type?: string; status?: number; expose?: boolean } | null)?.expose ? (err as { status: number }).status : undefined;
+    if (parserStatus === 413) {
+      res.status(413).json(new IdpError('invalid_request', 413, 'The request body is over 1 MB; idp requests are small JSON documents.').toJSON());
+      return;
+    }
+    if (parserStatus !== undefined && parserStatus >= 400 && parserStatus < 500) {
+      res.status(parserStatus).json(new IdpError('invalid_request', parserStatus, 'The request body cannot be read: send JSON in UTF-8 (Content-Type: application/json).').toJSON());
+      return;
+    }
     const message = err instanceof Error ? err.message : String(err);
-    const unreachable = /ECONNREFUSED|UNAVAILABLE|connect/i.test(message);
+    const unreachable = temporalUnreachable(err);
     res.status(unreachable ? 503 : 500).json({
       error: unreachable
         ? { code: 'internal', message: `Temporal is unreachable (${opts.temporalAddress}): is the stack running (npm start)?` }
@@ -378,4 +419,15 @@ export function createRouter(opts: RouterOptions): express.Router {
     });
   });
   return router;
+}
+
+/** gRPC's UNAVAILABLE (@grpc/grpc-js status 14): the Temporal frontend cannot be reached. */
+const GRPC_UNAVAILABLE = 14;
+
+/** Whether an error (or one it was caused by) is the Temporal client failing to reach the server, by gRPC code, not by wording. */
+function temporalUnreachable(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+    if (isGrpcServiceError(e) && e.code === GRPC_UNAVAILABLE) return true;
+  }
+  return false;
 }

@@ -4,12 +4,21 @@ import type { Server } from 'node:http';
 import { API_BASE_PATH } from '@idp/core/client';
 import { createRouter, type RouterOptions } from './router.js';
 import { createWebhookReceiver, type WebhookReceiverOptions } from '../webhooks/receiver.js';
+import { hostAllowlist } from './host-check.js';
 
 export async function startApiServer(
-  opts: RouterOptions & { host: string; port: number; webhooks?: Omit<WebhookReceiverOptions, 'temporal'> },
+  opts: RouterOptions & {
+    host: string;
+    port: number;
+    webhooks?: Omit<WebhookReceiverOptions, 'temporal'>;
+    /** Host names (or URLs) served besides loopback ones: the public address (IDP_API_URL, IDP_ALLOWED_HOSTS). */
+    allowedHosts?: string[];
+  },
 ): Promise<{ server: Server; url: string; close(): Promise<void> }> {
   const app = express();
   app.disable('x-powered-by');
+  // Before any route: a request under a foreign Host name is a DNS-rebinding page, not a client of this server.
+  app.use(hostAllowlist([...(opts.allowedHosts ?? []), ...(isWildcard(opts.host) ? [] : [opts.host])]));
   // Forge webhooks verify a signature over the raw body: mounted before anything parses it.
   if (opts.webhooks?.github || opts.webhooks?.gitlab || opts.webhooks?.hosts?.length) {
     app.post(['/webhooks/github', '/webhooks/gitlab', '/webhooks/github/:host', '/webhooks/gitlab/:host'], createWebhookReceiver({ ...opts.webhooks, temporal: opts.temporal }));
@@ -32,3 +41,6 @@ export async function startApiServer(
       }),
   };
 }
+
+/** 0.0.0.0 / :: listen everywhere: not a name anyone reaches the server by. */
+const isWildcard = (host: string) => host === '0.0.0.0' || host === '::' || host === '';

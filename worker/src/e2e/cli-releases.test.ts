@@ -10,6 +10,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ReleaseDetail, ReleaseList, WorkflowStatus } from '@idp/core';
 import type { PullRequest } from '@idp/core';
+import { prEventSignal } from '@idp/workflows/shared';
+import { LocalForge } from '../providers/local.js';
 import { startTestStack, type TestStack } from '../testing/stack.js';
 import { createRepo, type TestRepo } from '../testing/repos.js';
 import { branches, eventually, git, RELEASE_PAWS } from './fixtures.js';
@@ -242,6 +244,29 @@ describe('idp releases end to end', () => {
     assert.match(list.stdout, /^v3 +ghcr\.io\/acme\/checkout:2\.0\.0 \(rollback to v1\) +#\d+ +cli@example\.com +carol +.+ merged \(current\)$/m);
     assert.match(list.stdout, /^v1 +ghcr\.io\/acme\/checkout:2\.0\.0 \(promote from staging\) +#\d+ +cli@example\.com +alice, bob +.+ merged$/m);
     assert.doesNotMatch(list.stdout, /=== staging/);
+  });
+
+  it('a release merged in the forge\'s own UI while its policy did not hold: `idp releases`, `show` and --json say so', async (t) => {
+    const repo = await createRepo({ files: { 'paws.yaml': RELEASE_PAWS } });
+    t.after(() => repo.cleanup());
+    const res = await stack.client.createRelease({ repo: repo.bare, env: 'staging', image: 'ghcr.io/acme/checkout:1.6.0' });
+    const n = res.pr!.number;
+    const refused = await idp(repo.workdir, env, 'pr', 'merge', String(n));
+    assert.equal(refused.code, 4, out(refused));
+    assert.match(refused.stderr, /release policy does not hold yet: 1 more approval/);
+
+    // Merged on the forge itself (its UI), then its webhook tells the release.
+    await new LocalForge({ repo: repo.bare }).merge(n, { by: 'mallory' });
+    await stack.api.temporal.workflow.getHandle(res.workflowId).signal(prEventSignal, { number: n, state: 'merged' });
+    const list = await settled(repo, (r) => /outside policy/.test(r.stdout), 'the ledger', 'releases', '--env', 'staging');
+    assert.match(list.stdout, /^v1 .* merged outside policy \(current\)$/m);
+    assert.match(list.stdout, /^v1 was merged outside its release policy; missing: 1 more approval from anyone but the author$/m);
+    const show = await idp(repo.workdir, env, 'releases', 'show', 'v1', '--env', 'staging');
+    assert.equal(show.code, 0, out(show));
+    assert.match(show.stdout, /^Outcome +merged\nWarning +merged outside its release policy \(it did not hold on the merged head\); missing: 1 more approval/m);
+    const json = await idp(repo.workdir, env, 'releases', '--json');
+    const staging = ReleaseList.parse(JSON.parse(json.stdout)).environments.find((e) => e.env === 'staging');
+    assert.match(staging?.current?.outsidePolicy ?? '', /^1 more approval/, 'still the current release: it is deployed');
   });
 
   it('--wait exit codes from the real server: rejected → 8, timed out → 9, PR closed by a person → 7', async (t) => {

@@ -26,14 +26,18 @@ import { eventually, kustomization, RELEASE_PAWS } from './fixtures.js';
 
 const HOOK_SECRET = 'webhook-secret';
 const GH_SERVICE = 'ghs_idp_service';
-/** GitHub users and their tokens: alice, bob and rita are in acme/payments; mallory is not. */
-const GH_TOKENS: Record<string, string> = { alice: 'ghp_alice', bob: 'ghp_bob', rita: 'ghp_rita', mallory: 'ghp_mallory' };
+/**
+ * GitHub users and their tokens: alice, bob, rita and rory are in acme/payments; mallory and dev (who requests
+ * releases) are not. All can write to the deployment repositories but rory, who can only read them.
+ */
+const GH_TOKENS: Record<string, string> = { alice: 'ghp_alice', bob: 'ghp_bob', rita: 'ghp_rita', mallory: 'ghp_mallory', rory: 'ghp_rory', dev: 'ghp_dev' };
 const GL_SERVICE = 'glpat-idp-service';
-const GL_TOKENS: Record<string, string> = { rita: 'glpat-rita' };
+/** GitLab users and their tokens: all Developers of the projects below; dev requests releases. */
+const GL_TOKENS: Record<string, string> = { rita: 'glpat-rita', carol: 'glpat-carol', eve: 'glpat-eve', dev: 'glpat-dev' };
 /** "Within seconds": the poll interval is ten minutes. */
 const QUICK_MS = 10_000;
 
-/** paws.yaml of a component released into acme/<deployments> on the GitHub fake, production gated by the payments team and ci/build. */
+/** paws.yaml of a component released into acme/<deployments> on the GitHub fake, production gated by the acme/payments team and ci/build. */
 const componentPaws = (deployments: string) => `apiVersion: paws.dev/v1
 kind: Workload
 metadata:
@@ -51,7 +55,7 @@ environments:
   production:
     release:
       approvals: 1
-      approvers: [payments]
+      approvers: [acme/payments]
       requiredChecks: [ci/build]
 `;
 
@@ -65,7 +69,7 @@ describe('releases on GitHub and GitLab, driven by webhooks (polling every 10 mi
 
   before(async () => {
     gh = await startGitHubFake({ users: { [GH_SERVICE]: 'idp-bot', ...Object.fromEntries(Object.entries(GH_TOKENS).map(([u, t]) => [t, u])) } });
-    gh.addTeam('acme', 'payments', ['alice', 'bob', 'rita']);
+    gh.addTeam('acme', 'payments', ['alice', 'bob', 'rita', 'rory']);
     gl = await startGitLabFake({ users: { [GL_SERVICE]: 'idp-bot', ...Object.fromEntries(Object.entries(GL_TOKENS).map(([u, t]) => [t, u])) } });
     stack = await startTestStack({
       pollIntervalMs: 600_000,
@@ -86,6 +90,9 @@ describe('releases on GitHub and GitLab, driven by webhooks (polling every 10 mi
     assert.deepEqual(gh.violations, []);
     assert.deepEqual(gl.violations, []);
   });
+
+  /** dev@example.com as the CLI sends their requests: with their own forge token, so idp knows their forge login. */
+  const asDev = (forgeToken: string) => new PlatformClient({ baseUrl: stack.api.url, user: 'dev@example.com', forgeToken });
 
   /** The release's workflow state, long-polled until `done` holds. */
   const until = (id: string, done: (s: WorkflowStatus) => boolean, what: string) =>
@@ -177,16 +184,20 @@ describe('releases on GitHub and GitLab, driven by webhooks (polling every 10 mi
     const deployments = await gh.createRepo(`acme/${name}-deployments`, {
       'apps/checkout/production/kustomization.yaml': kustomization('1.4.2'),
       'apps/checkout/staging/kustomization.yaml': kustomization('1.4.2'),
+      // The deployment repository opts the component in (any spelling of its remote).
+      '.idp/deploy-access.yaml': `apiVersion: paws.dev/v1\nkind: DeployAccess\ngrants:\n  - repo: github.test/acme/${name}\n    paths: [apps/checkout/**]\n`,
     });
     const paws = componentPaws(`${name}-deployments`);
     const component = await gh.createRepo(`acme/${name}`, { 'paws.yaml': paws });
+    for (const login of ['alice', 'bob', 'rita', 'mallory']) gh.setCollaborator(deployments.fullName, login, 'write');
+    gh.setCollaborator(deployments.fullName, 'rory', 'read');
     return { deployments, component, paws, remote: `https://github.test/acme/${name}.git` };
   }
 
   describe('GitHub', () => {
     it('a release PR in the deployment repository: a team member\'s approval waits for ci/build; the status webhook merges it in seconds; the ledger records the approver', async () => {
       const { deployments, component, paws, remote } = await githubComponent('checkout');
-      const res = await stack.client.createRelease({ repo: remote, env: 'production', image: 'ghcr.io/acme/checkout:1.5.0' });
+      const res = await asDev(GH_TOKENS.dev!).createRelease({ repo: remote, env: 'production', image: 'ghcr.io/acme/checkout:1.5.0' });
       assert.equal(res.kind, 'release');
       assert.equal(res.phase, 'open');
       assert.equal(res.release?.number, 1);
@@ -199,7 +210,7 @@ describe('releases on GitHub and GitLab, driven by webhooks (polling every 10 mi
       assert.equal(res.pr?.url, `${gh.url}/acme/checkout-deployments/pull/${pr.number}`);
       assert.match(pr.head, /^idp\/release\/checkout\/production\/v1@[0-9a-f]+$/);
       assert.equal(pr.user.login, 'idp-bot');
-      assert.match(pr.body, /Approvals:\*\* 1 from payments/);
+      assert.match(pr.body, /Approvals:\*\* 1 from acme\/payments/);
       assert.match(pr.body, /Required checks:\*\* `ci\/build`/);
       const files = await deployments.git.changedFiles(pr.baseSha, pr.headSha);
       assert.deepEqual(files.map((f) => f.path), ['apps/checkout/production/kustomization.yaml']);
@@ -217,7 +228,7 @@ describe('releases on GitHub and GitLab, driven by webhooks (polling every 10 mi
       assert.equal(waiting.verdict?.satisfied, false);
       assert.deepEqual(waiting.verdict?.checks, [{ name: 'ci/build', state: 'pending' }]);
       assert.deepEqual(waiting.verdict?.waitingFor, ['check ci/build (pending)']);
-      assert.deepEqual(waiting.policy.approvers, ['payments']);
+      assert.deepEqual(waiting.policy.approvers, ['acme/payments']);
       assert.equal((await stack.client.workflow(res.workflowId)).phase, 'open');
       assert.equal(pr.merged, false);
 
@@ -268,7 +279,7 @@ describe('releases on GitHub and GitLab, driven by webhooks (polling every 10 mi
         [{ by: 'mallory', why: 'is not an allowed approver' }, { by: 'rita', why: 'is the author' }],
       );
       assert.deepEqual(shown.verdict?.checks, [{ name: 'ci/build', state: 'success' }]);
-      assert.deepEqual(shown.verdict?.waitingFor, ['1 more approval from payments']);
+      assert.deepEqual(shown.verdict?.waitingFor, ['1 more approval from acme/payments']);
       // Both webhooks were answered after signalling; give the workflow time to (not) merge.
       await new Promise((r) => setTimeout(r, 2_000));
       assert.equal((await stack.client.workflow(res.workflowId)).phase, 'open');
@@ -284,9 +295,62 @@ describe('releases on GitHub and GitLab, driven by webhooks (polling every 10 mi
       assert.equal(await deploymentFile(deployments, 'apps/checkout/production/kustomization.yaml'), kustomization('2.0.0'));
     });
 
+    it('an approval by a payments member who can only read the deployment repository does not count; a writer\'s merges', async () => {
+      const { deployments, remote } = await githubComponent('invoicing');
+      const res = await asDev(GH_TOKENS.dev!).createRelease({ repo: remote, env: 'production', image: 'ghcr.io/acme/checkout:4.0.0' });
+      const pr = deployments.pulls.get(res.pr!.number)!;
+      assert.equal((await ciStatus(deployments, pr.headSha, pr.head, 'ci/build', 'success')).status, 202);
+
+      // GitHub lets anyone who can read the repository approve; its webhook reaches idp.
+      const onGh = onGitHub(deployments.fullName);
+      const reviews = deliveriesOf(gh, 'pull_request_review', 'submitted');
+      await onGh.review(pr.number, { event: 'approve', by: 'rory' });
+      assert.deepEqual(await reviews.answered(1), [202]);
+      const shown = await stack.client.release({ repo: remote }, 'production', 1);
+      assert.deepEqual(shown.verdict?.approvedBy, []);
+      assert.equal(shown.verdict?.satisfied, false);
+      assert.deepEqual(shown.verdict?.waitingFor, ['1 more approval from acme/payments']);
+      // No sleep to prove a negative: had rory's approval counted, the merge below would list rory.
+
+      await onGh.review(pr.number, { event: 'approve', by: 'bob' });
+      const final = await until(res.workflowId, ended, 'the merge');
+      assert.equal(final.phase, 'merged');
+      const prod = await ledger(remote, 'production', (e) => e.releases[0]?.outcome === 'merged', 'the ledger');
+      assert.deepEqual(prod.releases[0]?.approvers, ['bob'], 'only bob\'s approval counted');
+    });
+
+    it("a deployment repository that has not opted the component in is not written to; a grant for another spelling of another repository does not count", async () => {
+      const deployments = await gh.createRepo('acme/ledger-deployments', {
+        'apps/checkout/production/kustomization.yaml': kustomization('1.4.2'),
+        '.idp/deploy-access.yaml': 'apiVersion: paws.dev/v1\nkind: DeployAccess\ngrants:\n  - repo: https://github.test/acme/ledger-other.git\n    paths: ["**"]\n',
+      });
+      await gh.createRepo('acme/ledger', { 'paws.yaml': componentPaws('ledger-deployments') });
+      const remote = 'git@github.test:acme/ledger.git';
+      await assert.rejects(asDev(GH_TOKENS.dev!).createRelease({ repo: remote, env: 'production', image: 'ghcr.io/evil/payments:6.6.6' }), (e: Error & { code?: string }) => {
+        assert.equal(e.code, 'forbidden');
+        assert.match(e.message, /^github\.test\/acme\/ledger-deployments does not take releases from git@github\.test:acme\/ledger\.git: its \.idp\/deploy-access\.yaml \(on main\) grants it nothing\./);
+        return true;
+      });
+      assert.equal(deployments.pulls.size, 0, 'no PR');
+      assert.deepEqual((await stack.client.listReleases({ repo: remote })).environments.flatMap((e) => e.releases), [], 'nothing queued');
+    });
+
+    it('a release request that cannot be tied to a GitHub account is refused, saying how to fix it; nothing is written', async () => {
+      const { deployments, remote } = await githubComponent('billing');
+      // bob@acme.com could approve as his GitHub login and count as the second pair of eyes: idp must know who asks.
+      await assert.rejects(stack.clientAs('bob@acme.com').createRelease({ repo: remote, env: 'production', image: 'ghcr.io/acme/checkout:6.6.6' }), (e: Error & { code?: string; status?: number }) => {
+        assert.equal(e.status, 401);
+        assert.equal(e.code, 'unauthenticated');
+        assert.match(e.message, /needs your GitHub identity, so idp can tell your approvals from others'.*Set GH_TOKEN/s);
+        return true;
+      });
+      assert.equal(deployments.pulls.size, 0, 'no PR');
+      assert.deepEqual((await stack.client.listReleases({ repo: remote })).environments.flatMap((e) => e.releases), [], 'nothing queued');
+    });
+
     it('a push to the release branch after the approval voids it: green checks on the new head do not merge it', async () => {
       const { deployments, remote } = await githubComponent('orders');
-      const res = await stack.client.createRelease({ repo: remote, env: 'production', image: 'ghcr.io/acme/checkout:3.0.0' });
+      const res = await asDev(GH_TOKENS.dev!).createRelease({ repo: remote, env: 'production', image: 'ghcr.io/acme/checkout:3.0.0' });
       const pr = deployments.pulls.get(res.pr!.number)!;
       const first = pr.headSha;
       const onGh = onGitHub(deployments.fullName);
@@ -306,7 +370,7 @@ describe('releases on GitHub and GitLab, driven by webhooks (polling every 10 mi
       assert.equal(voided.releases[0]?.outcome, 'open');
       let shown = await stack.client.release({ repo: remote }, 'production', 1);
       assert.deepEqual(shown.verdict?.approvedBy, []);
-      assert.ok(shown.verdict?.waitingFor.includes('1 more approval from payments'), JSON.stringify(shown.verdict));
+      assert.ok(shown.verdict?.waitingFor.includes('1 more approval from acme/payments'), JSON.stringify(shown.verdict));
 
       // ci/build (a check run) passes on the new head; the webhook wakes the release, which still waits for a fresh approval.
       const check = await ciCheckRun(deployments, pushed, pr.number, 'ci/build');
@@ -316,7 +380,7 @@ describe('releases on GitHub and GitLab, driven by webhooks (polling every 10 mi
       shown = await stack.client.release({ repo: remote }, 'production', 1);
       assert.deepEqual(shown.verdict?.approvedBy, []);
       assert.deepEqual(shown.verdict?.checks, [{ name: 'ci/build', state: 'success' }]);
-      assert.deepEqual(shown.verdict?.waitingFor, ['1 more approval from payments']);
+      assert.deepEqual(shown.verdict?.waitingFor, ['1 more approval from acme/payments']);
       assert.equal((await stack.client.workflow(res.workflowId)).phase, 'open');
       assert.equal(pr.merged, false);
 
@@ -332,8 +396,9 @@ describe('releases on GitHub and GitLab, driven by webhooks (polling every 10 mi
   describe('GitLab', () => {
     it('a release in paws.yaml itself: an approval on GitLab, told by its Merge Request Hook, merges it in seconds', async () => {
       const project = await gl.project('platform/checkout', { 'paws.yaml': RELEASE_PAWS });
+      gl.addMember(project.path, 'rita', 30);
       const remote = 'https://gitlab.test/platform/checkout.git';
-      const res = await stack.client.createRelease({ repo: remote, env: 'staging', image: 'ghcr.io/acme/checkout:1.4.3' });
+      const res = await asDev(GL_TOKENS.dev!).createRelease({ repo: remote, env: 'staging', image: 'ghcr.io/acme/checkout:1.4.3' });
       assert.equal(res.phase, 'open');
       assert.equal(res.release?.previousImage, 'ghcr.io/acme/checkout:1.4.2');
       assert.equal(res.pr?.url, `${gl.url}/platform/checkout/-/merge_requests/${res.pr?.number}`);
@@ -376,6 +441,56 @@ describe('releases on GitHub and GitLab, driven by webhooks (polling every 10 mi
       const staging = await ledger(remote, 'staging', (e) => e.releases[0]?.outcome === 'merged', 'the ledger');
       assert.deepEqual(staging.releases[0]?.approvers, ['rita']);
       assert.ok(gl.deliveries.some((d) => d.event === 'Merge Request Hook' && d.action === 'merge' && d.status === 202), JSON.stringify(gl.deliveries));
+    });
+
+    /** A Merge Request Hook as GitLab sends it (the fake's own hooks cover open/merge/close only); the receiver's answer. */
+    async function mrHook(project: { id: number; path: string }, mr: { number: number; head: string; base: string; headSha: string }, action: string) {
+      const res = await fetch(hooks.gitlab, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-gitlab-event': 'Merge Request Hook', 'x-gitlab-token': HOOK_SECRET, 'x-gitlab-event-uuid': randomUUID() },
+        body: JSON.stringify({
+          object_kind: 'merge_request', event_type: 'merge_request', user: { username: 'someone' },
+          project: { id: project.id, path_with_namespace: project.path },
+          object_attributes: {
+            iid: mr.number, action, state: 'opened', source_branch: mr.head, target_branch: mr.base,
+            source_project_id: project.id, target_project_id: project.id, last_commit: { id: mr.headSha },
+          },
+        }),
+      });
+      return { status: res.status, body: (await res.json()) as { signalled?: number } };
+    }
+
+    it('a comment with the hidden approve marker approves nothing; a reviewer\'s "Request changes" in GitLab rejects the release', async () => {
+      const project = await gl.project('platform/forged', { 'paws.yaml': RELEASE_PAWS });
+      for (const u of ['rita', 'carol', 'eve']) gl.addMember(project.path, u, 30);
+      const remote = 'https://gitlab.test/platform/forged.git';
+      const ref = { repo: remote };
+      const res = await asDev(GL_TOKENS.dev!).createRelease({ repo: remote, env: 'staging', image: 'ghcr.io/acme/checkout:6.6.6' });
+      assert.equal(res.phase, 'open');
+      const onGitLab = new GitLabProvider({
+        repo: 'platform/forged', baseUrl: gl.url, host: 'gitlab.test', projectPath: 'platform/forged', token: GL_SERVICE,
+        userToken: (u: string) => GL_TOKENS[u], retry: { minDelayMs: 10 },
+      });
+      const mr = await onGitLab.getPullRequest(res.pr!.number);
+
+      // A note anyone who can comment writes, invisible in GitLab's UI; then the MR is updated (its hook wakes the release).
+      await onGitLab.comment(mr.number, `LGTM\n\n<!-- idp:review approved ${mr.headSha} -->`, 'eve');
+      assert.equal((await mrHook(project, mr, 'update')).body.signalled, 1);
+      let shown = await stack.client.release(ref, 'staging', 1);
+      assert.deepEqual([shown.verdict?.satisfied, shown.verdict?.approvedBy], [false, []], 'a note is no approval');
+
+      // carol asks for changes in GitLab's review (GitLab records her reviewer state): that rejects the release.
+      gl.setReviewerState(project.path, mr.number, 'carol', 'requested_changes');
+      shown = await stack.client.release(ref, 'staging', 1);
+      assert.deepEqual([shown.verdict?.satisfied, shown.verdict?.changesRequestedBy], [false, ['carol']]);
+      const started = Date.now();
+      assert.equal((await mrHook(project, mr, 'update')).body.signalled, 1);
+      const final = await until(res.workflowId, ended, 'the rejection');
+      assert.equal(final.phase, 'failed');
+      assert.match(final.error?.message ?? '', /carol requested changes/);
+      assert.ok(Date.now() - started < QUICK_MS, 'rejected within seconds of the hook');
+      const main = await project.git.entry((await project.git.branchSha('main'))!, 'paws.yaml');
+      assert.equal(main?.type === 'blob' ? main.text : undefined, RELEASE_PAWS, 'nothing released');
     });
   });
 });

@@ -4,6 +4,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { parsePaws, workflowId } from '@idp/core';
 import { providerFor } from '../providers/index.js';
 import { repoKey } from '../providers/repo-key.js';
@@ -122,6 +123,21 @@ describe('environment lifecycle', () => {
     assert.equal(timer.expiresAt, '2099-01-01T00:00:00Z');
     await new Promise((r) => setTimeout(r, 3000));
     assert.equal((await stack.client.listPulls({ repo: repo.bare }, 'open')).length, 0, 'no teardown at the requested expiry');
+  });
+
+  it('the timer starts with its expiry in its memo: no reader ever sees a timer without one', async (t) => {
+    const repo = await createRepo({ files: { 'paws.yaml': CHECKOUT_PAWS } });
+    t.after(() => repo.cleanup());
+    const res = await stack.client.cloneEnvironment('staging', { repo: repo.bare, target: 'memo-at-start', ttl: '1h' });
+    const done = await mergeAndWait(repo.bare, res);
+    const ttlId = res.workflowId.replace('env-clone:', 'env-ttl:');
+    // The memo the server stored when the timer started, before any worker ran it (what `describe()` gives until then).
+    const history = await stack.api.temporal.workflow.getHandle(ttlId).fetchHistory();
+    const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
+    const field = started?.memo?.fields?.state;
+    assert.ok(field, 'the timer was started with a memo');
+    const state = defaultPayloadConverter.fromPayload<{ phase: string; expiresAt: string }>(field);
+    assert.deepEqual(state, { phase: 'open', expiresAt: done.expiresAt });
   });
 
   it('a PR waiting long for review continues as new and loses nothing', async (t) => {

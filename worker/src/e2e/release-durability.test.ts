@@ -7,6 +7,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { workflowForBranch } from '@idp/core';
+import type { ReleaseState } from '@idp/workflows/release-shared';
 import { startTestStack, type TestStack } from '../testing/stack.js';
 import { createRepo } from '../testing/repos.js';
 import { eventually, releaseCommits, RELEASE_PAWS } from './fixtures.js';
@@ -47,6 +49,28 @@ describe('release: worker killed', () => {
     assert.deepEqual(final.release?.approvers.sort(), ['alice', 'bob']);
     assert.equal(releaseCommits(repo.bare, 'v1'), 1);
     assert.equal((await stack.client.listPulls(ref, 'all')).length, 1, 'one PR');
+  });
+
+  it('the policy is published before the PR exists: a PR whose opening was cut short (worker killed) is still held to it', async (t) => {
+    const repo = await createRepo({ files: { 'paws.yaml': RELEASE_PAWS } });
+    t.after(() => repo.cleanup());
+    const ref = { repo: repo.bare };
+    const doomed = stack.spawnWorker({ IDP_FAULT: 'after-open' });
+    // No answer until a worker runs again: the request is left waiting.
+    const answer = stack.client.createRelease({ ...ref, env: 'staging', image: 'ghcr.io/acme/checkout:9.2.0' }).catch((err: unknown) => err);
+    const [, signal] = await once(doomed, 'exit');
+    assert.equal(signal, 'SIGKILL', 'the worker died right after opening the PR');
+    const [pr] = await stack.client.listPulls(ref);
+    assert.ok(pr, 'the PR exists');
+
+    await assert.rejects(stack.client.merge(pr.number, ref), /release policy does not hold yet: 1 more approval/);
+    assert.equal((await stack.client.pull(ref, pr.number)).state, 'open', 'not merged with 0 approvals');
+    const id = workflowForBranch(pr.head)!;
+    const state = (await stack.api.temporal.workflow.getHandle(id).describe()).memo?.state as ReleaseState;
+    assert.equal(state.pr, undefined, 'the workflow has not heard of its PR yet');
+    assert.equal(state.policy?.approvals, 1, 'its policy is in the memo all the same');
+    await stack.api.temporal.workflow.getHandle(id).terminate('test over');
+    await answer;
   });
 
   it('right after the merge, before the workflow recorded it: the restarted worker completes it without merging again', async (t) => {

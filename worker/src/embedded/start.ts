@@ -4,7 +4,7 @@
  * the local git forge, and a seeded demo component. Ctrl-C stops everything.
  * With TEMPORAL_ADDRESS set, it uses that Temporal instead of starting one.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, realpathSync } from 'node:fs';
 import { resolve, join } from 'node:path';
 import { configFromEnv } from '../config.js';
 import { installRuntime, startApi, startWorker } from '../services.js';
@@ -28,6 +28,9 @@ async function shutdown(code: number) {
 try {
   const external = process.env.TEMPORAL_ADDRESS;
   const cfg = configFromEnv(process.env);
+  // The embedded stack serves the repositories under its own folder (the demo lives there), not any on the disk:
+  // IDP_REPO_ROOTS adds your own (e.g. IDP_REPO_ROOTS=$HOME/src).
+  if (!cfg.repoRoots.length) cfg.repoRoots = [realpathSync(home)];
   let uiUrl: string | undefined;
   if (!external) {
     const port = Number(process.env.IDP_TEMPORAL_PORT ?? 7233);
@@ -67,6 +70,7 @@ try {
   Platform API   ${api.url}
   Temporal       ${cfg.temporalAddress}${uiUrl ? `   (Web UI ${uiUrl})` : ''}
   Demo component ${demo.workdir}   (origin: ${demo.bare})
+  Repositories   served from ${cfg.repoRoots.join(', ')}   (IDP_REPO_ROOTS to change)
 
   Try, in another terminal:
     cd ${demo.workdir}

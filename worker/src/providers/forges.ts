@@ -64,16 +64,24 @@ export function forgesFromEnv(env: NodeJS.ProcessEnv = process.env): Map<string,
 
   const raw = env.IDP_FORGES?.trim();
   if (!raw) return hosts;
+  // IDP_FORGES may hold inline tokens: no error below quotes its text (JSON.parse's messages do, and so may zod's).
+  const file = raw.startsWith('@') ? raw.slice(1) : undefined;
+  let text: string;
+  try {
+    text = file === undefined ? raw : readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new InvalidRequestError(`IDP_FORGES names the file ${file}, which cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}).`);
+  }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(raw.startsWith('@') ? readFileSync(raw.slice(1), 'utf8') : raw);
-  } catch (err) {
-    throw new InvalidRequestError(`IDP_FORGES is not valid JSON (or the file it names cannot be read): ${(err as Error).message}`);
+    parsed = JSON.parse(text);
+  } catch {
+    throw new InvalidRequestError(
+      `IDP_FORGES${file ? ` (${file})` : ''} is not valid JSON; write e.g. {"git.acme.internal": {"kind": "gitlab", "tokenEnv": "ACME_GITLAB_TOKEN"}} (a token is best named by tokenEnv, not written inline).`,
+    );
   }
   const result = z.record(z.string(), HostEntry).safeParse(parsed);
-  if (!result.success) {
-    throw new InvalidRequestError(`IDP_FORGES is not valid: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  }
+  if (!result.success) throw new InvalidRequestError(`IDP_FORGES is not valid: ${result.error.issues.map(describeIssue).join('; ')}.`);
   for (const [hostName, e] of Object.entries(result.data)) {
     const host = hostName.toLowerCase();
     const token = e.token ?? (e.tokenEnv ? env[e.tokenEnv] : undefined);
@@ -89,6 +97,25 @@ export function forgesFromEnv(env: NodeJS.ProcessEnv = process.env): Map<string,
     });
   }
   return hosts;
+}
+
+/** Where and what kind of problem, never the value found there (it may be a token). */
+function describeIssue(i: z.core.$ZodIssue): string {
+  const where = i.path.map(String).join('.') || 'IDP_FORGES';
+  switch (i.code) {
+    case 'invalid_type':
+      return `${where}: expected ${i.expected}`;
+    case 'invalid_value':
+      return `${where}: expected one of ${i.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'unrecognized_keys':
+      return `${where}: ${i.keys.length} unknown field(s); the known ones are ${Object.keys(HostEntry.shape).join(', ')}`;
+    case 'invalid_format':
+      return `${where}: not a valid ${i.format}`;
+    case 'too_small':
+      return `${where}: must not be empty`;
+    default:
+      return `${where}: invalid value`;
+  }
 }
 
 function githubApp(appId?: string, installationId?: string, key?: string, keyFile?: string): GitHubAuth | undefined {

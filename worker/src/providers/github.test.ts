@@ -8,16 +8,20 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Octokit } from '@octokit/rest';
-import { ConflictError, IdpError, NotFoundError, ProviderError } from '@idp/core/errors';
+import { ConflictError, IdpError, InvalidRequestError, NotFoundError, ProviderError } from '@idp/core/errors';
+import type { ResolvedPolicy } from '@idp/workflows/release-shared';
 import { providerContract } from './contract.js';
 import { GitHubProvider, type GitHubProviderOptions } from './github.js';
-import { startGitHubFake, type GitHubFake } from '../testing/github-fake.js';
+import { LIST_LIMIT } from './provider.js';
+import { releaseVerdict } from '../activities/releases.js';
+import { nextId, now, startGitHubFake, type GitHubFake } from '../testing/github-fake.js';
 
 const SERVICE_TOKEN = 'ghs_service_token_never_printed';
 const TOKENS: Record<string, string> = { alice: 'ghp_alice_token', bob: 'ghp_bob_token', carol: 'ghp_carol_token' };
 
 let fake: GitHubFake;
 let seq = 0;
+const FILES = { 'paws.yaml': 'apiVersion: paws.dev/v1\n', 'README.md': '# app\n' };
 
 function provider(fullName: string, extra: Partial<GitHubProviderOptions> = {}): GitHubProvider {
   const [owner, name] = fullName.split('/') as [string, string];
@@ -231,14 +235,13 @@ describe('GitHub provider: API calls', () => {
 describe('GitHub provider: teams (release approvers)', () => {
   const teamCalls = (from: number) => fake.requests.slice(from).filter((r) => r.includes('/teams/'));
 
-  it('answers the members of a team of the owner\'s org (bare slug) or of a named org (org/team, @org/team)', async () => {
+  it('answers the members of a team named with its org (org/team, @org/team)', async () => {
     await fake.createRepo('acme/teams', { 'paws.yaml': 'x: 1\n' });
     fake.addTeam('acme', 'payments', ['bob', 'alice']);
     fake.addTeam('platform', 'sre', ['carol']);
     const p = provider('acme/teams');
     const before = fake.requests.length;
-    assert.deepEqual(await p.teamMembers('payments'), ['alice', 'bob']);
-    assert.deepEqual(await p.teamMembers('acme/payments'), ['alice', 'bob'], 'same team, read once');
+    assert.deepEqual(await p.teamMembers('acme/payments'), ['alice', 'bob']);
     assert.deepEqual(await p.teamMembers('@ACME/Payments'), ['alice', 'bob'], 'same team, read once');
     assert.deepEqual(await p.teamMembers('@platform/sre'), ['carol']);
     assert.deepEqual(teamCalls(before), ['GET /orgs/acme/teams/payments/members', 'GET /orgs/platform/teams/sre/members']);
@@ -247,10 +250,41 @@ describe('GitHub provider: teams (release approvers)', () => {
   it('an entry that is no team (a user; a user-owned repository) is null', async () => {
     await fake.createRepo('acme/users', { 'paws.yaml': 'x: 1\n' });
     await fake.createRepo('alice/own', { 'paws.yaml': 'x: 1\n' });
-    assert.equal(await provider('acme/users').teamMembers('alice'), null);
     assert.equal(await provider('acme/users').teamMembers('@nobody-org/sre'), null);
-    assert.equal(await provider('alice/own').teamMembers('payments'), null, 'the owner is a user: /orgs/alice answers 404');
-    assert.equal(await provider('acme/users').teamMembers('a/b/c'), null, 'not a team name: no request');
+    assert.equal(await provider('alice/own').teamMembers('alice/payments'), null, 'the owner is a user: /orgs/alice answers 404');
+    const before = fake.requests.length;
+    assert.equal(await provider('acme/users').teamMembers('alice'), null);
+    assert.equal(await provider('acme/users').teamMembers('a/b/c'), null, 'not a team name');
+    assert.deepEqual(fake.requests.slice(before), [], 'no request for what cannot name a team');
+  });
+
+  it('a bare name is a user, never a team: a user named like the owner org\'s team is not taken for it', async () => {
+    await fake.createRepo('acme/bare', { 'paws.yaml': 'x: 1\n' });
+    fake.addTeam('acme', 'payments', ['alice', 'bob']);
+    fake.addUser('payments', 'ghp_user_named_payments');
+    const p = provider('acme/bare');
+    const before = fake.requests.length;
+    assert.equal(await p.teamMembers('payments'), null, 'approvers: [payments] names the user payments');
+    assert.equal(await p.teamMembers('@payments'), null);
+    assert.deepEqual(await p.teamMembers('acme/payments'), ['alice', 'bob'], 'the team is named with its org');
+    assert.deepEqual(teamCalls(before), ['GET /orgs/acme/teams/payments/members']);
+  });
+
+  it('in a release policy, approvers: [payments] is the user payments and [acme/payments] the team: neither stands for the other', async () => {
+    await fake.createRepo('acme/team-or-user', FILES);
+    fake.addTeam('acme', 'payments', ['alice', 'bob']);
+    fake.addUser('payments', 'ghp_user_named_payments');
+    for (const login of ['alice', 'payments']) fake.setCollaborator('acme/team-or-user', login, 'write');
+    const p = provider('acme/team-or-user');
+    const { pr } = await openedPr(p, 'idp/release/team', { 't.txt': 't\n' });
+    await p.actingAs('payments', 'ghp_user_named_payments').review(pr.number, { event: 'approve', by: 'payments' });
+    await p.review(pr.number, { event: 'approve', by: 'alice' });
+    const pull = await p.getPullRequest(pr.number);
+    const policy = (approvers: string[]): ResolvedPolicy => ({ approvals: 1, approvers, requiredChecks: [], selfApproval: false, autoMerge: true, timeout: '7d', timeoutMs: 7 * 86_400_000 });
+    const bare = await releaseVerdict(p, pull, policy(['payments']), 'requester@acme.example');
+    assert.deepEqual(bare.approvedBy, ['payments'], 'a bare name names a user: the team\'s members are not it');
+    const team = await releaseVerdict(p, pull, policy(['acme/payments']), 'requester@acme.example');
+    assert.deepEqual(team.approvedBy, ['alice'], 'org/team names the team: the user payments is not a member');
   });
 
   it('keeps answers (null included) for a while: a second call makes no request', async () => {
@@ -258,20 +292,20 @@ describe('GitHub provider: teams (release approvers)', () => {
     fake.addTeam('acme', 'release-managers', ['alice']);
     const p = provider('acme/cached');
     let before = fake.requests.length;
-    const [a, b] = await Promise.all([p.teamMembers('release-managers'), p.teamMembers('@acme/release-managers')]);
+    const [a, b] = await Promise.all([p.teamMembers('acme/release-managers'), p.teamMembers('@acme/release-managers')]);
     assert.deepEqual([a, b], [['alice'], ['alice']]);
-    assert.equal(await p.teamMembers('dave'), null);
+    assert.equal(await p.teamMembers('acme/dave'), null);
     assert.equal(teamCalls(before).length, 2, 'concurrent calls for one team share one read');
 
     fake.addTeam('acme', 'release-managers', ['alice', 'bob']);
     before = fake.requests.length;
-    assert.deepEqual(await p.teamMembers('release-managers'), ['alice']);
-    assert.equal(await p.teamMembers('dave'), null);
+    assert.deepEqual(await p.teamMembers('acme/release-managers'), ['alice']);
+    assert.equal(await p.teamMembers('acme/dave'), null);
     assert.deepEqual(fake.requests.slice(before), [], 'answered from the cache');
-    const mutated = (await p.teamMembers('release-managers'))!;
+    const mutated = (await p.teamMembers('acme/release-managers'))!;
     mutated.push('mallory');
-    assert.deepEqual(await p.teamMembers('release-managers'), ['alice'], 'callers get a copy');
-    assert.deepEqual(await provider('acme/cached').teamMembers('release-managers'), ['alice', 'bob'], 'per provider instance');
+    assert.deepEqual(await p.teamMembers('acme/release-managers'), ['alice'], 'callers get a copy');
+    assert.deepEqual(await provider('acme/cached').teamMembers('acme/release-managers'), ['alice', 'bob'], 'per provider instance');
   });
 
   it('reads every page of a large team', async () => {
@@ -279,7 +313,7 @@ describe('GitHub provider: teams (release approvers)', () => {
     const many = Array.from({ length: 230 }, (_, i) => `user-${String(i).padStart(3, '0')}`);
     fake.addTeam('acme', 'everyone', many);
     const before = fake.requests.length;
-    assert.deepEqual(await provider('acme/big-team').teamMembers('everyone'), many);
+    assert.deepEqual(await provider('acme/big-team').teamMembers('acme/everyone'), many);
     assert.equal(teamCalls(before).length, 3, '100 per page');
   });
 
@@ -288,9 +322,9 @@ describe('GitHub provider: teams (release approvers)', () => {
     fake.addTeam('acme', 'ops', ['carol']);
     const p = provider('acme/team-perm');
     fake.fail({ method: 'GET', path: /\/teams\/ops\/members$/, status: 403, body: { message: 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest' } });
-    await assert.rejects(p.teamMembers('ops'), (e: Error) => e instanceof IdpError && e.code === 'forbidden' && /Members: read/.test(e.message) && !e.message.includes(SERVICE_TOKEN));
+    await assert.rejects(p.teamMembers('acme/ops'), (e: Error) => e instanceof IdpError && e.code === 'forbidden' && /Members: read/.test(e.message) && !e.message.includes(SERVICE_TOKEN));
     fake.fail({ method: 'GET', path: /\/teams\/ops\/members$/, status: 502, times: 2 });
-    assert.deepEqual(await p.teamMembers('ops'), ['carol'], '5xx are retried');
+    assert.deepEqual(await p.teamMembers('acme/ops'), ['carol'], '5xx are retried');
   });
 });
 
@@ -341,5 +375,215 @@ describe('GitHub provider: forge logins (four eyes)', () => {
     assert.deepEqual(userCalls(before), ['GET /user'], '401 is not retried');
     fake.addUser('erin-gh', 'ghp_erin_revoked_secret');
     assert.equal(await acting.forgeLogin!('erin@example.com'), 'erin-gh', 'a failure is not an answer: the next call asks again');
+  });
+});
+
+describe('GitHub provider: who may write (only their approvals count)', () => {
+  const permissionCalls = (from: number) => fake.requests.slice(from).filter((r) => r.endsWith('/permission'));
+  /** A release policy: one approval from anyone (but the requester) who can write. */
+  const ANYONE: ResolvedPolicy = { approvals: 1, approvers: [], requiredChecks: [], selfApproval: false, autoMerge: true, timeout: '7d', timeoutMs: 7 * 86_400_000 };
+
+  it('admin, maintain, write and a custom role built on write can write; triage, read, outsiders and unknown users cannot', async () => {
+    await fake.createRepo('acme/roles', FILES);
+    const roles = { 'r-admin': 'admin', 'r-maintain': 'maintain', 'r-write': 'write', 'r-triage': 'triage', 'r-read': 'read' } as const;
+    for (const [login, role] of Object.entries(roles)) fake.setCollaborator('acme/roles', login, role);
+    fake.setCollaborator('acme/roles', 'r-release-eng', { name: 'release-engineer', base: 'write' });
+    fake.setCollaborator('acme/roles', 'r-auditor', { name: 'auditor', base: 'triage' });
+    fake.addUser('outsider', 'ghp_outsider');
+    const p = provider('acme/roles');
+    const can = async (login: string) => [login, await p.canWrite(login)];
+    assert.deepEqual(
+      await Promise.all(['r-admin', 'r-maintain', 'r-write', 'r-release-eng', 'acme', 'r-triage', 'r-read', 'r-auditor', 'outsider', 'no-such-user'].map(can)),
+      [['r-admin', true], ['r-maintain', true], ['r-write', true], ['r-release-eng', true], ['acme', true], ['r-triage', false], ['r-read', false], ['r-auditor', false], ['outsider', false], ['no-such-user', false]],
+    );
+    const before = fake.requests.length;
+    assert.equal(await p.canWrite('a/b'), false, 'not a login: no request');
+    assert.equal(await p.canWrite(''), false);
+    assert.deepEqual(fake.requests.slice(before), []);
+  });
+
+  it('an approval by a read-only user does not satisfy a release policy; a writer\'s does', async () => {
+    await fake.createRepo('acme/read-only', FILES);
+    fake.setCollaborator('acme/read-only', 'bob', 'read');
+    fake.setCollaborator('acme/read-only', 'alice', 'write');
+    const p = provider('acme/read-only');
+    const { pr } = await openedPr(p, 'idp/release/ro', { 'r.txt': 'r\n' });
+    await p.review(pr.number, { event: 'approve', by: 'bob' });
+    assert.deepEqual(await p.approvals(pr.number), ['bob'], 'GitHub records the approval of anyone who can read the repository');
+    let verdict = await releaseVerdict(p, await p.getPullRequest(pr.number), ANYONE, 'requester@acme.example');
+    assert.equal(verdict.satisfied, false, JSON.stringify(verdict));
+    assert.deepEqual(verdict.approvedBy, []);
+
+    await p.review(pr.number, { event: 'approve', by: 'alice' });
+    verdict = await releaseVerdict(p, await p.getPullRequest(pr.number), ANYONE, 'requester@acme.example');
+    assert.equal(verdict.satisfied, true, JSON.stringify(verdict));
+    assert.deepEqual(verdict.approvedBy, ['alice']);
+  });
+
+  it('one read per login for a minute (concurrent calls share it); then read again, so a revoked permission stops counting', async (t) => {
+    await fake.createRepo('acme/perm-cache', FILES);
+    fake.setCollaborator('acme/perm-cache', 'carol', 'write');
+    const p = provider('acme/perm-cache');
+    const before = fake.requests.length;
+    assert.deepEqual(await Promise.all([p.canWrite('carol'), p.canWrite('Carol'), p.canWrite('@carol')]), [true, true, true]);
+    assert.equal(permissionCalls(before).length, 1);
+    fake.setCollaborator('acme/perm-cache', 'carol', 'read');
+    assert.equal(await p.canWrite('carol'), true, 'within the minute: the answer kept');
+    assert.equal(permissionCalls(before).length, 1);
+    t.mock.timers.enable({ apis: ['Date'], now: Date.now() + 61_000 });
+    assert.equal(await p.canWrite('carol'), false, 'a minute later: read again');
+    assert.equal(permissionCalls(before).length, 2);
+  });
+
+  it('a token that may not read permissions is a forbidden error naming what it needs, never a yes; not kept', async () => {
+    await fake.createRepo('acme/perm-denied', FILES);
+    fake.setCollaborator('acme/perm-denied', 'alice', 'write');
+    const p = provider('acme/perm-denied');
+    fake.fail({
+      method: 'GET', path: /\/collaborators\/alice\/permission$/, status: 403,
+      body: { message: 'Must have push access to view collaborator permission.', documentation_url: 'https://docs.github.com/rest/collaborators/collaborators#get-repository-permissions-for-a-user' },
+    });
+    const err = await p.canWrite('alice').catch((e: unknown) => e);
+    assert.ok(err instanceof IdpError && err.code === 'forbidden', String(err));
+    assert.match(err.message, /Metadata: read/);
+    assert.match(err.message, /push access/);
+    assert.match(err.message, /acme\/perm-denied/);
+    assert.doesNotMatch(err.message, new RegExp(SERVICE_TOKEN));
+    assert.equal(await p.canWrite('alice'), true, 'a failure is not an answer: the next call asks again');
+  });
+});
+
+describe('GitHub provider: every review and comment is read', () => {
+  /** `n` reviews or comments as if `n` people had left them (seeded in the fake: 100 API calls would only be slower). */
+  const people = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => ({ login: `${prefix}-${i}`, id: nextId() }));
+
+  it('a change request after 100 other reviews withdraws an approval, and the 101st review is seen', async () => {
+    const repo = await fake.createRepo('acme/many-reviews', FILES);
+    const p = provider('acme/many-reviews');
+    const { head, pr } = await openedPr(p, 'idp/many', { 'm.txt': 'm\n' });
+    await p.review(pr.number, { event: 'approve', by: 'alice' });
+    const pull = repo.pulls.get(pr.number)!;
+    for (const user of people(100, 'commenter')) pull.reviews.push({ id: nextId(), user, state: 'COMMENTED', body: 'a question', commitId: head, submittedAt: now() });
+    await p.review(pr.number, { event: 'request_changes', body: 'not this image', by: 'alice' });
+    assert.equal(pull.reviews.length, 102);
+    assert.deepEqual(await p.approvals(pr.number), [], 'alice\'s change request (review 102) replaces her approval');
+    await p.review(pr.number, { event: 'approve', by: 'bob' });
+    const before = fake.requests.length;
+    assert.deepEqual(await p.approvals(pr.number), ['bob'], 'review 103');
+    assert.deepEqual(fake.requests.slice(before), ['POST /graphql idpPull', 'POST /graphql idpPullPages'], 'the second page in one more request');
+    const shown = await p.getPullRequest(pr.number);
+    assert.equal(shown.reviews.length, 103);
+    assert.deepEqual(shown.reviews.at(-1), { by: 'bob', state: 'approved', commitSha: head, at: shown.reviews.at(-1)!.at });
+  });
+
+  it('reads every comment; a PR with fewer than 100 reviews and comments costs one request', async () => {
+    const repo = await fake.createRepo('acme/many-comments', FILES);
+    const p = provider('acme/many-comments');
+    const { pr } = await openedPr(p, 'idp/talk', { 't.txt': 't\n' });
+    await p.comment(pr.number, 'first', 'idp');
+    let before = fake.requests.length;
+    assert.equal((await p.approvals(pr.number)).length, 0);
+    assert.deepEqual(fake.requests.slice(before), ['POST /graphql idpPull']);
+
+    const pull = repo.pulls.get(pr.number)!;
+    for (const user of people(249, 'talker')) pull.comments.push({ id: nextId(), user, body: `comment by ${user.login}`, createdAt: now() });
+    before = fake.requests.length;
+    const shown = await p.getPullRequest(pr.number);
+    assert.equal(shown.comments.length, 250);
+    assert.deepEqual(shown.comments.map((c) => c.by).slice(0, 2), ['idp-bot', 'talker-0']);
+    assert.equal(shown.comments.at(-1)?.body, 'comment by talker-248');
+    assert.deepEqual(fake.requests.slice(before).filter((r) => r.includes('graphql')), ['POST /graphql idpPull', 'POST /graphql idpPullPages', 'POST /graphql idpPullPages']);
+  });
+});
+
+describe('GitHub provider: listings are bounded', () => {
+  /** A repository with `n` PRs (seeded in the fake, as an imported history would be): every third head is idp's, every tenth PR closed. */
+  async function repoWithPulls(fullName: string, n: number) {
+    const repo = await fake.createRepo(fullName, FILES);
+    const sha = (await repo.git.branchSha('main'))!;
+    const author = { login: 'dev', id: nextId() };
+    for (let number = 1; number <= n; number++) {
+      const t = now();
+      repo.pulls.set(number, {
+        number, id: nextId(), title: `PR ${number}`, body: '', head: number % 3 === 0 ? `idp/env-${number}` : `feature/${number}`, base: 'main',
+        headSha: sha, baseSha: sha, state: number % 10 === 0 ? 'closed' : 'open', merged: false, ...(number % 10 === 0 ? { closedAt: t } : {}),
+        user: author, labels: [], createdAt: t, updatedAt: t, reviews: [], comments: [],
+      });
+    }
+    repo.nextNumber = n + 1;
+    return repo;
+  }
+
+  it('a repository with 300 PRs: a listing is the newest that match, in a bounded number of requests, with no compare call per PR', async () => {
+    await repoWithPulls('acme/busy', 300);
+    const p = provider('acme/busy');
+    await p.defaultBranch();
+    const calls = async <T>(fn: () => Promise<T>) => {
+      const before = fake.requests.length;
+      const out = await fn();
+      return { out, requests: fake.requests.slice(before) };
+    };
+
+    const all = await calls(() => p.listPullRequests({ state: 'all' }));
+    assert.deepEqual(all.out.map((x) => x.number), Array.from({ length: LIST_LIMIT }, (_, i) => 201 + i), 'the newest 100, sorted by number');
+    assert.deepEqual(all.requests, ['POST /graphql idpListPulls', 'POST /graphql idpListPulls']);
+
+    const open = await calls(() => p.listPullRequests());
+    assert.equal(open.out.length, LIST_LIMIT);
+    assert.ok(open.out.every((x) => x.state === 'open'));
+    assert.equal(open.out.at(-1)?.number, 299);
+    assert.ok(open.requests.length <= 3, open.requests.join(', '));
+
+    const envs = await calls(() => p.listPullRequests({ state: 'open', headPrefix: 'idp/env-', limit: 20 }));
+    const newestEnvs = Array.from({ length: 300 }, (_, i) => i + 1).filter((n) => n % 3 === 0 && n % 10 !== 0).slice(-20);
+    assert.deepEqual(envs.out.map((x) => x.number), newestEnvs, 'the newest 20 open idp/env- PRs');
+    assert.ok(envs.requests.length <= 2, envs.requests.join(', '));
+
+    const everyEnv = await calls(() => p.listPullRequests({ state: 'all', headPrefix: 'idp/env-' }));
+    assert.equal(everyEnv.out.length, LIST_LIMIT);
+    assert.ok(everyEnv.out.every((x) => x.head.startsWith('idp/env-')));
+    assert.ok(everyEnv.requests.length <= 10, `at most 10 pages looked through: ${everyEnv.requests.length}`);
+
+    assert.equal((await p.listPullRequests({ state: 'all', limit: 5 })).length, 5);
+    assert.equal((await p.listPullRequests({ state: 'all', limit: 1000 })).length, LIST_LIMIT, 'LIST_LIMIT is the ceiling');
+    await assert.rejects(p.listPullRequests({ limit: 0 }), (e: Error) => e instanceof InvalidRequestError);
+    assert.ok(!fake.requests.some((r) => r.includes('/acme/busy/compare/')), 'no compare call');
+  });
+});
+
+describe('GitHub provider: commit statuses (idp/policy)', () => {
+  it('sets a status on a commit, replaced when set again, read back by checks(); a long description is cut to 140 characters', async () => {
+    const repo = await fake.createRepo('acme/statuses', FILES);
+    const p = provider('acme/statuses');
+    const { head, pr } = await openedPr(p, 'idp/release/st', { 's.txt': 's\n' });
+    const before = fake.requests.length;
+    await p.setCommitStatus(head, { context: 'idp/policy', state: 'pending', description: 'Waiting for 1 more approval', targetUrl: 'https://idp.example/releases/1' });
+    assert.deepEqual(fake.requests.slice(before), [`POST /repos/acme/statuses/statuses/${head}`]);
+    assert.deepEqual(await p.checks(pr.number), { state: 'pending', checks: [{ name: 'idp/policy', state: 'pending', url: 'https://idp.example/releases/1' }] });
+
+    const long = `The release policy holds: ${'approved by a very long list of reviewers, '.repeat(5)}`;
+    await p.setCommitStatus(head, { context: 'idp/policy', state: 'success', description: long });
+    fake.setStatus('acme/statuses', head, 'ci/build', 'success');
+    const green = await p.checks(pr.number);
+    assert.equal(green.state, 'success');
+    assert.deepEqual(green.checks.map((c) => [c.name, c.state]), [['idp/policy', 'success'], ['ci/build', 'success']]);
+    const stored = repo.statuses.get(head)!.filter((s) => s.context === 'idp/policy');
+    assert.equal(stored.length, 2, 'GitHub keeps both; the combined status shows the latest');
+    assert.equal([...stored[1]!.description!].length, 140);
+    assert.ok(stored[1]!.description!.startsWith('The release policy holds: approved by') && stored[1]!.description!.endsWith('…'));
+    assert.equal(stored[1]!.creator?.login, 'idp-bot', 'set as idp\'s service identity');
+
+    await p.setCommitStatus(head, { context: 'idp/policy', state: 'failure', description: 'Rejected: alice requested changes.' });
+    assert.equal((await p.checks(pr.number)).state, 'failure');
+  });
+
+  it('an unknown commit is refused; a token without the permission is told which one it needs', async () => {
+    await fake.createRepo('acme/status-refused', FILES);
+    const p = provider('acme/status-refused');
+    const head = (await p.branchSha('main'))!;
+    await assert.rejects(p.setCommitStatus('f'.repeat(40), { context: 'idp/policy', state: 'pending', description: 'x' }), (e: Error) => e instanceof InvalidRequestError && /No commit found/.test(e.message));
+    fake.fail({ method: 'POST', path: /\/statuses\//, status: 403, body: { message: 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest' } });
+    const err = await p.setCommitStatus(head, { context: 'idp/policy', state: 'pending', description: 'x' }).catch((e: unknown) => e);
+    assert.ok(err instanceof IdpError && err.code === 'forbidden' && /Commit statuses: write/.test(err.message) && !err.message.includes(SERVICE_TOKEN), String(err));
   });
 });

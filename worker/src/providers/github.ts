@@ -23,7 +23,7 @@ import { GraphqlResponseError } from '@octokit/graphql';
 import Bottleneck from 'bottleneck';
 import type { FileDiff, PullRequest, PullRequestState, Review, ReviewEvent } from '@idp/core';
 import { ConflictError, IdpError, InvalidRequestError, NotFoundError, ProviderError } from '@idp/core/errors';
-import type { ChecksSummary, CheckRun, CommitRequest, DirectoryEntry, FileAtRef, GitProvider, OpenPullRequest, RepoSnapshot } from './provider.js';
+import { LIST_LIMIT, type ChecksSummary, type CheckRun, type CommitRequest, type CommitStatus, type DirectoryEntry, type FileAtRef, type GitProvider, type OpenPullRequest, type RepoSnapshot } from './provider.js';
 import { assertBranchName } from './local-git.js';
 import { approvalsOf, summarizeChecks } from './reviews.js';
 
@@ -58,15 +58,30 @@ export interface GitHubProviderOptions {
   retries?: number;
 }
 
-/** The fields idp reads of a pull request, in one GraphQL selection. */
+const REVIEW_FIELDS = 'nodes { author { login } state body commit { oid } submittedAt } pageInfo { hasNextPage endCursor }';
+const COMMENT_FIELDS = 'nodes { author { login } body createdAt } pageInfo { hasNextPage endCursor }';
+
+/**
+ * The fields idp reads of a pull request, in one GraphQL selection. Reviews and
+ * comments come 100 at a time (GitHub's most); a PR with more is completed by
+ * `complete()`, so a review past the first 100 (an approval, or a later change
+ * request replacing one) is never missed.
+ */
 const PR_FIELDS = `
   number url title body state headRefName headRefOid baseRefName baseRefOid createdAt updatedAt mergedAt closedAt
   author { login } mergedBy { login } mergeCommit { oid }
   labels(first: 100) { nodes { name } }
-  reviews(first: 100) { nodes { author { login } state body commit { oid } submittedAt } }
-  comments(first: 100) { nodes { author { login } body createdAt } }
+  reviews(first: 100) { ${REVIEW_FIELDS} }
+  comments(first: 100) { ${COMMENT_FIELDS} }
   timelineItems(itemTypes: [CLOSED_EVENT], last: 1) { nodes { ... on ClosedEvent { actor { login } } } }
 `;
+
+interface PageInfo {
+  hasNextPage: boolean;
+  endCursor: string | null;
+}
+type GqlReview = { author: { login: string } | null; state: string; body: string; commit: { oid: string } | null; submittedAt: string | null };
+type GqlComment = { author: { login: string } | null; body: string; createdAt: string };
 
 interface GqlPull {
   number: number;
@@ -86,8 +101,8 @@ interface GqlPull {
   mergedBy: { login: string } | null;
   mergeCommit: { oid: string } | null;
   labels: { nodes: { name: string }[] };
-  reviews: { nodes: { author: { login: string } | null; state: string; body: string; commit: { oid: string } | null; submittedAt: string | null }[] };
-  comments: { nodes: { author: { login: string } | null; body: string; createdAt: string }[] };
+  reviews: { nodes: GqlReview[]; pageInfo: PageInfo };
+  comments: { nodes: GqlComment[]; pageInfo: PageInfo };
   timelineItems: { nodes: ({ actor?: { login: string } | null } | null)[] };
 }
 
@@ -110,6 +125,8 @@ export class GitHubProvider implements GitProvider {
   private readonly teams = new Map<string, { at: number; members: Promise<string[] | null> }>();
   /** Forge logins by user token (a token names one account); a pending read is shared, a failure is not kept. */
   private readonly logins = new Map<string, Promise<string>>();
+  /** Whether a login may write here, by login (lower case), for WRITE_TTL_MS; a pending read is shared, a failure is not kept. */
+  private readonly writers = new Map<string, { at: number; can: Promise<boolean> }>();
 
   constructor(private readonly opts: GitHubProviderOptions) {
     this.repo = opts.repo;
@@ -555,7 +572,7 @@ export class GitHubProvider implements GitProvider {
       `find the pull request of ${branch}`,
     );
     const found = r.repository.pullRequests.nodes[0];
-    return found ? this.present(found) : null;
+    return found ? this.present(await this.complete(found)) : null;
   }
 
   async getPullRequest(number: number): Promise<PullRequest> {
@@ -570,26 +587,76 @@ export class GitHubProvider implements GitProvider {
     ).catch((err: unknown) => {
       throw err instanceof NotFoundError ? new NotFoundError(`No pull request #${number} in ${this.where}.`) : err;
     });
-    return r.repository.pullRequest;
+    return this.complete(r.repository.pullRequest);
   }
 
-  async listPullRequests(filter: { state?: PullRequestState | 'all'; headPrefix?: string } = {}): Promise<PullRequest[]> {
+  /**
+   * `p` with every review and comment: the pages past the first 100 of either,
+   * read 100 at a time (both connections in one request while both have more).
+   * A PR with fewer costs no request.
+   */
+  private async complete(p: GqlPull): Promise<GqlPull> {
+    const reviews = [...p.reviews.nodes];
+    const comments = [...p.comments.nodes];
+    let reviewsAfter = p.reviews.pageInfo.hasNextPage ? p.reviews.pageInfo.endCursor : null;
+    let commentsAfter = p.comments.pageInfo.hasNextPage ? p.comments.pageInfo.endCursor : null;
+    while (reviewsAfter || commentsAfter) {
+      type Conn<T> = { nodes: T[]; pageInfo: PageInfo };
+      const r = await this.gql<{ repository: { pullRequest: { reviews?: Conn<GqlReview>; comments?: Conn<GqlComment> } } }>(
+        `query idpPullPages($owner: String!, $name: String!, $number: Int!, $reviewsAfter: String, $commentsAfter: String, $withReviews: Boolean!, $withComments: Boolean!) {
+          repository(owner: $owner, name: $name) { pullRequest(number: $number) {
+            reviews(first: 100, after: $reviewsAfter) @include(if: $withReviews) { ${REVIEW_FIELDS} }
+            comments(first: 100, after: $commentsAfter) @include(if: $withComments) { ${COMMENT_FIELDS} }
+          } }
+        }`,
+        { owner: this.owner, name: this.name, number: p.number, reviewsAfter, commentsAfter, withReviews: Boolean(reviewsAfter), withComments: Boolean(commentsAfter) },
+        `read the reviews and comments of #${p.number}`,
+      );
+      const { reviews: moreReviews, comments: moreComments } = r.repository.pullRequest;
+      if (reviewsAfter) {
+        reviews.push(...(moreReviews?.nodes ?? []));
+        reviewsAfter = moreReviews?.pageInfo.hasNextPage ? moreReviews.pageInfo.endCursor : null;
+      }
+      if (commentsAfter) {
+        comments.push(...(moreComments?.nodes ?? []));
+        commentsAfter = moreComments?.pageInfo.hasNextPage ? moreComments.pageInfo.endCursor : null;
+      }
+    }
+    return { ...p, reviews: { nodes: reviews, pageInfo: { hasNextPage: false, endCursor: null } }, comments: { nodes: comments, pageInfo: { hasNextPage: false, endCursor: null } } };
+  }
+
+  /**
+   * The newest `limit` PRs (at most LIST_LIMIT) in `state` whose head starts
+   * with `headPrefix`, sorted by number. Bounded whatever the repository holds:
+   * GitHub lists newest first and cannot filter by a head prefix, so at most
+   * LIST_SCAN_PAGES pages are looked through (the newest 500 PRs in that state),
+   * and no compare call is made per PR: a listed PR's `baseSha` is the base
+   * commit GitHub recorded for it (the base tip when it was opened or last
+   * pushed), not the fork point. A listing shows which PRs exist; whatever needs
+   * the fork point (a review, a release) reads the PR itself (getPullRequest).
+   */
+  async listPullRequests(filter: { state?: PullRequestState | 'all'; headPrefix?: string; limit?: number } = {}): Promise<PullRequest[]> {
     const state = filter.state ?? 'open';
+    const limit = filter.limit ?? LIST_LIMIT;
+    if (!Number.isInteger(limit) || limit < 1) throw new InvalidRequestError(`A listing's limit is a whole number from 1 to ${LIST_LIMIT}; got ${limit}.`);
+    const wanted = Math.min(limit, LIST_LIMIT);
     const out: GqlPull[] = [];
     let after: string | null = null;
+    let pages = 0;
     do {
-      type Page = { repository: { pullRequests: { nodes: GqlPull[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } };
+      type Page = { repository: { pullRequests: { nodes: GqlPull[]; pageInfo: PageInfo } } };
       const page: Page = await this.gql<Page>(
-        `query idpListPulls($owner: String!, $name: String!, $states: [PullRequestState!], $after: String) {
-          repository(owner: $owner, name: $name) { pullRequests(states: $states, first: 50, after: $after, orderBy: { field: CREATED_AT, direction: ASC }) { nodes { ${PR_FIELDS} } pageInfo { hasNextPage endCursor } } }
+        `query idpListPulls($owner: String!, $name: String!, $states: [PullRequestState!], $first: Int!, $after: String) {
+          repository(owner: $owner, name: $name) { pullRequests(states: $states, first: $first, after: $after, orderBy: { field: CREATED_AT, direction: DESC }) { nodes { ${PR_FIELDS} } pageInfo { hasNextPage endCursor } } }
         }`,
-        { owner: this.owner, name: this.name, states: state === 'all' ? null : [state.toUpperCase()], after },
+        // Without a prefix every PR matches: ask for just as many as wanted.
+        { owner: this.owner, name: this.name, states: state === 'all' ? null : [state.toUpperCase()], first: filter.headPrefix ? LIST_PAGE : Math.min(wanted - out.length, LIST_PAGE), after },
         'list pull requests',
       );
       out.push(...page.repository.pullRequests.nodes.filter((p) => !filter.headPrefix || p.headRefName.startsWith(filter.headPrefix)));
       after = page.repository.pullRequests.pageInfo.hasNextPage ? page.repository.pullRequests.pageInfo.endCursor : null;
-    } while (after);
-    const prs = await Promise.all(out.map((p) => this.present(p)));
+    } while (after && out.length < wanted && ++pages < LIST_SCAN_PAGES);
+    const prs = await Promise.all(out.slice(0, wanted).map(async (p) => this.present(await this.complete(p), { forkPoint: false })));
     return prs.sort((a, b) => a.number - b.number);
   }
 
@@ -602,9 +669,36 @@ export class GitHubProvider implements GitProvider {
     return data.map((l) => l.name);
   }
 
-  // TODO(issue 9): implemented on its branch.
-  async setCommitStatus(_sha: string, _status: import('./provider.js').CommitStatus): Promise<void> {
-    throw new Error('setCommitStatus is not implemented yet');
+  /**
+   * POST /repos/{owner}/{repo}/statuses/{sha}: GitHub keeps the latest status
+   * per context, so setting one again replaces what it says. The description is
+   * cut to GitHub's 140 characters (it refuses longer ones).
+   */
+  async setCommitStatus(sha: string, status: CommitStatus): Promise<void> {
+    const chars = [...status.description];
+    const description = chars.length > STATUS_DESCRIPTION_MAX ? `${chars.slice(0, STATUS_DESCRIPTION_MAX - 1).join('')}…` : status.description;
+    try {
+      await this.service.rest.repos.createCommitStatus({
+        owner: this.owner,
+        repo: this.name,
+        sha,
+        state: status.state,
+        context: status.context,
+        description,
+        ...(status.targetUrl ? { target_url: status.targetUrl } : {}),
+      });
+    } catch (err) {
+      const message = err instanceof RequestError ? ((err.response?.data as { message?: string } | undefined)?.message ?? '') : '';
+      if (err instanceof RequestError && err.status === 403 && !/rate limit/i.test(message)) {
+        throw new IdpError(
+          'forbidden',
+          403,
+          `The GitHub token for ${this.opts.host} may not set the ${status.context} commit status in ${this.owner}/${this.name} (403${message ? `: ${message}` : ''}). ` +
+            `A GitHub App or fine-grained token needs the repository permission "Commit statuses: write"; a classic token needs the "repo" (or "repo:status") scope.`,
+        );
+      }
+      throw this.failure(err, `set the ${status.context} status on ${sha.slice(0, 12)}`, `No commit ${sha} in ${this.where}.`);
+    }
   }
 
   async checks(number: number): Promise<ChecksSummary> {
@@ -660,16 +754,17 @@ export class GitHubProvider implements GitProvider {
   }
 
   /**
-   * `org/team` or `@org/team`: that organization's team; a bare `team`: a team of
-   * the organization owning the repository. One paginated REST read of the
-   * members (logins); 404 (no such team, or the owner is a user, not an
-   * organization) means the entry names a user: null. Answers, null included,
-   * are kept for five minutes: a release re-evaluates its policy on every
-   * webhook, and an entry naming a user would otherwise cost a 404 each time.
+   * `org/team` or `@org/team`: that organization's team. A bare name is never
+   * a team (null: it names a user), even when the owner's organization has a
+   * team of that name: otherwise a user whose login is a team's slug would be
+   * taken for the team, or the team for the user. One paginated REST read of
+   * the members (logins); 404 (no such team, or the org is a user) means the
+   * entry names no team: null. Answers, null included, are kept for five
+   * minutes: a release re-evaluates its policy on every webhook.
    */
   async teamMembers(name: string): Promise<string[] | null> {
     const entry = name.trim().replace(/^@/, '');
-    const [org, slug, ...extra] = entry.includes('/') ? entry.split('/') : [this.owner, entry];
+    const [org, slug, ...extra] = entry.split('/');
     // Logins and slugs never hold a slash or a space; such an entry cannot name a team.
     if (!org || !slug || extra.length > 0 || /\s/.test(entry)) return null;
     const key = `${org}/${slug}`.toLowerCase();
@@ -700,6 +795,50 @@ export class GitHubProvider implements GitProvider {
         );
       }
       throw this.failure(err, `read the members of team ${org}/${slug}`);
+    }
+  }
+
+  /**
+   * Whether `login` may push to this repository (role admin, maintain or write,
+   * or a custom role built on write): only such reviewers' approvals count.
+   * GET /repos/{owner}/{repo}/collaborators/{username}/permission; 404 (not a
+   * collaborator, no such user) is false. Answers are kept for a minute only,
+   * so a revoked permission stops counting soon.
+   */
+  async canWrite(login: string): Promise<boolean> {
+    const who = login.trim().replace(/^@/, '');
+    // A GitHub login (or an app's `name[bot]`); anything else names nobody who could write.
+    if (!/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/.test(who)) return false;
+    const key = who.toLowerCase();
+    const hit = this.writers.get(key);
+    if (hit && Date.now() - hit.at < WRITE_TTL_MS) return hit.can;
+    const can = this.readWrite(who);
+    this.writers.set(key, { at: Date.now(), can });
+    // A failure is not an answer: the next call asks again.
+    can.catch(() => {
+      if (this.writers.get(key)?.can === can) this.writers.delete(key);
+    });
+    return can;
+  }
+
+  private async readWrite(login: string): Promise<boolean> {
+    try {
+      const { data } = await this.service.rest.repos.getCollaboratorPermissionLevel({ owner: this.owner, repo: this.name, username: login });
+      return canPush(data.permission, data.role_name);
+    } catch (err) {
+      if (err instanceof RequestError && err.status === 404) return false;
+      const message = err instanceof RequestError ? ((err.response?.data as { message?: string } | undefined)?.message ?? '') : '';
+      if (err instanceof RequestError && err.status === 403 && !/rate limit/i.test(message)) {
+        throw new IdpError(
+          'forbidden',
+          403,
+          `The GitHub token for ${this.opts.host} may not read ${login}'s permission on ${this.owner}/${this.name} (403${message ? `: ${message}` : ''}), ` +
+            `which idp needs to count only approvals from people who can write to the repository. ` +
+            `GitHub shows collaborator permissions only to accounts with push access: a GitHub App or fine-grained token needs the repository permission "Metadata: read" ` +
+            `on an account or installation with write access to ${this.owner}/${this.name}; a classic token needs the "repo" scope on such an account.`,
+        );
+      }
+      throw this.failure(err, `read ${login}'s permission`);
     }
   }
 
@@ -793,12 +932,13 @@ export class GitHubProvider implements GitProvider {
   /**
    * GitHub's PR as idp's. `baseSha` is the fork point (merge base of the base
    * branch and the head) for open PRs, which GitHub does not store: one compare
-   * call tells it. Closed and merged PRs keep GitHub's base oid.
+   * call tells it (not for listings: see listPullRequests). Closed and merged
+   * PRs keep GitHub's base oid.
    */
-  private async present(p: GqlPull): Promise<PullRequest> {
+  private async present(p: GqlPull, opts: { forkPoint: boolean } = { forkPoint: true }): Promise<PullRequest> {
     const state = stateOf(p);
     let baseSha = p.baseRefOid;
-    if (state === 'open') {
+    if (state === 'open' && opts.forkPoint) {
       const cmp = await this.rest(`compare ${p.baseRefName}...${p.headRefName}`, () =>
         this.service.rest.repos.compareCommitsWithBasehead({ owner: this.owner, repo: this.name, basehead: `${p.baseRefName}...${p.headRefOid}`, per_page: 1 }),
       ).catch((err: unknown) => {
@@ -835,6 +975,26 @@ export class GitHubProvider implements GitProvider {
 
 /** How long an answer of teamMembers() is reused. */
 const TEAM_TTL_MS = 300_000;
+/** How long an answer of canWrite() is reused: short, a revoked permission must stop counting soon. */
+const WRITE_TTL_MS = 60_000;
+/** PRs per page of a listing, and the most pages a listing looks through for a head prefix. */
+const LIST_PAGE = 50;
+const LIST_SCAN_PAGES = 10;
+/** GitHub refuses a commit status whose description is longer. */
+const STATUS_DESCRIPTION_MAX = 140;
+
+/**
+ * Write access from GET .../collaborators/{username}/permission: `permission`
+ * is the base role (admin, write — which maintain maps to — read, none);
+ * `role_name` the role itself, a custom role's own name included. Both must
+ * agree: a built-in role below write never counts, a custom role counts when
+ * its base is write or admin.
+ */
+function canPush(permission: string, roleName: string | undefined): boolean {
+  if (!['admin', 'write'].includes(String(permission).toLowerCase())) return false;
+  // Older GitHub Enterprise Server versions answer without role_name: the base role alone decides there.
+  return !['read', 'triage', 'none'].includes(String(roleName ?? '').toLowerCase());
+}
 
 function copy(members: string[] | null): string[] | null {
   return members ? [...members] : null;

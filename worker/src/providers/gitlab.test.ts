@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createServer } from 'node:net';
-import { IdpError, NotFoundError, ProviderError } from '@idp/core/errors';
+import { evaluatePolicy, type ReleasePolicy } from '@idp/core';
+import { IdpError, InvalidRequestError, NotFoundError, ProviderError } from '@idp/core/errors';
 import { providerContract, type ContractSetup } from './contract.js';
 import { GitLabProvider, type GitLabProviderOptions } from './gitlab.js';
 import { startGitLabFake, type FakeProject, type GitLabFake } from '../testing/gitlab-fake.js';
@@ -17,6 +18,8 @@ const USER_TOKENS: Record<string, string> = {
   alice: 'glpat-alice-SECRET-aaaaaaaaaa',
   bob: 'glpat-bob-SECRET-bbbbbbbbbb',
   carol: 'glpat-carol-SECRET-cccccccccc',
+  /** Can comment (every signed-in user can, on a public or internal project), never approves. */
+  eve: 'glpat-eve-SECRET-eeeeeeeeee',
 };
 const ALL_TOKENS = [SERVICE_TOKEN, ...Object.values(USER_TOKENS)];
 
@@ -305,6 +308,7 @@ describe('GitLab provider: faults', () => {
 });
 
 describe('GitLab provider: GitLab settings', () => {
+  // GitLab's approvals API holds one approval per user: re-approving replaces bob's old one (no history is kept).
   it('counts approvals of the current head only, also where GitLab keeps approvals across pushes', async () => {
     const project = await newProject();
     project.settings.resetApprovalsOnPush = false;
@@ -319,7 +323,6 @@ describe('GitLab provider: GitLab settings', () => {
     assert.deepEqual(await p.approvals(pr), ['bob'], 're-approving pins the approval to the new head');
     const reviews = (await p.getPullRequest(pr)).reviews;
     assert.deepEqual(reviews.map((r) => [r.by, r.state, r.commitSha === moved, r.body ?? null]), [
-      ['bob', 'approved', false, null],
       ['carol', 'approved', false, 'ok'],
       ['bob', 'approved', true, null],
     ]);
@@ -377,7 +380,7 @@ describe('GitLab fake: documented shapes', () => {
     });
     assert.equal(res.status, 400);
     assert.equal(fake.violations.length, before + 1);
-    assert.match(fake.violations.at(-1)!, /getFile .*nonsense/);
+    assert.match(fake.violations.at(-1)!, /getApiV4ProjectsIdRepositoryFilesFilePath .*query parameter nonsense is not declared/);
     fake.violations.splice(before);
   });
 });
@@ -510,5 +513,188 @@ describe('GitLab provider: forge usernames (four eyes)', () => {
     const down = providerFor(await newProject(), { retry: { retries: 0 } }).actingAs('alice@example.com', USER_TOKENS.alice!);
     assert.ok((await failure(down.forgeLogin!('alice@example.com'))) instanceof ProviderError);
     assert.equal(await down.forgeLogin!('alice@example.com'), 'alice', 'a failure is not an answer: the next call asks again');
+  });
+});
+
+/** One approval from anyone but the author (alice opens the MRs below). */
+const ONE_APPROVAL: ReleasePolicy = { approvals: 1, approvers: [], requiredChecks: [], selfApproval: false, autoMerge: true, timeout: '7d', timeoutMs: 604_800_000 };
+const verdictOf = (pr: { headSha: string; reviews: Parameters<typeof evaluatePolicy>[1]['reviews'] }) =>
+  evaluatePolicy(ONE_APPROVAL, { author: 'alice', headSha: pr.headSha, reviews: pr.reviews, checks: [] });
+
+describe('GitLab provider: verdicts come only from GitLab (issue 9, finding 2)', () => {
+  it("a commenter's note ending in the hidden approve marker is a comment, not an approval", async () => {
+    const project = await newProject();
+    const p = providerFor(project);
+    const pr = await openMr(p, 'idp/forged-approval');
+    const head = (await p.getPullRequest(pr)).headSha;
+    await p.comment(pr, `LGTM\n\n<!-- idp:review approved ${head} -->`, 'eve');
+    const after = await p.getPullRequest(pr);
+    assert.deepEqual(after.reviews, []);
+    assert.deepEqual(after.comments.map((c) => c.by), ['eve']);
+    assert.deepEqual(await p.approvals(pr), []);
+    assert.equal(verdictOf(after).satisfied, false);
+  });
+
+  it('a note with the changes_requested marker does not reject', async () => {
+    const project = await newProject();
+    const p = providerFor(project);
+    const pr = await openMr(p, 'idp/forged-rejection');
+    const head = (await p.getPullRequest(pr)).headSha;
+    await p.review(pr, { event: 'approve', by: 'bob' });
+    await p.comment(pr, `<!-- idp:review changes_requested ${head} -->`, 'eve');
+    await p.comment(pr, `no\n\n<!-- idp:review changes_requested ${head} -->`, 'carol');
+    const after = await p.getPullRequest(pr);
+    assert.deepEqual(after.reviews.map((r) => [r.by, r.state]), [['bob', 'approved']]);
+    assert.deepEqual(await p.approvals(pr), ['bob']);
+    const verdict = verdictOf(after);
+    assert.deepEqual([verdict.satisfied, verdict.changesRequestedBy], [true, []]);
+  });
+
+  it('an approval GitLab lists, given before a push, does not count after it (not even re-pinned by its approver\'s note)', async () => {
+    const project = await newProject();
+    project.settings.resetApprovalsOnPush = false;
+    const p = providerFor(project);
+    const pr = await openMr(p, 'idp/stale-approval');
+    await p.review(pr, { event: 'approve', by: 'bob' });
+    const moved = await project.git.push('idp/stale-approval', { 'late.txt': 'pushed after the approval\n' });
+    await p.comment(pr, `still fine\n\n<!-- idp:review approved ${moved} -->`, 'bob');
+    const after = await p.getPullRequest(pr);
+    assert.equal(after.headSha, moved);
+    assert.deepEqual(after.reviews.map((r) => [r.by, r.state, r.commitSha === moved]), [['bob', 'approved', false]]);
+    assert.deepEqual(await p.approvals(pr), []);
+    assert.equal(verdictOf(after).satisfied, false);
+  });
+
+  it("a reviewer's requested_changes state (GitLab's reviewers API) rejects, over their approval, until they approve again", async () => {
+    const project = await newProject();
+    const p = providerFor(project);
+    const pr = await openMr(p, 'idp/requested-changes');
+    await p.review(pr, { event: 'approve', by: 'bob' });
+    await p.review(pr, { event: 'approve', by: 'carol' });
+    fake.setReviewerState(project.path, pr, 'carol', 'requested_changes');
+    const blocked = await p.getPullRequest(pr);
+    assert.deepEqual(blocked.reviews.map((r) => [r.by, r.state, r.commitSha === blocked.headSha]), [['bob', 'approved', true], ['carol', 'changes_requested', true]]);
+    assert.deepEqual(await p.approvals(pr), ['bob']);
+    const verdict = verdictOf(blocked);
+    assert.deepEqual([verdict.satisfied, verdict.changesRequestedBy], [false, ['carol']]);
+    // Approving again is carol's new review: GitLab sets her state to approved.
+    await p.review(pr, { event: 'approve', by: 'carol' });
+    assert.deepEqual((await p.approvals(pr)).sort(), ['bob', 'carol']);
+    assert.equal(verdictOf(await p.getPullRequest(pr)).satisfied, true);
+  });
+
+  it('request_changes through idp withdraws the approval and says, in its note, that only GitLab\'s "Request changes" blocks', async () => {
+    const project = await newProject();
+    const p = providerFor(project);
+    const pr = await openMr(p, 'idp/idp-request-changes');
+    await p.review(pr, { event: 'approve', by: 'bob' });
+    const after = await p.review(pr, { event: 'request_changes', by: 'bob', body: 'wrong image tag' });
+    assert.deepEqual(after.reviews, []);
+    assert.deepEqual(await p.approvals(pr), []);
+    assert.equal(after.comments.length, 1);
+    assert.match(after.comments[0]!.body, /^wrong image tag\n\n.*does not block the merge request.*Request changes/s);
+  });
+
+  it('before GitLab 18.x (no approved_at): pinned by the approver\'s own system note; a user note imitating one is nothing', async () => {
+    const legacy = await startGitLabFake({ users: { [SERVICE_TOKEN]: 'idp-bot', ...Object.fromEntries(Object.entries(USER_TOKENS).map(([u, t]) => [t, u])) }, approvalTimes: false });
+    try {
+      const project = await legacy.project('acme/legacy', { 'a.txt': 'a\n' });
+      project.settings.resetApprovalsOnPush = false;
+      const p = new GitLabProvider({ repo: 'x', baseUrl: legacy.url, projectPath: project.path, token: SERVICE_TOKEN, userToken: (u) => USER_TOKENS[u], retry: { minDelayMs: 5 } });
+      const pr = await openMr(p, 'idp/legacy');
+      await p.review(pr, { event: 'approve', by: 'bob' });
+      assert.deepEqual(await p.approvals(pr), ['bob']);
+      const moved = await project.git.push('idp/legacy', { 'b.txt': 'b\n' });
+      // bob's approval is still listed (approvals kept across pushes); eve's note mimics GitLab's approval note for bob's name.
+      await p.comment(pr, 'approved this merge request', 'bob');
+      await p.comment(pr, 'approved this merge request', 'eve');
+      const after = await p.getPullRequest(pr);
+      assert.equal(after.headSha, moved);
+      assert.deepEqual(after.reviews.map((r) => [r.by, r.commitSha === moved]), [['bob', false]]);
+      assert.deepEqual(await p.approvals(pr), []);
+      assert.deepEqual(legacy.violations, []);
+    } finally {
+      await legacy.close();
+    }
+  });
+});
+
+describe('GitLab provider: write access (canWrite)', () => {
+  it('Developer (30) or above in the project, inherited from its groups included; Reporter, strangers and unknown users cannot', async () => {
+    const project = await newProject();
+    const p = providerFor(project);
+    fake.addMember(project.path, 'bob', 30);
+    fake.addMember(project.path, 'carol', 20);
+    fake.addGroup('acme/platform', ['dave']);
+    assert.equal(await p.canWrite('bob'), true);
+    assert.equal(await p.canWrite('@Dave'), true, 'a member of a group above the project');
+    assert.equal(await p.canWrite('carol'), false, 'Reporter');
+    assert.equal(await p.canWrite('eve'), false, 'not a member');
+    assert.equal(await p.canWrite('nobody-such'), false, 'no such user');
+  });
+
+  it('keeps answers for a minute (no request the second time); an approver\'s id comes with the approval', async () => {
+    const project = await newProject();
+    const p = providerFor(project);
+    fake.addMember(project.path, 'bob', 40);
+    const pr = await openMr(p, 'idp/can-write');
+    await p.review(pr, { event: 'approve', by: 'bob' });
+    await p.getPullRequest(pr);
+    fake.resetCalls();
+    assert.equal(await p.canWrite('bob'), true);
+    assert.equal(fake.calls, 1, 'no user look-up: the id came with the approval');
+    assert.match(fake.requests[0]!.path, /\/members\/all\/\d+$/);
+    fake.resetCalls();
+    assert.equal(await p.canWrite('bob'), true);
+    assert.equal(fake.calls, 0);
+  });
+
+  it('a failure is an error, not an answer', async () => {
+    const project = await newProject();
+    const p = providerFor(project);
+    fake.addMember(project.path, 'bob', 30);
+    fake.fail({ method: 'GET', path: /\/users$/, status: 503, times: 5 });
+    await failure(p.canWrite('bob'));
+    assert.equal(await p.canWrite('bob'), true);
+  });
+});
+
+describe('GitLab provider: commit statuses (idp/policy)', () => {
+  it('sets, replaces and repeats a status (idempotent); checks() reads it back', async () => {
+    const project = await newProject();
+    const p = providerFor(project);
+    const pr = await openMr(p, 'idp/status');
+    const head = (await p.getPullRequest(pr)).headSha;
+    const set = (state: 'pending' | 'success' | 'failure', description: string) =>
+      p.setCommitStatus(head, { context: 'idp/policy', state, description, targetUrl: 'https://idp.example.com/releases/1' });
+    await set('pending', 'waiting for 1 approval');
+    // GitLab refuses pending → pending (400 "Cannot transition status"); read back, it already says so.
+    fake.resetCalls();
+    await set('pending', 'waiting for 1 approval');
+    assert.deepEqual(fake.requests.map((r) => `${r.method} ${r.path.replace(/^.*\/(statuses)\/.*$/, '$1').replace(/^.*\/commits\/.*\/statuses$/, 'commit statuses')}`), ['POST statuses', 'GET commit statuses']);
+    assert.deepEqual(await p.checks(pr), { state: 'pending', checks: [{ name: 'idp/policy', state: 'pending', url: 'https://idp.example.com/releases/1' }] });
+    await set('failure', 'the release policy does not hold');
+    assert.equal((await p.checks(pr)).state, 'failure');
+    await set('success', 'the release policy holds');
+    await set('success', 'the release policy holds');
+    assert.deepEqual((await p.checks(pr)).checks.map((c) => [c.name, c.state]), [['idp/policy', 'success']]);
+    await assert.rejects(p.setCommitStatus('main', { context: 'idp/policy', state: 'success', description: 'x' }), InvalidRequestError);
+  });
+});
+
+describe('GitLab provider: bounded listing', () => {
+  it('the newest `limit` that match, from one page of the list, sorted by number', async () => {
+    const project = await newProject();
+    const p = providerFor(project);
+    const numbers: number[] = [];
+    for (const b of ['idp/l1', 'other/l2', 'idp/l3', 'idp/l4', 'other/l5']) numbers.push(await openMr(p, b));
+    fake.resetCalls();
+    const newest = await p.listPullRequests({ limit: 2 });
+    assert.deepEqual(newest.map((x) => x.head), ['idp/l4', 'other/l5']);
+    const lists = fake.requests.filter((r) => r.path.endsWith('/merge_requests'));
+    assert.equal(lists.length, 1, 'one list request');
+    assert.deepEqual((await p.listPullRequests({ headPrefix: 'idp/', limit: 2 })).map((x) => x.head), ['idp/l3', 'idp/l4']);
+    assert.equal((await p.listPullRequests({ limit: 1000 })).length, 5, 'the ceiling is LIST_LIMIT, above what exists');
+    assert.deepEqual(numbers, [...numbers].sort((a, b) => a - b));
   });
 });

@@ -11,7 +11,12 @@
  *    `branch` + `start_sha` creates the branch and the commit together); update
  *    first reads the default branch and the branch (its compare-and-swap check),
  *    in parallel;
- *  - openPullRequest: 1.
+ *  - openPullRequest: 1;
+ *  - getPullRequest: 4 in parallel (the MR, its notes, approvals and reviewers),
+ *    then its diff versions when it has approvals to pin to a head.
+ *
+ * Reviews come only from what GitLab itself attributes (its approvals API and
+ * its reviewers' review states), never from notes: see timeline().
  *
  * HTTP: gitbeaker's own request handler retries 429 and 502 only, up to ten
  * attempts within ~0.25 s, ignoring Retry-After. It is replaced (gitbeaker's
@@ -28,13 +33,14 @@ import {
   type CommitAction,
   type ExpandedMergeRequestSchema,
   type MergeRequestDiffVersionsSchema,
+  type MergeRequestReviewerSchema,
   type NoteSchema,
 } from '@gitbeaker/rest';
 import { createRequesterFn, getMatchingRateLimiter, type FormattedResponse, type RateLimiters, type RequestHandlerFn } from '@gitbeaker/requester-utils';
 import type { FileDiff, PullRequest, PullRequestComment, PullRequestState, Review, ReviewEvent } from '@idp/core';
 import { ConflictError, IdpError, InvalidRequestError, NotFoundError, ProviderError } from '@idp/core/errors';
-import type { ChecksSummary, CheckRun, CommitRequest, DirectoryEntry, FileAtRef, FileChange, GitProvider, OpenPullRequest, RepoSnapshot } from './provider.js';
-import { summarizeChecks } from './reviews.js';
+import { LIST_LIMIT, type ChecksSummary, type CheckRun, type CommitRequest, type CommitStatus, type DirectoryEntry, type FileAtRef, type FileChange, type GitProvider, type OpenPullRequest, type RepoSnapshot } from './provider.js';
+import { approvalsOf, summarizeChecks } from './reviews.js';
 
 export interface GitLabProviderOptions {
   /** The remote as the user named it. */
@@ -84,9 +90,27 @@ export class GitLabRequestFailed extends Error {
   }
 }
 
-const REVIEW_STATE: Record<ReviewEvent, Review['state']> = { approve: 'approved', request_changes: 'changes_requested', comment: 'commented' };
-const REVIEW_MARKER = /(?:\n\n)?<!-- idp:review (approved|changes_requested|commented) ([0-9a-f]{40}) -->\s*$/;
+const REVIEW_EVENTS: ReviewEvent[] = ['approve', 'request_changes', 'comment'];
+/** Ends the note idp writes with an approval's text: that text is the approval's body (never a verdict). */
+const APPROVAL_MARKER = /(?:\n\n)?<!-- idp:review approved ([0-9a-f]{40}) -->\s*$/;
+/** The system note GitLab itself writes when a user approves (GitLab before 18.x lists approvals without their time). */
 const APPROVED_NOTE = 'approved this merge request';
+
+/** An entry of `approved_by` (GET .../approvals): `approved_at` since GitLab 18.x. */
+interface Approval {
+  user: { id: number; username: string };
+  approved_at?: string;
+}
+
+/** What GitLab records about an MR's review, besides the MR itself: where its reviews and comments come from. */
+interface ReviewRecord {
+  notes: NoteSchema[];
+  approvals: Approval[];
+  reviewers: MergeRequestReviewerSchema[];
+  /** Diff versions, read only when there are approvals to pin to a head. */
+  versions: MergeRequestDiffVersionsSchema[];
+}
+const NO_RECORD: ReviewRecord = { notes: [], approvals: [], reviewers: [], versions: [] };
 /** Answers of POST repository/commits meaning "the action does not fit the file as it is at the start commit". */
 const FILE_STATE = /file with this name|directory with this name|doesn't exist|does not exist/i;
 
@@ -110,6 +134,10 @@ export class GitLabProvider implements GitProvider {
   private readonly groups = new Map<string, { at: number; members: Promise<string[] | null> }>();
   /** Forge usernames by user token (a token names one account); a pending read is shared, a failure is not kept. */
   private readonly logins = new Map<string, Promise<string>>();
+  /** canWrite answers by lower-cased username, for WRITE_TTL_MS; a pending read is shared, a failure is not kept. */
+  private readonly writers = new Map<string, { at: number; answer: Promise<boolean> }>();
+  /** GitLab user ids by lower-cased username, as approvals and reviewers name them (ids never change). */
+  private readonly userIds = new Map<string, number>();
 
   constructor(private readonly opts: GitLabProviderOptions) {
     this.repo = opts.repo;
@@ -327,7 +355,7 @@ export class GitLabProvider implements GitProvider {
         throw err;
       }
     });
-    return this.toPullRequest(mr, [], [], mr.diff_refs ? undefined : await this.branchSha(req.base));
+    return this.toPullRequest(mr, NO_RECORD, mr.diff_refs ? undefined : await this.branchSha(req.base));
   }
 
   async findPullRequestByBranch(branch: string, state: PullRequestState | 'all' = 'all'): Promise<PullRequest | null> {
@@ -338,17 +366,32 @@ export class GitLabProvider implements GitProvider {
   }
 
   async getPullRequest(number: number): Promise<PullRequest> {
-    const [mr, notes] = await Promise.all([this.readMr(number), this.notes(number)]);
-    return this.present(mr, notes);
+    const [mr, record] = await Promise.all([this.readMr(number), this.reviewRecord(number)]);
+    return this.present(mr, record);
   }
 
-  async listPullRequests(filter: { state?: PullRequestState | 'all'; headPrefix?: string } = {}): Promise<PullRequest[]> {
-    const list = await this.call(this.service(), 'list merge requests', (api) =>
-      api.MergeRequests.all({ projectId: this.project, state: GITLAB_STATE[filter.state ?? 'open'], orderBy: 'created_at', sort: 'asc', perPage: 100 }),
-    );
-    const wanted = list.filter((mr) => filter.headPrefix === undefined || mr.source_branch.startsWith(filter.headPrefix)).sort((a, b) => a.iid - b.iid);
-    // The list entries lack diff_refs (baseSha): each MR is read once more, with its notes.
-    return mapLimit(wanted, 8, (mr) => this.getPullRequest(mr.iid));
+  /**
+   * The newest `limit` MRs that match, newest first from GitLab, one page of
+   * `limit` when no prefix is asked for. GitLab filters source branches by exact
+   * name only, so a prefix is matched here, over at most PREFIX_SCAN_PAGES pages
+   * of 100 (newest first): bounded, whatever the project's history.
+   */
+  async listPullRequests(filter: { state?: PullRequestState | 'all'; headPrefix?: string; limit?: number } = {}): Promise<PullRequest[]> {
+    const asked = Math.floor(filter.limit ?? LIST_LIMIT);
+    const limit = Number.isFinite(asked) ? Math.min(Math.max(asked, 1), LIST_LIMIT) : LIST_LIMIT;
+    const prefix = filter.headPrefix;
+    const perPage = prefix === undefined ? limit : 100;
+    const wanted: { iid: number }[] = [];
+    for (let page = 1; page <= (prefix === undefined ? 1 : PREFIX_SCAN_PAGES) && wanted.length < limit; page++) {
+      const list = await this.call(this.service(), 'list merge requests', (api) =>
+        api.MergeRequests.all({ projectId: this.project, state: GITLAB_STATE[filter.state ?? 'open'], orderBy: 'created_at', sort: 'desc', perPage, page }),
+      );
+      wanted.push(...list.filter((mr) => prefix === undefined || mr.source_branch.startsWith(prefix)));
+      if (list.length < perPage) break;
+    }
+    const newest = wanted.slice(0, limit).sort((a, b) => a.iid - b.iid);
+    // The list entries lack diff_refs (baseSha) and the review record: each MR is read once more, with them.
+    return mapLimit(newest, 8, (mr) => this.getPullRequest(mr.iid));
   }
 
   async comment(number: number, body: string, by: string): Promise<void> {
@@ -365,14 +408,37 @@ export class GitLabProvider implements GitProvider {
   }
 
   /**
+   * POST /projects/:id/statuses/:sha with `name` = the context
+   * (https://docs.gitlab.com/api/commits/#set-the-pipeline-status-of-a-commit).
+   * GitLab updates its pending status of that name in place and refuses a
+   * transition to the state it is already in (400 "Cannot transition status via
+   * :enqueue from :pending"): that answer, when a read-back shows the status in
+   * the asked-for state, means it already says so — idempotent. (A pending
+   * status's description then stays as first written: GitLab has no way to
+   * change it without changing the state.)
+   */
+  async setCommitStatus(sha: string, status: CommitStatus): Promise<void> {
+    if (!isSha(sha)) throw new InvalidRequestError(`${sha} is not a full commit sha; a commit status is set on one commit.`);
+    const state = status.state === 'failure' ? 'failed' : status.state;
+    await this.call(this.service(), `set the ${status.context} status of ${sha.slice(0, 12)}`, async (api) => {
+      try {
+        await api.Commits.editStatus(this.project, sha, state, {
+          name: status.context,
+          description: status.description,
+          ...(status.targetUrl ? { targetUrl: status.targetUrl } : {}),
+        });
+      } catch (err) {
+        if (!isStatus(err, 400, /cannot transition status/i)) throw err;
+        const [latest] = await api.Commits.allStatuses(this.project, sha, { name: status.context, perPage: 1, maxPages: 1 } as object);
+        if ((latest as { status?: string } | undefined)?.status !== state) throw err;
+      }
+    });
+  }
+
+  /**
    * The commit statuses of the MR's head: CI jobs of GitLab pipelines and
    * external CI alike are commit statuses (the latest per name).
    */
-  // TODO(issue 9): implemented on its branch.
-  async setCommitStatus(_sha: string, _status: import('./provider.js').CommitStatus): Promise<void> {
-    throw new Error('setCommitStatus is not implemented yet');
-  }
-
   async checks(number: number): Promise<ChecksSummary> {
     const mr = await this.readMr(number);
     if (!mr.sha) return { state: 'none', checks: [] };
@@ -391,26 +457,25 @@ export class GitLabProvider implements GitProvider {
   }
 
   /**
-   * Reviews on GitLab. GitLab has approvals, not reviews with a verdict, so:
+   * Reviews on GitLab, where only what GitLab itself records is a verdict (see timeline()):
    *  - approve → POST .../approve with `sha` = the head just read: GitLab refuses
    *    (409) when the head moved meanwhile, so an approval is never of a commit
-   *    the reviewer did not see. A body becomes a note. Approving again re-approves
-   *    (unapprove + approve), which pins the approval to the current head on
-   *    projects that keep approvals across pushes;
-   *  - request_changes → unapprove (if approved) + a note;
+   *    the reviewer did not see. Approving again re-approves (unapprove +
+   *    approve), which pins the approval to the current head on projects that
+   *    keep approvals across pushes. A body becomes a note;
+   *  - request_changes → unapprove (if approved) + a note. GitLab has no REST
+   *    endpoint for its "Request changes" review state (only its UI and GraphQL
+   *    set it), and a note is a comment anyone can write, so this withdraws the
+   *    reviewer's approval but does not block the MR: the note says so, and that
+   *    a reviewer blocks it with "Request changes" in GitLab;
    *  - comment → a note.
-   * Notes written for a review end with a hidden marker `<!-- idp:review <state> <head sha> -->`,
-   * so the review's verdict and commit come back from GitLab. An approval given in
-   * GitLab's UI comes back too: from its system note ("approved this merge request"),
-   * with the head of the MR's diff version at that moment.
    *
    * A review needs the reviewer's own token: approvals are GitLab's record of who
    * looked at the change, and idp approving with its own token on someone's
    * behalf would defeat review.
    */
   async review(number: number, review: { event: ReviewEvent; body?: string; by: string }): Promise<PullRequest> {
-    const state = REVIEW_STATE[review.event];
-    if (!state) throw new InvalidRequestError(`Unknown review event "${String(review.event)}"; use approve, request_changes or comment.`);
+    if (!REVIEW_EVENTS.includes(review.event)) throw new InvalidRequestError(`Unknown review event "${String(review.event)}"; use approve, request_changes or comment.`);
     const token = this.userToken?.(review.by);
     if (!token) {
       throw new IdpError(
@@ -440,12 +505,14 @@ export class GitLabProvider implements GitProvider {
           if (isStatus(err, 401)) throw this.cannotApprove(number, review.by);
           throw err;
         }
-      } else if (review.event === 'request_changes' && hasApproved) {
-        await api.MergeRequestApprovals.unapprove(this.project, number);
-      }
-      if (review.event !== 'approve' || review.body) {
+        if (review.body) await api.MergeRequestNotes.create(this.project, number, `${review.body}\n\n<!-- idp:review approved ${head} -->`);
+      } else if (review.event === 'request_changes') {
+        if (hasApproved) await api.MergeRequestApprovals.unapprove(this.project, number);
         const text = review.body ? `${review.body}\n\n` : '';
-        await api.MergeRequestNotes.create(this.project, number, `${text}<!-- idp:review ${state} ${head} -->`);
+        await api.MergeRequestNotes.create(this.project, number, `${text}${REQUEST_CHANGES_NOTE}`);
+      } else {
+        if (!review.body?.trim()) throw new InvalidRequestError('A comment needs a body.');
+        await api.MergeRequestNotes.create(this.project, number, review.body);
       }
     });
     return this.getPullRequest(number);
@@ -478,23 +545,55 @@ export class GitLabProvider implements GitProvider {
   }
 
   /**
-   * Who approved the current head: GitLab's approvers (which drops approvals on
-   * push where `reset_approvals_on_push` is on — GitLab's default) that, by the
-   * MR's history, approved after the head became what it is (for projects that
-   * keep approvals across pushes, and GitLab Free, which has no such setting).
+   * Who approves the current head: GitLab's approvers (its approvals API, which
+   * drops approvals on push where `reset_approvals_on_push` is on — GitLab's
+   * default) that approved after the head became what it is, minus reviewers
+   * whose GitLab review state requests changes (see timeline()).
    */
   async approvals(number: number): Promise<string[]> {
-    const [mr, approval, notes] = await Promise.all([
-      this.readMr(number),
-      this.call(this.service(), `read the approvals of merge request #${number}`, (api) => api.MergeRequestApprovals.showConfiguration(this.project, { mergerequestIId: number })),
-      this.notes(number),
-    ]);
-    const approvers = (approval.approved_by ?? []).map((a) => a.user.username);
-    if (!approvers.length) return [];
-    const { reviews } = this.timeline(notes, await this.versionsFor(number, notes));
-    const verdict = new Map<string, Review>();
-    for (const r of reviews) if (r.state !== 'commented') verdict.set(r.by, r);
-    return approvers.filter((u) => verdict.get(u)?.state === 'approved' && verdict.get(u)?.commitSha === mr.sha);
+    return approvalsOf(await this.getPullRequest(number));
+  }
+
+  /**
+   * Whether `login` has at least the Developer role (30) in the project, inherited
+   * from its groups included (GET /projects/:id/members/all/:user_id; the id from
+   * an approval or reviewer already read, else GET /users?username=). No such
+   * user, no membership, a blocked account or an invitation awaiting approval:
+   * false. Answers are kept for a minute: a release re-evaluates its policy on
+   * every webhook.
+   */
+  async canWrite(login: string): Promise<boolean> {
+    const key = login.trim().replace(/^@/, '').toLowerCase();
+    if (!key || /[\s/]/.test(key)) return false;
+    const hit = this.writers.get(key);
+    if (hit && Date.now() - hit.at < WRITE_TTL_MS) return hit.answer;
+    const answer = this.readCanWrite(key);
+    this.writers.set(key, { at: Date.now(), answer });
+    // A failure is not an answer: the next call asks again.
+    answer.catch(() => {
+      if (this.writers.get(key)?.answer === answer) this.writers.delete(key);
+    });
+    return answer;
+  }
+
+  private readCanWrite(login: string): Promise<boolean> {
+    return this.call(this.service(), `read ${login}'s role in ${this.project}`, async (api) => {
+      let id = this.userIds.get(login);
+      if (id === undefined) {
+        const users = await api.Users.all({ username: login, perPage: 20, maxPages: 1 });
+        id = users.find((u) => u.username.toLowerCase() === login)?.id;
+        if (id === undefined) return false;
+        this.userIds.set(login, id);
+      }
+      try {
+        const member = await api.ProjectMembers.show(this.project, id, { includeInherited: true });
+        const membership = (member as { membership_state?: string }).membership_state;
+        return member.access_level >= DEVELOPER && member.state === 'active' && membership !== 'awaiting';
+      } catch (err) {
+        if (isStatus(err, 404) && !/project not found/i.test(errMessage(err))) return false;
+        throw err;
+      }
+    });
   }
 
   /**
@@ -557,7 +656,7 @@ export class GitLabProvider implements GitProvider {
         throw err;
       }
     });
-    if (merged) return this.present(merged, await this.notes(number));
+    if (merged) return this.present(merged, await this.reviewRecord(number));
     // 405/422: not mergeable now. Say why, from the MR as GitLab sees it after trying.
     const after = await this.readMr(number);
     if (after.state === 'merged') return this.getPullRequest(number);
@@ -578,7 +677,7 @@ export class GitLabProvider implements GitProvider {
     if (mr.state === 'closed') return this.getPullRequest(number);
     if (mr.state === 'merged' || mr.state === 'locked') throw new ConflictError(`Merge request #${number} is already merged; revert it with a new merge request instead.`);
     const closed = await this.call(client, `close merge request #${number}`, (api) => api.MergeRequests.edit(this.project, number, { stateEvent: 'close' }));
-    return this.present(closed, await this.notes(number));
+    return this.present(closed, await this.reviewRecord(number));
   }
 
   // ---- helpers ------------------------------------------------------------
@@ -749,21 +848,42 @@ export class GitLabProvider implements GitProvider {
     );
   }
 
-  /** The MR's diff versions, read only when an approval's head has to be found from them. */
-  private async versionsFor(number: number, notes: NoteSchema[]): Promise<MergeRequestDiffVersionsSchema[]> {
-    if (!notes.some((n) => n.system && n.body === APPROVED_NOTE)) return [];
-    return this.call(this.service(), `read the versions of merge request #${number}`, (api) =>
-      api.MergeRequests.allDiffVersions(this.project, number, { perPage: 100 } as object),
-    );
+  /**
+   * Notes, approvals and reviewers of an MR in parallel, then its diff versions
+   * when there are approvals to pin to a head.
+   */
+  private async reviewRecord(number: number): Promise<ReviewRecord> {
+    const service = this.service();
+    const [notes, approval, reviewers] = await Promise.all([
+      this.notes(number),
+      this.call(service, `read the approvals of merge request #${number}`, (api) =>
+        this.mrNotFound(number, api.MergeRequestApprovals.showConfiguration(this.project, { mergerequestIId: number })),
+      ),
+      this.call(service, `read the reviewers of merge request #${number}`, async (api) => {
+        try {
+          return await api.MergeRequests.showReviewers(this.project, number);
+        } catch (err) {
+          // GitLab before 15.x has no reviewers endpoint; a missing MR fails the notes read too.
+          if (isStatus(err, 404) && !/project not found/i.test(errMessage(err))) return [];
+          throw err;
+        }
+      }),
+    ]);
+    const approvals = ((approval.approved_by ?? []) as unknown as Approval[]).filter((a) => a.user?.username);
+    for (const { user } of [...approvals, ...reviewers]) this.userIds.set(user.username.toLowerCase(), user.id);
+    const versions = approvals.length
+      ? await this.call(service, `read the versions of merge request #${number}`, (api) => api.MergeRequests.allDiffVersions(this.project, number, { perPage: 100 } as object))
+      : [];
+    return { notes, approvals, reviewers, versions };
   }
 
-  private async present(mr: ExpandedMergeRequestSchema, notes: NoteSchema[]): Promise<PullRequest> {
-    return this.toPullRequest(mr, notes, await this.versionsFor(mr.iid, notes), mr.diff_refs ? undefined : await this.branchSha(mr.target_branch));
+  private async present(mr: ExpandedMergeRequestSchema, record: ReviewRecord): Promise<PullRequest> {
+    return this.toPullRequest(mr, record, mr.diff_refs ? undefined : await this.branchSha(mr.target_branch));
   }
 
-  private toPullRequest(mr: ExpandedMergeRequestSchema, notes: NoteSchema[], versions: MergeRequestDiffVersionsSchema[], baseFallback?: string | null): PullRequest {
+  private toPullRequest(mr: ExpandedMergeRequestSchema, record: ReviewRecord, baseFallback?: string | null): PullRequest {
     const state: PullRequestState = mr.state === 'merged' ? 'merged' : mr.state === 'closed' ? 'closed' : 'open';
-    const { reviews, comments } = this.timeline(notes, versions);
+    const { reviews, comments } = this.timeline(mr, record);
     const mergedBy = (mr.merge_user as { username?: string } | null | undefined)?.username ?? mr.merged_by?.username;
     return {
       number: mr.iid,
@@ -794,42 +914,57 @@ export class GitLabProvider implements GitProvider {
     };
   }
 
-  /** Reviews and comments from an MR's notes (see review()); system notes other than approvals are neither. */
-  private timeline(notes: NoteSchema[], versions: MergeRequestDiffVersionsSchema[]): { reviews: Review[]; comments: PullRequestComment[] } {
-    const byTime = [...versions].sort((a, b) => Date.parse(a.created_at) - Date.parse(b.created_at));
-    const headAt = (at: string) => {
-      const t = Date.parse(at);
-      let head = byTime[0]?.head_commit_sha ?? '';
-      for (const v of byTime) if (Date.parse(v.created_at) <= t) head = v.head_commit_sha;
+  /**
+   * Reviews only from what GitLab itself attributes — never from notes, which
+   * anyone who can comment writes (and a `<!-- -->` marker in one is invisible):
+   *  - approvals: GitLab's approvals API (`approved_by`), each pinned to the head
+   *    the MR had when GitLab recorded it: its `approved_at` (GitLab 18.x+), else
+   *    the approver's own system note "approved this merge request" (system notes
+   *    are GitLab's; a user's note with that text is not one), against the times
+   *    GitLab created the MR's diff versions. An approval whose time is unknown,
+   *    or older than every version, is of no head;
+   *  - rejections: the reviewer state `requested_changes` of GitLab's reviewers
+   *    API (GitLab 17.x+), which only that reviewer's "Request changes" sets. It
+   *    stands on any head until they change it, and outweighs their approval.
+   * Every note is a comment, except the note idp writes with an approval (its text
+   * and a hidden `idp:review approved <sha>` marker): that is the body of the
+   * approval, when the same user's approval of that sha stands — annotation only.
+   */
+  private timeline(mr: ExpandedMergeRequestSchema, record: ReviewRecord): { reviews: Review[]; comments: PullRequestComment[] } {
+    const versions = [...record.versions].sort((a, b) => Date.parse(a.created_at) - Date.parse(b.created_at));
+    // The head of the newest version created strictly before `time` (a tie is not "after the push": fail closed).
+    const headAt = (time: number) => {
+      let head = '';
+      for (const v of versions) if (Date.parse(v.created_at) < time) head = v.head_commit_sha;
       return head;
     };
-    const reviews: (Review & { fromSystem?: boolean })[] = [];
+    const notes = [...record.notes].sort((a, b) => Date.parse(a.created_at) - Date.parse(b.created_at) || a.id - b.id);
+    const rejecting = new Map(record.reviewers.filter((r) => r.state === 'requested_changes').map((r) => [r.user.username, r] as const));
+    const reviews: Review[] = [];
+    for (const a of record.approvals) {
+      const by = a.user.username;
+      if (rejecting.has(by)) continue;
+      const at = a.approved_at ?? notes.findLast((n) => n.system && n.author.username === by && n.body === APPROVED_NOTE)?.created_at;
+      reviews.push({ by, state: 'approved', commitSha: at ? headAt(Date.parse(at)) : '', at: iso(at ?? mr.created_at) });
+    }
+    for (const [by, r] of rejecting) reviews.push({ by, state: 'changes_requested', commitSha: mr.sha, at: iso(r.created_at) });
     const comments: PullRequestComment[] = [];
-    for (const n of [...notes].sort((a, b) => Date.parse(a.created_at) - Date.parse(b.created_at) || a.id - b.id)) {
+    for (const n of notes) {
+      if (n.system) continue;
       const by = n.author.username;
-      const at = iso(n.created_at);
-      if (n.system) {
-        if (n.body === APPROVED_NOTE) reviews.push({ by, state: 'approved', commitSha: headAt(n.created_at), at, fromSystem: true });
-        continue;
-      }
-      const marker = REVIEW_MARKER.exec(n.body);
-      if (!marker) {
-        comments.push({ by, body: n.body, at });
-        continue;
-      }
-      const state = marker[1] as Review['state'];
-      const commitSha = marker[2]!;
-      const text = n.body.slice(0, marker.index);
-      // The body of an approval given through idp: it belongs to that approval.
-      const approval = state === 'approved' ? reviews.findLast((r) => r.by === by && r.fromSystem && r.body === undefined) : undefined;
-      if (approval) {
-        approval.commitSha = commitSha;
+      const marker = APPROVAL_MARKER.exec(n.body);
+      const approval = marker
+        ? reviews.find((r) => r.by === by && r.state === 'approved' && r.commitSha === marker[1] && r.body === undefined && Date.parse(n.created_at) >= Date.parse(r.at))
+        : undefined;
+      if (marker && approval) {
+        const text = n.body.slice(0, marker.index);
         if (text) approval.body = text;
         continue;
       }
-      reviews.push({ by, state, commitSha, at, ...(text ? { body: text } : {}) });
+      comments.push({ by, body: n.body, at: iso(n.created_at) });
     }
-    return { reviews: reviews.map(({ fromSystem: _, ...r }) => r), comments };
+    reviews.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+    return { reviews, comments };
   }
 
   /** Entries of a folder at a ref (all pages), or null for 404 Tree Not Found. */
@@ -1001,6 +1136,15 @@ class KnownTrees {
 const GITLAB_STATE = { open: 'opened', merged: 'merged', closed: 'closed', all: undefined } as const;
 /** How long an answer of teamMembers() is reused. */
 const GROUP_TTL_MS = 300_000;
+/** How long an answer of canWrite() is reused. */
+const WRITE_TTL_MS = 60_000;
+/** GitLab's Developer role: may push to unprotected branches and merge (https://docs.gitlab.com/user/permissions/). */
+const DEVELOPER = 30;
+/** Pages of 100 MRs a prefix listing looks through at most. */
+const PREFIX_SCAN_PAGES = 3;
+/** Ends the note of `request_changes`: a note blocks nothing on GitLab, and says so. */
+const REQUEST_CHANGES_NOTE =
+  '_Changes requested through idp. This comment does not block the merge request: a reviewer blocks it with **Request changes** in GitLab\'s review._';
 
 function copy(members: string[] | null): string[] | null {
   return members ? [...members] : null;

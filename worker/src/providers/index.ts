@@ -3,10 +3,10 @@
  * forge; a network remote is GitHub or GitLab, chosen by host (forges.ts).
  */
 import { existsSync, realpathSync } from 'node:fs';
-import { delimiter, resolve, sep } from 'node:path';
+import { resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { IdpError, InvalidRequestError } from '@idp/core/errors';
-import { LocalForge } from './local.js';
+import { LocalForge, noSuchRepository } from './local.js';
 import type { GitProvider } from './provider.js';
 import { forgeFor, forgesFromEnv, parseNetworkRemote, type ForgeHost } from './forges.js';
 import { GitHubProvider } from './github.js';
@@ -36,8 +36,9 @@ export function providerFor(remote: string, opts: ProviderOptions = {}): GitProv
   const path = localPath(remote);
   if (path === null) return forgeProvider(remote, opts);
   const real = existsSync(path) ? realpathSync(path) : path;
+  // Outside the served folders reads exactly as absent: no oracle of which paths exist.
   if (opts.allowedRoots?.length && !opts.allowedRoots.some((root) => real === root || real.startsWith(root.endsWith(sep) ? root : root + sep))) {
-    throw new IdpError('forbidden', 403, `${remote} is outside the folders this server serves (IDP_REPO_ROOTS=${opts.allowedRoots.join(delimiter)}).`);
+    throw noSuchRepository(remote);
   }
   const key = `${real}\0${opts.webBaseUrl ?? ''}\0${opts.teams ? JSON.stringify(opts.teams) : ''}`;
   let forge = cache.get(key);

@@ -4,6 +4,7 @@
  * sees the same pull requests:
  *
  *   <bare>/idp/pulls/<number>.json   one file per PR, replaced atomically
+ *   <bare>/idp/statuses/<sha>.json   commit statuses of one commit (e.g. idp/policy)
  *   <bare>/idp/lock                  proper-lockfile lock serializing mutations
  *
  * Readers never lock: a PR file is written to a temp file and renamed, so a
@@ -14,33 +15,45 @@ import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises
 import { dirname, join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import type { PullRequest } from '@idp/core';
+import type { CommitStatus } from './provider.js';
 import { NotFoundError, ProviderError } from '@idp/core/errors';
 
 /** What is stored on disk: the PR without its URL (the URL depends on who serves it). */
 export type StoredPull = Omit<PullRequest, 'url'>;
 
+/** A commit status as stored: the latest report of each context on one commit. */
+export type StoredStatus = CommitStatus & { updatedAt: string };
+
 export class PullStore {
   readonly dir: string;
   private readonly pullsDir: string;
+  private readonly statusesDir: string;
 
   constructor(gitdir: string) {
     this.dir = join(gitdir, 'idp');
     this.pullsDir = join(this.dir, 'pulls');
+    this.statusesDir = join(this.dir, 'statuses');
   }
 
   async get(number: number): Promise<StoredPull | null> {
-    let text: string;
-    try {
-      text = await readFile(this.file(number), 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw err;
-    }
-    try {
-      return JSON.parse(text) as StoredPull;
-    } catch {
-      throw new ProviderError(`${this.file(number)} is not valid JSON; restore it from a backup or delete it to drop PR #${number}.`);
-    }
+    return readJson<StoredPull>(this.file(number), `delete it to drop PR #${number}`);
+  }
+
+  /** The statuses reported on commit `sha`, one per context, in the order first reported. */
+  async statuses(sha: string): Promise<StoredStatus[]> {
+    return (await readJson<StoredStatus[]>(this.statusFile(sha), 'delete it to drop the statuses of that commit')) ?? [];
+  }
+
+  /** Set (create or replace) the status of its context on `sha`; only meaningful while holding the lock. */
+  async putStatus(sha: string, status: CommitStatus): Promise<void> {
+    const list = await this.statuses(sha);
+    const stored: StoredStatus = { ...status, updatedAt: new Date().toISOString() };
+    const i = list.findIndex((s) => s.context === status.context);
+    if (i >= 0) list[i] = stored;
+    else list.push(stored);
+    await ensureDir(this.dir);
+    await ensureDir(this.statusesDir);
+    await writeAtomically(this.statusFile(sha), list);
   }
 
   async require(number: number): Promise<StoredPull> {
@@ -80,21 +93,7 @@ export class PullStore {
   async put(pull: StoredPull): Promise<void> {
     await ensureDir(this.dir);
     await ensureDir(this.pullsDir);
-    const target = this.file(pull.number);
-    const temp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    const handle = await open(temp, 'wx');
-    try {
-      await handle.writeFile(`${JSON.stringify(pull, null, 2)}\n`);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    try {
-      await rename(temp, target);
-    } catch (err) {
-      await unlink(temp).catch(() => {});
-      throw err;
-    }
+    await writeAtomically(this.file(pull.number), pull);
   }
 
   /**
@@ -145,6 +144,45 @@ export class PullStore {
 
   private file(number: number): string {
     return join(this.pullsDir, `${number}.json`);
+  }
+
+  private statusFile(sha: string): string {
+    if (!/^[0-9a-f]{40}$/.test(sha)) throw new ProviderError(`${sha} is not a commit sha (40 hex digits).`);
+    return join(this.statusesDir, `${sha}.json`);
+  }
+}
+
+/** Parsed JSON of `path`, or null when the file does not exist. */
+async function readJson<T>(path: string, remedy: string): Promise<T | null> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new ProviderError(`${path} is not valid JSON; restore it from a backup or ${remedy}.`);
+  }
+}
+
+/** Temp file in the same folder, fsync, rename over the old one: readers see the old or the new file, never half. */
+async function writeAtomically(target: string, value: unknown): Promise<void> {
+  const temp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const handle = await open(temp, 'wx');
+  try {
+    await handle.writeFile(`${JSON.stringify(value, null, 2)}\n`);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await rename(temp, target);
+  } catch (err) {
+    await unlink(temp).catch(() => {});
+    throw err;
   }
 }
 

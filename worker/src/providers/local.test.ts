@@ -21,9 +21,12 @@ const AUTHOR = { name: 'Forge Test', email: 'forge@idp.invalid' };
 
 providerContract('local', async ({ files, defaultBranch }) => {
   const repo = await createRepo({ files, branch: defaultBranch });
+  const provider = new LocalForge({ repo: repo.bare });
   return {
-    provider: new LocalForge({ repo: repo.bare }),
+    provider,
     push: (branch, changed, opts) => repo.push({ branch, files: changed, ...opts }),
+    // The local forge's checks are the commit statuses set on a commit (as a CI system would through the API).
+    setCheck: (sha, name, state) => provider.setCommitStatus(sha, { context: name, state, description: `${name} is ${state}` }),
     cleanup: repo.cleanup,
   };
 });
@@ -87,6 +90,37 @@ describe('LocalForge on a real bare repository', () => {
     assert.equal((await forge.getPullRequest(pr.number)).headSha, pushed);
     await forge.comment(pr.number, 'pushed', 'a@example.com');
     assert.equal(await repo.gitBare(['rev-parse', `refs/pull/${pr.number}/head`]), pushed);
+  });
+
+  it('keeps commit statuses per commit in the repository: one per context, replaced when set again, reported as checks of the PR on that head', async () => {
+    const head = await branch('idp/status', { 's.txt': 's\n' });
+    const pr = await forge.openPullRequest({ head: 'idp/status', base: 'main', title: 'Status', body: '', author: 'a@example.com' });
+    await forge.setCommitStatus(head, { context: 'idp/policy', state: 'pending', description: '1 more approval' });
+    await forge.setCommitStatus(head, { context: 'ci/build', state: 'success', description: 'built', targetUrl: 'http://ci.invalid/1' });
+    // Set again (a retried activity): replaced, not added.
+    await forge.setCommitStatus(head, { context: 'idp/policy', state: 'pending', description: '1 more approval' });
+    const other = new LocalForge({ repo: repo.bare });
+    assert.deepEqual(await other.checks(pr.number), {
+      state: 'pending',
+      checks: [
+        { name: 'idp/policy', state: 'pending' },
+        { name: 'ci/build', state: 'success', url: 'http://ci.invalid/1' },
+      ],
+    });
+    await other.setCommitStatus(head, { context: 'idp/policy', state: 'success', description: 'the release policy holds' });
+    assert.deepEqual(await forge.checks(pr.number), { state: 'success', checks: [{ name: 'idp/policy', state: 'success' }, { name: 'ci/build', state: 'success', url: 'http://ci.invalid/1' }] });
+    const stored = JSON.parse(await readFile(join(repo.bare, 'idp', 'statuses', `${head}.json`), 'utf8'));
+    assert.equal(stored[0].description, 'the release policy holds');
+
+    // A new head has no status until one is set on it.
+    const pushed = await repo.push({ branch: 'idp/status', files: { 's.txt': 't\n' } });
+    assert.deepEqual(await forge.checks(pr.number), { state: 'none', checks: [] });
+    await forge.setCommitStatus(pushed, { context: 'idp/policy', state: 'failure', description: 'rejected' });
+    assert.equal((await forge.checks(pr.number)).state, 'failure');
+
+    await assert.rejects(forge.setCommitStatus('0'.repeat(40), { context: 'idp/policy', state: 'success', description: 'x' }), NotFoundError);
+    await assert.rejects(forge.setCommitStatus('main', { context: 'idp/policy', state: 'success', description: 'x' }), NotFoundError);
+    await assert.rejects(forge.setCommitStatus(pushed, { context: 'idp/policy', state: 'success', description: 'x'.repeat(141) }), /at most 140/);
   });
 
   it('merges as git does: fast-forward, or a merge commit with two parents; no index file in the bare repo', async () => {
@@ -179,14 +213,15 @@ describe('providerFor', () => {
   });
   after(() => repo.cleanup());
 
-  it('refuses repositories outside the allowed roots (IDP_REPO_ROOTS), through symlinks too', () => {
+  it('refuses repositories outside the allowed roots (IDP_REPO_ROOTS), through symlinks too, as if they were absent', () => {
     assert.ok(providerFor(repo.bare, { allowedRoots: [realpathSync(repo.root)] }) instanceof LocalForge);
+    // Not 403 "outside": that would tell a caller which paths exist on the server's disk.
     assert.throws(() => providerFor(repo.bare, { allowedRoots: ['/srv/git'] }), (e: Error & { code?: string }) => {
-      assert.equal(e.code, 'forbidden');
+      assert.equal(e.code, 'not_found');
       assert.match(e.message, /IDP_REPO_ROOTS/);
       return true;
     });
-    assert.throws(() => providerFor(`${repo.root}-evil/x.git`, { allowedRoots: [realpathSync(repo.root)] }), /outside/);
+    assert.throws(() => providerFor(`${repo.root}-evil/x.git`, { allowedRoots: [realpathSync(repo.root)] }), /No repository/);
   });
 
   it('serves a local path or file:// URL with one cached LocalForge per repository', () => {

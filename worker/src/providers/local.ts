@@ -16,6 +16,7 @@ import type { FileDiff, PullRequest, PullRequestState, Review, ReviewEvent } fro
 import { createTwoFilesPatch } from 'diff';
 import { ConflictError, InvalidRequestError, NotFoundError, ProviderError } from '@idp/core/errors';
 import type { ChecksSummary, CommitRequest, DirectoryEntry, FileAtRef, GitProvider, OpenPullRequest, RepoSnapshot } from './provider.js';
+import { LIST_LIMIT } from './provider.js';
 import {
   applyChanges,
   changedFiles,
@@ -31,6 +32,7 @@ import {
 } from './local-git.js';
 import { PullStore, type StoredPull } from './local-pulls.js';
 import { approvalsOf } from './reviews.js';
+import type { CheckRun, CommitStatus } from './provider.js';
 
 export interface LocalForgeOptions {
   /** Path or file:// URL of a bare git repository. */
@@ -250,11 +252,13 @@ export class LocalForge implements GitProvider {
     return this.present(await this.pulls.require(number));
   }
 
-  async listPullRequests(filter: { state?: PullRequestState | 'all'; headPrefix?: string } = {}): Promise<PullRequest[]> {
+  async listPullRequests(filter: { state?: PullRequestState | 'all'; headPrefix?: string; limit?: number } = {}): Promise<PullRequest[]> {
     const state = filter.state ?? 'open';
-    const pulls = (await this.pulls.all()).filter(
-      (p) => (state === 'all' || p.state === state) && (filter.headPrefix === undefined || p.head.startsWith(filter.headPrefix)),
-    );
+    const limit = Math.min(filter.limit ?? LIST_LIMIT, LIST_LIMIT);
+    const pulls = (await this.pulls.all())
+      .filter((p) => (state === 'all' || p.state === state) && (filter.headPrefix === undefined || p.head.startsWith(filter.headPrefix)))
+      .sort((a, b) => a.number - b.number)
+      .slice(-limit); // the newest
     return Promise.all(pulls.map((p) => this.present(p)));
   }
 
@@ -271,15 +275,22 @@ export class LocalForge implements GitProvider {
     return pull.labels;
   }
 
-  /** The local forge runs no CI, so nothing is ever reported. */
-  // TODO(issue 9): implemented on its branch.
-  async setCommitStatus(_sha: string, _status: import('./provider.js').CommitStatus): Promise<void> {
-    throw new Error('setCommitStatus is not implemented yet');
+  /** Like GitHub's commit statuses: one per context on a commit, the latest report replacing the earlier one. */
+  async setCommitStatus(sha: string, status: CommitStatus): Promise<void> {
+    if (!status.context.trim()) throw new InvalidRequestError('A commit status needs a context (its name, e.g. idp/policy).');
+    // GitHub refuses longer descriptions (422 "description is too long (maximum is 140 characters)").
+    if (status.description.length > 140) throw new InvalidRequestError(`A commit status description is at most 140 characters; this one has ${status.description.length}.`);
+    const commit = await resolveCommit(this.gitdir, sha);
+    if (commit !== sha) throw new NotFoundError(`No commit ${sha} in ${this.gitdir}.`);
+    await this.pulls.withLock(() => this.pulls.putStatus(sha, status));
   }
 
+  /** The local forge runs no CI: what it reports are the commit statuses set on the PR's head (idp's own among them). */
   async checks(number: number): Promise<ChecksSummary> {
-    await this.getPullRequest(number);
-    return { state: 'none', checks: [] };
+    const pull = await this.getPullRequest(number);
+    const checks = (await this.pulls.statuses(pull.headSha)).map((s): CheckRun => ({ name: s.context, state: s.state, ...(s.targetUrl ? { url: s.targetUrl } : {}) }));
+    const worst = (['failure', 'pending', 'success'] as const).find((state) => checks.some((c) => c.state === state));
+    return { state: worst ?? 'none', checks };
   }
 
   async review(number: number, review: { event: ReviewEvent; body?: string; by: string }): Promise<PullRequest> {
@@ -465,6 +476,17 @@ function ensureNewline(message: string): string {
 }
 
 /** Absolute real path of the bare repository `repo` names, or NotFoundError saying what was expected. */
+/**
+ * A local repository that is absent, or outside the folders the server serves:
+ * one message for both (naming only what the caller gave), so the API tells no
+ * one which paths exist on the server's disk.
+ */
+export function noSuchRepository(repo: string): NotFoundError {
+  return new NotFoundError(
+    `No repository ${repo} on this server: give the path (or file:// URL) of a bare git repository ("git init --bare") in the folders the server serves (IDP_REPO_ROOTS).`,
+  );
+}
+
 function locateBareRepo(repo: string): string {
   let path: string;
   try {
@@ -472,9 +494,7 @@ function locateBareRepo(repo: string): string {
   } catch {
     throw new InvalidRequestError(`${repo} is not a usable file:// URL; use file:///absolute/path/to/repo.git or a plain path.`);
   }
-  if (!existsSync(path)) {
-    throw new NotFoundError(`No repository at ${path}: the local forge expects the path (or file:// URL) of a bare git repository, e.g. one made with "git init --bare".`);
-  }
+  if (!existsSync(path)) throw noSuchRepository(repo);
   path = realpathSync(path);
   if (existsSync(join(path, '.git'))) {
     throw new NotFoundError(

@@ -26,7 +26,55 @@ interface Ctx {
 
 const fail = (message: string, type: string) => new GraphQLError(message, { extensions: { type } });
 
-const connection = <T>(nodes: T[]) => ({ nodes, totalCount: nodes.length, pageInfo: { hasNextPage: false, hasPreviousPage: false, endCursor: null, startCursor: null } });
+interface PageArgs {
+  first?: number | null;
+  after?: string | null;
+  last?: number | null;
+  before?: string | null;
+}
+
+/** An opaque cursor naming one item of a connection (GitHub's are base64 too; clients must not parse them). */
+const cursorOf = (key: string | number) => Buffer.from(`cursor:v2:${key}`).toString('base64');
+
+/**
+ * One page of a connection, as GitHub serves them: `first` or `last` is
+ * required and at most 100; `after`/`before` are cursors of items of this
+ * connection; `pageInfo` tells whether items lie beyond the page. Cursors name
+ * an item (not an offset), so items added meanwhile do not shift the pages.
+ * https://docs.github.com/en/graphql/guides/using-pagination-in-the-graphql-api
+ */
+function connection<T>(what: string, items: T[], key: (item: T) => string | number, args: PageArgs) {
+  const { first, last, after, before } = args;
+  if (first == null && last == null) {
+    throw fail(`You must provide a \`first\` or \`last\` value to properly paginate the \`${what}\` connection.`, 'MISSING_PAGINATION_BOUNDARIES');
+  }
+  for (const [name, n] of [['first', first], ['last', last]] as const) {
+    if (n != null && n > 100) throw fail(`Requesting ${n} records on the \`${what}\` connection exceeds the \`${name}\` limit of 100 records.`, 'EXCESSIVE_PAGINATION');
+    if (n != null && n < 0) throw fail(`\`${name}\` on the \`${what}\` connection cannot be less than zero.`, 'INVALID_ARGUMENTS');
+  }
+  const at = (cursor: string) => {
+    const i = items.findIndex((item) => cursorOf(key(item)) === cursor);
+    if (i < 0) throw fail(`\`${cursor}\` does not appear to be a valid cursor.`, 'INVALID_CURSOR_ARGUMENTS');
+    return i;
+  };
+  let from = after ? at(after) + 1 : 0;
+  let to = before ? at(before) : items.length;
+  if (first != null) to = Math.min(to, from + first);
+  if (last != null) from = Math.max(from, to - last);
+  const page = items.slice(from, to);
+  const edges = page.map((node) => ({ cursor: cursorOf(key(node)), node }));
+  return {
+    nodes: page,
+    edges,
+    totalCount: items.length,
+    pageInfo: {
+      hasNextPage: to < items.length,
+      hasPreviousPage: from > 0,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+  };
+}
 
 export async function executeGraphql(ctx: Ctx, viewer: FakeUser, body: unknown): Promise<unknown> {
   const { query, variables } = (body ?? {}) as { query?: string; variables?: Record<string, unknown> };
@@ -151,7 +199,7 @@ async function commit(repo: FakeRepo, oid: string) {
     committedDate: new Date(c.author.timestamp * 1000).toISOString(),
     url: `${repo.fullName}/commit/${oid}`,
     tree: () => tree(repo.git, c.tree, ''),
-    parents: () => connection(c.parents.map((p) => ({ __typename: 'Commit', oid: p, id: nodeId('C', p) }))),
+    parents: (args: PageArgs) => connection('parents', c.parents.map((p) => ({ __typename: 'Commit', oid: p, id: nodeId('C', p) })), (p) => p.oid, args),
     changedFilesIfAvailable: async () => (c.parents[0] ? (await repo.git.changedFiles(c.parents[0], oid)).length : null),
     file: ({ path }: { path: string }) => treeEntry(repo.git, oid, path),
   };
@@ -217,18 +265,16 @@ function repository(ctx: Ctx, repo: FakeRepo) {
       if (!p) throw fail(`Could not resolve to a PullRequest with the number of ${number}.`, 'NOT_FOUND');
       return pull(ctx, repo, await live(repo, p));
     },
-    pullRequests: async (args: { headRefName?: string; baseRefName?: string; states?: string[]; first?: number; last?: number; orderBy?: { field: string; direction: string } }) => {
+    pullRequests: async (args: PageArgs & { headRefName?: string; baseRefName?: string; states?: string[]; orderBy?: { field: string; direction: string } }) => {
       let list = [...repo.pulls.values()];
       list = await Promise.all(list.map((p) => live(repo, p)));
       if (args.headRefName) list = list.filter((p) => p.head === args.headRefName);
       if (args.baseRefName) list = list.filter((p) => p.base === args.baseRefName);
       if (args.states?.length) list = list.filter((p) => args.states!.includes(stateOf(p)));
+      // Numbers grow with creation time, so CREATED_AT order is number order.
       list.sort((a, b) => a.number - b.number);
       if (args.orderBy?.direction === 'DESC') list.reverse();
-      if (args.first === undefined && args.last === undefined) throw fail('You must provide a `first` or `last` value to properly paginate the `pullRequests` connection.', 'MISSING_PAGINATION_BOUNDARIES');
-      if ((args.first ?? args.last ?? 0) > 100) throw fail('Requesting more than 100 records on the `pullRequests` connection is not allowed.', 'EXCESSIVE_PAGINATION');
-      list = args.first !== undefined ? list.slice(0, args.first) : list.slice(-args.last!);
-      return connection(list.map((p) => pull(ctx, repo, p)));
+      return connection('pullRequests', list.map((p) => pull(ctx, repo, p)), (p) => p.id, args);
     },
   };
 }
@@ -256,9 +302,10 @@ function pull(ctx: Ctx, repo: FakeRepo, p: FakePull) {
     author: actor(p.user),
     mergedBy: p.mergedBy ? actor(p.mergedBy) : null,
     mergeCommit: p.mergeSha ? { __typename: 'Commit', oid: p.mergeSha, id: nodeId('C', p.mergeSha) } : null,
-    labels: () => connection(p.labels.map((name) => ({ name, id: nodeId('LA', name), color: 'ededed' }))),
-    reviews: () =>
+    labels: (args: PageArgs) => connection('labels', p.labels.map((name) => ({ name, id: nodeId('LA', name), color: 'ededed' })), (l) => l.id, args),
+    reviews: (args: PageArgs) =>
       connection(
+        'reviews',
         p.reviews.map((r) => ({
           id: nodeId('PRR', r.id),
           author: actor(r.user),
@@ -267,13 +314,19 @@ function pull(ctx: Ctx, repo: FakeRepo, p: FakePull) {
           commit: { __typename: 'Commit', oid: r.commitId, id: nodeId('C', r.commitId) },
           submittedAt: r.submittedAt,
         })),
+        (r) => r.id,
+        args,
       ),
-    comments: () => connection(p.comments.map((c) => ({ id: nodeId('IC', c.id), author: actor(c.user), body: c.body, createdAt: c.createdAt }))),
-    timelineItems: ({ itemTypes }: { itemTypes?: string[] }) =>
+    comments: (args: PageArgs) =>
+      connection('comments', p.comments.map((c) => ({ id: nodeId('IC', c.id), author: actor(c.user), body: c.body, createdAt: c.createdAt })), (c) => c.id, args),
+    timelineItems: ({ itemTypes, ...args }: PageArgs & { itemTypes?: string[] }) =>
       connection(
+        'timelineItems',
         p.closedAt && !p.merged && (!itemTypes || itemTypes.includes('CLOSED_EVENT'))
           ? [{ __typename: 'ClosedEvent', id: nodeId('CE', p.id), actor: p.closedBy ? actor(p.closedBy) : null, createdAt: p.closedAt }]
           : [],
+        (e) => e.id,
+        args,
       ),
     // GitHub computes this in the background; the fake computes it on read.
     mergeable: async () => {

@@ -5,7 +5,7 @@
  * before sending, so a field missing here fails the tests.
  */
 import { createTwoFilesPatch } from 'diff';
-import type { FakeCheckRun, FakeComment, FakePull, FakeRepo, FakeReview, FakeStatus, FakeUser } from './github-fake.js';
+import type { BaseRole, CollaboratorRole, FakeCheckRun, FakeComment, FakePull, FakeRepo, FakeReview, FakeStatus, FakeUser } from './github-fake.js';
 import { gravatar, nodeId } from './github-fake.js';
 
 export function builders(api: string, repo: FakeRepo) {
@@ -281,6 +281,40 @@ export function builders(api: string, repo: FakeRepo) {
     url: `${R}/commits/${sha}/status`,
   });
 
+  /** What POST /statuses/{sha} answers: the status just created, with its creator. */
+  const status = (sha: string, s: FakeStatus) => ({
+    url: `${R}/statuses/${sha}`,
+    avatar_url: null,
+    id: s.id,
+    node_id: nodeId('SC', s.id),
+    state: s.state,
+    description: s.description,
+    target_url: s.targetUrl,
+    context: s.context,
+    created_at: s.createdAt,
+    updated_at: s.updatedAt,
+    creator: s.creator ? user(s.creator) : null,
+  });
+
+  /**
+   * GET /collaborators/{username}/permission: `permission` is the legacy base
+   * role (maintain reads as write, triage as read), `role_name` the role itself,
+   * custom roles included.
+   */
+  const collaboratorPermission = (u: FakeUser, role: CollaboratorRole) => {
+    const base = typeof role === 'string' ? role : role.base;
+    const at = (r: BaseRole) => BASE_ROLES.indexOf(base) >= BASE_ROLES.indexOf(r);
+    return {
+      permission: base === 'maintain' ? 'write' : base === 'triage' ? 'read' : base,
+      role_name: typeof role === 'string' ? role : role.name,
+      user: {
+        ...user(u),
+        permissions: { pull: at('read'), triage: at('triage'), push: at('write'), maintain: at('maintain'), admin: at('admin') },
+        role_name: typeof role === 'string' ? role : role.name,
+      },
+    };
+  };
+
   const checkRun = (sha: string, r: FakeCheckRun) => ({
     id: r.id,
     node_id: nodeId('CR', r.id),
@@ -328,7 +362,7 @@ export function builders(api: string, repo: FakeRepo) {
     };
   };
 
-  return { user, repository, label, pullRequest, issueComment, review, diffEntry, comparison, combinedStatus, checkRun, gitTree, gitCommit };
+  return { user, repository, label, pullRequest, issueComment, review, diffEntry, comparison, combinedStatus, status, collaboratorPermission, checkRun, gitTree, gitCommit };
 }
 
 /** GitHub's simple-user (what team member lists, PR authors, reviewers... embed). */
@@ -391,6 +425,8 @@ export function privateUser(api: string, u: FakeUser) {
     plan: { collaborators: 0, name: 'free', space: 976562499, private_repos: 10000 },
   };
 }
+
+const BASE_ROLES: BaseRole[] = ['read', 'triage', 'write', 'maintain', 'admin'];
 
 function labelId(name: string): number {
   let h = 7;

@@ -79,7 +79,14 @@ export interface FakeStatus {
   targetUrl: string | null;
   createdAt: string;
   updatedAt: string;
+  /** Who set it through POST /statuses (a CI system set with setStatus() has none). */
+  creator?: FakeUser;
 }
+
+/** GitHub's built-in repository roles, weakest first. */
+export type BaseRole = 'read' | 'triage' | 'write' | 'maintain' | 'admin';
+/** A collaborator's role: built in, or an organization's custom role, which inherits a base role. */
+export type CollaboratorRole = BaseRole | { name: string; base: BaseRole };
 
 export interface FakeCheckRun {
   id: number;
@@ -101,6 +108,8 @@ export interface FakeRepo {
   nextNumber: number;
   statuses: Map<string, FakeStatus[]>;
   checkRuns: Map<string, FakeCheckRun[]>;
+  /** Collaborators by login (lower case) with their role; the owner is an admin without being listed. */
+  collaborators: Map<string, CollaboratorRole>;
   /** Serializes mutations of this repository (GitHub serializes PR creation per head, ref updates per ref). */
   lock: <T>(fn: () => Promise<T>) => Promise<T>;
 }
@@ -119,7 +128,10 @@ export interface GitHubFake {
   installationTokens: string[];
   /** Answer the next matching request(s) with an error instead. */
   fail(rule: FaultRule): void;
-  /** A CI system reporting a commit status (what POST /statuses does). */
+  /**
+   * A CI system reporting a commit status, stored as POST /statuses stores it
+   * but without the `status` delivery that endpoint sends (tests send it themselves).
+   */
   setStatus(fullName: string, sha: string, context: string, state: FakeStatus['state']): void;
   setCheckRun(fullName: string, sha: string, name: string, status: FakeCheckRun['status'], conclusion?: FakeCheckRun['conclusion']): void;
   /**
@@ -128,6 +140,12 @@ export interface GitHubFake {
    * team (a repository owner that is a user) answers 404 there, as GitHub does.
    */
   addTeam(org: string, slug: string, members: string[]): void;
+  /**
+   * Make `login` a collaborator of `fullName` with `role` (null: no longer a
+   * collaborator), as the repository's access settings do; served at
+   * GET /repos/{owner}/{repo}/collaborators/{username}/permission.
+   */
+  setCollaborator(fullName: string, login: string, role: CollaboratorRole | null): void;
   /** Every request received, as "METHOD /path" (GraphQL: "POST /graphql <operation>"). */
   requests: string[];
   /** Schema violations of requests or responses; must stay empty. */
@@ -359,6 +377,7 @@ export async function startGitHubFake(opts: { users?: Record<string, string> } =
         nextNumber: 1,
         statuses: new Map(),
         checkRuns: new Map(),
+        collaborators: new Map(),
         lock: <T>(fn: () => Promise<T>) => {
           const run = chain.then(fn, fn);
           chain = run.catch(() => undefined);
@@ -379,6 +398,12 @@ export async function startGitHubFake(opts: { users?: Record<string, string> } =
       // GitHub keeps every status; the combined view shows the latest per context.
       list.push({ id: nextId(), context, state, description: null, targetUrl: `https://ci.example.com/${context}`, createdAt: t, updatedAt: t });
       repo.statuses.set(sha, list);
+    },
+    setCollaborator(fullName, login, role) {
+      const repo = findOrThrow(fullName);
+      if (!usersByLogin.has(login)) usersByLogin.set(login, { login, id: nextId() });
+      if (role === null) repo.collaborators.delete(login.toLowerCase());
+      else repo.collaborators.set(login.toLowerCase(), role);
     },
     addTeam(org, slug, members) {
       for (const login of members) if (!usersByLogin.has(login)) usersByLogin.set(login, { login, id: nextId() });
@@ -564,6 +589,52 @@ export async function startGitHubFake(opts: { users?: Record<string, string> } =
         const status = ahead === 0 && behind === 0 ? 'identical' : behind === 0 ? 'ahead' : ahead === 0 ? 'behind' : 'diverged';
         return { status: 200, body: await J.comparison({ base, head, mergeBase, status, ahead, behind }) };
       }
+
+      case 'repos/get-collaborator-permission-level': {
+        // https://docs.github.com/rest/collaborators/collaborators#get-repository-permissions-for-a-user
+        // A user who is not a collaborator of this (private) repository, or no user at all: 404.
+        const login = (m.params.username ?? '').toLowerCase();
+        const who = [...ctx.usersByLogin.values()].find((u) => u.login.toLowerCase() === login);
+        const role: CollaboratorRole | undefined = who && who.id === repo.owner.id ? 'admin' : repo.collaborators.get(login);
+        if (!who || !role) throw new HttpError(404, 'Not Found');
+        return { status: 200, body: J.collaboratorPermission(who, role) };
+      }
+
+      case 'repos/create-commit-status':
+        return repo.lock(async () => {
+          // https://docs.github.com/rest/commits/statuses#create-a-commit-status
+          const sha = m.params.sha ?? '';
+          if (!/^[0-9a-f]{40}$/i.test(sha) || !(await repo.git.commit(sha.toLowerCase()))) throw new HttpError(422, `No commit found for SHA: ${sha}`);
+          const description = typeof input.description === 'string' ? input.description : null;
+          if (description !== null && [...description].length > 140) {
+            throw new HttpError(422, 'Validation Failed', { errors: [{ resource: 'Status', code: 'custom', field: 'description', message: 'description is too long (maximum is 140 characters)' }] });
+          }
+          const t = now();
+          const s: FakeStatus = {
+            id: nextId(),
+            context: typeof input.context === 'string' ? input.context : 'default',
+            state: input.state as FakeStatus['state'],
+            description,
+            targetUrl: typeof input.target_url === 'string' ? input.target_url : null,
+            createdAt: t,
+            updatedAt: t,
+            creator: user,
+          };
+          // GitHub keeps every status (up to 1000 per context); the combined view shows the latest per context.
+          repo.statuses.set(sha.toLowerCase(), [...(repo.statuses.get(sha.toLowerCase()) ?? []), s]);
+          // The `status` event names the branches holding the commit; the fake knows PR heads and the default branch.
+          const branches: { name: string; commit: { sha: string; url: string }; protected: boolean }[] = [];
+          for (const name of [repo.defaultBranch, ...[...repo.pulls.values()].filter((p) => p.state === 'open').map((p) => p.head)]) {
+            if (branches.length < 10 && !branches.some((b) => b.name === name) && (await repo.git.branchSha(name)) === sha.toLowerCase()) {
+              branches.push({ name, commit: { sha: sha.toLowerCase(), url: `${ctx.url}/repos/${repo.fullName}/commits/${sha.toLowerCase()}` }, protected: false });
+            }
+          }
+          deliverAll(repo, 'status', {
+            id: s.id, sha: sha.toLowerCase(), name: repo.fullName, target_url: s.targetUrl, context: s.context, description: s.description, state: s.state,
+            commit: { sha: sha.toLowerCase() }, branches, created_at: s.createdAt, updated_at: s.updatedAt, sender: { login: user.login },
+          });
+          return { status: 201, body: J.status(sha.toLowerCase(), s) };
+        });
 
       case 'repos/get-combined-status-for-ref': {
         const sha = await repo.git.resolve(m.params.ref ?? '');

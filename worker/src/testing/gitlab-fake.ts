@@ -8,10 +8,11 @@
  * (GitLab's default merge method).
  *
  * It cannot drift from GitLab silently: every request and response is checked
- * against the documented shapes in gitlab-shapes.ts. A request to an
- * undocumented endpoint or with an undocumented parameter is answered 404/400
- * (as GitLab/Grape would) and recorded in `violations`, like any response that
- * does not match its documented shape; tests assert `violations` stays empty.
+ * against GitLab's published REST description (openapi_v2.yaml, see
+ * gitlab-openapi.ts). A request to an undocumented endpoint or with an
+ * undocumented parameter is answered 404/400 (as GitLab/Grape would) and
+ * recorded in `violations`, like any response that does not match what GitLab
+ * documents for the operation; tests assert `violations` stays empty.
  *
  * Faults GitLab produces are injected with `fail()`: 5xx, 429 with Retry-After,
  * 401/403/404/409.
@@ -20,12 +21,56 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createTwoFilesPatch } from 'diff';
-import type { z } from 'zod';
 import type { FileChange } from '../providers/provider.js';
 import { isValidBranchName } from '../providers/local-git.js';
 import { FakeGit, type GitPerson } from './fake-git.js';
 import { deliver, Faults, readBody, type Delivery, type FaultRule } from './fake-http.js';
-import * as shapes from './gitlab-shapes.js';
+import { GitLabOpenApi, isErrorBody, type MatchedOperation } from './gitlab-openapi.js';
+
+/** Commit status states (https://docs.gitlab.com/api/commits/#list-the-statuses-of-a-commit). */
+export const COMMIT_STATUS = ['created', 'waiting_for_resource', 'preparing', 'pending', 'running', 'success', 'failed', 'canceled', 'skipped', 'manual', 'scheduled'] as const;
+
+/** A commit action as POST /projects/:id/repository/commits takes it. */
+interface CommitAction {
+  action: 'create' | 'delete' | 'move' | 'update' | 'chmod';
+  file_path: string;
+  content?: string;
+  encoding?: 'text' | 'base64';
+}
+
+/** The fake's handler for each operation GitLab documents (operationId → route name). */
+const HANDLERS: Record<string, string> = {
+  getApiV4ProjectsId: 'getProject',
+  getApiV4ProjectsIdRepositoryBranchesBranch: 'getBranch',
+  deleteApiV4ProjectsIdRepositoryBranchesBranch: 'deleteBranch',
+  getApiV4ProjectsIdRepositoryFilesFilePath: 'getFile',
+  getApiV4ProjectsIdRepositoryTree: 'listTree',
+  postApiV4ProjectsIdRepositoryCommits: 'createCommit',
+  getApiV4ProjectsIdRepositoryCommitsSha: 'getCommit',
+  getApiV4ProjectsIdRepositoryCommitsShaDiff: 'getCommitDiff',
+  getApiV4ProjectsIdRepositoryCommitsShaStatuses: 'listCommitStatuses',
+  postApiV4ProjectsIdStatusesSha: 'createCommitStatus',
+  getApiV4ProjectsIdMergeRequests: 'listMergeRequests',
+  postApiV4ProjectsIdMergeRequests: 'createMergeRequest',
+  getApiV4ProjectsIdMergeRequestsMergeRequestIid: 'getMergeRequest',
+  putApiV4ProjectsIdMergeRequestsMergeRequestIid: 'updateMergeRequest',
+  putApiV4ProjectsIdMergeRequestsMergeRequestIidMerge: 'mergeMergeRequest',
+  getApiV4ProjectsIdMergeRequestsMergeRequestIidDiffs: 'listMergeRequestDiffs',
+  getApiV4ProjectsIdMergeRequestsMergeRequestIidVersions: 'listMergeRequestVersions',
+  getApiV4ProjectsIdMergeRequestsMergeRequestIidReviewers: 'listMergeRequestReviewers',
+  getApiV4ProjectsIdMergeRequestsMergeRequestIidApprovals: 'getMergeRequestApprovals',
+  postApiV4ProjectsIdMergeRequestsMergeRequestIidApprove: 'approveMergeRequest',
+  postApiV4ProjectsIdMergeRequestsMergeRequestIidUnapprove: 'unapproveMergeRequest',
+  getApiV4ProjectsIdMergeRequestsMergeRequestIidApprovalState: 'getMergeRequestApprovalState',
+  getApiV4ProjectsIdMembersAll: 'listAllProjectMembers',
+  getApiV4ProjectsIdMembersAllUserId: 'getProjectMember',
+  getApiV4GroupsIdMembersAll: 'listAllGroupMembers',
+  // Not in openapi_v2.yaml; described by GitLab's openapi_v3.yaml (scripts/gitlab-openapi-v3-supplement.yaml).
+  getApiV4ProjectsIdMergeRequestsNoteableIdNotes: 'listMergeRequestNotes',
+  postApiV4ProjectsIdMergeRequestsNoteableIdNotes: 'createMergeRequestNote',
+  getApiV4User: 'getCurrentUser',
+  getApiV4Users: 'listUsers',
+};
 
 export interface FakeProjectSettings {
   /** GitLab's `reset_approvals_on_push` (Premium setting, on by default). */
@@ -49,6 +94,8 @@ export interface GitLabFakeOptions {
   asyncMergeCheck?: boolean;
   /** Create an MR's first diff version after answering the create request (diff_refs null, prepared_at null), as GitLab ≥ 15.x may. */
   asyncPrepare?: boolean;
+  /** List approvals with `approved_at` (GitLab 18.x+, the default); false: as older GitLab, without. */
+  approvalTimes?: boolean;
 }
 
 export interface GitLabFake {
@@ -57,7 +104,7 @@ export interface GitLabFake {
   project(path: string, files: Record<string, string>, defaultBranch?: string): Promise<FakeProject>;
   fail(rule: FaultRule): void;
   /** Report a commit status from outside (what a CI system does through POST /projects/:id/statuses/:sha). */
-  setStatus(projectPath: string, sha: string, name: string, state: (typeof shapes.COMMIT_STATUS)[number], opts?: { allowFailure?: boolean; targetUrl?: string }): void;
+  setStatus(projectPath: string, sha: string, name: string, state: (typeof COMMIT_STATUS)[number], opts?: { allowFailure?: boolean; targetUrl?: string }): void;
   /**
    * Define (or redefine) group `path` (`acme` or `acme/payments`) with these direct
    * members (usernames), served at GET /groups/:id/members/all, which lists the
@@ -65,6 +112,18 @@ export interface GitLabFake {
    * members whose membership is awaiting approval (membership_state "awaiting").
    */
   addGroup(path: string, members: string[], opts?: { awaiting?: string[] }): void;
+  /**
+   * Make `username` a direct member of the project with `accessLevel` (Guest 10,
+   * Reporter 20, Developer 30, Maintainer 40, Owner 50). Members of the groups
+   * above the project (addGroup, as Developers) are its inherited members.
+   */
+  addMember(projectPath: string, username: string, accessLevel: number): void;
+  /**
+   * A reviewer's review state on an MR, as GitLab records it when they submit a
+   * review in its UI ("Request changes" → `requested_changes`; GitLab has no REST
+   * endpoint for it). Makes them a reviewer if they are not one.
+   */
+  setReviewerState(projectPath: string, iid: number, username: string, state: ReviewerState): void;
   /** Requests received (including failed ones) since the last resetCalls(). */
   readonly calls: number;
   readonly requests: { method: string; path: string }[];
@@ -79,6 +138,9 @@ export interface GitLabFake {
 }
 
 // ---- model -------------------------------------------------------------------
+
+/** A reviewer's review state (https://docs.gitlab.com/api/merge_requests/#get-single-merge-request-reviewers; `requested_changes`: GitLab 17.x+). */
+type ReviewerState = 'unreviewed' | 'review_started' | 'reviewed' | 'requested_changes' | 'approved' | 'unapproved';
 
 interface User {
   id: number;
@@ -125,6 +187,8 @@ interface MergeRequest {
   preparedAt: string | null;
   versions: Version[];
   approvals: Map<string, { user: User; at: string }>;
+  /** Reviewers by username, with their review state. */
+  reviewers: Map<string, { user: User; state: ReviewerState; createdAt: string }>;
   notes: Note[];
   /** Last merge status computed, for which head and target tip; result null while checking. */
   check: { head: string; target: string | null; result: 'can_be_merged' | 'cannot_be_merged' | null } | null;
@@ -135,8 +199,9 @@ interface Status {
   id: number;
   sha: string;
   name: string;
-  status: (typeof shapes.COMMIT_STATUS)[number];
+  status: (typeof COMMIT_STATUS)[number];
   targetUrl: string | null;
+  description: string | null;
   allowFailure: boolean;
   createdAt: string;
   author: User;
@@ -154,6 +219,8 @@ interface Project extends FakeProject {
   mrs: Map<number, MergeRequest>;
   nextIid: number;
   statuses: Status[];
+  /** Direct members by username. */
+  members: Map<string, { user: User; accessLevel: number; createdAt: string }>;
 }
 
 class HttpError extends Error {
@@ -206,6 +273,7 @@ class Fake implements GitLabFake {
   private readonly faults = new Faults();
   private readonly lock = new Mutex();
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly openapi = GitLabOpenApi.get();
   private seq = { project: 0, mr: 0, note: 0, version: 0, status: 0, user: 0, group: 0 };
   private lastTime = 0;
 
@@ -275,6 +343,7 @@ class Fake implements GitLabFake {
       mrs: new Map(),
       nextIid: 1,
       statuses: [],
+      members: new Map(),
     };
     this.projects.set(id, project);
     return project;
@@ -289,6 +358,7 @@ class Fake implements GitLabFake {
       name,
       status: state,
       targetUrl: opts.targetUrl ?? null,
+      description: null,
       allowFailure: opts.allowFailure ?? false,
       createdAt: this.now(),
       author: this.user('ci-bot'),
@@ -307,6 +377,25 @@ class Fake implements GitLabFake {
         ...(opts.awaiting ?? []).map((m) => ({ user: this.user(m), state: 'awaiting' as const })),
       ],
     });
+  }
+
+  addMember(projectPath: string, username: string, accessLevel: number): void {
+    const project = this.projectByPath(projectPath);
+    project.members.set(username, { user: this.user(username), accessLevel, createdAt: this.now() });
+  }
+
+  setReviewerState(projectPath: string, iid: number, username: string, state: ReviewerState): void {
+    const mr = this.projectByPath(projectPath).mrs.get(iid);
+    if (!mr) throw new Error(`no merge request !${iid} in ${projectPath}`);
+    const existing = mr.reviewers.get(username);
+    mr.reviewers.set(username, { user: this.user(username), state, createdAt: existing?.createdAt ?? this.now() });
+    mr.updatedAt = this.now();
+  }
+
+  private projectByPath(projectPath: string): Project {
+    const project = [...this.projects.values()].find((p) => p.path.toLowerCase() === projectPath.toLowerCase());
+    if (!project) throw new Error(`no project ${projectPath} in the GitLab fake`);
+    return project;
   }
 
   // ---- plumbing --------------------------------------------------------------
@@ -340,7 +429,7 @@ class Fake implements GitLabFake {
       }
       const body = rule.body ?? defaultFaultBody(rule.status);
       // A proxy's 429/502 is text; GitLab's own errors are JSON in its error shape.
-      if (typeof body !== 'string' && !shapes.errorBody.safeParse(body).success) this.violations.push(`injected ${rule.status} body is not a GitLab error body: ${JSON.stringify(body)}`);
+      if (typeof body !== 'string' && !isErrorBody(body)) this.violations.push(`injected ${rule.status} body is not a GitLab error body: ${JSON.stringify(body)}`);
       return this.send(res, { status: rule.status, body, headers: rule.headers ?? {} });
     }
 
@@ -349,69 +438,45 @@ class Fake implements GitLabFake {
     if (!viewer) return this.send(res, { status: 401, body: { message: '401 Unauthorized' } });
 
     if (!url.pathname.startsWith('/api/v4/')) return this.send(res, { status: 404, body: { error: '404 Not Found' } });
-    const match = shapes.matchEndpoint(method, url.pathname.slice('/api/v4'.length));
+    const match = this.openapi.match(method, url.pathname);
     if (!match) {
       this.violations.push(`request to an undocumented endpoint: ${method} ${url.pathname}`);
       return this.send(res, { status: 404, body: { error: '404 Not Found' } });
     }
-    const { endpoint, params } = match;
-
-    const query = queryObject(url.searchParams);
-    const q = endpoint.query.safeParse(query);
-    if (!q.success) {
-      const why = shapes.describeIssues(q.error);
-      this.violations.push(`${endpoint.name} (${endpoint.docs}) query: ${why}`);
-      return this.send(res, { status: 400, body: { error: why } });
-    }
-    let body: Record<string, unknown> = {};
-    if (endpoint.body) {
-      let parsed: unknown = {};
-      if (raw.length) {
-        try {
-          parsed = JSON.parse(raw.toString('utf8'));
-        } catch {
-          return this.send(res, { status: 400, body: { error: 'body is not valid JSON' } });
-        }
+    const where = `${match.operationId} (${method} ${match.template})`;
+    let body: unknown;
+    if (raw.length) {
+      try {
+        body = JSON.parse(raw.toString('utf8'));
+      } catch {
+        return this.send(res, { status: 400, body: { error: 'body is not valid JSON' } });
       }
-      const b = endpoint.body.safeParse(parsed);
-      if (!b.success) {
-        const why = shapes.describeIssues(b.error);
-        this.violations.push(`${endpoint.name} (${endpoint.docs}) body: ${why}`);
-        return this.send(res, { status: 400, body: { error: why } });
-      }
-      body = b.data as Record<string, unknown>;
     }
+    const problems = this.openapi.checkRequest(match, url.searchParams, body);
+    if (problems.length) {
+      this.violations.push(...problems.map((p) => `${where}: ${p}`));
+      return this.send(res, { status: 400, body: { error: problems.join('; ') } });
+    }
+    const name = HANDLERS[match.operationId];
+    if (!name) throw new Error(`no handler for ${where}`);
+    const iid = match.params.merge_request_iid ?? match.params.noteable_id;
+    const params = { ...match.params, ...(iid !== undefined ? { iid } : {}) };
 
     let reply: Reply;
     try {
-      reply = await this.lock.run(() => this.route(endpoint.name, params, q.data as Record<string, unknown>, body, viewer, url));
+      reply = await this.lock.run(() => this.route(name, params, queryObject(url.searchParams), (body ?? {}) as Record<string, unknown>, viewer, url));
     } catch (err) {
       if (!(err instanceof HttpError)) throw err;
       reply = { status: err.status, body: err.body };
     }
-    this.check(endpoint, reply);
+    this.check(match, where, reply);
     return this.send(res, reply);
   }
 
-  /** Record a response that is not what GitLab documents for the endpoint. */
-  private check(endpoint: shapes.Endpoint, reply: Reply): void {
-    const where = `${endpoint.name} (${endpoint.docs}) response ${reply.status}`;
-    if (reply.status >= 400) {
-      const r = shapes.errorBody.safeParse(reply.body);
-      if (!r.success) this.violations.push(`${where}: ${shapes.describeIssues(r.error)}`);
-      return;
-    }
-    if (!(reply.status in endpoint.responses)) {
-      this.violations.push(`${where}: undocumented status`);
-      return;
-    }
-    const schema = endpoint.responses[reply.status];
-    if (schema === null || schema === undefined) {
-      if (reply.body !== undefined) this.violations.push(`${where}: a body where none is documented`);
-      return;
-    }
-    const r = (schema as z.ZodType).safeParse(reply.body);
-    if (!r.success) this.violations.push(`${where}: ${shapes.describeIssues(r.error)}`);
+  /** Record a response that is not what GitLab documents for the operation. */
+  private check(match: MatchedOperation, where: string, reply: Reply): void {
+    const problems = this.openapi.checkResponse(match, reply.status, reply.status === 204 ? undefined : reply.body);
+    this.violations.push(...problems.map((p) => `${where} → ${reply.status}: ${p}`));
   }
 
   private send(res: ServerResponse, reply: Reply): void {
@@ -433,6 +498,7 @@ class Fake implements GitLabFake {
   private route(name: string, params: Record<string, string>, query: Record<string, unknown>, body: Record<string, unknown>, viewer: User, url: URL): Promise<Reply> {
     if (name === 'listAllGroupMembers') return this.listAllGroupMembers(params.id ?? '', query, url);
     if (name === 'getCurrentUser') return Promise.resolve({ status: 200, body: this.currentUserJson(viewer) });
+    if (name === 'listUsers') return Promise.resolve(this.listUsers(query, url));
     const p = this.findProject(params.id ?? '');
     const iid = params.iid === undefined ? 0 : Number(params.iid);
     switch (name) {
@@ -454,6 +520,10 @@ class Fake implements GitLabFake {
         return this.getCommitDiff(p, params.sha!, query, url);
       case 'listCommitStatuses':
         return this.listStatuses(p, params.sha!, query, url);
+      case 'createCommitStatus':
+        return this.createStatus(p, params.sha!, body, viewer);
+      case 'getProjectMember':
+        return Promise.resolve(this.projectMember(p, params.user_id!));
       case 'createMergeRequest':
         return this.createMergeRequest(p, body, viewer);
       case 'listMergeRequests':
@@ -482,6 +552,11 @@ class Fake implements GitLabFake {
           mr.updatedAt = n.createdAt;
           return { status: 201, body: this.noteJson(p, mr, n) };
         });
+      case 'listMergeRequestReviewers':
+        return this.withMr(p, iid, async (mr) => ({
+          status: 200,
+          body: [...mr.reviewers.values()].map((r) => ({ user: this.userJson(r.user), state: r.state, created_at: r.createdAt })),
+        }));
       case 'getMergeRequestApprovals':
         return this.withMr(p, iid, async (mr) => ({ status: 200, body: this.approvalsJson(p, mr, viewer) }));
       case 'approveMergeRequest':
@@ -490,6 +565,8 @@ class Fake implements GitLabFake {
         return this.withMr(p, iid, async (mr) => {
           if (!mr.approvals.has(viewer.username)) throw fail(404, '404 Not Found');
           mr.approvals.delete(viewer.username);
+          const asReviewer = mr.reviewers.get(viewer.username);
+          if (asReviewer) asReviewer.state = 'unapproved';
           this.addNote(mr, viewer, 'unapproved this merge request', true);
           return { status: 201, body: this.approvalsJson(p, mr, viewer) };
         });
@@ -587,7 +664,7 @@ class Fake implements GitLabFake {
     }
 
     const changes: FileChange[] = [];
-    for (const action of body.actions as z.infer<typeof shapes.commitAction>[]) {
+    for (const action of body.actions as CommitAction[]) {
       const path = action.file_path.replace(/^\/+/, '');
       const entry = await p.git.entry(base!, path);
       switch (action.action) {
@@ -644,24 +721,90 @@ class Fake implements GitLabFake {
     }
     list.sort((a, b) => b.id - a.id);
     return paginate(
-      list.map((s) => ({
-        id: s.id,
-        sha: s.sha,
-        ref: null,
-        status: s.status,
-        name: s.name,
-        target_url: s.targetUrl,
-        description: null,
-        created_at: s.createdAt,
-        started_at: ['running', 'success', 'failed', 'canceled'].includes(s.status) ? s.createdAt : null,
-        finished_at: ['success', 'failed', 'canceled'].includes(s.status) ? s.createdAt : null,
-        allow_failure: s.allowFailure,
-        coverage: null,
-        author: this.userJson(s.author),
-      })),
+      list.map((s) => this.statusJson(s)),
       query,
       url,
     );
+  }
+
+  /**
+   * POST /projects/:id/statuses/:sha (https://docs.gitlab.com/api/commits/#set-the-pipeline-status-of-a-commit):
+   * GitLab updates the caller's pending or running status of that name in place
+   * (a state machine: pending → pending or running → running is refused with
+   * 400), and creates a new status when the last one is finished.
+   */
+  private async createStatus(p: Project, ref: string, body: Record<string, unknown>, viewer: User): Promise<Reply> {
+    const sha = await p.git.resolve(ref);
+    if (!sha) throw notFound('Commit');
+    const name = (body.name as string | undefined) ?? (body.context as string | undefined) ?? 'default';
+    const state = body.state as 'pending' | 'running' | 'success' | 'failed' | 'canceled' | 'skipped';
+    const open = p.statuses.findLast((s) => s.sha === sha && s.name === name && s.author.id === viewer.id && (s.status === 'pending' || s.status === 'running'));
+    if (open && open.status === state) {
+      const event = state === 'pending' ? 'enqueue' : 'run';
+      throw fail(400, `Cannot transition status via :${event} from :${open.status} (Reason(s): Status cannot transition via "${event}")`);
+    }
+    const status: Status = open ?? {
+      id: ++this.seq.status,
+      sha,
+      name,
+      status: state,
+      targetUrl: null,
+      description: null,
+      allowFailure: false,
+      createdAt: this.now(),
+      author: viewer,
+    };
+    status.status = state;
+    if (typeof body.target_url === 'string') status.targetUrl = body.target_url;
+    if (typeof body.description === 'string') status.description = body.description;
+    if (!open) p.statuses.push(status);
+    return { status: 201, body: this.statusJson(status) };
+  }
+
+  private statusJson(s: Status) {
+    return {
+      id: s.id,
+      sha: s.sha,
+      ref: null,
+      status: s.status,
+      name: s.name,
+      target_url: s.targetUrl,
+      description: s.description,
+      created_at: s.createdAt,
+      started_at: ['running', 'success', 'failed', 'canceled'].includes(s.status) ? s.createdAt : null,
+      finished_at: ['success', 'failed', 'canceled'].includes(s.status) ? s.createdAt : null,
+      allow_failure: s.allowFailure,
+      coverage: null,
+      author: this.userJson(s.author),
+    };
+  }
+
+  /**
+   * GET /projects/:id/members/all/:user_id: a direct member, else a member of a
+   * group above the project (the closest group wins, as GitLab's effective membership); 404 otherwise.
+   */
+  private projectMember(p: Project, userId: string): Reply {
+    const u = [...this.users.values()].find((x) => String(x.id) === userId);
+    const direct = u && p.members.get(u.username);
+    let found: { user: User; accessLevel: number; createdAt: string; state: 'active' | 'awaiting' } | undefined = direct ? { ...direct, state: 'active' } : undefined;
+    for (let path = p.path.includes('/') ? p.path.slice(0, p.path.lastIndexOf('/')) : ''; u && !found && path; path = path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '') {
+      const g = this.groups.get(path.toLowerCase());
+      const m = g?.members.find((x) => x.user.id === u.id);
+      if (g && m) found = { user: m.user, accessLevel: 30, createdAt: g.createdAt, state: m.state };
+    }
+    if (!found) throw notFound('Member');
+    return {
+      status: 200,
+      body: { ...this.userJson(found.user), created_at: found.createdAt, expires_at: null, access_level: found.accessLevel, group_saml_identity: null, membership_state: found.state },
+    };
+  }
+
+  /** GET /users?username=: that user (case-insensitive), as a regular user sees others (https://docs.gitlab.com/api/users/#list-users). */
+  private listUsers(query: Record<string, unknown>, url: URL): Reply {
+    let list = [...this.users.values()];
+    if (typeof query.username === 'string') list = list.filter((u) => u.username.toLowerCase() === (query.username as string).toLowerCase());
+    if (typeof query.search === 'string') list = list.filter((u) => u.username.includes(query.search as string) || u.name.includes(query.search as string));
+    return paginate(list.map((u) => this.userJson(u)), query, url);
   }
 
   // ---- merge requests --------------------------------------------------------
@@ -700,6 +843,7 @@ class Fake implements GitLabFake {
       preparedAt: null,
       versions: [],
       approvals: new Map(),
+      reviewers: new Map(),
       notes: [],
       check: null,
       removeSourceBranch: body.remove_source_branch === true,
@@ -814,6 +958,9 @@ class Fake implements GitLabFake {
     if (typeof body.sha === 'string' && body.sha !== mr.sha) throw fail(409, `SHA does not match HEAD of source branch: ${mr.sha}`);
     const note = this.addNote(mr, viewer, 'approved this merge request', true);
     mr.approvals.set(viewer.username, { user: viewer, at: note.createdAt });
+    // An approval is the reviewer's review: it replaces a request for changes.
+    const asReviewer = mr.reviewers.get(viewer.username);
+    if (asReviewer) asReviewer.state = 'approved';
     return { status: 201, body: this.approvalsJson(p, mr, viewer) };
   }
 
@@ -1074,7 +1221,7 @@ class Fake implements GitLabFake {
       author: this.userJson(mr.author),
       assignees: [],
       assignee: null,
-      reviewers: [],
+      reviewers: [...mr.reviewers.values()].map((r) => this.userJson(r.user)),
       source_project_id: p.id,
       target_project_id: p.id,
       labels: mr.labels,
@@ -1138,7 +1285,6 @@ class Fake implements GitLabFake {
       id: n.id,
       type: null,
       body: n.body,
-      attachment: null,
       author: this.userJson(n.author),
       created_at: n.createdAt,
       updated_at: n.createdAt,
@@ -1153,34 +1299,20 @@ class Fake implements GitLabFake {
     };
   }
 
+  /**
+   * GET .../approvals, POST .../approve and .../unapprove, as openapi_v2.yaml
+   * documents them (API_Entities_MergeRequestApprovals): who approved, and when.
+   * The approval rules and counts are GET .../approval_state.
+   */
   private approvalsJson(p: Project, mr: MergeRequest, viewer: User) {
     return {
-      id: mr.id,
-      iid: mr.iid,
-      project_id: p.id,
-      title: mr.title,
-      description: mr.description,
-      state: mr.state,
-      created_at: mr.createdAt,
-      updated_at: mr.updatedAt,
-      merge_status: mr.check?.result ?? 'checking',
-      approved: true,
-      approvals_required: 0,
-      approvals_left: 0,
-      require_password_to_approve: false,
-      approved_by: [...mr.approvals.values()].map((a) => ({ user: this.userJson(a.user) })),
-      suggested_approvers: [],
-      approvers: [],
-      approver_groups: [],
       user_has_approved: mr.approvals.has(viewer.username),
       user_can_approve: this.canApprove(p, mr, viewer),
-      approval_rules_left: [],
-      has_approval_rules: false,
-      merge_request_approvers_available: false,
-      multiple_approval_rules_available: false,
-      invalid_approvers_rules: [],
+      approved: true,
+      approved_by: [...mr.approvals.values()].map((a) => ({ user: this.userJson(a.user), ...(this.opts.approvalTimes === false ? {} : { approved_at: a.at }) })),
     };
   }
+
 }
 
 // ---- helpers -------------------------------------------------------------------

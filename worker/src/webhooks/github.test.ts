@@ -385,6 +385,8 @@ describe('GitHub check and status deliveries', () => {
     const ambiguous = deliver('status', { ...payload, branches: [{ name: 'a', commit: { sha: SHA } }, { name: 'b', commit: { sha: SHA } }] });
     assert.equal(ambiguous?.branch, undefined);
     assert.equal(ambiguous?.sha, SHA);
+    // idp's own idp/policy status (set after each evaluation) wakes nothing: it would only evaluate again.
+    assert.equal(deliver('status', { ...payload, context: 'idp/policy', description: 'Waiting for 1 more approval' }), null);
   });
 });
 

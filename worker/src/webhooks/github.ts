@@ -44,6 +44,7 @@ interface Payload {
   check_run?: { head_sha?: string; pull_requests?: CheckPull[]; check_suite?: { head_branch?: string | null } };
   check_suite?: { head_sha?: string; head_branch?: string | null; pull_requests?: CheckPull[] };
   sha?: string;
+  context?: string;
   branches?: { name?: string }[];
   ref?: string;
   after?: string;
@@ -67,6 +68,9 @@ const PULL_ACTIONS: Record<string, ForgeEventAction> = {
 };
 
 const REVIEW_ACTIONS = new Set(['submitted', 'edited', 'dismissed']);
+
+/** The commit status idp publishes on release PR heads (CommitStatus in providers/provider.ts). */
+const OWN_STATUS = 'idp/policy';
 
 
 /**
@@ -128,6 +132,8 @@ export function parseGitHubWebhook(headers: WebhookHeaders, rawBody: Buffer, sec
       return compact({ ...base, action: 'checks', number: num(pull?.number), branch: pull ? ownBranch(pull.head) : str(suiteBranch), sha });
     }
     case 'status': {
+      // idp's own verdict on the head (the release workflow sets it after evaluating): nothing new to read.
+      if (payload.context === OWN_STATUS) return null;
       // No PR number in a commit status: the branches that contain the commit (up to 10), idp's own first.
       const names = (payload.branches ?? []).map((b) => b.name).filter((n): n is string => typeof n === 'string' && n.length > 0);
       const branch = names.find((n) => n.startsWith('idp/')) ?? (names.length === 1 ? names[0] : undefined);

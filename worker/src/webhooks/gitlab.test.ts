@@ -251,6 +251,15 @@ describe('GitLab webhooks', () => {
     }
   });
 
+  it('a note, even one carrying idp\'s review marker on an MR, is no review: comments never wake a verdict (issue 9)', () => {
+    const note = {
+      object_kind: 'note', event_type: 'note', project: PROJECT,
+      object_attributes: { noteable_type: 'MergeRequest', note: `LGTM\n\n<!-- idp:review approved ${'a'.repeat(40)} -->`, action: 'create' },
+      merge_request: { iid: 7, source_branch: 'idp/release/x', source_project_id: 1, target_project_id: 1 },
+    };
+    assert.equal(deliver('Note Hook', note), null);
+  });
+
   it('rejects a followed event whose payload names no project', () => {
     const { project: _, ...noProject } = mergeRequestEvent('open');
     assert.throws(() => deliver('Merge Request Hook', noProject), (e: unknown) => e instanceof WebhookRejected && e.status === 400);

@@ -50,7 +50,10 @@ interface Payload {
 /**
  * object_attributes.action of a merge request event → what happened. `approved` /
  * `unapproved` fire when the MR becomes (un)approved as a whole, `approval` /
- * `unapproval` for each reviewer's; all are reviews. Other actions are ignored.
+ * `unapproval` for each reviewer's: they only wake the release, which then reads
+ * GitLab's approvals and reviewers APIs (never the payload) for the verdict.
+ * Note Hooks (comments) are not followed at all: a comment is never a review.
+ * Other actions are ignored.
  */
 const MR_ACTIONS: Record<string, ForgeEventAction> = {
   open: 'opened',

@@ -265,7 +265,8 @@ describe('webhook receiver on the real stack', () => {
       const total = Math.ceil(MAX_BODY_BYTES / chunk.length) + 2;
       const req = request(`${hooks.url}/webhooks/github`, {
         method: 'POST',
-        headers: { 'x-github-event': 'push', ...(declared ? { 'content-length': String(total * chunk.length) } : {}) },
+        // Well-formed (if wrong) signature: an unsigned delivery is refused before its body is read.
+        headers: { 'x-github-event': 'push', 'x-hub-signature-256': `sha256=${'0'.repeat(64)}`, ...(declared ? { 'content-length': String(total * chunk.length) } : {}) },
       });
       req.on('response', (res) => {
         res.resume();
@@ -330,6 +331,89 @@ describe('webhook receiver without Temporal', () => {
       assert.equal(await post('/webhooks/github/other.example', 'dotcom-secret'), 404);
       assert.equal(await post('/webhooks/gitlab', 'dotcom-secret'), 404, 'no GitLab configured');
     } finally {
+      await hooks.close();
+    }
+  });
+
+  /**
+   * POST headers (declaring a body of `declared` bytes) and `sent` bytes of
+   * it, keeping the request open; resolves with the answer the server gives
+   * while the body is still incomplete, or 'no answer' after `waitMs`.
+   */
+  function partial(url: string, headers: Record<string, string>, o: { declared: number; sent: number; waitMs?: number }): { answer: Promise<{ status: number; retryAfter?: string } | 'no answer'>; abort(): void } {
+    const req = request(url, { method: 'POST', headers: { ...headers, 'content-length': String(o.declared) } });
+    const answer = new Promise<{ status: number; retryAfter?: string } | 'no answer'>((resolve) => {
+      const timer = setTimeout(() => resolve('no answer'), o.waitMs ?? 2000);
+      req.on('response', (res) => {
+        clearTimeout(timer);
+        res.resume();
+        resolve({ status: res.statusCode ?? 0, ...(res.headers['retry-after'] ? { retryAfter: String(res.headers['retry-after']) } : {}) });
+      });
+      req.on('error', () => undefined); // the server may close the connection on us: that is the point
+    });
+    req.write(Buffer.alloc(o.sent, 'a'));
+    return { answer, abort: () => req.destroy() };
+  }
+
+  it('refuses unsigned deliveries before reading their body (401), for GitHub and GitLab', async () => {
+    const temporal = {} as Client; // nothing may reach Temporal
+    const hooks = await startWebhookServer({ port: 0, temporal, github: { secret: SECRET }, gitlab: { secret: SECRET, host: 'gitlab.example.com' } });
+    const pending: { abort(): void }[] = [];
+    try {
+      // 20 MB declared, 1 KB sent: a receiver that buffers before checking never answers.
+      const ask = (path: string, headers: Record<string, string>) => {
+        const p = partial(`${hooks.url}${path}`, { 'x-github-event': 'push', 'x-gitlab-event': 'Push Hook', ...headers }, { declared: 20 * 1024 * 1024, sent: 1024 });
+        pending.push(p);
+        return p.answer;
+      };
+      assert.deepEqual(await ask('/webhooks/github', {}), { status: 401 }, 'GitHub, no signature');
+      assert.deepEqual(await ask('/webhooks/github', { 'x-hub-signature-256': 'sha1=abc' }), { status: 401 }, 'GitHub, not a sha256 signature');
+      assert.deepEqual(await ask('/webhooks/gitlab', {}), { status: 401 }, 'GitLab, no token');
+      assert.deepEqual(await ask('/webhooks/gitlab', { 'x-gitlab-token': 'guessed' }), { status: 401 }, 'GitLab, wrong token');
+      // A signed one is read (and, its body never completing, not answered yet).
+      assert.equal(await ask('/webhooks/github', { 'x-hub-signature-256': `sha256=${'0'.repeat(64)}` }), 'no answer');
+    } finally {
+      for (const p of pending) p.abort();
+      await hooks.close();
+    }
+  });
+
+  it('bounds the deliveries in flight: beyond the limit, 503 with Retry-After before reading the body', async () => {
+    const temporal = {} as Client;
+    const hooks = await startWebhookServer({ port: 0, temporal, github: { secret: SECRET }, maxInFlight: 2 });
+    const signed = { 'x-github-event': 'push', 'x-hub-signature-256': `sha256=${'0'.repeat(64)}` };
+    const held = [0, 1].map(() => partial(`${hooks.url}/webhooks/github`, signed, { declared: 1024 * 1024, sent: 10, waitMs: 500 }));
+    try {
+      for (const h of held) assert.equal(await h.answer, 'no answer', 'slots held by slow bodies');
+      const third = partial(`${hooks.url}/webhooks/github`, signed, { declared: 1024 * 1024, sent: 10 });
+      held.push(third);
+      assert.deepEqual(await third.answer, { status: 503, retryAfter: '5' });
+      // Slots are given back when a delivery ends: a complete signed delivery is handled again.
+      for (const h of held) h.abort();
+      const body = Buffer.from(JSON.stringify({ zen: 'Half measures are as bad as nothing at all.', repository: GITHUB_REPO }));
+      const status = await eventually(async () => {
+        const res = await fetch(`${hooks.url}/webhooks/github`, { method: 'POST', headers: { 'x-github-event': 'ping', 'x-hub-signature-256': sign(body) }, body });
+        return res.status === 200 && res.status;
+      }, 5000, 'a free slot');
+      assert.equal(status, 200);
+    } finally {
+      for (const h of held) h.abort();
+      await hooks.close();
+    }
+  });
+
+  it('a body that trickles holds its slot only so long (408); one over the configured limit gets 413', async () => {
+    const temporal = {} as Client;
+    const hooks = await startWebhookServer({ port: 0, temporal, github: { secret: SECRET }, bodyTimeoutMs: 300, maxBodyBytes: 1024 });
+    const signed = { 'x-github-event': 'push', 'x-hub-signature-256': `sha256=${'0'.repeat(64)}` };
+    const slow = partial(`${hooks.url}/webhooks/github`, signed, { declared: 1000, sent: 10 });
+    const big = partial(`${hooks.url}/webhooks/github`, signed, { declared: 2048, sent: 10 });
+    try {
+      assert.deepEqual(await slow.answer, { status: 408 });
+      assert.deepEqual(await big.answer, { status: 413 });
+    } finally {
+      slow.abort();
+      big.abort();
       await hooks.close();
     }
   });

@@ -15,14 +15,15 @@
  * exact bytes), so mount it before any body parser.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createHmac, timingSafeEqual, type Hmac } from 'node:crypto';
 import { ServiceError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { workflowForBranch } from '@idp/core';
 import { baseMovedSignal, prEventSignal, type PrEvent } from '@idp/workflows/shared';
 import { signalBaseMoved } from '../api/workflows.js';
 import { repoKey } from '../providers/repo-key.js';
-import { WebhookRejected, type ForgeEvent, type WebhookHeaders } from './event.js';
+import { header, WebhookRejected, type ForgeEvent, type WebhookHeaders } from './event.js';
 import { parseGitHubWebhook } from './github.js';
-import { parseGitLabWebhook } from './gitlab.js';
+import { parseGitLabWebhook, verifyGitLabToken } from './gitlab.js';
 
 export interface WebhookReceiverOptions {
   temporal: Client;
@@ -40,6 +41,12 @@ export interface WebhookReceiverOptions {
   seen?: number;
   /** How long signalling may take before the delivery is answered 503 (default 8 s: forges give up after 10 s). */
   signalTimeoutMs?: number;
+  /** Deliveries handled at once; more are answered 503 with Retry-After before their body is read (default 8). */
+  maxInFlight?: number;
+  /** Largest body accepted (default and ceiling: GitHub's 25 MB). */
+  maxBodyBytes?: number;
+  /** How long the body may take to arrive (default 10 s: the forges send it at once; a trickle only holds a slot). */
+  bodyTimeoutMs?: number;
   log?: (msg: string) => void;
 }
 
@@ -47,6 +54,13 @@ export interface WebhookReceiverOptions {
 export const MAX_BODY_BYTES = 25 * 1024 * 1024;
 /** GitHub and GitLab give up on a delivery after 10 s: answer (with an error if need be) before that. */
 const SIGNAL_TIMEOUT_MS = 8_000;
+/**
+ * At most this many deliveries are read and handled at once: each may buffer up
+ * to the body limit, and anyone can send one. A delivery refused with 503 only
+ * delays a workflow's reaction to its next poll (signals carry no authority).
+ */
+const MAX_IN_FLIGHT = 8;
+const BODY_TIMEOUT_MS = 10_000;
 
 /** Temporal did not answer in time (or at all). */
 class TemporalUnavailable extends Error {}
@@ -103,6 +117,10 @@ export function createWebhookReceiver(opts: WebhookReceiverOptions): WebhookHand
   const log = opts.log ?? (() => undefined);
   const { temporal } = opts;
   const timeoutMs = opts.signalTimeoutMs ?? SIGNAL_TIMEOUT_MS;
+  const maxInFlight = Math.max(1, opts.maxInFlight ?? MAX_IN_FLIGHT);
+  const maxBody = Math.min(MAX_BODY_BYTES, opts.maxBodyBytes ?? MAX_BODY_BYTES);
+  const bodyTimeoutMs = opts.bodyTimeoutMs ?? BODY_TIMEOUT_MS;
+  let inFlight = 0;
 
   /**
    * Signal within the time limit. The gRPC deadline bounds each call; the timer
@@ -165,11 +183,45 @@ export function createWebhookReceiver(opts: WebhookReceiverOptions): WebhookHand
       return reply(res, 404, error('not_found', `${what} webhooks are not enabled on this server (no webhook secret configured for it).`));
     }
 
-    const body = await readBody(req, MAX_BODY_BYTES);
-    if (body === 'too-large') {
-      log(`${forge} webhook: body over ${MAX_BODY_BYTES} bytes, refused`);
+    // Before a byte of the body is read: a delivery without its forge's credential header is not one.
+    const signature = header(req.headers, 'x-hub-signature-256')?.trim().toLowerCase();
+    if (forge === 'github' && !(signature && /^sha256=[0-9a-f]{64}$/.test(signature))) {
+      return refuse(res, new WebhookRejected(401, 'Missing or malformed X-Hub-Signature-256: configure the webhook on GitHub with the secret idp was started with.'));
+    }
+    // GitLab sends the secret itself as a header: checked in full before the body is read.
+    if (forge === 'gitlab' && !verifyGitLabToken(forgeConfig.secret, header(req.headers, 'x-gitlab-token'))) {
+      return refuse(res, new WebhookRejected(401, 'Missing or wrong X-Gitlab-Token: the secret token of the GitLab webhook must match the one idp was started with.'));
+    }
+    if (inFlight >= maxInFlight) {
+      log(`${forge} webhook: ${inFlight} deliveries in flight, refused (503)`);
+      res.setHeader('retry-after', '5');
       res.setHeader('connection', 'close');
-      return reply(res, 413, error('invalid_request', `A webhook delivery is at most ${MAX_BODY_BYTES} bytes.`));
+      return reply(res, 503, error('unavailable', 'Too many deliveries at once; redeliver in a few seconds.'));
+    }
+    inFlight++;
+    try {
+      await handleDelivery(req, res, forge, forgeConfig, signature);
+    } finally {
+      inFlight--;
+    }
+  }
+
+  async function handleDelivery(req: IncomingMessage, res: ServerResponse, forge: Forge, forgeConfig: { secret: string; host: string }, signature: string | undefined): Promise<void> {
+    // GitHub signs the body: the HMAC is computed as the bytes arrive, and checked the moment the last one does.
+    const hmac = forge === 'github' ? createHmac('sha256', forgeConfig.secret) : undefined;
+    const body = await readBody(req, maxBody, bodyTimeoutMs, hmac);
+    if (body === 'too-large') {
+      log(`${forge} webhook: body over ${maxBody} bytes, refused`);
+      res.setHeader('connection', 'close');
+      return reply(res, 413, error('invalid_request', `A webhook delivery is at most ${maxBody} bytes.`));
+    }
+    if (body === 'too-slow') {
+      log(`${forge} webhook: body not received within ${bodyTimeoutMs} ms, refused`);
+      res.setHeader('connection', 'close');
+      return reply(res, 408, error('invalid_request', `The delivery body did not arrive within ${bodyTimeoutMs} ms.`));
+    }
+    if (hmac && !sameSignature(`sha256=${hmac.digest('hex')}`, signature!)) {
+      return refuse(res, new WebhookRejected(401, 'Wrong X-Hub-Signature-256: the webhook secret configured on GitHub must match the one idp was started with.'));
     }
 
     let event: ForgeEvent | null;
@@ -177,8 +229,7 @@ export function createWebhookReceiver(opts: WebhookReceiverOptions): WebhookHand
       event = PARSERS[forge](req.headers, body, forgeConfig.secret, forgeConfig.host);
     } catch (err) {
       if (!(err instanceof WebhookRejected)) throw err;
-      log(`${forge} webhook: rejected (${err.status}): ${err.message}`);
-      return reply(res, err.status, error(err.status === 401 ? 'unauthenticated' : 'invalid_request', err.message));
+      return refuse(res, err);
     }
     if (!event) return reply(res, 200, { ignored: true });
 
@@ -197,6 +248,13 @@ export function createWebhookReceiver(opts: WebhookReceiverOptions): WebhookHand
       if (event.deliveryId) seen.forget(key);
       throw err;
     }
+  }
+
+  function refuse(res: ServerResponse, err: WebhookRejected): void {
+    log(`webhook: rejected (${err.status}): ${err.message}`);
+    // The body may be unread: close the connection rather than read it to keep the connection alive.
+    res.setHeader('connection', 'close');
+    reply(res, err.status, error(err.status === 401 ? 'unauthenticated' : 'invalid_request', err.message));
   }
 
   return (req, res) => {
@@ -223,28 +281,52 @@ function reply(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-/** The exact bytes of the body, or 'too-large' as soon as it passes `limit` (the rest is not buffered). */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
+/** Timing-safe comparison of two `sha256=<hex>` signatures (the length of a valid one is no secret). */
+function sameSignature(expected: string, given: string): boolean {
+  const a = Buffer.from(expected, 'utf8');
+  const b = Buffer.from(given, 'utf8');
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * The exact bytes of the body (fed to `hmac` as they arrive), 'too-large' as soon
+ * as it passes `limit` (the rest is not buffered), or 'too-slow' when it has not
+ * all arrived within `timeoutMs`.
+ */
+function readBody(req: IncomingMessage, limit: number, timeoutMs: number, hmac?: Hmac): Promise<Buffer | 'too-large' | 'too-slow'> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) return Promise.resolve('too-large');
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    const timer = setTimeout(() => {
+      req.off('data', onData);
+      chunks.length = 0;
+      resolve('too-slow');
+    }, timeoutMs);
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
         req.off('data', onData);
+        clearTimeout(timer);
         chunks.length = 0;
         resolve('too-large');
         return;
       }
+      hmac?.update(chunk);
       chunks.push(chunk);
     };
     req.on('data', onData);
-    req.once('end', () => resolve(Buffer.concat(chunks)));
+    req.once('end', () => {
+      clearTimeout(timer);
+      resolve(Buffer.concat(chunks));
+    });
     req.once('error', reject);
     // The client went away mid-body (after 'end' or 'too-large' this changes nothing: the promise is settled).
-    req.once('close', () => reject(new Error('the request was aborted')));
+    req.once('close', () => {
+      clearTimeout(timer);
+      reject(new Error('the request was aborted'));
+    });
   });
 }
 

@@ -1,7 +1,7 @@
 /** idp env list: the component's environments, on the default branch and pending in PRs. */
 import type { EnvironmentView } from '@idp/core';
 import type { CommandInput } from '../../command.js';
-import { colors, relativeTime, table, type Colors } from '../../output.js';
+import { colors, relativeTime, table, terminalSafe, type Colors } from '../../output.js';
 import { setup } from '../shared/common.js';
 
 type Pull = EnvironmentView['pulls'][number];
@@ -24,7 +24,8 @@ export function envStatus(e: EnvironmentView, now: Date, c: Colors = colors(fals
     parts.push(kindOf(p) === 'env-extend' ? `extend PR #${p.number}` : `PR #${p.number}`);
   }
   // A workflow that cannot bring its PR up to date (the change no longer applies): say so, it needs a human.
-  for (const w of e.workflows) if (w.stuck && w.pr) parts.push(c.red(`PR #${w.pr.number} stuck`));
+  // Or whose activity keeps failing (stuck: retrying ...): the details follow the table.
+  for (const w of e.workflows) if (w.stuck) parts.push(c.red(w.pr ? `PR #${w.pr.number} stuck` : `${w.kind} stuck`));
   return parts.join(', ');
 }
 
@@ -48,5 +49,8 @@ export async function run(input: CommandInput): Promise<void> {
     ui.note(`${list.component} has no environments yet. Create one with \`idp env create <name>\`.`);
     return;
   }
-  io.stdout.write(envTable(list.environments, io.now(), ui.out));
+  const safe = terminalSafe(list);
+  io.stdout.write(envTable(safe.environments, io.now(), ui.out));
+  // Why each stuck workflow is stuck: what a human must look at.
+  for (const e of safe.environments) for (const w of e.workflows) if (w.stuck) io.stdout.write(ui.out.red(`${e.name}: ${w.workflowId}: ${w.stuck}`) + '\n');
 }

@@ -12,7 +12,7 @@ import { kindLabel, outcomeLabel, shortImage } from './common.js';
 /** One environment: a "=== production" header (with what is current), then its releases. */
 export function ledgerTable(e: EnvironmentReleases, now: Date, c: Colors = colors(false)): string {
   const current = e.current ? `current v${e.current.number}: ${shortImage(e.current.image)}` : 'no release merged yet';
-  const header = `${c.bold(`=== ${e.env}`)}  ${c.dim(current)}\n`;
+  const header = `${c.bold(`=== ${e.env}`)}  ${c.dim(current)}\n` + (e.stuck ? `${c.red(e.stuck)}\n` : '');
   if (e.releases.length === 0) return `${header}No releases yet: \`idp releases create --env ${e.env} --image <image:tag>\`.\n`;
   const rows = e.releases.map((r) => [
     `v${r.number}`,
@@ -21,9 +21,11 @@ export function ledgerTable(e: EnvironmentReleases, now: Date, c: Colors = color
     r.requestedBy,
     r.approvers.length ? r.approvers.join(', ') : '-',
     relativeTime(r.requestedAt, now),
-    outcomeLabel(r.outcome, c) + (e.current && r.number === e.current.number ? c.dim(' (current)') : ''),
+    outcomeLabel(r.outcome, c) + (r.outsidePolicy ? c.red(' outside policy') : '') + (e.current && r.number === e.current.number ? c.dim(' (current)') : ''),
   ]);
-  return header + table(['VERSION', 'IMAGE', 'PR', 'REQUESTED BY', 'APPROVED BY', 'WHEN', 'OUTCOME'], rows, c);
+  // A merge the policy did not allow (made in the forge's UI) is deployed all the same: say what was missing.
+  const outside = e.releases.filter((r) => r.outsidePolicy).map((r) => c.red(`v${r.number} was merged outside its release policy; missing: ${r.outsidePolicy}`) + '\n');
+  return header + table(['VERSION', 'IMAGE', 'PR', 'REQUESTED BY', 'APPROVED BY', 'WHEN', 'OUTCOME'], rows, c) + outside.join('');
 }
 
 export function ledgers(list: ReleaseList, now: Date, c: Colors = colors(false)): string {

@@ -22,6 +22,8 @@ export function policyText(p: ReleaseDetail['policy']): string {
     p.autoMerge ? 'idp merges once it holds' : 'a person merges once it holds',
     `times out after ${p.timeout}`,
   ];
+  // What paws.yaml alone does not explain: the platform raised it.
+  if (p.floor?.raised.length) parts.push(`${p.floor.raised.join(', ')} raised by the platform floor for ${p.floor.patterns.join(', ')}`);
   return parts.join('; ');
 }
 
@@ -32,6 +34,7 @@ export function formatRelease(d: ReleaseDetail, now: Date, c: Colors = colors(fa
   const row = (label: string, value: string) => lines.push(`${c.bold(label.padEnd(13))}${value}`);
 
   row('Outcome', outcomeLabel(r.outcome, c) + (r.reason ? `: ${reasonText(r.reason)}` : ''));
+  if (r.outsidePolicy) row('Warning', c.red(`merged outside its release policy (it did not hold on the merged head); missing: ${r.outsidePolicy}`));
   row('Kind', kindLabel(r));
   row('Image', r.image);
   row('Previous', r.previousImage ?? c.dim('none (first release)'));

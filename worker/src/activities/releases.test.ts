@@ -1,0 +1,99 @@
+/**
+ * Release activities on their own: the verdict on a forge that says who may
+ * write (a small in-memory provider), and prepareRelease's deploy-access check
+ * right before it writes (real bare repositories, MockActivityEnvironment).
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { ApplicationFailure } from '@temporalio/activity';
+import { DEFAULT_RELEASE_FLOORS, type PullRequest, type ReleasePolicy, type Review } from '@idp/core';
+import type { ReleaseInput } from '@idp/workflows/release-shared';
+import type { GitProvider } from '../providers/provider.js';
+import { providerFor } from '../providers/index.js';
+import { createRepo } from '../testing/repos.js';
+import { branches, kustomization, RELEASE_PAWS } from '../e2e/fixtures.js';
+import { parsePaws } from '@idp/core';
+import { createReleaseActivities, releasePlan, releaseVerdict } from './releases.js';
+
+const HEAD = 'c0ffee';
+const policy: ReleasePolicy = { approvals: 1, approvers: [], requiredChecks: [], selfApproval: false, autoMerge: true, timeout: '7d', timeoutMs: 7 * 86_400_000 };
+const review = (by: string, state: Review['state'], minute: number): Review => ({ by, state, commitSha: HEAD, at: new Date(Date.UTC(2026, 10, 26, 10, minute)).toISOString() });
+
+/** A PR on a forge where only `writers` can write; counts canWrite calls per login. */
+function forgeWith(writers: string[], reviews: Review[]) {
+  const asked: string[] = [];
+  const pull = { number: 7, state: 'open', headSha: HEAD, reviews } as PullRequest;
+  const provider = {
+    kind: 'github',
+    repo: 'https://github.com/acme/deployments.git',
+    id: 'github:github.com/acme/deployments',
+    canWrite: async (login: string) => {
+      asked.push(login);
+      return writers.includes(login);
+    },
+  } as unknown as GitProvider;
+  return { provider, pull, asked };
+}
+
+describe('releaseVerdict on a forge with write permissions', () => {
+  it('approvals and change requests of reviewers who cannot write do not count; canWrite once per reviewer', async () => {
+    const { provider, pull, asked } = forgeWith(['alice'], [
+      review('reader', 'approved', 1),
+      review('reader', 'approved', 2),
+      review('outsider', 'changes_requested', 3),
+      review('alice', 'commented', 4),
+    ]);
+    const v = await releaseVerdict(provider, pull, policy, 'dev@example.com', 'dev');
+    assert.equal(v.satisfied, false);
+    assert.deepEqual(v.approvedBy, []);
+    assert.deepEqual(v.changesRequestedBy, [], "a read-only reviewer's change request does not reject the release");
+    assert.deepEqual(v.ignored, [{ by: 'reader', why: 'cannot write to https://github.com/acme/deployments.git' }]);
+    assert.deepEqual(asked.sort(), ['outsider', 'reader']);
+
+    const ok = forgeWith(['alice'], [review('reader', 'approved', 1), review('alice', 'approved', 2)]);
+    const counted = await releaseVerdict(ok.provider, ok.pull, policy, 'dev@example.com', 'dev');
+    assert.deepEqual([counted.satisfied, counted.approvedBy], [true, ['alice']]);
+  });
+});
+
+describe('releasePlan', () => {
+  it("raises releases and rollbacks to the platform's floor", () => {
+    const spec = parsePaws(RELEASE_PAWS.replace('rollback: { approvals: 1 }', 'rollback: { approvals: 0, selfApproval: true }')).spec;
+    const rollback = releasePlan(spec, { env: 'production', path: 'paws.yaml', kind: 'rollback' }, DEFAULT_RELEASE_FLOORS).policy;
+    assert.deepEqual([rollback.approvals, rollback.selfApproval, rollback.floor?.raised], [1, false, ['approvals', 'selfApproval']]);
+    assert.equal(releasePlan(spec, { env: 'production', path: 'paws.yaml', kind: 'rollback' }, {}).policy.approvals, 0);
+    assert.equal(releasePlan(spec, { env: 'production', path: 'paws.yaml', kind: 'create' }, DEFAULT_RELEASE_FLOORS).policy.approvals, 2, 'never lowered');
+  });
+});
+
+describe('prepareRelease and deployment repositories', () => {
+  const run = <A extends unknown[], R>(fn: (...a: A) => Promise<R>, ...args: A): Promise<R> => new MockActivityEnvironment().run(fn, ...args) as Promise<R>;
+
+  it('refuses (non-retryable, forbidden) to write into another repository that has not opted in, however the request got there', async (t) => {
+    const deploy = await createRepo({ files: { 'apps/payments/production/kustomization.yaml': kustomization('1.0.0') } });
+    t.after(() => deploy.cleanup());
+    const paws = RELEASE_PAWS.replace('environments:\n', `deploy:\n  repo: ${deploy.bare}\n  path: apps/payments/{env}\n  format: kustomize\nenvironments:\n`);
+    const component = await createRepo({ files: { 'paws.yaml': paws } });
+    t.after(() => component.cleanup());
+    const acts = createReleaseActivities((r) => providerFor(r), DEFAULT_RELEASE_FLOORS);
+    const input: ReleaseInput & { workflowId: string } = {
+      repo: component.bare, path: 'paws.yaml', component: 'checkout', env: 'production', kind: 'create', image: 'ghcr.io/evil/payments:6.6.6',
+      requestedBy: 'mallory', requestedAt: new Date().toISOString(), requestId: 'r1', number: 1, queueId: 'releases:checkout:production@0123456789', workflowId: 'release:checkout:production:v1@0123456789',
+    };
+    await assert.rejects(run(acts.prepareRelease, input), (e: unknown) => {
+      assert.ok(e instanceof ApplicationFailure, String(e));
+      assert.equal(e.type, 'forbidden');
+      assert.equal(e.nonRetryable, true);
+      assert.match(e.message, /does not take releases from .*\.idp\/deploy-access\.yaml/s);
+      return true;
+    });
+    assert.deepEqual(branches(deploy.bare), ['main'], 'nothing written');
+
+    // The deployment repository's owners opt in for that path: the same request is prepared.
+    await deploy.push({ files: { '.idp/deploy-access.yaml': `apiVersion: paws.dev/v1\nkind: DeployAccess\ngrants:\n  - repo: ${component.bare}\n    paths: [apps/payments/**]\n` } });
+    const prepared = await run(acts.prepareRelease, input);
+    assert.equal(prepared.repo, deploy.bare);
+    assert.equal(prepared.policy.approvals, 2);
+  });
+});
