@@ -34,7 +34,7 @@ export const EXIT_CODES_HELP: [number, string][] = [
   [ExitCode.notFound, 'not found (environment, PR, repository...)'],
   [ExitCode.conflict, 'conflict (e.g. the environment already exists, the PR changed)'],
   [ExitCode.rejected, 'rejected by the server: invalid request or paws.yaml, forbidden, unauthenticated'],
-  [ExitCode.unreachable, 'the Platform API could not be reached'],
+  [ExitCode.unreachable, 'the Platform API could not be reached, or could not record the request for now (try again)'],
   [ExitCode.prClosed, 'the PR was closed without being merged (with --wait)'],
   [ExitCode.releaseRejected, 'the release was rejected: an allowed approver requested changes (with --wait)'],
   [ExitCode.releaseTimedOut, 'the release timed out: no approval under its policy in time (with --wait)'],
@@ -85,6 +85,8 @@ const byServerCode: Record<ErrorCode, ExitCode> = {
   not_found: ExitCode.notFound,
   conflict: ExitCode.conflict,
   provider_error: ExitCode.failure,
+  // Still 503 after the client's own retries: nothing was recorded, try again later (like unreachable).
+  unavailable: ExitCode.unreachable,
   internal: ExitCode.failure,
 };
 

@@ -117,6 +117,34 @@ describe('releases create', () => {
 });
 
 describe('releases promote and rollback', () => {
+  it('a 503 with Retry-After is retried with the same Idempotency-Key; still 503 after the retries → 6 with the server\'s message', async () => {
+    const busy: Reply = { status: 503, headers: { 'retry-after': '0' }, body: { error: { code: 'unavailable', message: 'The release to staging could not be recorded just now.' } } };
+    let calls = 0;
+    api.on('POST /releases', () => (++calls < 3 ? busy : { status: 202, body: status() }));
+    const ok = await run(['releases', 'create', '--env', 'staging', '--image', 'ghcr.io/acme/checkout:1.4.3']);
+    assert.equal(ok.code, 0, ok.err);
+    const keys = api.requests.map((r) => r.headers['idempotency-key']);
+    assert.equal(keys.length, 3);
+    assert.match(String(keys[0]), /^[0-9a-f-]{36}$/);
+    assert.deepEqual(new Set(keys).size, 1, 'one key for the request and its retries');
+
+    api.requests.length = 0;
+    api.on('POST /releases', busy);
+    const given = await run(['releases', 'create', '--env', 'staging', '--image', 'ghcr.io/acme/checkout:1.4.3', '--json']);
+    assert.equal(given.code, 6);
+    assert.equal(JSON.parse(given.err).error.code, 'unavailable');
+    assert.equal(api.requests.length, 5, 'the request and 4 retries');
+    const other = await run(['releases', 'create', '--env', 'staging', '--image', 'ghcr.io/acme/checkout:1.4.3']);
+    assert.notEqual(api.requests.at(-1)?.headers['idempotency-key'], api.requests[0]?.headers['idempotency-key'], 'a new request, a new key');
+    assert.match(other.err, /could not be recorded just now/);
+
+    // A 503 without Retry-After (Temporal unreachable) is not retried.
+    api.requests.length = 0;
+    api.on('POST /releases', { status: 503, body: { error: { code: 'internal', message: 'Temporal is unreachable' } } });
+    await run(['releases', 'create', '--env', 'staging', '--image', 'ghcr.io/acme/checkout:1.4.3']);
+    assert.equal(api.requests.length, 1);
+  });
+
   it('promote POSTs /releases/promote with from and to', async () => {
     const wf = 'release:checkout:production:v5@1a2b3c';
     api.on('POST /releases/promote', {

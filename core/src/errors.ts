@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'unauthenticated'
   | 'forbidden'
   | 'provider_error'
+  | 'unavailable'
   | 'internal';
 
 export interface ErrorBody {
@@ -76,6 +77,21 @@ export class ProviderError extends IdpError {
   }
 }
 
+/**
+ * The request was not recorded, for now (Temporal busy or unreachable): the
+ * API answers 503 with `Retry-After`; sending the same request again (same
+ * Idempotency-Key) is safe, and the typed client does so by itself.
+ */
+export class UnavailableError extends IdpError {
+  constructor(
+    message: string,
+    /** Seconds to wait before trying again (the Retry-After header). */
+    readonly retryAfterSeconds = 2,
+  ) {
+    super('unavailable', 503, message);
+  }
+}
+
 const byCode: Record<ErrorCode, (m: string, d?: unknown) => IdpError> = {
   invalid_request: (m, d) => new InvalidRequestError(m, d),
   invalid_paws: (m, d) => new IdpError('invalid_paws', 422, m, d),
@@ -84,6 +100,7 @@ const byCode: Record<ErrorCode, (m: string, d?: unknown) => IdpError> = {
   unauthenticated: (m, d) => new IdpError('unauthenticated', 401, m, d),
   forbidden: (m, d) => new IdpError('forbidden', 403, m, d),
   provider_error: (m, d) => new ProviderError(m, d),
+  unavailable: (m) => new UnavailableError(m),
   internal: (m, d) => new IdpError('internal', 500, m, d),
 };
 

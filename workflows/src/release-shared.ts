@@ -45,6 +45,18 @@ export interface ReleaseQueueInput extends ReleaseTarget {
   /** Carried over continue-as-new: newest first. */
   ledger?: ReleaseRecord[];
   next?: number;
+  /** Carried over continue-as-new: the requests already recorded, oldest first (a retry is recorded once). */
+  requests?: [string, RecordedRequest][];
+}
+
+/** What the queue recorded for one request id. */
+export interface RecordedRequest {
+  number: number;
+  /** The same image was already queued or in progress for this environment: this request joined it. */
+  joined: boolean;
+  /** Who asked for which image: a reused request id with another request is told apart by the API. */
+  image: string;
+  requestedBy: string;
 }
 
 /** The approval policy, resolved for this environment and kind (core/src/release/policy.ts). */
@@ -58,11 +70,8 @@ export interface ReleaseInput extends ReleaseTarget, ReleaseRequest {
   resume?: { pr: PrRef; repo: string; policy: ResolvedPolicy; deadline: string; ownHead?: string };
 }
 
-export interface EnqueueResult {
-  number: number;
+export interface EnqueueResult extends RecordedRequest {
   workflowId: string;
-  /** The same image was already queued or in progress for this environment: this request joined it. */
-  joined: boolean;
   /** The release this one waits for (it holds the environment's lock or is ahead in the queue). */
   queuedBehind?: number;
 }
@@ -92,8 +101,15 @@ export interface ReleaseResult {
   release: ReleaseRecord;
 }
 
-/** API → queue: number this release and start it (or join the same one). */
-export const enqueueReleaseUpdate = defineUpdate<EnqueueResult, [ReleaseRequest]>('enqueueRelease');
+/**
+ * API → queue: number this release and start it (or join the same one). A
+ * signal (sent with signal-with-start), so the request is durable as soon as
+ * the API is told it was delivered, with or without a worker running; the
+ * queue numbers requests in signal order and records each request id once.
+ */
+export const enqueueReleaseSignal = defineSignal<[ReleaseRequest]>('enqueueRelease');
+/** API → queue: what became of the request with this id (waits until its release is started). */
+export const releaseRequestUpdate = defineUpdate<EnqueueResult, [string]>('releaseRequest');
 /** Queue → release: the environment's lock is yours. */
 export const lockGrantedSignal = defineSignal('lockGranted');
 /** Release → queue: the ledger entry changed (PR opened, approvals). */

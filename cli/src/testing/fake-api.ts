@@ -15,7 +15,7 @@ export interface Recorded {
   body: unknown;
 }
 
-export type Reply = { status?: number; body?: unknown; delayMs?: number };
+export type Reply = { status?: number; body?: unknown; delayMs?: number; headers?: Record<string, string> };
 export type Route = (req: Recorded) => Reply | Promise<Reply>;
 
 export interface FakeApi {
@@ -48,7 +48,7 @@ export async function startFakeApi(): Promise<FakeApi> {
     const route = routes.get(`${rec.method} ${rec.path}`);
     const reply: Reply = route ? await route(rec) : { status: 404, body: { error: { code: 'not_found', message: `No route ${rec.method} ${rec.path} in the fake API.` } } };
     if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));
-    res.writeHead(reply.status ?? 200, { 'content-type': 'application/json' });
+    res.writeHead(reply.status ?? 200, { 'content-type': 'application/json', ...reply.headers });
     res.end(reply.body === undefined ? '' : JSON.stringify(reply.body));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -54,6 +54,18 @@ export interface ClientOptions {
    */
   forgeToken?: string;
   fetch?: typeof fetch;
+  /** How many times a 503 with Retry-After is retried (default 4), waiting what the server asks (at most 30 s each). */
+  retries?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const MAX_RETRY_AFTER_S = 30;
+
+/** Retry-After as seconds (delay-seconds or an HTTP date), or undefined when absent or unreadable. */
+function retryAfterSeconds(value: string | null): number | undefined {
+  if (value === null) return undefined;
+  const seconds = /^\d+$/.test(value.trim()) ? Number(value) : (Date.parse(value) - Date.now()) / 1000;
+  return Number.isFinite(seconds) ? Math.min(Math.max(seconds, 0), MAX_RETRY_AFTER_S) : undefined;
 }
 
 export class PlatformClient {
@@ -78,11 +90,21 @@ export class PlatformClient {
         `Refusing to send your ${headers.authorization ? 'API token (IDP_API_TOKEN)' : 'forge token (GITHUB_TOKEN/GITLAB_TOKEN)'} over plain http to ${url.host}: anyone on the way could read it. Use an https:// IDP_API_URL (or --api).`,
       );
     }
+    // One key per request, the same on every retry: the server records a request sent twice once.
+    if (method === 'POST') headers['idempotency-key'] = globalThis.crypto.randomUUID();
+    const retries = this.opts.retries ?? 4;
     let res: Response;
-    try {
-      res = await (this.opts.fetch ?? fetch)(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    } catch (e) {
-      throw new UnreachableError(this.baseUrl, e);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        res = await (this.opts.fetch ?? fetch)(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      } catch (e) {
+        throw new UnreachableError(this.baseUrl, e);
+      }
+      // 503 with Retry-After: the server did not record the request and says when to try again.
+      const after = res.status === 503 ? retryAfterSeconds(res.headers.get('retry-after')) : undefined;
+      if (after === undefined || attempt >= retries) break;
+      await res.body?.cancel();
+      await (this.opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms))))(after * 1000);
     }
     const text = await res.text();
     let parsed: unknown;

@@ -248,7 +248,13 @@ export const Health = z.object({
 });
 
 export const ErrorResponse = z.object({
-  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+  error: z.object({
+    code: z
+      .string()
+      .describe('invalid_request, invalid_paws, not_found, conflict, unauthenticated, forbidden, provider_error, unavailable (503 with Retry-After: nothing was recorded; send the same request again, same Idempotency-Key), internal'),
+    message: z.string(),
+    details: z.unknown().optional(),
+  }),
 });
 
 export type RepoRef = z.input<typeof RepoRef>;

@@ -23,7 +23,18 @@ const errors = {
   '409': ok(c.ErrorResponse, 'Conflict (already exists, or something else holds it)'),
   '422': ok(c.ErrorResponse, 'paws.yaml is not valid (code invalid_paws)'),
   '502': ok(c.ErrorResponse, 'The git provider failed'),
-  '503': ok(c.ErrorResponse, 'Temporal is unreachable'),
+  '503': {
+    ...ok(c.ErrorResponse, 'Temporal is unreachable, or (code unavailable, with Retry-After) the request could not be recorded for now: nothing was queued or started; send it again, with the same Idempotency-Key, after Retry-After seconds'),
+    headers: { 'Retry-After': { description: 'Seconds to wait before retrying (code unavailable)', schema: { type: 'integer', minimum: 0 } } },
+  },
+};
+/** Requests that start a workflow: the same key again is the same request, recorded once. */
+const idempotencyKey = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  schema: { type: 'string', pattern: '^[A-Za-z0-9._:-]{8,128}$' },
+  description: 'One per request (e.g. a UUID), the same on every retry of it: a request sent twice is recorded once',
 };
 const body = (schema: z.ZodType) => ({ required: true, content: { 'application/json': { schema: json(schema, 'input') } } });
 const started = { '202': ok(c.WorkflowStatus, 'Workflow started or joined; the PR is open'), ...errors };
@@ -43,16 +54,16 @@ export function openApiDocument(version: string): Record<string, unknown> {
       '/component': { get: { operationId: 'getComponent', parameters: repoQuery, responses: { '200': ok(c.ComponentInfo), ...errors } } },
       '/environments': {
         get: { operationId: 'listEnvironments', parameters: repoQuery, responses: { '200': ok(c.EnvironmentList), ...errors } },
-        post: { operationId: 'createEnvironment', requestBody: body(c.CreateEnvironmentRequest), responses: started },
+        post: { operationId: 'createEnvironment', parameters: [idempotencyKey], requestBody: body(c.CreateEnvironmentRequest), responses: started },
       },
       '/environments/{env}/clone': {
-        post: { operationId: 'cloneEnvironment', parameters: [envParam], requestBody: body(c.CloneEnvironmentRequest), responses: started },
+        post: { operationId: 'cloneEnvironment', parameters: [envParam, idempotencyKey], requestBody: body(c.CloneEnvironmentRequest), responses: started },
       },
       '/environments/{env}/destroy': {
-        post: { operationId: 'destroyEnvironment', parameters: [envParam], requestBody: body(c.DestroyEnvironmentRequest), responses: started },
+        post: { operationId: 'destroyEnvironment', parameters: [envParam, idempotencyKey], requestBody: body(c.DestroyEnvironmentRequest), responses: started },
       },
       '/environments/{env}/extend': {
-        post: { operationId: 'extendEnvironment', parameters: [envParam], requestBody: body(c.ExtendEnvironmentRequest), responses: started },
+        post: { operationId: 'extendEnvironment', parameters: [envParam, idempotencyKey], requestBody: body(c.ExtendEnvironmentRequest), responses: started },
       },
       '/workflows/{workflowId}': {
         get: {
@@ -67,13 +78,13 @@ export function openApiDocument(version: string): Record<string, unknown> {
       },
       '/releases': {
         get: { operationId: 'listReleases', description: 'The release ledger of every environment of the component, newest first.', parameters: repoQuery, responses: { '200': ok(c.ReleaseList), ...errors } },
-        post: { operationId: 'createRelease', description: 'Open a release PR setting the environment to an image; it queues behind a release already in progress for that environment.', requestBody: body(c.CreateReleaseRequest), responses: started },
+        post: { operationId: 'createRelease', parameters: [idempotencyKey], description: 'Open a release PR setting the environment to an image; it queues behind a release already in progress for that environment.', requestBody: body(c.CreateReleaseRequest), responses: started },
       },
       '/releases/promote': {
-        post: { operationId: 'promoteRelease', description: 'Release to `to` exactly what `from` runs now.', requestBody: body(c.PromoteReleaseRequest), responses: started },
+        post: { operationId: 'promoteRelease', parameters: [idempotencyKey], description: 'Release to `to` exactly what `from` runs now.', requestBody: body(c.PromoteReleaseRequest), responses: started },
       },
       '/releases/rollback': {
-        post: { operationId: 'rollbackRelease', description: 'Release a previous version again, under the rollback policy.', requestBody: body(c.RollbackReleaseRequest), responses: started },
+        post: { operationId: 'rollbackRelease', parameters: [idempotencyKey], description: 'Release a previous version again, under the rollback policy.', requestBody: body(c.RollbackReleaseRequest), responses: started },
       },
       '/releases/{env}/{number}': {
         get: {

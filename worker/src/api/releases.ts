@@ -3,8 +3,7 @@
  * deployment target as they are now (nothing is written when it would fail),
  * number it in the environment's queue, and read the ledger back.
  */
-import { randomUUID } from 'node:crypto';
-import { ApplicationFailure, WithStartWorkflowOperation, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
+import { ApplicationFailure, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
 import {
   assertEnvName,
   ConflictError,
@@ -30,10 +29,11 @@ import {
   type ReleaseList,
   type ReleaseRecord,
   type WorkflowStatus,
+  UnavailableError,
 } from '@idp/core';
 import { release as releaseWorkflow, releaseQueue } from '@idp/workflows';
 import { pullRequestUpdate, SA } from '@idp/workflows/shared';
-import { enqueueReleaseUpdate, FINAL_OUTCOMES, ledgerQuery, type EnqueueResult, type ReleaseRequest, type ReleaseState } from '@idp/workflows/release-shared';
+import { enqueueReleaseSignal, FINAL_OUTCOMES, ledgerQuery, releaseRequestUpdate, type EnqueueResult, type ReleaseRequest, type ReleaseState } from '@idp/workflows/release-shared';
 import type { ProviderLookup } from '../activities/index.js';
 import { releasePlan, releaseVerdict } from '../activities/releases.js';
 import { assertDeployAccess } from '../activities/deploy-access.js';
@@ -74,6 +74,9 @@ async function deployedNow(ctx: ReleaseContext, c: Component, env: string): Prom
   return { image: deployedImage(target, file.content, c.spec), text: file.content, file: target.file, target };
 }
 
+/** How long recording a request may take before the API answers 503 (a retry with the same id is recorded once). */
+const RECORD_TIMEOUT_MS = 10_000;
+
 const queueId = (c: Component, env: string) => makeWorkflowId('releases', c.spec.metadata.name, env, repoKey(c.provider));
 
 /** The environment's ledger as its queue last published it (no worker needed), newest first. */
@@ -86,7 +89,12 @@ async function ledgerOf(ctx: ReleaseContext, c: Component, env: string): Promise
   return (d?.memo?.ledger as ReleaseRecord[] | undefined) ?? [];
 }
 
-export async function startRelease(ctx: ReleaseContext, c: Component, ask: ReleaseAsk, requestedBy: string, forgeToken?: string): Promise<WorkflowStatus> {
+/**
+ * Validate a release, record it in the environment's queue, and answer once it
+ * is numbered (with its PR when it opens within prWaitMs). `requestId` is the
+ * client's Idempotency-Key: the same request sent again is recorded once.
+ */
+export async function startRelease(ctx: ReleaseContext, c: Component, ask: ReleaseAsk, requestedBy: string, requestId: string, forgeToken?: string): Promise<WorkflowStatus> {
   assertEnvName(ask.env, ask.kind === 'promote' ? 'target environment' : 'environment');
   if (ask.kind === 'promote') {
     assertEnvName(ask.from, 'source environment');
@@ -138,31 +146,45 @@ export async function startRelease(ctx: ReleaseContext, c: Component, ask: Relea
     requestedBy,
     ...(requesterLogin ? { requesterLogin } : {}),
     requestedAt: new Date().toISOString(),
-    requestId: randomUUID(),
+    requestId,
   };
-  const start = new WithStartWorkflowOperation(releaseQueue, {
-    workflowId: queueId(c, ask.env),
-    taskQueue: ctx.taskQueue,
-    args: [{ repo: c.ref.repo, repoKey: key, repoId: c.provider.id, path: c.ref.path, component, env: ask.env, pollIntervalMs: ctx.pollIntervalMs }],
-    workflowIdConflictPolicy: 'USE_EXISTING',
-    typedSearchAttributes: [
-      { key: SA.component, value: component },
-      { key: SA.environment, value: ask.env },
-      { key: SA.kind, value: 'releases' },
-      { key: SA.repo, value: c.provider.id },
-    ],
-  });
-  const wait = AbortSignal.timeout(ctx.prWaitMs ?? 10_000);
+  const queue = ctx.temporal.workflow.getHandle(queueId(c, ask.env));
+  try {
+    // Signal-with-start: once this returns, the request is in the queue's history, worker or not.
+    await ctx.temporal.withDeadline(Date.now() + RECORD_TIMEOUT_MS, () => ctx.temporal.workflow.signalWithStart(releaseQueue, {
+      workflowId: queue.workflowId,
+      taskQueue: ctx.taskQueue,
+      args: [{ repo: c.ref.repo, repoKey: key, repoId: c.provider.id, path: c.ref.path, component, env: ask.env, pollIntervalMs: ctx.pollIntervalMs }],
+      signal: enqueueReleaseSignal,
+      signalArgs: [request],
+      typedSearchAttributes: [
+        { key: SA.component, value: component },
+        { key: SA.environment, value: ask.env },
+        { key: SA.kind, value: 'releases' },
+        { key: SA.repo, value: c.provider.id },
+      ],
+    }));
+  } catch (err) {
+    // Not recorded as far as we know: never answer "queued" for it. A retry with the same id is recorded once.
+    throw new UnavailableError(
+      `The release to ${ask.env} could not be recorded just now (${err instanceof Error ? err.message : String(err)}). Send the same request again in a few seconds (idp retries by itself).`,
+    );
+  }
+  // A deadline, not an abort signal: the SDK re-sends an update not yet accepted (no worker) every ~20 s,
+  // and a call made after its abort signal fired is never cancelled; a deadline ends every one of them.
+  const deadline = Date.now() + (ctx.prWaitMs ?? 10_000);
   let queued: EnqueueResult;
   try {
-    queued = await ctx.temporal.withAbortSignal(wait, () =>
-      ctx.temporal.workflow.executeUpdateWithStart(enqueueReleaseUpdate, { startWorkflowOperation: start, args: [request] }),
-    );
-  } catch (err) {
-    // No answer in time (no worker running): the queue is started and durable, and numbers the release once a worker runs.
-    const described = await ctx.temporal.workflow.getHandle(queueId(c, ask.env)).describe().catch(() => undefined);
-    if (described?.status.name !== 'RUNNING') throw err;
-    return { ...baseStatus(described.workflowId, described), phase: 'queued' };
+    queued = await ctx.temporal.withDeadline(deadline, () => queue.executeUpdate(releaseRequestUpdate, { args: [requestId] }));
+  } catch {
+    // Recorded, not numbered yet (no worker running, or the queue is busy): it is numbered, in request order, once a worker runs.
+    const described = await queue.describe().catch(() => undefined);
+    return described
+      ? { ...baseStatus(queue.workflowId, described), phase: 'queued' }
+      : { workflowId: queue.workflowId, kind: 'releases', component, environment: ask.env, status: 'running', phase: 'queued' };
+  }
+  if (queued.requestedBy !== requestedBy || !sameImage(queued.image, image)) {
+    throw new ConflictError(`This request's Idempotency-Key was already used for another release request (v${queued.number}); send a new key with a new request.`);
   }
   const handle = ctx.temporal.workflow.getHandle<typeof releaseWorkflow>(queued.workflowId);
   const statusOf = (state: ReleaseState): WorkflowStatus => ({
@@ -184,7 +206,7 @@ export async function startRelease(ctx: ReleaseContext, c: Component, ask: Relea
     if (running) return { ...(await describeWorkflow(ctx.temporal, queued.workflowId)), joined: queued.joined };
   }
   try {
-    const state = (await ctx.temporal.withAbortSignal(wait, () => handle.executeUpdate(pullRequestUpdate))) as unknown as ReleaseState;
+    const state = (await ctx.temporal.withDeadline(deadline, () => handle.executeUpdate(pullRequestUpdate))) as unknown as ReleaseState;
     return statusOf(state);
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {

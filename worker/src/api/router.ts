@@ -24,6 +24,7 @@ import {
   InvalidRequestError,
   NotFoundError,
   ConflictError,
+  UnavailableError,
   assertEnvName,
   parseTtl,
   parsePaws,
@@ -98,6 +99,19 @@ export function createRouter(opts: RouterOptions): express.Router {
   };
 
   /**
+   * The client's Idempotency-Key (the CLI sends one per request and the same one
+   * when it retries): a request sent twice is recorded once.
+   */
+  const requestIdOf = (req: Request): string => {
+    const key = req.header('idempotency-key');
+    if (key === undefined) return randomUUID();
+    if (!/^[A-Za-z0-9._:-]{8,128}$/.test(key)) {
+      throw new InvalidRequestError('Idempotency-Key must be 8 to 128 letters, digits or ._:- (e.g. a UUID); send the same one when you retry a request.');
+    }
+    return key;
+  };
+
+  /**
    * The provider acting as the requesting person when they sent their own
    * forge token (X-Idp-Forge-Token: the CLI's GITHUB_TOKEN/GITLAB_TOKEN, or the
    * Backstage user's SCM token). It is used for this request only, never stored or logged.
@@ -131,7 +145,7 @@ export function createRouter(opts: RouterOptions): express.Router {
     const key = repoKey(provider);
     const workflowId = makeWorkflowId(kind, component, fields.env, key);
     const input: EnvChangeInput = {
-      kind, repo: ref.repo, repoKey: key, path: ref.path, component, requestedBy, requestedAt, requestId: randomUUID(), pollIntervalMs: opts.pollIntervalMs, ...fields,
+      kind, repo: ref.repo, repoKey: key, path: ref.path, component, requestedBy, requestedAt, requestId: requestIdOf(req), pollIntervalMs: opts.pollIntervalMs, ...fields,
       hint: { base, baseSha: file.commitSha, text: file.content, at: requestedAt },
     };
     const request = { id: input.requestId, source: fields.source, ttl: fields.ttl, requestedBy };
@@ -147,7 +161,8 @@ export function createRouter(opts: RouterOptions): express.Router {
     let status: WorkflowStatus;
     let running: EnvChangeState['request'];
     try {
-      const state = await opts.temporal.withAbortSignal(AbortSignal.timeout(opts.prWaitMs ?? 10_000), () =>
+      // A deadline ends every call the SDK makes for the update (an abort signal misses the ones re-sent after it fired).
+      const state = await opts.temporal.withDeadline(Date.now() + (opts.prWaitMs ?? 10_000), () =>
         opts.temporal.workflow.executeUpdateWithStart(pullRequestUpdate, { startWorkflowOperation: startOp }),
       );
       running = state.request;
@@ -156,10 +171,15 @@ export function createRouter(opts: RouterOptions): express.Router {
       if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
         throw errorFromBody({ error: { code: (err.cause.type ?? 'internal') as ErrorCode, message: err.cause.message } });
       }
-      // No PR in time (e.g. no worker is running): the workflow is started and durable; say so.
+      // No PR in time (e.g. no worker is running). "Started" only when the running workflow is this
+      // request's (its start was accepted) or the same change with the same options (joined).
       const described = await opts.temporal.workflow.getHandle(workflowId).describe().catch(() => undefined);
-      if (described?.status.name !== 'RUNNING') throw err;
-      running = described.memo?.request as EnvChangeState['request'];
+      running = described?.status.name === 'RUNNING' ? (described.memo?.request as EnvChangeState['request'] | undefined) : undefined;
+      if (!described || !running) {
+        throw new UnavailableError(
+          `The ${kind} of ${fields.env} could not be started just now (${err instanceof Error ? err.message : String(err)}). Send the same request again in a few seconds (idp retries by itself).`,
+        );
+      }
       status = baseStatus(workflowId, described);
     }
     const joined = running?.id !== input.requestId;
@@ -278,7 +298,7 @@ export function createRouter(opts: RouterOptions): express.Router {
     return componentFrom(provider, file.content, ref);
   }
   const release = async (req: Request, ref: z.infer<typeof RepoRef>, ask: ReleaseAsk) =>
-    startRelease(releases(), await component(ref), ask, userOf(req), req.header('x-idp-forge-token') || undefined);
+    startRelease(releases(), await component(ref), ask, userOf(req), requestIdOf(req), req.header('x-idp-forge-token') || undefined);
 
   router.get('/releases', route(async (req, res) => {
     const ref = parse(RepoRef, req.query);
@@ -372,6 +392,7 @@ export function createRouter(opts: RouterOptions): express.Router {
   // Errors as JSON with a code and a message that says what to do.
   router.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     if (err instanceof IdpError) {
+      if (err instanceof UnavailableError) res.set('Retry-After', String(err.retryAfterSeconds));
       res.status(err.status).json(err.toJSON());
       return;
     }

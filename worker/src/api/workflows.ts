@@ -71,7 +71,10 @@ export async function describeWithMemo(temporal: Client, id: string, waitMs = 0,
       const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), waitMs)));
       const stop = new AbortController();
       const moved = sincePhase ? phaseLeaves(temporal, id, sincePhase, stop.signal).then(() => 'timeout' as const, () => 'timeout' as const) : timeout;
-      const outcome = await Promise.race([handle.result().then((r) => ({ r }), (e: Error) => ({ e })), timeout, moved]);
+      // result() long-polls the history until the workflow ends: cancelled (by `stop`) once this wait is
+      // answered; the deadline also ends a poll the SDK re-sends after `stop` fired (it would ignore the signal).
+      const ended = temporal.withDeadline(Date.now() + waitMs + 1_000, () => temporal.withAbortSignal(stop.signal, () => handle.result()));
+      const outcome = await Promise.race([ended.then((r) => ({ r }), (e: Error) => ({ e })), timeout, moved]);
       stop.abort();
       clearTimeout(timer);
       if (outcome !== 'timeout') {
