@@ -333,6 +333,21 @@ describe('pr', () => {
     assert.equal(api.requests.length, 2);
   });
 
+  it('list pages: --page asks for that page, and the next one is named while there is one', async () => {
+    api.on('GET /pulls', { body: { pulls: [pr], nextPage: 3 } });
+    const r = await run(['pr', 'list', '--state', 'all', '--page', '2']);
+    assert.equal(r.code, 0, r.err);
+    assert.deepEqual(api.requests[0]!.query, { ...ref(), state: 'all', page: '2' });
+    assert.match(r.err, /More: idp pr list --state all --page 3/);
+    const json = await run(['pr', 'list', '--page', '2', '--json']);
+    assert.deepEqual(JSON.parse(json.out), { pulls: [pr], nextPage: 3 });
+
+    const bad = await run(['pr', 'list', '--page', '0']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /--page must be a whole number from 1 to 1000/);
+    assert.equal(api.requests.length, 2, 'a bad page asks nothing');
+  });
+
   it('show', async () => {
     api.on('GET /pulls/3', { body: pr });
     const r = await run(['pr', 'show', '3']);

@@ -111,7 +111,7 @@ export const COMMANDS: Spec[] = [
   {
     usage: 'pr list',
     describe: 'List the pull requests of the component\'s repository.',
-    options: [['--state', 'open, merged, closed or all (default open)']],
+    options: [['--state', 'open, merged, closed or all (default open)'], ['--page', 'Page of 100, newest first (default 1)']],
     load: () => import('./commands/pr/list.js'),
   },
   {
@@ -157,7 +157,7 @@ const GLOBAL_OPTIONS: [string, string][] = [
 ];
 
 const BOOLEAN = ['json', 'wait', 'approve', 'request-changes', 'comment'];
-const STRING = ['component', 'api', 'repo', 'path', 'ttl', 'confirm', 'state', 'message', 'image', 'env', 'to'];
+const STRING = ['component', 'api', 'repo', 'path', 'ttl', 'confirm', 'state', 'message', 'image', 'env', 'to', 'page'];
 /** Short spellings of value options (sade's `-m, --message`): their value is the next argument too. */
 const STRING_ALIASES = ['m'];
 /** Nouns whose bare form runs a verb, like `heroku releases`; `idp <noun> --help` still shows the noun's help. */

@@ -1,4 +1,4 @@
-/** idp pr list [--state open|merged|closed|all] */
+/** idp pr list [--state open|merged|closed|all] [--page N] */
 import type { PullRequest } from '@idp/core';
 import type { CommandInput } from '../../command.js';
 import { UsageError } from '../../exit-codes.js';
@@ -21,12 +21,17 @@ export async function run(input: CommandInput): Promise<void> {
   const { ui, io } = input;
   const state = (stringFlag(input.flags, 'state') ?? 'open') as State;
   if (!STATES.includes(state)) throw new UsageError(`--state must be one of ${STATES.join(', ')}; got "${state}".`);
+  const pageFlag = stringFlag(input.flags, 'page');
+  const page = pageFlag === undefined ? 1 : Number(pageFlag);
+  if (!Number.isInteger(page) || page < 1 || page > 1000) throw new UsageError(`--page must be a whole number from 1 to 1000; got "${pageFlag}".`);
   const { ctx, client, ref } = await setup(input);
-  const pulls = await client.listPulls(ref, state);
-  if (ui.json) return ui.printJson({ pulls });
+  // One page (the newest 100 first): a repository with thousands of PRs is never listed whole.
+  const { pulls, nextPage } = await client.pullsPage(ref, { state, ...(page > 1 ? { page } : {}) });
+  if (ui.json) return ui.printJson({ pulls, ...(nextPage ? { nextPage } : {}) });
   if (pulls.length === 0) {
-    ui.note(`No ${state === 'all' ? '' : `${state} `}pull requests in ${ctx.component.repo}.`);
+    ui.note(`No ${state === 'all' ? '' : `${state} `}pull requests in ${ctx.component.repo}${page > 1 ? ` on page ${page}` : ''}.`);
     return;
   }
   io.stdout.write(pullTable(terminalSafe(pulls), io.now(), ui.out));
+  if (nextPage) ui.note(`More: idp pr list --state ${state} --page ${nextPage}`);
 }
