@@ -25,6 +25,7 @@ import type { FileDiff, PullRequest, PullRequestState, Review, ReviewEvent } fro
 import { ConflictError, IdpError, InvalidRequestError, NotFoundError, ProviderError } from '@idp/core/errors';
 import { listWindow, type ChecksSummary, type CheckRun, type CommitRequest, type CommitStatus, type DirectoryEntry, type FileAtRef, type GitProvider, type ListFilter, type OpenPullRequest, type PullRequestPage, type RepoSnapshot } from './provider.js';
 import { assertBranchName } from './local-git.js';
+import { TtlCache } from './ttl-cache.js';
 import { approvalsOf, summarizeChecks } from './reviews.js';
 
 const Client = Octokit.plugin(retry, throttling);
@@ -121,12 +122,12 @@ export class GitHubProvider implements GitProvider {
   private readonly service: ClientInstance;
   private readonly userClients = new Map<string, ClientInstance>();
   private repoInfo: { id: string; defaultBranch: string; at: number } | undefined;
-  /** Team members by approver entry (null: no such team), for TEAM_TTL_MS; a pending read is shared. */
-  private readonly teams = new Map<string, { at: number; members: Promise<string[] | null> }>();
+  /** Team members by approver entry (null: no such team). */
+  private readonly teams = new TtlCache<string[] | null>(TEAM_TTL_MS);
   /** Forge logins by user token (a token names one account); a pending read is shared, a failure is not kept. */
   private readonly logins = new Map<string, Promise<string>>();
-  /** Whether a login may write here, by login (lower case), for WRITE_TTL_MS; a pending read is shared, a failure is not kept. */
-  private readonly writers = new Map<string, { at: number; can: Promise<boolean> }>();
+  /** Whether a login may write here, by login (lower case). */
+  private readonly writers = new TtlCache<boolean>(WRITE_TTL_MS);
 
   constructor(private readonly opts: GitHubProviderOptions) {
     this.repo = opts.repo;
@@ -768,16 +769,7 @@ export class GitHubProvider implements GitProvider {
     const [org, slug, ...extra] = entry.split('/');
     // Logins and slugs never hold a slash or a space; such an entry cannot name a team.
     if (!org || !slug || extra.length > 0 || /\s/.test(entry)) return null;
-    const key = `${org}/${slug}`.toLowerCase();
-    const hit = this.teams.get(key);
-    if (hit && Date.now() - hit.at < TEAM_TTL_MS) return copy(await hit.members);
-    const members = this.readTeam(org, slug);
-    this.teams.set(key, { at: Date.now(), members });
-    // A failure is not an answer: the next call asks again.
-    members.catch(() => {
-      if (this.teams.get(key)?.members === members) this.teams.delete(key);
-    });
-    return copy(await members);
+    return copy(await this.teams.get(`${org}/${slug}`.toLowerCase(), () => this.readTeam(org, slug)));
   }
 
   private async readTeam(org: string, slug: string): Promise<string[] | null> {
@@ -810,16 +802,7 @@ export class GitHubProvider implements GitProvider {
     const who = login.trim().replace(/^@/, '');
     // A GitHub login (or an app's `name[bot]`); anything else names nobody who could write.
     if (!/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/.test(who)) return false;
-    const key = who.toLowerCase();
-    const hit = this.writers.get(key);
-    if (hit && Date.now() - hit.at < WRITE_TTL_MS) return hit.can;
-    const can = this.readWrite(who);
-    this.writers.set(key, { at: Date.now(), can });
-    // A failure is not an answer: the next call asks again.
-    can.catch(() => {
-      if (this.writers.get(key)?.can === can) this.writers.delete(key);
-    });
-    return can;
+    return this.writers.get(who.toLowerCase(), () => this.readWrite(who));
   }
 
   private async readWrite(login: string): Promise<boolean> {

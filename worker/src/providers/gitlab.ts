@@ -41,6 +41,7 @@ import type { FileDiff, PullRequest, PullRequestComment, PullRequestState, Revie
 import { ConflictError, IdpError, InvalidRequestError, NotFoundError, ProviderError } from '@idp/core/errors';
 import { listWindow, type ChecksSummary, type CheckRun, type CommitRequest, type CommitStatus, type DirectoryEntry, type FileAtRef, type FileChange, type GitProvider, type ListFilter, type OpenPullRequest, type PullRequestPage, type RepoSnapshot } from './provider.js';
 import { approvalsOf, summarizeChecks } from './reviews.js';
+import { TtlCache } from './ttl-cache.js';
 
 export interface GitLabProviderOptions {
   /** The remote as the user named it. */
@@ -130,12 +131,12 @@ export class GitLabProvider implements GitProvider {
   /** One client per token. */
   private readonly clients = new Map<string, Client>();
   private readonly known = new KnownTrees();
-  /** Group members by approver entry (null: no such group), for GROUP_TTL_MS; a pending read is shared. */
-  private readonly groups = new Map<string, { at: number; members: Promise<string[] | null> }>();
+  /** Group members by approver entry (null: no such group). */
+  private readonly groups = new TtlCache<string[] | null>(GROUP_TTL_MS);
   /** Forge usernames by user token (a token names one account); a pending read is shared, a failure is not kept. */
   private readonly logins = new Map<string, Promise<string>>();
-  /** canWrite answers by lower-cased username, for WRITE_TTL_MS; a pending read is shared, a failure is not kept. */
-  private readonly writers = new Map<string, { at: number; answer: Promise<boolean> }>();
+  /** canWrite answers by lower-cased username. */
+  private readonly writers = new TtlCache<boolean>(WRITE_TTL_MS);
   /** GitLab user ids by lower-cased username, as approvals and reviewers name them (ids never change). */
   private readonly userIds = new Map<string, number>();
 
@@ -567,15 +568,7 @@ export class GitLabProvider implements GitProvider {
   async canWrite(login: string): Promise<boolean> {
     const key = login.trim().replace(/^@/, '').toLowerCase();
     if (!key || /[\s/]/.test(key)) return false;
-    const hit = this.writers.get(key);
-    if (hit && Date.now() - hit.at < WRITE_TTL_MS) return hit.answer;
-    const answer = this.readCanWrite(key);
-    this.writers.set(key, { at: Date.now(), answer });
-    // A failure is not an answer: the next call asks again.
-    answer.catch(() => {
-      if (this.writers.get(key)?.answer === answer) this.writers.delete(key);
-    });
-    return answer;
+    return this.writers.get(key, () => this.readCanWrite(key));
   }
 
   private readCanWrite(login: string): Promise<boolean> {
@@ -616,16 +609,7 @@ export class GitLabProvider implements GitProvider {
   async teamMembers(name: string): Promise<string[] | null> {
     const path = name.trim().replace(/^@/, '').replace(/^\/+|\/+$/g, '');
     if (!path || /\s/.test(path) || path.split('/').some((s) => s === '' || s === '.' || s === '..')) return null;
-    const key = path.toLowerCase();
-    const hit = this.groups.get(key);
-    if (hit && Date.now() - hit.at < GROUP_TTL_MS) return copy(await hit.members);
-    const members = this.readGroup(path);
-    this.groups.set(key, { at: Date.now(), members });
-    // A failure is not an answer: the next call asks again.
-    members.catch(() => {
-      if (this.groups.get(key)?.members === members) this.groups.delete(key);
-    });
-    return copy(await members);
+    return copy(await this.groups.get(path.toLowerCase(), () => this.readGroup(path)));
   }
 
   private readGroup(path: string): Promise<string[] | null> {

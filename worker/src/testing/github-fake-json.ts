@@ -269,18 +269,11 @@ export function builders(api: string, repo: FakeRepo) {
 
   const combinedStatus = (sha: string, statuses: FakeStatus[]) => ({
     state: statuses.length === 0 ? 'pending' : statuses.some((s) => s.state === 'failure' || s.state === 'error') ? 'failure' : statuses.every((s) => s.state === 'success') ? 'success' : 'pending',
-    statuses: statuses.map((s) => ({
-      url: `${R}/statuses/${sha}`,
-      avatar_url: null,
-      id: s.id,
-      node_id: nodeId('SC', s.id),
-      state: s.state,
-      description: s.description,
-      target_url: s.targetUrl,
-      context: s.context,
-      created_at: s.createdAt,
-      updated_at: s.updatedAt,
-    })),
+    // The combined status lists each status without its creator (simple-commit-status).
+    statuses: statuses.map((s) => {
+      const { creator: _, ...simple } = status(sha, s);
+      return simple;
+    }),
     sha,
     total_count: statuses.length,
     repository: repository(),
