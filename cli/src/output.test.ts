@@ -128,6 +128,7 @@ describe('env list', () => {
     assert.equal(envStatus(env({ pulls: [{ ...pull(6, 'x'), kind: 'env-ttl', head: 'other' }] }), NOW), 'teardown PR #6');
     assert.equal(envStatus(env({ pulls: [pull(7, 'env-extend'), pull(2, 'env-clone', 'merged')] }), NOW), 'live, extend PR #7');
     assert.equal(envStatus(env({ expiresAt: at(-H) }), NOW), 'expired');
+    assert.equal(envStatus(env({ pulls: [{ ...pull(8, 'release'), kind: 'release' }] }), NOW), 'live, release PR #8');
     const stuck = {
       workflowId: 'env-destroy:checkout:x@k', kind: 'env-destroy' as const, component: 'checkout', environment: 'x', status: 'running' as const, phase: 'open' as const,
       pr: { number: 5, url: 'u', state: 'open' as const, head: 'h', headSha: 's' }, stuck: 'pv is cloned from it',

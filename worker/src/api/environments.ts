@@ -64,7 +64,14 @@ export async function listEnvironments(args: {
   );
   for (const wf of running) {
     if (wf.kind === 'env-ttl' && !views.has(wf.environment)) continue;
-    viewFor(wf.environment).workflows.push(wf);
+    // An environment's release queue is its ledger, always running and never a change: `idp releases` shows it.
+    if (wf.kind === 'releases') continue;
+    const view = viewFor(wf.environment);
+    view.workflows.push(wf);
+    // A release PR may live in another (deployment) repository: its workflow knows it, the listing above does not.
+    if (wf.kind === 'release' && wf.pr?.state === 'open' && !view.pulls.some((p) => p.url === wf.pr!.url)) {
+      view.pulls.push({ number: wf.pr.number, url: wf.pr.url, state: wf.pr.state, head: wf.pr.head, headSha: wf.pr.headSha, workflowId: wf.workflowId, kind: 'release' });
+    }
   }
   return { component, repo: args.ref.repo, provider: args.provider.kind, defaultBranch: args.base, environments: [...views.values()] };
 }

@@ -76,6 +76,11 @@ describe('releases', () => {
     assert.deepEqual(shown.verdict?.approvedBy, []);
     assert.deepEqual(shown.verdict?.ignored.map((i) => i.by), [TEST_USER]);
     assert.equal((await stack.client.workflow(res.workflowId)).phase, 'open');
+    // idp env list shows the open release PR on its environment, and not the queue (the ledger) as a change.
+    const envs = await stack.client.listEnvironments(ref);
+    const stagingView = envs.environments.find((e) => e.name === 'staging')!;
+    assert.deepEqual(stagingView.pulls.map((p) => [p.number, p.kind]), [[res.pr.number, 'release']]);
+    assert.deepEqual(stagingView.workflows.map((w) => w.kind), ['release']);
 
     await as('alice').review(res.pr.number, { ...ref, event: 'approve' });
     const final = await until(stack, res.workflowId, ended, 'the merge');

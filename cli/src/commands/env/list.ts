@@ -9,7 +9,7 @@ type Pull = EnvironmentView['pulls'][number];
 /** The PR's workflow kind, from the server's annotation or the branch (idp/<kind>/<component>/<env>). */
 const kindOf = (p: Pull) => p.kind ?? /^idp\/(env-[a-z]+)\//.exec(p.head)?.[1];
 
-/** "live", "pending PR #3", "teardown PR #5", "live, extend PR #7", "expired". */
+/** "live", "pending PR #3", "teardown PR #5", "live, extend PR #7", "live, release PR #8", "expired". */
 export function envStatus(e: EnvironmentView, now: Date, c: Colors = colors(false)): string {
   const open = e.pulls.filter((p) => p.state === 'open');
   const teardown = open.find((p) => kindOf(p) === 'env-destroy' || kindOf(p) === 'env-ttl');
@@ -21,7 +21,7 @@ export function envStatus(e: EnvironmentView, now: Date, c: Colors = colors(fals
   else parts.push(c.green('live'));
   for (const p of open) {
     if (p === teardown || p === creating) continue;
-    parts.push(kindOf(p) === 'env-extend' ? `extend PR #${p.number}` : `PR #${p.number}`);
+    parts.push(kindOf(p) === 'env-extend' ? `extend PR #${p.number}` : kindOf(p) === 'release' ? `release PR #${p.number}` : `PR #${p.number}`);
   }
   // A workflow that cannot bring its PR up to date (the change no longer applies): say so, it needs a human.
   // Or whose activity keeps failing (stuck: retrying ...): the details follow the table.
