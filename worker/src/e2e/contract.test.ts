@@ -104,6 +104,47 @@ describe('Platform API contract', () => {
     assert.equal(((await json.json()) as { number: number }).number, 1, 'API clients still get JSON');
   });
 
+  it('the PR page renders Markdown with raw HTML off, hides the marker and says what happened to the PR', async (t) => {
+    const repo = await createRepo({ files: { 'paws.yaml': CHECKOUT_PAWS } });
+    t.after(() => repo.cleanup());
+    const forge = new LocalForge({ repo: repo.bare });
+    const page = async (n: number) => {
+      const res = await fetch(`${stack.api.url}/pulls/${n}?repo=${encodeURIComponent(repo.bare)}`, { headers: { accept: 'text/html' } });
+      assert.equal(res.status, 200);
+      return res.text();
+    };
+    // PR text is attacker-controlled: raw HTML and javascript: links must come out inert.
+    const body = [
+      'Promote to **production**.', '', '```diff', '-  image: a:1', '+  image: a:2', '```', '', 'Then run `idp pr merge 1`.', '',
+      '<script>alert(1)</script>', '', '[x](javascript:alert(1))', '', '<!-- idp workflow: release-checkout-production -->',
+    ].join('\n');
+    await repo.push({ branch: 'feature/md', files: { 'md.txt': 'md' } });
+    const pr = await forge.openPullRequest({ head: 'feature/md', base: 'main', title: 'markdown', body, author: 'dev@example.com' });
+    await forge.comment(pr.number, 'Looks **fine** <img src=x onerror=alert(1)> [y](JavaScript:alert(2))', 'rev@example.com');
+    const open = await page(pr.number);
+    assert.match(open, /<strong>production<\/strong>/);
+    assert.match(open, /<pre><code class="language-diff">-  image: a:1\n\+  image: a:2\n<\/code><\/pre>/);
+    assert.match(open, /<code>idp pr merge 1<\/code>/);
+    assert.match(open, /<strong>fine<\/strong>/, 'comments are Markdown too');
+    assert.match(open, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/, 'raw HTML is shown as text');
+    assert.doesNotMatch(open, /<script|<img/i);
+    assert.doesNotMatch(open, /href="\s*javascript:/i);
+    assert.doesNotMatch(open, /idp workflow:/, 'the hidden marker stays hidden');
+    assert.match(open, /dev@example\.com<\/b> wants to merge <code>feature\/md<\/code> into <code>main<\/code>/);
+
+    await forge.merge(pr.number, { by: 'lead@example.com' });
+    const merged = await page(pr.number);
+    assert.match(merged, /lead@example\.com<\/b> merged <code>feature\/md<\/code> into <code>main<\/code>/);
+    assert.doesNotMatch(merged, /wants to merge|idp pr merge 1<\/code> \(or/);
+
+    await repo.push({ branch: 'feature/drop', files: { 'drop.txt': 'x' } });
+    const dropped = await forge.openPullRequest({ head: 'feature/drop', base: 'main', title: 'drop', body: '', author: 'dev@example.com' });
+    await forge.close(dropped.number, 'lead@example.com');
+    const closed = await page(dropped.number);
+    assert.match(closed, /lead@example\.com<\/b> closed this without merging <code>feature\/drop<\/code> into <code>main<\/code>/);
+    assert.doesNotMatch(closed, /wants to merge/);
+  });
+
   it('an unknown route answers 404 as JSON pointing at the document', async () => {
     const res = await fetch(`${stack.api.url}/nope`);
     assert.equal(res.status, 404);
