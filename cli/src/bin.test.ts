@@ -72,6 +72,10 @@ describe('bin', () => {
     assert.equal(r.code, 2);
     assert.equal(r.out, '');
     assert.match(r.err, /^idp: Unknown command: env frobnicate\n/);
+    const near = await node([bin, 'releses']);
+    assert.equal(near.code, 2);
+    assert.equal(near.out, '');
+    assert.match(near.err, /^idp: Unknown command: releses\. Did you mean `idp releases`\?\n/);
   });
 
   it('--version loads nothing heavy at run time', { skip: typeof module.register !== 'function' && 'needs module.register (Node >= 20.6)' }, async () => {

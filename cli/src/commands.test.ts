@@ -163,6 +163,37 @@ describe('env clone', () => {
     assert.equal(api.requests.length, 0);
   });
 
+  it('an unknown command names the nearest one, as gh and heroku do, and still exits 2', async () => {
+    const cases: [string[], string | undefined][] = [
+      [['env', 'lst'], 'env list'],
+      [['env', 'ls'], 'env list'],
+      [['releses'], 'releases'],
+      [['releses', '--env', 'production'], 'releases'],
+      [['pr', 'shwo', '3'], 'pr show'],
+      [['prr', 'list'], 'pr list'],
+      [['inof'], 'info'],
+      [['evn', 'clnoe', 'staging', 'p1'], 'env clone'],
+      [['releases', 'craete', '--env', 'staging'], 'releases create'],
+      [['xyzzy'], undefined],
+      [['env', 'frobnicate'], undefined],
+      [['releases', 'production'], undefined],
+    ];
+    for (const [argv, meant] of cases) {
+      const r = await run(argv);
+      assert.equal(r.code, 2, argv.join(' '));
+      assert.equal(r.out, '');
+      const first = r.err.split('\n')[0]!;
+      if (meant) assert.match(first, new RegExp(`^idp: Unknown command: .*\\. Did you mean \`idp ${meant}\`\\?$`), argv.join(' '));
+      else assert.doesNotMatch(r.err, /Did you mean/, argv.join(' '));
+    }
+    const bare = await run(['env', 'lst']);
+    assert.equal(bare.err, 'idp: Unknown command: env lst. Did you mean `idp env list`?\nRun `idp env --help` for usage.\n');
+    const json = await run(['--json', 'env', 'lst']);
+    assert.equal(json.code, 2);
+    assert.deepEqual(JSON.parse(json.err), { error: { code: 'usage', message: 'Unknown command: env lst. Did you mean `idp env list`?' } });
+    assert.equal(api.requests.length, 0);
+  });
+
   it('server errors map to exit codes and keep the server\'s message', async () => {
     api.on('POST /environments/staging/clone', {
       status: 409,
@@ -359,6 +390,26 @@ describe('pr', () => {
     const missing = await run(['pr', 'show', '#9']);
     assert.equal(missing.code, 3);
     assert.match(missing.err, /idp: No pull request #9\./);
+  });
+
+  it('show hides HTML comments (the idp workflow marker) as a forge does; --json keeps the body as the API gave it', async () => {
+    const body = [
+      'Release **v3** of checkout to production.',
+      '<!-- idp workflow: release:checkout:production:v3@1a2b3c4d5e -->',
+      '```html',
+      '<!-- inside a code block: text -->',
+      '```',
+      'Before <!-- inline --> after.',
+    ].join('\n');
+    const withComments = { ...pr, body, comments: [{ by: 'bob@example.com', body: 'LGTM <!-- hidden -->', at: at(-60_000) }] };
+    api.on('GET /pulls/3', { body: withComments });
+    const r = await run(['pr', 'show', '3']);
+    assert.equal(r.code, 0, r.err);
+    assert.doesNotMatch(r.out, /idp workflow|<!-- (hidden|inline)/);
+    assert.match(r.out, /\n\nRelease \*\*v3\*\* of checkout to production\.\n```html\n<!-- inside a code block: text -->\n```\nBefore  after\.\n/);
+    assert.match(r.out, /bob@example\.com 1m ago: LGTM\n/);
+    const json = await run(['pr', 'show', '3', '--json']);
+    assert.deepEqual(JSON.parse(json.out), withComments);
   });
 
   it('review', async () => {

@@ -16,6 +16,7 @@ import { format } from 'node:util';
 import sade from 'sade';
 import { DEFAULT_API_URL } from '@idp/core/client';
 import type { CommandModule, Flags } from './command.js';
+import { didYouMean } from './did-you-mean.js';
 import { errorBody, EXIT_CODES_HELP, ExitCode, exitCodeFor, UsageError } from './exit-codes.js';
 import { processIo, terminalSafe, Ui, type Io } from './output.js';
 
@@ -165,6 +166,12 @@ const DEFAULT_VERBS: Record<string, string> = { releases: 'list' };
 const NOUNS = new Set(COMMANDS.map((c) => c.usage.split(' ')).filter((w) => w.length > 1 && !/^[<[]/.test(w[1]!)).map((w) => w[0]!));
 const commandName = (spec: Spec) => spec.usage.split(' ').filter((w) => !/^[<[]/.test(w)).join(' ');
 
+/** ". Did you mean `idp env list`?" when a command is close to the words typed, else ''. */
+function suggestion(argv: string[]): string {
+  const name = didYouMean(positionals(argv).map((p) => p.word), [...COMMANDS.map(commandName), ...NOUNS]);
+  return name ? `. Did you mean \`idp ${name}\`?` : '';
+}
+
 function version(): string {
   try {
     return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -248,9 +255,10 @@ function withDefaultVerb(argv: string[]): string[] {
   if (words.length > 1) {
     const known = COMMANDS.some((c) => commandName(c) === `${noun} ${words[1]!.word}`);
     if (!known) {
+      const near = suggestion(argv);
       throw new UsageError(
-        `Unknown command: ${noun} ${words[1]!.word}`,
-        `Run \`idp ${noun} --help\` for its commands${words.length === 2 && /^[a-z0-9-]+$/.test(words[1]!.word) ? `; for one environment's ${noun}: \`idp ${noun} --env ${words[1]!.word}\`` : ''}.`,
+        `Unknown command: ${noun} ${words[1]!.word}${near}`,
+        `Run \`idp ${noun} --help\` for its commands${!near && words.length === 2 && /^[a-z0-9-]+$/.test(words[1]!.word) ? `; for one environment's ${noun}: \`idp ${noun} --env ${words[1]!.word}\`` : ''}.`,
       );
     }
     return argv;
@@ -301,9 +309,11 @@ function parse(argv: string[], io: Io): Parsed {
     const words = argv.filter((a) => !a.startsWith('-'));
     const known = COMMANDS.map(commandName).find((n) => words.slice(0, n.split(' ').length).join(' ') === n);
     const sadeHint = /Run `\$ (.+?)`/.exec(errText)?.[1];
-    const helpCmd = sadeHint && sadeHint !== 'idp --help' ? sadeHint : known ? `idp ${known} --help` : 'idp --help';
+    const noun = NOUNS.has(words[0] ?? '') ? words[0] : undefined;
+    const helpCmd = sadeHint && sadeHint !== 'idp --help' ? sadeHint : known ? `idp ${known} --help` : noun ? `idp ${noun} --help` : 'idp --help';
     const nice = message
-      .replace(/^Invalid command: /, 'Unknown command: ')
+      // The words typed, not sade's (which drops the first word after a leading `--json`).
+      .replace(/^Invalid command: .*$/, () => `Unknown command: ${positionals(argv).map((p) => p.word).join(' ')}${suggestion(argv)}`)
       .replace(/^Insufficient arguments!$/, 'Missing arguments.')
       .replace(/^No command specified\.$/, 'No command given.');
     throw new UsageError(nice, `Run \`${helpCmd}\` for usage.`);
