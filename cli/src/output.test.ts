@@ -193,6 +193,10 @@ describe('pr output', () => {
     assert.match(text, /carol@example\.com requested changes 5m ago \(on an older commit\): TTL\?/);
     assert.match(text, /dave@example\.com 1m ago: lgtm/);
     assert.match(text, /View: http:\/\/forge\/pulls\/3\n$/);
+    // A merged PR no longer "wants to merge".
+    const merged = formatPull({ ...pr, state: 'merged', mergedBy: 'bob@example.com', mergedAt: pr.createdAt, mergeSha: 'f00d' }, NOW);
+    assert.match(merged, /\nmerged • alice@example\.com proposed merging idp\/env-clone\/checkout\/preview-123 into main • opened 10m ago\nMerged by bob@example\.com/);
+    assert.doesNotMatch(merged, /wants to merge/);
   });
 });
 

@@ -23,7 +23,7 @@ export const withoutHtmlComments = (markdown: string) =>
 export function formatPull(p: PullRequest, now: Date, c: Colors = colors(false)): string {
   const lines = [
     `${c.bold(p.title)} ${c.dim(`#${p.number}`)}`,
-    `${stateLabel(p.state, c)} • ${p.author} wants to merge ${p.head} into ${p.base} • opened ${relativeTime(p.createdAt, now)}`,
+    `${stateLabel(p.state, c)} • ${p.author} ${p.state === 'open' ? 'wants to merge' : 'proposed merging'} ${p.head} into ${p.base} • opened ${relativeTime(p.createdAt, now)}`,
   ];
   if (p.state === 'merged') lines.push(`Merged by ${p.mergedBy ?? '?'} ${relativeTime(p.mergedAt, now)} as ${shortSha(p.mergeSha)}`);
   if (p.state === 'closed') lines.push(`Closed by ${p.closedBy ?? '?'} ${relativeTime(p.closedAt, now)}`);
