@@ -7,6 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { parsePaws } from '@idp/core';
+import { LocalForge } from '../providers/local.js';
 
 const require = createRequire(import.meta.url);
 
@@ -29,4 +31,18 @@ export function seedDemo(home: string): { bare: string; workdir: string; created
   git(workdir, 'commit', '--quiet', '-m', 'checkout: initial paws.yaml');
   git(workdir, 'push', '--quiet', 'origin', 'main');
   return { bare, workdir, created: true };
+}
+
+/**
+ * What the start banner's "Try" lines can name on this start, so they run as
+ * printed on a second start too: the first `preview-<n>` the demo's paws.yaml
+ * (on main) does not have yet, and the number the next PR will get.
+ */
+export async function demoNext(bare: string): Promise<{ preview: string; pr: number }> {
+  const forge = new LocalForge({ repo: bare });
+  const [{ file }, { pulls }] = await Promise.all([forge.snapshot('paws.yaml'), forge.listPullRequests({ state: 'all', limit: 1 })]);
+  const existing = new Set(file ? Object.keys(parsePaws(file.content, 'paws.yaml').spec.environments ?? {}) : []);
+  let n = 1;
+  while (existing.has(`preview-${n}`)) n++;
+  return { preview: `preview-${n}`, pr: (pulls.at(-1)?.number ?? 0) + 1 };
 }

@@ -11,7 +11,7 @@ import { installRuntime, startApi, startWorker } from '../services.js';
 import { defaultUser } from '../user.js';
 import { findTemporalCli } from './temporal-cli.js';
 import { startDevServer, searchAttributeArgs } from './temporal-server.js';
-import { seedDemo } from './demo.js';
+import { demoNext, seedDemo } from './demo.js';
 
 const home = resolve(process.env.IDP_HOME ?? '.idp');
 mkdirSync(join(home, 'logs'), { recursive: true });
@@ -56,6 +56,7 @@ try {
   const api = await startApi(cfg, defaultUser());
   stops.push(api.close);
   const demo = seedDemo(home);
+  const next = await demoNext(demo.bare);
 
   process.once('SIGINT', () => void shutdown(0));
   process.once('SIGTERM', () => void shutdown(0));
@@ -75,8 +76,8 @@ try {
   Try, in another terminal:
     cd ${demo.workdir}
     alias idp="node ${process.cwd()}/cli/bin/idp.js"   # or: npm link -w cli
-    idp env clone staging preview-1 --ttl 72h
-    idp pr review 1 --approve && idp pr merge 1
+    idp env clone staging ${next.preview} --ttl 72h
+    idp pr review ${next.pr} --approve && idp pr merge ${next.pr}
     idp env list
 
   Ctrl-C stops everything.
