@@ -200,10 +200,14 @@ export function createRouter(opts: RouterOptions): express.Router {
   async function assertOpenedByIdpOrActingAsCaller(req: Request, provider: GitProvider, pr: PullRequest, action: 'merge' | 'close'): Promise<void> {
     if (req.header('x-idp-forge-token') && provider.actingAs) return;
     const id = workflowForBranch(pr.head, repoKey(provider));
-    const wf = id ? await describeWorkflow(opts.temporal, id).catch((err: unknown) => {
-      if (err instanceof NotFoundError) return undefined;
-      throw err;
-    }) : undefined;
+    const describe = (waitMs = 0, sincePhase?: string) =>
+      describeWorkflow(opts.temporal, id!, waitMs, sincePhase).catch((err: unknown) => {
+        if (err instanceof NotFoundError) return undefined;
+        throw err;
+      });
+    let wf = id ? await describe() : undefined;
+    // Its PR is open but the workflow has not recorded it yet (a close right after the open): wait for that, not for a guess.
+    if (wf && !wf.pr && wf.status === 'running') wf = await describe(10_000, wf.phase);
     if (wf?.pr?.number === pr.number) return;
     throw new IdpError(
       'forbidden',
