@@ -1,7 +1,8 @@
 /**
  * `npm start`: the whole stack on one laptop. The Temporal dev server (SQLite
  * under IDP_HOME, Web UI on), the worker and the Platform API in this process,
- * the local git forge, and a seeded demo component. Ctrl-C stops everything.
+ * the local git forge, and a seeded demo component. Ctrl-C, or SIGTERM/SIGHUP to
+ * this process or to `npm start`, stops everything.
  * With TEMPORAL_ADDRESS set, it uses that Temporal instead of starting one.
  */
 import { mkdirSync, realpathSync } from 'node:fs';
@@ -19,11 +20,19 @@ const log = (m: string) => console.log(`[idp] ${m}`);
 const stops: (() => Promise<void>)[] = [];
 installRuntime();
 
+let stopping = false;
 async function shutdown(code: number) {
+  if (stopping) return;
+  stopping = true;
   log('stopping...');
   for (const stop of stops.reverse()) await stop().catch((e) => console.error(e));
   process.exit(code);
 }
+// A signal to this process stops all it started: a terminal's Ctrl-C, a supervisor's or an IDE's stop, `kill <pid>`
+// (npm passes SIGINT and SIGTERM on to it), the terminal closing (SIGHUP). Listening from the start, so a signal while
+// starting stops what has started so far (the dev server, still starting, is killed on exit: temporal-server.ts).
+// Repeats are ignored: a Ctrl-C reaches this process twice, from the terminal and from npm.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(0));
 
 try {
   const external = process.env.TEMPORAL_ADDRESS;
@@ -58,8 +67,6 @@ try {
   const demo = seedDemo(home);
   const next = await demoNext(demo.bare);
 
-  process.once('SIGINT', () => void shutdown(0));
-  process.once('SIGTERM', () => void shutdown(0));
   worker.run.catch((e) => {
     console.error('[idp] worker failed:', e);
     void shutdown(1);

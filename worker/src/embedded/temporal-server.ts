@@ -1,7 +1,8 @@
 /**
  * The Temporal dev server of the embedded stack: `temporal server start-dev`
  * with a SQLite file under IDP_HOME, the Web UI on, and idp's search
- * attributes registered. Stopped with SIGTERM on shutdown.
+ * attributes registered. Stopped with SIGTERM on shutdown, killed if this
+ * process exits without stopping it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync } from 'node:fs';
@@ -40,6 +41,11 @@ export async function startDevServer(opts: { cli: string; home: string; port: nu
     { stdio: ['ignore', log, log] },
   );
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // Never outlive this process. stop() waits for the server's own shutdown; an exit on any other path (a signal
+  // while starting, a crash) cannot wait, so it kills the server outright (its SQLite state survives a kill).
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.off('exit', killOnExit));
   const address = `${host}:${opts.port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {

@@ -1,0 +1,26 @@
+// `npm start` (`exec node scripts/start.mjs`): build, then run the embedded stack in this same process. npm passes the
+// SIGINT or SIGTERM it gets (a supervisor's stop, an IDE's stop button, `kill <npm's pid>`) to its child alone, and
+// that child is the `sh -c` running the script, which passes no signal on: as `tsc -b && node …`, node and the Temporal
+// dev server outlived npm, holding their ports. `exec` makes this process npm's child, and it owns the stack
+// (worker/src/embedded/start.ts stops all it started on a signal).
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createRequire } from 'node:module';
+
+const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+const build = spawn(process.execPath, [tsc, '-b'], { stdio: 'inherit' });
+// A signal while building stops the build (a terminal's Ctrl-C reaches it too; a second SIGINT is harmless).
+const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+const stopBuild = (signal) => build.kill(signal);
+for (const s of signals) process.on(s, stopBuild);
+const [code] = await once(build, 'exit');
+for (const s of signals) process.off(s, stopBuild);
+if (code !== 0) process.exit(code ?? 1);
+// Should npm die without passing a signal on (SIGKILL, a crash), stop as if it had; Node has no parent-death signal.
+const npm = process.ppid;
+const orphaned = setInterval(() => {
+  if (process.ppid === npm) return;
+  clearInterval(orphaned);
+  process.kill(process.pid, 'SIGTERM');
+}, 1000).unref();
+await import('../worker/dist/embedded/start.js');

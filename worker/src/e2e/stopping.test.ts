@@ -1,0 +1,132 @@
+/**
+ * Stopping `npm start` the way a process supervisor, an IDE's stop button or `kill <pid>` does: one signal to the
+ * npm process alone, not to its process group (a terminal's Ctrl-C signals the whole group). Everything npm started
+ * — the node process of the stack and the Temporal dev server — must stop, and free its ports.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { eventually } from './fixtures.js';
+
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** Whether a TCP port on 127.0.0.1 can be listened on (closed again at once). */
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** A free port P with P+1000 free too: start.ts puts the Temporal Web UI at its Temporal port + 1000. */
+async function freePortPair(not: number): Promise<number> {
+  for (;;) {
+    const port = await freePort();
+    if (port !== not && port + 1000 !== not && port + 1000 < 65536 && (await portFree(port + 1000))) return port;
+  }
+}
+
+interface Proc { pid: number; ppid: number; start: string; state: string; cmd: string }
+
+/** Live processes from /proc. `start` (start time in ticks since boot) tells a process from a later one with its pid. */
+function processes(): Map<number, Proc> {
+  const all = new Map<number, Proc>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      // pid (comm) state ppid … starttime is field 22; comm may hold spaces and parentheses, so split after the last ')'.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').join(' ').trim();
+      all.set(Number(name), { pid: Number(name), state: fields[0]!, ppid: Number(fields[1]), start: fields[19]!, cmd });
+    } catch {
+      // gone while listing
+    }
+  }
+  return all;
+}
+
+function descendants(root: number): Proc[] {
+  const all = [...processes().values()];
+  const found: Proc[] = [];
+  const queue = [root];
+  while (queue.length) {
+    const parent = queue.shift()!;
+    for (const p of all.filter((q) => q.ppid === parent)) {
+      found.push(p);
+      queue.push(p.pid);
+    }
+  }
+  return found;
+}
+
+/** Those of `procs` still running (a zombie has exited; only its parent has not collected it yet). */
+function stillRunning(procs: Proc[]): Proc[] {
+  const now = processes();
+  return procs.filter((p) => {
+    const q = now.get(p.pid);
+    return q && q.start === p.start && q.state !== 'Z';
+  });
+}
+
+async function startThenSignal(signal: NodeJS.Signals) {
+  const home = mkdtempSync(join(tmpdir(), 'idp-stopping-'));
+  const apiPort = await freePort();
+  const temporalPort = await freePortPair(apiPort);
+  const ports = [apiPort, temporalPort, temporalPort + 1000];
+  const env: NodeJS.ProcessEnv = { ...process.env, IDP_HOME: home, IDP_API_PORT: String(apiPort), IDP_TEMPORAL_PORT: String(temporalPort) };
+  delete env.TEMPORAL_ADDRESS; // start its own dev server, as a new user's `npm start` does
+  // Its own process group, as under a supervisor: the signal below reaches npm and nothing else.
+  const npm = spawn('npm', ['start'], { cwd: repoRoot, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  npm.stdout.on('data', (d) => (output += d));
+  npm.stderr.on('data', (d) => (output += d));
+  const npmExited = new Promise<void>((resolve) => npm.once('exit', () => resolve()));
+  let started: Proc[] = [];
+  try {
+    await Promise.race([
+      eventually(async () => (await fetch(`http://127.0.0.1:${apiPort}/api/idp/health`)).ok, 90_000, 'the Platform API of `npm start`'),
+      npmExited.then(() => Promise.reject(new Error(`npm start exited while starting:\n${output}`))),
+    ]);
+    started = [processes().get(npm.pid!)!, ...descendants(npm.pid!)];
+    assert.ok(started.some((p) => p.cmd.includes('server start-dev')), `the Temporal dev server is among what npm started:\n${started.map((p) => p.cmd).join('\n')}`);
+
+    process.kill(npm.pid!, signal);
+
+    // Polling /proc: the grandchildren are not this process's children, so their exit cannot be awaited otherwise.
+    const left = await eventually(async () => stillRunning(started).length === 0, 30_000, `everything \`npm start\` started to stop`).then(
+      () => [],
+      () => stillRunning(started),
+    );
+    assert.deepEqual(left.map((p) => p.cmd), [], `still running after ${signal} to npm:\n${output}`);
+    for (const port of ports) assert.ok(await portFree(port), `port ${port} is free again`);
+    assert.match(output, /\[idp\] stopping\.\.\./, 'the stack stopped itself, cleanly');
+  } finally {
+    // What a failed run left behind (only what this test started).
+    if (!started.length) started = [...descendants(npm.pid!), ...(npm.exitCode === null && npm.signalCode === null ? [processes().get(npm.pid!)!] : [])];
+    for (const p of stillRunning(started.filter(Boolean))) process.kill(p.pid, 'SIGKILL');
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+describe('stopping `npm start` with a signal to npm alone', { timeout: 120_000 }, () => {
+  it('SIGTERM stops npm, the stack and the Temporal dev server, and frees their ports', () => startThenSignal('SIGTERM'));
+  it('SIGINT stops npm, the stack and the Temporal dev server, and frees their ports', () => startThenSignal('SIGINT'));
+  // npm gone without passing a signal on: what it started notices, and stops as if it had.
+  it('SIGKILL to npm stops the stack and the Temporal dev server, and frees their ports', () => startThenSignal('SIGKILL'));
+});
