@@ -1,13 +1,13 @@
 // `npm test`: every workspace's tests on Node's built-in runner, against real
 // components. Makes sure the Temporal CLI (the dev server the integration tests
-// start) is there first, installing it where Go is available.
+// start) is there first: the official download, else a Go build (worker/src/embedded/temporal-cli.ts).
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
-import { findTemporalCli } from '../worker/dist/embedded/temporal-cli.js';
+import { ensureTemporalCli } from '../worker/dist/embedded/temporal-cli.js';
 
-const cli = findTemporalCli(resolve('.tools'), { log: (m) => console.log(m) });
+const cli = await ensureTemporalCli(resolve('.tools'), { log: (m) => console.log(m) });
 if (!cli) {
-  console.error('The tests need the Temporal CLI: put `temporal` on PATH, set TEMPORAL_CLI, or install Go.');
+  console.error('The tests need the Temporal CLI: put `temporal` on PATH, set TEMPORAL_CLI, or install Go (any version).');
   process.exit(1);
 }
 const files = process.argv.slice(2);

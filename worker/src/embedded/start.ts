@@ -10,8 +10,8 @@ import { resolve, join } from 'node:path';
 import { configFromEnv } from '../config.js';
 import { installRuntime, startApi, startWorker } from '../services.js';
 import { defaultUser } from '../user.js';
-import { findTemporalCli } from './temporal-cli.js';
-import { startDevServer, searchAttributeArgs } from './temporal-server.js';
+import { ensureTemporalCli } from './temporal-cli.js';
+import { startDevServer } from './temporal-server.js';
 import { demoNext, seedDemo } from './demo.js';
 
 const home = resolve(process.env.IDP_HOME ?? '.idp');
@@ -43,21 +43,11 @@ try {
   let uiUrl: string | undefined;
   if (!external) {
     const port = Number(process.env.IDP_TEMPORAL_PORT ?? 7233);
-    const cli = findTemporalCli(resolve('.tools'), { log });
-    if (cli) {
-      const server = await startDevServer({ cli, home, port, uiPort: port + 1000 });
-      stops.push(server.stop);
-      uiUrl = server.uiUrl;
-    } else {
-      // No CLI and no Go: let @temporalio/testing download the same dev server (how users elsewhere get it).
-      log('No Temporal CLI found; downloading the dev server through @temporalio/testing...');
-      const { TestWorkflowEnvironment } = await import('@temporalio/testing');
-      const env = await TestWorkflowEnvironment.createLocal({
-        server: { dbFilename: join(home, 'temporal.db'), ip: '127.0.0.1', port, ui: true, uiPort: port + 1000, extraArgs: searchAttributeArgs() },
-      });
-      stops.push(() => env.teardown());
-      uiUrl = `http://127.0.0.1:${port + 1000}`;
-    }
+    const cli = await ensureTemporalCli(resolve('.tools'), { log });
+    if (!cli) throw new Error('No Temporal CLI, no official download (temporal.download unreachable) and no Go to build one: install Go (https://go.dev/dl/; any version, an older one fetches the Go the build needs) or the Temporal CLI (https://docs.temporal.io/cli), or set TEMPORAL_CLI.');
+    const server = await startDevServer({ cli, home, port, uiPort: port + 1000 });
+    stops.push(server.stop);
+    uiUrl = server.uiUrl;
     cfg.temporalAddress = `127.0.0.1:${port}`;
   }
   const worker = await startWorker(cfg);

@@ -44,7 +44,7 @@ export async function startTestStack(
     installRuntime(process.env.IDP_TEST_VERBOSE ? 'INFO' : 'ERROR');
     runtimeInstalled = true;
   }
-  const cli = findTemporalCli(resolve(repoRoot, '.tools'), { install: false });
+  const cli = findTemporalCli(resolve(repoRoot, '.tools'));
   if (!cli) throw new Error('No Temporal CLI: run `npm test` (it installs one) or set TEMPORAL_CLI.');
   const env = await TestWorkflowEnvironment.createLocal({
     server: { executable: { type: 'existing-path', path: cli }, ip: '127.0.0.1', searchAttributes: SEARCH_ATTRIBUTES, log: { format: 'pretty', level: 'error' } },
