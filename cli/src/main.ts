@@ -138,6 +138,18 @@ export const COMMANDS: Spec[] = [
     load: () => import('./commands/pr/review.js'),
   },
   {
+    usage: 'pr check <number> <name>',
+    describe: 'Local forge only (it runs no CI): report a check on the PR\'s head, e.g. the ci/build a release policy requires.',
+    options: [
+      ['--success', 'The check passed'],
+      ['--failure', 'The check failed'],
+      ['--pending', 'The check is running'],
+      ['-m, --message', 'Description (at most 140 characters)'],
+    ],
+    examples: ['pr check 3 ci/build --success'],
+    load: () => import('./commands/pr/check.js'),
+  },
+  {
     usage: 'pr merge <number>',
     describe: 'Merge a pull request (the workflow following it then completes).',
     load: () => import('./commands/pr/merge.js'),
@@ -157,7 +169,7 @@ const GLOBAL_OPTIONS: [string, string][] = [
   ['--path', 'paws.yaml path inside the repository (default: found locally, else paws.yaml)'],
 ];
 
-const BOOLEAN = ['json', 'wait', 'approve', 'request-changes', 'comment'];
+const BOOLEAN = ['json', 'wait', 'approve', 'request-changes', 'comment', 'success', 'failure', 'pending'];
 const STRING = ['component', 'api', 'repo', 'path', 'ttl', 'confirm', 'state', 'message', 'image', 'env', 'to', 'page'];
 /** Short spellings of value options (sade's `-m, --message`): their value is the next argument too. */
 const STRING_ALIASES = ['m'];

@@ -20,6 +20,8 @@ import type {
   RollbackReleaseRequest,
   CreateReleaseRequest,
   ReviewRequest,
+  ReviewResult,
+  CheckRequest,
   WorkflowStatus,
 } from './contract.js';
 import type { PullRequest, PullRequestState } from '../pulls.js';
@@ -178,8 +180,13 @@ export class PlatformClient {
   diff(r: RepoRef, n: number): Promise<PullDiff> {
     return this.call('GET', `/pulls/${n}/diff`, undefined, PlatformClient.repoQuery(r));
   }
-  review(n: number, req: ReviewRequest): Promise<PullRequest> {
+  /** The PR, with a `note` when, on a release PR, this review does not count (and why). */
+  review(n: number, req: ReviewRequest): Promise<ReviewResult> {
     return this.call('POST', `/pulls/${n}/reviews`, req);
+  }
+  /** Local forge only: report a check on the PR's head, as CI would. */
+  check(n: number, req: CheckRequest): Promise<PullRequest> {
+    return this.call('POST', `/pulls/${n}/checks`, req);
   }
   merge(n: number, r: RepoRef): Promise<PullRequest> {
     return this.call('POST', `/pulls/${n}/merge`, r);

@@ -36,6 +36,12 @@ export const ReviewRequest = RepoRef.extend({
   body: z.string().optional(),
 });
 export const PullActionRequest = RepoRef.extend({});
+/** A check reported by hand on the local forge (no CI runs there); on GitHub/GitLab your CI reports checks. */
+export const CheckRequest = RepoRef.extend({
+  name: z.string().min(1).max(100).describe('The check, as a release policy names it in requiredChecks, e.g. ci/build'),
+  state: z.enum(['pending', 'success', 'failure']),
+  description: z.string().max(140).optional(),
+});
 
 /** GET /pulls: which PRs, one page of at most `limit` (newest first), never more than 100 per request. */
 export const ListPullsQuery = z.object({
@@ -73,6 +79,11 @@ export const PullRequestSchema = z.object({
     }),
   ),
   comments: z.array(z.object({ by: z.string(), body: z.string(), at: z.string() })),
+});
+
+/** A review's answer: the PR, and on a release PR why the review does not count, when it does not. */
+export const ReviewResult = PullRequestSchema.extend({
+  note: z.string().optional().describe('Release PRs: why this review does not count under the release policy (e.g. four eyes), when it does not'),
 });
 
 export const FileDiffSchema = z.object({
@@ -263,6 +274,8 @@ export type CreateEnvironmentRequest = z.input<typeof CreateEnvironmentRequest>;
 export type DestroyEnvironmentRequest = z.input<typeof DestroyEnvironmentRequest>;
 export type ExtendEnvironmentRequest = z.input<typeof ExtendEnvironmentRequest>;
 export type ReviewRequest = z.input<typeof ReviewRequest>;
+export type CheckRequest = z.input<typeof CheckRequest>;
+export type ReviewResult = z.infer<typeof ReviewResult>;
 export type PrSummary = z.infer<typeof PrSummary>;
 export type PullDiff = z.infer<typeof PullDiff>;
 export type PullList = z.infer<typeof PullList>;

@@ -116,7 +116,16 @@ export function openApiDocument(version: string): Record<string, unknown> {
       },
       '/pulls/{number}/diff': { get: { operationId: 'getPullDiff', parameters: [numberParam, ...repoQuery], responses: { '200': ok(c.PullDiff), ...errors } } },
       '/pulls/{number}/reviews': {
-        post: { operationId: 'reviewPull', parameters: [numberParam], requestBody: body(c.ReviewRequest), responses: { '200': ok(c.PullRequestSchema), ...errors } },
+        post: { operationId: 'reviewPull', parameters: [numberParam], requestBody: body(c.ReviewRequest), responses: { '200': ok(c.ReviewResult), ...errors } },
+      },
+      '/pulls/{number}/checks': {
+        post: {
+          operationId: 'reportCheck',
+          description: 'Local forge only (no CI runs there): report a check on the PR\'s head, as CI would. On GitHub/GitLab (403) your CI reports checks; `idp/policy` is idp\'s own (403).',
+          parameters: [numberParam],
+          requestBody: body(c.CheckRequest),
+          responses: { '200': ok(c.PullRequestSchema), '403': ok(c.ErrorResponse, 'Not the local forge, or the check is idp\'s own (code forbidden)'), ...errors },
+        },
       },
       '/pulls/{number}/merge': {
         post: { operationId: 'mergePull', parameters: [numberParam], requestBody: body(c.PullActionRequest), responses: { '200': ok(c.PullRequestSchema), ...errors } },

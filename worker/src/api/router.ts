@@ -13,6 +13,7 @@ import {
   DestroyEnvironmentRequest,
   ExtendEnvironmentRequest,
   PullActionRequest,
+  CheckRequest,
   ListPullsQuery,
   RepoRef,
   ReviewRequest,
@@ -47,6 +48,7 @@ import { listEnvironments } from './environments.js';
 import { renderPullPage } from './pull-page.js';
 import { assertReleasePolicyHolds, componentFrom, listReleases, releaseDetail, startRelease, type ReleaseAsk } from './releases.js';
 import { repoKey } from '../providers/repo-key.js';
+import { releaseReviewNote, reportLocalCheck } from './pull-checks.js';
 
 export interface RouterOptions {
   temporal: Client;
@@ -365,6 +367,14 @@ export function createRouter(opts: RouterOptions): express.Router {
     const body = parse(ReviewRequest, req.body);
     const provider = actor(req, opts.providers(body.repo));
     const pr = await provider.review(prNumber(req), { event: body.event, body: body.body, by: userOf(req) });
+    await signalPrEvent(opts.temporal, provider, pr);
+    const note = await releaseReviewNote(opts.temporal, provider, pr, userOf(req), body.event);
+    res.json(note ? { ...pr, note } : pr);
+  }));
+  router.post('/pulls/:number/checks', route(async (req, res) => {
+    const body = parse(CheckRequest, req.body);
+    const provider = opts.providers(body.repo);
+    const pr = await reportLocalCheck(provider, prNumber(req), body, userOf(req));
     await signalPrEvent(opts.temporal, provider, pr);
     res.json(pr);
   }));

@@ -12,7 +12,7 @@ import { installRuntime, startApi, startWorker } from '../services.js';
 import { defaultUser } from '../user.js';
 import { ensureTemporalCli } from './temporal-cli.js';
 import { startDevServer } from './temporal-server.js';
-import { demoNext, seedDemo } from './demo.js';
+import { demoNext, demoTeams, seedDemo } from './demo.js';
 
 const home = resolve(process.env.IDP_HOME ?? '.idp');
 mkdirSync(join(home, 'logs'), { recursive: true });
@@ -40,6 +40,7 @@ try {
   // The embedded stack serves the repositories under its own folder (the demo lives there), not any on the disk:
   // IDP_REPO_ROOTS adds your own (e.g. IDP_REPO_ROOTS=$HOME/src).
   if (!cfg.repoRoots.length) cfg.repoRoots = [realpathSync(home)];
+  cfg.teams = demoTeams(cfg.teams, log);
   let uiUrl: string | undefined;
   if (!external) {
     const port = Number(process.env.IDP_TEMPORAL_PORT ?? 7233);

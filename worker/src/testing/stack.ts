@@ -38,7 +38,7 @@ export interface TestStack {
 }
 
 export async function startTestStack(
-  opts: { inProcessWorker?: boolean; pollIntervalMs?: number; prWaitMs?: number; forges?: ForgeHost[] } = {},
+  opts: { inProcessWorker?: boolean; pollIntervalMs?: number; prWaitMs?: number; forges?: ForgeHost[]; teams?: Record<string, string[]> } = {},
 ): Promise<TestStack> {
   if (!runtimeInstalled) {
     installRuntime(process.env.IDP_TEST_VERBOSE ? 'INFO' : 'ERROR');
@@ -59,6 +59,7 @@ export async function startTestStack(
     forges: new Map((opts.forges ?? []).map((f) => [f.host, f])),
     // The forge fakes need no politeness delays, and their injected 5xx should be retried at once.
     forgeClient: { paceWrites: false, retryBaseMs: 10 },
+    ...(opts.teams ? { teams: opts.teams } : {}),
   };
   const api = await startApi(cfg, TEST_USER);
   cfg.apiUrl = api.url;

@@ -20,6 +20,8 @@ export async function run(input: CommandInput): Promise<void> {
   const pull = await client.review(n, { ...ref, event, body });
   if (ui.json) return ui.printJson(pull);
   ui.print(`${DONE[event]} PR #${pull.number}: ${pull.url}`);
+  // A release PR's policy may not count this review (four eyes, not an allowed approver): say so now.
+  if (pull.note) ui.note(pull.note);
   // GitLab has no API for its "Request changes" review: there idp only withdraws the approval and comments.
   if (event === 'request_changes' && !pull.reviews.some((r) => r.state === 'changes_requested')) {
     ui.note('The forge records no request for changes from idp: your approval (if any) was withdrawn and your comment posted, but that does not block the PR. On GitLab, block it with "Request changes" in the merge request\'s review.');
