@@ -162,6 +162,14 @@ describe('Platform API contract', () => {
       assert.equal(res.status, 401);
       assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'unauthenticated');
       assert.equal((await fetch(`${guarded.url}/health`)).status, 200, '/health stays open for probes');
+      // Every route that writes, the new check report included, is refused before any repository is touched
+      // (the providers throw if called: that would be a 500, not a 401).
+      for (const path of ['/pulls/1/checks', '/pulls/1/reviews', '/pulls/1/merge', '/pulls/1/close', '/releases']) {
+        const body = JSON.stringify({ repo: '/x', path: 'paws.yaml', name: 'ci/build', state: 'success', event: 'approve', env: 'staging', image: 'ghcr.io/acme/x:1' });
+        const w = await fetch(`${guarded.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        assert.equal(w.status, 401, path);
+        assert.equal(((await w.json()) as { error: { code: string } }).error.code, 'unauthenticated', path);
+      }
     } finally {
       await guarded.close();
     }

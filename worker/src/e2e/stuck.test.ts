@@ -71,9 +71,8 @@ describe('failing activities and foreign PRs', () => {
     const repo = await createRepo({ files: { 'paws.yaml': CHECKOUT_PAWS } });
     t.after(() => repo.cleanup());
     faults.set(repo.bare, () => new TypeError("Cannot read properties of undefined (reading 'sha')"));
-    const started = Date.now();
+    // The error itself is the answer: had the API given up waiting (a retried bug), it would answer "started, no PR yet".
     await assert.rejects(stack.client.cloneEnvironment('staging', { repo: repo.bare, target: 'buggy' }), /Cannot read properties of undefined/);
-    assert.ok(Date.now() - started < 5_000, 'answered at once, not after the API gave up waiting');
     const id = workflowId('env-clone', 'checkout', 'buggy', repoKey(providersFor(stack.cfg)(repo.bare)));
     const wf = await eventually(async () => {
       const s = await stack.client.workflow(id, 5);

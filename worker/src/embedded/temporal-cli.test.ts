@@ -59,9 +59,8 @@ describe('getting the Temporal CLI on a first start', () => {
 
   it('falls back fast when temporal.download does not answer (a network that drops packets)', async (t) => {
     const { tried, logs, ensure } = setup(t, { probe: () => new Promise(() => {}) });
-    const started = Date.now();
+    // A probe that never answers would hang here without the probe's own timeout (0.1 s, injected): the log names it.
     await ensure();
-    assert.ok(Date.now() - started < 2_000, `fell back after ${Date.now() - started} ms`);
     assert.deepEqual(tried, ['go env GOVERSION', goInstall]);
     assert.match(logs.join('\n'), /temporal\.download did not answer within 0\.1 s/);
   });
