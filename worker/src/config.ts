@@ -4,8 +4,8 @@ import { delimiter, resolve } from 'node:path';
 import { TASK_QUEUE } from '@idp/workflows/shared';
 import { DEFAULT_API_URL } from '@idp/core/client';
 import { DEFAULT_RELEASE_FLOORS, parseReleaseFloors, type ReleaseFloors } from '@idp/core';
-import { forgesFromEnv, type ForgeHost } from './providers/forges.js';
-import { isLoopbackHost } from './api/host-check.js';
+import { forgesFromEnv, type ForgeHost } from '@idp/providers';
+import { isLoopbackHost } from '@idp/api';
 
 export interface ServerConfig {
   temporalAddress: string;

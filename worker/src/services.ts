@@ -4,13 +4,12 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker, type WorkflowBundle } from '@temporalio/worker';
-import { providerFor } from './providers/index.js';
-import { startApiServer } from './api/server.js';
+import { providerFor } from '@idp/providers';
+import { standaloneIdentity, startApiServer, startWebhookServer, type WebhookReceiverOptions } from '@idp/api';
 import { createWorker } from './worker.js';
 import { assertSafeExposure, type ServerConfig } from './config.js';
 import { VERSION } from './version.js';
 import type { ProviderLookup } from './activities/index.js';
-import { startWebhookServer, type WebhookReceiverOptions } from './webhooks/receiver.js';
 
 /**
  * The SDK logs every worker state change and the webpack bundle at INFO; the
@@ -75,8 +74,8 @@ export async function startApi(cfg: ServerConfig, defaultUser?: string) {
     version: VERSION,
     temporalAddress: cfg.temporalAddress,
     namespace: cfg.namespace,
-    defaultUser,
-    apiToken: cfg.apiToken,
+    // The standalone server acts as its one user unless clients share IDP_API_TOKEN (then they name theirs).
+    identity: standaloneIdentity({ user: defaultUser, sharedSecret: cfg.apiToken }),
     allowedHosts: [cfg.apiUrl, ...cfg.allowedHosts],
     prWaitMs: cfg.prWaitMs,
     releaseFloors: cfg.releaseFloors,

@@ -13,6 +13,7 @@ import { defaultUser } from '../user.js';
 import { ensureTemporalCli } from './temporal-cli.js';
 import { startDevServer } from './temporal-server.js';
 import { demoNext, demoTeams, seedDemo } from './demo.js';
+import { embeddedApiToken } from './api-token.js';
 
 const home = resolve(process.env.IDP_HOME ?? '.idp');
 mkdirSync(join(home, 'logs'), { recursive: true });
@@ -41,6 +42,8 @@ try {
   // IDP_REPO_ROOTS adds your own (e.g. IDP_REPO_ROOTS=$HOME/src).
   if (!cfg.repoRoots.length) cfg.repoRoots = [realpathSync(home)];
   cfg.teams = demoTeams(cfg.teams, log);
+  // Several people on one laptop (the README's alice and bob): clients holding the secret in IDP_HOME may name theirs.
+  cfg.apiToken ??= embeddedApiToken(home);
   let uiUrl: string | undefined;
   if (!external) {
     const port = Number(process.env.IDP_TEMPORAL_PORT ?? 7233);
@@ -77,6 +80,7 @@ try {
     idp env clone staging ${next.preview} --ttl 72h
     idp pr review ${next.pr} --approve && idp pr merge ${next.pr}
     idp env list
+    export IDP_API_TOKEN=$(cat ${join(home, 'api-token')})   # then IDP_USER=alice idp … acts as alice
 
   Ctrl-C stops everything.
 `);

@@ -14,6 +14,7 @@ import {
   NotFoundError,
   parseImage,
   parsePaws,
+  releasePlan,
   releaseWorkflowId,
   sameImage,
   setDeployedImage,
@@ -34,12 +35,9 @@ import {
 import { release as releaseWorkflow, releaseQueue } from '@idp/workflows';
 import { pullRequestUpdate, SA } from '@idp/workflows/shared';
 import { enqueueReleaseSignal, FINAL_OUTCOMES, ledgerQuery, releaseRequestUpdate, type EnqueueResult, type ReleaseRequest, type ReleaseState } from '@idp/workflows/release-shared';
-import type { ProviderLookup } from '../activities/index.js';
-import { releasePlan, releaseVerdict } from '../activities/releases.js';
-import { assertDeployAccess } from '../activities/deploy-access.js';
-import type { GitProvider } from '../providers/provider.js';
-import { repoKey } from '../providers/repo-key.js';
+import { assertDeployAccess, releaseVerdict, repoKey, type GitProvider, type ProviderLookup, type Requester } from '@idp/providers';
 import { stuckByEnvironment } from './stuck.js';
+import type { Actor } from './identity.js';
 import { baseStatus, describeWithMemo, describeWorkflow, quote } from './workflows.js';
 
 export interface ReleaseContext {
@@ -94,7 +92,10 @@ async function ledgerOf(ctx: ReleaseContext, c: Component, env: string): Promise
  * is numbered (with its PR when it opens within prWaitMs). `requestId` is the
  * client's Idempotency-Key: the same request sent again is recorded once.
  */
-export async function startRelease(ctx: ReleaseContext, c: Component, ask: ReleaseAsk, requestedBy: string, requestId: string, forgeToken?: string): Promise<WorkflowStatus> {
+export async function startRelease(ctx: ReleaseContext, c: Component, ask: ReleaseAsk, requester: Pick<Actor, 'id' | 'aliases'>, requestId: string, forgeToken?: string): Promise<WorkflowStatus> {
+  const requestedBy = requester.id;
+  // Recorded only when they add to requestedBy: the standalone server's actor has no other names.
+  const requesterAliases = [...new Set(requester.aliases)].filter((a) => a.toLowerCase() !== requestedBy.toLowerCase());
   assertEnvName(ask.env, ask.kind === 'promote' ? 'target environment' : 'environment');
   if (ask.kind === 'promote') {
     assertEnvName(ask.from, 'source environment');
@@ -145,6 +146,7 @@ export async function startRelease(ctx: ReleaseContext, c: Component, ask: Relea
     ...extra,
     requestedBy,
     ...(requesterLogin ? { requesterLogin } : {}),
+    ...(requesterAliases.length ? { requesterAliases } : {}),
     requestedAt: new Date().toISOString(),
     requestId,
   };
@@ -279,13 +281,18 @@ export async function releaseDetail(ctx: ReleaseContext, c: Component, env: stri
     const [pull, files] = await Promise.all([p.getPullRequest(pr.number), p.diff(pr.number)]);
     diff = files;
     if (pull.state === 'open') {
-      const v = await releaseVerdict(p, pull, policy, release.requestedBy, state?.requesterLogin);
+      const v = await releaseVerdict(p, pull, policy, requesterOf(release.requestedBy, state));
       verdict = { satisfied: v.satisfied, approvedBy: v.approvedBy, ignored: v.ignored, changesRequestedBy: v.changesRequestedBy, checks: v.checks, waitingFor: v.waitingFor };
     }
   }
   const { timeoutMs: _ms, ...shownPolicy } = policy;
   const deadline = workflow.status === 'running' && state?.deadline ? { deadline: state.deadline } : {};
   return { release: { ...release, ...(pr ? { pr } : {}) }, workflow, policy: shownPolicy, ...(verdict ? { verdict } : {}), ...deadline, diff };
+}
+
+/** The release's requester under every name recorded for them (four-eyes excludes them all). */
+export function requesterOf(by: string, state?: Pick<ReleaseState, 'requesterLogin' | 'requesterAliases'>): Requester {
+  return { by, login: state?.requesterLogin, aliases: state?.requesterAliases };
 }
 
 /** paws.yaml of the component, parsed: what every release route starts from. */
@@ -326,7 +333,7 @@ export async function assertReleasePolicyHolds(temporal: Client, provider: GitPr
   }
   if (!state?.policy || !r) throw refuse(`${what} has not published its release policy yet; retry in a few seconds.`);
   if (state.pr && state.pr.number !== pr.number) throw refuse(`it is not the PR of ${what} (that is #${state.pr.number}); close it.`);
-  const v = await releaseVerdict(provider, pr, state.policy, r.requestedBy, state.requesterLogin);
+  const v = await releaseVerdict(provider, pr, state.policy, requesterOf(r.requestedBy, state));
   if (!v.satisfied) {
     throw new ConflictError(`PR #${pr.number} is release v${r.number} to ${r.env}, and its release policy does not hold yet: ${v.waitingFor.join('; ') || 'changes were requested'}.`);
   }

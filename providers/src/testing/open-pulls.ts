@@ -6,7 +6,7 @@
  * Says 'ready' over IPC, waits for 'go', opens one PR per branch concurrently
  * through its own LocalForge, and reports the numbers it got.
  */
-import { LocalForge } from '../providers/local.js';
+import { LocalForge } from '../local.js';
 
 const [bare, ...branches] = process.argv.slice(2);
 if (!bare || !process.send) {

@@ -6,8 +6,7 @@
  * default branch (never from a PR, never cached).
  */
 import { deployAccessExample, DEPLOY_ACCESS_FILE, grantedPaths, IdpError, InvalidRequestError, parseDeployAccess, pathGranted, repoPathProblem, type DeployTarget } from '@idp/core';
-import type { GitProvider } from '../providers/provider.js';
-import type { ProviderLookup } from './index.js';
+import type { GitProvider, ProviderLookup } from './provider.js';
 
 /** Throws `forbidden` (403) unless `target` is in the component's own repository or its repository grants the component that file. */
 export async function assertDeployAccess(providers: ProviderLookup, component: GitProvider, componentRepo: string, target: DeployTarget): Promise<void> {

@@ -1,12 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { IdpError } from '@idp/core';
-import { seedDemo } from '../embedded/demo.js';
-import { LocalForge } from '../providers/local.js';
-import type { GitProvider } from '../providers/provider.js';
+import { LocalForge, type GitProvider } from '@idp/providers';
+import { createRepo } from '@idp/providers/testing';
 import { reportLocalCheck } from './pull-checks.js';
 
 const refusal = (kind: string) => (err: unknown) => err instanceof IdpError && err.status === 403 && err.code === 'forbidden' && err.message.includes(kind);
@@ -20,12 +16,12 @@ describe('idp pr check (reportLocalCheck)', () => {
   });
 
   it('refuses idp/policy, idp\'s own verdict, and sets a check on the head of an open PR otherwise', async (t) => {
-    const home = mkdtempSync(join(tmpdir(), 'idp-check-'));
-    t.after(() => rmSync(home, { recursive: true, force: true }));
-    const forge = new LocalForge({ repo: seedDemo(home).bare });
-    const main = (await forge.branchSha('main'))!;
+    const repo = await createRepo({ files: { 'README.md': 'demo\n' } });
+    t.after(() => repo.cleanup());
+    const forge = new LocalForge({ repo: repo.bare });
+    const main = (await forge.branchSha(repo.branch))!;
     await forge.commitToNewBranch({ branch: 'feature', baseSha: main, message: 'x', changes: [{ path: 'x', content: 'x' }], author: { name: 't', email: 't@example.com' } });
-    const pr = await forge.openPullRequest({ head: 'feature', base: 'main', title: 'x', body: '', author: 't' });
+    const pr = await forge.openPullRequest({ head: 'feature', base: repo.branch, title: 'x', body: '', author: 't' });
 
     for (const name of ['idp/policy', 'IDP/Policy ']) {
       await assert.rejects(reportLocalCheck(forge, pr.number, { name, state: 'success' }, 'alice'), refusal('idp/policy'));

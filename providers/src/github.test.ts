@@ -9,12 +9,12 @@ import { generateKeyPairSync } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Octokit } from '@octokit/rest';
 import { ConflictError, IdpError, InvalidRequestError, NotFoundError, ProviderError } from '@idp/core/errors';
-import type { ResolvedPolicy } from '@idp/workflows/release-shared';
+import type { ReleasePolicy as ResolvedPolicy } from '@idp/core';
 import { providerContract } from './contract.js';
 import { GitHubProvider, type GitHubProviderOptions } from './github.js';
 import { LIST_LIMIT } from './provider.js';
-import { releaseVerdict } from '../activities/releases.js';
-import { nextId, now, startGitHubFake, type GitHubFake } from '../testing/github-fake.js';
+import { releaseVerdict } from './release-verdict.js';
+import { nextId, now, startGitHubFake, type GitHubFake } from './testing/github-fake.js';
 
 const SERVICE_TOKEN = 'ghs_service_token_never_printed';
 const TOKENS: Record<string, string> = { alice: 'ghp_alice_token', bob: 'ghp_bob_token', carol: 'ghp_carol_token' };
@@ -281,9 +281,9 @@ describe('GitHub provider: teams (release approvers)', () => {
     await p.review(pr.number, { event: 'approve', by: 'alice' });
     const pull = await p.getPullRequest(pr.number);
     const policy = (approvers: string[]): ResolvedPolicy => ({ approvals: 1, approvers, requiredChecks: [], selfApproval: false, autoMerge: true, timeout: '7d', timeoutMs: 7 * 86_400_000 });
-    const bare = await releaseVerdict(p, pull, policy(['payments']), 'requester@acme.example');
+    const bare = await releaseVerdict(p, pull, policy(['payments']), { by: 'requester@acme.example' });
     assert.deepEqual(bare.approvedBy, ['payments'], 'a bare name names a user: the team\'s members are not it');
-    const team = await releaseVerdict(p, pull, policy(['acme/payments']), 'requester@acme.example');
+    const team = await releaseVerdict(p, pull, policy(['acme/payments']), { by: 'requester@acme.example' });
     assert.deepEqual(team.approvedBy, ['alice'], 'org/team names the team: the user payments is not a member');
   });
 
@@ -410,12 +410,12 @@ describe('GitHub provider: who may write (only their approvals count)', () => {
     const { pr } = await openedPr(p, 'idp/release/ro', { 'r.txt': 'r\n' });
     await p.review(pr.number, { event: 'approve', by: 'bob' });
     assert.deepEqual(await p.approvals(pr.number), ['bob'], 'GitHub records the approval of anyone who can read the repository');
-    let verdict = await releaseVerdict(p, await p.getPullRequest(pr.number), ANYONE, 'requester@acme.example');
+    let verdict = await releaseVerdict(p, await p.getPullRequest(pr.number), ANYONE, { by: 'requester@acme.example' });
     assert.equal(verdict.satisfied, false, JSON.stringify(verdict));
     assert.deepEqual(verdict.approvedBy, []);
 
     await p.review(pr.number, { event: 'approve', by: 'alice' });
-    verdict = await releaseVerdict(p, await p.getPullRequest(pr.number), ANYONE, 'requester@acme.example');
+    verdict = await releaseVerdict(p, await p.getPullRequest(pr.number), ANYONE, { by: 'requester@acme.example' });
     assert.equal(verdict.satisfied, true, JSON.stringify(verdict));
     assert.deepEqual(verdict.approvedBy, ['alice']);
   });

@@ -12,8 +12,14 @@ import { forgeFor, forgesFromEnv, parseNetworkRemote, type ForgeHost } from './f
 import { GitHubProvider } from './github.js';
 import { GitLabProvider } from './gitlab.js';
 
-export type { CommitRequest, FileAtRef, FileChange, GitProvider, OpenPullRequest } from './provider.js';
+export type { CommitRequest, FileAtRef, FileChange, GitProvider, OpenPullRequest, ProviderLookup } from './provider.js';
 export { LocalForge, type LocalForgeOptions } from './local.js';
+export { GitHubProvider } from './github.js';
+export { GitLabProvider } from './gitlab.js';
+export { forgesFromEnv, type ForgeHost } from './forges.js';
+export { repoKey } from './repo-key.js';
+export { assertDeployAccess } from './deploy-access.js';
+export { releaseVerdict, type Requester } from './release-verdict.js';
 
 /** One instance per (absolute repository path, web base URL), and per forge repository. */
 const cache = new Map<string, GitProvider>();

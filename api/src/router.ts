@@ -37,18 +37,16 @@ import {
   type PullRequest,
   type WorkflowStatus,
 } from '@idp/core';
-import { DEFAULT_RELEASE_FLOORS, type ReleaseFloors } from '@idp/core';
+import { applyEnvChange, DEFAULT_RELEASE_FLOORS, type ReleaseFloors } from '@idp/core';
 import { envClone, envCreate, envDestroy, envExtend } from '@idp/workflows';
 import { pullRequestUpdate, searchAttributesFor, type EnvChangeInput, type EnvChangeKind, type EnvChangeState } from '@idp/workflows/shared';
-import type { ProviderLookup } from '../activities/index.js';
-import type { GitProvider } from '../providers/provider.js';
-import { applyEnvChange } from '../activities/env-change.js';
+import { repoKey, type GitProvider, type ProviderLookup } from '@idp/providers';
 import { baseStatus, describeWorkflow, signalBaseMoved, signalPrEvent } from './workflows.js';
 import { listEnvironments } from './environments.js';
 import { renderPullPage } from './pull-page.js';
 import { assertReleasePolicyHolds, componentFrom, listReleases, releaseDetail, startRelease, type ReleaseAsk } from './releases.js';
-import { repoKey } from '../providers/repo-key.js';
 import { releaseReviewNote, reportLocalCheck } from './pull-checks.js';
+import type { Actor, ComponentRef, Identity, IdpAction } from './identity.js';
 
 export interface RouterOptions {
   temporal: Client;
@@ -58,9 +56,11 @@ export interface RouterOptions {
   version: string;
   temporalAddress: string;
   namespace: string;
-  /** Who acts when the request does not say (standalone: IDP_USER or git config user.email). */
-  defaultUser?: string;
-  apiToken?: string;
+  /**
+   * Who acts on each request, from a verified credential (standalone: standaloneIdentity; Backstage: httpAuth/userInfo),
+   * and what they may do. Every route but /health and /openapi.json asks it.
+   */
+  identity: Identity;
   /** How long a request waits for the PR before answering "started, no PR yet" (no worker running, slow forge). */
   prWaitMs?: number;
   /** The platform's approval floors (IDP_RELEASE_FLOORS); default DEFAULT_RELEASE_FLOORS. */
@@ -86,18 +86,20 @@ export function createRouter(opts: RouterOptions): express.Router {
   const router = express.Router();
   router.use(express.json({ limit: '1mb' }));
 
-  router.use((req, _res, next) => {
-    if (opts.apiToken && req.path !== '/health' && req.headers.authorization !== `Bearer ${opts.apiToken}`) {
-      next(new IdpError('unauthenticated', 401, 'Missing or wrong API token: set IDP_API_TOKEN to the token the server was started with.'));
-      return;
-    }
-    next();
+  // Who acts, before anything is read: an unauthenticated request learns nothing, not even whether a repository exists.
+  router.use((req, res, next) => {
+    if (req.path === '/health' || req.path === '/openapi.json') return next();
+    opts.identity.actorOf(req).then((actor) => {
+      res.locals.actor = actor;
+      next();
+    }, next);
   });
 
-  const userOf = (req: Request): string => {
-    const user = req.header('x-idp-user') ?? opts.defaultUser;
-    if (!user) throw new InvalidRequestError('Who is acting is unknown: set IDP_USER or `git config user.email`.');
-    return user;
+  const actorOf = (res: Response): Actor => res.locals.actor as Actor;
+
+  /** The identity's verdict on this action, asked once the component is known and before anything is written. */
+  const authorize = async (req: Request, res: Response, action: IdpAction, component?: ComponentRef, env?: string): Promise<void> => {
+    await opts.identity.authorize?.(req, actorOf(res), { action, ...(component ? { component } : {}), ...(env !== undefined ? { env } : {}) });
   };
 
   /**
@@ -118,10 +120,31 @@ export function createRouter(opts: RouterOptions): express.Router {
    * forge token (X-Idp-Forge-Token: the CLI's GITHUB_TOKEN/GITLAB_TOKEN, or the
    * Backstage user's SCM token). It is used for this request only, never stored or logged.
    */
-  const actor = (req: Request, provider: GitProvider): GitProvider => {
+  const asCaller = (req: Request, res: Response, provider: GitProvider): GitProvider => {
     const token = req.header('x-idp-forge-token');
-    return token && provider.actingAs ? provider.actingAs(userOf(req), token) : provider;
+    return token && provider.actingAs ? provider.actingAs(actorOf(res).id, token) : provider;
   };
+
+  /** The component a paws.yaml text describes, as authorize sees it. */
+  const componentRef = (text: string, ref: z.infer<typeof RepoRef>): ComponentRef => {
+    const { name, owner } = parsePaws(text, ref.path).spec.metadata;
+    return { name, ...(owner ? { owner } : {}), repo: ref.repo, path: ref.path };
+  };
+
+  /**
+   * A PR route's component: paws.yaml at `ref.path` on the default branch. A repository without one (or with one
+   * that does not parse) names none, and authorize decides without it.
+   */
+  async function pullComponent(ref: z.infer<typeof RepoRef>): Promise<ComponentRef | undefined> {
+    const { file } = await opts.providers(ref.repo).snapshot(ref.path);
+    if (!file) return undefined;
+    try {
+      return componentRef(file.content, ref);
+    } catch {
+      return undefined;
+    }
+  }
+
 
   /** Read paws.yaml on the default branch: the base every change is made against. */
   async function readPaws(ref: z.infer<typeof RepoRef>) {
@@ -135,14 +158,15 @@ export function createRouter(opts: RouterOptions): express.Router {
    * Validate the change against paws.yaml as it is now (nothing is written when
    * it would fail), then start — or join — the workflow and return as soon as its PR exists.
    */
-  async function startChange(req: Request, kind: EnvChangeKind, ref: z.infer<typeof RepoRef>, fields: Pick<EnvChangeInput, 'env' | 'source' | 'ttl' | 'confirm'>): Promise<WorkflowStatus> {
+  async function startChange(req: Request, res: Response, kind: EnvChangeKind, ref: z.infer<typeof RepoRef>, fields: Pick<EnvChangeInput, 'env' | 'source' | 'ttl' | 'confirm'>): Promise<WorkflowStatus> {
     assertEnvName(fields.env, kind === 'env-clone' ? 'target environment' : 'environment');
     if (fields.source !== undefined) assertEnvName(fields.source, 'source environment');
     if (fields.ttl !== undefined) parseTtl(fields.ttl);
-    const requestedBy = userOf(req);
+    const requestedBy = actorOf(res).id;
     const requestedAt = new Date().toISOString();
     const { provider, base, file } = await readPaws(ref);
     const { component } = applyEnvChange(file.content, { kind, path: ref.path, requestedAt, ...fields });
+    await authorize(req, res, 'environment.change', componentRef(file.content, ref), fields.env);
 
     const key = repoKey(provider);
     const workflowId = makeWorkflowId(kind, component, fields.env, key);
@@ -238,7 +262,7 @@ export function createRouter(opts: RouterOptions): express.Router {
     }
   }
 
-  router.get('/health', route(async (req, res) => {
+  router.get('/health', route(async (_req, res) => {
     let reachable = true;
     try {
       // Briefly: a health check that hangs while the client retries is no answer.
@@ -250,8 +274,6 @@ export function createRouter(opts: RouterOptions): express.Router {
       status: reachable ? 'ok' : 'degraded',
       version: opts.version,
       temporal: { address: opts.temporalAddress, namespace: opts.namespace, taskQueue: opts.taskQueue, reachable },
-      // Only who the caller said they are: the server's default user is nobody else's business.
-      user: req.header('x-idp-user'),
     });
   }));
 
@@ -263,6 +285,7 @@ export function createRouter(opts: RouterOptions): express.Router {
     const ref = parse(RepoRef, req.query);
     const { provider, base, file } = await readPaws(ref);
     const { spec } = parsePaws(file.content, ref.path);
+    await authorize(req, res, 'component.read', componentRef(file.content, ref));
     res.json({
       component: spec.metadata.name,
       owner: spec.metadata.owner,
@@ -278,61 +301,66 @@ export function createRouter(opts: RouterOptions): express.Router {
   router.get('/environments', route(async (req, res) => {
     const ref = parse(RepoRef, req.query);
     const { provider, base, file } = await readPaws(ref);
+    await authorize(req, res, 'component.read', componentRef(file.content, ref));
     res.json(await listEnvironments({ temporal: opts.temporal, provider, base, text: file.content, ref }));
   }));
 
   router.post('/environments/:env/clone', route(async (req, res) => {
     const body = parse(CloneEnvironmentRequest, req.body);
-    res.status(202).json(await startChange(req, 'env-clone', body, { env: body.target, source: String(req.params.env), ttl: body.ttl }));
+    res.status(202).json(await startChange(req, res, 'env-clone', body, { env: body.target, source: String(req.params.env), ttl: body.ttl }));
   }));
   router.post('/environments', route(async (req, res) => {
     const body = parse(CreateEnvironmentRequest, req.body);
-    res.status(202).json(await startChange(req, 'env-create', body, { env: body.name, ttl: body.ttl }));
+    res.status(202).json(await startChange(req, res, 'env-create', body, { env: body.name, ttl: body.ttl }));
   }));
   router.post('/environments/:env/destroy', route(async (req, res) => {
     const body = parse(DestroyEnvironmentRequest, req.body);
-    res.status(202).json(await startChange(req, 'env-destroy', body, { env: String(req.params.env), confirm: body.confirm }));
+    res.status(202).json(await startChange(req, res, 'env-destroy', body, { env: String(req.params.env), confirm: body.confirm }));
   }));
   router.post('/environments/:env/extend', route(async (req, res) => {
     const body = parse(ExtendEnvironmentRequest, req.body);
-    res.status(202).json(await startChange(req, 'env-extend', body, { env: String(req.params.env), ttl: body.ttl }));
+    res.status(202).json(await startChange(req, res, 'env-extend', body, { env: String(req.params.env), ttl: body.ttl }));
   }));
 
   const releases = () => ({ temporal: opts.temporal, taskQueue: opts.taskQueue, providers: opts.providers, pollIntervalMs: opts.pollIntervalMs, prWaitMs: opts.prWaitMs, floors: opts.releaseFloors ?? DEFAULT_RELEASE_FLOORS });
-  async function component(ref: z.infer<typeof RepoRef>) {
+  /** The component's paws.yaml, once `action` on it (and `env`) is authorized. */
+  async function component(req: Request, res: Response, ref: z.infer<typeof RepoRef>, action: IdpAction, env?: string) {
     const { provider, file } = await readPaws(ref);
+    await authorize(req, res, action, componentRef(file.content, ref), env);
     return componentFrom(provider, file.content, ref);
   }
-  const release = async (req: Request, ref: z.infer<typeof RepoRef>, ask: ReleaseAsk) =>
-    startRelease(releases(), await component(ref), ask, userOf(req), requestIdOf(req), req.header('x-idp-forge-token') || undefined);
+  const release = async (req: Request, res: Response, ref: z.infer<typeof RepoRef>, ask: ReleaseAsk) =>
+    startRelease(releases(), await component(req, res, ref, 'release.request', ask.env), ask, actorOf(res), requestIdOf(req), req.header('x-idp-forge-token') || undefined);
 
   router.get('/releases', route(async (req, res) => {
     const ref = parse(RepoRef, req.query);
-    res.json(await listReleases(releases(), await component(ref)));
+    res.json(await listReleases(releases(), await component(req, res, ref, 'component.read')));
   }));
   router.post('/releases', route(async (req, res) => {
     const body = parse(CreateReleaseRequest, req.body);
-    res.status(202).json(await release(req, body, { kind: 'create', env: body.env, image: body.image }));
+    res.status(202).json(await release(req, res, body, { kind: 'create', env: body.env, image: body.image }));
   }));
   router.post('/releases/promote', route(async (req, res) => {
     const body = parse(PromoteReleaseRequest, req.body);
-    res.status(202).json(await release(req, body, { kind: 'promote', from: body.from, env: body.to }));
+    res.status(202).json(await release(req, res, body, { kind: 'promote', from: body.from, env: body.to }));
   }));
   router.post('/releases/rollback', route(async (req, res) => {
     const body = parse(RollbackReleaseRequest, req.body);
-    res.status(202).json(await release(req, body, { kind: 'rollback', env: body.env, ...(body.to !== undefined ? { to: body.to } : {}) }));
+    res.status(202).json(await release(req, res, body, { kind: 'rollback', env: body.env, ...(body.to !== undefined ? { to: body.to } : {}) }));
   }));
   router.get('/releases/:env/:number', route(async (req, res) => {
     const ref = parse(RepoRef, req.query);
     const n = Number(String(req.params.number).replace(/^v/, ''));
     if (!Number.isInteger(n) || n < 1) throw new InvalidRequestError(`"${req.params.number}" is not a release number (e.g. 12 or v12).`);
-    res.json(await releaseDetail(releases(), await component(ref), String(req.params.env), n));
+    res.json(await releaseDetail(releases(), await component(req, res, ref, 'component.read', String(req.params.env)), String(req.params.env), n));
   }));
 
   router.get('/workflows/:id', route(async (req, res) => {
     const wait = req.query.wait === undefined ? 0 : Number(req.query.wait);
     if (!Number.isInteger(wait) || wait < 0 || wait > 60) throw new InvalidRequestError('wait must be a whole number of seconds from 0 to 60.');
     const phase = req.query.phase === undefined ? undefined : parse(WorkflowPhase, req.query.phase);
+    // A workflow id names a component but not its repository: authorize sees the action alone.
+    await authorize(req, res, 'component.read');
     res.json(await describeWorkflow(opts.temporal, String(req.params.id), wait * 1000, phase));
   }));
 
@@ -346,11 +374,13 @@ export function createRouter(opts: RouterOptions): express.Router {
     const ref = parse(RepoRef, req.query);
     // Bounded: one page, newest first (the forges are never walked to the end for one request); `nextPage` leads on.
     const { state, limit, page } = parse(ListPullsQuery, { state: req.query.state, limit: req.query.limit, page: req.query.page });
+    await authorize(req, res, 'component.read', await pullComponent(ref));
     res.json(await opts.providers(ref.repo).listPullRequests({ state, limit, page }));
   }));
   router.get('/pulls/:number', route(async (req, res) => {
     const ref = parse(RepoRef, req.query);
     const provider = opts.providers(ref.repo);
+    await authorize(req, res, 'component.read', await pullComponent(ref));
     const pr = await provider.getPullRequest(prNumber(req));
     // The local forge's PR links lead here: a browser gets a page, API clients JSON.
     if (req.accepts(['application/json', 'text/html']) === 'text/html') {
@@ -361,42 +391,54 @@ export function createRouter(opts: RouterOptions): express.Router {
   }));
   router.get('/pulls/:number/diff', route(async (req, res) => {
     const ref = parse(RepoRef, req.query);
+    await authorize(req, res, 'component.read', await pullComponent(ref));
     res.json({ files: await opts.providers(ref.repo).diff(prNumber(req)) });
   }));
   router.post('/pulls/:number/reviews', route(async (req, res) => {
     const body = parse(ReviewRequest, req.body);
-    const provider = actor(req, opts.providers(body.repo));
-    const pr = await provider.review(prNumber(req), { event: body.event, body: body.body, by: userOf(req) });
+    const actor = actorOf(res);
+    if (body.event === 'approve' && actor.kind === 'service') {
+      throw new IdpError('forbidden', 403, `${actor.id} is a service principal: it may comment or request changes, but approvals come from people. Approve as yourself (idp login, or your own token).`);
+    }
+    const n = prNumber(req);
+    await authorize(req, res, 'pull.review', await pullComponent(body));
+    const provider = asCaller(req, res, opts.providers(body.repo));
+    const pr = await provider.review(n, { event: body.event, body: body.body, by: actor.id });
     await signalPrEvent(opts.temporal, provider, pr);
-    const note = await releaseReviewNote(opts.temporal, provider, pr, userOf(req), body.event);
+    const note = await releaseReviewNote(opts.temporal, provider, pr, actor.id, body.event);
     res.json(note ? { ...pr, note } : pr);
   }));
   router.post('/pulls/:number/checks', route(async (req, res) => {
     const body = parse(CheckRequest, req.body);
+    const n = prNumber(req);
+    await authorize(req, res, 'pull.check', await pullComponent(body));
     const provider = opts.providers(body.repo);
-    const pr = await reportLocalCheck(provider, prNumber(req), body, userOf(req));
+    const pr = await reportLocalCheck(provider, n, body, actorOf(res).id);
     await signalPrEvent(opts.temporal, provider, pr);
     res.json(pr);
   }));
   router.post('/pulls/:number/merge', route(async (req, res) => {
     const body = parse(PullActionRequest, req.body);
-    const provider = actor(req, opts.providers(body.repo));
     const n = prNumber(req);
+    await authorize(req, res, 'pull.merge', await pullComponent(body));
+    const provider = asCaller(req, res, opts.providers(body.repo));
     const current = await provider.getPullRequest(n);
     await assertIdpPullUpToDate(provider, current, body.path);
     await assertReleasePolicyHolds(opts.temporal, provider, current);
     // After the release gate, which refuses (with its own reasons) any release-branch PR it cannot vouch for.
     await assertOpenedByIdpOrActingAsCaller(req, provider, current, 'merge');
-    const pr = await provider.merge(n, { by: userOf(req), expectedHeadSha: current.headSha });
+    const pr = await provider.merge(n, { by: actorOf(res).id, expectedHeadSha: current.headSha });
     await signalPrEvent(opts.temporal, provider, pr);
     await signalBaseMoved(opts.temporal, provider.id);
     res.json(pr);
   }));
   router.post('/pulls/:number/close', route(async (req, res) => {
     const body = parse(PullActionRequest, req.body);
-    const provider = actor(req, opts.providers(body.repo));
-    await assertOpenedByIdpOrActingAsCaller(req, provider, await provider.getPullRequest(prNumber(req)), 'close');
-    const pr = await provider.close(prNumber(req), userOf(req));
+    const n = prNumber(req);
+    await authorize(req, res, 'pull.close', await pullComponent(body));
+    const provider = asCaller(req, res, opts.providers(body.repo));
+    await assertOpenedByIdpOrActingAsCaller(req, provider, await provider.getPullRequest(n), 'close');
+    const pr = await provider.close(n, actorOf(res).id);
     await signalPrEvent(opts.temporal, provider, pr);
     res.json(pr);
   }));

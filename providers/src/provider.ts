@@ -222,3 +222,6 @@ export interface GitProvider {
   /** Close without merging. Closing a closed PR returns it unchanged; a merged PR cannot be closed (ConflictError). */
   close(number: number, by: string): Promise<PullRequest>;
 }
+
+/** The provider that serves a repository (remote URL or path): providerFor, or a server's own lookup with its options. */
+export type ProviderLookup = (repo: string) => GitProvider;

@@ -1,8 +1,7 @@
 /** Reading workflow state for the API: describe/long-poll one workflow, list a component's, signal PR events. */
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
 import { NotFoundError, parseWorkflowId, workflowForBranch, type PullRequest, type WorkflowStatus } from '@idp/core';
-import type { GitProvider } from '../providers/provider.js';
-import { repoKey } from '../providers/repo-key.js';
+import { type GitProvider, repoKey } from '@idp/providers';
 import { baseMovedSignal, prEventSignal, type EnvChangeResult, type EnvChangeState } from '@idp/workflows/shared';
 
 const STATUS: Record<string, WorkflowStatus['status']> = {

@@ -6,8 +6,8 @@
 import type { Client } from '@temporalio/client';
 import { ConflictError, IdpError, workflowForBranch, type PullRequest } from '@idp/core';
 import { POLICY_STATUS_CONTEXT, type ReleaseState } from '@idp/workflows/release-shared';
-import { releaseVerdict } from '../activities/releases.js';
-import type { GitProvider } from '../providers/provider.js';
+import { type GitProvider, releaseVerdict } from '@idp/providers';
+import { requesterOf } from './releases.js';
 
 /**
  * Report check `name` on the PR's current head, as CI would. Only on the local
@@ -56,7 +56,7 @@ export async function releaseReviewNote(
     const names = new Set([user, ...(login ? [login] : [])].map((n) => n.toLowerCase()));
     // A request for changes is judged as the approval it would be: whoever's approval would not count does not block either.
     const judged = event === 'approve' ? pr : { ...pr, reviews: [...pr.reviews, { by: login ?? user, state: 'approved' as const, commitSha: pr.headSha, at: new Date().toISOString() }] };
-    const v = await releaseVerdict(provider, judged, state.policy, state.release.requestedBy, state.requesterLogin);
+    const v = await releaseVerdict(provider, judged, state.policy, requesterOf(state.release.requestedBy, state));
     const ignored = v.ignored.find((i) => names.has(i.by.toLowerCase()));
     if (!ignored) return undefined;
     const why =

@@ -7,8 +7,8 @@
  */
 import fs from 'node:fs';
 import git from 'isomorphic-git';
-import type { FileChange } from '../providers/provider.js';
-import { applyChanges, changedFiles, deleteRef, gitErrorCode, readRef, resolveCommit, updateRef } from '../providers/local-git.js';
+import type { FileChange } from '../provider.js';
+import { applyChanges, changedFiles, deleteRef, gitErrorCode, readRef, resolveCommit, updateRef } from '../local-git.js';
 import { createRepo, type TestRepo } from './repos.js';
 
 export interface GitPerson {

@@ -11,7 +11,7 @@ import { evaluatePolicy, type ReleasePolicy } from '@idp/core';
 import { IdpError, InvalidRequestError, NotFoundError, ProviderError } from '@idp/core/errors';
 import { providerContract, type ContractSetup } from './contract.js';
 import { GitLabProvider, type GitLabProviderOptions } from './gitlab.js';
-import { startGitLabFake, type FakeProject, type GitLabFake } from '../testing/gitlab-fake.js';
+import { startGitLabFake, type FakeProject, type GitLabFake } from './testing/gitlab-fake.js';
 
 const SERVICE_TOKEN = 'glpat-service-SECRET-0123456789';
 const USER_TOKENS: Record<string, string> = {

@@ -18,11 +18,10 @@ import { workflowId as makeWorkflowId } from '@idp/core';
 import { envClone } from '@idp/workflows';
 import { pullRequestUpdate, searchAttributesFor, type EnvChangeInput, type PrRef } from '@idp/workflows/shared';
 import { startTestStack, TEST_USER, type TestStack } from '../testing/stack.js';
-import { createRepo, type TestRepo } from '../testing/repos.js';
-import { LocalForge } from '../providers/local.js';
-import { repoKey } from '../providers/repo-key.js';
-import { CHECKOUT_PAWS, completed, eventually } from '../e2e/fixtures.js';
-import { createWebhookReceiver, MAX_BODY_BYTES, startWebhookServer } from './receiver.js';
+import { createRepo, type TestRepo } from '@idp/providers/testing';
+import { LocalForge, repoKey } from '@idp/providers';
+import { CHECKOUT_PAWS, completed, eventually } from './fixtures.js';
+import { createWebhookReceiver, MAX_BODY_BYTES, startWebhookServer } from '@idp/api';
 
 const SECRET = 'whsec-9f8e7d6c5b4a';
 const GITHUB_REPO = { id: 186853002, full_name: 'Acme/Deployments' };

@@ -4,9 +4,8 @@
  */
 import type { Client } from '@temporalio/client';
 import { listEnvironments as envsOf, parsePaws, parseWorkflowId, workflowForBranch, type EnvironmentList, type EnvironmentView } from '@idp/core';
-import type { GitProvider } from '../providers/provider.js';
+import { type GitProvider, repoKey } from '@idp/providers';
 import { listRunningForComponent } from './workflows.js';
-import { repoKey } from '../providers/repo-key.js';
 import { withStuck } from './stuck.js';
 
 export async function listEnvironments(args: {

@@ -3,7 +3,7 @@ import express from 'express';
 import type { Server } from 'node:http';
 import { API_BASE_PATH } from '@idp/core/client';
 import { createRouter, type RouterOptions } from './router.js';
-import { createWebhookReceiver, type WebhookReceiverOptions } from '../webhooks/receiver.js';
+import { createWebhookReceiver, type WebhookReceiverOptions } from './webhooks/receiver.js';
 import { hostAllowlist } from './host-check.js';
 
 export async function startApiServer(

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ConflictError, InvalidRequestError, NotFoundError } from '@idp/core/errors';
-import { createRepo, type TestRepo } from '../testing/repos.js';
+import { createRepo, type TestRepo } from './testing/repos.js';
 import { providerContract } from './contract.js';
 import { providerFor } from './index.js';
 import { LocalForge } from './local.js';
@@ -182,7 +182,7 @@ describe('LocalForge on a real bare repository', () => {
     for (const b of branches) await branch(b, { [`${b}.txt`]: b });
     const before = (await forge.listPullRequests({ state: 'all' })).pulls.length;
 
-    const script = fileURLToPath(new URL('../testing/open-pulls.js', import.meta.url));
+    const script = fileURLToPath(new URL('./testing/open-pulls.js', import.meta.url));
     const children = [branches.slice(0, 8), branches.slice(8)].map((mine) => fork(script, [repo.bare, ...mine], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
     const ready = children.map((child) => new Promise<void>((resolve) => child.once('message', () => resolve())));
     const results = children.map(
