@@ -65,6 +65,8 @@ export interface RouterOptions {
   prWaitMs?: number;
   /** The platform's approval floors (IDP_RELEASE_FLOORS); default DEFAULT_RELEASE_FLOORS. */
   releaseFloors?: ReleaseFloors;
+  /** What serves this router, for `idp version`: Backstage and its version, or the standalone server (the default). */
+  servedBy?: { name: string; version: string };
 }
 
 const WORKFLOWS = { 'env-clone': envClone, 'env-create': envCreate, 'env-destroy': envDestroy, 'env-extend': envExtend } as const;
@@ -274,8 +276,14 @@ export function createRouter(opts: RouterOptions): express.Router {
       status: reachable ? 'ok' : 'degraded',
       version: opts.version,
       temporal: { address: opts.temporalAddress, namespace: opts.namespace, taskQueue: opts.taskQueue, reachable },
+      servedBy: opts.servedBy ?? { name: 'standalone', version: opts.version },
     });
   }));
+
+  // The caller as this server knows them: what PRs and reviews record, and the names four-eyes treats as theirs.
+  router.get('/whoami', (_req, res) => {
+    res.json(actorOf(res));
+  });
 
   router.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument(opts.version));

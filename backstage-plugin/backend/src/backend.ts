@@ -11,7 +11,17 @@ import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
 import idpPlugin, { idpPermissionPolicyModule } from '@idp/backstage-plugin-idp-backend';
 import { demoAuthModule } from './demo-auth.js';
 
-export const embeddedFeatures = [authPlugin, guestProvider, demoAuthModule, catalogPlugin, scaffolderPlugin, permissionPlugin, idpPermissionPolicyModule, idpPlugin];
+// Backstage's packages are CommonJS: imported from ESM, the feature is their module's `default` export.
+export const embeddedFeatures = [
+  authPlugin.default,
+  guestProvider.default,
+  demoAuthModule,
+  catalogPlugin.default,
+  scaffolderPlugin.default,
+  permissionPlugin.default,
+  idpPermissionPolicyModule,
+  idpPlugin,
+];
 
 export function createEmbeddedBackend() {
   const backend = createBackend();

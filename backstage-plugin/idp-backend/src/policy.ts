@@ -18,12 +18,9 @@ export class IdpPermissionPolicy implements PermissionPolicy {
     if (!user) return { result: AuthorizeResult.DENY };
     if (this.ownersOnly.length && isPermission(request.permission, idpReleaseRequestPermission)) {
       // Allowed when the environment is none of the protected ones, or the caller (or a group of theirs) owns the component.
-      const criteria: PermissionCriteria<PermissionCondition<'idp-environment'>> = {
-        anyOf: [
-          { allOf: this.ownersOnly.map((pattern) => ({ not: idpConditions.isEnvironment({ pattern }) })) },
-          idpConditions.isEntityOwner({ claims: user.info.ownershipEntityRefs }),
-        ],
-      };
+      type Criteria = PermissionCriteria<PermissionCondition<'idp-environment'>>;
+      const [first, ...rest] = this.ownersOnly.map((pattern): Criteria => ({ not: idpConditions.isEnvironment({ pattern }) }));
+      const criteria: Criteria = { anyOf: [{ allOf: [first!, ...rest] }, idpConditions.isEntityOwner({ claims: user.info.ownershipEntityRefs })] };
       return createIdpConditionalDecision(request.permission, criteria);
     }
     return { result: AuthorizeResult.ALLOW };

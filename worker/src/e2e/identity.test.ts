@@ -12,7 +12,7 @@ import { PlatformClient } from '@idp/core/client';
 import { standaloneIdentity, startApiServer, type Actor, type AuthorizeCheck, type Identity } from '@idp/api';
 import { LocalForge, repoKey } from '@idp/providers';
 import { createRepo, type TestRepo } from '@idp/providers/testing';
-import { providersFor } from '../services.js';
+import { providersFor } from '@idp/api';
 import { startTestStack, TEST_USER, type TestStack } from '../testing/stack.js';
 import { branches, CHECKOUT_PAWS, eventually, RELEASE_PAWS } from './fixtures.js';
 

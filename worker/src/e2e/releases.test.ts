@@ -14,7 +14,7 @@ import { startTestStack, TEST_USER, type TestStack } from '../testing/stack.js';
 import { createRepo, type TestRepo } from '@idp/providers/testing';
 import { standaloneIdentity, startApiServer } from '@idp/api';
 import { LocalForge } from '@idp/providers';
-import { providersFor } from '../services.js';
+import { providersFor } from '@idp/api';
 import { eventually, git, kustomization, releaseCommits, RELEASE_PAWS } from './fixtures.js';
 
 /** The real Temporal client, except that describing a workflow fails (Temporal overloaded, a network fault). */

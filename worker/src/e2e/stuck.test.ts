@@ -15,7 +15,7 @@ import { type GitProvider, LocalForge, repoKey } from '@idp/providers';
 import { startTestStack, type TestStack } from '../testing/stack.js';
 import { createRepo, type GitHubFake, startGitHubFake } from '@idp/providers/testing';
 import { createWorker } from '../worker.js';
-import { providersFor } from '../services.js';
+import { providersFor } from '@idp/api';
 import { CHECKOUT_PAWS, eventually, RELEASE_PAWS } from './fixtures.js';
 import { PlatformClient } from '@idp/core/client';
 

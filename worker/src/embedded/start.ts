@@ -7,7 +7,7 @@
  */
 import { mkdirSync, realpathSync } from 'node:fs';
 import { resolve, join } from 'node:path';
-import { configFromEnv } from '../config.js';
+import { configFromEnv } from '@idp/api';
 import { installRuntime, startApi, startWorker } from '../services.js';
 import { defaultUser } from '../user.js';
 import { ensureTemporalCli } from './temporal-cli.js';

@@ -12,7 +12,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
 import { PlatformClient } from '@idp/core/client';
 import { SEARCH_ATTRIBUTES } from '@idp/workflows/shared';
-import { configFromEnv, type ServerConfig } from '../config.js';
+import { configFromEnv, type ServerConfig } from '@idp/api';
 import { installRuntime, startApi, startWorker } from '../services.js';
 import { findTemporalCli } from '../embedded/temporal-cli.js';
 import { workflowsPath } from '../worker.js';

@@ -1,11 +1,13 @@
-/** Server-side settings, from the environment, with the embedded stack's defaults. */
+/** Server-side settings, from the environment, with the embedded stack's defaults: what the worker, the standalone
+ * server and the Backstage plugin (under its app-config) all read. */
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { delimiter, resolve } from 'node:path';
 import { TASK_QUEUE } from '@idp/workflows/shared';
 import { DEFAULT_API_URL } from '@idp/core/client';
 import { DEFAULT_RELEASE_FLOORS, parseReleaseFloors, type ReleaseFloors } from '@idp/core';
-import { forgesFromEnv, type ForgeHost } from '@idp/providers';
-import { isLoopbackHost } from '@idp/api';
+import { forgesFromEnv, providerFor, type ForgeHost, type ProviderLookup } from '@idp/providers';
+import { isLoopbackHost } from './host-check.js';
+import type { WebhookReceiverOptions } from './webhooks/receiver.js';
 
 export interface ServerConfig {
   temporalAddress: string;
@@ -112,4 +114,19 @@ export function assertSafeExposure(cfg: Pick<ServerConfig, 'apiHost' | 'apiToken
         'Set them, or bind to 127.0.0.1 (IDP_API_HOST) and put an authenticating proxy in front.',
     );
   }
+}
+
+/** The forge adapter for a repository, as these settings configure them. */
+export function providersFor(cfg: Pick<ServerConfig, 'apiUrl' | 'repoRoots' | 'forges' | 'forgeClient' | 'teams'>): ProviderLookup {
+  return (repo) =>
+    providerFor(repo, { webBaseUrl: cfg.apiUrl, allowedRoots: cfg.repoRoots, forges: cfg.forges, ...(cfg.forgeClient ? { forgeClient: cfg.forgeClient } : {}), ...(cfg.teams ? { teams: cfg.teams } : {}) });
+}
+
+/**
+ * Webhook receivers for every forge host with a webhook secret: each at
+ * /webhooks/<forge>/<host>, and the first of each forge at /webhooks/<forge>.
+ */
+export function webhookOptions(cfg: Pick<ServerConfig, 'forges'>): Omit<WebhookReceiverOptions, 'temporal'> {
+  const hosts = [...cfg.forges.values()].filter((f) => f.webhookSecret).map((f) => ({ forge: f.kind, host: f.host, secret: f.webhookSecret! }));
+  return hosts.length ? { hosts } : {};
 }
