@@ -46,6 +46,12 @@ export interface StandaloneIdentityOptions {
   user?: string | undefined;
   /** IDP_API_TOKEN: when set, every request must carry it (Bearer), and may then name its user with x-idp-user. */
   sharedSecret?: string | undefined;
+  /**
+   * false: a request without the secret is not refused but acts as `user`, as if there were no secret; only naming
+   * another user takes it. For `npm start` on loopback, whose secret (in IDP_HOME) lets one laptop play several people
+   * while a browser still opens the local forge's PR pages. Default true.
+   */
+  secretRequired?: boolean;
 }
 
 /**
@@ -60,7 +66,7 @@ export function standaloneIdentity(opts: StandaloneIdentityOptions): Identity {
   return {
     async actorOf(req) {
       const named = req.header('x-idp-user')?.trim() || undefined;
-      if (secret) {
+      if (secret && (opts.secretRequired !== false || req.header('authorization') !== undefined)) {
         const sent = Buffer.from(req.header('authorization') ?? '');
         if (sent.length !== secret.length || !timingSafeEqual(sent, secret)) {
           throw new IdpError('unauthenticated', 401, 'Missing or wrong API token: set IDP_API_TOKEN to the token the server was started with.');
@@ -76,7 +82,9 @@ export function standaloneIdentity(opts: StandaloneIdentityOptions): Identity {
         throw new IdpError(
           'forbidden',
           403,
-          `This standalone server acts only as ${opts.user}; start it with IDP_API_TOKEN (a shared secret its clients send) to let requests name another user, or unset IDP_USER here.`,
+          secret
+            ? `This standalone server acts as ${opts.user} unless a request carries its shared secret: set IDP_API_TOKEN to it (npm start keeps it in IDP_HOME/api-token) to act as ${named}.`
+            : `This standalone server acts only as ${opts.user}; start it with IDP_API_TOKEN (a shared secret its clients send) to let requests name another user, or unset IDP_USER here.`,
         );
       }
       return userActor(opts.user);

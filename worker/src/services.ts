@@ -43,7 +43,8 @@ export async function startWorker(cfg: ServerConfig, workflowBundle?: WorkflowBu
   };
 }
 
-export async function startApi(cfg: ServerConfig, defaultUser?: string) {
+/** `secretRequired: false` (npm start on loopback): see StandaloneIdentityOptions. */
+export async function startApi(cfg: ServerConfig, defaultUser?: string, opts: { secretRequired?: boolean } = {}) {
   assertSafeExposure(cfg);
   const connection = await Connection.connect({ address: cfg.temporalAddress });
   const temporal = new Client({ connection, namespace: cfg.namespace });
@@ -58,7 +59,7 @@ export async function startApi(cfg: ServerConfig, defaultUser?: string) {
     temporalAddress: cfg.temporalAddress,
     namespace: cfg.namespace,
     // The standalone server acts as its one user unless clients share IDP_API_TOKEN (then they name theirs).
-    identity: standaloneIdentity({ user: defaultUser, sharedSecret: cfg.apiToken }),
+    identity: standaloneIdentity({ user: defaultUser, sharedSecret: cfg.apiToken, ...opts }),
     allowedHosts: [cfg.apiUrl, ...cfg.allowedHosts],
     prWaitMs: cfg.prWaitMs,
     releaseFloors: cfg.releaseFloors,

@@ -64,8 +64,8 @@ describe('the README\'s "Try it"', () => {
   let home: string;
   before(async () => {
     home = mkdtempSync(join(tmpdir(), 'idp-try-it-'));
-    // The teams `npm start` serves when IDP_TEAMS is not set, and its shared secret in IDP_HOME/api-token.
-    stack = await startTestStack({ teams: demoTeams(undefined, () => {}), apiToken: embeddedApiToken(home) });
+    // The teams `npm start` serves when IDP_TEAMS is not set, and its shared secret in IDP_HOME/api-token (needed only to name another user).
+    stack = await startTestStack({ teams: demoTeams(undefined, () => {}), apiToken: embeddedApiToken(home), secretRequired: false });
   });
   after(async () => {
     await stack?.stop();
