@@ -475,6 +475,7 @@ export function createRouter(opts: RouterOptions): express.Router {
       return;
     }
     const message = err instanceof Error ? err.message : String(err);
+    if (process.env.IDP_DEBUG_ERRORS) console.error(err);
     const unreachable = temporalUnreachable(err);
     res.status(unreachable ? 503 : 500).json({
       error: unreachable

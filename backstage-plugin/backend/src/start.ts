@@ -18,6 +18,8 @@ mkdirSync(join(home, 'backstage'), { recursive: true });
 const log = (m: string) => console.log(`[idp] ${m}`);
 const stops: (() => Promise<void>)[] = [];
 installRuntime();
+// Backstage's own logs are for its operators; the stack's output is what a user needs (LOG_LEVEL=info brings them back).
+process.env.LOG_LEVEL ??= 'warn';
 
 let stopping = false;
 async function shutdown(code: number) {

@@ -5,13 +5,13 @@
  */
 import type { AuthService, BackstageCredentials, HttpAuthService, PermissionsService } from '@backstage/backend-plugin-api';
 import type { Entity } from '@backstage/catalog-model';
-import { AuthorizeResult, type ResourcePermission } from '@backstage/plugin-permission-common';
+import { AuthorizeResult, type PolicyDecision, type ResourcePermission } from '@backstage/plugin-permission-common';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import type { Request } from 'express';
 import { IdpError } from '@idp/core';
 import type { Actor, IdpAction, Identity } from '@idp/api';
+import type { IdpEnvironmentResource, LoadEnvironment } from './permissions.js';
 import {
-  environmentResourceRef,
   idpEnvironmentChangePermission,
   idpPullMergePermission,
   idpPullReviewPermission,
@@ -37,9 +37,11 @@ export interface BackstageIdentityDeps {
   auth: AuthService;
   permissions: PermissionsService;
   catalog: CatalogService;
+  /** idp's own resources: loading one, and applying a conditional decision to it (registerIdpPermissions). */
+  environments: { load: LoadEnvironment; allowed(decision: PolicyDecision, resource: IdpEnvironmentResource): boolean };
 }
 
-export function backstageIdentity({ httpAuth, auth, permissions, catalog }: BackstageIdentityDeps): Identity {
+export function backstageIdentity({ httpAuth, auth, permissions, catalog, environments }: BackstageIdentityDeps): Identity {
   // One verification per request, shared by actorOf and authorize.
   const seen = new WeakMap<Request, Promise<BackstageCredentials<{ type: 'user'; userEntityRef: string } | { type: 'service'; subject: string }>>>();
   const credentialsOf = (req: Request) => {
@@ -69,11 +71,10 @@ export function backstageIdentity({ httpAuth, auth, permissions, catalog }: Back
       const permission = PERMISSION_FOR[check.action];
       if (!permission || !check.component) return;
       const entityRef = componentEntityRef(check.component.name);
-      const [decision] = await permissions.authorize(
-        [{ permission, resourceRef: environmentResourceRef(entityRef, check.env) }],
-        { credentials: await credentialsOf(req) },
-      );
+      // Conditional decisions are applied here, to the environment idp already knows, as a plugin does for its own resources.
+      const [decision] = await permissions.authorizeConditional([{ permission }], { credentials: await credentialsOf(req) });
       if (decision?.result === AuthorizeResult.ALLOW) return;
+      if (decision?.result === AuthorizeResult.CONDITIONAL && environments.allowed(decision, await environments.load(entityRef, check.env))) return;
       const where = check.env ? ` in ${check.env}` : '';
       throw new IdpError(
         'forbidden',

@@ -5,7 +5,8 @@
  */
 import type { Entity } from '@backstage/catalog-model';
 import { RELATION_OWNED_BY, stringifyEntityRef } from '@backstage/catalog-model';
-import { createConditionExports, createPermissionResourceRef, createPermissionRule } from '@backstage/plugin-permission-node';
+import { createConditionAuthorizer, createConditionExports, createPermissionResourceRef, createPermissionRule } from '@backstage/plugin-permission-node';
+import type { PolicyDecision } from '@backstage/plugin-permission-common';
 import type { AuthService, PermissionsRegistryService } from '@backstage/backend-plugin-api';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import { z } from 'zod';
@@ -59,17 +60,30 @@ export const { conditions: idpConditions, createConditionalDecision: createIdpCo
   rules: idpRules,
 });
 
-export function registerIdpPermissions(registry: PermissionsRegistryService, catalog: CatalogService, auth: AuthService): void {
+/** Loads the resource a decision is about: the entity from the catalog (as this plugin), and the environment. */
+export type LoadEnvironment = (entityRef: string, environment: string | undefined) => Promise<IdpEnvironmentResource>;
+
+/**
+ * Registers the resource type, and returns what idp needs to decide on its own resources: the loader and a check of
+ * a (conditional) decision against a loaded resource — the way a plugin applies conditions on resources it owns.
+ */
+export function registerIdpPermissions(registry: PermissionsRegistryService, catalog: CatalogService, auth: AuthService) {
+  const entitiesByRef = async (entityRefs: string[]) => {
+    const { items } = await catalog.getEntitiesByRefs({ entityRefs }, { credentials: await auth.getOwnServiceCredentials() });
+    return new Map(items.flatMap((e) => (e ? [[stringifyEntityRef(e), e] as const] : [])));
+  };
   registry.addResourceType({
     resourceRef: idpEnvironmentResourceRef,
     permissions: idpPermissions,
     rules: Object.values(idpRules),
+    // For other plugins that ask about an idp environment by its ref (`permissions.authorize` with a resourceRef).
     async getResources(refs) {
       const parsed = refs.map(parseEnvironmentResourceRef);
-      const entityRefs = [...new Set(parsed.flatMap((p) => (p ? [p.entityRef] : [])))];
-      const { items } = await catalog.getEntitiesByRefs({ entityRefs }, { credentials: await auth.getOwnServiceCredentials() });
-      const byRef = new Map(items.flatMap((e) => (e ? [[stringifyEntityRef(e), e] as const] : [])));
+      const byRef = await entitiesByRef([...new Set(parsed.flatMap((p) => (p ? [p.entityRef] : [])))]);
       return parsed.map((p) => (p ? { entityRef: p.entityRef, entity: byRef.get(p.entityRef), environment: p.environment } : undefined));
     },
   });
+  const allowed = createConditionAuthorizer(registry.getPermissionRuleset(idpEnvironmentResourceRef));
+  const load: LoadEnvironment = async (entityRef, environment) => ({ entityRef, entity: (await entitiesByRef([entityRef])).get(entityRef), environment });
+  return { load, allowed: (decision: PolicyDecision, resource: IdpEnvironmentResource) => allowed(decision, resource) };
 }

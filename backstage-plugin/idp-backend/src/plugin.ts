@@ -30,7 +30,7 @@ export const idpPlugin = createBackendPlugin({
       },
       async init({ httpRouter, httpAuth, auth, permissions, permissionsRegistry, discovery, config, lifecycle, catalog }) {
         const cfg = serverConfigFrom(config, await discovery.getExternalBaseUrl('idp'));
-        registerIdpPermissions(permissionsRegistry, catalog, auth);
+        const environments = registerIdpPermissions(permissionsRegistry, catalog, auth);
 
         // Lazy: Backstage starts even when Temporal is not up yet; requests then get idp's 503 "Temporal is unreachable".
         const connection = Connection.lazy({ address: cfg.temporalAddress });
@@ -56,7 +56,7 @@ export const idpPlugin = createBackendPlugin({
             temporalAddress: cfg.temporalAddress,
             namespace: cfg.namespace,
             servedBy: { name: 'Backstage', version: backstageVersion() },
-            identity: backstageIdentity({ httpAuth, auth, permissions, catalog }),
+            identity: backstageIdentity({ httpAuth, auth, permissions, catalog, environments }),
           }),
         );
         httpRouter.use(router);
