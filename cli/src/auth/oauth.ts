@@ -65,7 +65,7 @@ function assertSafe(backend: string): void {
   }
 }
 
-async function call(url: string, init: RequestInit): Promise<{ status: number; body: Record<string, unknown> }> {
+async function call(url: string, init: RequestInit): Promise<{ status: number; location: string | null; body: Record<string, unknown> }> {
   let res: Response;
   try {
     res = await fetch(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(30_000) });
@@ -79,7 +79,7 @@ async function call(url: string, init: RequestInit): Promise<{ status: number; b
   } catch {
     /* not JSON: described by the status below */
   }
-  return { status: res.status, body };
+  return { status: res.status, location: res.headers.get('location'), body };
 }
 
 /** "<description> (<code>)" of an OAuth or Backstage error body. */
@@ -218,27 +218,34 @@ export async function startCallback(state: string): Promise<Callback> {
 }
 
 /**
+ * Opens the authorization session (GET /v1/authorize, not followed): the auth backend answers with the sign-in
+ * page's URL (`${app.baseUrl}/oauth2/authorize/<session>`), or refuses the request, which is then told here, in the
+ * terminal, rather than as JSON in a browser tab.
+ */
+export async function startSession(authorize: string): Promise<{ pageUrl: string; sessionId: string }> {
+  const { status, location, body } = await call(authorize, { headers: { accept: 'application/json' } });
+  const page = location ? new URL(location, authorize) : undefined;
+  const sessionId = page && /\/oauth2\/authorize\/([A-Za-z0-9-]+)$/.exec(page.pathname)?.[1];
+  if (page && sessionId) return { pageUrl: page.toString(), sessionId };
+  const why = page?.searchParams.get('error_description') ?? describe(status, body);
+  throw new AuthError(`The auth backend refused to start a sign-in: ${why}.`);
+}
+
+/**
  * `idp login --user <name>` (embedded stack only): the CLI does what the sign-in page does — it gets the demo
  * user's Backstage token from the `idp-demo` provider, which refuses unless the backend is the embedded one and the
  * request comes from this machine, approves the authorization session with it, and follows the redirect.
  */
-export async function approveAsDemoUser(o: { backend: string; authorizeUrl: string; redirectUri: string; user: string }): Promise<void> {
+export async function approveAsDemoUser(o: { backend: string; sessionId: string; redirectUri: string; user: string }): Promise<void> {
   const auth = authBase(o.backend);
   const demo = await call(`${auth}/idp-demo/refresh?user=${encodeURIComponent(o.user)}`, { headers: { 'x-requested-with': 'XMLHttpRequest', accept: 'application/json' } });
   const token = (demo.body.backstageIdentity as { token?: unknown } | undefined)?.token;
   if (demo.status !== 200 || typeof token !== 'string') {
-    const why = demo.status === 404 ? 'this Backstage has no demo sign-in (the idp-demo provider exists only in the embedded stack, `npm start`)' : describe(demo.status, demo.body);
-    throw new AuthError(`Signing in as ${o.user} was refused: ${why}. Run \`idp login\` without --user to sign in through the browser.`);
+    const why = describe(demo.status, demo.body);
+    const hint = /unknown auth provider/i.test(why) ? ' (the idp-demo provider exists only in the embedded stack, `npm start`)' : /user not found/i.test(why) ? ' in the catalog' : '';
+    throw new AuthError(`Signing in as ${o.user} was refused: ${why}${hint}. Run \`idp login\` without --user to sign in through the browser.`);
   }
-  const started = await fetch(o.authorizeUrl, { redirect: 'manual', signal: AbortSignal.timeout(30_000) });
-  await started.body?.cancel();
-  const location = started.headers.get('location') ?? '';
-  const sessionId = /\/oauth2\/authorize\/([A-Za-z0-9-]+)$/.exec(new URL(location, o.backend).pathname)?.[1];
-  if (!sessionId) {
-    const err = new URL(location || 'http://x/', o.backend).searchParams;
-    throw new AuthError(`The auth backend did not start a sign-in session: ${err.get('error_description') ?? `HTTP ${started.status}`}.`);
-  }
-  const approved = await call(`${auth}/v1/sessions/${encodeURIComponent(sessionId)}/approve`, { method: 'POST', headers: { authorization: `Bearer ${token}`, accept: 'application/json' } });
+  const approved = await call(`${auth}/v1/sessions/${encodeURIComponent(o.sessionId)}/approve`, { method: 'POST', headers: { authorization: `Bearer ${token}`, accept: 'application/json' } });
   const redirectUrl = approved.body.redirectUrl;
   if (approved.status !== 200 || typeof redirectUrl !== 'string') throw new AuthError(`Signing in as ${o.user} was refused: ${describe(approved.status, approved.body)}.`);
   // Back to our own loopback callback, as the browser would go; nowhere else.

@@ -7,7 +7,7 @@ import type { CommandInput } from '../../command.js';
 import { resolveApi } from '../../context.js';
 import { UsageError } from '../../exit-codes.js';
 import { contextFlags, stringFlag } from '../shared/common.js';
-import { approveAsDemoUser, AuthError, authorizeUrl, backendOf, checkCliClient, cliClientId, exchangeCode, pkce, startCallback, userOf } from '../../auth/oauth.js';
+import { approveAsDemoUser, AuthError, authorizeUrl, backendOf, checkCliClient, cliClientId, exchangeCode, pkce, startCallback, startSession, userOf } from '../../auth/oauth.js';
 import { saveLogin } from '../../auth/store.js';
 
 /** How long the CLI waits for the browser to come back. */
@@ -25,10 +25,10 @@ export async function run(input: CommandInput): Promise<void> {
   const { verifier, challenge, state } = pkce();
   const callback = await startCallback(state);
   try {
-    const url = authorizeUrl({ backend, clientId, redirectUri: callback.redirectUri, challenge, state });
+    const { pageUrl: url, sessionId } = await startSession(authorizeUrl({ backend, clientId, redirectUri: callback.redirectUri, challenge, state }));
     if (user) {
       ui.note(`Signing in to ${backend} as ${user} (demo sign-in: the embedded stack only, from this machine)...`);
-      await approveAsDemoUser({ backend, authorizeUrl: url, redirectUri: callback.redirectUri, user });
+      await approveAsDemoUser({ backend, sessionId, redirectUri: callback.redirectUri, user });
     } else {
       // Printed even with --json (on stderr): without it there is no way to finish signing in.
       io.stderr.write(`Sign in to ${backend} in your browser:\n\n  ${url}\n\n`);
