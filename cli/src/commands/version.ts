@@ -39,7 +39,8 @@ export async function run(input: CommandInput): Promise<void> {
   row('idp CLI', cliVersion());
   row('API', `${api.url}  ${c.dim(`(${api.urlSource})`)}`);
   if (health) {
-    row('Served by', health.servedBy ? `${health.servedBy.name} ${health.servedBy.version}` : 'not reported by this server (an idp server older than the CLI?)');
+    const by = health.servedBy;
+    row('Served by', by ? (by.name === 'standalone' ? `the standalone idp server (idp-server) ${by.version}` : `${by.name} ${by.version}`) : 'not reported by this server (an idp server older than the CLI?)');
     row('API version', `${health.version}${health.status === 'ok' ? '' : `  ${c.yellow(`(${health.status}: Temporal ${health.temporal.reachable ? 'reachable' : 'unreachable'})`)}`}`);
   } else {
     row('Served by', c.red(`unknown: ${error?.message ?? 'no answer'}`));
