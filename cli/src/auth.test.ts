@@ -164,6 +164,16 @@ describe('which token a request carries', () => {
     assert.equal(api.requests[0]!.headers.authorization, undefined);
   });
 
+  it('login on the standalone server says it has no sign-in, and stores nothing', async () => {
+    const env = cfg();
+    api.on('GET /health', { body: { ...health, servedBy: { name: 'standalone', version: '0.1.0' } } });
+    const r = await run(['login'], { env });
+    assert.equal(r.code, ExitCode.usage);
+    assert.match(r.err, /is the standalone idp server: it has no sign-in/);
+    assert.equal(existsSync(credentialsFile(env)), false);
+    assert.deepEqual(api.requests.map((q) => q.path), ['/health']);
+  });
+
   it('logout without a stored login says so and changes nothing', async () => {
     const r = await run(['logout'], { env: cfg() });
     assert.equal(r.code, 0);

@@ -25,7 +25,10 @@ export async function freshAccessToken(env: Env, apiUrl: string): Promise<string
     saveLogin(env, apiUrl, renewed);
     return renewed.accessToken;
   } catch (e) {
-    if (e instanceof AuthError) throw notSignedIn(apiUrl, `Your sign-in has expired and could not be renewed (${e.message})`);
-    throw e;
+    if (!(e instanceof AuthError)) throw e;
+    // Another idp process may have renewed it first: the auth backend rotates refresh tokens, so ours is spent.
+    const now = readLogin(env, apiUrl);
+    if (now && now.refreshToken !== login.refreshToken && Date.parse(now.expiresAt) - Date.now() > EARLY_MS) return now.accessToken;
+    throw notSignedIn(apiUrl, `Your sign-in has expired and could not be renewed (${e.message})`);
   }
 }

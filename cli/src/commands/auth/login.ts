@@ -3,6 +3,8 @@
  * own CLI does (authorization code + PKCE on a loopback redirect), and keep the tokens for this API URL.
  * `--user alice` (embedded stack only) signs in as a demo catalog user without a browser.
  */
+import type { Health } from '@idp/core';
+import { PlatformClient, UnreachableError } from '@idp/core/client';
 import type { CommandInput } from '../../command.js';
 import { resolveApi } from '../../context.js';
 import { UsageError } from '../../exit-codes.js';
@@ -18,6 +20,17 @@ export async function run(input: CommandInput): Promise<void> {
   const api = resolveApi(contextFlags(flags), io.env);
   const user = stringFlag(flags, 'user');
   if (user !== undefined && !/^[a-z0-9][a-z0-9._-]{0,62}$/i.test(user)) throw new UsageError(`"${user}" is not a user name; name a user of the demo catalog, e.g. --user alice.`);
+  // The standalone server has no sign-in of its own: say so rather than fail on a missing auth backend.
+  const health = (await new PlatformClient({ baseUrl: api.url }).health().catch((e: unknown) => {
+    if (e instanceof UnreachableError) throw e;
+    return undefined; // not idp's answer: the auth backend below tells whether sign-in works there
+  })) as (Health & { servedBy?: { name: string } }) | undefined;
+  if (health?.servedBy?.name === 'standalone') {
+    throw new UsageError(
+      `${api.url} is the standalone idp server: it has no sign-in. It acts as the user it was started with, or, started with IDP_API_TOKEN, as the IDP_USER of whoever sends that token.`,
+      'Point IDP_API_URL (or --api) at a Backstage serving the idp plugin to sign in.',
+    );
+  }
   const backend = backendOf(api.url);
   const clientId = cliClientId(backend);
   await checkCliClient(backend);
