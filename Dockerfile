@@ -6,6 +6,8 @@ WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.base.json ./
 COPY core core
 COPY workflows workflows
+COPY providers providers
+COPY api api
 COPY worker worker
 COPY cli cli
 COPY templates templates

@@ -4,8 +4,7 @@
 // request the fake receives from the request until the PR is open and labelled.
 // Run alone with `node scripts/bench-forge-calls.mjs`; `npm run bench` includes it.
 import { startTestStack } from '../worker/dist/testing/stack.js';
-import { startGitHubFake } from '../worker/dist/testing/github-fake.js';
-import { startGitLabFake } from '../worker/dist/testing/gitlab-fake.js';
+import { startGitHubFake, startGitLabFake } from '../providers/dist/testing/index.js';
 import { CHECKOUT_PAWS } from '../worker/dist/e2e/fixtures.js';
 
 const SIZES = (process.env.IDP_BENCH_SIZES ?? "10,100000").split(",").map(Number);

@@ -8,7 +8,7 @@
 // passes settings to the measured worker; IDP_BENCH_TRACE=1 prints its RSS while it settles.
 import { readFileSync } from 'node:fs';
 import { startTestStack } from '../worker/dist/testing/stack.js';
-import { createRepo } from '../worker/dist/testing/repos.js';
+import { createRepo } from '../providers/dist/testing/index.js';
 
 const WAITING = Number(process.env.IDP_BENCH_RELEASES ?? 1000);
 const ENVS_PER_REPO = 100;

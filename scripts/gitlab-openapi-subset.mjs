@@ -3,7 +3,7 @@
  * Extract the part of GitLab's published REST description that the GitLab fake
  * serves: the operations listed below and every definition they reference.
  *
- *   node scripts/gitlab-openapi-subset.mjs <openapi_v2.yaml> <commit> > worker/src/testing/gitlab-openapi-v2.subset.json
+ *   node scripts/gitlab-openapi-subset.mjs <openapi_v2.yaml> <commit> > providers/src/testing/gitlab-openapi-v2.subset.json
  *
  * Operations the fake serves that openapi_v2.yaml does not describe (notes,
  * users) come from scripts/gitlab-openapi-v3-supplement.yaml, merged in and
@@ -16,7 +16,7 @@
  * Prose (descriptions, summaries, tags) is dropped; so are examples, except on
  * string-typed schemas in definitions: there an example is how the validator
  * tells a documented string exposure from the generator's untyped default
- * (see UNTYPED_EXPOSURE in worker/src/testing/gitlab-openapi.ts). A listed
+ * (see UNTYPED_EXPOSURE in providers/src/testing/gitlab-openapi.ts). A listed
  * operation or a referenced definition that is missing fails the extraction.
  */
 import { readFileSync } from 'node:fs';

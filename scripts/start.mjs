@@ -23,4 +23,4 @@ const orphaned = setInterval(() => {
   clearInterval(orphaned);
   process.kill(process.pid, 'SIGTERM');
 }, 1000).unref();
-await import('../worker/dist/embedded/start.js');
+await import('../backstage-plugin/backend/dist/start.js');

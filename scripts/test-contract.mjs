@@ -1,4 +1,4 @@
-// `npm run test:contract`: the provider contract suite (worker/src/providers/contract.ts)
+// `npm run test:contract`: the provider contract suite (providers/src/contract.ts)
 // against every provider — the local forge on real bare repositories, GitHub and GitLab
 // through their HTTP fakes — with one summary line per provider.
 import { spawnSync } from 'node:child_process';
@@ -8,7 +8,7 @@ const PROVIDERS = ['local', 'github', 'gitlab'];
 let failed = false;
 const lines = [];
 for (const name of PROVIDERS) {
-  const file = `worker/dist/providers/${name}.test.js`;
+  const file = `providers/dist/${name}.test.js`;
   if (!existsSync(file)) {
     lines.push(`${name}: missing (${file})`);
     failed = true;

@@ -11,7 +11,7 @@ if (!cli) {
   process.exit(1);
 }
 const files = process.argv.slice(2);
-const patterns = files.length ? files : ['core/dist/**/*.test.js', 'workflows/dist/**/*.test.js', 'cli/dist/**/*.test.js', 'worker/dist/**/*.test.js'];
+const patterns = files.length ? files : ['core/dist/**/*.test.js', 'workflows/dist/**/*.test.js', 'providers/dist/**/*.test.js', 'api/dist/**/*.test.js', 'cli/dist/**/*.test.js', 'worker/dist/**/*.test.js'];
 const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=300000', ...patterns], {
   stdio: 'inherit',
   env: { ...process.env, TEMPORAL_CLI: cli },

@@ -95,3 +95,6 @@ export function workflowForBranch(branch: string, repoKey?: string): string | nu
   const id = `${m[1]}:${m[2]}:${m[3]}${repoKey ? `@${repoKey}` : ''}`;
   return parseWorkflowId(id) ? id : null;
 }
+
+/** The commit status idp sets on every release PR's head: green only when the release policy holds there. */
+export const POLICY_STATUS_CONTEXT = 'idp/policy';

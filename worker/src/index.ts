@@ -1,7 +1,10 @@
 export { createActivities, type ProviderLookup } from './activities/index.js';
-export { createRouter, type RouterOptions } from './api/router.js';
-export { startApiServer } from './api/server.js';
+export { createRouter, type RouterOptions } from '@idp/api';
+export { startApiServer } from '@idp/api';
 export { createWorker, workflowsPath } from './worker.js';
-export { configFromEnv, type ServerConfig } from './config.js';
-export { startApi, startWorker, providersFor } from './services.js';
-export type { GitProvider } from './providers/provider.js';
+export { configFromEnv, providersFor, type ServerConfig } from '@idp/api';
+export { startApi, startWorker, installRuntime } from './services.js';
+export { ensureTemporalCli } from './embedded/temporal-cli.js';
+export { startDevServer } from './embedded/temporal-server.js';
+export { seedDemo, demoNext } from './embedded/demo.js';
+export type { GitProvider } from '@idp/providers';

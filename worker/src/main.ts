@@ -3,7 +3,7 @@
  * processes, for a team's deployment (docker-compose.yml) and the durability
  * tests that kill the worker. Configured from the environment (config.ts).
  */
-import { configFromEnv } from './config.js';
+import { configFromEnv } from '@idp/api';
 import { installRuntime, startApi, startWorker } from './services.js';
 import { defaultUser } from './user.js';
 

@@ -4,13 +4,9 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker, type WorkflowBundle } from '@temporalio/worker';
-import { providerFor } from './providers/index.js';
-import { startApiServer } from './api/server.js';
+import { standaloneIdentity, startApiServer, startWebhookServer, assertSafeExposure, providersFor, webhookOptions, type ServerConfig } from '@idp/api';
 import { createWorker } from './worker.js';
-import { assertSafeExposure, type ServerConfig } from './config.js';
 import { VERSION } from './version.js';
-import type { ProviderLookup } from './activities/index.js';
-import { startWebhookServer, type WebhookReceiverOptions } from './webhooks/receiver.js';
 
 /**
  * The SDK logs every worker state change and the webpack bundle at INFO; the
@@ -19,11 +15,6 @@ import { startWebhookServer, type WebhookReceiverOptions } from './webhooks/rece
  */
 export function installRuntime(level = (process.env.IDP_LOG_LEVEL ?? 'WARN').toUpperCase() as LogLevel): void {
   Runtime.install({ logger: new DefaultLogger(level) });
-}
-
-export function providersFor(cfg: Pick<ServerConfig, 'apiUrl' | 'repoRoots' | 'forges' | 'forgeClient' | 'teams'>): ProviderLookup {
-  return (repo) =>
-    providerFor(repo, { webBaseUrl: cfg.apiUrl, allowedRoots: cfg.repoRoots, forges: cfg.forges, ...(cfg.forgeClient ? { forgeClient: cfg.forgeClient } : {}), ...(cfg.teams ? { teams: cfg.teams } : {}) });
 }
 
 export async function startWorker(cfg: ServerConfig, workflowBundle?: WorkflowBundle): Promise<{ worker: Worker; run: Promise<void>; webhooksUrl?: string; stop(): Promise<void> }> {
@@ -52,16 +43,8 @@ export async function startWorker(cfg: ServerConfig, workflowBundle?: WorkflowBu
   };
 }
 
-/**
- * Webhook receivers for every forge host with a webhook secret: each at
- * /webhooks/<forge>/<host>, and the first of each forge at /webhooks/<forge>.
- */
-export function webhookOptions(cfg: Pick<ServerConfig, 'forges'>): Omit<WebhookReceiverOptions, 'temporal'> {
-  const hosts = [...cfg.forges.values()].filter((f) => f.webhookSecret).map((f) => ({ forge: f.kind, host: f.host, secret: f.webhookSecret! }));
-  return hosts.length ? { hosts } : {};
-}
-
-export async function startApi(cfg: ServerConfig, defaultUser?: string) {
+/** `secretRequired: false` (npm start on loopback): see StandaloneIdentityOptions. */
+export async function startApi(cfg: ServerConfig, defaultUser?: string, opts: { secretRequired?: boolean } = {}) {
   assertSafeExposure(cfg);
   const connection = await Connection.connect({ address: cfg.temporalAddress });
   const temporal = new Client({ connection, namespace: cfg.namespace });
@@ -75,8 +58,8 @@ export async function startApi(cfg: ServerConfig, defaultUser?: string) {
     version: VERSION,
     temporalAddress: cfg.temporalAddress,
     namespace: cfg.namespace,
-    defaultUser,
-    apiToken: cfg.apiToken,
+    // The standalone server acts as its one user unless clients share IDP_API_TOKEN (then they name theirs).
+    identity: standaloneIdentity({ user: defaultUser, sharedSecret: cfg.apiToken, ...opts }),
     allowedHosts: [cfg.apiUrl, ...cfg.allowedHosts],
     prWaitMs: cfg.prWaitMs,
     releaseFloors: cfg.releaseFloors,

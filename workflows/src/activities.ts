@@ -46,7 +46,7 @@ export interface EnvActivities {
    */
   prepareRelease(input: ReleaseInput & { workflowId: string; expectedSha?: string }): Promise<PreparedRelease>;
   /** The PR's state and the policy evaluated on its current head (reviews and checks from the provider). */
-  evaluateRelease(input: { repo: string; number: number; policy: ResolvedPolicy; author: string; authorLogin?: string }): Promise<ReleaseEvaluation>;
+  evaluateRelease(input: { repo: string; number: number; policy: ResolvedPolicy; author: string; authorLogin?: string; authorAliases?: string[] }): Promise<ReleaseEvaluation>;
   /** Merge only if the head is still `expectedHeadSha` (what the policy was evaluated on); idempotent. */
   mergeRelease(input: { repo: string; number: number; expectedHeadSha: string; message: string }): Promise<PrRef & { mergedAt?: string }>;
   /** Close the PR with a comment (once); idempotent. */

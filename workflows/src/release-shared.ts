@@ -23,6 +23,8 @@ export interface ReleaseRequest {
   requestedBy: string;
   /** The requester's login on the deployment repository's forge, when known: not counted as a reviewer. */
   requesterLogin?: string;
+  /** Every other name the requester goes by (emails, forge logins, the Backstage entity ref): none of them counts as a reviewer. */
+  requesterAliases?: string[];
   requestedAt: string;
   requestId: string;
 }
@@ -91,6 +93,8 @@ export interface ReleaseState {
   error?: { code: string; message: string };
   /** See ReleaseRequest.requesterLogin. */
   requesterLogin?: string;
+  /** See ReleaseRequest.requesterAliases. */
+  requesterAliases?: string[];
   release: ReleaseRecord;
 }
 
@@ -116,7 +120,6 @@ export const lockGrantedSignal = defineSignal('lockGranted');
 export const releaseProgressSignal = defineSignal<[Partial<ReleaseRecord> & { number: number }]>('releaseProgress');
 export const ledgerQuery = defineQuery<ReleaseRecord[]>('ledger');
 
-/** The commit status idp sets on every release PR's head: green only when the release policy holds there. */
-export const POLICY_STATUS_CONTEXT = 'idp/policy';
+export { POLICY_STATUS_CONTEXT } from '@idp/core/names';
 
 export const FINAL_OUTCOMES: ReadonlySet<ReleaseOutcome> = new Set(['merged', 'rejected', 'timed_out', 'cancelled', 'failed']);

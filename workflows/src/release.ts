@@ -64,6 +64,7 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
     ? { phase: 'open', pr: input.resume.pr, repo: input.resume.repo, policy: input.resume.policy, deadline: input.resume.deadline, release: record }
     : { phase: 'queued', release: record };
   if (input.requesterLogin) state.requesterLogin = input.requesterLogin;
+  if (input.requesterAliases?.length) state.requesterAliases = input.requesterAliases;
   let granted = input.resume !== undefined;
   let wake = false;
 
@@ -173,7 +174,7 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
   for (;;) {
     let ev: ReleaseEvaluation | undefined;
     try {
-      ev = await acts.evaluateRelease({ repo, number: pr.number, policy, author: input.requestedBy, ...(input.requesterLogin ? { authorLogin: input.requesterLogin } : {}) });
+      ev = await acts.evaluateRelease({ repo, number: pr.number, policy, author: input.requestedBy, ...(input.requesterLogin ? { authorLogin: input.requesterLogin } : {}), ...(input.requesterAliases?.length ? { authorAliases: input.requesterAliases } : {}) });
     } catch (err) {
       await blocked('evaluate the release policy', err);
     }

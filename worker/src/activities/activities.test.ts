@@ -9,8 +9,8 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { EnvChangeInput } from '@idp/workflows/shared';
 import { createActivities } from './index.js';
-import { providerFor } from '../providers/index.js';
-import { createRepo, type TestRepo } from '../testing/repos.js';
+import { providerFor } from '@idp/providers';
+import { createRepo, type TestRepo } from '@idp/providers/testing';
 import { CHECKOUT_PAWS } from '../e2e/fixtures.js';
 
 const run = <A extends unknown[], R>(fn: (...a: A) => Promise<R>, ...args: A): Promise<R> => new MockActivityEnvironment().run(fn, ...args) as Promise<R>;

@@ -8,14 +8,15 @@ import { Context } from '@temporalio/activity';
 import { branchForWorkflow, ConflictError, DEFAULT_RELEASE_FLOORS, NotFoundError, type ReleaseFloors } from '@idp/core';
 import type { EnvActivities, PreparedChange } from '@idp/workflows/activities';
 import type { EnvChangeInput } from '@idp/workflows/shared';
-import type { GitProvider } from '../providers/provider.js';
+import type { GitProvider, ProviderLookup } from '@idp/providers';
 import type { PullRequest } from '@idp/core';
 import { authorOf, toRef, withHeartbeat } from './common.js';
 import { createReleaseActivities } from './releases.js';
-import { applyEnvChange, describeChange, expiresAtIn, sameEnvironment } from './env-change.js';
+import { applyEnvChange, expiresAtIn, sameEnvironment } from '@idp/core';
+import { describeChange } from './env-change.js';
 import { faultPoint } from './faults.js';
 
-export type ProviderLookup = (repo: string) => GitProvider;
+export type { ProviderLookup };
 
 /** The workflow's edit applied to paws.yaml as it is at commit `baseSha`. */
 function changeOn(text: string, baseSha: string, input: EnvChangeInput & { workflowId: string }) {

@@ -7,14 +7,12 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/activity';
-import { DEFAULT_RELEASE_FLOORS, type PullRequest, type ReleasePolicy, type Review } from '@idp/core';
+import { DEFAULT_RELEASE_FLOORS, parsePaws, releasePlan, type PullRequest, type ReleasePolicy, type Review } from '@idp/core';
 import type { ReleaseInput } from '@idp/workflows/release-shared';
-import type { GitProvider } from '../providers/provider.js';
-import { providerFor } from '../providers/index.js';
-import { createRepo } from '../testing/repos.js';
+import { providerFor, releaseVerdict, type GitProvider } from '@idp/providers';
+import { createRepo } from '@idp/providers/testing';
 import { branches, kustomization, RELEASE_PAWS } from '../e2e/fixtures.js';
-import { parsePaws } from '@idp/core';
-import { createReleaseActivities, releasePlan, releaseVerdict } from './releases.js';
+import { createReleaseActivities } from './releases.js';
 
 const HEAD = 'c0ffee';
 const policy: ReleasePolicy = { approvals: 1, approvers: [], requiredChecks: [], selfApproval: false, autoMerge: true, timeout: '7d', timeoutMs: 7 * 86_400_000 };
@@ -44,7 +42,7 @@ describe('releaseVerdict on a forge with write permissions', () => {
       review('outsider', 'changes_requested', 3),
       review('alice', 'commented', 4),
     ]);
-    const v = await releaseVerdict(provider, pull, policy, 'dev@example.com', 'dev');
+    const v = await releaseVerdict(provider, pull, policy, { by: 'dev@example.com', login: 'dev' });
     assert.equal(v.satisfied, false);
     assert.deepEqual(v.approvedBy, []);
     assert.deepEqual(v.changesRequestedBy, [], "a read-only reviewer's change request does not reject the release");
@@ -52,8 +50,19 @@ describe('releaseVerdict on a forge with write permissions', () => {
     assert.deepEqual(asked.sort(), ['outsider', 'reader']);
 
     const ok = forgeWith(['alice'], [review('reader', 'approved', 1), review('alice', 'approved', 2)]);
-    const counted = await releaseVerdict(ok.provider, ok.pull, policy, 'dev@example.com', 'dev');
+    const counted = await releaseVerdict(ok.provider, ok.pull, policy, { by: 'dev@example.com', login: 'dev' });
     assert.deepEqual([counted.satisfied, counted.approvedBy], [true, ['alice']]);
+  });
+
+  it('the requester approving under another of their names (an alias, in any case) does not count', async () => {
+    const { provider, pull } = forgeWith(['alice-gh', 'bob'], [review('alice-gh', 'approved', 1), review('bob', 'approved', 2)]);
+    const requester = { by: 'user:default/alice', aliases: ['alice@corp.example', 'Alice-GH'] };
+    const v = await releaseVerdict(provider, pull, { ...policy, approvals: 2 }, requester);
+    assert.deepEqual([v.satisfied, v.approvedBy], [false, ['bob']]);
+    assert.deepEqual(v.ignored, [{ by: 'alice-gh', why: 'is the author' }]);
+    // Without the alias the same review would have counted: the alias is what excludes it.
+    const unaware = await releaseVerdict(provider, pull, { ...policy, approvals: 2 }, { by: 'user:default/alice' });
+    assert.deepEqual(unaware.approvedBy, ['alice-gh', 'bob']);
   });
 });
 

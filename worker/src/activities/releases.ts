@@ -5,43 +5,14 @@
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import { createTwoFilesPatch } from 'diff';
-import {
-  applyReleaseFloors,
-  authorNames,
-  branchForWorkflow,
-  ConflictError,
-  deployedImage,
-  deployTargetFor,
-  describePolicy,
-  evaluatePolicy,
-  NotFoundError,
-  parsePaws,
-  releasePolicyFor,
-  setDeployedImage,
-  type PawsSpec,
-  type PullRequest,
-  type ReleaseFloors,
-} from '@idp/core';
+import { branchForWorkflow, ConflictError, deployedImage, describePolicy, NotFoundError, parsePaws, releasePlan, setDeployedImage, type ReleaseFloors } from '@idp/core';
 import type { EnvActivities, PreparedRelease, ReleaseEvaluation } from '@idp/workflows/activities';
 import { POLICY_STATUS_CONTEXT, type ReleaseInput, type ResolvedPolicy } from '@idp/workflows/release-shared';
-import type { GitProvider } from '../providers/provider.js';
-import type { ProviderLookup } from './index.js';
+import { assertDeployAccess, releaseVerdict, type ProviderLookup } from '@idp/providers';
 import { withHeartbeat, toRef, authorOf } from './common.js';
 import { faultPoint } from './faults.js';
-import { assertDeployAccess } from './deploy-access.js';
 
 type ReleaseActivities = Pick<EnvActivities, 'prepareRelease' | 'evaluateRelease' | 'mergeRelease' | 'closeRelease' | 'setPolicyStatus'>;
-
-/**
- * Where a release of `env` is written and under which policy, as the component's
- * paws.yaml says on its default branch, raised to the platform's floors: the one
- * place the policy is resolved (API checks, PR body and workflow share it).
- */
-export function releasePlan(spec: PawsSpec, input: Pick<ReleaseInput, 'env' | 'path' | 'kind'>, floors: ReleaseFloors) {
-  const target = deployTargetFor(spec, input.env, input.path);
-  const policy = applyReleaseFloors(releasePolicyFor(spec, input.env, input.kind === 'rollback' ? 'rollback' : 'release'), input.env, floors);
-  return { target, policy };
-}
 
 export function createReleaseActivities(providers: ProviderLookup, floors: ReleaseFloors): ReleaseActivities {
   return {
@@ -94,11 +65,11 @@ export function createReleaseActivities(providers: ProviderLookup, floors: Relea
         return done(sha, snap.file.commitSha);
       }),
 
-    evaluateRelease: ({ repo, number, policy, author, authorLogin }) =>
+    evaluateRelease: ({ repo, number, policy, author, authorLogin, authorAliases }) =>
       withHeartbeat(async (): Promise<ReleaseEvaluation> => {
         const p = providers(repo);
         const pull = await p.getPullRequest(number);
-        const v = await releaseVerdict(p, pull, policy, author, authorLogin);
+        const v = await releaseVerdict(p, pull, policy, { by: author, login: authorLogin, aliases: authorAliases });
         return { pr: toRef(pull), satisfied: v.satisfied, approvedBy: v.approvedBy, changesRequestedBy: v.changesRequestedBy, waitingFor: v.waitingFor };
       }),
 
@@ -123,44 +94,6 @@ export function createReleaseActivities(providers: ProviderLookup, floors: Relea
     setPolicyStatus: ({ repo, sha, state, description, targetUrl }) =>
       withHeartbeat(() => providers(repo).setCommitStatus(sha, { context: POLICY_STATUS_CONTEXT, state, description, ...(targetUrl ? { targetUrl } : {}) })),
   };
-}
-
-/**
- * The policy on the PR's current head, from the provider's raw reviews and
- * checks (checks and teams are only read when the policy names some). On a
- * forge that says who may write to the repository, reviews of those who cannot
- * count neither as approvals nor as change requests.
- */
-export async function releaseVerdict(p: GitProvider, pull: PullRequest, policy: ResolvedPolicy, author: string, authorLogin?: string) {
-  // A merged PR is judged as it was merged (did the policy hold on the merged head?): approvals given after do not count.
-  if (pull.state === 'merged') pull = { ...pull, reviews: reviewsBefore(pull.reviews, pull.mergedAt) };
-  // idp's own status is the verdict, never an input to it; a closed PR is not judged.
-  const checks = pull.state !== 'closed' && policy.requiredChecks.length > 0 ? (await p.checks(pull.number)).checks.filter((c) => c.name !== POLICY_STATUS_CONTEXT) : [];
-  const teams = p.teamMembers && policy.approvers.length > 0 ? await teamsOf(p, policy.approvers) : {};
-  const excluded = p.canWrite ? await readOnlyReviewers(p, pull) : {};
-  return evaluatePolicy(policy, { author: authorNames(author, authorLogin), headSha: pull.headSha, reviews: pull.reviews, checks, teams, excluded });
-}
-
-/** The reviews given up to `at` (the merge): what the policy could have seen when it was merged. */
-function reviewsBefore(reviews: PullRequest['reviews'], at: string | undefined): PullRequest['reviews'] {
-  const end = at ? Date.parse(at) : NaN;
-  return Number.isNaN(end) ? reviews : reviews.filter((r) => !(Date.parse(r.at) > end));
-}
-
-/** Reviewers with a verdict (approval or change request) who cannot write to the repository: one canWrite per distinct reviewer. */
-async function readOnlyReviewers(p: GitProvider, pull: PullRequest): Promise<Record<string, string>> {
-  const reviewers = new Map<string, string>();
-  for (const r of pull.reviews) {
-    if (r.state === 'approved' || r.state === 'changes_requested') reviewers.set(r.by.toLowerCase(), r.by);
-  }
-  const readOnly = await Promise.all([...reviewers.values()].map(async (by) => ((await p.canWrite!(by)) ? null : by)));
-  return Object.fromEntries(readOnly.filter((by): by is string => by !== null).map((by) => [by, `cannot write to ${p.repo}`]));
-}
-
-/** Members of the approver entries that name teams (an entry that is not a team is a user). */
-async function teamsOf(p: GitProvider, approvers: string[]): Promise<Record<string, string[]>> {
-  const entries = await Promise.all(approvers.map(async (a) => [a, await p.teamMembers!(a)] as const));
-  return Object.fromEntries(entries.filter((e): e is readonly [string, string[]] => e[1] !== null));
 }
 
 function describeRelease(

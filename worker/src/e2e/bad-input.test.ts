@@ -4,7 +4,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestStack, type TestStack } from '../testing/stack.js';
-import { createRepo } from '../testing/repos.js';
+import { createRepo } from '@idp/providers/testing';
 import { CHECKOUT_PAWS, branches, git } from './fixtures.js';
 
 describe('bad input', () => {
@@ -78,7 +78,7 @@ describe('bad input', () => {
   });
 
   it('a request body missing fields → invalid_request listing them', async () => {
-    const res = await fetch(`${stack.api.url}/environments/staging/clone`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-idp-user': 'a@b.c' }, body: '{}' });
+    const res = await fetch(`${stack.api.url}/environments/staging/clone`, { method: 'POST', headers: { 'content-type': 'application/json', ...stack.headersAs('a@b.c') }, body: '{}' });
     assert.equal(res.status, 400);
     const body = (await res.json()) as { error: { code: string; message: string } };
     assert.equal(body.error.code, 'invalid_request');

@@ -11,9 +11,9 @@ import { fileURLToPath } from 'node:url';
 import { ReleaseDetail, ReleaseList, WorkflowStatus } from '@idp/core';
 import type { PullRequest } from '@idp/core';
 import { prEventSignal } from '@idp/workflows/shared';
-import { LocalForge } from '../providers/local.js';
+import { LocalForge } from '@idp/providers';
 import { startTestStack, type TestStack } from '../testing/stack.js';
-import { createRepo, type TestRepo } from '../testing/repos.js';
+import { createRepo, type TestRepo } from '@idp/providers/testing';
 import { branches, eventually, git, RELEASE_PAWS } from './fixtures.js';
 
 const IDP = fileURLToPath(new URL('../../../cli/bin/idp.js', import.meta.url));
@@ -57,7 +57,7 @@ describe('idp releases end to end', () => {
   before(async () => {
     // A long poll interval: reviews and closures made through the API reach the release at once.
     stack = await startTestStack({ pollIntervalMs: 60_000 });
-    env = { IDP_API_URL: stack.api.url, IDP_USER: USER };
+    env = { IDP_API_URL: stack.api.url, IDP_API_TOKEN: stack.token, IDP_USER: USER };
   });
   after(async () => {
     for (const child of live) child.kill('SIGKILL');

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { startTestStack, type TestStack } from '../testing/stack.js';
-import { createRepo } from '../testing/repos.js';
+import { createRepo } from '@idp/providers/testing';
 import { CHECKOUT_PAWS, branches } from './fixtures.js';
 
 const IDP = fileURLToPath(new URL('../../../cli/bin/idp.js', import.meta.url));
@@ -32,7 +32,7 @@ describe('idp CLI end to end', () => {
   let env: Record<string, string>;
   before(async () => {
     stack = await startTestStack({ pollIntervalMs: 500 });
-    env = { IDP_API_URL: stack.api.url, IDP_USER: 'cli@example.com' };
+    env = { IDP_API_URL: stack.api.url, IDP_API_TOKEN: stack.token, IDP_USER: 'cli@example.com' };
   });
   after(async () => {
     await stack?.stop();

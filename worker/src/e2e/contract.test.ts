@@ -7,9 +7,9 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ComponentInfo, EnvironmentList, Health, PullDiff, PullList, PullRequestSchema, ReleaseDetail, ReleaseList, WorkflowStatus } from '@idp/core';
 import type { IdpError } from '@idp/core/errors';
-import { LocalForge } from '../providers/local.js';
+import { LocalForge } from '@idp/providers';
 import { startTestStack, type TestStack } from '../testing/stack.js';
-import { createRepo } from '../testing/repos.js';
+import { createRepo } from '@idp/providers/testing';
 import { CHECKOUT_PAWS, completed, RELEASE_PAWS } from './fixtures.js';
 
 describe('Platform API contract', () => {
@@ -92,7 +92,7 @@ describe('Platform API contract', () => {
     t.after(() => repo.cleanup());
     const res = await stack.client.cloneEnvironment('staging', { repo: repo.bare, target: 'page' });
     await stack.clientAs('<script>@example.com').review(res.pr!.number, { repo: repo.bare, event: 'comment', body: '<b>hi</b>' });
-    const page = await fetch(res.pr!.url, { headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
+    const page = await fetch(res.pr!.url, { headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8', ...stack.headersAs() } });
     assert.equal(page.status, 200);
     assert.match(page.headers.get('content-type') ?? '', /text\/html/);
     const html = await page.text();
@@ -100,7 +100,7 @@ describe('Platform API contract', () => {
     assert.match(html, /<span class="add">\+  page:<\/span>/);
     assert.match(html, /idp pr merge 1/);
     assert.doesNotMatch(html, /<script>|<b>hi/, 'user text is escaped');
-    const json = await fetch(res.pr!.url);
+    const json = await fetch(res.pr!.url, { headers: stack.headersAs() });
     assert.equal(((await json.json()) as { number: number }).number, 1, 'API clients still get JSON');
   });
 
@@ -109,7 +109,7 @@ describe('Platform API contract', () => {
     t.after(() => repo.cleanup());
     const forge = new LocalForge({ repo: repo.bare });
     const page = async (n: number) => {
-      const res = await fetch(`${stack.api.url}/pulls/${n}?repo=${encodeURIComponent(repo.bare)}`, { headers: { accept: 'text/html' } });
+      const res = await fetch(`${stack.api.url}/pulls/${n}?repo=${encodeURIComponent(repo.bare)}`, { headers: { accept: 'text/html', ...stack.headersAs() } });
       assert.equal(res.status, 200);
       return res.text();
     };
@@ -146,16 +146,16 @@ describe('Platform API contract', () => {
   });
 
   it('an unknown route answers 404 as JSON pointing at the document', async () => {
-    const res = await fetch(`${stack.api.url}/nope`);
+    const res = await fetch(`${stack.api.url}/nope`, { headers: stack.headersAs() });
     assert.equal(res.status, 404);
     assert.match(((await res.json()) as { error: { message: string } }).error.message, /openapi\.json/);
   });
 
   it('with IDP_API_TOKEN set, a request without the token is refused', async () => {
-    const { startApiServer } = await import('../api/server.js');
+    const { startApiServer, standaloneIdentity } = await import('@idp/api');
     const guarded = await startApiServer({
       host: '127.0.0.1', port: 0, temporal: stack.api.temporal, taskQueue: stack.cfg.taskQueue, providers: () => { throw new Error('unused'); },
-      pollIntervalMs: 1000, version: 'test', temporalAddress: stack.cfg.temporalAddress, namespace: 'default', apiToken: 's3cret',
+      pollIntervalMs: 1000, version: 'test', temporalAddress: stack.cfg.temporalAddress, namespace: 'default', identity: standaloneIdentity({ user: 'dev@example.com', sharedSecret: 's3cret' }),
     });
     try {
       const res = await fetch(`${guarded.url}/pulls?repo=/x`);

@@ -6,8 +6,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { parsePaws } from '@idp/core';
 import { startTestStack, type TestStack } from '../testing/stack.js';
-import { createRepo } from '../testing/repos.js';
-import { LocalForge } from '../providers/local.js';
+import { createRepo } from '@idp/providers/testing';
+import { LocalForge } from '@idp/providers';
 import { CHECKOUT_PAWS, completed, branches, diffLines, eventually, git } from './fixtures.js';
 
 describe('env clone', () => {

@@ -18,10 +18,8 @@ import { createHmac, randomUUID } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { parsePaws, type WorkflowStatus } from '@idp/core';
 import { startTestStack, type TestStack } from '../testing/stack.js';
-import { startGitHubFake, type FakeRepo, type GitHubFake } from '../testing/github-fake.js';
-import { startGitLabFake, type GitLabFake } from '../testing/gitlab-fake.js';
-import { GitHubProvider } from '../providers/github.js';
-import { GitLabProvider } from '../providers/gitlab.js';
+import { type FakeRepo, type GitHubFake, type GitLabFake, startGitHubFake, startGitLabFake } from '@idp/providers/testing';
+import { GitHubProvider, GitLabProvider } from '@idp/providers';
 import { eventually, kustomization, RELEASE_PAWS } from './fixtures.js';
 
 const HOOK_SECRET = 'webhook-secret';
@@ -92,7 +90,7 @@ describe('releases on GitHub and GitLab, driven by webhooks (polling every 10 mi
   });
 
   /** dev@example.com as the CLI sends their requests: with their own forge token, so idp knows their forge login. */
-  const asDev = (forgeToken: string) => new PlatformClient({ baseUrl: stack.api.url, user: 'dev@example.com', forgeToken });
+  const asDev = (forgeToken: string) => new PlatformClient({ baseUrl: stack.api.url, token: stack.token, user: 'dev@example.com', forgeToken });
 
   /** The release's workflow state, long-polled until `done` holds. */
   const until = (id: string, done: (s: WorkflowStatus) => boolean, what: string) =>
@@ -261,7 +259,7 @@ describe('releases on GitHub and GitLab, driven by webhooks (polling every 10 mi
       const { deployments, remote } = await githubComponent('cart');
       // rita (a payments member) requests the release under her email, sending her GitHub token as the
       // CLI does: idp reads her login with it, so her own approval is four-eyes-ignored.
-      const asRita = new PlatformClient({ baseUrl: stack.api.url, user: 'r.gomez@acme.example', forgeToken: GH_TOKENS.rita! });
+      const asRita = new PlatformClient({ baseUrl: stack.api.url, token: stack.token, user: 'r.gomez@acme.example', forgeToken: GH_TOKENS.rita! });
       const res = await asRita.createRelease({ repo: remote, env: 'production', image: 'ghcr.io/acme/checkout:2.0.0' });
       const pr = deployments.pulls.get(res.pr!.number)!;
       assert.equal((await ciStatus(deployments, pr.headSha, pr.head, 'ci/build', 'success')).status, 202);

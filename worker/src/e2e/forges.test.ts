@@ -13,12 +13,8 @@ import assert from 'node:assert/strict';
 import { parsePaws } from '@idp/core';
 import { PlatformClient } from '@idp/core/client';
 import { startTestStack, type TestStack } from '../testing/stack.js';
-import { startGitHubFake, type GitHubFake } from '../testing/github-fake.js';
-import { GitHubProvider } from '../providers/github.js';
-import { GitLabProvider } from '../providers/gitlab.js';
-import { startGitLabFake, type GitLabFake } from '../testing/gitlab-fake.js';
-import type { FakeGit } from '../testing/fake-git.js';
-import type { ForgeHost } from '../providers/forges.js';
+import { type FakeGit, type GitHubFake, type GitLabFake, startGitHubFake, startGitLabFake } from '@idp/providers/testing';
+import { type ForgeHost, GitHubProvider, GitLabProvider } from '@idp/providers';
 import { CHECKOUT_PAWS, completed, eventually } from './fixtures.js';
 
 const SERVICE = 'ghs_idp_service';
@@ -64,7 +60,7 @@ describe('env clone on GitHub', () => {
 
     // Reviewing through idp needs the reviewer's own GitHub token (the CLI sends GH_TOKEN/GITHUB_TOKEN).
     await assert.rejects(stack.clientAs('rita@example.com').review(1, { repo: remote, event: 'approve' }), /own GitHub token/);
-    const rita = new PlatformClient({ baseUrl: stack.api.url, user: 'rita@example.com', forgeToken: REVIEWER });
+    const rita = new PlatformClient({ baseUrl: stack.api.url, token: stack.token, user: 'rita@example.com', forgeToken: REVIEWER });
     const reviewed = await rita.review(1, { repo: remote, event: 'approve', body: 'LGTM' });
     assert.deepEqual(reviewed.reviews.map((r) => [r.by, r.state, r.commitSha]), [['rita', 'approved', pr.headSha]]);
 

@@ -6,12 +6,11 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { parsePaws, workflowId } from '@idp/core';
-import { providerFor } from '../providers/index.js';
-import { repoKey } from '../providers/repo-key.js';
+import { providerFor, repoKey } from '@idp/providers';
 import { envClone } from '@idp/workflows';
 import { searchAttributesFor, type EnvChangeInput } from '@idp/workflows/shared';
 import { startTestStack, type TestStack } from '../testing/stack.js';
-import { createRepo } from '../testing/repos.js';
+import { createRepo } from '@idp/providers/testing';
 import { CHECKOUT_PAWS, completed, diffLines, eventually, git } from './fixtures.js';
 
 describe('environment lifecycle', () => {

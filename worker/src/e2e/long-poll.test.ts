@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Client } from '@temporalio/client';
 import { startTestStack, type TestStack } from '../testing/stack.js';
-import { createRepo } from '../testing/repos.js';
+import { createRepo } from '@idp/providers/testing';
 import { CHECKOUT_PAWS, eventually } from './fixtures.js';
 
 /** Counts the history long polls of `client` in flight (wraps its connection's workflow service). */

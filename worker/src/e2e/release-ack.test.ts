@@ -14,7 +14,7 @@ import type { Client } from '@temporalio/client';
 import { PlatformClient } from '@idp/core/client';
 import type { WorkflowStatus } from '@idp/core';
 import { startTestStack, TEST_USER, type TestStack } from '../testing/stack.js';
-import { createRepo } from '../testing/repos.js';
+import { createRepo } from '@idp/providers/testing';
 import { CHECKOUT_PAWS, eventually, RELEASE_PAWS } from './fixtures.js';
 
 interface Answer {
@@ -69,7 +69,7 @@ describe('acknowledged requests', () => {
   async function post(path: string, body: unknown, key?: string): Promise<Answer> {
     const res = await fetch(stack.api.url + path, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-idp-user': TEST_USER, ...(key ? { 'idempotency-key': key } : {}) },
+      headers: { 'content-type': 'application/json', ...stack.headersAs(TEST_USER), ...(key ? { 'idempotency-key': key } : {}) },
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(30_000),
     }).catch(() => undefined);
@@ -165,7 +165,7 @@ describe('acknowledged requests', () => {
 
     // Recorded, but the answer lost on the way back: the client's retry (same key) is the same release.
     const sleeps: number[] = [];
-    const client = new PlatformClient({ baseUrl: stack.api.url, user: TEST_USER, sleep: async (ms) => void sleeps.push(ms) });
+    const client = new PlatformClient({ baseUrl: stack.api.url, token: stack.token, user: TEST_USER, sleep: async (ms) => void sleeps.push(ms) });
     failNext(stack.api.temporal, 'signalWithStartWorkflowExecution', 1, 'after');
     const res = await client.createRelease({ ...ref, env: 'staging', image: 'ghcr.io/acme/checkout:12.0.0' });
     assert.deepEqual(sleeps, [2_000], 'retried once, after Retry-After');
@@ -188,7 +188,7 @@ describe('acknowledged requests', () => {
     assert.equal(refused.body.error?.code, 'unavailable');
 
     failNext(stack.api.temporal, 'executeMultiOperation', 1, 'before');
-    const client = new PlatformClient({ baseUrl: stack.api.url, user: TEST_USER, sleep: async () => undefined });
+    const client = new PlatformClient({ baseUrl: stack.api.url, token: stack.token, user: TEST_USER, sleep: async () => undefined });
     const started = await client.cloneEnvironment('staging', { ...ref, target: 'unstarted' });
     assert.equal(started.status, 'running');
     assert.equal(started.joined, false);

@@ -10,7 +10,7 @@ import { once } from 'node:events';
 import { workflowForBranch } from '@idp/core';
 import type { ReleaseState } from '@idp/workflows/release-shared';
 import { startTestStack, type TestStack } from '../testing/stack.js';
-import { createRepo } from '../testing/repos.js';
+import { createRepo } from '@idp/providers/testing';
 import { eventually, releaseCommits, RELEASE_PAWS } from './fixtures.js';
 
 describe('release: worker killed', () => {

@@ -11,10 +11,10 @@ import type { Client } from '@temporalio/client';
 import { parsePaws, type WorkflowStatus } from '@idp/core';
 import { prEventSignal } from '@idp/workflows/shared';
 import { startTestStack, TEST_USER, type TestStack } from '../testing/stack.js';
-import { createRepo, type TestRepo } from '../testing/repos.js';
-import { startApiServer } from '../api/server.js';
-import { LocalForge } from '../providers/local.js';
-import { providersFor } from '../services.js';
+import { createRepo, type TestRepo } from '@idp/providers/testing';
+import { standaloneIdentity, startApiServer } from '@idp/api';
+import { LocalForge } from '@idp/providers';
+import { providersFor } from '@idp/api';
 import { eventually, git, kustomization, releaseCommits, RELEASE_PAWS } from './fixtures.js';
 
 /** The real Temporal client, except that describing a workflow fails (Temporal overloaded, a network fault). */
@@ -424,10 +424,10 @@ environments:
     const { cfg } = stack;
     const blind = await startApiServer({
       host: '127.0.0.1', port: 0, temporal: describeFails(stack.api.temporal), taskQueue: cfg.taskQueue, providers: providersFor(cfg),
-      pollIntervalMs: cfg.pollIntervalMs, version: 'test', temporalAddress: cfg.temporalAddress, namespace: cfg.namespace, defaultUser: TEST_USER,
+      pollIntervalMs: cfg.pollIntervalMs, version: 'test', temporalAddress: cfg.temporalAddress, namespace: cfg.namespace, identity: standaloneIdentity({ user: TEST_USER, sharedSecret: stack.token }),
     });
     t.after(() => blind.close());
-    const merge = (url: string) => fetch(`${url}/pulls/${n}/merge`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-idp-user': TEST_USER }, body: JSON.stringify(ref) });
+    const merge = (url: string) => fetch(`${url}/pulls/${n}/merge`, { method: 'POST', headers: { 'content-type': 'application/json', ...stack.headersAs(TEST_USER) }, body: JSON.stringify(ref) });
     const unavailable = await merge(blind.url);
     const body = (await unavailable.json()) as { error: { message: string } };
     assert.equal(unavailable.status, 503, JSON.stringify(body));

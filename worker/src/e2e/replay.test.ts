@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { startTestStack, type TestStack } from '../testing/stack.js';
-import { createRepo } from '../testing/repos.js';
+import { createRepo } from '@idp/providers/testing';
 import { workflowsPath } from '../worker.js';
 import { CHECKOUT_PAWS, completed, eventually, RELEASE_PAWS } from './fixtures.js';
 

@@ -11,16 +11,13 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { NativeConnection } from '@temporalio/worker';
 import { ProviderError, workflowId } from '@idp/core';
-import { repoKey } from '../providers/repo-key.js';
+import { type GitProvider, LocalForge, repoKey } from '@idp/providers';
 import { startTestStack, type TestStack } from '../testing/stack.js';
-import { createRepo } from '../testing/repos.js';
+import { createRepo, type GitHubFake, startGitHubFake } from '@idp/providers/testing';
 import { createWorker } from '../worker.js';
-import { providersFor } from '../services.js';
-import { LocalForge } from '../providers/local.js';
-import type { GitProvider } from '../providers/provider.js';
+import { providersFor } from '@idp/api';
 import { CHECKOUT_PAWS, eventually, RELEASE_PAWS } from './fixtures.js';
 import { PlatformClient } from '@idp/core/client';
-import { startGitHubFake, type GitHubFake } from '../testing/github-fake.js';
 
 const SERVICE = 'ghs_idp_service';
 const REVIEWER = 'ghp_reviewer';
@@ -148,7 +145,7 @@ describe('failing activities and foreign PRs', () => {
 
     await assert.rejects(stack.clientAs('rita@example.com').merge(pr.number, { repo: remote }), (e: Error & { code?: string }) => e.code === 'forbidden');
     assert.equal(gh.pulls.get(pr.number)?.state, 'open');
-    const rita = new PlatformClient({ baseUrl: stack.api.url, user: 'rita@example.com', forgeToken: REVIEWER });
+    const rita = new PlatformClient({ baseUrl: stack.api.url, token: stack.token, user: 'rita@example.com', forgeToken: REVIEWER });
     const merged = await rita.merge(pr.number, { repo: remote });
     assert.equal(merged.state, 'merged');
     assert.equal(merged.mergedBy, 'rita', 'merged as Rita, by the forge\'s leave');

@@ -10,9 +10,10 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { demoTeams, seedDemo } from '../embedded/demo.js';
+import { embeddedApiToken } from '../embedded/api-token.js';
 import { startTestStack, type TestStack } from '../testing/stack.js';
 import { eventually, git } from './fixtures.js';
 
@@ -63,8 +64,8 @@ describe('the README\'s "Try it"', () => {
   let home: string;
   before(async () => {
     home = mkdtempSync(join(tmpdir(), 'idp-try-it-'));
-    // The teams `npm start` serves when IDP_TEAMS is not set.
-    stack = await startTestStack({ teams: demoTeams(undefined, () => {}) });
+    // The teams `npm start` serves when IDP_TEAMS is not set, and its shared secret in IDP_HOME/api-token (needed only to name another user).
+    stack = await startTestStack({ teams: demoTeams(undefined, () => {}), apiToken: embeddedApiToken(home), secretRequired: false });
   });
   after(async () => {
     await stack?.stop();
@@ -73,7 +74,7 @@ describe('the README\'s "Try it"', () => {
 
   it('runs line by line to what each line promises, ending with production merged', async () => {
     const demo = seedDemo(home);
-    const env = { IDP_API_URL: stack.api.url, IDP_USER: YOU };
+    const env: Record<string, string> = { IDP_API_URL: stack.api.url, IDP_USER: YOU };
     const ref = { repo: demo.bare };
     const merged = (n: number) => eventually(async () => (await stack.client.pull(ref, n)).state === 'merged', 20_000, `PR #${n} merged`);
     const pawsOnMain = () => git(demo.bare, 'show', 'main:paws.yaml');
@@ -133,6 +134,11 @@ describe('the README\'s "Try it"', () => {
     const ran: string[] = [];
     for (const line of tryItLines()) {
       if (line.startsWith('cd ') || line.startsWith('alias ')) continue; // the demo's working copy, and the bin: what idp() does
+      const exported = /^export ([A-Z_]+)=\$\(cat (\S+)\)$/.exec(line);
+      if (exported) {
+        env[exported[1]!] = readFileSync(resolve(demo.workdir, exported[2]!), 'utf8').trim();
+        continue;
+      }
       for (const command of line.split('&&').map((c) => c.trim())) {
         const promise = promises[command];
         assert.ok(promise, `the test knows what "${command}" promises (a new line in README's "Try it"? add it here)`);

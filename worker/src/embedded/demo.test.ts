@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { demoNext, seedDemo } from './demo.js';
-import { LocalForge } from '../providers/local.js';
+import { LocalForge } from '@idp/providers';
 
 describe('the demo the start banner points at', () => {
   it('names a preview environment that does not exist yet and the next PR number, so its Try lines run on every start', async (t) => {

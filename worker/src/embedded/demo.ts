@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { parsePaws } from '@idp/core';
-import { LocalForge } from '../providers/local.js';
+import { LocalForge } from '@idp/providers';
 
 const require = createRequire(import.meta.url);
 

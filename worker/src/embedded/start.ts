@@ -7,12 +7,14 @@
  */
 import { mkdirSync, realpathSync } from 'node:fs';
 import { resolve, join } from 'node:path';
-import { configFromEnv } from '../config.js';
+import { configFromEnv } from '@idp/api';
 import { installRuntime, startApi, startWorker } from '../services.js';
 import { defaultUser } from '../user.js';
 import { ensureTemporalCli } from './temporal-cli.js';
 import { startDevServer } from './temporal-server.js';
 import { demoNext, demoTeams, seedDemo } from './demo.js';
+import { embeddedApiToken } from './api-token.js';
+import { isLoopbackHost } from '@idp/api';
 
 const home = resolve(process.env.IDP_HOME ?? '.idp');
 mkdirSync(join(home, 'logs'), { recursive: true });
@@ -41,6 +43,10 @@ try {
   // IDP_REPO_ROOTS adds your own (e.g. IDP_REPO_ROOTS=$HOME/src).
   if (!cfg.repoRoots.length) cfg.repoRoots = [realpathSync(home)];
   cfg.teams = demoTeams(cfg.teams, log);
+  // Several people on one laptop (the README's alice and bob): clients holding the secret in IDP_HOME may name theirs;
+  // without it a request acts as you (a browser opening a PR page). Only on loopback: exposed, the secret is required.
+  const generatedSecret = !cfg.apiToken && isLoopbackHost(cfg.apiHost);
+  if (generatedSecret) cfg.apiToken = embeddedApiToken(home);
   let uiUrl: string | undefined;
   if (!external) {
     const port = Number(process.env.IDP_TEMPORAL_PORT ?? 7233);
@@ -53,7 +59,7 @@ try {
   }
   const worker = await startWorker(cfg);
   stops.push(worker.stop);
-  const api = await startApi(cfg, defaultUser());
+  const api = await startApi(cfg, defaultUser(), { secretRequired: !generatedSecret });
   stops.push(api.close);
   const demo = seedDemo(home);
   const next = await demoNext(demo.bare);
@@ -77,6 +83,7 @@ try {
     idp env clone staging ${next.preview} --ttl 72h
     idp pr review ${next.pr} --approve && idp pr merge ${next.pr}
     idp env list
+    export IDP_API_TOKEN=$(cat ${join(home, 'api-token')})   # then IDP_USER=alice idp … acts as alice
 
   Ctrl-C stops everything.
 `);

@@ -12,11 +12,11 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
 import { PlatformClient } from '@idp/core/client';
 import { SEARCH_ATTRIBUTES } from '@idp/workflows/shared';
-import { configFromEnv, type ServerConfig } from '../config.js';
+import { configFromEnv, type ServerConfig } from '@idp/api';
 import { installRuntime, startApi, startWorker } from '../services.js';
 import { findTemporalCli } from '../embedded/temporal-cli.js';
 import { workflowsPath } from '../worker.js';
-import type { ForgeHost } from '../providers/forges.js';
+import type { ForgeHost } from '@idp/providers';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 let bundle: Promise<WorkflowBundle> | undefined;
@@ -30,6 +30,10 @@ export interface TestStack {
   api: Awaited<ReturnType<typeof startApi>>;
   client: PlatformClient;
   clientAs(user: string): PlatformClient;
+  /** The API's shared secret (IDP_API_TOKEN): the stack's clients send it, so they may name their user (x-idp-user). */
+  token: string;
+  /** Headers of a raw request as `user` (default TEST_USER): the shared secret and x-idp-user. */
+  headersAs(user?: string): Record<string, string>;
   /** The in-process worker, when one was started. */
   worker?: Awaited<ReturnType<typeof startWorker>>;
   /** Start a worker as a child process (it can be killed with SIGKILL). */
@@ -38,7 +42,7 @@ export interface TestStack {
 }
 
 export async function startTestStack(
-  opts: { inProcessWorker?: boolean; pollIntervalMs?: number; prWaitMs?: number; forges?: ForgeHost[]; teams?: Record<string, string[]> } = {},
+  opts: { inProcessWorker?: boolean; pollIntervalMs?: number; prWaitMs?: number; forges?: ForgeHost[]; teams?: Record<string, string[]>; apiToken?: string; secretRequired?: boolean } = {},
 ): Promise<TestStack> {
   if (!runtimeInstalled) {
     installRuntime(process.env.IDP_TEST_VERBOSE ? 'INFO' : 'ERROR');
@@ -60,8 +64,10 @@ export async function startTestStack(
     // The forge fakes need no politeness delays, and their injected 5xx should be retried at once.
     forgeClient: { paceWrites: false, retryBaseMs: 10 },
     ...(opts.teams ? { teams: opts.teams } : {}),
+    // Several people act on one stack (four-eyes): a standalone server believes x-idp-user only from holders of its secret.
+    apiToken: opts.apiToken ?? randomUUID(),
   };
-  const api = await startApi(cfg, TEST_USER);
+  const api = await startApi(cfg, TEST_USER, opts.secretRequired === undefined ? {} : { secretRequired: opts.secretRequired });
   cfg.apiUrl = api.url;
   let worker: TestStack['worker'];
   if (opts.inProcessWorker !== false) {
@@ -69,13 +75,16 @@ export async function startTestStack(
     worker = await startWorker(cfg, await bundle);
   }
   const children: ChildProcess[] = [];
-  const clientAs = (user: string) => new PlatformClient({ baseUrl: api.url, user });
+  const token = cfg.apiToken!;
+  const clientAs = (user: string) => new PlatformClient({ baseUrl: api.url, user, token });
   return {
     env,
     cfg,
     api,
     client: clientAs(TEST_USER),
     clientAs,
+    token,
+    headersAs: (user = TEST_USER) => ({ authorization: `Bearer ${token}`, 'x-idp-user': user }),
     worker,
     spawnWorker(extraEnv = {}) {
       const child = fork(resolve(repoRoot, 'worker/dist/main.js'), ['worker'], {

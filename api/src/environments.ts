@@ -1,0 +1,76 @@
+/**
+ * `idp env list`: environments in paws.yaml on the default branch, plus the ones
+ * only proposed in open idp PRs, each with its open PRs and running workflows.
+ */
+import type { Client } from '@temporalio/client';
+import { listEnvironments as envsOf, parsePaws, parseWorkflowId, workflowForBranch, type EnvironmentList, type EnvironmentView } from '@idp/core';
+import { type GitProvider, repoKey } from '@idp/providers';
+import { listRunningForComponent } from './workflows.js';
+import { withStuck } from './stuck.js';
+
+export async function listEnvironments(args: {
+  temporal: Client;
+  provider: GitProvider;
+  base: string;
+  text: string;
+  ref: { repo: string; path: string };
+}): Promise<EnvironmentList> {
+  const { spec } = parsePaws(args.text, args.ref.path);
+  const component = spec.metadata.name;
+  const [{ pulls }, running] = await Promise.all([
+    args.provider.listPullRequests({ state: 'open', headPrefix: 'idp/env-' }),
+    listRunningForComponent(args.temporal, args.provider.id, component).then((wfs) => withStuck(args.temporal, wfs)),
+  ]);
+  const views = new Map<string, EnvironmentView>();
+  for (const e of envsOf(spec)) {
+    views.set(e.name, {
+      name: e.name,
+      from: e.from,
+      ephemeral: e.ephemeral,
+      ttl: e.ttl,
+      expiresAt: e.expiresAt,
+      source: 'paws.yaml',
+      variables: e.variables,
+      secrets: e.secrets,
+      pulls: [],
+      workflows: [],
+    });
+  }
+  const viewFor = (name: string) => {
+    let v = views.get(name);
+    if (!v) {
+      v = { name, ephemeral: false, source: 'pending', variables: {}, secrets: [], pulls: [], workflows: [] };
+      views.set(name, v);
+    }
+    return v;
+  };
+  for (const pr of pulls) {
+    const id = workflowForBranch(pr.head, repoKey(args.provider));
+    const parsed = id ? parseWorkflowId(id) : null;
+    if (!parsed || parsed.component !== component) continue;
+    viewFor(parsed.env).pulls.push({ number: pr.number, url: pr.url, state: pr.state, head: pr.head, headSha: pr.headSha, workflowId: id!, kind: parsed.kind });
+  }
+  // An environment only proposed so far: describe it as its PR's paws.yaml does.
+  await Promise.all(
+    [...views.values()].filter((v) => v.source === 'pending' && v.pulls[0]).map(async (v) => {
+      // A PR branch with a broken paws.yaml must not break the list: that environment is shown bare.
+      const proposed = await args.provider
+        .readFile(args.ref.path, v.pulls[0]!.headSha)
+        .then((file) => file && envsOf(parsePaws(file.content, args.ref.path).spec).find((e) => e.name === v.name))
+        .catch(() => undefined);
+      if (proposed) Object.assign(v, { from: proposed.from, ephemeral: proposed.ephemeral, ttl: proposed.ttl, expiresAt: proposed.expiresAt, variables: proposed.variables, secrets: proposed.secrets });
+    }),
+  );
+  for (const wf of running) {
+    if (wf.kind === 'env-ttl' && !views.has(wf.environment)) continue;
+    // An environment's release queue is its ledger, always running and never a change: `idp releases` shows it.
+    if (wf.kind === 'releases') continue;
+    const view = viewFor(wf.environment);
+    view.workflows.push(wf);
+    // A release PR may live in another (deployment) repository: its workflow knows it, the listing above does not.
+    if (wf.kind === 'release' && wf.pr?.state === 'open' && !view.pulls.some((p) => p.url === wf.pr!.url)) {
+      view.pulls.push({ number: wf.pr.number, url: wf.pr.url, state: wf.pr.state, head: wf.pr.head, headSha: wf.pr.headSha, workflowId: wf.workflowId, kind: 'release' });
+    }
+  }
+  return { component, repo: args.ref.repo, provider: args.provider.kind, defaultBranch: args.base, environments: [...views.values()] };
+}

@@ -1,0 +1,11 @@
+/**
+ * The Platform API: one router that the standalone server (`idp-server api`)
+ * and the Backstage backend plugin mount, and the forge webhook receiver.
+ */
+export { createRouter, type RouterOptions } from './router.js';
+export { startApiServer } from './server.js';
+export { createWebhookReceiver, startWebhookServer, MAX_BODY_BYTES, type WebhookHandler, type WebhookReceiverOptions, type WebhookServerOptions } from './webhooks/receiver.js';
+export { hostAllowlist, isLoopbackHost } from './host-check.js';
+export { standaloneIdentity, type Actor, type AuthorizeCheck, type ComponentRef, type Identity, type IdpAction, type StandaloneIdentityOptions } from './identity.js';
+export { configFromEnv, assertSafeExposure, providersFor, webhookOptions, releaseFloorsFromEnv, teamsFromEnv, type ServerConfig } from './config.js';
+export { VERSION as API_VERSION } from './version.js';

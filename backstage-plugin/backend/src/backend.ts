@@ -1,0 +1,30 @@
+/**
+ * The embedded Backstage backend: auth (guest + the demo provider), catalog, scaffolder, permissions with idp's
+ * policy, and the idp plugin. Features are imported statically (Jest cannot load dynamic imports in tests).
+ */
+import { createBackend } from '@backstage/backend-defaults';
+import authPlugin from '@backstage/plugin-auth-backend';
+import guestProvider from '@backstage/plugin-auth-backend-module-guest-provider';
+import catalogPlugin from '@backstage/plugin-catalog-backend';
+import permissionPlugin from '@backstage/plugin-permission-backend';
+import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
+import idpPlugin, { idpPermissionPolicyModule } from '@idp/backstage-plugin-idp-backend';
+import { demoAuthModule } from './demo-auth.js';
+
+// Backstage's packages are CommonJS: imported from ESM, the feature is their module's `default` export.
+export const embeddedFeatures = [
+  authPlugin.default,
+  guestProvider.default,
+  demoAuthModule,
+  catalogPlugin.default,
+  scaffolderPlugin.default,
+  permissionPlugin.default,
+  idpPermissionPolicyModule,
+  idpPlugin,
+];
+
+export function createEmbeddedBackend() {
+  const backend = createBackend();
+  for (const feature of embeddedFeatures) backend.add(feature);
+  return backend;
+}

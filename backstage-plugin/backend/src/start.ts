@@ -1,0 +1,95 @@
+/**
+ * `npm start`: the whole stack on one laptop, in this one process. The Temporal dev server (SQLite under IDP_HOME),
+ * the worker, the local git forge with a seeded demo component, and a real Backstage backend on 127.0.0.1:7007
+ * (auth, catalog, scaffolder, permissions, the idp plugin at /api/idp; its SQLite under IDP_HOME/backstage).
+ * Ctrl-C, or SIGTERM/SIGHUP to this process or to `npm start`, stops everything.
+ * With TEMPORAL_ADDRESS set, it uses that Temporal instead of starting one.
+ */
+import { mkdirSync, realpathSync } from 'node:fs';
+import { resolve, join } from 'node:path';
+import { configFromEnv } from '@idp/api';
+import { installRuntime, startWorker, ensureTemporalCli, startDevServer, demoNext, seedDemo } from '@idp/worker';
+import { createEmbeddedBackend } from './backend.js';
+import { seedDemoCatalog } from './demo-catalog.js';
+
+const home = resolve(process.env.IDP_HOME ?? '.idp');
+mkdirSync(join(home, 'logs'), { recursive: true });
+mkdirSync(join(home, 'backstage'), { recursive: true });
+const log = (m: string) => console.log(`[idp] ${m}`);
+const stops: (() => Promise<void>)[] = [];
+installRuntime();
+// Backstage's own logs are for its operators; the stack's output is what a user needs (LOG_LEVEL=info brings them back).
+process.env.LOG_LEVEL ??= 'warn';
+
+let stopping = false;
+async function shutdown(code: number) {
+  if (stopping) return;
+  stopping = true;
+  log('stopping...');
+  for (const stop of stops.reverse()) await stop().catch((e) => console.error(e));
+  process.exit(code);
+}
+// A signal to this process stops all it started (a terminal's Ctrl-C, a supervisor's stop, `kill <pid>`, the terminal
+// closing); repeats are ignored (a Ctrl-C reaches this process twice, from the terminal and from npm).
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(0));
+
+try {
+  const apiPort = Number(process.env.IDP_API_PORT ?? 7007);
+  const temporalPort = Number(process.env.IDP_TEMPORAL_PORT ?? 7233);
+  // What app-config.yaml substitutes: the one place these settings are read.
+  Object.assign(process.env, { IDP_HOME: realpathSync(home), IDP_API_PORT: String(apiPort), IDP_TEMPORAL_PORT: String(temporalPort) });
+  const cfg = configFromEnv(process.env);
+  // The embedded stack serves the repositories under its own folder (the demo lives there): IDP_REPO_ROOTS adds yours.
+  if (!cfg.repoRoots.length) cfg.repoRoots = [realpathSync(home)];
+  process.env.IDP_REPO_ROOTS = cfg.repoRoots.join(':');
+  // The demo team, as the local forge sees reviewers: by their Backstage identity.
+  cfg.teams ??= { 'team-payments': ['user:default/alice', 'user:default/bob'] };
+  process.env.IDP_TEAMS ??= JSON.stringify(cfg.teams);
+
+  let uiUrl: string | undefined;
+  if (!process.env.TEMPORAL_ADDRESS) {
+    const cli = await ensureTemporalCli(resolve('.tools'), { log });
+    if (!cli) throw new Error('No Temporal CLI, no official download (temporal.download unreachable) and no Go to build one: install Go (https://go.dev/dl/) or the Temporal CLI (https://docs.temporal.io/cli), or set TEMPORAL_CLI.');
+    const server = await startDevServer({ cli, home, port: temporalPort, uiPort: temporalPort + 1000 });
+    stops.push(server.stop);
+    uiUrl = server.uiUrl;
+    cfg.temporalAddress = `127.0.0.1:${temporalPort}`;
+  } else {
+    cfg.temporalAddress = process.env.TEMPORAL_ADDRESS;
+  }
+  const demo = seedDemo(home);
+  seedDemoCatalog(home, demo);
+  const worker = await startWorker(cfg);
+  stops.push(worker.stop);
+  worker.run.catch((e) => {
+    console.error('[idp] worker failed:', e);
+    void shutdown(1);
+  });
+
+  const backend = createEmbeddedBackend();
+  stops.push(() => backend.stop());
+  await backend.start();
+  const next = await demoNext(demo.bare);
+  const api = `http://127.0.0.1:${apiPort}/api/idp`;
+
+  console.log(`
+  idp is running (state in ${home})
+
+  Backstage      http://127.0.0.1:${apiPort}   (catalog, scaffolder, auth; sign in as guest or a demo user)
+  Platform API   ${api}
+  Temporal       ${cfg.temporalAddress}${uiUrl ? `   (Web UI ${uiUrl})` : ''}
+  Demo component ${demo.workdir}   (origin: ${demo.bare}; component:default/checkout, owned by team-payments = alice, bob)
+
+  Try, in another terminal:
+    cd ${demo.workdir}
+    alias idp="node ${process.cwd()}/cli/bin/idp.js"   # or: npm link -w cli
+    idp login
+    idp env clone staging ${next.preview} --ttl 72h
+    idp login --user alice && idp pr review ${next.pr} --approve && idp pr merge ${next.pr}
+
+  Ctrl-C stops everything.
+`);
+} catch (err) {
+  console.error(`[idp] could not start: ${err instanceof Error ? err.message : String(err)}`);
+  await shutdown(1);
+}

@@ -1,0 +1,113 @@
+/**
+ * The embedded stack as `npm start` runs it — the Temporal dev server, the worker, a real Backstage backend with the
+ * idp plugin — in a child process on free ports with its own IDP_HOME, for end-to-end tests. Sign-in is the real
+ * auth backend's: the guest provider and the demo provider issue the users' Backstage tokens.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { PlatformClient } from '@idp/core/client';
+
+const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
+const startScript = fileURLToPath(new URL('../start.js', import.meta.url));
+
+export interface EmbeddedStack {
+  home: string;
+  baseUrl: string;
+  apiUrl: string;
+  /** The demo component's bare repository (the "remote") and its working copy. */
+  demo: { bare: string; workdir: string };
+  /** A Backstage user token for a demo catalog user (alice, bob, carol), or for guest. */
+  tokenFor(user: string): Promise<string>;
+  clientAs(user: string): Promise<PlatformClient>;
+  /** Everything the stack printed: tests scan it for tokens. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** A free port P with P+1000 free too (the Temporal Web UI's). */
+async function freeTemporalPort(): Promise<number> {
+  for (;;) {
+    const port = await freePort();
+    if (port + 1000 >= 65536) continue;
+    const ui = await new Promise<boolean>((resolve) => {
+      const s = createServer();
+      s.once('error', () => resolve(false));
+      s.listen(port + 1000, '127.0.0.1', () => s.close(() => resolve(true)));
+    });
+    if (ui) return port;
+  }
+}
+
+export async function startEmbedded(opts: { ownersOnly?: string[]; env?: Record<string, string> } = {}): Promise<EmbeddedStack> {
+  const home = mkdtempSync(join(tmpdir(), 'idp-embedded-'));
+  const [apiPort, temporalPort] = [await freePort(), await freeTemporalPort()];
+  const child: ChildProcess = spawn(process.execPath, [startScript], {
+    cwd: repoRoot,
+    env: {
+      ...process.env,
+      IDP_HOME: home,
+      IDP_API_PORT: String(apiPort),
+      IDP_TEMPORAL_PORT: String(temporalPort),
+      IDP_POLL_INTERVAL_MS: '1000',
+      ...(opts.ownersOnly ? { APP_CONFIG_idp_permissions_ownersOnly: JSON.stringify(opts.ownersOnly) } : {}),
+      ...opts.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const lines = createInterface({ input: child.stdout! });
+  const ready = new Promise<void>((resolve, reject) => {
+    lines.on('line', (line) => {
+      out += `${line}\n`;
+      if (line.includes('idp is running')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`the embedded stack exited (${code}) before it was ready:\n${out}`)));
+  });
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    }
+    rmSync(home, { recursive: true, force: true });
+  };
+  try {
+    await ready;
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  const baseUrl = `http://127.0.0.1:${apiPort}`;
+  const tokenFor = async (user: string) => {
+    const url = user === 'guest' ? `${baseUrl}/api/auth/guest/refresh` : `${baseUrl}/api/auth/idp-demo/refresh?user=${encodeURIComponent(user)}`;
+    const res = await fetch(url, { headers: { 'x-requested-with': 'XMLHttpRequest' } });
+    if (!res.ok) throw new Error(`sign-in as ${user} failed: ${res.status} ${await res.text()}`);
+    const body = (await res.json()) as { backstageIdentity: { token: string } };
+    return body.backstageIdentity.token;
+  };
+  return {
+    home,
+    baseUrl,
+    apiUrl: `${baseUrl}/api/idp`,
+    demo: { bare: join(home, 'demo', 'checkout.git'), workdir: join(home, 'demo', 'checkout') },
+    tokenFor,
+    clientAs: async (user) => new PlatformClient({ baseUrl: `${baseUrl}/api/idp`, token: await tokenFor(user) }),
+    output: () => out,
+    stop,
+  };
+}

@@ -1,0 +1,21 @@
+/**
+ * The plugin's settings: the `idp` section of app-config, over the same environment variables the standalone
+ * server reads (TEMPORAL_ADDRESS, IDP_REPO_ROOTS, forges…), so one deployment can be configured either way.
+ */
+import type { Config } from '@backstage/config';
+import { configFromEnv, type ServerConfig } from '@idp/api';
+
+export function serverConfigFrom(config: Config, externalBaseUrl: string, env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const cfg = configFromEnv(env);
+  const idp = config.getOptionalConfig('idp');
+  const roots = idp?.getOptionalStringArray('repoRoots');
+  return {
+    ...cfg,
+    temporalAddress: idp?.getOptionalString('temporal.address') ?? cfg.temporalAddress,
+    namespace: idp?.getOptionalString('temporal.namespace') ?? cfg.namespace,
+    taskQueue: idp?.getOptionalString('temporal.taskQueue') ?? cfg.taskQueue,
+    // PR links of the local forge lead to this plugin's pages.
+    apiUrl: env.IDP_API_URL ?? externalBaseUrl,
+    ...(roots ? { repoRoots: roots } : {}),
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * Who is calling, from Backstage: the token's principal (httpAuth), never a header. A user is known by their entity
+ * ref and by every name the same person has on a forge (the User entity's email and forge-login annotations), so
+ * four-eyes holds across them; a service principal (a static token) is a service and never approves.
+ */
+import type { AuthService, BackstageCredentials, HttpAuthService, PermissionsService } from '@backstage/backend-plugin-api';
+import type { Entity } from '@backstage/catalog-model';
+import { AuthorizeResult, type PolicyDecision, type ResourcePermission } from '@backstage/plugin-permission-common';
+import type { CatalogService } from '@backstage/plugin-catalog-node';
+import type { Request } from 'express';
+import { IdpError } from '@idp/core';
+import type { Actor, IdpAction, Identity } from '@idp/api';
+import type { IdpEnvironmentResource, LoadEnvironment } from './permissions.js';
+import {
+  idpEnvironmentChangePermission,
+  idpPullMergePermission,
+  idpPullReviewPermission,
+  idpReleaseRequestPermission,
+} from '@idp/backstage-plugin-idp-common';
+
+/** Annotations that name a user on a forge (Backstage's well-known ones). */
+const FORGE_LOGIN_ANNOTATIONS = ['github.com/user-login', 'gitlab.com/user-login'];
+
+const PERMISSION_FOR: Partial<Record<IdpAction, ResourcePermission<'idp-environment'>>> = {
+  'environment.change': idpEnvironmentChangePermission,
+  'release.request': idpReleaseRequestPermission,
+  'pull.review': idpPullReviewPermission,
+  'pull.merge': idpPullMergePermission,
+  'pull.close': idpPullMergePermission,
+  'pull.check': idpPullMergePermission,
+};
+
+export const SIGN_IN_HINT = 'Sign in first: run `idp login` (or set IDP_TOKEN to a Backstage token, e.g. a static token in CI).';
+
+export interface BackstageIdentityDeps {
+  httpAuth: HttpAuthService;
+  auth: AuthService;
+  permissions: PermissionsService;
+  catalog: CatalogService;
+  /** idp's own resources: loading one, and applying a conditional decision to it (registerIdpPermissions). */
+  environments: { load: LoadEnvironment; allowed(decision: PolicyDecision, resource: IdpEnvironmentResource): boolean };
+}
+
+export function backstageIdentity({ httpAuth, auth, permissions, catalog, environments }: BackstageIdentityDeps): Identity {
+  // One verification per request, shared by actorOf and authorize.
+  const seen = new WeakMap<Request, Promise<BackstageCredentials<{ type: 'user'; userEntityRef: string } | { type: 'service'; subject: string }>>>();
+  const credentialsOf = (req: Request) => {
+    let c = seen.get(req);
+    if (!c) {
+      c = httpAuth.credentials(req, { allow: ['user', 'service'] }).catch(() => {
+        throw new IdpError('unauthenticated', 401, SIGN_IN_HINT);
+      }) as never;
+      seen.set(req, c!);
+    }
+    return c!;
+  };
+
+  return {
+    async actorOf(req: Request): Promise<Actor> {
+      const credentials = await credentialsOf(req);
+      if (auth.isPrincipal(credentials, 'user')) {
+        const ref = credentials.principal.userEntityRef;
+        const entity = await catalog.getEntityByRef(ref, { credentials: await auth.getOwnServiceCredentials() }).catch(() => undefined);
+        return { id: ref, kind: 'user', aliases: aliasesOf(ref, entity) };
+      }
+      const subject = (credentials.principal as { subject: string }).subject;
+      return { id: subject, kind: 'service', aliases: [subject] };
+    },
+
+    async authorize(req, actor, check) {
+      const permission = PERMISSION_FOR[check.action];
+      if (!permission || !check.component) return;
+      const entityRef = componentEntityRef(check.component.name);
+      // Conditional decisions are applied here, to the environment idp already knows, as a plugin does for its own resources.
+      const [decision] = await permissions.authorizeConditional([{ permission }], { credentials: await credentialsOf(req) });
+      if (decision?.result === AuthorizeResult.ALLOW) return;
+      if (decision?.result === AuthorizeResult.CONDITIONAL && environments.allowed(decision, await environments.load(entityRef, check.env))) return;
+      const where = check.env ? ` in ${check.env}` : '';
+      throw new IdpError(
+        'forbidden',
+        403,
+        `${actor.id} may not ${check.action.replace('.', ' ')} for ${entityRef}${where}: Backstage's permission policy does not grant ${permission.name}` +
+          `${check.component.owner ? ` (the component is owned by ${check.component.owner}; ask them or a platform admin)` : ''}.`,
+      );
+    },
+  };
+}
+
+/** The catalog entity a paws.yaml component is (until the catalog-driven context resolves it by annotations). */
+export function componentEntityRef(name: string): string {
+  return `component:default/${name.toLowerCase()}`;
+}
+
+/** The entity ref, the email and the forge logins of a user: the names one person may review under. */
+export function aliasesOf(ref: string, entity: Entity | undefined): string[] {
+  const names = new Set([ref]);
+  const email = (entity?.spec as { profile?: { email?: unknown } } | undefined)?.profile?.email;
+  if (typeof email === 'string' && email) names.add(email);
+  for (const a of FORGE_LOGIN_ANNOTATIONS) {
+    const login = entity?.metadata.annotations?.[a];
+    if (login) names.add(login);
+  }
+  return [...names];
+}

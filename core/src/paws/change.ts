@@ -1,0 +1,59 @@
+/**
+ * Applying an environment change to paws.yaml text — the same functions the
+ * Platform API runs as a dry run before it starts anything (so a request that
+ * would fail is refused before a workflow or a branch exists) and the worker's
+ * activities run when they write the branch.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import { InvalidRequestError } from '../errors.js';
+import { cloneEnvironment, createEnvironment, destroyEnvironment, extendEnvironment } from './environments.js';
+import { parsePaws } from './parse.js';
+
+/** What an environment change asks for (the workflow input, @idp/workflows' EnvChangeInput, carries these fields). */
+export interface EnvChangeRequest {
+  kind: 'env-clone' | 'env-create' | 'env-destroy' | 'env-extend';
+  path: string;
+  env: string;
+  /** env-clone: the environment copied from. */
+  source?: string;
+  ttl?: string;
+  /** env-destroy of a permanent environment: must equal env. */
+  confirm?: string;
+  /** ISO time of the request: "now" for every edit. */
+  requestedAt: string;
+}
+
+export function applyEnvChange(text: string, req: EnvChangeRequest): { text: string; component: string; expiresAt?: string } {
+  const now = new Date(req.requestedAt);
+  const file = req.path;
+  let result: { text: string; env?: { lifecycle?: { expiresAt?: string } } };
+  switch (req.kind) {
+    case 'env-clone':
+      if (!req.source) throw new InvalidRequestError('A clone needs a source environment.');
+      result = cloneEnvironment(text, { source: req.source, target: req.env, ttl: req.ttl, now, file });
+      break;
+    case 'env-create':
+      result = createEnvironment(text, { name: req.env, ttl: req.ttl, now, file });
+      break;
+    case 'env-destroy':
+      result = destroyEnvironment(text, { name: req.env, confirm: req.confirm, file });
+      break;
+    case 'env-extend':
+      if (!req.ttl) throw new InvalidRequestError('extend needs --ttl, e.g. --ttl 24h.');
+      result = extendEnvironment(text, { name: req.env, ttl: req.ttl, now, file });
+      break;
+  }
+  const component = parsePaws(text, file).spec.metadata.name;
+  return { text: result.text, component, expiresAt: result.env?.lifecycle?.expiresAt };
+}
+
+/** Expiry of `env` as written in a paws.yaml (the PR branch's, after a crash-retry). */
+export function expiresAtIn(text: string, file: string, env: string): string | undefined {
+  return parsePaws(text, file).spec.environments?.[env]?.lifecycle?.expiresAt;
+}
+
+/** Whether two paws.yaml texts say the same about `env` (both lack it, or both define it alike). */
+export function sameEnvironment(a: string, b: string, file: string, env: string): boolean {
+  const of = (text: string) => parsePaws(text, file).spec.environments?.[env];
+  return isDeepStrictEqual(of(a), of(b));
+}

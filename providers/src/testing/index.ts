@@ -1,0 +1,5 @@
+/** In-process fakes of the forges and real git repositories on disk, for the tests of every package (`@idp/providers/testing`). */
+export { createRepo, git, gitEnv, writeFiles, TEST_AUTHOR, type TestRepo } from './repos.js';
+export { FakeGit, type GitPerson } from './fake-git.js';
+export { startGitHubFake, type FakeRepo, type FakePull, type FakeUser, type GitHubFake } from './github-fake.js';
+export { startGitLabFake, type FakeProject, type GitLabFake, type GitLabFakeOptions } from './gitlab-fake.js';
