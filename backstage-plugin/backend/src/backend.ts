@@ -10,6 +10,7 @@ import permissionPlugin from '@backstage/plugin-permission-backend';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
 import idpPlugin, { idpPermissionPolicyModule } from '@idp/backstage-plugin-idp-backend';
 import { demoAuthModule } from './demo-auth.js';
+import { signInPagePlugin } from './sign-in-page.js';
 
 // Backstage's packages are CommonJS: imported from ESM, the feature is their module's `default` export.
 export const embeddedFeatures = [
@@ -21,6 +22,8 @@ export const embeddedFeatures = [
   permissionPlugin.default,
   idpPermissionPolicyModule,
   idpPlugin,
+  // The page `idp login` signs in on (the embedded stack has no Backstage frontend yet).
+  signInPagePlugin,
 ];
 
 export function createEmbeddedBackend() {

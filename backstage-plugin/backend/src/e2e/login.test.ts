@@ -31,7 +31,8 @@ describe('idp login against the embedded Backstage', () => {
   const outputs: string[] = [];
 
   before(async () => {
-    stack = await startEmbedded();
+    // Every log line Backstage writes, down to debug, is scanned for tokens at the end.
+    stack = await startEmbedded({ env: { LOG_LEVEL: 'debug' } });
     home = mkdtempSync(join(tmpdir(), 'idp-login-'));
     env = { PATH: process.env.PATH ?? '', HOME: home, XDG_CONFIG_HOME: join(home, 'config'), IDP_API_URL: stack.apiUrl, NO_COLOR: '1', BROWSER: 'none' };
     credentials = join(home, 'config', 'idp', 'credentials.json');
@@ -81,7 +82,7 @@ describe('idp login against the embedded Backstage', () => {
       await page.goto(url);
       // The page says who asks, offers Guest and the demo catalog's people (escaped, from the catalog).
       await page.locator('#client', { hasText: 'Backstage CLI asks to act as you' }).waitFor();
-      assert.deepEqual(await page.locator('select#user option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value)), ['alice', 'bob', 'carol']);
+      assert.deepEqual(await page.locator('select#user option').evaluateAll((os) => os.map((o) => (o as unknown as { value: string }).value)), ['alice', 'bob', 'carol']);
       await page.click('#guest');
       await page.waitForURL(/^http:\/\/127\.0\.0\.1:\d+\/callback\?/);
       assert.equal(await page.textContent('h1'), 'Signed in');
@@ -190,6 +191,8 @@ describe('idp login against the embedded Backstage', () => {
 
   it('no token in any output or log line', () => {
     assert.ok(tokens.size >= 6, `tokens seen: ${tokens.size}`);
+    // The stack's log reaches down to the auth backend's lines about these very tokens.
+    assert.match(stack.output(), /Issued refresh token for user user:default\/alice/);
     const everything = [...outputs, stack.output()].join('\n');
     for (const token of tokens) assert.ok(!everything.includes(token), 'a token was printed');
   });
