@@ -82,8 +82,12 @@ async function call(url: string, init: RequestInit): Promise<{ status: number; l
   return { status: res.status, location: res.headers.get('location'), body };
 }
 
-/** "<description> (<code>)" of an OAuth or Backstage error body. */
+/** The message of an OAuth or Backstage error body, without a final period (it is quoted inside sentences). */
 function describe(status: number, body: Record<string, unknown>): string {
+  return describeBody(status, body).replace(/\.+$/, '');
+}
+
+function describeBody(status: number, body: Record<string, unknown>): string {
   const err = body.error as unknown;
   if (typeof err === 'string') return `${typeof body.error_description === 'string' ? body.error_description : err}`;
   if (err && typeof err === 'object' && typeof (err as { message?: unknown }).message === 'string') return (err as { message: string }).message;
@@ -193,7 +197,7 @@ export async function startCallback(state: string): Promise<Callback> {
     const error = url.searchParams.get('error');
     if (error) {
       reply(400, 'Sign-in failed', 'You can close this tab; <code>idp login</code> says why.');
-      settle.reject(new AuthError(`Sign-in was not completed: ${url.searchParams.get('error_description') ?? error}.`, error));
+      settle.reject(new AuthError(`Sign-in was not completed: ${(url.searchParams.get('error_description') ?? error).replace(/\.+$/, '')}.`, error));
       return;
     }
     const c = url.searchParams.get('code');
@@ -227,7 +231,7 @@ export async function startSession(authorize: string): Promise<{ pageUrl: string
   const page = location ? new URL(location, authorize) : undefined;
   const sessionId = page && /\/oauth2\/authorize\/([A-Za-z0-9-]+)$/.exec(page.pathname)?.[1];
   if (page && sessionId) return { pageUrl: page.toString(), sessionId };
-  const why = page?.searchParams.get('error_description') ?? describe(status, body);
+  const why = (page?.searchParams.get('error_description') ?? describe(status, body)).replace(/\.+$/, '');
   throw new AuthError(`The auth backend refused to start a sign-in: ${why}.`);
 }
 

@@ -113,6 +113,12 @@ describe('idp login against the embedded Backstage', () => {
     assert.match(me.out, /^user:development\/guest {2}\(user\)\n/);
   });
 
+  it('the sign-in page refuses what is not a session id', async () => {
+    const res = await fetch(`${stack.baseUrl}/oauth2/authorize/${encodeURIComponent('<script>')}`);
+    assert.equal(res.status, 400);
+    assert.doesNotMatch(await res.text(), /<script>/);
+  });
+
   it('--user signs in as a demo catalog user without a browser; whoami is the server\'s view', async () => {
     const r = await idp(['login', '--user', 'alice']);
     assert.equal(r.code, 0, r.err);
