@@ -1,8 +1,10 @@
-// `npm test`: every workspace's tests on Node's built-in runner, against real
-// components. Makes sure the Temporal CLI (the dev server the integration tests
-// start) is there first: the official download, else a Go build (worker/src/embedded/temporal-cli.ts).
+// `npm test`: every workspace's tests against real components — Node's built-in runner for core, workflows,
+// providers, api, cli, worker and the embedded Backstage backend; Jest (`backstage-cli package test`, as Backstage
+// packages are tested) for the Backstage plugin packages. Makes sure the Temporal CLI (the dev server the
+// integration tests start) is there first: the official download, else a Go build (worker/src/embedded/temporal-cli.ts).
+// `node scripts/test.mjs <files…>` runs just those compiled node:test files.
 import { spawnSync } from 'node:child_process';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { ensureTemporalCli } from '../worker/dist/embedded/temporal-cli.js';
 
 const cli = await ensureTemporalCli(resolve('.tools'), { log: (m) => console.log(m) });
@@ -10,10 +12,18 @@ if (!cli) {
   console.error('The tests need the Temporal CLI: put `temporal` on PATH, set TEMPORAL_CLI, or install Go (any version).');
   process.exit(1);
 }
+// Every child runs on this Node (the registry's Node 24), whatever `node` the PATH would find.
+const env = { ...process.env, TEMPORAL_CLI: cli, CI: 'true', PATH: `${dirname(process.execPath)}:${resolve('node_modules/.bin')}:${process.env.PATH}` };
 const files = process.argv.slice(2);
-const patterns = files.length ? files : ['core/dist/**/*.test.js', 'workflows/dist/**/*.test.js', 'providers/dist/**/*.test.js', 'api/dist/**/*.test.js', 'cli/dist/**/*.test.js', 'worker/dist/**/*.test.js'];
-const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=300000', ...patterns], {
-  stdio: 'inherit',
-  env: { ...process.env, TEMPORAL_CLI: cli },
-});
-process.exit(r.status ?? 1);
+let failed = false;
+
+if (!files.length) {
+  const jest = spawnSync(process.execPath, [resolve('node_modules/@backstage/cli/bin/backstage-cli'), 'package', 'test'], { stdio: 'inherit', env, cwd: resolve('backstage-plugin/idp-backend') });
+  failed ||= jest.status !== 0;
+}
+const patterns = files.length
+  ? files
+  : ['core/dist/**/*.test.js', 'workflows/dist/**/*.test.js', 'providers/dist/**/*.test.js', 'api/dist/**/*.test.js', 'cli/dist/**/*.test.js', 'worker/dist/**/*.test.js', 'backstage-plugin/backend/dist/**/*.test.js'];
+const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=300000', ...patterns], { stdio: 'inherit', env });
+failed ||= r.status !== 0;
+process.exit(failed ? 1 : 0);

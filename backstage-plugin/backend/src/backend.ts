@@ -10,6 +10,7 @@ import permissionPlugin from '@backstage/plugin-permission-backend';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
 import idpPlugin, { idpPermissionPolicyModule } from '@idp/backstage-plugin-idp-backend';
 import { demoAuthModule } from './demo-auth.js';
+import { catalogReadyPlugin } from './catalog-ready.js';
 import { signInPagePlugin } from './sign-in-page.js';
 
 // Backstage's packages are CommonJS: imported from ESM, the feature is their module's `default` export.
@@ -26,8 +27,11 @@ export const embeddedFeatures = [
   signInPagePlugin,
 ];
 
+/** The demo's entities, which the stack waits for before it says it is running. */
+export const DEMO_ENTITIES = ['component:default/checkout', 'group:default/team-payments', 'user:default/alice', 'user:default/bob', 'user:default/carol'];
+
 export function createEmbeddedBackend() {
   const backend = createBackend();
-  for (const feature of embeddedFeatures) backend.add(feature);
+  for (const feature of [...embeddedFeatures, catalogReadyPlugin(DEMO_ENTITIES)]) backend.add(feature);
   return backend;
 }

@@ -10,6 +10,7 @@ import { resolve, join } from 'node:path';
 import { configFromEnv } from '@idp/api';
 import { installRuntime, startWorker, ensureTemporalCli, startDevServer, demoNext, seedDemo } from '@idp/worker';
 import { createEmbeddedBackend } from './backend.js';
+import { catalogReady } from './catalog-ready.js';
 import { seedDemoCatalog } from './demo-catalog.js';
 
 const home = resolve(process.env.IDP_HOME ?? '.idp');
@@ -72,6 +73,7 @@ try {
   const backend = createEmbeddedBackend();
   stops.push(() => backend.stop());
   await backend.start();
+  await catalogReady;
   const next = await demoNext(demo.bare);
   const api = `http://127.0.0.1:${apiPort}/api/idp`;
 
