@@ -33,15 +33,6 @@ describe('idp login against the embedded Backstage', () => {
   before(async () => {
     // Every log line Backstage writes, down to debug, is scanned for tokens at the end.
     stack = await startEmbedded({ env: { LOG_LEVEL: 'debug' } });
-    // "idp is running" comes before the catalog has read the demo's org.yaml: wait for its people (the sign-in
-    // page lists them, the demo sign-in and refreshes look them up), by asking for what the tests need.
-    for (const deadline = Date.now() + 60_000; ; ) {
-      const res = await fetch(`${stack.baseUrl}/api/auth/idp-demo/refresh?user=carol`, { headers: { 'x-requested-with': 'XMLHttpRequest' } });
-      await res.body?.cancel();
-      if (res.ok) break;
-      if (Date.now() > deadline) throw new Error(`the demo catalog's users never appeared (${res.status})`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
     home = mkdtempSync(join(tmpdir(), 'idp-login-'));
     env = { PATH: process.env.PATH ?? '', HOME: home, XDG_CONFIG_HOME: join(home, 'config'), IDP_API_URL: stack.apiUrl, NO_COLOR: '1', BROWSER: 'none' };
     credentials = join(home, 'config', 'idp', 'credentials.json');
