@@ -84,7 +84,9 @@ export async function run(input: CommandInput): Promise<void> {
     lines.push(indent(info.contextError?.message ?? ''));
   }
   row('API', info.api.url, info.api.source);
-  row('User', info.user.user ?? c.yellow('none'), info.user.source);
+  // With a Backstage token the server takes the user from it (`idp whoami`); IDP_USER/git's email is not sent.
+  if (info.api.tokenSource === 'IDP_TOKEN' || info.api.tokenSource === 'idp login') row('User', 'the token\'s', 'run `idp whoami` for who the server takes you for');
+  else row('User', info.user.user ?? c.yellow('none'), info.user.source);
   row('Token', info.api.token ? 'set' : 'none', info.api.token ? `from ${info.api.tokenSource}` : 'run `idp login`, or set IDP_TOKEN');
   lines.push('');
 
