@@ -12,6 +12,7 @@ import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
 import idpPlugin, { idpPermissionPolicyModule } from '@idp/backstage-plugin-idp-backend';
 import { demoAuthModule } from './demo-auth.js';
 import { catalogReadyPlugin } from './catalog-ready.js';
+import { signInPagePlugin } from './sign-in-page.js';
 
 // Backstage's packages are CommonJS: imported from ESM, the feature is their module's `default` export.
 export const embeddedFeatures = [
@@ -24,6 +25,8 @@ export const embeddedFeatures = [
   permissionPlugin.default,
   idpPermissionPolicyModule,
   idpPlugin,
+  // The page `idp login` signs in on (the embedded stack has no Backstage frontend yet).
+  signInPagePlugin,
 ];
 
 /** The demo's entities, which the stack waits for before it says it is running. */
