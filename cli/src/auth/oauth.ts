@@ -239,10 +239,12 @@ export async function startSession(authorize: string): Promise<{ pageUrl: string
  * `idp login --user <name>` (embedded stack only): the CLI does what the sign-in page does — it gets the demo
  * user's Backstage token from the `idp-demo` provider, which refuses unless the backend is the embedded one and the
  * request comes from this machine, approves the authorization session with it, and follows the redirect.
+ * `--user guest` is Backstage's own guest (user:development/guest), from the guest provider.
  */
 export async function approveAsDemoUser(o: { backend: string; sessionId: string; redirectUri: string; user: string }): Promise<void> {
   const auth = authBase(o.backend);
-  const demo = await call(`${auth}/idp-demo/refresh?user=${encodeURIComponent(o.user)}`, { headers: { 'x-requested-with': 'XMLHttpRequest', accept: 'application/json' } });
+  const provider = o.user === 'guest' ? `${auth}/guest/refresh` : `${auth}/idp-demo/refresh?user=${encodeURIComponent(o.user)}`;
+  const demo = await call(provider, { headers: { 'x-requested-with': 'XMLHttpRequest', accept: 'application/json' } });
   const token = (demo.body.backstageIdentity as { token?: unknown } | undefined)?.token;
   if (demo.status !== 200 || typeof token !== 'string') {
     const why = describe(demo.status, demo.body);
