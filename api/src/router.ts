@@ -167,8 +167,9 @@ export function createRouter(opts: RouterOptions): express.Router {
     const requestedBy = actorOf(res).id;
     const requestedAt = new Date().toISOString();
     const { provider, base, file } = await readPaws(ref);
-    const { component } = applyEnvChange(file.content, { kind, path: ref.path, requestedAt, ...fields });
+    // May they, before whether it would work: a caller without permission learns nothing of the component's environments.
     await authorize(req, res, 'environment.change', componentRef(file.content, ref), fields.env);
+    const { component } = applyEnvChange(file.content, { kind, path: ref.path, requestedAt, ...fields });
 
     const key = repoKey(provider);
     const workflowId = makeWorkflowId(kind, component, fields.env, key);

@@ -7,6 +7,7 @@ import type { AuthService, BackstageCredentials, HttpAuthService, PermissionsSer
 import type { Entity } from '@backstage/catalog-model';
 import { AuthorizeResult, type PolicyDecision, type ResourcePermission } from '@backstage/plugin-permission-common';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
+import { catalogEntityReadPermission } from '@backstage/plugin-catalog-common/alpha';
 import type { Request } from 'express';
 import { IdpError } from '@idp/core';
 import type { Actor, IdpAction, Identity } from '@idp/api';
@@ -68,19 +69,31 @@ export function backstageIdentity({ httpAuth, auth, permissions, catalog, enviro
     },
 
     async authorize(req, actor, check) {
+      // Reads that name no component (a workflow's status by its id; PRs of a repository without paws.yaml, such as a
+      // deployment repository): any signed-in caller. Changes there are still checked, against no entity.
+      if (!check.component && check.action === 'component.read') return;
+      const entityRef = check.component ? componentEntityRef(check.component.name) : '';
+      if (check.action === 'component.read') {
+        // Reading what idp knows of a component is reading its catalog entity: the catalog's own permission decides.
+        const [read] = await permissions.authorize([{ permission: catalogEntityReadPermission, resourceRef: entityRef }], { credentials: await credentialsOf(req) });
+        if (read?.result === AuthorizeResult.ALLOW) return;
+        throw new IdpError('forbidden', 403, `${actor.id} may not read ${entityRef}: Backstage's permission policy does not grant ${catalogEntityReadPermission.name}.`);
+      }
       const permission = PERMISSION_FOR[check.action];
-      if (!permission || !check.component) return;
-      const entityRef = componentEntityRef(check.component.name);
+      if (!permission) return;
       // Conditional decisions are applied here, to the environment idp already knows, as a plugin does for its own resources.
       const [decision] = await permissions.authorizeConditional([{ permission }], { credentials: await credentialsOf(req) });
       if (decision?.result === AuthorizeResult.ALLOW) return;
-      if (decision?.result === AuthorizeResult.CONDITIONAL && environments.allowed(decision, await environments.load(entityRef, check.env))) return;
+      if (decision?.result === AuthorizeResult.CONDITIONAL) {
+        const resource = entityRef ? await environments.load(entityRef, check.env) : { entityRef, environment: check.env };
+        if (environments.allowed(decision, resource)) return;
+      }
       const where = check.env ? ` in ${check.env}` : '';
       throw new IdpError(
         'forbidden',
         403,
-        `${actor.id} may not ${check.action.replace('.', ' ')} for ${entityRef}${where}: Backstage's permission policy does not grant ${permission.name}` +
-          `${check.component.owner ? ` (the component is owned by ${check.component.owner}; ask them or a platform admin)` : ''}.`,
+        `${actor.id} may not ${check.action.replace('.', ' ')} for ${entityRef || check.component?.repo || 'this repository'}${where}: Backstage's permission policy does not grant ${permission.name}` +
+          `${check.component?.owner ? ` (the component is owned by ${check.component.owner}; ask them or a platform admin)` : ''}.`,
       );
     },
   };

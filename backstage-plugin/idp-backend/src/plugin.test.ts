@@ -11,7 +11,41 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import request from 'supertest';
+import { createBackendModule } from '@backstage/backend-plugin-api';
+import { authServiceFactory } from '@backstage/backend-defaults/auth';
+import { httpAuthServiceFactory } from '@backstage/backend-defaults/httpAuth';
+import { userInfoServiceFactory } from '@backstage/backend-defaults/userInfo';
+import authPlugin from '@backstage/plugin-auth-backend';
+import guestProvider from '@backstage/plugin-auth-backend-module-guest-provider';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
 import idpPlugin, { idpPermissionPolicyModule } from './index';
+
+/** A policy that grants nothing: every idp route, reads included, must refuse a signed-in user with 403. */
+const denyAll = createBackendModule({
+  pluginId: 'permission',
+  moduleId: 'deny-all',
+  register(reg) {
+    reg.registerInit({
+      deps: { policy: policyExtensionPoint },
+      async init({ policy }) {
+        policy.setPolicy({ handle: async () => ({ result: AuthorizeResult.DENY }) });
+      },
+    });
+  },
+});
+
+async function checkoutRepo(dir: string): Promise<string> {
+  const bare = join(dir, 'checkout.git');
+  const work = join(dir, 'checkout');
+  git(dir, 'init', '--quiet', '--bare', '--initial-branch=main', bare);
+  git(dir, 'clone', '--quiet', bare, work);
+  writeFileSync(join(work, 'paws.yaml'), readFileSync(resolve(__dirname, '../../../templates/checkout/paws.yaml')));
+  git(work, 'add', 'paws.yaml');
+  git(work, 'commit', '--quiet', '-m', 'init');
+  git(work, 'push', '--quiet', 'origin', 'HEAD:main');
+  return bare;
+}
 
 const git = (cwd: string, ...args: string[]) =>
   execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' } });
@@ -24,14 +58,7 @@ describe('idp backend plugin', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'idp-plugin-'));
-    bare = join(dir, 'checkout.git');
-    const work = join(dir, 'checkout');
-    git(dir, 'init', '--quiet', '--bare', '--initial-branch=main', bare);
-    git(dir, 'clone', '--quiet', bare, work);
-    writeFileSync(join(work, 'paws.yaml'), readFileSync(resolve(__dirname, '../../../templates/checkout/paws.yaml')));
-    git(work, 'add', 'paws.yaml');
-    git(work, 'commit', '--quiet', '-m', 'init');
-    git(work, 'push', '--quiet', 'origin', 'HEAD:main');
+    bare = await checkoutRepo(dir);
     const catalogFile = join(dir, 'catalog.yaml');
     writeFileSync(
       catalogFile,
@@ -91,4 +118,78 @@ describe('idp backend plugin', () => {
     expect(JSON.stringify(r.body)).not.toMatch(/mallory/);
   });
 
+});
+
+describe('idp backend plugin under a policy that grants nothing', () => {
+  let dir: string;
+  let bare: string;
+  let server: Awaited<ReturnType<typeof startTestBackend>>['server'];
+  let stop: () => Promise<void>;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'idp-plugin-deny-'));
+    bare = await checkoutRepo(dir);
+    const backend = await startTestBackend({
+      features: [
+        idpPlugin,
+        permissionPlugin,
+        denyAll,
+        catalogPlugin,
+        // Backstage's real auth: a user's token as the guest provider issues it, and the on-behalf-of tokens plugins
+        // exchange with the permission backend (the mocks cannot express those).
+        authPlugin,
+        guestProvider,
+        authServiceFactory,
+        httpAuthServiceFactory,
+        userInfoServiceFactory,
+        mockServices.rootConfig.factory({
+          data: {
+            permission: { enabled: true },
+            app: { baseUrl: 'http://127.0.0.1' },
+            auth: { providers: { guest: { dangerouslyAllowOutsideDevelopment: true } } },
+            idp: { temporal: { address: '127.0.0.1:1' }, repoRoots: [dir] },
+          },
+        }),
+      ],
+    });
+    server = backend.server;
+    stop = () => backend.stop();
+  });
+  afterAll(async () => {
+    await stop?.();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses every route to a signed-in user without permission (403), writing nothing', async () => {
+    const before = git(bare, 'for-each-ref');
+    const signIn = await request(server).get('/api/auth/guest/refresh').set('x-requested-with', 'XMLHttpRequest');
+    const token = signIn.body.backstageIdentity.token as string;
+    const q = `repo=${encodeURIComponent(bare)}&path=paws.yaml`;
+    const body = { repo: bare, path: 'paws.yaml' };
+    const routes: [method: 'get' | 'post', path: string, body?: object][] = [
+      ['get', `/api/idp/component?${q}`],
+      ['get', `/api/idp/environments?${q}`],
+      ['get', `/api/idp/releases?${q}`],
+      ['get', `/api/idp/releases/staging/1?${q}`],
+      ['get', `/api/idp/pulls?${q}`],
+      ['get', `/api/idp/pulls/1?${q}`],
+      ['get', `/api/idp/pulls/1/diff?${q}`],
+      ['post', '/api/idp/environments/staging/clone', { ...body, target: 'preview-1' }],
+      ['post', '/api/idp/environments', { ...body, name: 'preview-2' }],
+      ['post', '/api/idp/environments/staging/destroy', { ...body, confirm: 'staging' }],
+      ['post', '/api/idp/environments/staging/extend', { ...body, ttl: '24h' }],
+      ['post', '/api/idp/releases', { ...body, env: 'staging', image: 'ghcr.io/acme/checkout:2.0.0' }],
+      ['post', '/api/idp/releases/promote', { ...body, from: 'staging', to: 'production' }],
+      ['post', '/api/idp/releases/rollback', { ...body, env: 'staging' }],
+      ['post', '/api/idp/pulls/1/reviews', { ...body, event: 'approve' }],
+      ['post', '/api/idp/pulls/1/merge', body],
+      ['post', '/api/idp/pulls/1/close', body],
+      ['post', '/api/idp/pulls/1/checks', { ...body, name: 'ci/build', state: 'success' }],
+    ];
+    for (const [method, path, payload] of routes) {
+      const r = await request(server)[method](path).set('authorization', `Bearer ${token}`).send(payload);
+      expect([method, path, r.status, r.body?.error?.code]).toEqual([method, path, 403, 'forbidden']);
+    }
+    expect(git(bare, 'for-each-ref')).toBe(before);
+  });
 });
