@@ -9,8 +9,9 @@ import { AuthorizeResult, type PolicyDecision, type ResourcePermission } from '@
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import type { Request } from 'express';
 import { IdpError } from '@idp/core';
-import type { Actor, IdpAction, Identity } from '@idp/api';
+import type { Actor, ComponentRef, IdpAction, Identity } from '@idp/api';
 import type { IdpEnvironmentResource, LoadEnvironment } from './permissions.js';
+import type { ContextResolver } from './context/resolve.js';
 import {
   idpEnvironmentChangePermission,
   idpPullMergePermission,
@@ -39,9 +40,11 @@ export interface BackstageIdentityDeps {
   catalog: CatalogService;
   /** idp's own resources: loading one, and applying a conditional decision to it (registerIdpPermissions). */
   environments: { load: LoadEnvironment; allowed(decision: PolicyDecision, resource: IdpEnvironmentResource): boolean };
+  /** Finds the catalog entity of a repository + paws.yaml (context/resolve.ts); absent: the paws.yaml name is the entity's. */
+  context?: ContextResolver;
 }
 
-export function backstageIdentity({ httpAuth, auth, permissions, catalog, environments }: BackstageIdentityDeps): Identity {
+export function backstageIdentity({ httpAuth, auth, permissions, catalog, environments, context }: BackstageIdentityDeps): Identity {
   // One verification per request, shared by actorOf and authorize.
   const seen = new WeakMap<Request, Promise<BackstageCredentials<{ type: 'user'; userEntityRef: string } | { type: 'service'; subject: string }>>>();
   const credentialsOf = (req: Request) => {
@@ -53,6 +56,12 @@ export function backstageIdentity({ httpAuth, auth, permissions, catalog, enviro
       seen.set(req, c!);
     }
     return c!;
+  };
+
+  /** The entity the catalog says this repository + paws.yaml is (as idp itself reads the catalog); else the name guess. */
+  const entityRefOf = async (component: ComponentRef): Promise<string> => {
+    const found = await context?.resolve({ remotes: [{ name: 'origin', url: component.repo }], paws: { path: component.path, name: component.name } }, await auth.getOwnServiceCredentials());
+    return found?.status === 'matched' ? found.entity!.entityRef : componentEntityRef(component.name);
   };
 
   return {
@@ -70,7 +79,7 @@ export function backstageIdentity({ httpAuth, auth, permissions, catalog, enviro
     async authorize(req, actor, check) {
       const permission = PERMISSION_FOR[check.action];
       if (!permission || !check.component) return;
-      const entityRef = componentEntityRef(check.component.name);
+      const entityRef = await entityRefOf(check.component);
       // Conditional decisions are applied here, to the environment idp already knows, as a plugin does for its own resources.
       const [decision] = await permissions.authorizeConditional([{ permission }], { credentials: await credentialsOf(req) });
       if (decision?.result === AuthorizeResult.ALLOW) return;
@@ -86,7 +95,7 @@ export function backstageIdentity({ httpAuth, auth, permissions, catalog, enviro
   };
 }
 
-/** The catalog entity a paws.yaml component is (until the catalog-driven context resolves it by annotations). */
+/** The catalog entity a paws.yaml component is taken to be when the catalog has no match for its repository. */
 export function componentEntityRef(name: string): string {
   return `component:default/${name.toLowerCase()}`;
 }

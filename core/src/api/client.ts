@@ -6,6 +6,8 @@
 import type {
   CloneEnvironmentRequest,
   ComponentInfo,
+  ResolveContextRequest,
+  ResolvedContext,
   CreateEnvironmentRequest,
   DestroyEnvironmentRequest,
   EnvironmentList,
@@ -128,6 +130,10 @@ export class PlatformClient {
 
   health(): Promise<Health> {
     return this.call('GET', '/health');
+  }
+  /** Backstage only: the catalog entity a working copy is (POST /context/resolve). */
+  resolveContext(req: ResolveContextRequest): Promise<ResolvedContext> {
+    return this.call('POST', '/context/resolve', req);
   }
   component(r: RepoRef): Promise<ComponentInfo> {
     return this.call('GET', '/component', undefined, PlatformClient.repoQuery(r));
