@@ -63,7 +63,8 @@ export interface UserContext {
 }
 
 export function resolveApi(flags: ContextFlags, env: Env): ApiContext {
-  const token = env.IDP_API_TOKEN || undefined;
+  // IDP_TOKEN: a Backstage token (CI, scripts); IDP_API_TOKEN: the standalone server's shared secret.
+  const token = env.IDP_TOKEN || env.IDP_API_TOKEN || undefined;
   if (flags.api) return { url: flags.api, urlSource: 'from --api', token };
   if (env.IDP_API_URL) return { url: env.IDP_API_URL, urlSource: 'from IDP_API_URL', token };
   return { url: DEFAULT_API_URL, urlSource: 'default; set IDP_API_URL or pass --api to change', token };
