@@ -144,6 +144,7 @@ export async function run(input: CommandInput): Promise<void> {
   } else if (cat?.status === 'not_found') {
     row('Catalog', c.yellow('not in the catalog'));
     lines.push(indent(registerHint(info.api.url, info.context?.repo ?? 'this repository')));
+    if (cat.searched.length) lines.push(indent(c.dim(`Looked for: ${cat.searched.join('; ')}.`)));
   } else if (info.catalogError) {
     row('Catalog', c.red(info.catalogError.code));
     lines.push(indent(info.catalogError.message));
