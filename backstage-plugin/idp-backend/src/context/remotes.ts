@@ -54,8 +54,8 @@ export function ancestors(dir: string): string[] {
 
 // Branch names a source-location usually points into (`…/tree/main/services/payments/`).
 const BRANCHES = ['main', 'master'];
-// Deeper folders than this are not spelled out in the query (the rules cover deep monorepos).
-const MAX_DEPTH = 6;
+// Deeper folders than this are not spelled out in the query, which travels in a URL (the rules cover deep monorepos).
+const MAX_DEPTH = 4;
 
 /**
  * The values `backstage.io/source-location` takes for this repository (at its root, or at `dir` or one of its parent
@@ -73,9 +73,11 @@ export function sourceLocationSpellings(id: RepoIdentity, dir: string): string[]
   if (id.kind !== 'network') return [];
   const base = `https://${id.host}/${id.path}`;
   for (const suffix of ['', '/', '.git', '.git/']) out.add(`url:${base}${suffix}`);
+  // GitHub writes …/tree/<branch>/…, GitLab …/-/tree/<branch>/…; a host named neither may be either.
+  const trees = /github/i.test(id.host) ? ['tree'] : /gitlab/i.test(id.host) ? ['-/tree'] : ['tree', '-/tree'];
   for (const sub of ancestors(dir).slice(0, MAX_DEPTH + 1)) {
     for (const branch of BRANCHES) {
-      for (const tree of ['tree', '-/tree']) {
+      for (const tree of trees) {
         const at = `url:${base}/${tree}/${branch}${sub ? `/${sub}` : ''}`;
         out.add(at);
         out.add(`${at}/`);
