@@ -2,7 +2,7 @@
 // SIGINT or SIGTERM it gets (a supervisor's stop, an IDE's stop button, `kill <npm's pid>`) to its child alone, and
 // that child is the `sh -c` running the script, which passes no signal on: as `tsc -b && node …`, node and the Temporal
 // dev server outlived npm, holding their ports. `exec` makes this process npm's child, and it owns the stack
-// (worker/src/embedded/start.ts stops all it started on a signal).
+// (backstage-plugin/backend/src/start.ts stops all it started on a signal).
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createRequire } from 'node:module';

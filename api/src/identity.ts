@@ -46,16 +46,10 @@ export interface StandaloneIdentityOptions {
   user?: string | undefined;
   /** IDP_API_TOKEN: when set, every request must carry it (Bearer), and may then name its user with x-idp-user. */
   sharedSecret?: string | undefined;
-  /**
-   * false: a request without the secret is not refused but acts as `user`, as if there were no secret; only naming
-   * another user takes it. For `npm start` on loopback, whose secret (in IDP_HOME) lets one laptop play several people
-   * while a browser still opens the local forge's PR pages. Default true.
-   */
-  secretRequired?: boolean;
 }
 
 /**
- * The standalone server (`idp-server api`, the embedded start). Without a
+ * The standalone server (`idp-server api`). Without a
  * shared secret anyone who can reach the port is taken to be its one user, so
  * it acts only as that user: a request naming someone else is refused rather
  * than believed. With a shared secret, whoever holds it is trusted to say who
@@ -66,7 +60,7 @@ export function standaloneIdentity(opts: StandaloneIdentityOptions): Identity {
   return {
     async actorOf(req) {
       const named = req.header('x-idp-user')?.trim() || undefined;
-      if (secret && (opts.secretRequired !== false || req.header('authorization') !== undefined)) {
+      if (secret) {
         const sent = Buffer.from(req.header('authorization') ?? '');
         if (sent.length !== secret.length || !timingSafeEqual(sent, secret)) {
           throw new IdpError('unauthenticated', 401, 'Missing or wrong API token: set IDP_API_TOKEN to the token the server was started with.');

@@ -201,9 +201,10 @@ describe('component context', () => {
 
 describe('API, user', () => {
   it('--api > IDP_API_URL > default', () => {
-    assert.deepEqual(resolveApi({ api: 'http://a' }, { IDP_API_URL: 'http://b' }), { url: 'http://a', urlSource: 'from --api', token: undefined });
+    assert.deepEqual(resolveApi({ api: 'http://a' }, { IDP_API_URL: 'http://b' }), { url: 'http://a', urlSource: 'from --api' });
     assert.equal(resolveApi({}, { IDP_API_URL: 'http://b', IDP_API_TOKEN: 't' }).url, 'http://b');
     assert.equal(resolveApi({}, { IDP_API_TOKEN: 't' }).token, 't');
+    assert.deepEqual(resolveApi({}, { IDP_API_TOKEN: 't', IDP_TOKEN: 'u' }), { url: DEFAULT_API_URL, urlSource: 'default; set IDP_API_URL or pass --api to change', token: 'u', tokenSource: 'IDP_TOKEN' });
     const d = resolveApi({}, {});
     assert.equal(d.url, DEFAULT_API_URL);
     assert.match(d.urlSource, /default; set IDP_API_URL/);

@@ -22,6 +22,7 @@ import { DEFAULT_API_URL } from '@idp/core/client';
 import { existsSync, realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { readLogin } from './auth/store.js';
 import { UsageError } from './exit-codes.js';
 import { configValue, normalizeRemote, pawsFilesIn, remoteUrl, repoName, worktreeRoot } from './git.js';
 
@@ -54,8 +55,32 @@ export interface ComponentContext {
 export interface ApiContext {
   url: string;
   urlSource: string;
-  token?: string;
+  /** The bearer token, or how to get it (the stored login, renewed when it is about to expire). */
+  token?: string | (() => Promise<string>);
+  /** Where the token comes from, as `idp info` and error messages name it. */
+  tokenSource?: 'IDP_TOKEN' | 'IDP_API_TOKEN' | 'idp login';
 }
+
+/**
+ * The token, in order: IDP_TOKEN (a Backstage token: CI, scripts), IDP_API_TOKEN (the standalone server's shared
+ * secret, sent with the acting user's name), then what `idp login` stored for this API URL.
+ */
+function tokenFor(url: string, env: Env): Pick<ApiContext, 'token' | 'tokenSource'> {
+  if (env.IDP_TOKEN) return { token: env.IDP_TOKEN, tokenSource: 'IDP_TOKEN' };
+  if (env.IDP_API_TOKEN) return { token: env.IDP_API_TOKEN, tokenSource: 'IDP_API_TOKEN' };
+  let stored = false;
+  try {
+    stored = readLogin(env, url) !== undefined;
+  } catch {
+    // An unreadable credentials file: no login; `idp login` says what is wrong with it.
+  }
+  if (!stored) return {};
+  // Loaded only when a command sends a request: the refresh code is not on the path of `idp --version`.
+  return { token: () => import('./auth/session.js').then((m) => m.freshAccessToken(env, url)), tokenSource: 'idp login' };
+}
+
+/** A token that names the caller (Backstage): the server takes the user from it, so x-idp-user is not sent. */
+export const identityToken = (api: ApiContext) => api.tokenSource === 'IDP_TOKEN' || api.tokenSource === 'idp login';
 
 export interface UserContext {
   user?: string;
@@ -63,11 +88,9 @@ export interface UserContext {
 }
 
 export function resolveApi(flags: ContextFlags, env: Env): ApiContext {
-  // IDP_TOKEN: a Backstage token (CI, scripts); IDP_API_TOKEN: the standalone server's shared secret.
-  const token = env.IDP_TOKEN || env.IDP_API_TOKEN || undefined;
-  if (flags.api) return { url: flags.api, urlSource: 'from --api', token };
-  if (env.IDP_API_URL) return { url: env.IDP_API_URL, urlSource: 'from IDP_API_URL', token };
-  return { url: DEFAULT_API_URL, urlSource: 'default; set IDP_API_URL or pass --api to change', token };
+  if (flags.api) return { url: flags.api, urlSource: 'from --api', ...tokenFor(flags.api, env) };
+  if (env.IDP_API_URL) return { url: env.IDP_API_URL, urlSource: 'from IDP_API_URL', ...tokenFor(env.IDP_API_URL, env) };
+  return { url: DEFAULT_API_URL, urlSource: 'default; set IDP_API_URL or pass --api to change', ...tokenFor(DEFAULT_API_URL, env) };
 }
 
 export async function resolveUser(cwd: string, env: Env): Promise<UserContext> {

@@ -14,7 +14,7 @@ export const ExitCode = {
   usage: 2,
   notFound: 3,
   conflict: 4,
-  /** invalid_request, invalid_paws, forbidden, unauthenticated. */
+  /** invalid_request, invalid_paws, forbidden, unauthenticated (not signed in, or the sign-in expired: run `idp login`). */
   rejected: 5,
   unreachable: 6,
   /** With --wait: the PR was closed without being merged. */
@@ -33,7 +33,7 @@ export const EXIT_CODES_HELP: [number, string][] = [
   [ExitCode.usage, 'usage error: bad arguments, invalid name, no or ambiguous component context (nothing was sent)'],
   [ExitCode.notFound, 'not found (environment, PR, repository...)'],
   [ExitCode.conflict, 'conflict (e.g. the environment already exists, the PR changed)'],
-  [ExitCode.rejected, 'rejected by the server: invalid request or paws.yaml, forbidden, unauthenticated'],
+  [ExitCode.rejected, 'rejected by the server: invalid request or paws.yaml, forbidden, or not signed in (run `idp login`)'],
   [ExitCode.unreachable, 'the Platform API could not be reached, or could not record the request for now (try again)'],
   [ExitCode.prClosed, 'the PR was closed without being merged (with --wait)'],
   [ExitCode.releaseRejected, 'the release was rejected: an allowed approver requested changes (with --wait)'],

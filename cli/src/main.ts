@@ -11,7 +11,6 @@
  * `main(argv, io)` never calls process.exit: it returns the exit code, so it
  * can be run in-process by tests or from bin/idp.js.
  */
-import { readFileSync } from 'node:fs';
 import { format } from 'node:util';
 import sade from 'sade';
 import { DEFAULT_API_URL } from '@idp/core/client';
@@ -19,6 +18,7 @@ import type { CommandModule, Flags } from './command.js';
 import { didYouMean } from './did-you-mean.js';
 import { errorBody, EXIT_CODES_HELP, ExitCode, exitCodeFor, UsageError } from './exit-codes.js';
 import { processIo, terminalSafe, Ui, type Io } from './output.js';
+import { cliVersion } from './version.js';
 
 interface Spec {
   /** sade usage: words, then <required> and [optional] arguments. */
@@ -36,6 +36,31 @@ const RELEASE_WAIT: [string, string] = [
 ];
 
 export const COMMANDS: Spec[] = [
+  {
+    usage: 'login',
+    describe: 'Sign in to the Backstage serving the API (in your browser) and keep the token for this API URL.',
+    options: [
+      ['--user', 'Embedded stack only: sign in as this demo catalog user, without a browser (e.g. alice)'],
+      ['--no-browser', 'Only print the sign-in URL; do not open a browser'],
+    ],
+    examples: ['login', 'login --user alice', 'login --no-browser'],
+    load: () => import('./commands/auth/login.js'),
+  },
+  {
+    usage: 'logout',
+    describe: 'Sign out: revoke the stored sign-in for this API URL and forget it.',
+    load: () => import('./commands/auth/logout.js'),
+  },
+  {
+    usage: 'whoami',
+    describe: 'Show who the server takes you for: your entity ref and the names reviews are matched against.',
+    load: () => import('./commands/auth/whoami.js'),
+  },
+  {
+    usage: 'version',
+    describe: 'Show the CLI\'s version, the API URL, and what serves it (Backstage or standalone) with its version.',
+    load: () => import('./commands/version.js'),
+  },
   {
     usage: 'info',
     describe: 'Show which component, repository, API and user this directory resolves to, and why; and the server\'s health.',
@@ -169,8 +194,8 @@ const GLOBAL_OPTIONS: [string, string][] = [
   ['--path', 'paws.yaml path inside the repository (default: found locally, else paws.yaml)'],
 ];
 
-const BOOLEAN = ['json', 'wait', 'approve', 'request-changes', 'comment', 'success', 'failure', 'pending'];
-const STRING = ['component', 'api', 'repo', 'path', 'ttl', 'confirm', 'state', 'message', 'image', 'env', 'to', 'page'];
+const BOOLEAN = ['json', 'wait', 'approve', 'request-changes', 'comment', 'success', 'failure', 'pending', 'browser'];
+const STRING = ['component', 'api', 'repo', 'path', 'ttl', 'confirm', 'state', 'message', 'image', 'env', 'to', 'page', 'user'];
 /** Short spellings of value options (sade's `-m, --message`): their value is the next argument too. */
 const STRING_ALIASES = ['m'];
 /** Nouns whose bare form runs a verb, like `heroku releases`; `idp <noun> --help` still shows the noun's help. */
@@ -184,16 +209,8 @@ function suggestion(argv: string[]): string {
   return name ? `. Did you mean \`idp ${name}\`?` : '';
 }
 
-function version(): string {
-  try {
-    return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  } catch {
-    return '0.0.0';
-  }
-}
-
 function program() {
-  const prog = sade('idp').version(version());
+  const prog = sade('idp').version(cliVersion());
   prog.describe('Heroku-like environments on top of GitOps: every change is a reviewed pull request.');
   for (const [flag, text] of GLOBAL_OPTIONS) prog.option(flag, text);
   for (const spec of COMMANDS) {
@@ -210,8 +227,9 @@ export function rootHelpFooter(): string {
   return [
     '  Environment',
     '    IDP_API_URL      Platform API URL (--api)',
-    '    IDP_API_TOKEN    Bearer token sent to the API',
-    '    IDP_USER         Acting user (default: git config user.email)',
+    '    IDP_TOKEN        Backstage token sent to the API (CI, scripts); wins over `idp login`',
+    '    IDP_API_TOKEN    The standalone server\'s shared token, sent with IDP_USER',
+    '    IDP_USER         Acting user on the standalone server (default: git config user.email)',
     '    IDP_COMPONENT    Component name (--component)',
     '    IDP_REPO         Git remote of the component (--repo)',
     '    NO_COLOR         Disable colours',
@@ -304,6 +322,8 @@ function parse(argv: string[], io: Io): Parsed {
       lazy: true,
       boolean: BOOLEAN,
       string: STRING,
+      // `--no-browser` is mri's negation of `browser`: known under that name (only `idp login` reads it).
+      alias: { browser: [] },
       unknown: (flag: string) => `Unknown option ${flag}`,
     });
     if (!out) return { kind: 'done' }; // --help or --version was printed

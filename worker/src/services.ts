@@ -43,8 +43,7 @@ export async function startWorker(cfg: ServerConfig, workflowBundle?: WorkflowBu
   };
 }
 
-/** `secretRequired: false` (npm start on loopback): see StandaloneIdentityOptions. */
-export async function startApi(cfg: ServerConfig, defaultUser?: string, opts: { secretRequired?: boolean } = {}) {
+export async function startApi(cfg: ServerConfig, defaultUser?: string) {
   assertSafeExposure(cfg);
   const connection = await Connection.connect({ address: cfg.temporalAddress });
   const temporal = new Client({ connection, namespace: cfg.namespace });
@@ -59,7 +58,7 @@ export async function startApi(cfg: ServerConfig, defaultUser?: string, opts: { 
     temporalAddress: cfg.temporalAddress,
     namespace: cfg.namespace,
     // The standalone server acts as its one user unless clients share IDP_API_TOKEN (then they name theirs).
-    identity: standaloneIdentity({ user: defaultUser, sharedSecret: cfg.apiToken, ...opts }),
+    identity: standaloneIdentity({ user: defaultUser, sharedSecret: cfg.apiToken }),
     allowedHosts: [cfg.apiUrl, ...cfg.allowedHosts],
     prWaitMs: cfg.prWaitMs,
     releaseFloors: cfg.releaseFloors,

@@ -1,16 +1,18 @@
 /**
- * The embedded Backstage backend: auth (guest + the demo provider), catalog, scaffolder, permissions with idp's
- * policy, and the idp plugin. Features are imported statically (Jest cannot load dynamic imports in tests).
+ * The embedded Backstage backend: auth (guest + the demo provider), catalog, events (the catalog publishes to it),
+ * scaffolder, permissions with idp's policy, and the idp plugin. Features are imported statically (Jest cannot load dynamic imports in tests).
  */
 import { createBackend } from '@backstage/backend-defaults';
 import authPlugin from '@backstage/plugin-auth-backend';
 import guestProvider from '@backstage/plugin-auth-backend-module-guest-provider';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
+import eventsPlugin from '@backstage/plugin-events-backend';
 import permissionPlugin from '@backstage/plugin-permission-backend';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
 import idpPlugin, { idpPermissionPolicyModule } from '@idp/backstage-plugin-idp-backend';
 import { demoAuthModule } from './demo-auth.js';
 import { catalogReadyPlugin } from './catalog-ready.js';
+import { signInPagePlugin } from './sign-in-page.js';
 
 // Backstage's packages are CommonJS: imported from ESM, the feature is their module's `default` export.
 export const embeddedFeatures = [
@@ -18,10 +20,13 @@ export const embeddedFeatures = [
   guestProvider.default,
   demoAuthModule,
   catalogPlugin.default,
+  eventsPlugin.default,
   scaffolderPlugin.default,
   permissionPlugin.default,
   idpPermissionPolicyModule,
   idpPlugin,
+  // The page `idp login` signs in on (the embedded stack has no Backstage frontend yet).
+  signInPagePlugin,
 ];
 
 /** The demo's entities, which the stack waits for before it says it is running. */

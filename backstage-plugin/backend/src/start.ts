@@ -21,6 +21,9 @@ const stops: (() => Promise<void>)[] = [];
 installRuntime();
 // Backstage's own logs are for its operators; the stack's output is what a user needs (LOG_LEVEL=info brings them back).
 process.env.LOG_LEVEL ??= 'warn';
+// A development stack, as `backstage-cli package start` runs one: among other things the auth backend then accepts
+// its CLI client document over http on loopback (`idp login`), which it otherwise requires over https.
+process.env.NODE_ENV = 'development';
 
 let stopping = false;
 async function shutdown(code: number) {

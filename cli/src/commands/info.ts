@@ -19,7 +19,7 @@ type ErrorInfo = { code: string; message: string };
 export interface InfoResult {
   context: ComponentContext | null;
   contextError?: ErrorInfo;
-  api: { url: string; source: string; token: boolean };
+  api: { url: string; source: string; token: boolean; tokenSource?: string };
   user: { user?: string; source: string };
   server: { reachable: boolean; health?: Health; error?: ErrorInfo };
   component?: ComponentInfo;
@@ -47,7 +47,7 @@ export async function gatherInfo(input: CommandInput): Promise<InfoResult> {
   ]);
   const result: InfoResult = {
     context: 'c' in ctxResult ? ctxResult.c : null,
-    api: { url: api.url, source: api.urlSource, token: Boolean(api.token) },
+    api: { url: api.url, source: api.urlSource, token: Boolean(api.token), ...(api.tokenSource ? { tokenSource: api.tokenSource } : {}) },
     user: { user: user.user, source: user.source },
     server: { reachable: false },
   };
@@ -111,8 +111,10 @@ export async function run(input: CommandInput): Promise<void> {
     lines.push(indent(info.contextError?.message ?? ''));
   }
   row('API', info.api.url, info.api.source);
-  row('User', info.user.user ?? c.yellow('none'), info.user.source);
-  row('Token', info.api.token ? 'set' : 'none', info.api.token ? (input.io.env.IDP_TOKEN ? 'from IDP_TOKEN' : 'from IDP_API_TOKEN') : 'set IDP_TOKEN (Backstage) or IDP_API_TOKEN (standalone) to send one');
+  // With a Backstage token the server takes the user from it (`idp whoami`); IDP_USER/git's email is not sent.
+  if (info.api.tokenSource === 'IDP_TOKEN' || info.api.tokenSource === 'idp login') row('User', 'the token\'s', 'run `idp whoami` for who the server takes you for');
+  else row('User', info.user.user ?? c.yellow('none'), info.user.source);
+  row('Token', info.api.token ? 'set' : 'none', info.api.token ? `from ${info.api.tokenSource}` : 'run `idp login`, or set IDP_TOKEN');
   lines.push('');
 
   const h = info.server.health;

@@ -39,7 +39,7 @@ export class UnreachableError extends Error {
 }
 
 /** Tokens travel only over https, or over http to this machine (the embedded stack). */
-function safeForTokens(url: URL): boolean {
+export function safeForTokens(url: URL): boolean {
   if (url.protocol === 'https:') return true;
   const host = url.hostname.toLowerCase().replace(/^\[|\]$/g, '');
   return url.protocol === 'http:' && (host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host));
@@ -47,9 +47,15 @@ function safeForTokens(url: URL): boolean {
 
 export interface ClientOptions {
   baseUrl: string;
-  /** Acting user on the standalone API (IDP_USER or git config user.email). */
+  /** Acting user on the standalone API (IDP_USER or git config user.email); not sent by a caller with an identity token. */
   user?: string;
-  token?: string;
+  /**
+   * Bearer token: a string, or a function asked once, on the first request (the CLI's stored login, refreshed
+   * when it is about to expire, so commands that send nothing never touch the network for it).
+   */
+  token?: string | (() => Promise<string>);
+  /** What the token is called in messages, e.g. "your token (IDP_TOKEN)"; default "your API token (IDP_API_TOKEN)". */
+  tokenName?: string;
   /**
    * The person's own GitHub/GitLab token, sent only with PR actions (review,
    * merge, close) so the forge records and authorizes them rather than idp's
@@ -63,6 +69,13 @@ export interface ClientOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
+/** Who the server takes the caller for (GET /whoami): an entity ref, and every name four-eyes knows them by. */
+export interface Caller {
+  id: string;
+  kind: 'user' | 'service';
+  aliases: string[];
+}
+
 const MAX_RETRY_AFTER_S = 30;
 
 /** Retry-After as seconds (delay-seconds or an HTTP date), or undefined when absent or unreadable. */
@@ -74,6 +87,7 @@ function retryAfterSeconds(value: string | null): number | undefined {
 
 export class PlatformClient {
   private readonly baseUrl: string;
+  private token?: Promise<string>;
   constructor(private readonly opts: ClientOptions) {
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
   }
@@ -84,16 +98,22 @@ export class PlatformClient {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.opts.user) headers['x-idp-user'] = this.opts.user;
-    if (this.opts.token) headers.authorization = `Bearer ${this.opts.token}`;
     // PR actions act as the person; a release request tells the server who requests it (four eyes).
-    if (this.opts.forgeToken && method === 'POST' && (path.startsWith('/pulls/') || path.startsWith('/releases'))) headers['x-idp-forge-token'] = this.opts.forgeToken;
-    if ((headers.authorization || headers['x-idp-forge-token']) && !safeForTokens(url)) {
+    const forgeToken = this.opts.forgeToken && method === 'POST' && (path.startsWith('/pulls/') || path.startsWith('/releases'));
+    if ((this.opts.token || forgeToken) && !safeForTokens(url)) {
       throw new IdpError(
         'invalid_request',
         400,
-        `Refusing to send your ${headers.authorization ? 'API token (IDP_API_TOKEN)' : 'forge token (GITHUB_TOKEN/GITLAB_TOKEN)'} over plain http to ${url.host}: anyone on the way could read it. Use an https:// IDP_API_URL (or --api).`,
+        `Refusing to send ${this.opts.token ? (this.opts.tokenName ?? 'your API token (IDP_API_TOKEN)') : 'your forge token (GITHUB_TOKEN/GITLAB_TOKEN)'} over plain http to ${url.host}: anyone on the way could read it. Use an https:// IDP_API_URL (or --api).`,
       );
     }
+    // Checked before the token is even read: a stored login is not refreshed for a request that would be refused.
+    if (this.opts.token) {
+      const { token } = this.opts;
+      this.token ??= typeof token === 'string' ? Promise.resolve(token) : token();
+      headers.authorization = `Bearer ${await this.token}`;
+    }
+    if (forgeToken) headers['x-idp-forge-token'] = this.opts.forgeToken!;
     // One key per request, the same on every retry: the server records a request sent twice once.
     if (method === 'POST') headers['idempotency-key'] = globalThis.crypto.randomUUID();
     const retries = this.opts.retries ?? 4;
@@ -134,6 +154,9 @@ export class PlatformClient {
   /** Backstage only: the catalog entity a working copy is (POST /context/resolve). */
   resolveContext(req: ResolveContextRequest): Promise<ResolvedContext> {
     return this.call('POST', '/context/resolve', req);
+  }
+  whoami(): Promise<Caller> {
+    return this.call('GET', '/whoami');
   }
   component(r: RepoRef): Promise<ComponentInfo> {
     return this.call('GET', '/component', undefined, PlatformClient.repoQuery(r));

@@ -84,22 +84,6 @@ describe('identity', () => {
     assert.equal((await stack.client.pull({ repo: repo.bare }, ok.pr!.number)).author, 'alice@example.com');
   });
 
-  it('npm start on loopback (secret not required): without it a request acts as the user, naming another needs it', async (t) => {
-    const repo = await checkoutRepo(t);
-    const url = await serve(standaloneIdentity({ user: TEST_USER, sharedSecret: 'laptop-secret', secretRequired: false }));
-    const named = await post(url, '/environments/staging/clone', { repo: repo.bare, target: 'pr-7' }, { 'x-idp-user': 'alice@example.com' });
-    assert.equal(named.status, 403);
-    assert.match((await errorOf(named)).message, /acts as dev@example\.com unless a request carries its shared secret: set IDP_API_TOKEN/);
-    const wrong = await post(url, '/environments/staging/clone', { repo: repo.bare, target: 'pr-7' }, { authorization: 'Bearer guess', 'x-idp-user': 'alice@example.com' });
-    assert.equal(wrong.status, 401, 'a wrong secret is refused, not ignored');
-    await assertNothingWritten(repo, 'env-clone', 'pr-7');
-
-    const mine = await new PlatformClient({ baseUrl: url }).cloneEnvironment('staging', { repo: repo.bare, target: 'pr-7' });
-    assert.equal((await stack.client.pull({ repo: repo.bare }, mine.pr!.number)).author, TEST_USER);
-    const alices = await new PlatformClient({ baseUrl: url, token: 'laptop-secret', user: 'alice@example.com' }).cloneEnvironment('staging', { repo: repo.bare, target: 'pr-8' });
-    assert.equal((await stack.client.pull({ repo: repo.bare }, alices.pr!.number)).author, 'alice@example.com');
-  });
-
   it("a custom Identity's actor authors the PR and reviews, whatever x-idp-user says", async (t) => {
     const repo = await checkoutRepo(t);
     const alice: Actor = { id: 'user:default/alice', kind: 'user', aliases: ['alice@example.com'] };

@@ -16,21 +16,6 @@ function git(cwd: string, ...args: string[]): void {
   execFileSync('git', args, { cwd, stdio: 'ignore', env: { ...process.env, GIT_AUTHOR_NAME: 'idp demo', GIT_AUTHOR_EMAIL: 'demo@idp.local', GIT_COMMITTER_NAME: 'idp demo', GIT_COMMITTER_EMAIL: 'demo@idp.local' } });
 }
 
-/**
- * The demo's owning team (paws.yaml: `owner: team-payments`), whose members may
- * approve its production releases. The local forge has no accounts, so without
- * IDP_TEAMS production's policy could never be met; these two people let the
- * README's "Try it" run to the end (IDP_USER=alice, IDP_USER=bob).
- */
-export const DEMO_TEAMS: Readonly<Record<string, readonly string[]>> = { 'team-payments': ['alice', 'bob'] };
-
-/** The teams the embedded stack serves: IDP_TEAMS when the user set it, else the demo's (said in the log). */
-export function demoTeams(configured: Record<string, string[]> | undefined, log: (m: string) => void): Record<string, string[]> {
-  if (configured) return configured;
-  log(`Teams: ${Object.entries(DEMO_TEAMS).map(([t, m]) => `${t} = ${m.join(', ')}`).join('; ')} (the demo's; set IDP_TEAMS to name your own)`);
-  return Object.fromEntries(Object.entries(DEMO_TEAMS).map(([t, m]) => [t, [...m]]));
-}
-
 export function seedDemo(home: string): { bare: string; workdir: string; created: boolean } {
   const root = join(home, 'demo');
   const bare = join(root, 'checkout.git');

@@ -42,7 +42,7 @@ export interface TestStack {
 }
 
 export async function startTestStack(
-  opts: { inProcessWorker?: boolean; pollIntervalMs?: number; prWaitMs?: number; forges?: ForgeHost[]; teams?: Record<string, string[]>; apiToken?: string; secretRequired?: boolean } = {},
+  opts: { inProcessWorker?: boolean; pollIntervalMs?: number; prWaitMs?: number; forges?: ForgeHost[]; teams?: Record<string, string[]>; apiToken?: string } = {},
 ): Promise<TestStack> {
   if (!runtimeInstalled) {
     installRuntime(process.env.IDP_TEST_VERBOSE ? 'INFO' : 'ERROR');
@@ -67,7 +67,7 @@ export async function startTestStack(
     // Several people act on one stack (four-eyes): a standalone server believes x-idp-user only from holders of its secret.
     apiToken: opts.apiToken ?? randomUUID(),
   };
-  const api = await startApi(cfg, TEST_USER, opts.secretRequired === undefined ? {} : { secretRequired: opts.secretRequired });
+  const api = await startApi(cfg, TEST_USER);
   cfg.apiUrl = api.url;
   let worker: TestStack['worker'];
   if (opts.inProcessWorker !== false) {

@@ -3,7 +3,7 @@ import { PlatformClient } from '@idp/core/client';
 import { envNameProblem } from '@idp/core/names';
 import type { RepoRef } from '@idp/core';
 import type { CommandInput, Flags } from '../../command.js';
-import { resolveContext, type ComponentContext, type Context, type ContextFlags } from '../../context.js';
+import { identityToken, resolveContext, type ComponentContext, type Context, type ContextFlags } from '../../context.js';
 import { UsageError } from '../../exit-codes.js';
 
 /** A value option: the last one wins when repeated; present without a value is a usage error. */
@@ -20,7 +20,14 @@ export function contextFlags(flags: Flags): ContextFlags {
 }
 
 export function clientFor(ctx: Pick<Context, 'api' | 'user'>, forgeToken?: string): PlatformClient {
-  return new PlatformClient({ baseUrl: ctx.api.url, user: ctx.user.user, token: ctx.api.token, ...(forgeToken ? { forgeToken } : {}) });
+  const { api } = ctx;
+  return new PlatformClient({
+    baseUrl: api.url,
+    // With a Backstage token the server knows who is calling; a name sent beside it would only be noise.
+    ...(identityToken(api) ? {} : { user: ctx.user.user }),
+    ...(api.token ? { token: api.token, tokenName: api.tokenSource === 'idp login' ? 'your idp login token' : `your token (${api.tokenSource})` } : {}),
+    ...(forgeToken ? { forgeToken } : {}),
+  });
 }
 
 /**

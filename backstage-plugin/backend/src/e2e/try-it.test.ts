@@ -1,0 +1,190 @@
+/**
+ * The README's "Try it", line by line, as a new user runs it: read from README.md, run with the real `idp` bin in
+ * the demo working copy of the real embedded stack (`npm start`'s process: Temporal, the worker, Backstage with the
+ * idp plugin) — signing in through the browser (Chromium) as Guest, then as the demo's people — to the result each
+ * line promises, ending with production merged. A line the test does not know fails it: a changed "Try it" needs
+ * its promise here.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { startEmbedded, type EmbeddedStack } from '../testing/embedded.js';
+
+const IDP = fileURLToPath(new URL('../../../../cli/bin/idp.js', import.meta.url));
+const README = fileURLToPath(new URL('../../../../README.md', import.meta.url));
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+interface Run {
+  line: string;
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** The shell lines of the README's "Try it" block, comments removed. */
+function tryItLines(): string[] {
+  const readme = readFileSync(README, 'utf8');
+  const block = /^## Try it[^\n]*\n+```sh\n([\s\S]*?)\n```/m.exec(readme);
+  assert.ok(block, 'README.md has a "## Try it" section with a ```sh block');
+  return block[1]!.split('\n').map((l) => l.replace(/\s+#.*$/, '').trim()).filter(Boolean);
+}
+
+/** Runs one `idp args...` as the shell would (words split on spaces: the lines quote nothing). */
+function idp(cwd: string, env: Record<string, string>, command: string, onStderr?: (text: string) => void): Promise<Run> {
+  const words = command.split(/\s+/);
+  assert.equal(words.shift(), 'idp', `a line of "Try it" runs idp: ${command}`);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [IDP, ...words], { cwd, env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      onStderr?.(stderr);
+    });
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ line: command, code, stdout, stderr }));
+  });
+}
+
+const out = (r: Run) => `$ ${r.line}\nexit ${r.code}\n--- stdout\n${r.stdout}--- stderr\n${r.stderr}`;
+
+/** Waits for `check` to hold, asking again as soon as each answer is in (no fixed pause). */
+async function eventually<T>(check: () => Promise<T | false>, what: string, attempts = 5000): Promise<T> {
+  for (let i = 0; i < attempts; i++) {
+    const v = await check();
+    if (v) return v;
+    await new Promise((r) => setImmediate(r));
+  }
+  throw new Error(`${what}: not after ${attempts} attempts`);
+}
+
+describe('the README\'s "Try it"', () => {
+  let stack: EmbeddedStack;
+  let home: string;
+  before(async () => {
+    stack = await startEmbedded();
+    home = mkdtempSync(join(tmpdir(), 'idp-try-it-'));
+  });
+  after(async () => {
+    await stack?.stop();
+    if (home) rmSync(home, { recursive: true, force: true });
+  });
+
+  it('runs line by line to what each line promises, ending with production merged', async () => {
+    const cwd = stack.demo.workdir;
+    const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: home, XDG_CONFIG_HOME: join(home, 'config'), NO_COLOR: '1', BROWSER: 'none', IDP_API_URL: stack.apiUrl };
+    const pull = async (n: number) => {
+      const res = await fetch(`${stack.apiUrl}/pulls/${n}?repo=${encodeURIComponent(stack.demo.bare)}`, { headers: { authorization: `Bearer ${await stack.tokenFor('carol')}`, accept: 'application/json' } });
+      return (await res.json()) as { state: string };
+    };
+    const merged = (n: number) => eventually(async () => (await pull(n)).state === 'merged', `PR #${n} merged`);
+    const pawsOnMain = () => execFileSync('git', ['show', 'main:paws.yaml'], { cwd: stack.demo.bare, encoding: 'utf8' });
+    /** Runs `line` until `done` holds (the ledger is read from Temporal's visibility, a moment behind a release's end). */
+    const settled = (line: string, done: (r: Run) => boolean) =>
+      eventually(async () => {
+        const r = await idp(cwd, env, line);
+        return r.code === 0 && done(r) && r;
+      }, line);
+    const signedIn = (who: string) => (r: Run) => assert.equal(r.stdout, `Signed in to ${stack.baseUrl} as ${who}.\n`, out(r));
+
+    // What each line promises: checked on its output, then on the forge and main when it acts in the background.
+    const promises: Record<string, (r: Run) => Promise<void> | void> = {
+      'idp login': signedIn('user:development/guest'),
+      'idp whoami': (r) => assert.match(r.stdout, /^user:development\/guest {2}\(user\)$/m, out(r)),
+      'idp version': (r) => assert.match(r.stdout, /Backstage/, out(r)),
+      'idp env clone staging preview-1 --ttl 72h': (r) => assert.match(r.stdout, /pulls\/1\b/, out(r)),
+      'idp pr diff 1': (r) => assert.match(r.stdout, /^\+ {2}preview-1:$/m, out(r)),
+      'idp pr review 1 --approve': (r) => assert.equal(r.stderr, '', out(r)),
+      'idp pr merge 1': (r) => assert.match(r.stdout, /^Merged PR #1 into main/m, out(r)),
+      'idp env list': (r) => {
+        for (const name of ['staging', 'production', 'preview-1']) assert.match(r.stdout, new RegExp(`^${name}\\b`, 'm'), out(r));
+        assert.match(r.stdout, /^preview-1\b.*\b(expires in|in) (2d|3d|71h|72h)/m, out(r));
+      },
+      'idp releases create --env staging --image ghcr.io/acme/checkout:1.4.3': (r) => assert.match(r.stdout, /pulls\/2\b/, out(r)),
+      'idp pr review 2 --approve': async (r) => {
+        if (/^Your approval does not count/m.test(r.stderr)) {
+          // Guest's own release (four eyes).
+          assert.match(r.stderr, /^Your approval does not count: you requested this release \(four eyes/m, out(r));
+          return;
+        }
+        assert.equal(r.stderr, '', `alice's approval counts, nothing to say\n${out(r)}`);
+        await merged(2);
+      },
+      'idp login --user alice': signedIn('user:default/alice'),
+      'idp releases': async () => {
+        const r = await settled('idp releases', (x) => /merged \(current\)/.test(x.stdout));
+        assert.match(r.stdout, /^=== staging {2}current v1: ghcr\.io\/acme\/checkout:1\.4\.3$/m, out(r));
+        assert.match(r.stdout, /^v1 +ghcr\.io\/acme\/checkout:1\.4\.3 +#2 +user:development\/guest +user:default\/alice +.+ +merged \(current\)$/m, out(r));
+      },
+      'idp login --user guest': signedIn('user:development/guest'),
+      'idp releases promote staging production': (r) => assert.match(r.stdout, /pulls\/3\b/, out(r)),
+      'idp pr review 3 --approve': async (r) => {
+        assert.equal(r.stderr, '', out(r));
+        const n = (await pull(3)) as { reviews?: { by: string }[] };
+        const by = new Set((n.reviews ?? []).map((x) => x.by));
+        // Not in the README: someone outside the team is told their approval does not count.
+        if (by.size === 1) {
+          env.IDP_TOKEN = await stack.tokenFor('carol');
+          const carol = await idp(cwd, env, 'idp pr review 3 --approve');
+          delete env.IDP_TOKEN;
+          assert.match(carol.stderr, /^Your approval does not count: you are not an allowed approver \(team-payments\)\./m, out(carol));
+        } else {
+          assert.equal((await pull(3)).state, 'open', 'production still waits for ci/build');
+        }
+      },
+      'idp login --user bob': signedIn('user:default/bob'),
+      'idp pr check 3 ci/build --success': async (r) => {
+        assert.match(r.stdout, /^Reported ci\/build: success on PR #3 /m, out(r));
+        await merged(3);
+        assert.match(pawsOnMain(), /production:\n(?: {4}.*\n)*? {4}image: ghcr\.io\/acme\/checkout:1\.4\.3\n/, pawsOnMain());
+      },
+      'idp releases show v1 --env production': async () => {
+        const r = await settled('idp releases show v1 --env production', (x) => /^Outcome +merged$/m.test(x.stdout));
+        assert.match(r.stdout, /^Approved by +user:default\/alice, user:default\/bob$/m, out(r));
+      },
+      'idp logout': (r) => assert.equal(r.code, 0, out(r)),
+    };
+
+    const ran: string[] = [];
+    for (const line of tryItLines()) {
+      if (line.startsWith('cd ') || line.startsWith('alias ')) continue; // the demo's working copy, and the bin: what idp() does
+      for (const command of line.split('&&').map((c) => c.trim())) {
+        const promise = promises[command];
+        assert.ok(promise, `the test knows what "${command}" promises (a new line in README's "Try it"? add it here)`);
+        const r = command === 'idp login' ? await browserLogin(cwd, env) : await idp(cwd, env, command);
+        assert.equal(r.code, 0, out(r));
+        await promise(r);
+        ran.push(command);
+      }
+    }
+    assert.deepEqual([...new Set(ran)], Object.keys(promises), 'every promised line is in the README, in this order');
+  });
+});
+
+/** `idp login` as a person does it: the CLI waits while they sign in in the browser (here Chromium) and choose Guest. */
+async function browserLogin(cwd: string, env: Record<string, string>): Promise<Run> {
+  let page: Promise<string> | undefined;
+  let found: (url: string) => void = () => {};
+  page = new Promise((resolve) => (found = resolve));
+  const run = idp(cwd, env, 'idp login', (stderr) => {
+    const m = /^ {2}(http:\/\/\S+)$/m.exec(stderr);
+    if (m) found(m[1]!);
+  });
+  const url = await Promise.race([page, run.then((r) => Promise.reject(new Error(`idp login ended before printing its URL:\n${out(r)}`)))]);
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  try {
+    const tab = await browser.newPage();
+    await tab.goto(url);
+    await tab.click('#guest');
+    await tab.waitForURL(/^http:\/\/127\.0\.0\.1:\d+\/callback\?/);
+  } finally {
+    await browser.close();
+  }
+  return run;
+}
