@@ -79,10 +79,11 @@ export function backstageIdentity({ httpAuth, auth, permissions, catalog, enviro
     async authorize(req, actor, check) {
       const permission = PERMISSION_FOR[check.action];
       if (!permission || !check.component) return;
-      const entityRef = await entityRefOf(check.component);
       // Conditional decisions are applied here, to the environment idp already knows, as a plugin does for its own resources.
       const [decision] = await permissions.authorizeConditional([{ permission }], { credentials: await credentialsOf(req) });
       if (decision?.result === AuthorizeResult.ALLOW) return;
+      // Only a condition or a refusal needs the entity: an unconditional allow costs no catalog query.
+      const entityRef = await entityRefOf(check.component);
       if (decision?.result === AuthorizeResult.CONDITIONAL && environments.allowed(decision, await environments.load(entityRef, check.env))) return;
       const where = check.env ? ` in ${check.env}` : '';
       throw new IdpError(
