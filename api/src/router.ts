@@ -67,6 +67,11 @@ export interface RouterOptions {
   releaseFloors?: ReleaseFloors;
   /** What serves this router, for `idp version`: Backstage and its version, or the standalone server (the default). */
   servedBy?: { name: string; version: string };
+  /**
+   * Routes the host adds behind the same authentication and error handling (the Backstage plugin: POST
+   * /context/resolve); res.locals.actor is the caller. Handlers pass errors to next().
+   */
+  routes?: (router: express.Router) => void;
 }
 
 const WORKFLOWS = { 'env-clone': envClone, 'env-create': envCreate, 'env-destroy': envDestroy, 'env-extend': envExtend } as const;
@@ -451,6 +456,8 @@ export function createRouter(opts: RouterOptions): express.Router {
     await signalPrEvent(opts.temporal, provider, pr);
     res.json(pr);
   }));
+
+  opts.routes?.(router);
 
   router.use((_req, _res, next) => next(new NotFoundError('No such Platform API route; see GET /api/idp/openapi.json.')));
 

@@ -480,6 +480,34 @@ describe('info', () => {
     assert.deepEqual(info.component, component);
   });
 
+  it('asks a standalone server nothing about a catalog: the local rules alone', async () => {
+    api.on('GET /health', { body: health });
+    api.on('GET /component', { body: component });
+    const r = await run(['info']);
+    assert.equal(r.code, 0, r.err);
+    assert.doesNotMatch(r.out, /^Catalog/m);
+    assert.equal(api.requests.filter((q) => q.path === '/context/resolve').length, 0);
+  });
+
+  it('sends what the working copy looks like to a Backstage-served API, and shows the entity it resolves to', async () => {
+    api.on('GET /health', { body: { ...health, servedBy: { name: 'Backstage', version: '1.46.0' } } });
+    api.on('GET /component', { body: component });
+    const entity = { entityRef: 'component:default/checkout', owner: 'group:default/team-x', via: 'annotation', why: 'its github.com/project-slug acme/checkout is the origin remote' };
+    api.on('POST /context/resolve', { body: { status: 'matched', entity, candidates: [], searched: [], notes: [] } });
+    const r = await run(['info']);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /^Catalog\s+component:default\/checkout, owner group:default\/team-x\s+\(its github\.com\/project-slug acme\/checkout is the origin remote\)$/m);
+    const sent = api.requests.find((q) => q.path === '/context/resolve')!.body as { remotes: { name: string; url: string }[]; path: string; paws: unknown };
+    assert.deepEqual(sent.remotes[0], { name: 'origin', url: origin });
+    assert.equal(sent.path, '');
+    assert.deepEqual(sent.paws, { path: 'paws.yaml', name: 'checkout' });
+
+    api.on('POST /context/resolve', { body: { status: 'ambiguous', candidates: [entity, { ...entity, entityRef: 'component:default/checkout-legacy' }], searched: [], notes: [] } });
+    const two = await run(['info']);
+    assert.equal(two.code, 2);
+    assert.match(two.err, /component:default\/checkout-legacy/);
+  });
+
   it('exits 0 when the server is unreachable or there is no context, and says so', async () => {
     const nowhere = path.join(home, 'nowhere2');
     mkdirSync(nowhere, { recursive: true });

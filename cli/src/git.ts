@@ -65,3 +65,15 @@ export function repoName(url: string): string {
   const last = url.replace(/[\\/]+$/, '').split(/[\\/:]/).pop() ?? url;
   return last.replace(/\.git$/, '') || url;
 }
+
+/** The working copy's remotes (fetch URLs), origin first, as `git remote -v` lists them. */
+export async function remotes(root: string, env: Record<string, string | undefined>): Promise<{ name: string; url: string }[]> {
+  const r = await git(['remote', '-v'], root, env);
+  if (!r.ok) return [];
+  const found = new Map<string, string>();
+  for (const line of r.stdout.split('\n')) {
+    const m = /^(\S+)\s+(.+?)\s+\(fetch\)$/.exec(line.trim());
+    if (m && !found.has(m[1]!)) found.set(m[1]!, normalizeRemote(m[2]!, root));
+  }
+  return [...found].map(([name, url]) => ({ name, url })).sort((a, b) => Number(b.name === 'origin') - Number(a.name === 'origin'));
+}

@@ -16,7 +16,7 @@ export type { CommitRequest, FileAtRef, FileChange, GitProvider, OpenPullRequest
 export { LocalForge, type LocalForgeOptions } from './local.js';
 export { GitHubProvider } from './github.js';
 export { GitLabProvider } from './gitlab.js';
-export { forgesFromEnv, type ForgeHost } from './forges.js';
+export { forgesFromEnv, parseNetworkRemote, type ForgeHost, type NetworkRemote } from './forges.js';
 export { repoKey } from './repo-key.js';
 export { assertDeployAccess } from './deploy-access.js';
 export { releaseVerdict, type Requester } from './release-verdict.js';

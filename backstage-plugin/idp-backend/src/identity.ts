@@ -10,8 +10,9 @@ import type { CatalogService } from '@backstage/plugin-catalog-node';
 import { catalogEntityReadPermission } from '@backstage/plugin-catalog-common/alpha';
 import type { Request } from 'express';
 import { IdpError } from '@idp/core';
-import type { Actor, IdpAction, Identity } from '@idp/api';
+import type { Actor, ComponentRef, IdpAction, Identity } from '@idp/api';
 import type { IdpEnvironmentResource, LoadEnvironment } from './permissions.js';
+import type { ContextResolver } from './context/resolve.js';
 import {
   idpEnvironmentChangePermission,
   idpPullMergePermission,
@@ -40,9 +41,11 @@ export interface BackstageIdentityDeps {
   catalog: CatalogService;
   /** idp's own resources: loading one, and applying a conditional decision to it (registerIdpPermissions). */
   environments: { load: LoadEnvironment; allowed(decision: PolicyDecision, resource: IdpEnvironmentResource): boolean };
+  /** Finds the catalog entity of a repository + paws.yaml (context/resolve.ts); absent: the paws.yaml name is the entity's. */
+  context?: ContextResolver;
 }
 
-export function backstageIdentity({ httpAuth, auth, permissions, catalog, environments }: BackstageIdentityDeps): Identity {
+export function backstageIdentity({ httpAuth, auth, permissions, catalog, environments, context }: BackstageIdentityDeps): Identity {
   // One verification per request, shared by actorOf and authorize.
   const seen = new WeakMap<Request, Promise<BackstageCredentials<{ type: 'user'; userEntityRef: string } | { type: 'service'; subject: string }>>>();
   const credentialsOf = (req: Request) => {
@@ -54,6 +57,12 @@ export function backstageIdentity({ httpAuth, auth, permissions, catalog, enviro
       seen.set(req, c!);
     }
     return c!;
+  };
+
+  /** The entity the catalog says this repository + paws.yaml is (as idp itself reads the catalog); else the name guess. */
+  const entityRefOf = async (component: ComponentRef): Promise<string> => {
+    const found = await context?.resolve({ remotes: [{ name: 'origin', url: component.repo }], paws: { path: component.path, name: component.name } }, await auth.getOwnServiceCredentials());
+    return found?.status === 'matched' ? found.entity!.entityRef : componentEntityRef(component.name);
   };
 
   return {
@@ -72,9 +81,9 @@ export function backstageIdentity({ httpAuth, auth, permissions, catalog, enviro
       // Reads that name no component (a workflow's status by its id; PRs of a repository without paws.yaml, such as a
       // deployment repository): any signed-in caller. Changes there are still checked, against no entity.
       if (!check.component && check.action === 'component.read') return;
-      const entityRef = check.component ? componentEntityRef(check.component.name) : '';
       if (check.action === 'component.read') {
         // Reading what idp knows of a component is reading its catalog entity: the catalog's own permission decides.
+        const entityRef = await entityRefOf(check.component!);
         const [read] = await permissions.authorize([{ permission: catalogEntityReadPermission, resourceRef: entityRef }], { credentials: await credentialsOf(req) });
         if (read?.result === AuthorizeResult.ALLOW) return;
         throw new IdpError('forbidden', 403, `${actor.id} may not read ${entityRef}: Backstage's permission policy does not grant ${catalogEntityReadPermission.name}.`);
@@ -84,6 +93,8 @@ export function backstageIdentity({ httpAuth, auth, permissions, catalog, enviro
       // Conditional decisions are applied here, to the environment idp already knows, as a plugin does for its own resources.
       const [decision] = await permissions.authorizeConditional([{ permission }], { credentials: await credentialsOf(req) });
       if (decision?.result === AuthorizeResult.ALLOW) return;
+      // Only a condition or a refusal needs the entity: an unconditional allow costs no catalog query.
+      const entityRef = check.component ? await entityRefOf(check.component) : '';
       if (decision?.result === AuthorizeResult.CONDITIONAL) {
         const resource = entityRef ? await environments.load(entityRef, check.env) : { entityRef, environment: check.env };
         if (environments.allowed(decision, resource)) return;
@@ -99,7 +110,7 @@ export function backstageIdentity({ httpAuth, auth, permissions, catalog, enviro
   };
 }
 
-/** The catalog entity a paws.yaml component is (until the catalog-driven context resolves it by annotations). */
+/** The catalog entity a paws.yaml component is taken to be when the catalog has no match for its repository. */
 export function componentEntityRef(name: string): string {
   return `component:default/${name.toLowerCase()}`;
 }

@@ -12,6 +12,8 @@ import { backstageIdentity } from './identity.js';
 import { registerIdpPermissions } from './permissions.js';
 import { serverConfigFrom } from './config.js';
 import { backstageVersion } from './version.js';
+import { contextRules, createContextResolver } from './context/resolve.js';
+import { contextRoutes } from './context/route.js';
 
 export const idpPlugin = createBackendPlugin({
   pluginId: 'idp',
@@ -31,6 +33,8 @@ export const idpPlugin = createBackendPlugin({
       async init({ httpRouter, httpAuth, auth, permissions, permissionsRegistry, discovery, config, lifecycle, catalog }) {
         const cfg = serverConfigFrom(config, await discovery.getExternalBaseUrl('idp'));
         const environments = registerIdpPermissions(permissionsRegistry, catalog, auth);
+        contextRules(config); // a broken idp.context rule stops the start, with its place in app-config
+        const context = createContextResolver({ catalog, rules: () => contextRules(config) });
 
         // Lazy: Backstage starts even when Temporal is not up yet; requests then get idp's 503 "Temporal is unreachable".
         const connection = Connection.lazy({ address: cfg.temporalAddress });
@@ -56,7 +60,8 @@ export const idpPlugin = createBackendPlugin({
             temporalAddress: cfg.temporalAddress,
             namespace: cfg.namespace,
             servedBy: { name: 'Backstage', version: backstageVersion() },
-            identity: backstageIdentity({ httpAuth, auth, permissions, catalog, environments }),
+            identity: backstageIdentity({ httpAuth, auth, permissions, catalog, environments, context }),
+            routes: contextRoutes(context, httpAuth),
           }),
         );
         httpRouter.use(router);

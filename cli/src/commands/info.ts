@@ -4,13 +4,14 @@
  * knows about the component. Diagnostic: exits 0 even when there is no
  * context or the server is unreachable (both are shown).
  */
-import type { ComponentInfo, Health } from '@idp/core';
+import type { ComponentInfo, Health, ResolvedContext } from '@idp/core';
 import type { CommandInput } from '../command.js';
 import { resolveApi, resolveComponent, resolveUser, type ComponentContext } from '../context.js';
-import { errorBody } from '../exit-codes.js';
+import { errorBody, UsageError } from '../exit-codes.js';
 import { shortSha } from '../output.js';
 import { clientFor, contextFlags, repoRef } from './shared/common.js';
 import { UnreachableError } from '@idp/core/client';
+import { registerHint, resolveInCatalog } from '../catalog.js';
 
 type ErrorInfo = { code: string; message: string };
 
@@ -23,6 +24,9 @@ export interface InfoResult {
   server: { reachable: boolean; health?: Health; error?: ErrorInfo };
   component?: ComponentInfo;
   componentError?: ErrorInfo;
+  /** Backstage only: the catalog entity this working copy is (or the candidates, or none). */
+  catalog?: ResolvedContext;
+  catalogError?: ErrorInfo;
 }
 
 const brief = (e: unknown): ErrorInfo => {
@@ -56,11 +60,20 @@ export async function gatherInfo(input: CommandInput): Promise<InfoResult> {
     result.server = { reachable: !(e instanceof UnreachableError), error: brief(e) };
   }
   if (result.context && result.server.reachable) {
-    try {
-      result.component = await client.component(repoRef(result.context));
-    } catch (e) {
-      result.componentError = brief(e);
-    }
+    const context = result.context;
+    const backstage = result.server.health?.servedBy?.name === 'Backstage';
+    await Promise.all([
+      client.component(repoRef(context)).then(
+        (c) => void (result.component = c),
+        (e: unknown) => void (result.componentError = brief(e)),
+      ),
+      // The catalog exists only where Backstage serves the API; a standalone server keeps the local rules alone.
+      backstage &&
+        resolveInCatalog(client, context, io.cwd, io.env).then(
+          (c) => void (result.catalog = c),
+          (e: unknown) => void (result.catalogError = brief(e)),
+        ),
+    ]);
   }
   return result;
 }
@@ -68,7 +81,21 @@ export async function gatherInfo(input: CommandInput): Promise<InfoResult> {
 export async function run(input: CommandInput): Promise<void> {
   const { ui } = input;
   const info = await gatherInfo(input);
-  if (ui.json) return ui.printJson(info);
+  // Several catalog entities for this folder: say which, and exit 2 as for any ambiguous context.
+  const ambiguous = info.catalog?.status === 'ambiguous'
+    ? new UsageError(
+        [
+          'Several catalog entities match this working copy:',
+          ...info.catalog.candidates.map((m) => `  ${m.entityRef}${m.owner ? ` (owner ${m.owner})` : ''}: ${m.why}`),
+          "Name the one you mean in paws.yaml's metadata.name, or ask the platform team for an idp.context rule in app-config.",
+        ].join('\n'),
+      )
+    : undefined;
+  if (ui.json) {
+    ui.printJson(info);
+    if (ambiguous) throw ambiguous;
+    return;
+  }
   const c = ui.out;
   const lines: string[] = [];
   const row = (label: string, value: string, why?: string) => lines.push(`${c.bold(label.padEnd(13))}${value}${why ? `  ${c.dim(`(${why})`)}` : ''}`);
@@ -111,5 +138,20 @@ export async function run(input: CommandInput): Promise<void> {
     row('On server', c.red(info.componentError.code));
     lines.push(indent(info.componentError.message));
   }
+  const cat = info.catalog;
+  if (cat?.status === 'matched' && cat.entity) {
+    row('Catalog', `${cat.entity.entityRef}${cat.entity.owner ? `, owner ${cat.entity.owner}` : ''}`, cat.entity.why);
+  } else if (cat?.status === 'ambiguous') {
+    row('Catalog', c.yellow(`${cat.candidates.length} entities match`), 'see below');
+  } else if (cat?.status === 'not_found') {
+    row('Catalog', c.yellow('not in the catalog'));
+    lines.push(indent(registerHint(info.api.url, info.context?.repo ?? 'this repository')));
+    if (cat.searched.length) lines.push(indent(c.dim(`Looked for: ${cat.searched.join('; ')}.`)));
+  } else if (info.catalogError) {
+    row('Catalog', c.red(info.catalogError.code));
+    lines.push(indent(info.catalogError.message));
+  }
+  for (const note of cat?.notes ?? []) lines.push(indent(c.yellow(note)));
   ui.print(lines.join('\n'));
+  if (ambiguous) throw ambiguous;
 }

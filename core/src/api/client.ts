@@ -6,6 +6,8 @@
 import type {
   CloneEnvironmentRequest,
   ComponentInfo,
+  ResolveContextRequest,
+  ResolvedContext,
   CreateEnvironmentRequest,
   DestroyEnvironmentRequest,
   EnvironmentList,
@@ -148,6 +150,10 @@ export class PlatformClient {
 
   health(): Promise<Health> {
     return this.call('GET', '/health');
+  }
+  /** Backstage only: the catalog entity a working copy is (POST /context/resolve). */
+  resolveContext(req: ResolveContextRequest): Promise<ResolvedContext> {
+    return this.call('POST', '/context/resolve', req);
   }
   whoami(): Promise<Caller> {
     return this.call('GET', '/whoami');

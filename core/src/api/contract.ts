@@ -256,6 +256,44 @@ export const Health = z.object({
   version: z.string(),
   temporal: z.object({ address: z.string(), namespace: z.string(), taskQueue: z.string(), reachable: z.boolean() }),
   user: z.string().optional(),
+  /** What serves the API: `Backstage` (with its version) or `standalone`; clients ask the catalog only when it is Backstage. */
+  servedBy: z.object({ name: z.string(), version: z.string() }).optional(),
+});
+
+/**
+ * POST /context/resolve (Backstage only): what a working copy looks like from the CLI, for the server to find its
+ * catalog entity (by annotations and the `idp.context` rules of app-config).
+ */
+export const ResolveContextRequest = z.object({
+  /** The working copy's git remotes, as `git remote -v` lists them (origin first). */
+  remotes: z.array(z.object({ name: z.string().min(1).max(256), url: z.string().min(1).max(2048) })).max(32),
+  /** The folder the CLI runs in, relative to the working copy's root (POSIX, '' for the root). */
+  path: z.string().max(1024).optional(),
+  /** The nearest paws.yaml: its path in the working copy and its metadata.name. */
+  paws: z.object({ path: z.string().min(1).max(1024), name: z.string().max(253).optional() }).optional(),
+});
+
+export const ContextMatch = z.object({
+  /** The entity ref, e.g. component:default/checkout. */
+  entityRef: z.string(),
+  title: z.string().optional(),
+  /** The owner's entity ref (group:default/team-payments). */
+  owner: z.string().optional(),
+  via: z.enum(['rule', 'annotation']),
+  /** Why it matched, in words (the rule, or the annotation and its value). */
+  why: z.string(),
+});
+
+export const ResolvedContext = z.object({
+  status: z.enum(['matched', 'ambiguous', 'not_found']),
+  /** With `matched`. */
+  entity: ContextMatch.optional(),
+  /** With `ambiguous`: every entity that matched equally well. */
+  candidates: z.array(ContextMatch),
+  /** What was looked for (annotation values, rules), for `not_found` and for the curious. */
+  searched: z.array(z.string()),
+  /** Things an operator should know (a rule naming an entity that is not in the catalog…). */
+  notes: z.array(z.string()),
 });
 
 export const ErrorResponse = z.object({
@@ -284,6 +322,9 @@ export type EnvironmentView = z.infer<typeof EnvironmentView>;
 export type EnvironmentList = z.infer<typeof EnvironmentList>;
 export type ComponentInfo = z.infer<typeof ComponentInfo>;
 export type Health = z.infer<typeof Health>;
+export type ResolveContextRequest = z.input<typeof ResolveContextRequest>;
+export type ContextMatch = z.infer<typeof ContextMatch>;
+export type ResolvedContext = z.infer<typeof ResolvedContext>;
 export type ReleaseOutcome = z.infer<typeof ReleaseOutcome>;
 export type ReleaseRecord = z.infer<typeof ReleaseRecord>;
 export type EnvironmentReleases = z.infer<typeof EnvironmentReleases>;

@@ -51,6 +51,14 @@ export function openApiDocument(version: string): Record<string, unknown> {
     paths: {
       '/health': { get: { operationId: 'health', responses: { '200': ok(c.Health) } } },
       '/openapi.json': { get: { operationId: 'openapi', responses: { '200': { description: 'This document' } } } },
+      '/context/resolve': {
+        post: {
+          operationId: 'resolveContext',
+          description: 'Backstage only (servedBy.name Backstage): the catalog entity a working copy is, by the idp.context rules of app-config, then the source-location / project-slug annotations; or the candidates; or not_found.',
+          requestBody: body(c.ResolveContextRequest),
+          responses: { '200': ok(c.ResolvedContext), '400': errors['400'] },
+        },
+      },
       '/component': { get: { operationId: 'getComponent', parameters: repoQuery, responses: { '200': ok(c.ComponentInfo), ...errors } } },
       '/environments': {
         get: { operationId: 'listEnvironments', parameters: repoQuery, responses: { '200': ok(c.EnvironmentList), ...errors } },

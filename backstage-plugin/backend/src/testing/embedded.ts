@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,8 +53,24 @@ async function freeTemporalPort(): Promise<number> {
   }
 }
 
-export async function startEmbedded(opts: { ownersOnly?: string[]; env?: Record<string, string> } = {}): Promise<EmbeddedStack> {
+export interface EmbeddedOptions {
+  ownersOnly?: string[];
+  env?: Record<string, string>;
+  /** More catalog entities (YAML documents), given the demo's paths; read from a file location beside the demo's. */
+  catalog?: (demo: EmbeddedStack['demo']) => string;
+}
+
+export async function startEmbedded(opts: EmbeddedOptions = {}): Promise<EmbeddedStack> {
   const home = mkdtempSync(join(tmpdir(), 'idp-embedded-'));
+  const demo = { bare: join(home, 'demo', 'checkout.git'), workdir: join(home, 'demo', 'checkout') };
+  let catalogEnv: Record<string, string> = {};
+  if (opts.catalog) {
+    const extra = join(home, 'extra-catalog.yaml');
+    writeFileSync(extra, opts.catalog(demo));
+    // Backstage's environment config replaces the list: the demo's two locations, and this one.
+    const locations = [join(home, 'demo', 'org.yaml'), join(demo.workdir, 'catalog-info.yaml'), extra].map((target) => ({ type: 'file', target }));
+    catalogEnv = { APP_CONFIG_catalog_locations: JSON.stringify(locations) };
+  }
   const [apiPort, temporalPort] = [await freePort(), await freeTemporalPort()];
   const child: ChildProcess = spawn(process.execPath, [startScript], {
     cwd: repoRoot,
@@ -65,6 +81,7 @@ export async function startEmbedded(opts: { ownersOnly?: string[]; env?: Record<
       IDP_TEMPORAL_PORT: String(temporalPort),
       IDP_POLL_INTERVAL_MS: '1000',
       ...(opts.ownersOnly ? { APP_CONFIG_idp_permissions_ownersOnly: JSON.stringify(opts.ownersOnly) } : {}),
+      ...catalogEnv,
       ...opts.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -104,7 +121,7 @@ export async function startEmbedded(opts: { ownersOnly?: string[]; env?: Record<
     home,
     baseUrl,
     apiUrl: `${baseUrl}/api/idp`,
-    demo: { bare: join(home, 'demo', 'checkout.git'), workdir: join(home, 'demo', 'checkout') },
+    demo,
     tokenFor,
     clientAs: async (user) => new PlatformClient({ baseUrl: `${baseUrl}/api/idp`, token: await tokenFor(user) }),
     output: () => out,
