@@ -98,6 +98,7 @@ describe('the README\'s "Try it"', () => {
       'idp login': signedIn('user:development/guest'),
       'idp whoami': (r) => assert.match(r.stdout, /^user:development\/guest {2}\(user\)$/m, out(r)),
       'idp version': (r) => assert.match(r.stdout, /Backstage/, out(r)),
+      'idp info': (r) => assert.match(r.stdout, /^Catalog +component:default\/checkout, owner group:default\/team-payments +\(its backstage.io\/source-location /m, out(r)),
       'idp env clone staging preview-1 --ttl 72h': (r) => assert.match(r.stdout, /pulls\/1\b/, out(r)),
       'idp pr diff 1': (r) => assert.match(r.stdout, /^\+ {2}preview-1:$/m, out(r)),
       'idp pr review 1 --approve': (r) => assert.equal(r.stderr, '', out(r)),
