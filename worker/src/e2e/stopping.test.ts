@@ -6,7 +6,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,6 +59,30 @@ function processes(): Map<number, Proc> {
     }
   }
   return all;
+}
+
+/** The process listening on 127.0.0.1:`port`, from /proc/net/tcp (the socket's inode) and /proc/<pid>/fd (who holds it). */
+function listenerOf(port: number): Proc | undefined {
+  const hex = port.toString(16).toUpperCase().padStart(4, '0');
+  const inodes = new Set(
+    readFileSync('/proc/net/tcp', 'utf8')
+      .split('\n')
+      .slice(1)
+      .map((l) => l.trim().split(/\s+/))
+      .filter((f) => f[1]?.endsWith(`:${hex}`) && f[3] === '0A') // 0A: LISTEN
+      .map((f) => f[9]),
+  );
+  for (const proc of processes().values()) {
+    try {
+      for (const fd of readdirSync(`/proc/${proc.pid}/fd`)) {
+        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${proc.pid}/fd/${fd}`));
+        if (m && inodes.has(m[1])) return proc;
+      }
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return undefined;
 }
 
 function descendants(root: number): Proc[] {
@@ -114,7 +138,13 @@ async function startThenSignal(signal: NodeJS.Signals) {
       () => stillRunning(started),
     );
     assert.deepEqual(left.map((p) => p.cmd), [], `still running after ${signal} to npm:\n${output}`);
-    for (const port of ports) assert.ok(await portFree(port), `port ${port} is free again`);
+    // Freed by the stack: nothing it started listens there. (Another test running alongside may since have been
+    // given the same number by the OS; that listener is not one of ours.)
+    for (const port of ports) {
+      if (await portFree(port)) continue;
+      const holder = listenerOf(port);
+      assert.ok(holder && !started.some((p) => p.pid === holder.pid && p.start === holder.start), `port ${port} is held by what npm start started: ${holder?.cmd}`);
+    }
     assert.match(output, /\[idp\] stopping\.\.\./, 'the stack stopped itself, cleanly');
   } finally {
     // What a failed run left behind (only what this test started).
