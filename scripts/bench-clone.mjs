@@ -5,9 +5,9 @@
 //    waited to be picked up) and run time; prepareEnvChange is the activity's git writes, openPullRequest the PR record;
 //  - what is left of the client's time: HTTP, Backstage's middleware, JSON.
 import { Connection, Client } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 
-const ET = temporal.api.enums.v1.EventType;
+const ET = proto.temporal.api.enums.v1.EventType;
 const ms = (ns) => Number(ns) / 1e6;
 export const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 const at = (e) => Number(e.eventTime.seconds) * 1000 + e.eventTime.nanos / 1e6;

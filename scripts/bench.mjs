@@ -102,7 +102,7 @@ async function npmStart(rows, work) {
 
 async function embeddedClones(rows) {
   // npm start's own poll interval (the test harness polls PRs every second).
-  const stack = await startEmbedded({ env: { IDP_POLL_INTERVAL_MS: '30000' } });
+  const stack = await startEmbedded({ env: { IDP_POLL_INTERVAL_MS: process.env.IDP_BENCH_POLL_MS ?? '30000' } });
   try {
     const fetch = timingFetch();
     const client = new PlatformClient({ baseUrl: stack.apiUrl, token: await stack.tokenFor('alice'), fetch });

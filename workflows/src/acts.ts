@@ -3,7 +3,7 @@
  * every second (worker/src/activities), so with a 5 s heartbeat timeout a
  * killed worker is noticed in seconds, not at the start-to-close timeout.
  */
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { EnvActivities } from './activities.js';
 
 /**
@@ -19,10 +19,23 @@ export const NON_RETRYABLE_ERROR_TYPES = [
   'TypeError', 'ReferenceError', 'RangeError',
 ];
 
+// Up to ~7 hours of a forge being down (backing off to one attempt every 5 minutes), then the workflow
+// fails where everyone sees it; meanwhile `idp env list` / `idp releases` show it as stuck (api/stuck.ts).
+const retry = { initialInterval: '200ms', maximumInterval: '5 minutes', backoffCoefficient: 2, maximumAttempts: 100, nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES } as const;
+
 export const acts = proxyActivities<EnvActivities>({
   startToCloseTimeout: '1 minute',
   heartbeatTimeout: '5 seconds',
-  // Up to ~7 hours of a forge being down (backing off to one attempt every 5 minutes), then the workflow
-  // fails where everyone sees it; meanwhile `idp env list` / `idp releases` show it as stuck (api/stuck.ts).
-  retry: { initialInterval: '200ms', maximumInterval: '5 minutes', backoffCoefficient: 2, maximumAttempts: 100, nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES },
+  retry,
+});
+
+/**
+ * The same activities run as local activities: in the workflow task that asked for them, on the same worker, with
+ * no task-queue round trip and no workflow task of their own (what an `idp env clone` waits for, measured with
+ * `npm run bench`). Only for short, idempotent forge writes: a worker killed while one runs loses its workflow task,
+ * which times out (10 s) and is retried from the last recorded result, running the activity again.
+ */
+export const localActs = proxyLocalActivities<EnvActivities>({
+  startToCloseTimeout: '1 minute',
+  retry,
 });
