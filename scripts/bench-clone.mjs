@@ -57,6 +57,22 @@ function steps(events) {
       dispatch += at(st) - at(e);
     }
   }
+  // Local activities run inside a workflow task; their markers (recorded with the task's completion) carry when each
+  // completed (the worker's clock, on this same machine), so each one's share of the task is the time since the step before.
+  let since;
+  let task;
+  for (const e of events) {
+    if (Number(e.eventId) > Number(done.eventId)) break;
+    if (e.eventType === ET.EVENT_TYPE_WORKFLOW_TASK_STARTED) since = at(e);
+    if (e.eventType === ET.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) task = at(e);
+    const marker = e.markerRecordedEventAttributes;
+    if (marker?.markerName !== 'core_local_activity' || !marker.details?.data) continue;
+    const data = JSON.parse(Buffer.from(marker.details.data.payloads[0].data).toString());
+    const completed = Number(data.complete_time.seconds) * 1000 + data.complete_time.nanos / 1e6;
+    out[`  ${data.activity_type} (local activity${data.seq === 1 ? ", from the task's start" : ''})`] = completed - since;
+    since = completed;
+  }
+  if (since && task) out['  rest of the task (after the last local activity)'] = task - since;
   out['workflow: start → PR (history)'] = at(done) - at(started);
   out['of which: waiting to be picked up'] = dispatch;
   return out;
