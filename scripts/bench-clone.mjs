@@ -61,7 +61,8 @@ function steps(events) {
   // completed (the worker's clock, on this same machine), so each one's share of the task is the time since the step before.
   let since;
   let task;
-  for (const e of events) {
+  const local = events.some((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity');
+  for (const e of local ? events : []) {
     if (Number(e.eventId) > Number(done.eventId)) break;
     if (e.eventType === ET.EVENT_TYPE_WORKFLOW_TASK_STARTED) since = at(e);
     if (e.eventType === ET.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) task = at(e);
@@ -73,7 +74,10 @@ function steps(events) {
     since = completed;
   }
   if (since && task) out['  rest of the task (after the last local activity)'] = task - since;
-  out['workflow: start → PR (history)'] = at(done) - at(started);
+  const total = at(done) - at(started);
+  const accounted = Object.entries(out).filter(([k]) => / (wait|run)$/.test(k)).reduce((a, [, v]) => a + v, 0);
+  out['between recorded steps'] = total - accounted;
+  out['workflow: start → PR (history)'] = total;
   out['of which: waiting to be picked up'] = dispatch;
   return out;
 }
@@ -133,4 +137,31 @@ export async function runningCount(temporalAddress) {
   } finally {
     await connection.close();
   }
+}
+
+/**
+ * What the other running workflows did on the server between `from` and `to` (ms since the epoch), from their
+ * histories: workflow tasks completed and activities started — the load the measured clones competed with.
+ */
+export async function backgroundTasks(temporalAddress, from, to, skip) {
+  const connection = await Connection.connect({ address: temporalAddress });
+  const client = new Client({ connection });
+  let tasks = 0;
+  let activities = 0;
+  let timers = 0;
+  try {
+    for await (const wf of client.workflow.list({ query: `ExecutionStatus = 'Running'` })) {
+      if (skip(wf.workflowId)) continue;
+      const { events } = await client.workflow.getHandle(wf.workflowId).fetchHistory();
+      for (const e of events) {
+        if (at(e) < from || at(e) > to) continue;
+        if (e.eventType === ET.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) tasks++;
+        if (e.eventType === ET.EVENT_TYPE_ACTIVITY_TASK_STARTED) activities++;
+        if (e.eventType === ET.EVENT_TYPE_TIMER_FIRED) timers++;
+      }
+    }
+  } finally {
+    await connection.close();
+  }
+  return { tasks, activities, timers };
 }

@@ -20,7 +20,7 @@ import { join, resolve } from 'node:path';
 import { createServer } from 'node:net';
 import { PlatformClient } from '@idp/core/client';
 import { startEmbedded } from '../backstage-plugin/backend/dist/testing/embedded.js';
-import { cloneBreakdown, pct, runningCount, timingFetch } from './bench-clone.mjs';
+import { backgroundTasks, cloneBreakdown, pct, runningCount, timingFetch } from './bench-clone.mjs';
 import { forgeCallRows } from './bench-forge-calls.mjs';
 import { releaseRows } from './bench-releases.mjs';
 
@@ -123,9 +123,14 @@ async function embeddedClones(rows) {
     for (const r of results) if (r.status === 'rejected') console.error('lost:', r.reason?.message);
 
     const running = await runningCount(stack.temporalAddress);
+    const from = Date.now();
     const busy = await cloneBreakdown({ ...common, prefix: 'busy', n: 30 });
+    const to = Date.now();
+    const bg = await backgroundTasks(stack.temporalAddress, from, to, (id) => id.includes(':busy-'));
+    const secs = (to - from) / 1000;
     rows.push([`clone → PR URL p50, ${running} workflows already running (30 sequential)`, `${median(busy.lat).toFixed(0)} ms`, '≤ 100 ms']);
     rows.push(['clone → PR URL p95, same', `${pct(busy.lat, 95).toFixed(0)} ms`, '']);
+    rows.push([`  meanwhile, the ${running} waiting workflows (timers fired / workflow tasks / activities)`, `${bg.timers} / ${bg.tasks} / ${bg.activities}`, `in ${secs.toFixed(0)} s`]);
     rows.push([`  where the time goes (p50 / p95 ms; warm = the first 35, busy = ${running} running)`, 'warm', 'busy']);
     const warmOf = new Map(warm.breakdown.map(([k, p50, p95]) => [k, `${p50.toFixed(1)} / ${p95.toFixed(1)}`]));
     for (const [k, p50, p95] of busy.breakdown) rows.push([`  ${k}`, warmOf.get(k) ?? '', `${p50.toFixed(1)} / ${p95.toFixed(1)}`]);
