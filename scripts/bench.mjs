@@ -74,12 +74,14 @@ async function npmStart(rows, work) {
     const [apiPort, temporalPort] = [await freePort(), 20000 + Math.floor(Math.random() * 20000)];
     const t = Date.now();
     const npm = spawn('npm', ['start'], { cwd: root, env: { ...process.env, IDP_HOME: home, IDP_API_PORT: String(apiPort), IDP_TEMPORAL_PORT: String(temporalPort) }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const stop = () => npm.exitCode === null && npm.signalCode === null && npm.kill('SIGTERM');
+    process.once('exit', stop);
     let out = '';
     const running = new Promise((r) => npm.stdout.on('data', (d) => { out += d; if (out.includes('idp is running')) r(Date.now() - t); }));
     let healthy;
     for (;;) {
       if (npm.exitCode !== null) throw new Error(`npm start exited ${npm.exitCode}:\n${out}`);
-      const ok = await fetch(`http://127.0.0.1:${apiPort}/api/idp/health`).then((r) => r.json(), () => undefined);
+      const ok = await fetch(`http://127.0.0.1:${apiPort}/api/idp/health`).then((r) => r.json()).catch(() => undefined);
       if (ok?.status === 'ok') { healthy = Date.now() - t; break; }
       if (Date.now() - t > 120_000) throw new Error('npm start was not healthy in 120 s');
       await sleep(100);
@@ -92,6 +94,22 @@ async function npmStart(rows, work) {
         const what = cmd.includes('temporal') ? 'Temporal dev server' : cmd.includes('start.mjs') ? 'node: Backstage + worker + local forge' : cmd;
         rows.push([`idle RSS, ${what}`, `${rssMb(pid).toFixed(0)} MB`, '']);
       }
+      // Backstage and the worker share one process, so the worker's share is measured as its own process: the same
+      // worker (`idp-server worker`, on a task queue of its own, without its memory re-tuning, as in-process) and a
+      // bare node beside it; Backstage's share is what the stack has beyond them.
+      const alone = async (args, env) => {
+        const p = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: 'ignore' });
+        await sleep(15_000);
+        const mb = rssMb(p.pid);
+        p.kill('SIGTERM');
+        await new Promise((r) => p.once('exit', r));
+        return mb;
+      };
+      const worker = await alone(['worker/bin/idp-server.js', 'worker'], { TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`, IDP_TASK_QUEUE: 'bench-idle', MALLOC_ARENA_MAX: '16', IDP_HOME: home });
+      const bare = await alone(['-e', 'setInterval(() => {}, 1000)'], {});
+      const stackMb = rssMb(procs.find(([, cmd]) => cmd.includes('start.mjs'))[0]);
+      rows.push(['  of which the worker (measured alone, minus a bare node)', `${(worker - bare).toFixed(0)} MB`, `(alone ${worker.toFixed(0)} MB, bare node ${bare.toFixed(0)} MB)`]);
+      rows.push(['  of which Backstage + node itself (the rest)', `${(stackMb - (worker - bare)).toFixed(0)} MB`, '']);
     }
     npm.kill('SIGTERM');
     await new Promise((r) => npm.once('exit', r));
