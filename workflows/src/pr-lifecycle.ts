@@ -16,7 +16,7 @@ import {
   workflowInfo,
   ActivityFailure,
 } from '@temporalio/workflow';
-import { acts, localActs } from './acts.js';
+import { acts, fast } from './acts.js';
 import {
   baseMovedSignal,
   prEventSignal,
@@ -76,12 +76,14 @@ export async function proposeAndFollow(input: EnvChangeInput, workflow: EnvChang
   if (input.resume) setPhase('open');
   if (!state.pr) {
     try {
-      // The two writes the caller waits for run as local activities (see acts.ts); workflows started before this
-      // change replay them as the activities they recorded.
-      const propose = patched(LOCAL_PROPOSE) ? localActs : acts;
-      const change = await propose.prepareEnvChange({ ...input, workflowId });
+      // The two writes the caller waits for run first as local activities (acts.ts: fast); workflows started before
+      // this change replay them as the activities they recorded.
+      const local = patched(LOCAL_PROPOSE);
+      const input_ = { ...input, workflowId };
+      const change = local ? await fast('prepareEnvChange', input_) : await acts.prepareEnvChange(input_);
       state.expiresAt = change.expiresAt;
-      state.pr = await propose.openPullRequest({ repo: input.repo, change, author: input.requestedBy, labels: ['idp', input.kind] });
+      const open = { repo: input.repo, change, author: input.requestedBy, labels: ['idp', input.kind] };
+      state.pr = local ? await fast('openPullRequest', open) : await acts.openPullRequest(open);
     } catch (err) {
       // A refused change (invalid paws.yaml, environment already exists...) ends the workflow; the
       // update answers the caller with the same error code the API uses.
