@@ -28,6 +28,7 @@ export const DEFAULT_MAX_CACHED_WORKFLOWS = 50;
 export { workflowsPath };
 
 export async function createWorker(opts: WorkerOptions): Promise<Worker> {
+  const cached = opts.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS;
   return Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
@@ -35,6 +36,11 @@ export async function createWorker(opts: WorkerOptions): Promise<Worker> {
     workflowBundle: opts.workflowBundle ?? { codePath: workflowBundlePath() },
     activities: createActivities(opts.providers, opts.releaseFloors ? { releaseFloors: opts.releaseFloors } : {}),
     // Releases wait days for approval: the cache bounds memory, an evicted workflow is replayed when woken.
-    maxCachedWorkflows: opts.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
+    maxCachedWorkflows: cached,
+    // At most half the cache in flight. A workflow task running local activities (proposing a PR) pins its workflow
+    // in the cache until they finish, and a new workflow's task waits for a cached one to be evicted ("Buffering WFT
+    // because cache is full", temporalio/temporal#7482): with the SDK's 40 beside a cache of 50, 22 of 100 concurrent
+    // `idp env clone`s timed out (10 s) waiting (`npm run bench`). Half always leaves idle workflows to evict.
+    maxConcurrentWorkflowTaskExecutions: Math.max(2, Math.floor(cached / 2)),
   });
 }

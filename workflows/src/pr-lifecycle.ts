@@ -9,13 +9,14 @@ import {
   ApplicationFailure,
   condition,
   makeContinueAsNewFunc,
+  patched,
   setHandler,
   upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
   ActivityFailure,
 } from '@temporalio/workflow';
-import { acts } from './acts.js';
+import { acts, fast } from './acts.js';
 import {
   baseMovedSignal,
   prEventSignal,
@@ -30,6 +31,8 @@ import {
 
 
 const DEFAULT_POLL_MS = 30_000;
+/** patched(): proposing the PR by local activities. */
+const LOCAL_PROPOSE = 'propose-by-local-activities';
 const MAX_POLL_MS = 5 * 60_000;
 /** Well under Temporal's 50k-event limit: a PR may wait for review for weeks. */
 const DEFAULT_HISTORY_LIMIT = 5_000;
@@ -73,9 +76,14 @@ export async function proposeAndFollow(input: EnvChangeInput, workflow: EnvChang
   if (input.resume) setPhase('open');
   if (!state.pr) {
     try {
-      const change = await acts.prepareEnvChange({ ...input, workflowId });
+      // The two writes the caller waits for run first as local activities (acts.ts: fast); workflows started before
+      // this change replay them as the activities they recorded.
+      const local = patched(LOCAL_PROPOSE);
+      const input_ = { ...input, workflowId };
+      const change = local ? await fast('prepareEnvChange', input_) : await acts.prepareEnvChange(input_);
       state.expiresAt = change.expiresAt;
-      state.pr = await acts.openPullRequest({ repo: input.repo, change, author: input.requestedBy, labels: ['idp', input.kind] });
+      const open = { repo: input.repo, change, author: input.requestedBy, labels: ['idp', input.kind] };
+      state.pr = local ? await fast('openPullRequest', open) : await acts.openPullRequest(open);
     } catch (err) {
       // A refused change (invalid paws.yaml, environment already exists...) ends the workflow; the
       // update answers the caller with the same error code the API uses.

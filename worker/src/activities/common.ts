@@ -1,5 +1,5 @@
 /** What every activity shares: heartbeats, failure mapping, small conversions. */
-import { ApplicationFailure, heartbeat } from '@temporalio/activity';
+import { ApplicationFailure, Context, heartbeat } from '@temporalio/activity';
 import { isIdpError, type PullRequest } from '@idp/core';
 import type { PrRef } from '@idp/workflows/shared';
 
@@ -7,7 +7,8 @@ export const toRef = (pr: PullRequest): PrRef => ({ number: pr.number, url: pr.u
 
 /** Heartbeat while the activity runs, so a killed worker is noticed in seconds, not at the start-to-close timeout. */
 export async function withHeartbeat<T>(fn: () => Promise<T>): Promise<T> {
-  const timer = setInterval(() => heartbeat(), 1000);
+  // A local activity cannot heartbeat: its workflow task is what the server watches (the worker keeps it alive).
+  const timer = Context.current().info.isLocal ? undefined : setInterval(() => heartbeat(), 1000);
   try {
     return await fn();
   } catch (err) {

@@ -20,6 +20,9 @@ export interface EmbeddedStack {
   home: string;
   baseUrl: string;
   apiUrl: string;
+  /** The stack's Temporal frontend (host:port), and the pid of its node process (Backstage + worker; the dev server is its child). */
+  temporalAddress: string;
+  pid: number;
   /** The demo component's bare repository (the "remote") and its working copy. */
   demo: { bare: string; workdir: string };
   /** A Backstage user token for a demo catalog user (alice, bob, carol), or for guest. */
@@ -121,6 +124,8 @@ export async function startEmbedded(opts: EmbeddedOptions = {}): Promise<Embedde
     home,
     baseUrl,
     apiUrl: `${baseUrl}/api/idp`,
+    temporalAddress: `127.0.0.1:${temporalPort}`,
+    pid: child.pid!,
     demo,
     tokenFor,
     clientAs: async (user) => new PlatformClient({ baseUrl: `${baseUrl}/api/idp`, token: await tokenFor(user) }),
