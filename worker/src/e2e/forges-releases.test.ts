@@ -32,8 +32,6 @@ const GH_TOKENS: Record<string, string> = { alice: 'ghp_alice', bob: 'ghp_bob', 
 const GL_SERVICE = 'glpat-idp-service';
 /** GitLab users and their tokens: all Developers of the projects below; dev requests releases. */
 const GL_TOKENS: Record<string, string> = { rita: 'glpat-rita', carol: 'glpat-carol', eve: 'glpat-eve', dev: 'glpat-dev' };
-/** "Within seconds": the poll interval is ten minutes. */
-const QUICK_MS = 10_000;
 
 /** paws.yaml of a component released into acme/<deployments> on the GitHub fake, production gated by the acme/payments team and ci/build. */
 const componentPaws = (deployments: string) => `apiVersion: paws.dev/v1
@@ -98,6 +96,19 @@ describe('releases on GitHub and GitLab, driven by webhooks (polling every 10 mi
       const s = await stack.client.workflow(id, 2);
       return done(s) && s;
     }, 30_000, what);
+
+  /**
+   * The workflow has handled every signal sent to it and waits again: no workflow task or activity pending, and a
+   * workflow task completed after the last signal. What it did not do by then (merge), it did not do for them.
+   */
+  const handledSignals = (id: string) =>
+    eventually(async () => {
+      const handle = stack.api.temporal.workflow.getHandle(id);
+      const { raw } = await handle.describe();
+      if (raw.pendingWorkflowTask || raw.pendingActivities?.length) return false;
+      const events = (await handle.fetchHistory()).events ?? [];
+      return events.findLastIndex((e) => e.workflowTaskCompletedEventAttributes) > events.findLastIndex((e) => e.workflowExecutionSignaledEventAttributes);
+    }, 30_000, 'the release to handle its signals');
 
   /** A person acting on GitHub itself with their own token (not through idp). */
   const onGitHub = (fullName: string) => {
@@ -231,15 +242,13 @@ describe('releases on GitHub and GitLab, driven by webhooks (polling every 10 mi
       assert.equal(pr.merged, false);
 
       // ci/build turns green: only the status webhook can wake the release before its 10-minute poll.
-      const started = Date.now();
       const delivered = await ciStatus(deployments, pr.headSha, pr.head, 'ci/build', 'success');
       assert.equal(delivered.status, 202);
       assert.equal(delivered.body.signalled, 1, 'the status woke the release that owns the branch');
+      // Within until()'s 30 s, far inside the 10-minute poll: the hook woke it.
       const final = await until(res.workflowId, ended, 'the merge');
-      const took = Date.now() - started;
       assert.equal(final.status, 'completed');
       assert.equal(final.phase, 'merged');
-      assert.ok(took < QUICK_MS, `merged ${took} ms after the status webhook`);
       assert.equal(pr.merged, true);
       assert.equal(pr.mergedBy?.login, 'idp-bot');
 
@@ -278,16 +287,14 @@ describe('releases on GitHub and GitLab, driven by webhooks (polling every 10 mi
       );
       assert.deepEqual(shown.verdict?.checks, [{ name: 'ci/build', state: 'success' }]);
       assert.deepEqual(shown.verdict?.waitingFor, ['1 more approval from acme/payments']);
-      // Both webhooks were answered after signalling; give the workflow time to (not) merge.
-      await new Promise((r) => setTimeout(r, 2_000));
+      // Both webhooks were answered after signalling; the release handled them, and did not merge.
+      await handledSignals(res.workflowId);
       assert.equal((await stack.client.workflow(res.workflowId)).phase, 'open');
       assert.equal(pr.state, 'open');
 
-      const started = Date.now();
       await onGh.review(pr.number, { event: 'approve', by: 'bob' });
       const final = await until(res.workflowId, ended, 'the merge');
       assert.equal(final.phase, 'merged');
-      assert.ok(Date.now() - started < QUICK_MS, 'merged within seconds of bob\'s review webhook');
       const prod = await ledger(remote, 'production', (e) => e.releases[0]?.outcome === 'merged', 'the ledger');
       assert.deepEqual(prod.releases[0]?.approvers, ['bob'], 'only bob\'s approval counted');
       assert.equal(await deploymentFile(deployments, 'apps/checkout/production/kustomization.yaml'), kustomization('2.0.0'));
@@ -374,7 +381,7 @@ describe('releases on GitHub and GitLab, driven by webhooks (polling every 10 mi
       const check = await ciCheckRun(deployments, pushed, pr.number, 'ci/build');
       assert.equal(check.status, 202);
       assert.equal(check.body.signalled, 1);
-      await new Promise((r) => setTimeout(r, 2_000));
+      await handledSignals(res.workflowId);
       shown = await stack.client.release({ repo: remote }, 'production', 1);
       assert.deepEqual(shown.verdict?.approvedBy, []);
       assert.deepEqual(shown.verdict?.checks, [{ name: 'ci/build', state: 'success' }]);
@@ -421,7 +428,6 @@ describe('releases on GitHub and GitLab, driven by webhooks (polling every 10 mi
           source_project_id: project.id, target_project_id: project.id, last_commit: { id: mr.headSha },
         },
       });
-      const started = Date.now();
       const hook = await fetch(hooks.gitlab, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-gitlab-event': 'Merge Request Hook', 'x-gitlab-token': HOOK_SECRET, 'x-gitlab-event-uuid': randomUUID() },
@@ -431,7 +437,6 @@ describe('releases on GitHub and GitLab, driven by webhooks (polling every 10 mi
       assert.equal(((await hook.json()) as { signalled: number }).signalled, 1);
       const final = await until(res.workflowId, ended, 'the merge');
       assert.equal(final.phase, 'merged');
-      assert.ok(Date.now() - started < QUICK_MS, 'merged within seconds of the approval hook');
       const main = await project.git.entry((await project.git.branchSha('main'))!, 'paws.yaml');
       const spec = parsePaws(main?.type === 'blob' ? main.text : '').spec;
       assert.equal(spec.environments?.staging?.image, 'ghcr.io/acme/checkout:1.4.3');
@@ -481,12 +486,10 @@ describe('releases on GitHub and GitLab, driven by webhooks (polling every 10 mi
       gl.setReviewerState(project.path, mr.number, 'carol', 'requested_changes');
       shown = await stack.client.release(ref, 'staging', 1);
       assert.deepEqual([shown.verdict?.satisfied, shown.verdict?.changesRequestedBy], [false, ['carol']]);
-      const started = Date.now();
       assert.equal((await mrHook(project, mr, 'update')).body.signalled, 1);
       const final = await until(res.workflowId, ended, 'the rejection');
       assert.equal(final.phase, 'failed');
       assert.match(final.error?.message ?? '', /carol requested changes/);
-      assert.ok(Date.now() - started < QUICK_MS, 'rejected within seconds of the hook');
       const main = await project.git.entry((await project.git.branchSha('main'))!, 'paws.yaml');
       assert.equal(main?.type === 'blob' ? main.text : undefined, RELEASE_PAWS, 'nothing released');
     });
