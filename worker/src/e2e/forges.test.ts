@@ -7,8 +7,6 @@
  */
 import { after, before, describe, it } from 'node:test';
 import { once } from 'node:events';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import assert from 'node:assert/strict';
 import { parsePaws } from '@idp/core';
 import { PlatformClient } from '@idp/core/client';
@@ -16,6 +14,7 @@ import { startTestStack, type TestStack } from '../testing/stack.js';
 import { type FakeGit, type GitHubFake, type GitLabFake, startGitHubFake, startGitLabFake } from '@idp/providers/testing';
 import { type ForgeHost, GitHubProvider, GitLabProvider } from '@idp/providers';
 import { CHECKOUT_PAWS, completed, eventually } from './fixtures.js';
+import { freePort } from '../testing/ports.js';
 
 const SERVICE = 'ghs_idp_service';
 const REVIEWER = 'ghp_reviewer';
@@ -300,15 +299,4 @@ describe('a worker deployed on its own receives the webhooks (IDP_WEBHOOK_PORT)'
     assert.ok(fake.deliveries.some((d) => d.event === 'pull_request' && d.action === 'closed' && d.status === 202), JSON.stringify(fake.deliveries));
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 

@@ -7,39 +7,13 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { eventually } from './fixtures.js';
+import { freePort, freeTemporalPort } from '../testing/ports.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-
-/** Whether a TCP port on 127.0.0.1 can be listened on (closed again at once). */
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.once('error', () => resolve(false));
-    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** A free port P with P+1000 free too: start.ts puts the Temporal Web UI at its Temporal port + 1000. */
-async function freePortPair(not: number): Promise<number> {
-  for (;;) {
-    const port = await freePort();
-    if (port !== not && port + 1000 !== not && port + 1000 < 65536 && (await portFree(port + 1000))) return port;
-  }
-}
 
 interface Proc { pid: number; ppid: number; start: string; state: string; cmd: string }
 
@@ -110,7 +84,7 @@ function stillRunning(procs: Proc[]): Proc[] {
 async function startThenSignal(signal: NodeJS.Signals) {
   const home = mkdtempSync(join(tmpdir(), 'idp-stopping-'));
   const apiPort = await freePort();
-  const temporalPort = await freePortPair(apiPort);
+  const temporalPort = await freeTemporalPort(apiPort);
   const ports = [apiPort, temporalPort, temporalPort + 1000];
   const env: NodeJS.ProcessEnv = { ...process.env, IDP_HOME: home, IDP_API_PORT: String(apiPort), IDP_TEMPORAL_PORT: String(temporalPort) };
   delete env.TEMPORAL_ADDRESS; // start its own dev server, as a new user's `npm start` does

@@ -9,6 +9,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { eventually } from '@idp/worker/testing';
 import { startEmbedded, type EmbeddedStack } from '../testing/embedded.js';
 
 const idpBin = fileURLToPath(new URL('../../../../cli/bin/idp.js', import.meta.url));
@@ -45,12 +46,11 @@ describe('idp info resolves the working copy in the Backstage catalog', () => {
     stack = await startEmbedded({ ownersOnly: ['prod*'], catalog: () => [twin('twin-a'), twin('twin-b')].join('---\n') });
     token = await stack.tokenFor('alice');
     // The stack waits for the demo's entities only; these come from the extra location, read in the same pass or the next.
-    for (;;) {
+    await eventually(async () => {
       const r = await fetch(`${stack.baseUrl}/api/catalog/entities/by-name/component/default/twin-b`, { headers: { authorization: `Bearer ${token}` } });
       await r.body?.cancel();
-      if (r.ok) break;
-      await new Promise((res) => setTimeout(res, 200));
-    }
+      return r.ok;
+    }, 30_000, 'the catalog to read the extra location');
   });
   after(async () => {
     await stack?.stop();

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { eventually } from '@idp/worker/testing';
 import { startEmbedded, type EmbeddedStack } from '../testing/embedded.js';
 
 const IDP = fileURLToPath(new URL('../../../../cli/bin/idp.js', import.meta.url));
@@ -54,16 +55,6 @@ function idp(cwd: string, env: Record<string, string>, command: string, onStderr
 
 const out = (r: Run) => `$ ${r.line}\nexit ${r.code}\n--- stdout\n${r.stdout}--- stderr\n${r.stderr}`;
 
-/** Waits for `check` to hold, asking again as soon as each answer is in (no fixed pause). */
-async function eventually<T>(check: () => Promise<T | false>, what: string, attempts = 5000): Promise<T> {
-  for (let i = 0; i < attempts; i++) {
-    const v = await check();
-    if (v) return v;
-    await new Promise((r) => setImmediate(r));
-  }
-  throw new Error(`${what}: not after ${attempts} attempts`);
-}
-
 describe('the README\'s "Try it"', () => {
   let stack: EmbeddedStack;
   let home: string;
@@ -83,14 +74,14 @@ describe('the README\'s "Try it"', () => {
       const res = await fetch(`${stack.apiUrl}/pulls/${n}?repo=${encodeURIComponent(stack.demo.bare)}`, { headers: { authorization: `Bearer ${await stack.tokenFor('carol')}`, accept: 'application/json' } });
       return (await res.json()) as { state: string };
     };
-    const merged = (n: number) => eventually(async () => (await pull(n)).state === 'merged', `PR #${n} merged`);
+    const merged = (n: number) => eventually(async () => (await pull(n)).state === 'merged', 30_000, `PR #${n} merged`);
     const pawsOnMain = () => execFileSync('git', ['show', 'main:paws.yaml'], { cwd: stack.demo.bare, encoding: 'utf8' });
     /** Runs `line` until `done` holds (the ledger is read from Temporal's visibility, a moment behind a release's end). */
     const settled = (line: string, done: (r: Run) => boolean) =>
       eventually(async () => {
         const r = await idp(cwd, env, line);
         return r.code === 0 && done(r) && r;
-      }, line);
+      }, 30_000, line);
     const signedIn = (who: string) => (r: Run) => assert.equal(r.stdout, `Signed in to ${stack.baseUrl} as ${who}.\n`, out(r));
 
     // What each line promises: checked on its output, then on the forge and main when it acts in the background.

@@ -6,12 +6,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { PlatformClient } from '@idp/core/client';
+import { freePort, freeTemporalPort } from '@idp/worker/testing';
 
 const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 const startScript = fileURLToPath(new URL('../start.js', import.meta.url));
@@ -31,29 +31,6 @@ export interface EmbeddedStack {
   /** Everything the stack printed: tests scan it for tokens. */
   output(): string;
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** A free port P with P+1000 free too (the Temporal Web UI's). */
-async function freeTemporalPort(): Promise<number> {
-  for (;;) {
-    const port = await freePort();
-    if (port + 1000 >= 65536) continue;
-    const ui = await new Promise<boolean>((resolve) => {
-      const s = createServer();
-      s.once('error', () => resolve(false));
-      s.listen(port + 1000, '127.0.0.1', () => s.close(() => resolve(true)));
-    });
-    if (ui) return port;
-  }
 }
 
 export interface EmbeddedOptions {
