@@ -168,7 +168,9 @@ export function createWebhookReceiver(opts: WebhookReceiverOptions): WebhookHand
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/';
+    // Relative to where it is mounted (Express strips the mount path from req.url): /webhooks/… on the standalone
+    // server and the worker, /api/idp/webhooks/… in Backstage, which mounts the plugin's router under /api/idp.
+    const url = req.url ?? '/';
     const path = new URL(url, 'http://localhost').pathname.replace(/\/+$/, '');
     const match = /^\/webhooks\/(github|gitlab)(?:\/([^/]+))?$/.exec(path);
     if (!match) return reply(res, 404, error('not_found', 'No such webhook; POST to /webhooks/github or /webhooks/gitlab (or /webhooks/<forge>/<host>).'));

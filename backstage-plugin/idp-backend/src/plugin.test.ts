@@ -7,6 +7,7 @@ import { mockCredentials, mockServices, startTestBackend } from '@backstage/back
 import catalogPlugin from '@backstage/plugin-catalog-backend';
 import permissionPlugin from '@backstage/plugin-permission-backend';
 import { execFileSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -57,6 +58,8 @@ describe('idp backend plugin', () => {
   let stop: () => Promise<void>;
 
   beforeAll(async () => {
+    // The plugin serves GitHub's webhooks when a secret is configured (read from the environment, as idp-server reads it).
+    process.env.IDP_GITHUB_WEBHOOK_SECRET = 'plugin-test-secret';
     dir = mkdtempSync(join(tmpdir(), 'idp-plugin-'));
     bare = await checkoutRepo(dir);
     const catalogFile = join(dir, 'catalog.yaml');
@@ -90,8 +93,34 @@ describe('idp backend plugin', () => {
   });
 
   afterAll(async () => {
+    delete process.env.IDP_GITHUB_WEBHOOK_SECRET;
     await stop?.();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('takes no webhook delivery without the forge\'s signature (401), and acts on nothing', async () => {
+    const before = git(bare, 'for-each-ref');
+    const body = JSON.stringify({ action: 'closed', number: 1, pull_request: { number: 1, merged: true } });
+    const unsigned = await request(server).post('/api/idp/webhooks/github').set('content-type', 'application/json').set('x-github-event', 'pull_request').send(body);
+    expect(unsigned.status).toBe(401);
+    const forged = await request(server)
+      .post('/api/idp/webhooks/github')
+      .set('content-type', 'application/json')
+      .set('x-github-event', 'pull_request')
+      .set('x-hub-signature-256', `sha256=${'0'.repeat(64)}`)
+      .send(body);
+    expect(forged.status).toBe(401);
+    expect(git(bare, 'for-each-ref')).toBe(before);
+    // Signed with the secret, it reaches the receiver under /api/idp (a ping: answered, nothing to act on).
+    const ping = JSON.stringify({ zen: 'Keep it logically awesome.', hook_id: 1 });
+    const signed = await request(server)
+      .post('/api/idp/webhooks/github')
+      .set('content-type', 'application/json')
+      .set('x-github-event', 'ping')
+      .set('x-github-delivery', 'ping-1')
+      .set('x-hub-signature-256', `sha256=${createHmac('sha256', 'plugin-test-secret').update(ping).digest('hex')}`)
+      .send(ping);
+    expect([signed.status, signed.body]).toEqual([200, { ignored: true }]);
   });
 
   it('answers /health to anyone, and says what serves it', async () => {
