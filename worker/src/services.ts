@@ -4,9 +4,8 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker, type WorkflowBundle } from '@temporalio/worker';
-import { standaloneIdentity, startApiServer, startWebhookServer, assertSafeExposure, providersFor, webhookOptions, type ServerConfig } from '@idp/api';
+import { standaloneIdentity, startApiServer, startWebhookServer, assertSafeExposure, providersFor, webhookOptions, API_VERSION as VERSION, type ServerConfig } from '@idp/api';
 import { createWorker } from './worker.js';
-import { VERSION } from './version.js';
 
 /**
  * The SDK logs every worker state change and the webpack bundle at INFO; the
