@@ -1,0 +1,2 @@
+/** idp's Scaffolder actions module (issue 12; being built). */
+export {};
