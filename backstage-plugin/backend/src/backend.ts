@@ -6,6 +6,7 @@ import { createBackend } from '@backstage/backend-defaults';
 import authPlugin from '@backstage/plugin-auth-backend';
 import guestProvider from '@backstage/plugin-auth-backend-module-guest-provider';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
+import catalogTemplateModel from '@backstage/plugin-catalog-backend-module-scaffolder-entity-model';
 import eventsPlugin from '@backstage/plugin-events-backend';
 import permissionPlugin from '@backstage/plugin-permission-backend';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
@@ -20,6 +21,8 @@ export const embeddedFeatures = [
   guestProvider.default,
   demoAuthModule,
   catalogPlugin.default,
+  // The catalog accepts and validates kind: Template (the Scaffolder's golden paths).
+  catalogTemplateModel.default,
   eventsPlugin.default,
   scaffolderPlugin.default,
   permissionPlugin.default,

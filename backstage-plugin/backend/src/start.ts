@@ -7,6 +7,7 @@
  */
 import { mkdirSync, realpathSync } from 'node:fs';
 import { resolve, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { configFromEnv } from '@idp/api';
 import { installRuntime, startWorker, ensureTemporalCli, startDevServer, demoNext, seedDemo } from '@idp/worker';
 import { createEmbeddedBackend } from './backend.js';
@@ -42,6 +43,8 @@ try {
   const temporalPort = Number(process.env.IDP_TEMPORAL_PORT ?? 7233);
   // What app-config.yaml substitutes: the one place these settings are read.
   Object.assign(process.env, { IDP_HOME: realpathSync(home), IDP_API_PORT: String(apiPort), IDP_TEMPORAL_PORT: String(temporalPort) });
+  // The golden paths the catalog serves (templates/*/template.yaml): this checkout's, unless the caller names others.
+  process.env.IDP_TEMPLATES ??= fileURLToPath(new URL('../../../templates', import.meta.url));
   const cfg = configFromEnv(process.env);
   // The embedded stack serves the repositories under its own folder (the demo lives there): IDP_REPO_ROOTS adds yours.
   if (!cfg.repoRoots.length) cfg.repoRoots = [realpathSync(home)];

@@ -47,8 +47,8 @@ export async function startEmbedded(opts: EmbeddedOptions = {}): Promise<Embedde
   if (opts.catalog) {
     const extra = join(home, 'extra-catalog.yaml');
     writeFileSync(extra, opts.catalog(demo));
-    // Backstage's environment config replaces the list: the demo's two locations, and this one.
-    const locations = [join(home, 'demo', 'org.yaml'), join(demo.workdir, 'catalog-info.yaml'), extra].map((target) => ({ type: 'file', target }));
+    // Backstage's environment config replaces the list: the demo's two locations, the templates', and this one.
+    const locations = [join(home, 'demo', 'org.yaml'), join(demo.workdir, 'catalog-info.yaml'), join(repoRoot, 'templates', '*', 'template.yaml'), extra].map((target) => ({ type: 'file', target }));
     catalogEnv = { APP_CONFIG_catalog_locations: JSON.stringify(locations) };
   }
   const [apiPort, temporalPort] = [await freePort(), await freeTemporalPort()];
