@@ -11,6 +11,7 @@ COPY providers providers
 COPY api api
 COPY worker worker
 COPY cli cli
+COPY actions actions
 COPY templates templates
 COPY backstage-plugin backstage-plugin
 RUN npm ci --no-audit --no-fund && npm run build
