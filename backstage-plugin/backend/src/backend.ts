@@ -10,10 +10,13 @@ import catalogTemplateModel from '@backstage/plugin-catalog-backend-module-scaff
 import eventsPlugin from '@backstage/plugin-events-backend';
 import permissionPlugin from '@backstage/plugin-permission-backend';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
+import scaffolderGithubModule from '@backstage/plugin-scaffolder-backend-module-github';
+import scaffolderGitlabModule from '@backstage/plugin-scaffolder-backend-module-gitlab';
 import idpPlugin, { idpPermissionPolicyModule } from '@idp/backstage-plugin-idp-backend';
 import { demoAuthModule } from './demo-auth.js';
 import { catalogReadyPlugin } from './catalog-ready.js';
 import { signInPagePlugin } from './sign-in-page.js';
+import { localForgeScaffolderModule, localForgeUrlReaderFactory } from './local-forge/module.js';
 
 // Backstage's packages are CommonJS: imported from ESM, the feature is their module's `default` export.
 export const embeddedFeatures = [
@@ -25,6 +28,12 @@ export const embeddedFeatures = [
   catalogTemplateModel.default,
   eventsPlugin.default,
   scaffolderPlugin.default,
+  // Where the new-service golden path publishes: GitHub, GitLab (stock publish:github / publish:gitlab, credentials
+  // from `integrations:`), or the local forge (publish:idp-local; its UrlReader lets catalog:register read it).
+  scaffolderGithubModule.default,
+  scaffolderGitlabModule.default,
+  localForgeScaffolderModule,
+  localForgeUrlReaderFactory,
   permissionPlugin.default,
   idpPermissionPolicyModule,
   idpPlugin,
