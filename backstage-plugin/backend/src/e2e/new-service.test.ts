@@ -21,6 +21,16 @@ const gitEnv = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@exam
 const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8', env: gitEnv });
 const OWNER = 'group:default/team-payments';
 
+/** The template's files as a dry-run request carries them (paths relative to template.yaml). */
+function skeletonContents() {
+  return readdirSync(join(templateDir, 'skeleton'), { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => {
+      const path = join(e.parentPath, e.name);
+      return { path: relative(templateDir, path), base64Content: readFileSync(path).toString('base64') };
+    });
+}
+
 interface TaskEvent {
   id: number;
   type: 'log' | 'completion' | 'cancelled' | 'recovered';
@@ -135,6 +145,20 @@ describe('the new-service template on the embedded stack', () => {
     assert.match(git(bare, 'show', `${String(pull.body.head)}:paws.yaml`), /^ {2}preview-1:$/m);
   });
 
+  it('with only a name (idp create new-service --set name=ledger): the local forge, owned by the requester\'s team', async () => {
+    const task = await runTask({ name: 'ledger' });
+    assert.equal(task.status, 'completed', task.log);
+    const bare = join(reposDir, 'ledger.git');
+    assert.equal(task.output.repoUrl, pathToFileURL(bare).href);
+    assert.equal(parsePaws(git(bare, 'show', 'main:paws.yaml')).spec.metadata.owner, 'team-payments');
+    const registered = await eventually(async () => {
+      const r = await entity('ledger');
+      return r.status === 200 && r.body;
+    }, 30_000, 'component:default/ledger in the catalog');
+    assert.equal((registered.spec as { owner: string }).owner, OWNER);
+    assert.equal((registered.metadata as { description: string }).description, 'The ledger service');
+  });
+
   it('refuses a name that is taken: the publish step fails with "already exists", nothing changes', async () => {
     const bare = join(reposDir, 'payments.git');
     const before = [repos(), refs(bare), readFileSync(join(bare, 'config'), 'utf8')];
@@ -145,29 +169,34 @@ describe('the new-service template on the embedded stack', () => {
     assert.equal(((await entity('payments')).body.spec as { owner: string }).owner, OWNER, 'the entity is still the first task\'s');
   });
 
+  it('the Scaffolder lists publish:idp-local with its examples, beside the stock publish:github and publish:gitlab', async () => {
+    const r = await api('/api/scaffolder/v2/actions');
+    assert.equal(r.status, 200);
+    const actions = r.body as unknown as { id: string; examples?: unknown[]; schema?: { input?: { required?: string[] } } }[];
+    const local = actions.find((a) => a.id === 'publish:idp-local');
+    assert.ok(local, actions.map((a) => a.id).join(', '));
+    assert.equal(local.examples?.length, 2);
+    assert.deepEqual(local.schema?.input?.required, ['name']);
+    for (const id of ['publish:github', 'publish:gitlab', 'catalog:register', 'fetch:template']) assert.ok(actions.some((a) => a.id === id), id);
+  });
+
   it("rejects a bad name with the Scaffolder's own validation error before anything runs", async () => {
     const before = repos();
     const r = await api('/api/scaffolder/v2/tasks', { method: 'POST', body: { templateRef: 'template:default/new-service', values: { name: 'Bad_Name', owner: OWNER } } });
     assert.equal(r.status, 400, JSON.stringify(r.body));
     const errors = r.body.errors as { property: string; message: string }[];
     assert.ok(errors.some((e) => e.property === 'instance.name' && /does not match pattern/.test(e.message)), JSON.stringify(errors));
-    const missing = await api('/api/scaffolder/v2/tasks', { method: 'POST', body: { templateRef: 'template:default/new-service', values: { name: 'no-owner' } } });
-    assert.equal(missing.status, 400, JSON.stringify(missing.body));
-    assert.ok((missing.body.errors as { message: string }[]).some((e) => /requires property "owner"/.test(e.message)), JSON.stringify(missing.body));
+    // GitHub (or GitLab) needs the repository's place: the template's schema (dependencies) says so, not a step.
+    const noRepo = await api('/api/scaffolder/v2/tasks', { method: 'POST', body: { templateRef: 'template:default/new-service', values: { name: 'elsewhere', forge: 'github' } } });
+    assert.equal(noRepo.status, 400, JSON.stringify(noRepo.body));
+    assert.ok((noRepo.body.errors as { message: string }[]).some((e) => /requires property "repoUrl"/.test(e.message)), JSON.stringify(noRepo.body));
     assert.deepEqual(repos(), before);
   });
 
   it('dry-run renders the skeleton and reports the repository it would create, writing none and registering nothing', async () => {
     const before = repos();
     const template = parse(readFileSync(join(templateDir, 'template.yaml'), 'utf8')) as Record<string, unknown>;
-    const skeleton = join(templateDir, 'skeleton');
-    const directoryContents = readdirSync(skeleton, { recursive: true, withFileTypes: true })
-      .filter((e) => e.isFile())
-      .map((e) => {
-        const path = join(e.parentPath, e.name);
-        return { path: relative(templateDir, path), base64Content: readFileSync(path).toString('base64') };
-      });
-    const r = await api('/api/scaffolder/v2/dry-run', { method: 'POST', body: { template, values: { name: 'dry-service', owner: OWNER }, directoryContents } });
+    const r = await api('/api/scaffolder/v2/dry-run', { method: 'POST', body: { template, values: { name: 'dry-service', owner: OWNER }, directoryContents: skeletonContents() } });
     assert.equal(r.status, 200, JSON.stringify(r.body));
     const log = (r.body.log as { body: { message: string } }[]).map((l) => l.body.message).join('\n');
     const remote = pathToFileURL(join(reposDir, 'dry-service.git')).href;
@@ -180,5 +209,23 @@ describe('the new-service template on the embedded stack', () => {
     assert.equal(parsePaws(Buffer.from(pawsFile.base64Content, 'base64').toString('utf8')).spec.metadata.name, 'dry-service');
     assert.deepEqual(repos(), before);
     assert.equal((await entity('dry-service')).status, 404);
+  });
+
+  it('dry-run with GitHub chosen: the skeleton names the GitHub project, the local forge steps are skipped (GitHub itself is not here)', async () => {
+    const r = await api('/api/scaffolder/v2/dry-run', {
+      method: 'POST',
+      body: { template: parse(readFileSync(join(templateDir, 'template.yaml'), 'utf8')), values: { name: 'gh-service', owner: OWNER, forge: 'github', repoUrl: 'github.com?owner=acme&repo=gh-service' }, directoryContents: skeletonContents() },
+    });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    const log = (r.body.log as { body: { message: string } }[]).map((l) => l.body.message).join('\n');
+    assert.match(log, /Skipping step publish-local because its if condition was false/);
+    assert.match(log, /Skipping step register-local because its if condition was false/);
+    // Chosen by its `if:`, and skipped only because Backstage's publish:github has no dry-run (no GitHub is called).
+    assert.doesNotMatch(log, /Skipping step publish-github because/);
+    assert.match(log, /Skipping because publish:github does not support dry-run/);
+    const files = r.body.directoryContents as { path: string; base64Content: string }[];
+    const info = parse(Buffer.from(files.find((f) => f.path === 'catalog-info.yaml')!.base64Content, 'base64').toString('utf8')) as { metadata: { annotations: Record<string, string> } };
+    assert.deepEqual(info.metadata.annotations, { 'github.com/project-slug': 'acme/gh-service' });
+    assert.equal(existsSync(join(reposDir, 'gh-service.git')), false);
   });
 });
