@@ -11,6 +11,7 @@ import eventsPlugin from '@backstage/plugin-events-backend';
 import permissionPlugin from '@backstage/plugin-permission-backend';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
 import idpPlugin, { idpPermissionPolicyModule } from '@idp/backstage-plugin-idp-backend';
+import { actionsModule as idpActionsModule, scaffolderModule as idpScaffolderModule } from '@idp/backstage-plugin-scaffolder-backend-module-idp';
 import { demoAuthModule } from './demo-auth.js';
 import { catalogReadyPlugin } from './catalog-ready.js';
 import { signInPagePlugin } from './sign-in-page.js';
@@ -25,9 +26,12 @@ export const embeddedFeatures = [
   catalogTemplateModel.default,
   eventsPlugin.default,
   scaffolderPlugin.default,
+  // idp's template actions (idp:env:*, idp:release:*, idp:workflow:wait) and the same actions in the Actions registry.
+  idpScaffolderModule,
   permissionPlugin.default,
   idpPermissionPolicyModule,
   idpPlugin,
+  idpActionsModule,
   // The page `idp login` signs in on (the embedded stack has no Backstage frontend yet).
   signInPagePlugin,
 ];

@@ -66,12 +66,15 @@ try {
   }
   const demo = seedDemo(home);
   seedDemoCatalog(home, demo);
-  const worker = await startWorker(cfg);
-  stops.push(worker.stop);
-  worker.run.catch((e) => {
-    console.error('[idp] worker failed:', e);
-    void shutdown(1);
-  });
+  // IDP_WORKER=off: the stack without its worker, for tests that run one in a process of their own and kill it.
+  if (process.env.IDP_WORKER !== 'off') {
+    const worker = await startWorker(cfg);
+    stops.push(worker.stop);
+    worker.run.catch((e) => {
+      console.error('[idp] worker failed:', e);
+      void shutdown(1);
+    });
+  }
 
   const backend = createEmbeddedBackend();
   stops.push(() => backend.stop());
