@@ -37,7 +37,9 @@ export const workflowWaitAction = defineAction({
       return { workflowId: input.workflowId, status: 'dry-run', phase: 'dry-run', outcome: 'dry-run' };
     }
     const client = await platformClient(ctx.deps, ctx.credentials);
-    const deadline = Date.now() + input.timeoutMinutes * 60_000;
+    // The Scaffolder validates its input with the JSON schema, which applies no defaults.
+    const minutes = input.timeoutMinutes ?? 60;
+    const deadline = Date.now() + minutes * 60_000;
     let s = await client.workflow(input.workflowId);
     ctx.log(`Waiting for workflow ${s.workflowId} (${s.phase}${s.pr ? `, PR #${s.pr.number} ${s.pr.url}` : ''}).`);
     // Long polls of at most a minute (the API's ceiling), each returning early when the phase changes.
@@ -54,7 +56,7 @@ export const workflowWaitAction = defineAction({
       ...(s.pr ? { prUrl: s.pr.url } : {}),
       ...(s.release ? { version: `v${s.release.number}` } : {}),
     };
-    if (s.status === 'running') throw new Error(`Workflow ${s.workflowId} is still ${s.phase} after ${input.timeoutMinutes} min; it goes on (follow it with \`idp\` or the PR).`);
+    if (s.status === 'running') throw new Error(`Workflow ${s.workflowId} is still ${s.phase} after ${minutes} min; it goes on (follow it with \`idp\` or the PR).`);
     if (output.outcome !== 'merged' && s.phase !== 'merged') {
       const why = s.release?.reason ?? s.error?.message;
       throw new Error(`Workflow ${s.workflowId} ended ${output.outcome}${why ? `: ${why}` : ''}${s.pr ? ` (PR #${s.pr.number}: ${s.pr.url})` : ''}.`);

@@ -1,0 +1,273 @@
+/**
+ * idp's Scaffolder actions end to end: tasks of the templates in templates/ run by the real Scaffolder of the embedded
+ * stack, as the signed-in user, against the real Temporal dev server, a worker and the local forge. One stack; its
+ * worker runs in a process of its own so one test can kill it. Policy `ownersOnly: ['*']`: only team-payments
+ * (alice, bob) may request releases of checkout; carol may not.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import type { ChildProcess } from 'node:child_process';
+import type { PullRequest } from '@idp/core';
+import { eventually } from '@idp/worker/testing';
+import { startEmbedded, type EmbeddedStack } from '../testing/embedded.js';
+
+const templatesDir = fileURLToPath(new URL('../../../../templates/', import.meta.url));
+const ALICE = 'user:default/alice';
+
+interface TaskEvent {
+  type: string;
+  body: { message?: string; output?: Record<string, unknown>; error?: { message: string }; status?: string; stepId?: string };
+}
+interface TaskResult {
+  id: string;
+  status: string;
+  output: Record<string, unknown>;
+  log: string;
+  error?: string;
+}
+
+describe('idp Scaffolder actions through real tasks', () => {
+  let stack: EmbeddedStack;
+  let worker: ChildProcess;
+  before(async () => {
+    // prWaitSeconds: how long a step waits for its PR before failing (the killed-worker test waits that long once).
+    stack = await startEmbedded({ ownersOnly: ['*'], worker: false, env: { APP_CONFIG_idp_actions_prWaitSeconds: '12' } });
+    worker = stack.spawnWorker();
+  });
+  after(async () => {
+    await stack?.stop();
+  });
+
+  const auth = async (user: string) => ({ authorization: `Bearer ${await stack.tokenFor(user)}` });
+  const json = async (user: string) => ({ ...(await auth(user)), 'content-type': 'application/json' });
+  const repo = () => stack.demo.bare;
+  const refs = () => execFileSync('git', ['for-each-ref', '--format=%(refname) %(objectname)'], { cwd: repo(), encoding: 'utf8' });
+
+  /** Every event of a task, once it has ended. */
+  async function finished(id: string, user = 'alice'): Promise<TaskResult> {
+    const task = await eventually(async () => {
+      const res = await fetch(`${stack.baseUrl}/api/scaffolder/v2/tasks/${id}`, { headers: await auth(user) });
+      const t = (await res.json()) as { status: string };
+      return ['completed', 'failed', 'cancelled'].includes(t.status) && t;
+    }, 120_000, `task ${id} to end`);
+    const events = (await (await fetch(`${stack.baseUrl}/api/scaffolder/v2/tasks/${id}/events`, { headers: await auth(user) })).json()) as TaskEvent[];
+    const completion = events.filter((e) => e.type === 'completion').at(-1);
+    return {
+      id,
+      status: task.status,
+      output: completion?.body.output ?? {},
+      log: events.filter((e) => e.type === 'log').map((e) => e.body.message).join('\n'),
+      ...(completion?.body.error ? { error: completion.body.error.message } : {}),
+    };
+  }
+
+  async function runTask(user: string, template: string, values: Record<string, unknown>): Promise<TaskResult> {
+    const res = await fetch(`${stack.baseUrl}/api/scaffolder/v2/tasks`, {
+      method: 'POST',
+      headers: await json(user),
+      body: JSON.stringify({ templateRef: `template:default/${template}`, values }),
+    });
+    assert.equal(res.status, 201, await res.clone().text());
+    const { id } = (await res.json()) as { id: string };
+    return finished(id, user);
+  }
+
+  async function api<T>(user: string, path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
+    const url = `${stack.apiUrl}${path}${path.includes('?') ? '&' : '?'}repo=${encodeURIComponent(repo())}&path=paws.yaml`;
+    const res = await fetch(url, { method: init.method ?? 'GET', headers: { ...(await json(user)), accept: 'application/json' }, ...(init.body ? { body: JSON.stringify(init.body) } : {}) });
+    const body = (await res.json()) as T;
+    assert.ok(res.ok, `${path}: ${res.status} ${JSON.stringify(body)}`);
+    return body;
+  }
+  const pulls = (state = 'all') => api<{ pulls: PullRequest[] }>('alice', `/pulls?state=${state}`).then((r) => r.pulls);
+  /** The PR's diff as +/- lines (no headers), from the API's /pulls/:n/diff. */
+  async function diffOf(n: number): Promise<{ path: string; added: string[]; removed: string[] }[]> {
+    const { files } = await api<{ files: { path: string; patch: string }[] }>('alice', `/pulls/${n}/diff`);
+    return files.map((f) => {
+      const lines = f.patch.split('\n').filter((l) => !l.startsWith('+++') && !l.startsWith('---'));
+      return { path: f.path, added: lines.filter((l) => l.startsWith('+')).map((l) => l.slice(1)), removed: lines.filter((l) => l.startsWith('-')).map((l) => l.slice(1)) };
+    });
+  }
+  const prNumberOf = (url: unknown) => Number(String(url).match(/\/pulls\/(\d+)/)?.[1]);
+  /** Approve as `by` (the requester's own approval does not count for releases) until the workflow merges it. */
+  async function approveUntilMerged(n: number, by: string): Promise<void> {
+    await api(by, `/pulls/${n}/reviews`, { method: 'POST', body: { repo: repo(), path: 'paws.yaml', event: 'approve' } });
+    await eventually(async () => (await api<PullRequest>('alice', `/pulls/${n}`)).state === 'merged', 60_000, `PR #${n} merged`);
+  }
+  async function mergeEnvPr(n: number): Promise<void> {
+    await api('bob', `/pulls/${n}/reviews`, { method: 'POST', body: { repo: repo(), path: 'paws.yaml', event: 'approve' } });
+    await api('alice', `/pulls/${n}/merge`, { method: 'POST', body: { repo: repo(), path: 'paws.yaml' } });
+  }
+
+  it('add-preview-environment: the PR alice asked for, with exactly the preview in its diff; its URL and workflow in the output', async () => {
+    const task = await runTask('alice', 'add-preview-environment', { component: 'component:default/checkout', source: 'staging', name: 'preview-7', ttl: '72h' });
+    assert.equal(task.status, 'completed', `${task.error}\n${task.log}`);
+    const n = prNumberOf(task.output.prUrl);
+    const pr = await api<PullRequest>('alice', `/pulls/${n}`);
+    assert.equal(pr.url, task.output.prUrl);
+    assert.equal(pr.author, ALICE, 'the PR is the task user\'s');
+    assert.equal(pr.state, 'open');
+    assert.match(String(task.output.workflowId), /^env-clone:checkout:preview-7@/);
+    assert.deepEqual((task.output.links as { title: string; url: string }[])[0], { title: 'Pull request', url: pr.url });
+    const [file, ...more] = await diffOf(n);
+    assert.equal(more.length, 0);
+    assert.equal(file!.path, 'paws.yaml');
+    assert.deepEqual(file!.removed, []);
+    assert.deepEqual(file!.added.slice(0, 2), ['  preview-7:', '    from: staging']);
+    assert.ok(file!.added.some((l) => /^ {6}ttl: 72h$/.test(l)) && file!.added.some((l) => /^ {6}expiresAt: "?\d{4}-\d\d-\d\dT/.test(l)), file!.added.join('\n'));
+
+    // The same task again (a second task, same values): the same workflow, the same PR.
+    const again = await runTask('alice', 'add-preview-environment', { component: 'component:default/checkout', source: 'staging', name: 'preview-7', ttl: '72h' });
+    assert.equal(again.status, 'completed', again.error);
+    assert.equal(again.output.workflowId, task.output.workflowId);
+    assert.equal(again.output.prUrl, task.output.prUrl);
+    assert.match(again.log, /Joined workflow/);
+    assert.equal((await pulls()).filter((p) => p.head === pr.head).length, 1, 'one PR');
+  });
+
+  it('dry run: shows the diff it would propose, writes nothing (no branch, no workflow)', async () => {
+    const before = refs();
+    const template = parse(readFileSync(`${templatesDir}/add-preview-environment/template.yaml`, 'utf8'));
+    const res = await fetch(`${stack.baseUrl}/api/scaffolder/v2/dry-run`, {
+      method: 'POST',
+      headers: await json('alice'),
+      body: JSON.stringify({ template, values: { component: 'component:default/checkout', source: 'staging', name: 'preview-dry', ttl: '24h' }, secrets: {}, directoryContents: [] }),
+    });
+    const body = (await res.json()) as { log: { body: { message: string } }[]; output: Record<string, unknown>; steps: unknown[] };
+    assert.equal(res.status, 200, JSON.stringify(body));
+    const log = body.log.map((l) => l.body.message).join('\n');
+    assert.match(log, /Dry run: nothing was written/);
+    assert.match(log, /^\+ {2}preview-dry:$/m, log);
+    assert.match(String(body.output.workflowId), /^env-clone:checkout:preview-dry@/);
+    assert.equal(refs(), before, 'no branch');
+    const wf = await fetch(`${stack.apiUrl}/workflows/${encodeURIComponent(String(body.output.workflowId))}`, { headers: await auth('alice') });
+    assert.equal(wf.status, 404, 'no workflow');
+  });
+
+  it('create-environment, then extend-environment waiting until merged (idp:workflow:wait), then destroy-environment', async () => {
+    const create = await runTask('alice', 'create-environment', { component: 'component:default/checkout', name: 'qa', ttl: '7d' });
+    assert.equal(create.status, 'completed', create.error);
+    const created = prNumberOf(create.output.prUrl);
+    assert.equal((await api<PullRequest>('alice', `/pulls/${created}`)).author, ALICE);
+    const [c] = await diffOf(created);
+    assert.deepEqual(c!.removed, []);
+    assert.equal(c!.added[0], '  qa:');
+    assert.match(String(create.output.workflowId), /^env-create:checkout:qa@/);
+    await mergeEnvPr(created);
+
+    // Extend, asking to wait: the task ends when the PR is merged, with how it ended.
+    const running = fetch(`${stack.baseUrl}/api/scaffolder/v2/tasks`, {
+      method: 'POST',
+      headers: await json('alice'),
+      body: JSON.stringify({ templateRef: 'template:default/extend-environment', values: { component: 'component:default/checkout', name: 'qa', ttl: '14d', wait: true } }),
+    }).then(async (r) => ((await r.json()) as { id: string }).id);
+    const extendPr = await eventually(async () => (await pulls('open')).find((p) => p.head.includes('env-extend')), 60_000, 'the extend PR');
+    assert.equal(extendPr.author, ALICE);
+    const [e] = await diffOf(extendPr.number);
+    assert.equal(e!.added.length, 1);
+    assert.match(e!.added[0]!, /^ {6}expiresAt: /);
+    assert.match(e!.removed[0]!, /^ {6}expiresAt: /);
+    await mergeEnvPr(extendPr.number);
+    const extend = await finished(await running);
+    assert.equal(extend.status, 'completed', extend.error);
+    assert.match(extend.log, /merged/);
+
+    const destroy = await runTask('alice', 'destroy-environment', { component: 'component:default/checkout', name: 'qa' });
+    assert.equal(destroy.status, 'completed', destroy.error);
+    const [d] = await diffOf(prNumberOf(destroy.output.prUrl));
+    assert.deepEqual(d!.added, []);
+    assert.equal(d!.removed[0], '  qa:');
+  });
+
+  it('release-to-environment (waiting until merged), then again, rollback-release and promote: release PRs alice requested, with their versions', async () => {
+    const image = (v: string) => `ghcr.io/acme/checkout:${v}`;
+    // v1 to staging, waiting: bob's approval satisfies staging's policy and idp merges; the task then ends.
+    const first = fetch(`${stack.baseUrl}/api/scaffolder/v2/tasks`, {
+      method: 'POST',
+      headers: await json('alice'),
+      body: JSON.stringify({ templateRef: 'template:default/release-to-environment', values: { component: 'component:default/checkout', env: 'staging', image: image('1.4.3'), wait: true } }),
+    }).then(async (r) => ((await r.json()) as { id: string }).id);
+    const v1 = await eventually(async () => (await pulls('open')).find((p) => p.head.startsWith('idp/release/')), 60_000, 'the release PR');
+    assert.equal(v1.author, ALICE);
+    const [r1] = await diffOf(v1.number);
+    assert.ok(r1!.added.some((l) => l.includes(image('1.4.3'))), r1!.added.join('\n'));
+    await approveUntilMerged(v1.number, 'bob');
+    const released = await finished(await first);
+    assert.equal(released.status, 'completed', released.error);
+    assert.equal(released.output.version, 'v1');
+    assert.equal(released.output.prUrl, v1.url);
+
+    const second = await runTask('alice', 'release-to-environment', { component: 'component:default/checkout', env: 'staging', image: image('1.4.4') });
+    assert.equal(second.status, 'completed', second.error);
+    assert.equal(second.output.version, 'v2');
+    await approveUntilMerged(prNumberOf(second.output.prUrl), 'bob');
+
+    const rollback = await runTask('alice', 'rollback-release', { component: 'component:default/checkout', env: 'staging' });
+    assert.equal(rollback.status, 'completed', rollback.error);
+    assert.equal(rollback.output.version, 'v3');
+    const rb = await api<PullRequest>('alice', `/pulls/${prNumberOf(rollback.output.prUrl)}`);
+    assert.equal(rb.author, ALICE);
+    const [r3] = await diffOf(rb.number);
+    assert.ok(r3!.removed.some((l) => l.includes(image('1.4.4'))) && r3!.added.some((l) => l.includes(image('1.4.3'))), `${r3!.removed}\n${r3!.added}`);
+
+    // Production gets what staging runs on main now (v2, 1.4.4; the rollback is not merged).
+    const promote = await runTask('alice', 'promote', { component: 'component:default/checkout', from: 'staging', to: 'production' });
+    assert.equal(promote.status, 'completed', promote.error);
+    assert.equal(promote.output.version, 'v1');
+    const [p] = await diffOf(prNumberOf(promote.output.prUrl));
+    assert.ok(p!.added.some((l) => l.includes(image('1.4.4'))), p!.added.join('\n'));
+  });
+
+  it('carol (not in team-payments) may not release: the step fails with the permission error, nothing written', async () => {
+    const before = refs();
+    const task = await runTask('carol', 'release-to-environment', { component: 'component:default/checkout', env: 'staging', image: 'ghcr.io/acme/checkout:9.9.9' });
+    assert.equal(task.status, 'failed');
+    assert.match(task.error ?? task.log, /idp\.release\.request/);
+    assert.match(task.error ?? task.log, /team-payments/);
+    assert.equal(task.output.prUrl, undefined);
+    assert.equal(refs(), before);
+  });
+
+  it('the registry route runs idp:env:clone as the caller (PR by alice); unauthenticated → 401', async () => {
+    const url = `${stack.baseUrl}/api/idp/.backstage/actions/v1/actions/idp:env:clone/invoke`;
+    const input = { component: 'component:default/checkout', source: 'staging', name: 'preview-mcp' };
+    const anonymous = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(input) });
+    assert.equal(anonymous.status, 401);
+    const res = await fetch(url, { method: 'POST', headers: await json('alice'), body: JSON.stringify(input) });
+    const body = (await res.json()) as { output: { prUrl: string; workflowId: string } };
+    assert.equal(res.status, 200, JSON.stringify(body));
+    const pr = await api<PullRequest>('alice', `/pulls/${prNumberOf(body.output.prUrl)}`);
+    assert.equal(pr.author, ALICE);
+    assert.match(body.output.workflowId, /^env-clone:checkout:preview-mcp@/);
+  });
+
+  it('a step whose worker was killed fails without a PR; retried after a worker is back, it joins the same workflow: one PR', async () => {
+    worker.kill('SIGKILL');
+    await once(worker, 'exit');
+    const before = refs();
+    const failed = await runTask('alice', 'add-preview-environment', { component: 'component:default/checkout', source: 'staging', name: 'preview-r', ttl: '24h' });
+    assert.equal(failed.status, 'failed');
+    assert.match(failed.error ?? '', /has opened no PR/);
+    const started = failed.log.match(/Started workflow (\S+)\./)?.[1];
+    assert.match(String(started), /^env-clone:checkout:preview-r@/);
+    assert.equal(refs(), before, 'no branch, no PR while no worker runs');
+
+    worker = stack.spawnWorker();
+    const retry = await fetch(`${stack.baseUrl}/api/scaffolder/v2/tasks/${failed.id}/retry`, { method: 'POST', headers: await json('alice'), body: '{}' });
+    assert.equal(retry.status, 201, await retry.text());
+    const done = await eventually(async () => {
+      const r = await finished(failed.id);
+      return r.status === 'completed' && r;
+    }, 120_000, 'the retried task');
+    assert.equal(done.output.workflowId, started);
+    const heads = (await pulls()).filter((p) => p.head.endsWith('/preview-r'));
+    assert.equal(heads.length, 1, 'one PR');
+    assert.equal(done.output.prUrl, heads[0]!.url);
+    assert.equal(heads[0]!.author, ALICE);
+  });
+});
