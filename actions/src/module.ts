@@ -12,8 +12,9 @@
  *
  * The registry serves idp's actions only when `backend.actions.pluginSources` lists idp (app-config.yaml). The
  * Scaffolder then also lists them, finds each id already registered by scaffolderModule, keeps its own, and logs one
- * warning per idp action every time it looks actions up — before every step of every task, and every GET
- * /v2/actions: eight lines per step, all saying the expected thing. Decision: keep both registrations and the
+ * warning per idp action every time it looks actions up — before every step it runs, and on every GET /v2/actions:
+ * measured on the embedded stack, 8 lines per GET /v2/actions and 8 per step run (16 for one add-preview-environment
+ * task: its list, its clone step), all saying the expected thing. Decision: keep both registrations and the
  * pluginSources entry (the registry route is the point of the second one), keep the Scaffolder's own actions primary,
  * and silence exactly that warning for idp:* ids with a `backend.logger.overrides` entry in app-config.yaml.
  */

@@ -6,12 +6,12 @@ export const envExtendAction = defineAction({
   name: 'env:extend',
   title: 'Extend an environment\'s time to live',
   description:
-    'Proposes a new expiry for a short-lived environment (its TTL counted from now) as a PR opened by the acting user and followed by idp\'s workflow (as `idp env extend`). Outputs the PR\'s URL and the workflow id.',
+    'Pushes a short-lived environment\'s expiry back by ttl (counted from now if it has already expired) in a PR opened by the acting user and followed by idp\'s workflow (as `idp env extend`). Outputs the PR\'s URL and the workflow id.',
   input: (z) =>
     z.object({
       ...componentInput(z),
       name: envName(z, 'The environment, e.g. preview-7'),
-      ttl: z.string().regex(new RegExp(TTL), 'ttl: a number and a unit, like 30m, 72h or 7d').describe('New time to live from now, e.g. 48h'),
+      ttl: z.string().regex(new RegExp(TTL), 'ttl: a number and a unit, like 30m, 72h or 7d').describe('How much longer, e.g. 48h: added to the current expiry'),
     }),
   output: (z) => z.object(proposedOutput(z)),
   attributes: { readOnly: false, destructive: false, idempotent: true },

@@ -6,16 +6,20 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
+import { promisify } from 'node:util';
+import { parse, stringify } from 'yaml';
 import type { ChildProcess } from 'node:child_process';
 import type { PullRequest } from '@idp/core';
 import { eventually } from '@idp/worker/testing';
 import { startEmbedded, type EmbeddedStack } from '../testing/embedded.js';
 
+const run = promisify(execFile);
 const templatesDir = fileURLToPath(new URL('../../../../templates/', import.meta.url));
 const ALICE = 'user:default/alice';
 
@@ -118,8 +122,9 @@ describe('idp Scaffolder actions through real tasks', () => {
     assert.equal(more.length, 0);
     assert.equal(file!.path, 'paws.yaml');
     assert.deepEqual(file!.removed, []);
-    assert.deepEqual(file!.added.slice(0, 2), ['  preview-7:', '    from: staging']);
-    assert.ok(file!.added.some((l) => /^ {6}ttl: 72h$/.test(l)) && file!.added.some((l) => /^ {6}expiresAt: "?\d{4}-\d\d-\d\dT/.test(l)), file!.added.join('\n'));
+    const expiresAt = file!.added.at(-1)!.match(/^ {6}expiresAt: "(.+)"$/)?.[1];
+    assert.deepEqual(file!.added, ['  preview-7:', '    from: staging', '    lifecycle:', '      ttl: 72h', `      expiresAt: "${expiresAt}"`]);
+    assert.ok(Math.abs(Date.parse(expiresAt!) - (Date.parse(pr.createdAt) + 72 * 3600_000)) < 120_000, `expires 72h after the request: ${expiresAt}`);
 
     // The same task again (a second task, same values): the same workflow, the same PR.
     const again = await runTask('alice', 'add-preview-environment', { component: 'component:default/checkout', source: 'staging', name: 'preview-7', ttl: '72h' });
@@ -145,8 +150,28 @@ describe('idp Scaffolder actions through real tasks', () => {
     assert.match(log, /^\+ {2}preview-dry:$/m, log);
     assert.match(String(body.output.workflowId), /^env-clone:checkout:preview-dry@/);
     assert.equal(refs(), before, 'no branch');
+    assert.equal((await pulls()).filter((p) => p.head.endsWith('/preview-dry')).length, 0, 'no PR');
     const wf = await fetch(`${stack.apiUrl}/workflows/${encodeURIComponent(String(body.output.workflowId))}`, { headers: await auth('alice') });
     assert.equal(wf.status, 404, 'no workflow');
+  });
+
+  const dryRun = async (user: string, name: string, values: Record<string, unknown>) => {
+    const template = parse(readFileSync(`${templatesDir}/${name}/template.yaml`, 'utf8'));
+    const res = await fetch(`${stack.baseUrl}/api/scaffolder/v2/dry-run`, { method: 'POST', headers: await json(user), body: JSON.stringify({ template, values, secrets: {}, directoryContents: [] }) });
+    const body = (await res.json()) as { log: { body: { message: string; status?: string } }[]; output: Record<string, unknown> };
+    return { status: res.status, body, log: body.log?.map((l) => l.body.message).join('\n') ?? JSON.stringify(body) };
+  };
+
+  it('dry run of a release: the image change it would propose; as carol, refused as the real request would be', async () => {
+    const before = refs();
+    const alice = await dryRun('alice', 'release-to-environment', { component: 'component:default/checkout', env: 'staging', image: 'ghcr.io/acme/checkout:7.7.7' });
+    assert.equal(alice.status, 200, alice.log);
+    assert.match(alice.log, /^\+ {4}image: ghcr\.io\/acme\/checkout:7\.7\.7$/m, alice.log);
+    assert.match(String(alice.body.output.workflowId), /^releases:checkout:staging@/);
+    const carol = await dryRun('carol', 'release-to-environment', { component: 'component:default/checkout', env: 'staging', image: 'ghcr.io/acme/checkout:7.7.7' });
+    assert.match(carol.log, /idp\.release\.request/, carol.log);
+    assert.doesNotMatch(carol.log, /image: ghcr/);
+    assert.equal(refs(), before);
   });
 
   it('create-environment, then extend-environment waiting until merged (idp:workflow:wait), then destroy-environment', async () => {
@@ -156,7 +181,9 @@ describe('idp Scaffolder actions through real tasks', () => {
     assert.equal((await api<PullRequest>('alice', `/pulls/${created}`)).author, ALICE);
     const [c] = await diffOf(created);
     assert.deepEqual(c!.removed, []);
-    assert.equal(c!.added[0], '  qa:');
+    const qaExpires = c!.added.at(-1)!;
+    assert.deepEqual(c!.added, ['  qa:', '    lifecycle:', '      ttl: 7d', qaExpires]);
+    assert.match(qaExpires, /^ {6}expiresAt: "[^"]+"$/);
     assert.match(String(create.output.workflowId), /^env-create:checkout:qa@/);
     await mergeEnvPr(created);
 
@@ -169,9 +196,11 @@ describe('idp Scaffolder actions through real tasks', () => {
     const extendPr = await eventually(async () => (await pulls('open')).find((p) => p.head.includes('env-extend')), 60_000, 'the extend PR');
     assert.equal(extendPr.author, ALICE);
     const [e] = await diffOf(extendPr.number);
+    // Only the expiry moves: 14 days later than it was.
+    assert.deepEqual(e!.removed, [qaExpires]);
     assert.equal(e!.added.length, 1);
-    assert.match(e!.added[0]!, /^ {6}expiresAt: /);
-    assert.match(e!.removed[0]!, /^ {6}expiresAt: /);
+    const expiry = (line: string) => Date.parse(line.match(/^ {6}expiresAt: "(.+)"$/)![1]!);
+    assert.equal(expiry(e!.added[0]!) - expiry(qaExpires), 14 * 86400_000, e!.added[0]);
     await mergeEnvPr(extendPr.number);
     const extend = await finished(await running);
     assert.equal(extend.status, 'completed', extend.error);
@@ -181,7 +210,8 @@ describe('idp Scaffolder actions through real tasks', () => {
     assert.equal(destroy.status, 'completed', destroy.error);
     const [d] = await diffOf(prNumberOf(destroy.output.prUrl));
     assert.deepEqual(d!.added, []);
-    assert.equal(d!.removed[0], '  qa:');
+    assert.deepEqual(d!.removed, ['  qa:', '    lifecycle:', '      ttl: 7d', e!.added[0]]);
+    assert.equal((await api<PullRequest>('alice', `/pulls/${prNumberOf(destroy.output.prUrl)}`)).author, ALICE);
   });
 
   it('release-to-environment (waiting until merged), then again, rollback-release and promote: release PRs alice requested, with their versions', async () => {
@@ -194,8 +224,9 @@ describe('idp Scaffolder actions through real tasks', () => {
     }).then(async (r) => ((await r.json()) as { id: string }).id);
     const v1 = await eventually(async () => (await pulls('open')).find((p) => p.head.startsWith('idp/release/')), 60_000, 'the release PR');
     assert.equal(v1.author, ALICE);
+    const imageLine = (v: string) => `    image: ${image(v)}`;
     const [r1] = await diffOf(v1.number);
-    assert.ok(r1!.added.some((l) => l.includes(image('1.4.3'))), r1!.added.join('\n'));
+    assert.deepEqual([r1!.removed, r1!.added], [[], [imageLine('1.4.3')]]);
     await approveUntilMerged(v1.number, 'bob');
     const released = await finished(await first);
     assert.equal(released.status, 'completed', released.error);
@@ -205,6 +236,8 @@ describe('idp Scaffolder actions through real tasks', () => {
     const second = await runTask('alice', 'release-to-environment', { component: 'component:default/checkout', env: 'staging', image: image('1.4.4') });
     assert.equal(second.status, 'completed', second.error);
     assert.equal(second.output.version, 'v2');
+    const [r2] = await diffOf(prNumberOf(second.output.prUrl));
+    assert.deepEqual([r2!.removed, r2!.added], [[imageLine('1.4.3')], [imageLine('1.4.4')]]);
     await approveUntilMerged(prNumberOf(second.output.prUrl), 'bob');
 
     const rollback = await runTask('alice', 'rollback-release', { component: 'component:default/checkout', env: 'staging' });
@@ -213,14 +246,16 @@ describe('idp Scaffolder actions through real tasks', () => {
     const rb = await api<PullRequest>('alice', `/pulls/${prNumberOf(rollback.output.prUrl)}`);
     assert.equal(rb.author, ALICE);
     const [r3] = await diffOf(rb.number);
-    assert.ok(r3!.removed.some((l) => l.includes(image('1.4.4'))) && r3!.added.some((l) => l.includes(image('1.4.3'))), `${r3!.removed}\n${r3!.added}`);
+    assert.deepEqual([r3!.removed, r3!.added], [[imageLine('1.4.4')], [imageLine('1.4.3')]]);
 
     // Production gets what staging runs on main now (v2, 1.4.4; the rollback is not merged).
     const promote = await runTask('alice', 'promote', { component: 'component:default/checkout', from: 'staging', to: 'production' });
     assert.equal(promote.status, 'completed', promote.error);
     assert.equal(promote.output.version, 'v1');
-    const [p] = await diffOf(prNumberOf(promote.output.prUrl));
-    assert.ok(p!.added.some((l) => l.includes(image('1.4.4'))), p!.added.join('\n'));
+    const promoted = await api<PullRequest>('alice', `/pulls/${prNumberOf(promote.output.prUrl)}`);
+    assert.equal(promoted.author, ALICE);
+    const [p] = await diffOf(promoted.number);
+    assert.deepEqual([p!.removed, p!.added], [[], [imageLine('1.4.4')]]);
   });
 
   it('carol (not in team-payments) may not release: the step fails with the permission error, nothing written', async () => {
@@ -244,6 +279,44 @@ describe('idp Scaffolder actions through real tasks', () => {
     const pr = await api<PullRequest>('alice', `/pulls/${prNumberOf(body.output.prUrl)}`);
     assert.equal(pr.author, ALICE);
     assert.match(body.output.workflowId, /^env-clone:checkout:preview-mcp@/);
+  });
+
+  it('backstage-cli actions execute idp:env:clone, signed in as bob: the PR is bob\'s', async () => {
+    // The CLI's own sign-in store (what `backstage-cli auth login` writes), in a folder of this test: an instance of
+    // this stack whose access token is bob's Backstage token.
+    const dir = mkdtempSync(join(tmpdir(), 'backstage-cli-'));
+    after(() => rmSync(dir, { recursive: true, force: true }));
+    const instance = 'idp-e2e';
+    mkdirSync(join(dir, 'config', 'backstage-cli'), { recursive: true });
+    writeFileSync(
+      join(dir, 'config', 'backstage-cli', 'auth-instances.yaml'),
+      stringify({ instances: [{ name: instance, baseUrl: stack.baseUrl, clientId: `${stack.baseUrl}/cli`, issuedAt: Date.now(), accessTokenExpiresAt: Date.now() + 30 * 60_000, selected: true }] }),
+      { mode: 0o600 },
+    );
+    const secrets = join(dir, 'data', 'backstage-cli', 'auth-secrets', encodeURIComponent(`backstage-cli:auth-instance:${instance}`));
+    mkdirSync(secrets, { recursive: true });
+    writeFileSync(join(secrets, 'accessToken.secret'), await stack.tokenFor('bob'), { mode: 0o600 });
+    const cli = fileURLToPath(new URL('../../../../node_modules/@backstage/cli/bin/backstage-cli', import.meta.url));
+    const { stdout } = await run(process.execPath, [cli, 'actions', 'execute', 'idp:env:clone', '--instance', instance, '--component', 'component:default/checkout', '--source', 'staging', '--name', 'preview-cli'], {
+      env: { ...process.env, XDG_CONFIG_HOME: join(dir, 'config'), XDG_DATA_HOME: join(dir, 'data') },
+      timeout: 120_000,
+    });
+    const output = JSON.parse(stdout) as { prUrl: string; workflowId: string };
+    assert.match(output.workflowId, /^env-clone:checkout:preview-cli@/);
+    const pr = await api<PullRequest>('alice', `/pulls/${prNumberOf(output.prUrl)}`);
+    assert.equal(pr.author, 'user:default/bob');
+    assert.equal(pr.head, 'idp/env-clone/checkout/preview-cli');
+  });
+
+  it('the Scaffolder lists idp\'s actions once, its own (with examples), and logs nothing about the registry\'s copies', async () => {
+    const res = await fetch(`${stack.baseUrl}/api/scaffolder/v2/actions`, { headers: await auth('alice') });
+    const actions = (await res.json()) as { id: string; examples?: { description: string; example: string }[] }[];
+    const ids = actions.map((a) => a.id).filter((id) => id.startsWith('idp:')).sort();
+    assert.deepEqual(ids, ['idp:env:clone', 'idp:env:create', 'idp:env:destroy', 'idp:env:extend', 'idp:release:create', 'idp:release:promote', 'idp:release:rollback', 'idp:workflow:wait']);
+    const clone = actions.find((a) => a.id === 'idp:env:clone')!;
+    assert.match(clone.examples![0]!.example, /action: idp:env:clone/);
+    // Every task above looked its actions up with the registry's copies listed too (backend.actions.pluginSources: [idp]).
+    assert.doesNotMatch(stack.output(), /has already been registered/);
   });
 
   it('a step whose worker was killed fails without a PR; retried after a worker is back, it joins the same workflow: one PR', async () => {
