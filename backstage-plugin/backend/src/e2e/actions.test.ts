@@ -50,7 +50,8 @@ describe('idp Scaffolder actions through real tasks', () => {
   const auth = async (user: string) => ({ authorization: `Bearer ${await stack.tokenFor(user)}` });
   const json = async (user: string) => ({ ...(await auth(user)), 'content-type': 'application/json' });
   const repo = () => stack.demo.bare;
-  const refs = () => execFileSync('git', ['for-each-ref', '--format=%(refname) %(objectname)'], { cwd: repo(), encoding: 'utf8' });
+  // Branch and PR refs by name (idp moves its open PRs' branches when main moves: that is not a write of the test's).
+  const refs = () => execFileSync('git', ['for-each-ref', '--format=%(refname)'], { cwd: repo(), encoding: 'utf8' });
 
   /** Every event of a task, once it has ended. */
   async function finished(id: string, user = 'alice'): Promise<TaskResult> {
@@ -98,10 +99,13 @@ describe('idp Scaffolder actions through real tasks', () => {
     });
   }
   const prNumberOf = (url: unknown) => Number(String(url).match(/\/pulls\/(\d+)/)?.[1]);
-  /** Approve as `by` (the requester's own approval does not count for releases) until the workflow merges it. */
-  async function approveUntilMerged(n: number, by: string): Promise<void> {
+  /** Approve as `by` (the requester's own approval does not count) until the release workflow merges it and its ledger says so. */
+  async function approveUntilMerged(n: number, by: string, env: string, version: number): Promise<void> {
     await api(by, `/pulls/${n}/reviews`, { method: 'POST', body: { repo: repo(), path: 'paws.yaml', event: 'approve' } });
-    await eventually(async () => (await api<PullRequest>('alice', `/pulls/${n}`)).state === 'merged', 60_000, `PR #${n} merged`);
+    await eventually(async () => {
+      const { environments } = await api<{ environments: { env: string; releases: { number: number; outcome: string }[] }[] }>('alice', '/releases');
+      return environments.find((e) => e.env === env)?.releases.find((r) => r.number === version)?.outcome === 'merged';
+    }, 60_000, `v${version} of ${env} merged`);
   }
   async function mergeEnvPr(n: number): Promise<void> {
     await api('bob', `/pulls/${n}/reviews`, { method: 'POST', body: { repo: repo(), path: 'paws.yaml', event: 'approve' } });
@@ -133,6 +137,26 @@ describe('idp Scaffolder actions through real tasks', () => {
     assert.equal(again.output.prUrl, task.output.prUrl);
     assert.match(again.log, /Joined workflow/);
     assert.equal((await pulls()).filter((p) => p.head === pr.head).length, 1, 'one PR');
+  });
+
+  it('bad parameters: the Scaffolder\'s own validation refuses the task (the template\'s pattern and required), nothing runs', async () => {
+    const before = refs();
+    const res = await fetch(`${stack.baseUrl}/api/scaffolder/v2/tasks`, {
+      method: 'POST',
+      headers: await json('alice'),
+      body: JSON.stringify({ templateRef: 'template:default/add-preview-environment', values: { component: 'component:default/checkout', source: 'staging', name: 'Preview_7' } }),
+    });
+    const messages = async (r: Response) => ((await r.json()) as { errors: { property: string; message: string }[] }).errors.map((e) => `${e.property} ${e.message}`);
+    assert.equal(res.status, 400);
+    assert.deepEqual(await messages(res), ['instance.name does not match pattern "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"']);
+    const missing = await fetch(`${stack.baseUrl}/api/scaffolder/v2/tasks`, {
+      method: 'POST',
+      headers: await json('alice'),
+      body: JSON.stringify({ templateRef: 'template:default/release-to-environment', values: { component: 'component:default/checkout', env: 'staging' } }),
+    });
+    assert.equal(missing.status, 400);
+    assert.deepEqual(await messages(missing), ['instance requires property "image"']);
+    assert.equal(refs(), before);
   });
 
   it('dry run: shows the diff it would propose, writes nothing (no branch, no workflow)', async () => {
@@ -227,7 +251,7 @@ describe('idp Scaffolder actions through real tasks', () => {
     const imageLine = (v: string) => `    image: ${image(v)}`;
     const [r1] = await diffOf(v1.number);
     assert.deepEqual([r1!.removed, r1!.added], [[], [imageLine('1.4.3')]]);
-    await approveUntilMerged(v1.number, 'bob');
+    await approveUntilMerged(v1.number, 'bob', 'staging', 1);
     const released = await finished(await first);
     assert.equal(released.status, 'completed', released.error);
     assert.equal(released.output.version, 'v1');
@@ -238,7 +262,7 @@ describe('idp Scaffolder actions through real tasks', () => {
     assert.equal(second.output.version, 'v2');
     const [r2] = await diffOf(prNumberOf(second.output.prUrl));
     assert.deepEqual([r2!.removed, r2!.added], [[imageLine('1.4.3')], [imageLine('1.4.4')]]);
-    await approveUntilMerged(prNumberOf(second.output.prUrl), 'bob');
+    await approveUntilMerged(prNumberOf(second.output.prUrl), 'bob', 'staging', 2);
 
     const rollback = await runTask('alice', 'rollback-release', { component: 'component:default/checkout', env: 'staging' });
     assert.equal(rollback.status, 'completed', rollback.error);
@@ -266,6 +290,8 @@ describe('idp Scaffolder actions through real tasks', () => {
     assert.match(task.error ?? task.log, /team-payments/);
     assert.equal(task.output.prUrl, undefined);
     assert.equal(refs(), before);
+    const { environments } = await api<{ environments: { releases: { image: string }[] }[] }>('alice', '/releases');
+    assert.ok(!environments.some((e) => e.releases.some((r) => r.image.endsWith(':9.9.9'))), 'no release recorded');
   });
 
   it('the registry route runs idp:env:clone as the caller (PR by alice); unauthenticated → 401', async () => {
