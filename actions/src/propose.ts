@@ -4,7 +4,6 @@
  * first run got its PR returns that run's outputs without asking again; one whose first run failed sends the same
  * request again with the same Idempotency-Key (task + step), which joins the same workflow — never a second PR.
  */
-import { isError } from '@backstage/errors';
 import type { ChangePlan, WorkflowStatus } from '@idp/core';
 import type { PlatformClient } from '@idp/core/client';
 import type { z } from 'zod/v3';
@@ -132,9 +131,4 @@ export async function propose(
   const proposed = outputs as unknown as Proposed;
   if (proposed.prUrl) ctx.log(`PR #${proposed.prNumber}: ${proposed.prUrl}`);
   return proposed;
-}
-
-/** Errors as the step shows them: the API's message (it says what to do), not a stack. */
-export function messageOf(e: unknown): string {
-  return isError(e) ? e.message : String(e);
 }

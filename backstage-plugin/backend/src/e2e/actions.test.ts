@@ -198,7 +198,7 @@ describe('idp Scaffolder actions through real tasks', () => {
     assert.equal(refs(), before);
   });
 
-  it('create-environment, then extend-environment waiting until merged (idp:workflow:wait), then destroy-environment', async () => {
+  it('create-environment, then extend-environment waiting until merged (idp:workflow:wait: the task completes), then destroy-environment waiting while its PR is closed (the task fails)', async () => {
     const create = await runTask('alice', 'create-environment', { component: 'component:default/checkout', name: 'qa', ttl: '7d' });
     assert.equal(create.status, 'completed', create.error);
     const created = prNumberOf(create.output.prUrl);
@@ -230,12 +230,21 @@ describe('idp Scaffolder actions through real tasks', () => {
     assert.equal(extend.status, 'completed', extend.error);
     assert.match(extend.log, /merged/);
 
-    const destroy = await runTask('alice', 'destroy-environment', { component: 'component:default/checkout', name: 'qa' });
-    assert.equal(destroy.status, 'completed', destroy.error);
-    const [d] = await diffOf(prNumberOf(destroy.output.prUrl));
+    // Destroy, waiting; the PR is closed unmerged: the task fails, saying so (its outcome is the change's).
+    const destroying = fetch(`${stack.baseUrl}/api/scaffolder/v2/tasks`, {
+      method: 'POST',
+      headers: await json('alice'),
+      body: JSON.stringify({ templateRef: 'template:default/destroy-environment', values: { component: 'component:default/checkout', name: 'qa', wait: true } }),
+    }).then(async (r) => ((await r.json()) as { id: string }).id);
+    const destroyPr = await eventually(async () => (await pulls('open')).find((p) => p.head.includes('env-destroy')), 60_000, 'the destroy PR');
+    assert.equal(destroyPr.author, ALICE);
+    const [d] = await diffOf(destroyPr.number);
     assert.deepEqual(d!.added, []);
     assert.deepEqual(d!.removed, ['  qa:', '    lifecycle:', '      ttl: 7d', e!.added[0]]);
-    assert.equal((await api<PullRequest>('alice', `/pulls/${prNumberOf(destroy.output.prUrl)}`)).author, ALICE);
+    await api('alice', `/pulls/${destroyPr.number}/close`, { method: 'POST', body: { repo: repo(), path: 'paws.yaml' } });
+    const destroy = await finished(await destroying);
+    assert.equal(destroy.status, 'failed');
+    assert.match(destroy.error ?? '', /ended closed/);
   });
 
   it('release-to-environment (waiting until merged), then again, rollback-release and promote: release PRs alice requested, with their versions', async () => {
