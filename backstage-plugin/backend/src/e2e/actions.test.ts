@@ -137,6 +137,10 @@ describe('idp Scaffolder actions through real tasks', () => {
     assert.equal(again.output.prUrl, task.output.prUrl);
     assert.match(again.log, /Joined workflow/);
     assert.equal((await pulls()).filter((p) => p.head === pr.head).length, 1, 'one PR');
+    // The user's token travels to the API only: not in the task's log or output, not in the stack's.
+    const token = await stack.tokenFor('alice');
+    const tokenBody = token.split('.')[1]!;
+    for (const text of [task.log, again.log, JSON.stringify(task.output), stack.output()]) assert.ok(!text.includes(tokenBody), 'no token');
   });
 
   it('bad parameters: the Scaffolder\'s own validation refuses the task (the template\'s pattern and required), nothing runs', async () => {
