@@ -200,7 +200,7 @@ describe('idp Scaffolder actions through real tasks', () => {
     assert.equal(refs(), before);
   });
 
-  it('create-environment, then extend-environment waiting until merged (idp:workflow:wait: the task completes), then destroy-environment waiting while its PR is closed (the task fails)', async () => {
+  it('create-environment, then extend-environment waiting until merged (idp:workflow:wait: the task completes), then destroy-environment waiting while its PR is closed (the task fails; retried, the checkpoint keeps it to one PR)', async () => {
     const create = await runTask('alice', 'create-environment', { component: 'component:default/checkout', name: 'qa', ttl: '7d' });
     assert.equal(create.status, 'completed', create.error);
     const created = prNumberOf(create.output.prUrl);
@@ -247,6 +247,18 @@ describe('idp Scaffolder actions through real tasks', () => {
     const destroy = await finished(await destroying);
     assert.equal(destroy.status, 'failed');
     assert.match(destroy.error ?? '', /ended closed/);
+
+    // Retried, its first step returns the first run's output (its checkpoint) instead of asking again — which would
+    // start a new workflow and a second PR, the first having ended — and the wait fails as before.
+    const retry = await fetch(`${stack.baseUrl}/api/scaffolder/v2/tasks/${destroy.id}/retry`, { method: 'POST', headers: await json('alice'), body: '{}' });
+    assert.equal(retry.status, 201);
+    const again = await eventually(async () => {
+      const r = await finished(destroy.id);
+      return r.status === 'failed' && r.log.split('Beginning step').length > destroy.log.split('Beginning step').length && r;
+    }, 60_000, 'the retried destroy task');
+    assert.match(again.error ?? '', /ended closed/);
+    assert.equal(again.log.match(/(Started|Joined) workflow/g)?.length, 1, again.log);
+    assert.equal((await pulls()).filter((p) => p.head.includes('env-destroy')).length, 1, 'one PR');
   });
 
   it('release-to-environment (waiting until merged), then again, rollback-release and promote: release PRs alice requested, with their versions', async () => {
