@@ -36,16 +36,18 @@ export const workflowWaitAction = defineAction({
       ctx.log(`Dry run: would wait for workflow ${input.workflowId} to end.`);
       return { workflowId: input.workflowId, status: 'dry-run', phase: 'dry-run', outcome: 'dry-run' };
     }
-    const client = await platformClient(ctx.deps, ctx.credentials);
+    // The first read is the user's (they may see it); the polls after it are this backend's own: a workflow's status
+    // is no user's action, and a wait of hours must outlive the user's token (about an hour) it started with.
+    let s = await (await platformClient(ctx.deps, ctx.credentials)).workflow(input.workflowId);
+    const poller = async () => platformClient(ctx.deps, await ctx.deps.auth.getOwnServiceCredentials());
     // The Scaffolder validates its input with the JSON schema, which applies no defaults.
     const minutes = input.timeoutMinutes ?? 60;
     const deadline = Date.now() + minutes * 60_000;
-    let s = await client.workflow(input.workflowId);
     ctx.log(`Waiting for workflow ${s.workflowId} (${s.phase}${s.pr ? `, PR #${s.pr.number} ${s.pr.url}` : ''}).`);
     // Long polls of at most a minute (the API's ceiling), each returning early when the phase changes.
     while (s.status === 'running' && Date.now() < deadline && !ctx.signal?.aborted) {
       const before = s.phase;
-      s = await client.workflow(input.workflowId, Math.max(1, Math.min(60, Math.ceil((deadline - Date.now()) / 1000))), s.phase);
+      s = await (await poller()).workflow(input.workflowId, Math.max(1, Math.min(60, Math.ceil((deadline - Date.now()) / 1000))), s.phase);
       if (s.phase !== before) ctx.log(`${s.workflowId}: ${before} → ${s.phase}${s.pr ? ` (PR #${s.pr.number})` : ''}`);
     }
     const output = {

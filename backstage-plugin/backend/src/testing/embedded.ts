@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { PlatformClient } from '@idp/core/client';
-import { freePort, freeTemporalPort } from '@idp/worker/testing';
+import { eventually, freePort, freeTemporalPort, portFree } from '@idp/worker/testing';
 
 const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 const startScript = fileURLToPath(new URL('../start.js', import.meta.url));
@@ -35,6 +35,11 @@ export interface EmbeddedStack {
    * SIGKILL and start another). The stack stops those still running.
    */
   spawnWorker(): ChildProcess;
+  /**
+   * Kills the whole stack at once (SIGKILL to Backstage, its worker and the Temporal dev server) and starts it again on
+   * the same IDP_HOME and ports: what is durable (Temporal's and Backstage's SQLite files, the repositories) survives.
+   */
+  crashAndRestart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -59,31 +64,39 @@ export async function startEmbedded(opts: EmbeddedOptions = {}): Promise<Embedde
     catalogEnv = { APP_CONFIG_catalog_locations: JSON.stringify(locations) };
   }
   const [apiPort, temporalPort] = [await freePort(), await freeTemporalPort()];
-  const child: ChildProcess = spawn(process.execPath, [startScript], {
-    cwd: repoRoot,
-    env: {
-      ...process.env,
-      IDP_HOME: home,
-      IDP_API_PORT: String(apiPort),
-      IDP_TEMPORAL_PORT: String(temporalPort),
-      IDP_POLL_INTERVAL_MS: '1000',
-      ...(opts.ownersOnly ? { APP_CONFIG_idp_permissions_ownersOnly: JSON.stringify(opts.ownersOnly) } : {}),
-      ...catalogEnv,
-      ...(opts.worker === false ? { IDP_WORKER: 'off' } : {}),
-      ...opts.env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
   let out = '';
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const lines = createInterface({ input: child.stdout! });
-  const ready = new Promise<void>((resolve, reject) => {
-    lines.on('line', (line) => {
-      out += `${line}\n`;
-      if (line.includes('idp is running')) resolve();
+  let child!: ChildProcess;
+  /** Starts the stack on this home and these ports (again, after a crash) and resolves once it says it is running. */
+  const launch = (): Promise<void> => {
+    child = spawn(process.execPath, [startScript], {
+      cwd: repoRoot,
+      env: {
+        ...process.env,
+        IDP_HOME: home,
+        IDP_API_PORT: String(apiPort),
+        IDP_TEMPORAL_PORT: String(temporalPort),
+        IDP_POLL_INTERVAL_MS: '1000',
+        ...(opts.ownersOnly ? { APP_CONFIG_idp_permissions_ownersOnly: JSON.stringify(opts.ownersOnly) } : {}),
+        ...catalogEnv,
+        ...(opts.worker === false ? { IDP_WORKER: 'off' } : {}),
+        ...opts.env,
+      },
+      // Its own process group: crash() kills the whole stack at once (Backstage, the worker, the Temporal dev server).
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    child.once('exit', (code) => reject(new Error(`the embedded stack exited (${code}) before it was ready:\n${out}`)));
-  });
+    const started = child;
+    started.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    const lines = createInterface({ input: started.stdout! });
+    return new Promise<void>((resolve, reject) => {
+      lines.on('line', (line) => {
+        out += `${line}\n`;
+        if (line.includes('idp is running')) resolve();
+      });
+      started.once('exit', (code) => reject(new Error(`the embedded stack exited (${code}) before it was ready:\n${out}`)));
+    });
+  };
+  const ready = launch();
   const workers: ChildProcess[] = [];
   const stop = async () => {
     for (const w of workers) if (w.exitCode === null && w.signalCode === null) w.kill('SIGKILL');
@@ -112,11 +125,21 @@ export async function startEmbedded(opts: EmbeddedOptions = {}): Promise<Embedde
     baseUrl,
     apiUrl: `${baseUrl}/api/idp`,
     temporalAddress: `127.0.0.1:${temporalPort}`,
-    pid: child.pid!,
+    get pid() {
+      return child.pid!;
+    },
     demo,
     tokenFor,
     clientAs: async (user) => new PlatformClient({ baseUrl: `${baseUrl}/api/idp`, token: await tokenFor(user) }),
     output: () => out,
+    async crashAndRestart() {
+      // SIGKILL to the group: no shutdown hook runs, as when the machine dies; then the same start on the same state.
+      const exited = once(child, 'exit');
+      process.kill(-child.pid!, 'SIGKILL');
+      await exited;
+      await eventually(async () => (await portFree(apiPort)) && (await portFree(temporalPort)), 30_000, 'the crashed stack\'s ports to be free');
+      await launch();
+    },
     spawnWorker() {
       // What start.ts gives its own worker: the stack's Temporal, its repositories, the demo team, the API's URL for PR links.
       const w = fork(join(repoRoot, 'worker/dist/main.js'), ['worker'], {
