@@ -60,7 +60,7 @@ export async function publishRoute(ctx: PublishCtx, user: FakeUser, m: MatchedOp
   const input = (body ?? {}) as Record<string, unknown>;
   switch (m.operationId) {
     case 'users/get-by-username': {
-      const who = [...ctx.usersByLogin.values()].find((u) => u.login.toLowerCase() === (m.params.username ?? '').toLowerCase());
+      const who = byLogin(ctx, m.params.username ?? '');
       if (!who) throw new HttpError(404, 'Not Found');
       return { status: 200, body: who.id === user.id ? privateUser(ctx.url, who) : publicUser(ctx.url, who) };
     }
@@ -72,7 +72,7 @@ export async function publishRoute(ctx: PublishCtx, user: FakeUser, m: MatchedOp
         const members = ctx.orgs.get((m.params.org ?? '').toLowerCase());
         if (!members) throw new HttpError(404, 'Not Found');
         if (!members.has(user.login.toLowerCase())) throw new HttpError(403, 'You need admin access to the organization before adding a repository to it.');
-        owner = ctx.usersByLogin.get(m.params.org ?? '') ?? [...ctx.usersByLogin.values()].find((u) => u.login.toLowerCase() === m.params.org!.toLowerCase())!;
+        owner = byLogin(ctx, m.params.org ?? '')!;
       }
       const name = String(input.name);
       if (ctx.findRepo(owner.login, name)) {
@@ -130,6 +130,11 @@ export async function publishRoute(ctx: PublishCtx, user: FakeUser, m: MatchedOp
     }
   }
   throw new Error(`not a publish operation: ${m.operationId}`);
+}
+
+/** Logins are case-insensitive on GitHub. */
+function byLogin(ctx: PublishCtx, login: string): FakeUser | undefined {
+  return [...ctx.usersByLogin.values()].find((u) => u.login.toLowerCase() === login.toLowerCase());
 }
 
 /** The repository in the request's path, as the user sees it: a private one they cannot read does not exist. */
