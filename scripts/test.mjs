@@ -18,8 +18,10 @@ const files = process.argv.slice(2);
 let failed = false;
 
 if (!files.length) {
-  const jest = spawnSync(process.execPath, [resolve('node_modules/@backstage/cli/bin/backstage-cli'), 'package', 'test'], { stdio: 'inherit', env, cwd: resolve('backstage-plugin/idp-backend') });
-  failed ||= jest.status !== 0;
+  for (const pkg of ['backstage-plugin/idp-backend', 'actions']) {
+    const jest = spawnSync(process.execPath, [resolve('node_modules/@backstage/cli/bin/backstage-cli'), 'package', 'test'], { stdio: 'inherit', env, cwd: resolve(pkg) });
+    failed ||= jest.status !== 0;
+  }
 }
 const patterns = files.length
   ? files

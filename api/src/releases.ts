@@ -20,6 +20,7 @@ import {
   setDeployedImage,
   workflowForBranch,
   workflowId as makeWorkflowId,
+  type ChangePlan,
   type DeployTarget,
   type EnvironmentReleases,
   type ErrorCode,
@@ -37,6 +38,7 @@ import { pullRequestUpdate, SA } from '@idp/workflows/shared';
 import { enqueueReleaseSignal, FINAL_OUTCOMES, ledgerQuery, releaseRequestUpdate, type EnqueueResult, type ReleaseRequest, type ReleaseState } from '@idp/workflows/release-shared';
 import { assertDeployAccess, releaseVerdict, repoKey, type GitProvider, type ProviderLookup, type Requester } from '@idp/providers';
 import { stuckByEnvironment } from './stuck.js';
+import { planFile } from './plan.js';
 import type { Actor } from './identity.js';
 import { baseStatus, describeWithMemo, describeWorkflow, quote } from './workflows.js';
 
@@ -92,7 +94,7 @@ async function ledgerOf(ctx: ReleaseContext, c: Component, env: string): Promise
  * is numbered (with its PR when it opens within prWaitMs). `requestId` is the
  * client's Idempotency-Key: the same request sent again is recorded once.
  */
-export async function startRelease(ctx: ReleaseContext, c: Component, ask: ReleaseAsk, requester: Pick<Actor, 'id' | 'aliases'>, requestId: string, forgeToken?: string): Promise<WorkflowStatus> {
+export async function startRelease(ctx: ReleaseContext, c: Component, ask: ReleaseAsk, requester: Pick<Actor, 'id' | 'aliases'>, requestId: string, forgeToken?: string, dryRun?: boolean): Promise<WorkflowStatus | ChangePlan> {
   const requestedBy = requester.id;
   // Recorded only when they add to requestedBy: the standalone server's actor has no other names.
   const requesterAliases = [...new Set(requester.aliases)].filter((a) => a.toLowerCase() !== requestedBy.toLowerCase());
@@ -135,10 +137,22 @@ export async function startRelease(ctx: ReleaseContext, c: Component, ask: Relea
   }
   if (now.image && sameImage(now.image, image)) throw new ConflictError(`${ask.env} already runs ${image}; there is nothing to release.`);
   // Dry run of the edit: a deployment file idp cannot edit is refused now, not in a PR.
-  setDeployedImage(now.target, now.text, image, c.spec);
+  const edited = setDeployedImage(now.target, now.text, image, c.spec);
 
   const key = repoKey(c.provider);
   const requesterLogin = await loginOf(ctx, c, now.target, requestedBy, forgeToken);
+  // A dry run (`dryRun: true`) stops here: validated, authorized and computed as the real request, nothing recorded.
+  if (dryRun) {
+    return {
+      dryRun: true,
+      workflowId: queueId(c, ask.env),
+      kind: 'release',
+      component,
+      environment: ask.env,
+      release: { kind: ask.kind, image, ...(now.image ? { previousImage: now.image } : {}), ...extra },
+      files: [planFile(now.file, now.text, edited)],
+    };
+  }
   const request: ReleaseRequest = {
     kind: ask.kind,
     image,

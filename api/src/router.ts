@@ -33,6 +33,7 @@ import {
   workflowId as makeWorkflowId,
   workflowForBranch,
   errorFromBody,
+  type ChangePlan,
   type ErrorCode,
   type PullRequest,
   type WorkflowStatus,
@@ -46,6 +47,7 @@ import { listEnvironments } from './environments.js';
 import { renderPullPage } from './pull-page.js';
 import { assertReleasePolicyHolds, componentFrom, listReleases, releaseDetail, startRelease, type ReleaseAsk } from './releases.js';
 import { releaseReviewNote, reportLocalCheck } from './pull-checks.js';
+import { planFile } from './plan.js';
 import type { Actor, ComponentRef, Identity, IdpAction } from './identity.js';
 
 export interface RouterOptions {
@@ -186,7 +188,7 @@ export function createRouter(opts: RouterOptions): express.Router {
    * Validate the change against paws.yaml as it is now (nothing is written when
    * it would fail), then start — or join — the workflow and return as soon as its PR exists.
    */
-  async function startChange(req: Request, res: Response, kind: EnvChangeKind, ref: z.infer<typeof RepoRef>, fields: Pick<EnvChangeInput, 'env' | 'source' | 'ttl' | 'confirm'>): Promise<WorkflowStatus> {
+  async function startChange(req: Request, res: Response, kind: EnvChangeKind, ref: z.infer<typeof RepoRef> & { dryRun?: boolean }, fields: Pick<EnvChangeInput, 'env' | 'source' | 'ttl' | 'confirm'>): Promise<WorkflowStatus | ChangePlan> {
     assertEnvName(fields.env, kind === 'env-clone' ? 'target environment' : 'environment');
     if (fields.source !== undefined) assertEnvName(fields.source, 'source environment');
     if (fields.ttl !== undefined) parseTtl(fields.ttl);
@@ -195,10 +197,12 @@ export function createRouter(opts: RouterOptions): express.Router {
     const { provider, base, file } = await timed(res, 'read', () => readPaws(ref));
     // May they, before whether it would work: a caller without permission learns nothing of the component's environments.
     await authorize(req, res, 'environment.change', componentRef(file.content, ref), fields.env);
-    const { component } = applyEnvChange(file.content, { kind, path: ref.path, requestedAt, ...fields });
+    const { component, text } = applyEnvChange(file.content, { kind, path: ref.path, requestedAt, ...fields });
 
     const key = repoKey(provider);
     const workflowId = makeWorkflowId(kind, component, fields.env, key);
+    // A dry run stops here: validated and authorized as the real request, nothing written.
+    if (ref.dryRun) return { dryRun: true, workflowId, kind, component, environment: fields.env, files: [planFile(ref.path, file.content, text)] };
     const input: EnvChangeInput = {
       kind, repo: ref.repo, repoKey: key, path: ref.path, component, requestedBy, requestedAt, requestId: requestIdOf(req), pollIntervalMs: opts.pollIntervalMs, ...fields,
       hint: { base, baseSha: file.commitSha, text: file.content, at: requestedAt },
@@ -340,21 +344,24 @@ export function createRouter(opts: RouterOptions): express.Router {
     res.json(await listEnvironments({ temporal: opts.temporal, provider, base, text: file.content, ref }));
   }));
 
+  /** 202: started or joined; 200: a dry run's plan. */
+  const answer = (res: Response, result: WorkflowStatus | ChangePlan) => res.status('dryRun' in result ? 200 : 202).json(result);
+
   router.post('/environments/:env/clone', route(async (req, res) => {
     const body = parse(CloneEnvironmentRequest, req.body);
-    res.status(202).json(await startChange(req, res, 'env-clone', body, { env: body.target, source: String(req.params.env), ttl: body.ttl }));
+    answer(res, await startChange(req, res, 'env-clone', body, { env: body.target, source: String(req.params.env), ttl: body.ttl }));
   }));
   router.post('/environments', route(async (req, res) => {
     const body = parse(CreateEnvironmentRequest, req.body);
-    res.status(202).json(await startChange(req, res, 'env-create', body, { env: body.name, ttl: body.ttl }));
+    answer(res, await startChange(req, res, 'env-create', body, { env: body.name, ttl: body.ttl }));
   }));
   router.post('/environments/:env/destroy', route(async (req, res) => {
     const body = parse(DestroyEnvironmentRequest, req.body);
-    res.status(202).json(await startChange(req, res, 'env-destroy', body, { env: String(req.params.env), confirm: body.confirm }));
+    answer(res, await startChange(req, res, 'env-destroy', body, { env: String(req.params.env), confirm: body.confirm }));
   }));
   router.post('/environments/:env/extend', route(async (req, res) => {
     const body = parse(ExtendEnvironmentRequest, req.body);
-    res.status(202).json(await startChange(req, res, 'env-extend', body, { env: String(req.params.env), ttl: body.ttl }));
+    answer(res, await startChange(req, res, 'env-extend', body, { env: String(req.params.env), ttl: body.ttl }));
   }));
 
   const releases = () => ({ temporal: opts.temporal, taskQueue: opts.taskQueue, providers: opts.providers, pollIntervalMs: opts.pollIntervalMs, prWaitMs: opts.prWaitMs, floors: opts.releaseFloors ?? DEFAULT_RELEASE_FLOORS });
@@ -364,8 +371,8 @@ export function createRouter(opts: RouterOptions): express.Router {
     await authorize(req, res, action, componentRef(file.content, ref), env);
     return componentFrom(provider, file.content, ref);
   }
-  const release = async (req: Request, res: Response, ref: z.infer<typeof RepoRef>, ask: ReleaseAsk) =>
-    startRelease(releases(), await component(req, res, ref, 'release.request', ask.env), ask, actorOf(res), requestIdOf(req), req.header('x-idp-forge-token') || undefined);
+  const release = async (req: Request, res: Response, ref: z.infer<typeof RepoRef> & { dryRun?: boolean }, ask: ReleaseAsk) =>
+    startRelease(releases(), await component(req, res, ref, 'release.request', ask.env), ask, actorOf(res), requestIdOf(req), req.header('x-idp-forge-token') || undefined, ref.dryRun);
 
   router.get('/releases', route(async (req, res) => {
     const ref = parse(RepoRef, req.query);
@@ -373,15 +380,15 @@ export function createRouter(opts: RouterOptions): express.Router {
   }));
   router.post('/releases', route(async (req, res) => {
     const body = parse(CreateReleaseRequest, req.body);
-    res.status(202).json(await release(req, res, body, { kind: 'create', env: body.env, image: body.image }));
+    answer(res, await release(req, res, body, { kind: 'create', env: body.env, image: body.image }));
   }));
   router.post('/releases/promote', route(async (req, res) => {
     const body = parse(PromoteReleaseRequest, req.body);
-    res.status(202).json(await release(req, res, body, { kind: 'promote', from: body.from, env: body.to }));
+    answer(res, await release(req, res, body, { kind: 'promote', from: body.from, env: body.to }));
   }));
   router.post('/releases/rollback', route(async (req, res) => {
     const body = parse(RollbackReleaseRequest, req.body);
-    res.status(202).json(await release(req, res, body, { kind: 'rollback', env: body.env, ...(body.to !== undefined ? { to: body.to } : {}) }));
+    answer(res, await release(req, res, body, { kind: 'rollback', env: body.env, ...(body.to !== undefined ? { to: body.to } : {}) }));
   }));
   router.get('/releases/:env/:number', route(async (req, res) => {
     const ref = parse(RepoRef, req.query);

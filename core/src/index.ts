@@ -17,4 +17,4 @@ export * from './release/plan.js';
 export * from './release/timeout.js';
 export * from './api/contract.js';
 export { openApiDocument } from './api/openapi.js';
-export { PlatformClient, UnreachableError, type ClientOptions } from './api/client.js';
+export { PlatformClient, UnreachableError, type ClientOptions, type Started } from './api/client.js';

@@ -13,6 +13,7 @@ import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
 import scaffolderGithubModule from '@backstage/plugin-scaffolder-backend-module-github';
 import scaffolderGitlabModule from '@backstage/plugin-scaffolder-backend-module-gitlab';
 import idpPlugin, { idpPermissionPolicyModule } from '@idp/backstage-plugin-idp-backend';
+import { actionsModule as idpActionsModule, scaffolderModule as idpScaffolderModule } from '@idp/backstage-plugin-scaffolder-backend-module-idp';
 import { demoAuthModule } from './demo-auth.js';
 import { catalogReadyPlugin } from './catalog-ready.js';
 import { signInPagePlugin } from './sign-in-page.js';
@@ -34,9 +35,12 @@ export const embeddedFeatures = [
   scaffolderGitlabModule.default,
   localForgeScaffolderModule,
   localForgeUrlReaderFactory,
+  // idp's template actions (idp:env:*, idp:release:*, idp:workflow:wait) and the same actions in the Actions registry.
+  idpScaffolderModule,
   permissionPlugin.default,
   idpPermissionPolicyModule,
   idpPlugin,
+  idpActionsModule,
   // The page `idp login` signs in on (the embedded stack has no Backstage frontend yet).
   signInPagePlugin,
 ];

@@ -21,7 +21,8 @@ const log = (m: string) => console.log(`[idp] ${m}`);
 const stops: (() => Promise<void>)[] = [];
 installRuntime();
 // Backstage's own logs are for its operators; the stack's output is what a user needs (LOG_LEVEL=info brings them back).
-process.env.LOG_LEVEL ??= 'warn';
+// Through config, not LOG_LEVEL: the Scaffolder's task logs follow LOG_LEVEL, and a task's steps log at info.
+if (!process.env.LOG_LEVEL) process.env.APP_CONFIG_backend_logger_level ??= 'warn';
 // A development stack, as `backstage-cli package start` runs one: among other things the auth backend then accepts
 // its CLI client document over http on loopback (`idp login`), which it otherwise requires over https.
 process.env.NODE_ENV = 'development';
@@ -66,12 +67,15 @@ try {
   }
   const demo = seedDemo(home);
   seedDemoCatalog(home, demo);
-  const worker = await startWorker(cfg);
-  stops.push(worker.stop);
-  worker.run.catch((e) => {
-    console.error('[idp] worker failed:', e);
-    void shutdown(1);
-  });
+  // IDP_WORKER=off: the stack without its worker, for tests that run one in a process of their own and kill it.
+  if (process.env.IDP_WORKER !== 'off') {
+    const worker = await startWorker(cfg);
+    stops.push(worker.stop);
+    worker.run.catch((e) => {
+      console.error('[idp] worker failed:', e);
+      void shutdown(1);
+    });
+  }
 
   const backend = createEmbeddedBackend();
   stops.push(() => backend.stop());

@@ -66,8 +66,11 @@ export const idpPlugin = createBackendPlugin({
         );
         httpRouter.use(router);
         // The router authenticates every route but /health itself, so a caller without a token is told how to sign in
-        // (`idp login`, IDP_TOKEN); Backstage still verifies any token that is sent.
-        httpRouter.addAuthPolicy({ path: '/', allow: 'unauthenticated' });
+        // (`idp login`, IDP_TOKEN); Backstage still verifies any token that is sent. Its routes only, not '/': the
+        // Actions registry's /.backstage/actions routes of this plugin answer an anonymous caller with Backstage's 401.
+        for (const path of ['/health', '/whoami', '/openapi.json', '/component', '/environments', '/releases', '/workflows', '/pulls', '/context']) {
+          httpRouter.addAuthPolicy({ path, allow: 'unauthenticated' });
+        }
       },
     });
   },

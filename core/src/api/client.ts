@@ -4,6 +4,7 @@
  * zod or yaml, which keeps `idp` start-up fast.
  */
 import type {
+  ChangePlan,
   CloneEnvironmentRequest,
   ComponentInfo,
   ResolveContextRequest,
@@ -64,10 +65,23 @@ export interface ClientOptions {
    */
   forgeToken?: string;
   fetch?: typeof fetch;
+  /**
+   * The Idempotency-Key of this client's POSTs (default: a new one per request). A caller that is itself retried (a
+   * Scaffolder step: its task and step ids) passes one derived from what it is, so its retry is the same request.
+   */
+  idempotencyKey?: string;
+  /**
+   * A backend calling another over the address Backstage's discovery gave it (its own network): the token goes over
+   * http there too, as Backstage's own plugin-to-plugin calls do. Never for an address a person typed.
+   */
+  internal?: boolean;
   /** How many times a 503 with Retry-After is retried (default 4), waiting what the server asks (at most 30 s each). */
   retries?: number;
   sleep?: (ms: number) => Promise<void>;
 }
+
+/** What a request that starts a workflow answers: its status, or with `dryRun: true` the plan (nothing written; a caller whose dryRun is a variable tells them apart by `'dryRun' in answer`). */
+export type Started<R> = R extends { dryRun: true } ? ChangePlan : WorkflowStatus;
 
 /** Who the server takes the caller for (GET /whoami): an entity ref, and every name four-eyes knows them by. */
 export interface Caller {
@@ -100,7 +114,7 @@ export class PlatformClient {
     if (this.opts.user) headers['x-idp-user'] = this.opts.user;
     // PR actions act as the person; a release request tells the server who requests it (four eyes).
     const forgeToken = this.opts.forgeToken && method === 'POST' && (path.startsWith('/pulls/') || path.startsWith('/releases'));
-    if ((this.opts.token || forgeToken) && !safeForTokens(url)) {
+    if ((this.opts.token || forgeToken) && !this.opts.internal && !safeForTokens(url)) {
       throw new IdpError(
         'invalid_request',
         400,
@@ -115,7 +129,7 @@ export class PlatformClient {
     }
     if (forgeToken) headers['x-idp-forge-token'] = this.opts.forgeToken!;
     // One key per request, the same on every retry: the server records a request sent twice once.
-    if (method === 'POST') headers['idempotency-key'] = globalThis.crypto.randomUUID();
+    if (method === 'POST') headers['idempotency-key'] = this.opts.idempotencyKey ?? globalThis.crypto.randomUUID();
     const retries = this.opts.retries ?? 4;
     let res: Response;
     for (let attempt = 0; ; attempt++) {
@@ -164,16 +178,16 @@ export class PlatformClient {
   listEnvironments(r: RepoRef): Promise<EnvironmentList> {
     return this.call('GET', '/environments', undefined, PlatformClient.repoQuery(r));
   }
-  cloneEnvironment(source: string, req: CloneEnvironmentRequest): Promise<WorkflowStatus> {
+  cloneEnvironment<R extends CloneEnvironmentRequest>(source: string, req: R): Promise<Started<R>> {
     return this.call('POST', `/environments/${encodeURIComponent(source)}/clone`, req);
   }
-  createEnvironment(req: CreateEnvironmentRequest): Promise<WorkflowStatus> {
+  createEnvironment<R extends CreateEnvironmentRequest>(req: R): Promise<Started<R>> {
     return this.call('POST', '/environments', req);
   }
-  destroyEnvironment(env: string, req: DestroyEnvironmentRequest): Promise<WorkflowStatus> {
+  destroyEnvironment<R extends DestroyEnvironmentRequest>(env: string, req: R): Promise<Started<R>> {
     return this.call('POST', `/environments/${encodeURIComponent(env)}/destroy`, req);
   }
-  extendEnvironment(env: string, req: ExtendEnvironmentRequest): Promise<WorkflowStatus> {
+  extendEnvironment<R extends ExtendEnvironmentRequest>(env: string, req: R): Promise<Started<R>> {
     return this.call('POST', `/environments/${encodeURIComponent(env)}/extend`, req);
   }
   /** With waitSeconds, the server holds the request until the workflow closes (or leaves `sincePhase`) or the time is up. */
@@ -183,13 +197,13 @@ export class PlatformClient {
   listReleases(r: RepoRef): Promise<ReleaseList> {
     return this.call('GET', '/releases', undefined, PlatformClient.repoQuery(r));
   }
-  createRelease(req: CreateReleaseRequest): Promise<WorkflowStatus> {
+  createRelease<R extends CreateReleaseRequest>(req: R): Promise<Started<R>> {
     return this.call('POST', '/releases', req);
   }
-  promoteRelease(req: PromoteReleaseRequest): Promise<WorkflowStatus> {
+  promoteRelease<R extends PromoteReleaseRequest>(req: R): Promise<Started<R>> {
     return this.call('POST', '/releases/promote', req);
   }
-  rollbackRelease(req: RollbackReleaseRequest): Promise<WorkflowStatus> {
+  rollbackRelease<R extends RollbackReleaseRequest>(req: R): Promise<Started<R>> {
     return this.call('POST', '/releases/rollback', req);
   }
   release(r: RepoRef, env: string, number: number): Promise<ReleaseDetail> {

@@ -17,19 +17,29 @@ export const RepoRef = z.object({
   path: z.string().min(1).default('paws.yaml').describe('paws.yaml path inside the repository'),
 });
 
+/**
+ * Requests that start a workflow may be dry runs: validated, authorized and computed exactly like the real request
+ * (same 400/401/403/409), answered 200 with the ChangePlan — and nothing is written (no branch, no workflow).
+ */
+const dryRun = z.boolean().optional().describe('Validate, authorize and compute the change, start nothing: the answer is a ChangePlan (200)');
+
 export const CloneEnvironmentRequest = RepoRef.extend({
   target: envName,
   ttl: z.string().optional().describe('Time to live, e.g. 72h; the environment is torn down by a PR when it expires'),
+  dryRun,
 });
 export const CreateEnvironmentRequest = RepoRef.extend({
   name: envName,
   ttl: z.string().optional(),
+  dryRun,
 });
 export const DestroyEnvironmentRequest = RepoRef.extend({
   confirm: z.string().optional().describe('Must equal the environment name to destroy a permanent environment'),
+  dryRun,
 });
 export const ExtendEnvironmentRequest = RepoRef.extend({
   ttl: z.string().min(1),
+  dryRun,
 });
 export const ReviewRequest = RepoRef.extend({
   event: z.enum(['approve', 'request_changes', 'comment']),
@@ -157,14 +167,17 @@ export const ReleaseList = z.object({
 export const CreateReleaseRequest = RepoRef.extend({
   env: envName,
   image: z.string().min(1).describe('The image to release, with a tag or digest, e.g. ghcr.io/acme/checkout:1.4.3'),
+  dryRun,
 });
 export const PromoteReleaseRequest = RepoRef.extend({
   from: envName.describe('The environment whose current version is copied'),
   to: envName,
+  dryRun,
 });
 export const RollbackReleaseRequest = RepoRef.extend({
   env: envName,
   to: z.number().int().min(1).optional().describe('Release number to return to (default: the merged release before the current one)'),
+  dryRun,
 });
 
 /** What every environment operation answers: the workflow and its PR. */
@@ -186,6 +199,20 @@ export const WorkflowStatus = z.object({
   closedAt: z.string().optional(),
   /** Releases: the ledger entry, as the workflow last published it. */
   release: ReleaseRecord.optional(),
+});
+
+/** A dry run's answer: what the request would propose, and the workflow it would start or join. Nothing was written. */
+export const ChangePlan = z.object({
+  dryRun: z.literal(true),
+  /** Environment changes: the workflow id the request would start or join. Releases: the environment's release queue. */
+  workflowId: z.string(),
+  kind: z.enum(['env-clone', 'env-create', 'env-destroy', 'env-extend', 'release']),
+  component: z.string(),
+  environment: z.string(),
+  /** Releases: create, promote or rollback, the image it would deploy and what the environment runs now. */
+  release: z.object({ kind: z.enum(['create', 'promote', 'rollback']), image: z.string(), previousImage: z.string().optional(), from: z.string().optional(), rollbackTo: z.number().int().optional() }).optional(),
+  /** The PR's diff as it would be opened now (against the default branch's current head). */
+  files: z.array(FileDiffSchema),
 });
 
 /** `idp releases show`: a release with what gates it now. */
@@ -318,6 +345,7 @@ export type PrSummary = z.infer<typeof PrSummary>;
 export type PullDiff = z.infer<typeof PullDiff>;
 export type PullList = z.infer<typeof PullList>;
 export type WorkflowStatus = z.infer<typeof WorkflowStatus>;
+export type ChangePlan = z.infer<typeof ChangePlan>;
 export type EnvironmentView = z.infer<typeof EnvironmentView>;
 export type EnvironmentList = z.infer<typeof EnvironmentList>;
 export type ComponentInfo = z.infer<typeof ComponentInfo>;

@@ -37,7 +37,7 @@ const idempotencyKey = {
   description: 'One per request (e.g. a UUID), the same on every retry of it: a request sent twice is recorded once',
 };
 const body = (schema: z.ZodType) => ({ required: true, content: { 'application/json': { schema: json(schema, 'input') } } });
-const started = { '202': ok(c.WorkflowStatus, 'Workflow started or joined; the PR is open'), ...errors };
+const started = { '200': ok(c.ChangePlan, 'dryRun: what would be proposed; nothing was written'), '202': ok(c.WorkflowStatus, 'Workflow started or joined; the PR is open'), ...errors };
 
 export function openApiDocument(version: string): Record<string, unknown> {
   return {

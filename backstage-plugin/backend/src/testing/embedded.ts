@@ -3,9 +3,9 @@
  * idp plugin — in a child process on free ports with its own IDP_HOME, for end-to-end tests. Sign-in is the real
  * auth backend's: the guest provider and the demo provider issue the users' Backstage tokens.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -30,6 +30,11 @@ export interface EmbeddedStack {
   clientAs(user: string): Promise<PlatformClient>;
   /** Everything the stack printed: tests scan it for tokens. */
   output(): string;
+  /**
+   * With `worker: false`: a worker in a process of its own, configured as the stack's would be (tests kill it with
+   * SIGKILL and start another). The stack stops those still running.
+   */
+  spawnWorker(): ChildProcess;
   stop(): Promise<void>;
 }
 
@@ -38,6 +43,8 @@ export interface EmbeddedOptions {
   env?: Record<string, string>;
   /** More catalog entities (YAML documents), given the demo's paths; read from a file location beside the demo's. */
   catalog?: (demo: EmbeddedStack['demo']) => string;
+  /** false: the stack runs no worker (IDP_WORKER=off); start them with spawnWorker(). */
+  worker?: boolean;
 }
 
 export async function startEmbedded(opts: EmbeddedOptions = {}): Promise<EmbeddedStack> {
@@ -62,6 +69,7 @@ export async function startEmbedded(opts: EmbeddedOptions = {}): Promise<Embedde
       IDP_POLL_INTERVAL_MS: '1000',
       ...(opts.ownersOnly ? { APP_CONFIG_idp_permissions_ownersOnly: JSON.stringify(opts.ownersOnly) } : {}),
       ...catalogEnv,
+      ...(opts.worker === false ? { IDP_WORKER: 'off' } : {}),
       ...opts.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -76,7 +84,9 @@ export async function startEmbedded(opts: EmbeddedOptions = {}): Promise<Embedde
     });
     child.once('exit', (code) => reject(new Error(`the embedded stack exited (${code}) before it was ready:\n${out}`)));
   });
+  const workers: ChildProcess[] = [];
   const stop = async () => {
+    for (const w of workers) if (w.exitCode === null && w.signalCode === null) w.kill('SIGKILL');
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
       await once(child, 'exit');
@@ -107,6 +117,24 @@ export async function startEmbedded(opts: EmbeddedOptions = {}): Promise<Embedde
     tokenFor,
     clientAs: async (user) => new PlatformClient({ baseUrl: `${baseUrl}/api/idp`, token: await tokenFor(user) }),
     output: () => out,
+    spawnWorker() {
+      // What start.ts gives its own worker: the stack's Temporal, its repositories, the demo team, the API's URL for PR links.
+      const w = fork(join(repoRoot, 'worker/dist/main.js'), ['worker'], {
+        env: {
+          ...process.env,
+          IDP_HOME: home,
+          TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,
+          IDP_API_PORT: String(apiPort),
+          IDP_REPO_ROOTS: realpathSync(home),
+          IDP_TEAMS: JSON.stringify({ 'team-payments': ['user:default/alice', 'user:default/bob'] }),
+          IDP_POLL_INTERVAL_MS: '1000',
+          ...opts.env,
+        },
+        stdio: ['ignore', 'ignore', process.env.IDP_TEST_VERBOSE ? 'inherit' : 'ignore', 'ipc'],
+      });
+      workers.push(w);
+      return w;
+    },
     stop,
   };
 }
