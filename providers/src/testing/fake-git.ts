@@ -23,6 +23,11 @@ export class FakeGit {
     return new FakeGit(await createRepo({ files, branch: defaultBranch }));
   }
 
+  /** A repository with no commit yet, HEAD naming `defaultBranch` (a forge's new repository before its first push). */
+  static async createEmpty(defaultBranch = 'main'): Promise<FakeGit> {
+    return new FakeGit(await createRepo({ branch: defaultBranch, empty: true }));
+  }
+
   get gitdir(): string {
     return this.repo.bare;
   }

@@ -23,10 +23,14 @@ import { FakeGit } from './fake-git.js';
 import { deliver, Faults, readBody, type Delivery, type FaultRule } from './fake-http.js';
 import { executeGraphql } from './github-fake-graphql.js';
 import * as json from './github-fake-json.js';
+import { basicAuthToken, gitHttpPath, serveGitHttp } from './git-http.js';
+import { atLeast, PUBLISH_OPERATIONS, publishRoute, roleOn, type RouteResult } from './github-fake-publish.js';
 
 export interface FakeUser {
   login: string;
   id: number;
+  /** An organization (addOrg) rather than a user account. */
+  type?: 'Organization';
 }
 
 export interface FakeReview {
@@ -110,6 +114,11 @@ export interface FakeRepo {
   checkRuns: Map<string, FakeCheckRun[]>;
   /** Collaborators by login (lower case) with their role; the owner is an admin without being listed. */
   collaborators: Map<string, CollaboratorRole>;
+  /** Set when created through the API (POST /orgs/{org}/repos, /user/repos); else a private repository without description. */
+  description?: string | null;
+  visibility?: 'private' | 'public' | 'internal';
+  /** Branch protection settings by branch, as PUT …/branches/{branch}/protection received them. */
+  protectedBranches?: Map<string, Record<string, unknown>>;
   /** Serializes mutations of this repository (GitHub serializes PR creation per head, ref updates per ref). */
   lock: <T>(fn: () => Promise<T>) => Promise<T>;
 }
@@ -122,6 +131,11 @@ export interface GitHubFake {
   repo(fullName: string): FakeRepo;
   /** Add a user with a token; returns the user. */
   addUser(login: string, token: string): FakeUser;
+  /**
+   * Define organization `login` with these member logins: GET /users/{login} says Organization, its members may
+   * create repositories in it (POST /orgs/{org}/repos) and administer them, push to them included.
+   */
+  addOrg(login: string, members: string[]): FakeUser;
   /** Register a GitHub App (its public key verifies the JWTs it signs) installed as `installationId`. */
   addApp(app: { appId: number; slug: string; publicKey: string; installationId: number }): void;
   /** Installation tokens handed out so far. */
@@ -157,7 +171,7 @@ export interface GitHubFake {
   close(): Promise<void>;
 }
 
-class HttpError extends Error {
+export class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
@@ -179,6 +193,8 @@ export async function startGitHubFake(opts: { users?: Record<string, string> } =
   const repos = new Map<string, FakeRepo>();
   /** "org/slug" (lower case) → the team's member logins. */
   const teams = new Map<string, string[]>();
+  /** Organization login (lower case) → member logins (lower case). */
+  const orgs = new Map<string, Set<string>>();
   const apps = new Map<number, { appId: number; slug: string; publicKey: string; installationId: number }>();
   const installationTokens: string[] = [];
   const faults = new Faults();
@@ -222,8 +238,33 @@ export async function startGitHubFake(opts: { users?: Record<string, string> } =
     repos,
     usersByLogin,
     teams,
+    orgs,
     findRepo(owner: string, name: string): FakeRepo | undefined {
       return repos.get(`${owner}/${name}`.toLowerCase());
+    },
+    addRepo(owner: FakeUser, name: string, git: FakeGit, defaultBranch: string, settings: Pick<FakeRepo, 'description' | 'visibility'> = {}): FakeRepo {
+      let chain: Promise<unknown> = Promise.resolve();
+      const repo: FakeRepo = {
+        id: nextId(),
+        owner,
+        name,
+        fullName: `${owner.login}/${name}`,
+        git,
+        defaultBranch,
+        pulls: new Map(),
+        nextNumber: 1,
+        statuses: new Map(),
+        checkRuns: new Map(),
+        collaborators: new Map(),
+        ...settings,
+        lock: <T>(fn: () => Promise<T>) => {
+          const run = chain.then(fn, fn);
+          chain = run.catch(() => undefined);
+          return run;
+        },
+      };
+      repos.set(repo.fullName.toLowerCase(), repo);
+      return repo;
     },
   };
   type Ctx = typeof ctx;
@@ -232,6 +273,8 @@ export async function startGitHubFake(opts: { users?: Record<string, string> } =
     const url = new URL(req.url ?? '/', 'http://fake');
     const method = req.method ?? 'GET';
     const raw = await readBody(req);
+    const gitPath = gitHttpPath(url.pathname);
+    if (gitPath) return gitRequest(req, res, url, method, raw, gitPath);
     let body: unknown;
     if (raw.length > 0) {
       try {
@@ -281,8 +324,11 @@ export async function startGitHubFake(opts: { users?: Record<string, string> } =
     let status: number;
     let out: unknown;
     let headers: Record<string, string> = {};
+    let rawOut: Buffer | undefined;
     try {
-      ({ status, body: out, headers = {} } = await route(ctx, user, matched, url.searchParams, body));
+      ({ status, body: out, headers = {}, raw: rawOut } = PUBLISH_OPERATIONS.has(matched.operationId)
+        ? await publishRoute(ctx, user, matched, url.searchParams, body, req.headers)
+        : ((await route(ctx, user, matched, url.searchParams, body)) as RouteResult));
     } catch (err) {
       if (!(err instanceof HttpError)) throw err;
       status = err.status;
@@ -293,7 +339,36 @@ export async function startGitHubFake(opts: { users?: Record<string, string> } =
     // Errors GitHub sends on every endpoint (401, 404, 409, 422...) are not always listed per operation; they are basic errors.
     const problems = documented.length > 0 && status >= 400 ? basicErrorProblems(out) : documented;
     if (problems.length > 0) violations.push(...problems.map((p) => `${method} ${matched.template} → ${status}: ${p}`));
+    // A raw media type (Accept: application/vnd.github.raw) sends the file itself; its JSON form was checked above.
+    if (rawOut) return sendRaw(res, status, rawOut, headers);
     return send(res, status, out, headers);
+  }
+
+  /**
+   * Git over smart HTTP at the `clone_url` the API hands out, served by the real `git http-backend`. As GitHub:
+   * without credentials 401 with a Basic challenge (git clients then send the token), a repository the user cannot
+   * see is "not found", a push needs write access.
+   */
+  async function gitRequest(req: IncomingMessage, res: ServerResponse, url: URL, method: string, body: Buffer, path: NonNullable<ReturnType<typeof gitHttpPath>>): Promise<void> {
+    requests.push(`${method} ${url.pathname}`);
+    const token = basicAuthToken(req.headers);
+    const user = token ? usersByToken.get(token) : undefined;
+    if (!user) {
+      res.writeHead(401, { 'www-authenticate': 'Basic realm="GitHub"', 'content-type': 'text/plain' });
+      return void res.end(token ? 'Invalid username or token. Password authentication is not supported for Git operations.\n' : 'Authentication required\n');
+    }
+    const repo = ctx.findRepo(path.owner, path.name);
+    const role = repo ? roleOn(ctx, repo, user) : null;
+    if (!repo || !role) {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      return void res.end('Repository not found.\n');
+    }
+    const pushing = path.service === '/git-receive-pack' || url.searchParams.get('service') === 'git-receive-pack';
+    if (pushing && !atLeast(role, 'write')) {
+      res.writeHead(403, { 'content-type': 'text/plain' });
+      return void res.end(`Permission to ${repo.fullName}.git denied to ${user.login}.\n`);
+    }
+    await repo.lock(() => serveGitHttp(res, { method, service: path.service, query: url.search.slice(1), headers: req.headers, body }, repo.git.gitdir, user.login));
   }
 
   /** GitHub App endpoints, authenticated with the app's RS256 JWT (what @octokit/auth-app sends). */
@@ -353,6 +428,13 @@ export async function startGitHubFake(opts: { users?: Record<string, string> } =
     violations,
     deliveries,
     addUser,
+    addOrg(login, members) {
+      const org = usersByLogin.get(login) ?? { login, id: nextId() };
+      org.type = 'Organization';
+      usersByLogin.set(login, org);
+      orgs.set(login.toLowerCase(), new Set(members.map((m) => m.toLowerCase())));
+      return org;
+    },
     installationTokens,
     addApp(app) {
       apps.set(app.appId, app);
@@ -364,28 +446,7 @@ export async function startGitHubFake(opts: { users?: Record<string, string> } =
       const [ownerLogin, name] = fullName.split('/') as [string, string];
       const owner = usersByLogin.get(ownerLogin) ?? { login: ownerLogin, id: nextId() };
       usersByLogin.set(ownerLogin, owner);
-      const git = await FakeGit.create(files, defaultBranch);
-      let chain: Promise<unknown> = Promise.resolve();
-      const repo: FakeRepo = {
-        id: nextId(),
-        owner,
-        name,
-        fullName,
-        git,
-        defaultBranch,
-        pulls: new Map(),
-        nextNumber: 1,
-        statuses: new Map(),
-        checkRuns: new Map(),
-        collaborators: new Map(),
-        lock: <T>(fn: () => Promise<T>) => {
-          const run = chain.then(fn, fn);
-          chain = run.catch(() => undefined);
-          return run;
-        },
-      };
-      repos.set(fullName.toLowerCase(), repo);
-      return repo;
+      return ctx.addRepo(owner, name, await FakeGit.create(files, defaultBranch), defaultBranch);
     },
     repo: findOrThrow,
     fail(rule) {
@@ -753,6 +814,11 @@ function operationName(body: unknown): string {
 function basicErrorProblems(body: unknown): string[] {
   const b = body as { message?: unknown };
   return typeof b?.message === 'string' ? [] : ['error body has no message (GitHub basic-error)'];
+}
+
+function sendRaw(res: ServerResponse, status: number, body: Buffer, headers: Record<string, string>): void {
+  res.writeHead(status, { 'content-type': 'application/vnd.github.raw; charset=utf-8', 'x-github-request-id': randomUUID(), ...headers });
+  res.end(body);
 }
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

@@ -63,7 +63,8 @@ export class GitHubOpenApi {
         '^' +
           template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{([^}]+)\}/g, (_, name: string) => {
             names.push(name);
-            return '([^/]+)';
+            // A file's {path} (the contents API) spans folders: docs/a.md.
+            return name === 'path' ? '(.+)' : '([^/]+)';
           }) +
           '$',
       );

@@ -96,8 +96,10 @@ export async function writeFiles(dir: string, files: Record<string, string | nul
 /**
  * A bare repository whose default branch `branch` holds `files` in one commit
  * (an empty commit when there are none), plus a working copy cloned from it.
+ * With `empty`, the bare repository has no commit at all (what a forge creates
+ * for a new repository before its first push).
  */
-export async function createRepo(opts: { files?: Record<string, string>; branch?: string } = {}): Promise<TestRepo> {
+export async function createRepo(opts: { files?: Record<string, string>; branch?: string; empty?: boolean } = {}): Promise<TestRepo> {
   const branch = opts.branch ?? 'main';
   // realpath: on some systems tmpdir() is a symlink, and callers compare paths.
   const root = await realpath(await mkdtemp(join(tmpdir(), 'idp-repo-')));
@@ -107,10 +109,12 @@ export async function createRepo(opts: { files?: Record<string, string>; branch?
     await git(['init', '--quiet', '--bare', `--initial-branch=${branch}`, bare]);
     await git(['init', '--quiet', `--initial-branch=${branch}`, workdir]);
     await git(['remote', 'add', 'origin', bare], { cwd: workdir });
-    await writeFiles(workdir, opts.files ?? {});
-    await git(['add', '--all'], { cwd: workdir });
-    await git(['commit', '--quiet', '--allow-empty', '-m', 'Initial commit'], { cwd: workdir });
-    await git(['push', '--quiet', '--set-upstream', 'origin', branch], { cwd: workdir });
+    if (!opts.empty) {
+      await writeFiles(workdir, opts.files ?? {});
+      await git(['add', '--all'], { cwd: workdir });
+      await git(['commit', '--quiet', '--allow-empty', '-m', 'Initial commit'], { cwd: workdir });
+      await git(['push', '--quiet', '--set-upstream', 'origin', branch], { cwd: workdir });
+    }
   } catch (err) {
     await rm(root, { recursive: true, force: true });
     throw err;
@@ -125,7 +129,8 @@ export async function createRepo(opts: { files?: Record<string, string>; branch?
     await inWorkdir(['fetch', '--quiet', '--prune', 'origin']);
     const remoteBranches = (await inWorkdir(['for-each-ref', '--format=%(refname:strip=3)', 'refs/remotes/origin'])).split('\n');
     const start = remoteBranches.includes(target) ? `origin/${target}` : `origin/${p.from ?? branch}`;
-    await inWorkdir(['checkout', '--quiet', '--force', '-B', target, start]);
+    if (remoteBranches.includes(start.slice('origin/'.length))) await inWorkdir(['checkout', '--quiet', '--force', '-B', target, start]);
+    else await inWorkdir(['checkout', '--quiet', '--force', '--orphan', target]); // the first commit of an empty repository
     await inWorkdir(['clean', '--quiet', '-fdx']);
     await writeFiles(workdir, p.files);
     await inWorkdir(['add', '--all']);
