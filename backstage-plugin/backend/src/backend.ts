@@ -1,6 +1,7 @@
 /**
  * The embedded Backstage backend: auth (guest + the demo provider), catalog, events (the catalog publishes to it),
- * scaffolder, permissions with idp's policy, and the idp plugin. Features are imported statically (Jest cannot load dynamic imports in tests).
+ * scaffolder, search (the default Lunr engine, in memory, fed by the catalog collator: `idp search`), permissions with
+ * idp's policy, and the idp plugin. Features are imported statically (Jest cannot load dynamic imports in tests).
  */
 import { createBackend } from '@backstage/backend-defaults';
 import authPlugin from '@backstage/plugin-auth-backend';
@@ -10,6 +11,8 @@ import catalogTemplateModel from '@backstage/plugin-catalog-backend-module-scaff
 import eventsPlugin from '@backstage/plugin-events-backend';
 import permissionPlugin from '@backstage/plugin-permission-backend';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
+import searchPlugin from '@backstage/plugin-search-backend';
+import searchCatalogCollator from '@backstage/plugin-search-backend-module-catalog';
 import idpPlugin, { idpPermissionPolicyModule } from '@idp/backstage-plugin-idp-backend';
 import { demoAuthModule } from './demo-auth.js';
 import { catalogReadyPlugin } from './catalog-ready.js';
@@ -25,6 +28,9 @@ export const embeddedFeatures = [
   catalogTemplateModel.default,
   eventsPlugin.default,
   scaffolderPlugin.default,
+  // Search over the catalog (templates and components: `idp search`); the schedule is in app-config.yaml.
+  searchPlugin.default,
+  searchCatalogCollator.default,
   permissionPlugin.default,
   idpPermissionPolicyModule,
   idpPlugin,
