@@ -26,7 +26,7 @@ import {
   type TemplateParameter,
 } from '../template-params.js';
 import { clientFor, contextFlags, stringFlag } from './shared/common.js';
-import { followAndReport, outputLines, taskUrl } from './shared/task.js';
+import { followAndReport, logLine, outputLines, taskUrl } from './shared/task.js';
 import { IdpError } from '@idp/core/errors';
 
 interface ParameterSchemaResponse {
@@ -199,10 +199,7 @@ export async function run(input: CommandInput): Promise<void> {
     const result = await post<DryRunResponse>(client, '/api/scaffolder/v2/dry-run', { template: entity, values, secrets: {}, directoryContents });
     const files = result.directoryContents.map((f) => f.path).filter((p) => !directoryContents.some((d) => d.path === p));
     if (ui.json) return ui.printJson({ dryRun: true, template: templateRef, values, log: result.log.map((l) => l.body), output: result.output, files });
-    for (const l of result.log) {
-      if (!l.body.message) continue;
-      ui.note(`${l.body.stepId ? ui.err.dim(`[${terminalSafe(l.body.stepId)}] `) : ''}${terminalSafe(l.body.message).replace(/\n+$/, '')}`);
-    }
+    for (const l of result.log) logLine(ui, l.body);
     if (files.length) ui.note(`Would write:\n${files.map((f) => `  ${terminalSafe(f)}`).join('\n')}`);
     for (const line of outputLines(result.output)) ui.print(line);
     ui.note(ui.err.dim('Dry run: the steps ran in dry-run mode; nothing was written and no task was created.'));

@@ -127,7 +127,10 @@ export async function search(client: BackstageClient, text: string, kind: string
   const res = await client.fetch(`/api/search/query?${params}`);
   const body = (await res.json().catch(() => undefined)) as { results?: SearchResult[]; error?: { name?: string } } | undefined;
   if (res.ok && body?.results) {
-    return { query: text, ...(kind ? { kind } : {}), source: 'search', results: body.results.map((r, i) => fromIndex(r, r.rank ?? i + 1, client.baseUrl)) };
+    // With a kind filter, Lunr returns every entity of that kind (the filter is the one required clause): keep those
+    // that matched the text somewhere else too.
+    const results = kind ? body.results.filter((r) => Object.keys(r.highlight?.fields ?? {}).some((f) => f !== 'kind')) : body.results;
+    return { query: text, ...(kind ? { kind } : {}), source: 'search', results: results.map((r, i) => fromIndex(r, i + 1, client.baseUrl)) };
   }
   if (body?.error?.name === 'MissingIndexError') {
     return {

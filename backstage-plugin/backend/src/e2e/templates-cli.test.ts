@@ -212,6 +212,8 @@ describe('idp templates, search and create against the real Backstage', () => {
     const r = await idp(['create', 'broken', '--wait']);
     assert.equal(r.code, 1, r.out + r.err);
     assert.match(r.err, /\[fine\] so far so good/);
+    assert.match(r.err, /\[lookup\] Error: Entity component:default\/no-such-thing not found\n/);
+    assert.doesNotMatch(r.err, /\n\s+at /, 'no stack trace');
     assert.match(r.err, /The task failed at step lookup: .*component:default\/no-such-thing/);
   });
 
@@ -278,14 +280,18 @@ describe('idp templates, search and create against the real Backstage', () => {
       const isStream = req.url!.includes('/eventstream');
       const n = isStream ? ++streams : 0;
       if (isStream) afters.push(new URL(req.url!, 'http://x').searchParams.get('after'));
-      const up = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (upRes) => {
+      // Uncompressed, so the proxy can see where "line one" passes.
+      const headers = { ...req.headers, 'accept-encoding': 'identity' };
+      const up = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers }, (upRes) => {
         res.writeHead(upRes.statusCode!, upRes.headers);
         upRes.on('data', (chunk: Buffer) => {
-          res.write(chunk);
-          if (n === 1 && chunk.toString().includes('line one')) {
+          // Cut once the chunk has left: the connection dies mid-task, without the end of a response.
+          const cut = n === 1 && chunk.toString().includes('line one');
+          res.write(chunk, () => {
+            if (!cut) return;
             upRes.destroy();
             res.socket?.destroy();
-          }
+          });
         });
         upRes.on('end', () => res.end());
       });
@@ -300,8 +306,8 @@ describe('idp templates, search and create against the real Backstage', () => {
       assert.equal(afters[0], null);
       assert.match(afters[1] ?? '', /^\d+$/);
       assert.match(r.err, /event stream dropped; reconnecting/);
-      for (const line of ['line one', 'line two', 'line three', 'Beginning step One', 'Finished step Three']) {
-        assert.equal(r.err.split(line).length - 1, 1, `${line} printed once:\n${r.err}`);
+      for (const line of ['[one] line one', '[two] line two', '[three] line three', '[one] Beginning step One', '[three] Finished step Three']) {
+        assert.equal(r.err.split(`${line}\n`).length - 1, 1, `${line} printed once:\n${r.err}`);
       }
       assert.equal(r.out, 'prUrl: http://forge.test/pr/slow\n');
     } finally {

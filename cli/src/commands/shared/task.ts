@@ -21,12 +21,23 @@ export interface TaskResult {
   error?: string;
 }
 
-function logLine(ui: Ui, e: TaskEvent): void {
-  if (e.type !== 'log' || !e.body.message) return;
+/** A step's lines come as Winston prints them ("info: …"): the level says nothing here, and a stack trace is noise. */
+export function logText(message: string): string {
+  return terminalSafe(message)
+    .replace(/^(info|debug): /, '')
+    .split('\n')
+    .filter((l) => !/^\s+at /.test(l))
+    .join('\n')
+    .replace(/\n+$/, '');
+}
+
+/** One log event as a line on stderr: "[step] message". */
+export function logLine(ui: Ui, body: TaskEvent['body']): void {
+  if (!body.message) return;
   const c = ui.err;
-  const text = terminalSafe(e.body.message).replace(/\n+$/, '');
-  const step = e.body.stepId ? c.dim(`[${terminalSafe(e.body.stepId)}] `) : '';
-  ui.note(`${step}${e.body.status === 'failed' ? c.red(text) : text}`);
+  const text = logText(body.message);
+  const step = body.stepId ? c.dim(`[${terminalSafe(body.stepId)}] `) : '';
+  ui.note(`${step}${body.status === 'failed' ? c.red(text) : text}`);
 }
 
 /** The output as "key: value" lines; links as "title: url". */
@@ -55,7 +66,7 @@ export async function followAndReport(client: BackstageClient, ui: Ui, taskId: s
   let outcome: TaskOutcome;
   try {
     outcome = await followTask(client, taskId, {
-      onEvent: (e) => logLine(ui, e),
+      onEvent: (e) => e.type === 'log' && logLine(ui, e.body),
       onReconnect: (after) => ui.note(ui.err.dim(`(the task's event stream dropped; reconnecting after event ${after})`)),
     });
   } finally {
