@@ -109,19 +109,29 @@ async function prompt(missing: TemplateParameter[], steps: ParameterStep[], valu
   }
 }
 
-/** The files of a template kept on this machine (a file: location), for the dry-run's fetch:template of ./skeleton. */
-function templateFiles(location: string | undefined): { path: string; base64Content: string }[] {
+/**
+ * The files a dry-run's fetch steps read relative to the template (`fetch:template` of `./skeleton`…), when the
+ * template lives on this machine (a file: location, as in the embedded stack); only those paths, nothing else.
+ */
+function templateFiles(location: string | undefined, steps: { action?: string; input?: { url?: unknown } }[]): { path: string; base64Content: string }[] {
   if (!location?.startsWith('file:')) return [];
   const dir = path.dirname(location.startsWith('file://') ? fileURLToPath(location) : location.slice('file:'.length));
-  try {
-    return readdirSync(dir, { recursive: true, withFileTypes: true })
-      .filter((d) => d.isFile())
-      .map((d) => path.join(d.parentPath, d.name))
-      .filter((f) => statSync(f).size < 1_000_000)
-      .map((f) => ({ path: path.relative(dir, f).split(path.sep).join('/'), base64Content: readFileSync(f).toString('base64') }));
-  } catch {
-    return [];
+  const relative = steps
+    .filter((s) => s.action?.startsWith('fetch:') && typeof s.input?.url === 'string' && !s.input.url.includes('://') && !s.input.url.includes('${{'))
+    .map((s) => path.resolve(dir, s.input!.url as string))
+    .filter((p) => p.startsWith(dir + path.sep));
+  const files = new Set<string>();
+  for (const p of relative) {
+    try {
+      if (statSync(p).isFile()) files.add(p);
+      else for (const d of readdirSync(p, { recursive: true, withFileTypes: true })) if (d.isFile()) files.add(path.join(d.parentPath, d.name));
+    } catch {
+      // Not here: the dry-run's step says what it could not fetch.
+    }
   }
+  return [...files]
+    .slice(0, 2000)
+    .map((f) => ({ path: path.relative(dir, f).split(path.sep).join('/'), base64Content: readFileSync(f).toString('base64') }));
 }
 
 interface DryRunResponse {
@@ -192,10 +202,10 @@ export async function run(input: CommandInput): Promise<void> {
   }
 
   if (flags['dry-run']) {
-    const entity = await client.get<{ metadata: { annotations?: Record<string, string> } }>(
+    const entity = await client.get<{ metadata: { annotations?: Record<string, string> }; spec: { steps?: { action?: string; input?: { url?: unknown } }[] } }>(
       `/api/catalog/entities/by-name/template/${encodeURIComponent(ref.namespace)}/${encodeURIComponent(ref.name)}`,
     );
-    const directoryContents = templateFiles(entity.metadata.annotations?.['backstage.io/managed-by-location']);
+    const directoryContents = templateFiles(entity.metadata.annotations?.['backstage.io/managed-by-location'], entity.spec.steps ?? []);
     const result = await post<DryRunResponse>(client, '/api/scaffolder/v2/dry-run', { template: entity, values, secrets: {}, directoryContents });
     const files = result.directoryContents.map((f) => f.path).filter((p) => !directoryContents.some((d) => d.path === p));
     if (ui.json) return ui.printJson({ dryRun: true, template: templateRef, values, log: result.log.map((l) => l.body), output: result.output, files });

@@ -6,7 +6,8 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { createServer, request, type Server } from 'node:http';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -314,6 +315,33 @@ describe('idp templates, search and create against the real Backstage', () => {
       proxy.close();
       proxy.closeAllConnections();
     }
+  });
+
+  it('Ctrl-C stops following, not the task, and says how to follow it again', async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, IDP_API_URL: stack.apiUrl, IDP_TOKEN: token, NO_COLOR: '1' };
+    const child = spawn(process.execPath, [idpBin, 'create', 'slow-steps', '--wait'], { cwd: stack.home, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    let interrupted = false;
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+      if (!interrupted && err.includes('[one] line one\n')) interrupted = child.kill('SIGINT');
+    });
+    const [code] = (await once(child, 'exit')) as [number | null];
+    printed.push(err);
+    assert.equal(code, 130, err);
+    const id = /as task ([0-9a-f-]{36})/.exec(err)?.[1];
+    assert.ok(id, err);
+    assert.match(err, new RegExp(`The task keeps running\\. Follow it again with \`idp tasks logs ${id}\``));
+    assert.doesNotMatch(err, /line two/);
+    // The task ran on to its end without anyone following it.
+    await eventually(
+      async () => {
+        const r = await fetch(`${stack.baseUrl}/api/scaffolder/v2/tasks/${id}`, { headers: { authorization: `Bearer ${token}` } });
+        return ((await r.json()) as { status: string }).status === 'completed';
+      },
+      30_000,
+      'the task to complete',
+    );
   });
 
   it('unauthenticated: exit 5 with the sign-in hint, for each command', async () => {
