@@ -228,6 +228,28 @@ describe('idp templates, search and create against the real Backstage', () => {
     assert.equal(await taskCount(), before);
   });
 
+  it('on a terminal, asks for a missing required value, checks it, and asks again when it does not fit', { timeout: 60_000 }, async () => {
+    // `script` gives the CLI a pseudo-terminal as stdin, stdout and stderr: what a person at a terminal has.
+    const env: NodeJS.ProcessEnv = { ...process.env, IDP_API_URL: stack.apiUrl, IDP_TOKEN: token, NO_COLOR: '1', TERM: 'dumb' };
+    const cmd = `'${process.execPath}' '${idpBin}' create sandbox-maker --set count=4 --wait`;
+    const child = spawn('script', ['-qfec', cmd, '/dev/null'], { cwd: stack.demo.workdir, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const killer = setTimeout(() => child.kill('SIGKILL'), 50_000); // a prompt never answered must not hang the suite
+    let out = '';
+    const answers = ['Bad_Name', 'tty-ok'];
+    child.stdout.on('data', (d: Buffer) => {
+      const before = out.split('name (Name)').length;
+      out += d.toString();
+      if (out.split('name (Name)').length > before && answers.length) child.stdin.write(`${answers.shift()}\r`);
+    });
+    const [code] = (await once(child, 'exit')) as [number | null];
+    clearTimeout(killer);
+    printed.push(out);
+    assert.equal(code, 0, out);
+    // Asked, refused with the Scaffolder's reason, asked again.
+    assert.match(out, /name \(Name\): Bad_Name\r?\nname \(Name\): does not match pattern "[^"]+"\r?\nname \(Name\): tty-ok\r?\n/);
+    assert.match(out, /\[hello\] hello tty-ok x4 in component:default\/checkout/);
+  });
+
   it('a value of the wrong type or pattern: an error before anything starts, no task', async () => {
     const before = await taskCount();
     const type = await idp(['create', 'sandbox-maker', '--set', 'name=ok', '--set', 'count=lots'], { cwd: stack.demo.workdir });
