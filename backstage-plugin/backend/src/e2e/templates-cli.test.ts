@@ -246,7 +246,7 @@ describe('idp templates, search and create against the real Backstage', () => {
     printed.push(out);
     assert.equal(code, 0, out);
     // Asked, refused with the Scaffolder's reason, asked again.
-    assert.match(out, /name \(Name\): Bad_Name\r?\nname \(Name\): does not match pattern "[^"]+"\r?\nname \(Name\): tty-ok\r?\n/);
+    assert.match(out, /name \(Name\): Bad_Name\r*\nname \(Name\): does not match pattern "[^"]+"\r*\nname \(Name\): tty-ok\r*\n/);
     assert.match(out, /\[hello\] hello tty-ok x4 in component:default\/checkout/);
   });
 
