@@ -6,7 +6,7 @@
  */
 import { safeForTokens, UnreachableError } from '@idp/core/client';
 import { IdpError, type ErrorCode } from '@idp/core/errors';
-import { notSignedIn } from './auth/session.js';
+import { notSignedIn } from './auth/not-signed-in.js';
 import type { ApiContext } from './context.js';
 
 /** The Backstage base URL of a Backstage-served Platform API URL (`http://host:7007/api/idp` → `http://host:7007`). */
