@@ -74,6 +74,10 @@ export class BackstageClient {
       const why = this.api.token && this.api.tokenSource !== 'IDP_API_TOKEN' ? `Backstage did not accept your token (${this.api.tokenSource}): ${message}` : 'You are not signed in to Backstage';
       return notSignedIn(this.api.url, why);
     }
+    // A 404 that is not Backstage's own error body: nothing serves Backstage's APIs there (a standalone idp server).
+    if (status === 404 && !err?.name) {
+      return new IdpError('not_found', 404, `${this.baseUrl} does not serve Backstage's ${path.split('/')[2] ?? ''} API: templates, search and create need the Platform API served by Backstage (npm start), not the standalone server.`);
+    }
     return new IdpError(byStatus[status] ?? 'internal', status, message, err?.name ? { name: err.name } : undefined);
   }
 }

@@ -165,7 +165,8 @@ export async function run(input: CommandInput): Promise<void> {
   try {
     schema = await client.get<ParameterSchemaResponse>(`/api/scaffolder/v2/templates/${encodeURIComponent(ref.namespace)}/template/${encodeURIComponent(ref.name)}/parameter-schema`);
   } catch (e) {
-    if (e instanceof IdpError && e.code === 'not_found') throw new IdpError('not_found', 404, `No template ${templateRef} in the catalog at ${client.baseUrl}. \`idp templates\` lists them; \`idp search <text>\` finds one.`);
+    // Backstage's own NotFoundError: the catalog has no such template (or you may not see it).
+    if (e instanceof IdpError && e.code === 'not_found' && (e.details as { name?: string } | undefined)?.name === 'NotFoundError') throw new IdpError('not_found', 404, `No template ${templateRef} in the catalog at ${client.baseUrl}. \`idp templates\` lists them; \`idp search <text>\` finds one.`);
     throw e;
   }
   const steps: ParameterStep[] = schema.steps.map((s) => ({ title: s.title, schema: s.schema }));

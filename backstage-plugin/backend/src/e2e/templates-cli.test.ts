@@ -218,6 +218,12 @@ describe('idp templates, search and create against the real Backstage', () => {
     assert.match(r.err, /The task failed at step lookup: .*component:default\/no-such-thing/);
   });
 
+  it('an unknown template: exit 3, pointing at idp templates', async () => {
+    const r = await idp(['create', 'no-such-template', '--wait']);
+    assert.equal(r.code, 3, r.err);
+    assert.match(r.err, /No template template:default\/no-such-template in the catalog at .*`idp templates` lists them/);
+  });
+
   it('a missing required parameter, off a terminal: an error listing it (name and title), no task', async () => {
     const before = await taskCount();
     // Not in a working copy: the component cannot come from the folder either.
