@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, request, type Server } from 'node:http';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -83,6 +83,15 @@ const FIXTURES = [
     `  steps:
     - { id: fine, name: Fine, action: debug:log, input: { message: so far so good } }
     - { id: lookup, name: Look up, action: 'catalog:fetch', input: { entityRef: 'component:default/no-such-thing' } }
+`,
+  ),
+  template(
+    'skeleton-maker',
+    'Skeleton maker',
+    'Renders a skeleton kept beside the template',
+    `  parameters: [{ required: [name], properties: { name: { type: string } } }]
+  steps:
+    - { id: render, name: Render, action: 'fetch:template', input: { url: ./skeleton, targetPath: ./out, values: { name: '\${{ parameters.name }}' } } }
 `,
   ),
   `apiVersion: backstage.io/v1alpha1
@@ -286,6 +295,18 @@ describe('idp templates, search and create against the real Backstage', () => {
     assert.match(r.out, /prUrl: http:\/\/forge\.test\/pr\/dry/);
     assert.match(r.err, /no task was created/);
     assert.equal(await taskCount(), before);
+  });
+
+  it('--dry-run sends the files the template\'s fetch steps read, and lists what they would write', async () => {
+    // The fixtures' location is a file in the stack's home: their ./skeleton is a folder beside it.
+    mkdirSync(join(stack.home, 'skeleton'), { recursive: true });
+    writeFileSync(join(stack.home, 'skeleton', 'README.md'), '# ${{ values.name }}\n');
+    const r = await idp(['create', 'skeleton-maker', '--set', 'name=rendered', '--dry-run', '--json']);
+    assert.equal(r.code, 0, r.err);
+    const res = JSON.parse(r.out) as { dryRun: boolean; files: string[]; log: { message: string }[] };
+    assert.equal(res.dryRun, true);
+    assert.deepEqual(res.files, ['out/README.md']);
+    assert.ok(!existsSync(join(stack.home, 'out')), 'nothing written beside the template');
   });
 
   it('without --wait prints the task id; idp tasks logs follows it to its end', async () => {
