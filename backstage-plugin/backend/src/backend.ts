@@ -16,6 +16,7 @@ import searchCatalogCollator from '@backstage/plugin-search-backend-module-catal
 import idpPlugin, { idpPermissionPolicyModule } from '@idp/backstage-plugin-idp-backend';
 import { demoAuthModule } from './demo-auth.js';
 import { catalogReadyPlugin } from './catalog-ready.js';
+import { searchIndexWhenCatalogReady } from './search-index.js';
 import { signInPagePlugin } from './sign-in-page.js';
 
 // Backstage's packages are CommonJS: imported from ESM, the feature is their module's `default` export.
@@ -43,6 +44,6 @@ export const DEMO_ENTITIES = ['component:default/checkout', 'group:default/team-
 
 export function createEmbeddedBackend() {
   const backend = createBackend();
-  for (const feature of [...embeddedFeatures, catalogReadyPlugin(DEMO_ENTITIES)]) backend.add(feature);
+  for (const feature of [...embeddedFeatures, catalogReadyPlugin(DEMO_ENTITIES), searchIndexWhenCatalogReady]) backend.add(feature);
   return backend;
 }

@@ -1,6 +1,6 @@
 /**
- * `idp search` in the first seconds of a Backstage, before its search index is built (here: never, the first build
- * is an hour away): the engine answers MissingIndexError, and the CLI answers from the catalog's full-text filter
+ * `idp search` in the first seconds of a Backstage, before its search index is built (here: never, the collator
+ * selects no entity): the engine answers MissingIndexError, and the CLI answers from the catalog's full-text filter
  * instead, says so, and still ranks a name or title match before a description match.
  */
 import { after, before, describe, it } from 'node:test';
@@ -30,7 +30,8 @@ describe('idp search before the search index is built', () => {
   before(async () => {
     stack = await startEmbedded({
       catalog: () => [template('nightly-cleanup', 'Nightly cleanup', 'Removes stale previews'), template('preview-maker', 'Preview maker', 'Opens one')].join('---\n'),
-      env: { APP_CONFIG_search_collators_catalog_schedule_initialDelay: '{"hours":1}' },
+      // A collator filter that selects nothing: the engine never gets a document, so it never has an index.
+      env: { APP_CONFIG_search_collators_catalog_filter: '{"kind":"no-such-kind"}' },
     });
     token = await stack.tokenFor('alice');
     await eventually(async () => {

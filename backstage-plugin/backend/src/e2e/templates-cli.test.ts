@@ -123,15 +123,16 @@ describe('idp templates, search and create against the real Backstage', () => {
   };
 
   before(async () => {
-    // The index is rebuilt every 2 s here (the stack's default is a minute), so the fixtures are searchable soon.
-    stack = await startEmbedded({ catalog: () => FIXTURES, env: { APP_CONFIG_search_collators_catalog_schedule_frequency: '{"seconds":2}' } });
+    // The stack's own search schedule: the index is built once the catalog holds the demo (the fixtures are read in
+    // the same pass, or by the next rebuild a minute later).
+    stack = await startEmbedded({ catalog: () => FIXTURES });
     token = await stack.tokenFor('alice');
     await eventually(
       async () => {
         const r = await fetch(`${stack.baseUrl}/api/search/query?term=experiments`, { headers: { authorization: `Bearer ${token}` } });
         return r.ok && (await r.text()).includes('/template/playground');
       },
-      60_000,
+      90_000,
       'the search index to hold the fixture templates',
     );
   });
