@@ -12,8 +12,6 @@ type Env = Record<string, string | undefined>;
 /** Renew this long before the expiry, so a token never expires on its way to the server. */
 const EARLY_MS = 60_000;
 
-export { notSignedIn };
-
 export async function freshAccessToken(env: Env, apiUrl: string): Promise<string> {
   const login = readLogin(env, apiUrl);
   if (!login) throw notSignedIn(apiUrl, 'You are not signed in');
