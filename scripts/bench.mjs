@@ -12,7 +12,10 @@
 // Issue #4 adds (bench-releases.mjs):
 //  - approving review → merge on the local forge, p50. Target ≤ 1 s.
 //  - worker RSS with 1,000 release workflows waiting for approval. Target ≤ 300 MB.
-// IDP_BENCH_ONLY=clone runs only the embedded-stack figures (for a quick look while tuning).
+// Issue #12 adds (bench-templates.mjs):
+//  - `idp search` latency p50 with 500 Template entities in the catalog.
+//  - template task start → PR URL, p50 of 10 (`add-preview-environment`; skipped when it is not in the catalog).
+// IDP_BENCH_ONLY=clone runs only the embedded-stack figures (for a quick look while tuning); =templates only #12's.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +26,7 @@ import { startEmbedded } from '../backstage-plugin/backend/dist/testing/embedded
 import { backgroundTasks, cloneBreakdown, pct, runningCount, timingFetch } from './bench-clone.mjs';
 import { forgeCallRows } from './bench-forge-calls.mjs';
 import { releaseRows } from './bench-releases.mjs';
+import { templateRows } from './bench-templates.mjs';
 
 const root = resolve('.');
 const only = process.env.IDP_BENCH_ONLY;
@@ -173,6 +177,7 @@ try {
   }
   if (!only || only === 'start') await npmStart(rows, work);
   if (!only || only === 'clone') await embeddedClones(rows);
+  if (!only || only === 'templates') rows.push(...(await templateRows()));
   if (!only) {
     rows.push(...(await forgeCallRows()));
     rows.push(...(await releaseRows()));

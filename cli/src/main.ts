@@ -67,6 +67,37 @@ export const COMMANDS: Spec[] = [
     load: () => import('./commands/info.js'),
   },
   {
+    usage: 'templates',
+    describe: 'List the catalog\'s templates (golden paths): name, title, owner, tags and what each asks (* required).',
+    examples: ['templates', 'templates --json'],
+    load: () => import('./commands/templates.js'),
+  },
+  {
+    usage: 'search <text>',
+    describe: 'Search templates and components in Backstage, ranked, with the fields that matched.',
+    options: [['--kind', 'Only this kind: template or component']],
+    examples: ['search preview', 'search "preview environment" --kind template', 'search payments --json'],
+    load: () => import('./commands/search.js'),
+  },
+  {
+    usage: 'create <template>',
+    describe: 'Run a template through Backstage\'s Scaffolder, with its parameters checked first (missing ones asked for on a terminal).',
+    options: [
+      ['--set', 'A parameter, name=value (repeatable); typed by the template\'s schema'],
+      ['--values', 'A YAML or JSON file of parameters (--set wins)'],
+      ['--dry-run', 'Run the steps in dry-run mode and print their log and output; nothing is written'],
+      ['--wait', 'Stream the task\'s log and print its output (e.g. the PR URL); exit code = the task\'s outcome'],
+    ],
+    examples: ['create add-preview-environment --set source=staging --set name=preview-7 --wait', 'create new-service --set name=payments', 'create promote --values promote.yaml --dry-run'],
+    load: () => import('./commands/create.js'),
+  },
+  {
+    usage: 'tasks logs <task>',
+    describe: 'Follow a template task (idp create prints its id): its log from the start, then its output; exit code = its outcome.',
+    examples: ['tasks logs 5f0c…'],
+    load: () => import('./commands/tasks/logs.js'),
+  },
+  {
     usage: 'env list',
     describe: 'List the component\'s environments: live, pending in a PR, expiring.',
     load: () => import('./commands/env/list.js'),
@@ -194,8 +225,8 @@ const GLOBAL_OPTIONS: [string, string][] = [
   ['--path', 'paws.yaml path inside the repository (default: found locally, else paws.yaml)'],
 ];
 
-const BOOLEAN = ['json', 'wait', 'approve', 'request-changes', 'comment', 'success', 'failure', 'pending', 'browser'];
-const STRING = ['component', 'api', 'repo', 'path', 'ttl', 'confirm', 'state', 'message', 'image', 'env', 'to', 'page', 'user'];
+const BOOLEAN = ['json', 'wait', 'dry-run', 'approve', 'request-changes', 'comment', 'success', 'failure', 'pending', 'browser'];
+const STRING = ['component', 'api', 'repo', 'path', 'ttl', 'confirm', 'state', 'message', 'image', 'env', 'to', 'page', 'user', 'set', 'values', 'kind'];
 /** Short spellings of value options (sade's `-m, --message`): their value is the next argument too. */
 const STRING_ALIASES = ['m'];
 /** Nouns whose bare form runs a verb, like `heroku releases`; `idp <noun> --help` still shows the noun's help. */

@@ -1,6 +1,7 @@
 /**
  * The embedded Backstage backend: auth (guest + the demo provider), catalog, events (the catalog publishes to it),
- * scaffolder, permissions with idp's policy, and the idp plugin. Features are imported statically (Jest cannot load dynamic imports in tests).
+ * scaffolder, search (the default Lunr engine, in memory, fed by the catalog collator: `idp search`), permissions with
+ * idp's policy, and the idp plugin. Features are imported statically (Jest cannot load dynamic imports in tests).
  */
 import { createBackend } from '@backstage/backend-defaults';
 import authPlugin from '@backstage/plugin-auth-backend';
@@ -12,10 +13,13 @@ import permissionPlugin from '@backstage/plugin-permission-backend';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
 import scaffolderGithubModule from '@backstage/plugin-scaffolder-backend-module-github';
 import scaffolderGitlabModule from '@backstage/plugin-scaffolder-backend-module-gitlab';
+import searchPlugin from '@backstage/plugin-search-backend';
+import searchCatalogCollator from '@backstage/plugin-search-backend-module-catalog';
 import idpPlugin, { idpPermissionPolicyModule } from '@idp/backstage-plugin-idp-backend';
 import { actionsModule as idpActionsModule, scaffolderModule as idpScaffolderModule } from '@idp/backstage-plugin-scaffolder-backend-module-idp';
 import { demoAuthModule } from './demo-auth.js';
 import { catalogReadyPlugin } from './catalog-ready.js';
+import { searchIndexWhenCatalogReady } from './search-index.js';
 import { signInPagePlugin } from './sign-in-page.js';
 import { localForgeScaffolderModule, localForgeUrlReaderFactory } from './local-forge/module.js';
 
@@ -37,6 +41,9 @@ export const embeddedFeatures = [
   localForgeUrlReaderFactory,
   // idp's template actions (idp:env:*, idp:release:*, idp:workflow:wait) and the same actions in the Actions registry.
   idpScaffolderModule,
+  // Search over the catalog (templates and components: `idp search`); the schedule is in app-config.yaml.
+  searchPlugin.default,
+  searchCatalogCollator.default,
   permissionPlugin.default,
   idpPermissionPolicyModule,
   idpPlugin,
@@ -50,6 +57,6 @@ export const DEMO_ENTITIES = ['component:default/checkout', 'group:default/team-
 
 export function createEmbeddedBackend() {
   const backend = createBackend();
-  for (const feature of [...embeddedFeatures, catalogReadyPlugin(DEMO_ENTITIES)]) backend.add(feature);
+  for (const feature of [...embeddedFeatures, catalogReadyPlugin(DEMO_ENTITIES), searchIndexWhenCatalogReady]) backend.add(feature);
   return backend;
 }

@@ -21,7 +21,8 @@ const log = (m: string) => console.log(`[idp] ${m}`);
 const stops: (() => Promise<void>)[] = [];
 installRuntime();
 // Backstage's own logs are for its operators; the stack's output is what a user needs (LOG_LEVEL=info brings them back).
-// Through config, not LOG_LEVEL: the Scaffolder's task logs follow LOG_LEVEL, and a task's steps log at info.
+// Through config, not LOG_LEVEL: the Scaffolder gives each task step a logger at LOG_LEVEL (default info), and a step's
+// info lines are its log in the Create page and `idp create` — LOG_LEVEL=warn would drop them.
 if (!process.env.LOG_LEVEL) process.env.APP_CONFIG_backend_logger_level ??= 'warn';
 // A development stack, as `backstage-cli package start` runs one: among other things the auth backend then accepts
 // its CLI client document over http on loopback (`idp login`), which it otherwise requires over https.

@@ -3,7 +3,7 @@
  * renewed silently with its refresh token (and saved). A login that cannot be renewed (expired, revoked, the user
  * gone from the catalog) is an unauthenticated error: "run `idp login`", exit 5.
  */
-import { IdpError } from '@idp/core/errors';
+import { notSignedIn } from './not-signed-in.js';
 import { AuthError, refresh } from './oauth.js';
 import { readLogin, saveLogin } from './store.js';
 
@@ -11,9 +11,6 @@ type Env = Record<string, string | undefined>;
 
 /** Renew this long before the expiry, so a token never expires on its way to the server. */
 const EARLY_MS = 60_000;
-
-export const notSignedIn = (apiUrl: string, why: string) =>
-  new IdpError('unauthenticated', 401, `${why}: run \`idp login\`${apiUrl ? ` (for ${apiUrl})` : ''}, or set IDP_TOKEN to a Backstage token.`);
 
 export async function freshAccessToken(env: Env, apiUrl: string): Promise<string> {
   const login = readLogin(env, apiUrl);
