@@ -81,14 +81,15 @@ export const COMMANDS: Spec[] = [
   },
   {
     usage: 'create <template>',
-    describe: 'Run a template through Backstage\'s Scaffolder, with its parameters checked first (missing ones asked for on a terminal).',
+    describe: 'Run a template through Backstage\'s Scaffolder as you, its parameters checked first (missing ones asked for on a terminal); streams the task\'s log, prints its output (the PR URL); exit code = its outcome.',
     options: [
       ['--set', 'A parameter, name=value (repeatable); typed by the template\'s schema'],
       ['--values', 'A YAML or JSON file of parameters (--set wins)'],
       ['--dry-run', 'Run the steps in dry-run mode and print their log and output; nothing is written'],
-      ['--wait', 'Stream the task\'s log and print its output (e.g. the PR URL); exit code = the task\'s outcome'],
+      ['--wait', 'Also wait for the change: sets the template\'s `wait` parameter (idp\'s templates then end when the PR is merged, failing otherwise)'],
+      ['--no-follow', 'Start the task, print its id and return (follow it later with `idp tasks logs <id>`)'],
     ],
-    examples: ['create add-preview-environment --set source=staging --set name=preview-7 --wait', 'create new-service --set name=payments', 'create promote --values promote.yaml --dry-run'],
+    examples: ['create add-preview-environment --set source=staging --set name=preview-7', 'create add-preview-environment --set name=preview-7 --wait', 'create new-service --set name=payments', 'create promote --values promote.yaml --dry-run'],
     load: () => import('./commands/create.js'),
   },
   {
@@ -225,7 +226,7 @@ const GLOBAL_OPTIONS: [string, string][] = [
   ['--path', 'paws.yaml path inside the repository (default: found locally, else paws.yaml)'],
 ];
 
-const BOOLEAN = ['json', 'wait', 'dry-run', 'approve', 'request-changes', 'comment', 'success', 'failure', 'pending', 'browser'];
+const BOOLEAN = ['json', 'wait', 'follow', 'dry-run', 'approve', 'request-changes', 'comment', 'success', 'failure', 'pending', 'browser'];
 const STRING = ['component', 'api', 'repo', 'path', 'ttl', 'confirm', 'state', 'message', 'image', 'env', 'to', 'page', 'user', 'set', 'values', 'kind'];
 /** Short spellings of value options (sade's `-m, --message`): their value is the next argument too. */
 const STRING_ALIASES = ['m'];
@@ -353,8 +354,9 @@ function parse(argv: string[], io: Io): Parsed {
       lazy: true,
       boolean: BOOLEAN,
       string: STRING,
-      // `--no-browser` is mri's negation of `browser`: known under that name (only `idp login` reads it).
-      alias: { browser: [] },
+      // `--no-browser`, `--no-follow`: mri's negations of `browser`, `follow`, known under those names (only `idp
+      // login`, `idp create` read them).
+      alias: { browser: [], follow: [] },
       unknown: (flag: string) => `Unknown option ${flag}`,
     });
     if (!out) return { kind: 'done' }; // --help or --version was printed

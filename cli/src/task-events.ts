@@ -73,7 +73,9 @@ export async function followTask(client: BackstageClient, taskId: string, opts: 
         if (event.body.status === 'failed' && event.body.stepId) failedStep = event.body.stepId;
         if (event.body.error?.message) error = event.body.error.message;
         opts.onEvent?.(event);
-        if (event.type === 'completion' && !event.isTaskRecoverable) {
+        // Final, recoverable task or not: a task is recovered only while it runs, so nothing follows its completion.
+        // (Backstage keeps a recoverable task's stream open and re-sends the completion every second.)
+        if (event.type === 'completion') {
           const status = /status: (\w+)/.exec(event.body.message ?? '')?.[1] ?? (event.body.error ? 'failed' : 'completed');
           return { status, output: event.body.output ?? {}, ...(error ? { error } : {}), ...(failedStep ? { failedStep } : {}), lastEventId: event.id };
         }

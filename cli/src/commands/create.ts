@@ -3,9 +3,10 @@
  * signed-in user. The values are checked against the template's own parameter schema before anything starts (the
  * Scaffolder's validator, jsonschema): missing required ones are asked for on a terminal, listed otherwise (exit 2,
  * no task). A template asking for a Component gets this folder's catalog entity (as `idp info` resolves it) unless
- * given. --dry-run runs the steps in the Scaffolder's dry-run mode (nothing written). Without --wait the task is
- * started and its id printed; with --wait its log is streamed (reconnecting when the stream drops) and its output
- * printed, and the exit code is the task's outcome.
+ * given. --dry-run runs the steps in the Scaffolder's dry-run mode (nothing written). The task's log is streamed
+ * (reconnecting when the stream drops) and its output printed; the exit code is the task's outcome. --wait is idp's
+ * --wait: the template's own `wait` parameter (idp's templates then follow the change until it is merged) — as
+ * `idp env clone --wait` does. --no-follow starts the task and prints its id.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -170,7 +171,10 @@ export async function run(input: CommandInput): Promise<void> {
     throw e;
   }
   const steps: ParameterStep[] = schema.steps.map((s) => ({ title: s.title, schema: s.schema }));
-  const values = withDefaults(steps, collectValues(steps, await valuesFile(stringFlag(flags, 'values'), io.cwd), listFlag(input, 'set')));
+  const given = collectValues(steps, await valuesFile(stringFlag(flags, 'values'), io.cwd), listFlag(input, 'set'));
+  // --wait: the template's `wait` (a boolean parameter: idp's templates end with idp:workflow:wait when it is set).
+  if (flags.wait && given.wait === undefined && steps.some((s) => s.schema.properties?.wait?.type === 'boolean')) given.wait = true;
+  const values = withDefaults(steps, given);
 
   const component = componentParameter(steps);
   let componentWhy: string | undefined;
@@ -219,11 +223,11 @@ export async function run(input: CommandInput): Promise<void> {
 
   const { id } = await post<{ id: string }>(client, '/api/scaffolder/v2/tasks', { templateRef, values });
   const url = taskUrl(client, id);
-  if (!flags.wait) {
+  if (flags.follow === false) {
     if (ui.json) return ui.printJson({ taskId: id, url, status: 'open' });
     ui.print(id);
     ui.note(`Started ${templateRef} as task ${id}: ${url}`);
-    ui.note(`Follow it with \`idp tasks logs ${id}\` (or pass --wait next time).`);
+    ui.note(`Follow it with \`idp tasks logs ${id}\`.`);
     return;
   }
   ui.note(`Started ${templateRef} as task ${id}: ${url}`);

@@ -310,8 +310,8 @@ describe('idp templates, search and create against the real Backstage', () => {
     assert.ok(!existsSync(join(stack.home, 'out')), 'nothing written beside the template');
   });
 
-  it('without --wait prints the task id; idp tasks logs follows it to its end', async () => {
-    const r = await idp(['create', 'slow-steps']);
+  it('--no-follow prints the task id; idp tasks logs follows it to its end', async () => {
+    const r = await idp(['create', 'slow-steps', '--no-follow']);
     assert.equal(r.code, 0, r.err);
     const id = r.out.trim();
     assert.match(id, /^[0-9a-f-]{36}$/);

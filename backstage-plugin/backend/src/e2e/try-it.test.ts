@@ -140,6 +140,34 @@ describe('the README\'s "Try it"', () => {
         const r = await settled('idp releases show v1 --env production', (x) => /^Outcome +merged$/m.test(x.stdout));
         assert.match(r.stdout, /^Approved by +user:default\/alice, user:default\/bob$/m, out(r));
       },
+      'idp templates': (r) => {
+        for (const t of ['add-preview-environment', 'new-service', 'promote', 'release-to-environment']) assert.match(r.stdout, new RegExp(`^${t}\\b`, 'm'), out(r));
+      },
+      'idp search preview': (r) => assert.match(r.stdout, /^1 +Template +add-preview-environment .*title: Add a \*\*preview\*\* environment/m, `the preview template ranks first, its title matched\n${out(r)}`),
+      'idp create add-preview-environment --set name=preview-7': async (r) => {
+        // As bob (signed in last), for this folder's component (the CLI fills `component`): PR #4, with its log on stderr.
+        assert.match(r.stdout, /^Pull request: \S+\/pulls\/4\b/m, out(r));
+        assert.match(r.stderr, /component:default\/checkout/, out(r));
+        const pr = (await pull(4)) as { state: string; author?: string; title?: string };
+        assert.equal(pr.state, 'open');
+        assert.equal(pr.author, 'user:default/bob', 'the task ran as the signed-in user');
+      },
+      'idp create new-service --set name=payments': async (r) => {
+        assert.match(r.stdout, /^entityRef: component:default\/payments$/m, out(r));
+        // A new repository on the local forge, in the catalog; a clone of it is that component for idp.
+        const bare = join(stack.home, 'repos', 'payments.git');
+        assert.match(r.stdout, new RegExp(`^repoUrl: \\S*${bare.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, 'm'), out(r));
+        const clone = join(home, 'payments');
+        execFileSync('git', ['clone', '--quiet', bare, clone]);
+        const info = await eventually(async () => {
+          const x = await idp(clone, env, 'idp info');
+          return x.code === 0 && /component:default\/payments/.test(x.stdout) && x;
+        }, 60_000, 'the new component in the catalog');
+        assert.match(info.stdout, /owner group:default\/team-payments/, out(info));
+        const cloned = await idp(clone, env, 'idp env clone staging preview-1');
+        assert.equal(cloned.code, 0, out(cloned));
+        assert.match(cloned.stdout, /pulls\/1\b/, out(cloned));
+      },
       'idp logout': (r) => assert.equal(r.code, 0, out(r)),
     };
 
@@ -149,7 +177,9 @@ describe('the README\'s "Try it"', () => {
       for (const command of line.split('&&').map((c) => c.trim())) {
         const promise = promises[command];
         assert.ok(promise, `the test knows what "${command}" promises (a new line in README's "Try it"? add it here)`);
+        if (process.env.IDP_TEST_VERBOSE) console.error(`$ ${command}`);
         const r = command === 'idp login' ? await browserLogin(cwd, env) : await idp(cwd, env, command);
+        if (process.env.IDP_TEST_VERBOSE) console.error(out(r));
         assert.equal(r.code, 0, out(r));
         await promise(r);
         ran.push(command);
