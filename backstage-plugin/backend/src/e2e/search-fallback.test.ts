@@ -29,13 +29,13 @@ describe('idp search before the search index is built', () => {
 
   before(async () => {
     stack = await startEmbedded({
-      catalog: () => [template('nightly-cleanup', 'Nightly cleanup', 'Removes stale previews'), template('preview-maker', 'Preview maker', 'Opens one')].join('---\n'),
+      catalog: () => [template('nightly-cleanup', 'Nightly cleanup', 'Removes stale sandboxes'), template('sandbox-maker', 'Sandbox maker', 'Opens one')].join('---\n'),
       // A collator filter that selects nothing: the engine never gets a document, so it never has an index.
       env: { APP_CONFIG_search_collators_catalog_filter: '{"kind":"no-such-kind"}' },
     });
     token = await stack.tokenFor('alice');
     await eventually(async () => {
-      const r = await fetch(`${stack.baseUrl}/api/catalog/entities/by-name/template/default/preview-maker`, { headers: { authorization: `Bearer ${token}` } });
+      const r = await fetch(`${stack.baseUrl}/api/catalog/entities/by-name/template/default/sandbox-maker`, { headers: { authorization: `Bearer ${token}` } });
       await r.body?.cancel();
       return r.ok;
     }, 30_000, 'the catalog to read the fixtures');
@@ -45,9 +45,9 @@ describe('idp search before the search index is built', () => {
   });
 
   it('answers from the catalog, says so, and ranks the title match first', async () => {
-    const index = await fetch(`${stack.baseUrl}/api/search/query?term=preview`, { headers: { authorization: `Bearer ${token}` } });
+    const index = await fetch(`${stack.baseUrl}/api/search/query?term=sandbox`, { headers: { authorization: `Bearer ${token}` } });
     assert.equal(((await index.json()) as { error?: { name: string } }).error?.name, 'MissingIndexError', 'the index is not built');
-    const r = await idp('search', 'preview', '--json');
+    const r = await idp('search', 'sandbox', '--json');
     assert.equal(r.code, 0, r.err);
     const res = JSON.parse(r.out) as { source: string; note: string; results: { ref: string; rank: number; matched: { field: string; text: string }[] }[] };
     assert.equal(res.source, 'catalog');
@@ -55,14 +55,14 @@ describe('idp search before the search index is built', () => {
     assert.deepEqual(
       res.results.map((h) => [h.rank, h.ref, h.matched.map((m) => m.field)]),
       [
-        [1, 'template:default/preview-maker', ['name', 'title']],
+        [1, 'template:default/sandbox-maker', ['name', 'title']],
         [2, 'template:default/nightly-cleanup', ['description']],
       ],
     );
-    assert.deepEqual(res.results[1]!.matched[0], { field: 'description', text: 'Removes stale **preview**s' });
-    const table = await idp('search', 'preview', '--kind', 'template');
+    assert.deepEqual(res.results[1]!.matched[0], { field: 'description', text: 'Removes stale **sandbox**es' });
+    const table = await idp('search', 'sandbox', '--kind', 'template');
     assert.equal(table.code, 0, table.err);
     assert.match(table.err, /these results come from the catalog's full-text filter/);
-    assert.match(table.out, /^1\s+Template\s+preview-maker/m);
+    assert.match(table.out, /^1\s+Template\s+sandbox-maker/m);
   });
 });
