@@ -18,6 +18,7 @@ import { parsePaws } from '@idp/core';
 import { startGitHubFake, type GitHubFake } from '@idp/providers/testing';
 import { eventually } from '@idp/worker/testing';
 import { startEmbedded, type EmbeddedStack } from '../testing/embedded.js';
+import { runTemplate } from '../testing/tasks.js';
 
 const OWNER = 'group:default/team-payments';
 /** The token Backstage's GitHub integration holds (a platform's service account, member of the acme organization). */
@@ -26,11 +27,6 @@ const INTEGRATION_TOKEN = 'ghp_integration_token_for_tests';
 const git = async (...args: string[]) =>
   (await promisify(execFile)('git', args, { encoding: 'utf8', env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', GIT_TERMINAL_PROMPT: '0' } })).stdout;
 
-interface TaskEvent {
-  id: number;
-  type: 'log' | 'completion' | 'cancelled' | 'recovered';
-  body: { message?: string; status?: string; stepId?: string; output?: Record<string, unknown> };
-}
 
 describe('the new-service template publishing to GitHub (a GitHub Enterprise host: the fake)', () => {
   let github: GitHubFake;
@@ -49,21 +45,8 @@ describe('the new-service template publishing to GitHub (a GitHub Enterprise hos
     return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
   };
 
-  /** Starts a task from the catalog's template and follows its events (long-polled) to the end. */
-  const runTask = async (values: Record<string, unknown>) => {
-    const created = await api('/api/scaffolder/v2/tasks', { method: 'POST', body: { templateRef: 'template:default/new-service', values } });
-    assert.equal(created.status, 201, JSON.stringify(created.body));
-    const events: TaskEvent[] = [];
-    for (let done = false; !done; ) {
-      const r = await api(`/api/scaffolder/v2/tasks/${created.body.id as string}/events${events.length ? `?after=${events.at(-1)!.id}` : ''}`);
-      assert.equal(r.status, 200, JSON.stringify(r.body));
-      events.push(...(r.body as unknown as TaskEvent[]));
-      done = events.some((e) => e.type === 'completion');
-    }
-    const task = await api(`/api/scaffolder/v2/tasks/${created.body.id as string}`);
-    const output = events.find((e) => e.type === 'completion')!.body.output ?? {};
-    return { status: task.body.status as string, output, log: events.map((e) => e.body.message ?? '').join('\n') };
-  };
+  /** Starts a task from the catalog's template as alice and follows it to its end. */
+  const runTask = (values: Record<string, unknown>) => runTemplate(stack.baseUrl, alice, 'new-service', values);
 
   before(async () => {
     github = await startGitHubFake({ users: { [INTEGRATION_TOKEN]: 'idp-bot' } });

@@ -14,6 +14,7 @@ import { parse } from 'yaml';
 import { parsePaws } from '@idp/core';
 import { eventually } from '@idp/worker/testing';
 import { startEmbedded, type EmbeddedStack } from '../testing/embedded.js';
+import { runTemplate } from '../testing/tasks.js';
 
 const idpBin = fileURLToPath(new URL('../../../../cli/bin/idp.js', import.meta.url));
 const templateDir = fileURLToPath(new URL('../../../../templates/new-service/', import.meta.url));
@@ -31,11 +32,6 @@ function skeletonContents() {
     });
 }
 
-interface TaskEvent {
-  id: number;
-  type: 'log' | 'completion' | 'cancelled' | 'recovered';
-  body: { message?: string; status?: string; stepId?: string; output?: Record<string, unknown> };
-}
 
 describe('the new-service template on the embedded stack', () => {
   let stack: EmbeddedStack;
@@ -52,23 +48,8 @@ describe('the new-service template on the embedded stack', () => {
     return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
   };
 
-  /** Starts a task from the catalog's template and follows its events (long-polled) to the end. */
-  const runTask = async (values: Record<string, unknown>) => {
-    const created = await api('/api/scaffolder/v2/tasks', { method: 'POST', body: { templateRef: 'template:default/new-service', values } });
-    assert.equal(created.status, 201, JSON.stringify(created.body));
-    const id = created.body.id as string;
-    const events: TaskEvent[] = [];
-    for (let done = false; !done; ) {
-      const after = events.length ? `?after=${events.at(-1)!.id}` : '';
-      const r = await api(`/api/scaffolder/v2/tasks/${id}/events${after}`);
-      assert.equal(r.status, 200, JSON.stringify(r.body));
-      events.push(...(r.body as unknown as TaskEvent[]));
-      done = events.some((e) => e.type === 'completion');
-    }
-    const task = await api(`/api/scaffolder/v2/tasks/${id}`);
-    const log = events.map((e) => e.body.message ?? '').join('\n');
-    return { id, status: task.body.status as string, output: (events.find((e) => e.type === 'completion')!.body.output ?? {}) as Record<string, unknown>, log };
-  };
+  /** Starts a task from the catalog's template as alice and follows it to its end. */
+  const runTask = (values: Record<string, unknown>) => runTemplate(stack.baseUrl, alice, 'new-service', values);
 
   const entity = async (name: string) => api(`/api/catalog/entities/by-name/component/default/${name}`);
 
