@@ -49,9 +49,9 @@ describe('the release requester\'s forge login', () => {
       assert.match(e.message, new RegExp(`a Backstage admin can add the annotation ${annotation.replace('.', '\\.')}: <your ${forge} login> to your User entity`));
       return true;
     };
-    await assert.rejects(requesterLoginOn(github, { id: 'dev@example.com' }), refused('GitHub', 'github.com/user-login', /set GH_TOKEN/));
-    await assert.rejects(requesterLoginOn(github, { id: 'user:default/carol', forgeLogins: { gitlab: 'carol-gl' } }), refused('GitHub', 'github.com/user-login', /set GH_TOKEN/));
-    await assert.rejects(requesterLoginOn(gitlab, { id: 'user:default/carol', forgeLogins: { github: 'carol-gh' } }), refused('GitLab', 'gitlab.com/user-login', /set GITLAB_TOKEN/));
+    await assert.rejects(requesterLoginOn(github, { id: 'dev@example.com' }), refused('GitHub', 'github.com/user-login', /Set GH_TOKEN/));
+    await assert.rejects(requesterLoginOn(github, { id: 'user:default/carol', forgeLogins: { gitlab: 'carol-gl' } }), refused('GitHub', 'github.com/user-login', /Set GH_TOKEN/));
+    await assert.rejects(requesterLoginOn(gitlab, { id: 'user:default/carol', forgeLogins: { github: 'carol-gh' } }), refused('GitLab', 'gitlab.com/user-login', /Set GITLAB_TOKEN/));
   });
 
   it('the local forge needs none: its users are idp\'s own', async () => {

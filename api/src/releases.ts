@@ -253,7 +253,7 @@ export async function requesterLoginOn(p: Pick<GitProvider, 'kind' | 'repo' | 'a
     'unauthenticated',
     401,
     `A release into ${p.repo} needs your ${forge} identity, so idp can tell your approvals from others' (four eyes); no forge token came with the request, and your identity names no ${forge} login. ` +
-      `With the CLI, set ${how} (or IDP_FORGE_TOKEN) where you run idp; in Backstage, a Backstage admin can add the annotation ${p.kind}.com/user-login: <your ${forge} login> to your User entity. Then request the release again.`,
+      `Set ${how} (or IDP_FORGE_TOKEN) where you run idp; in Backstage, a Backstage admin can add the annotation ${p.kind}.com/user-login: <your ${forge} login> to your User entity. Then request the release again.`,
   );
 }
 
