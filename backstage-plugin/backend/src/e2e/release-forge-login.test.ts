@@ -51,7 +51,8 @@ describe('releases into GitHub from Backstage without a forge token: the User en
         IDP_FORGES: JSON.stringify({ 'github.test': { kind: 'github', apiUrl: github.url, tokenEnv: 'TEST_GITHUB_SERVICE_TOKEN' } }),
         TEST_GITHUB_SERVICE_TOKEN: SERVICE_TOKEN,
       },
-      // The Component, found by its repository (the API) and naming it (the Scaffolder's actions).
+      // The Component, found by its repository (the API) and naming it (the Scaffolder's actions); dave, a user whose
+      // entity names no GitHub login.
       catalog: () => `apiVersion: backstage.io/v1alpha1
 kind: Component
 metadata:
@@ -62,15 +63,22 @@ spec:
   type: service
   lifecycle: production
   owner: group:default/team-payments
+---
+apiVersion: backstage.io/v1alpha1
+kind: User
+metadata:
+  name: dave
+spec:
+  profile: { email: dave@example.com }
+  memberOf: [team-payments]
 `,
     });
     connection = await Connection.connect({ address: stack.temporalAddress });
     temporal = new Client({ connection });
     const alice = await stack.tokenFor('alice');
-    await eventually(async () => {
-      const res = await fetch(`${stack.baseUrl}/api/catalog/entities/by-name/component/default/shop`, { headers: { authorization: `Bearer ${alice}` } });
-      return res.ok;
-    }, 30_000, 'component:default/shop in the catalog');
+    for (const entity of ['component/default/shop', 'user/default/dave']) {
+      await eventually(async () => (await fetch(`${stack.baseUrl}/api/catalog/entities/by-name/${entity}`, { headers: { authorization: `Bearer ${alice}` } })).ok, 30_000, `${entity} in the catalog`);
+    }
   });
   after(async () => {
     await connection?.close();
@@ -112,10 +120,10 @@ spec:
     assert.equal(pr.state, 'closed');
   });
 
-  it('a user the catalog vouches for no GitHub login (guest) is refused with advice for the CLI and for a Backstage admin; nothing is written', async () => {
+  it('a user whose entity names no GitHub login (dave) is refused with advice for the CLI and for a Backstage admin; nothing is written', async () => {
     const prs = repo.pulls.size;
-    const guest = await stack.clientAs('guest');
-    await assert.rejects(guest.createRelease({ repo: REMOTE, env: 'staging', image: 'ghcr.io/acme/shop:6.6.6' }), (e: Error & { status?: number; code?: string }) => {
+    const dave = await stack.clientAs('dave');
+    await assert.rejects(dave.createRelease({ repo: REMOTE, env: 'staging', image: 'ghcr.io/acme/shop:6.6.6' }), (e: Error & { status?: number; code?: string }) => {
       assert.equal(e.status, 401);
       assert.equal(e.code, 'unauthenticated');
       assert.match(e.message, /needs your GitHub identity.*Set GH_TOKEN.*a Backstage admin can add the annotation github\.com\/user-login: <your GitHub login> to your User entity/s);
