@@ -15,6 +15,10 @@ export interface Actor {
   kind: 'user' | 'service';
   /** Every name the same person may appear under on a forge (emails, forge logins, entity ref): four-eyes treats them as one. */
   aliases: string[];
+  /** The person's login on each kind of forge as the identity provider vouches for it (Backstage: the User entity's
+   *  `github.com/user-login` / `gitlab.com/user-login` annotations). A release uses it when no forge token came with
+   *  the request (a Scaffolder task has none). The standalone identity vouches for none. */
+  forgeLogins?: Partial<Record<'github' | 'gitlab', string>>;
 }
 
 export type IdpAction = 'component.read' | 'environment.change' | 'release.request' | 'pull.review' | 'pull.merge' | 'pull.close' | 'pull.check';

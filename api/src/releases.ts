@@ -94,7 +94,7 @@ async function ledgerOf(ctx: ReleaseContext, c: Component, env: string): Promise
  * is numbered (with its PR when it opens within prWaitMs). `requestId` is the
  * client's Idempotency-Key: the same request sent again is recorded once.
  */
-export async function startRelease(ctx: ReleaseContext, c: Component, ask: ReleaseAsk, requester: Pick<Actor, 'id' | 'aliases'>, requestId: string, forgeToken?: string, dryRun?: boolean): Promise<WorkflowStatus | ChangePlan> {
+export async function startRelease(ctx: ReleaseContext, c: Component, ask: ReleaseAsk, requester: Pick<Actor, 'id' | 'aliases' | 'forgeLogins'>, requestId: string, forgeToken?: string, dryRun?: boolean): Promise<WorkflowStatus | ChangePlan> {
   const requestedBy = requester.id;
   // Recorded only when they add to requestedBy: the standalone server's actor has no other names.
   const requesterAliases = [...new Set(requester.aliases)].filter((a) => a.toLowerCase() !== requestedBy.toLowerCase());
@@ -140,7 +140,7 @@ export async function startRelease(ctx: ReleaseContext, c: Component, ask: Relea
   const edited = setDeployedImage(now.target, now.text, image, c.spec);
 
   const key = repoKey(c.provider);
-  const requesterLogin = await loginOf(ctx, c, now.target, requestedBy, forgeToken);
+  const requesterLogin = await requesterLoginOn(now.target.repo ? ctx.providers(now.target.repo) : c.provider, requester, forgeToken);
   // A dry run (`dryRun: true`) stops here: validated, authorized and computed as the real request, nothing recorded.
   if (dryRun) {
     return {
@@ -234,23 +234,26 @@ export async function startRelease(ctx: ReleaseContext, c: Component, ask: Relea
 }
 
 /**
- * The requester's login on the forge that holds the release PR, read with the
- * forge token they sent (never stored): so their own approval is recognised
- * even when their idp user is an email. On GitHub/GitLab a requester idp
- * cannot tie to a forge account is refused: four eyes would be a guess (their
- * approval under another login would count as the second pair). The local
- * forge's users are idp's own, so it needs none.
+ * The requester's login on the forge that holds the release PR, so their own
+ * approval is recognised even when their idp user is an email or an entity ref.
+ * A forge token they sent (never stored) proves it and wins; else the login
+ * the identity provider vouches for (Backstage: the User entity's
+ * `github.com/user-login` annotation — a Scaffolder task sends no forge token).
+ * On GitHub/GitLab a requester idp cannot tie to a forge account is refused:
+ * four eyes would be a guess (their approval under another login would count
+ * as the second pair). The local forge's users are idp's own, so it needs none.
  */
-async function loginOf(ctx: ReleaseContext, c: Component, target: DeployTarget, user: string, token?: string): Promise<string | undefined> {
-  const p = target.repo ? ctx.providers(target.repo) : c.provider;
+export async function requesterLoginOn(p: Pick<GitProvider, 'kind' | 'repo' | 'actingAs'>, requester: Pick<Actor, 'id' | 'forgeLogins'>, token?: string): Promise<string | undefined> {
   if (p.kind === 'local') return undefined;
-  const login = token ? await p.actingAs?.(user, token)?.forgeLogin?.(user) : undefined;
+  const login = (token ? await p.actingAs?.(requester.id, token)?.forgeLogin?.(requester.id) : undefined) ?? requester.forgeLogins?.[p.kind];
   if (login) return login;
+  const forge = p.kind === 'github' ? 'GitHub' : 'GitLab';
   const how = p.kind === 'github' ? 'GH_TOKEN (or GITHUB_TOKEN) to your GitHub token, e.g. GH_TOKEN=$(gh auth token)' : 'GITLAB_TOKEN to a GitLab personal access token of yours';
   throw new IdpError(
     'unauthenticated',
     401,
-    `A release into ${p.repo} needs your ${p.kind === 'github' ? 'GitHub' : 'GitLab'} identity, so idp can tell your approvals from others' (four eyes); no forge token came with the request. Set ${how} (or IDP_FORGE_TOKEN) where you run idp, and request the release again.`,
+    `A release into ${p.repo} needs your ${forge} identity, so idp can tell your approvals from others' (four eyes); no forge token came with the request, and your identity names no ${forge} login. ` +
+      `Set ${how} (or IDP_FORGE_TOKEN) where you run idp; in Backstage, a Backstage admin can add the annotation ${p.kind}.com/user-login: <your ${forge} login> to your User entity. Then request the release again.`,
   );
 }
 

@@ -20,8 +20,8 @@ import {
   idpReleaseRequestPermission,
 } from '@idp/backstage-plugin-idp-common';
 
-/** Annotations that name a user on a forge (Backstage's well-known ones). */
-const FORGE_LOGIN_ANNOTATIONS = ['github.com/user-login', 'gitlab.com/user-login'];
+/** Annotations that name a user on a forge (Backstage's well-known ones, which its sign-in resolvers read too). */
+const FORGE_LOGIN_ANNOTATIONS = { github: 'github.com/user-login', gitlab: 'gitlab.com/user-login' } as const;
 
 const PERMISSION_FOR: Partial<Record<IdpAction, ResourcePermission<'idp-environment'>>> = {
   'environment.change': idpEnvironmentChangePermission,
@@ -71,7 +71,8 @@ export function backstageIdentity({ httpAuth, auth, permissions, catalog, enviro
       if (auth.isPrincipal(credentials, 'user')) {
         const ref = credentials.principal.userEntityRef;
         const entity = await catalog.getEntityByRef(ref, { credentials: await auth.getOwnServiceCredentials() }).catch(() => undefined);
-        return { id: ref, kind: 'user', aliases: aliasesOf(ref, entity) };
+        const forgeLogins = forgeLoginsOf(entity);
+        return { id: ref, kind: 'user', aliases: aliasesOf(ref, entity), ...(Object.keys(forgeLogins).length ? { forgeLogins } : {}) };
       }
       const subject = (credentials.principal as { subject: string }).subject;
       return { id: subject, kind: 'service', aliases: [subject] };
@@ -120,9 +121,19 @@ export function aliasesOf(ref: string, entity: Entity | undefined): string[] {
   const names = new Set([ref]);
   const email = (entity?.spec as { profile?: { email?: unknown } } | undefined)?.profile?.email;
   if (typeof email === 'string' && email) names.add(email);
-  for (const a of FORGE_LOGIN_ANNOTATIONS) {
-    const login = entity?.metadata.annotations?.[a];
-    if (login) names.add(login);
-  }
+  for (const login of Object.values(forgeLoginsOf(entity))) names.add(login);
   return [...names];
+}
+
+/**
+ * The user's forge logins as the catalog vouches for them (the platform, not the caller, writes the User entity): a
+ * release request without a forge token (a Scaffolder task) still knows whose approval is the requester's own.
+ */
+export function forgeLoginsOf(entity: Entity | undefined): NonNullable<Actor['forgeLogins']> {
+  const logins: NonNullable<Actor['forgeLogins']> = {};
+  for (const [forge, annotation] of Object.entries(FORGE_LOGIN_ANNOTATIONS) as [keyof typeof FORGE_LOGIN_ANNOTATIONS, string][]) {
+    const login = entity?.metadata.annotations?.[annotation]?.trim();
+    if (login) logins[forge] = login;
+  }
+  return logins;
 }

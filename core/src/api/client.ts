@@ -88,6 +88,8 @@ export interface Caller {
   id: string;
   kind: 'user' | 'service';
   aliases: string[];
+  /** The caller's forge logins as the identity provider vouches for them (Backstage: the User entity's annotations). */
+  forgeLogins?: Partial<Record<'github' | 'gitlab', string>>;
 }
 
 const MAX_RETRY_AFTER_S = 30;
