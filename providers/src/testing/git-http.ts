@@ -75,6 +75,11 @@ export function serveGitHttp(
       res.end(raw.subarray(end + sep));
       resolve();
     });
+    // http-backend may exit without reading its input (an info/refs GET, a refusal): writing to it then fails with
+    // EPIPE, which is no error of the request — its answer is on stdout. Unhandled, it would crash the test process.
+    child.stdin.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') reject(e);
+    });
     child.stdin.end(req.body);
   });
 }
