@@ -392,21 +392,16 @@ export function simpleUser(api: string, u: FakeUser) {
   };
 }
 
-/**
- * GitHub's private-user: what GET /user answers about the token's own account
- * (a public-user has no `two_factor_authentication` and allows no extra
- * fields, so this matches exactly one branch of the documented oneOf).
- */
-export function privateUser(api: string, u: FakeUser) {
+/** GitHub's public-user: what GET /users/{username} answers about someone else (a user or an organization). */
+export function publicUser(api: string, u: FakeUser) {
   return {
     ...simpleUser(api, u),
-    user_view_type: 'private',
+    user_view_type: 'public',
     name: u.login,
     company: null,
     blog: '',
     location: null,
     email: null,
-    notification_email: null,
     hireable: null,
     bio: null,
     twitter_username: null,
@@ -416,6 +411,19 @@ export function privateUser(api: string, u: FakeUser) {
     following: 0,
     created_at: '2026-01-01T00:00:00Z',
     updated_at: '2026-01-01T00:00:00Z',
+  };
+}
+
+/**
+ * GitHub's private-user: what GET /user answers about the token's own account
+ * (a public-user has no `two_factor_authentication` and allows no extra
+ * fields, so this matches exactly one branch of the documented oneOf).
+ */
+export function privateUser(api: string, u: FakeUser) {
+  return {
+    ...publicUser(api, u),
+    user_view_type: 'private',
+    notification_email: null,
     private_gists: 0,
     total_private_repos: 0,
     owned_private_repos: 0,

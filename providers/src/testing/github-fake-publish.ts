@@ -14,7 +14,7 @@ import { FakeGit } from './fake-git.js';
 import type { CollaboratorRole, FakeRepo, FakeUser } from './github-fake.js';
 import { HttpError } from './github-fake.js';
 import type { MatchedOperation } from './github-openapi.js';
-import { builders, privateUser, simpleUser } from './github-fake-json.js';
+import { builders, privateUser, publicUser } from './github-fake-json.js';
 
 export interface PublishCtx {
   url: string;
@@ -142,28 +142,6 @@ function visibleRepo(ctx: PublishCtx, user: FakeUser, m: MatchedOperation): Fake
   const repo = ctx.findRepo(m.params.owner ?? '', m.params.repo ?? '');
   if (!repo || !roleOn(ctx, repo, user)) throw new HttpError(404, 'Not Found');
   return repo;
-}
-
-/** GitHub's public-user: what GET /users/{username} answers about someone else (a user or an organization). */
-function publicUser(api: string, u: FakeUser) {
-  return {
-    ...simpleUser(api, u),
-    user_view_type: 'public',
-    name: u.login,
-    company: null,
-    blog: '',
-    location: null,
-    email: null,
-    hireable: null,
-    bio: null,
-    twitter_username: null,
-    public_repos: 0,
-    public_gists: 0,
-    followers: 0,
-    following: 0,
-    created_at: '2026-01-01T00:00:00Z',
-    updated_at: '2026-01-01T00:00:00Z',
-  };
 }
 
 /** GitHub's full-repository: the repository plus what only its own endpoints tell (settings, counts). */
