@@ -99,6 +99,7 @@ try {
     idp login
     idp env clone staging ${next.preview} --ttl 72h
     idp login --user alice && idp pr review ${next.pr} --approve && idp pr merge ${next.pr}
+    idp templates                                   # the golden paths; run one with: idp create <name>
 
   Ctrl-C stops everything.
 `);
