@@ -108,7 +108,8 @@ fi
 mkdir -p "$DIR"
 mv -f "$tmp/idp" "$DIR/idp"
 printf '{ "apiUrl": "%s", "backstage": "%s" }\\n' "$API_URL" "$BACKSTAGE" > "$DIR/idp.json"
-echo "Installed idp $("$DIR/idp" --version | sed 's/^idp, //') to $DIR/idp (checksum verified), pointed at $BACKSTAGE."
+version="$("$DIR/idp" --version 2>/dev/null | sed 's/^idp, //')" || version="?"
+echo "Installed idp $version to $DIR/idp (checksum verified), pointed at $BACKSTAGE."
 
 case ":\${PATH}:" in
   *":$DIR:"*) echo "Next: idp login" ;;
