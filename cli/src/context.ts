@@ -23,6 +23,7 @@ import { existsSync, realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { readLogin } from './auth/store.js';
+import { installedApi } from './installed.js';
 import { UsageError } from './exit-codes.js';
 import { configValue, normalizeRemote, pawsFilesIn, remoteUrl, repoName, worktreeRoot } from './git.js';
 
@@ -90,6 +91,8 @@ export interface UserContext {
 export function resolveApi(flags: ContextFlags, env: Env): ApiContext {
   if (flags.api) return { url: flags.api, urlSource: 'from --api', ...tokenFor(flags.api, env) };
   if (env.IDP_API_URL) return { url: env.IDP_API_URL, urlSource: 'from IDP_API_URL', ...tokenFor(env.IDP_API_URL, env) };
+  const installed = installedApi();
+  if (installed) return { url: installed.apiUrl, urlSource: `installed from this Backstage (${installed.file}); set IDP_API_URL or pass --api to change`, ...tokenFor(installed.apiUrl, env) };
   return { url: DEFAULT_API_URL, urlSource: 'default; set IDP_API_URL or pass --api to change', ...tokenFor(DEFAULT_API_URL, env) };
 }
 

@@ -14,6 +14,7 @@ import { serverConfigFrom } from './config.js';
 import { backstageVersion } from './version.js';
 import { contextRules, createContextResolver } from './context/resolve.js';
 import { contextRoutes } from './context/route.js';
+import { CLI_PATH, cliDirectory, cliRoutes } from './cli-downloads.js';
 
 export const idpPlugin = createBackendPlugin({
   pluginId: 'idp',
@@ -42,6 +43,8 @@ export const idpPlugin = createBackendPlugin({
         const temporal = new Client({ connection, namespace: cfg.namespace });
 
         const router = express.Router();
+        // Before the Platform API's router, which authenticates what it serves.
+        router.use(cliRoutes(cliDirectory(config), await discovery.getExternalBaseUrl('idp')));
         const hooks = webhookOptions(cfg);
         if (hooks.hosts?.length) {
           // Signed by the forge (HMAC / secret token), verified over the raw body by the receiver: no Backstage token.
@@ -68,7 +71,7 @@ export const idpPlugin = createBackendPlugin({
         // The router authenticates every route but /health itself, so a caller without a token is told how to sign in
         // (`idp login`, IDP_TOKEN); Backstage still verifies any token that is sent. Its routes only, not '/': the
         // Actions registry's /.backstage/actions routes of this plugin answer an anonymous caller with Backstage's 401.
-        for (const path of ['/health', '/whoami', '/openapi.json', '/component', '/environments', '/releases', '/workflows', '/pulls', '/context']) {
+        for (const path of ['/health', '/whoami', '/openapi.json', '/component', '/environments', '/releases', '/workflows', '/pulls', '/context', CLI_PATH]) {
           httpRouter.addAuthPolicy({ path, allow: 'unauthenticated' });
         }
       },
