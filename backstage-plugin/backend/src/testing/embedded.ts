@@ -5,7 +5,7 @@
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -52,6 +52,17 @@ export interface EmbeddedOptions {
   worker?: boolean;
 }
 
+/** Whether the stack failed to start because a port was taken: its own output, or its Temporal dev server's log, says so. */
+function portTaken(home: string, out: string): boolean {
+  let log = '';
+  try {
+    log = readFileSync(join(home, 'logs', 'temporal.log'), 'utf8');
+  } catch {
+    // No dev server log: the stack stopped before starting one.
+  }
+  return /address already in use|EADDRINUSE/i.test(out + log);
+}
+
 export async function startEmbedded(opts: EmbeddedOptions = {}): Promise<EmbeddedStack> {
   const home = mkdtempSync(join(tmpdir(), 'idp-embedded-'));
   const demo = { bare: join(home, 'demo', 'checkout.git'), workdir: join(home, 'demo', 'checkout') };
@@ -63,7 +74,7 @@ export async function startEmbedded(opts: EmbeddedOptions = {}): Promise<Embedde
     const locations = [join(home, 'demo', 'org.yaml'), join(demo.workdir, 'catalog-info.yaml'), join(repoRoot, 'templates', '*', 'template.yaml'), extra].map((target) => ({ type: 'file', target }));
     catalogEnv = { APP_CONFIG_catalog_locations: JSON.stringify(locations) };
   }
-  const [apiPort, temporalPort] = [await freePort(), await freeTemporalPort()];
+  let [apiPort, temporalPort] = [await freePort(), await freeTemporalPort()];
   let out = '';
   let child!: ChildProcess;
   /** Starts the stack on this home and these ports (again, after a crash) and resolves once it says it is running. */
@@ -107,7 +118,28 @@ export async function startEmbedded(opts: EmbeddedOptions = {}): Promise<Embedde
     rmSync(home, { recursive: true, force: true });
   };
   try {
-    await ready;
+    await ready.catch(async (e: unknown) => {
+      // A port picked free may be taken before it is bound: by this stack's ports (chosen here), or by the ones the
+      // Temporal CLI picks for itself (HTTP, metrics, its services), when other stacks start at the same moment.
+      // Only that is tried again, on other ports, and only a few times; anything else fails the start.
+      for (let attempt = 1; attempt <= 3 && portTaken(home, out); attempt++) {
+        if (child.exitCode === null && child.signalCode === null) await once(child, 'exit');
+        [apiPort, temporalPort] = [await freePort(), await freeTemporalPort()];
+        out += `\n[embedded test stack] a port was taken; starting again on others (${attempt})\n`;
+        try {
+          return await launch();
+        } catch (again) {
+          e = again;
+        }
+      }
+      let log = '';
+      try {
+        log = readFileSync(join(home, 'logs', 'temporal.log'), 'utf8').split('\n').slice(-20).join('\n');
+      } catch {
+        // No dev server log to add.
+      }
+      throw log ? new Error(`${(e as Error).message}\n--- the Temporal dev server's log, last lines:\n${log}`) : e;
+    });
   } catch (e) {
     await stop();
     throw e;
