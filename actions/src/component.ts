@@ -10,6 +10,7 @@
 import type { BackstageCredentials } from '@backstage/backend-plugin-api';
 import { InputError, NotFoundError } from '@backstage/errors';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
+import { parseSourceLocation as parseRepoLocation } from '@idp/providers';
 
 export const SOURCE_LOCATION = 'backstage.io/source-location';
 export const PAWS_PATH = 'idp/paws-path';
@@ -28,25 +29,15 @@ export interface ResolvedComponent {
   entityRef?: string;
 }
 
-/** Repository and folder (relative to its root, '' for the root) a source-location annotation names. */
+/**
+ * Repository (a remote URL, or a path on disk for the local forge) and folder (relative to its root, '' for the root) a
+ * source-location annotation names: the idp plugin's reading of it (context resolution), as the API takes a repo.
+ */
 export function parseSourceLocation(value: string): { repo: string; dir: string } | undefined {
-  const target = value.replace(/^url:/, '').trim();
-  let url: URL;
-  try {
-    url = new URL(target);
-  } catch {
-    return undefined;
-  }
-  const trim = (p: string) => p.replace(/^\/+|\/+$/g, '');
-  if (url.protocol === 'file:') return { repo: decodeURIComponent(url.pathname).replace(/\/+$/, ''), dir: '' };
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return undefined;
-  const path = trim(url.pathname);
-  // GitLab: <group…>/<project>/-/tree|blob/<ref>/<dir>; GitHub and most others: <owner>/<repo>/tree|blob/<ref>/<dir>.
-  const gitlab = path.match(/^(.+?)\/-\/(?:tree|blob)\/[^/]+\/?(.*)$/);
-  const github = path.match(/^([^/]+\/[^/]+?)\/(?:tree|blob)\/[^/]+\/?(.*)$/);
-  const m = gitlab ?? github;
-  const repoPath = (m ? m[1]! : path).replace(/\.git$/, '');
-  return { repo: `${url.protocol}//${url.host}/${repoPath}`, dir: trim(m?.[2] ?? '') };
+  const parsed = parseRepoLocation(value);
+  if (!parsed || parsed.repo.kind === 'slug') return undefined;
+  const repo = parsed.repo.kind === 'file' ? parsed.repo.path : `https://${parsed.repo.host}/${parsed.repo.path}`;
+  return { repo, dir: parsed.subpath };
 }
 
 export async function resolveComponent(catalog: CatalogService, credentials: BackstageCredentials, input: ComponentInput): Promise<ResolvedComponent> {

@@ -11,7 +11,7 @@ import { parseEntityRef, RELATION_OWNED_BY, stringifyEntityRef, type Entity } fr
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import { InvalidRequestError, matchesGlob, repoPathProblem, type ContextMatch, type ResolveContextRequest, type ResolvedContext } from '@idp/core';
 import { posix } from 'node:path';
-import { describeRepo, parseSourceLocation, repoIdentity, sameRepo, sourceLocationSpellings, type RepoIdentity } from './remotes.js';
+import { describeRepo, parseSourceLocation, repoIdentity, sameRepo, sourceLocationSpellings, type RepoIdentity } from '@idp/providers';
 
 export const SOURCE_LOCATION = 'backstage.io/source-location';
 export const GITHUB_SLUG = 'github.com/project-slug';

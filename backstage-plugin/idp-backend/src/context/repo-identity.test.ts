@@ -1,5 +1,5 @@
 /** One repository however its remote or its source-location is spelled. */
-import { parseSourceLocation, repoIdentity, sameRepo, sourceLocationSpellings } from './remotes';
+import { parseSourceLocation, repoIdentity, sameRepo, sourceLocationSpellings } from '@idp/providers';
 
 describe('repository identity', () => {
   it('treats the usual spellings of one forge repository as the same', () => {

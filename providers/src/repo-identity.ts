@@ -4,7 +4,7 @@
  * (`/srv/git/checkout.git`, `file:///srv/git/checkout.git/`). And the catalog annotation values that name it.
  */
 import { posix } from 'node:path';
-import { parseNetworkRemote } from '@idp/providers';
+import { parseNetworkRemote } from './forges.js';
 
 export type RepoIdentity =
   /** On a forge: host and owner/repo (GitLab: group/sub/project), without .git. */
