@@ -16,6 +16,13 @@ for (const s of signals) process.on(s, stopBuild);
 const [code] = await once(build, 'exit');
 for (const s of signals) process.off(s, stopBuild);
 if (code !== 0) process.exit(code ?? 1);
+// The Backstage app the banner's URL serves: built once (a few seconds), then only when its sources change.
+try {
+  (await import('./build-app.mjs')).buildApp();
+} catch (e) {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+}
 // Should npm die without passing a signal on (SIGKILL, a crash), stop as if it had; Node has no parent-death signal.
 const npm = process.ppid;
 const orphaned = setInterval(() => {

@@ -17,8 +17,18 @@ const env = { ...process.env, TEMPORAL_CLI: cli, CI: 'true', PATH: `${dirname(pr
 const files = process.argv.slice(2);
 let failed = false;
 
+// The frontend packages are bundled by backstage-cli, not emitted by tsc -b: type-check them here.
 if (!files.length) {
-  for (const pkg of ['backstage-plugin/idp-backend', 'actions']) {
+  for (const pkg of ['backstage-plugin/idp', 'backstage-plugin/app']) {
+    const tsc = spawnSync(process.execPath, [resolve('node_modules/typescript/bin/tsc'), '-p', pkg], { stdio: 'inherit', env });
+    failed ||= tsc.status !== 0;
+  }
+}
+// The e2e tests (browser ones included) run against the app the embedded stack serves.
+(await import('./build-app.mjs')).buildApp();
+
+if (!files.length) {
+  for (const pkg of ['backstage-plugin/idp-backend', 'actions', 'backstage-plugin/idp']) {
     const jest = spawnSync(process.execPath, [resolve('node_modules/@backstage/cli/bin/backstage-cli'), 'package', 'test'], { stdio: 'inherit', env, cwd: resolve(pkg) });
     failed ||= jest.status !== 0;
   }

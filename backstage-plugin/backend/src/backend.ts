@@ -4,6 +4,7 @@
  * idp's policy, and the idp plugin. Features are imported statically (Jest cannot load dynamic imports in tests).
  */
 import { createBackend } from '@backstage/backend-defaults';
+import appPlugin from '@backstage/plugin-app-backend';
 import authPlugin from '@backstage/plugin-auth-backend';
 import guestProvider from '@backstage/plugin-auth-backend-module-guest-provider';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
@@ -48,8 +49,10 @@ export const embeddedFeatures = [
   idpPermissionPolicyModule,
   idpPlugin,
   idpActionsModule,
-  // The page `idp login` signs in on (the embedded stack has no Backstage frontend yet).
+  // The page `idp login` signs in on (its demo users are the embedded stack's own).
   signInPagePlugin,
+  // The Backstage app (backstage-plugin/app, built once by `npm start`): served at app.baseUrl with its config injected.
+  appPlugin.default,
 ];
 
 /** The demo's entities, which the stack waits for before it says it is running. */

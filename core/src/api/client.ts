@@ -47,7 +47,8 @@ export function safeForTokens(url: URL): boolean {
 }
 
 export interface ClientOptions {
-  baseUrl: string;
+  /** The Platform API, e.g. http://127.0.0.1:7007/api/idp; or a function that finds it (Backstage: discoveryApi.getBaseUrl). */
+  baseUrl: string | (() => Promise<string>);
   /** Acting user on the standalone API (IDP_USER or git config user.email); not sent by a caller with an identity token. */
   user?: string;
   /**
@@ -101,14 +102,20 @@ function retryAfterSeconds(value: string | null): number | undefined {
   return Number.isFinite(seconds) ? Math.min(Math.max(seconds, 0), MAX_RETRY_AFTER_S) : undefined;
 }
 
+/** A base URL given as a string, or found when first needed (Backstage's discovery API answers asynchronously). */
+function resolveBaseUrl(opts: ClientOptions): Promise<string> {
+  return typeof opts.baseUrl === 'string' ? Promise.resolve(opts.baseUrl) : opts.baseUrl();
+}
+
 export class PlatformClient {
-  private readonly baseUrl: string;
+  private baseUrl?: string;
   private token?: Promise<string>;
   constructor(private readonly opts: ClientOptions) {
-    this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
+    if (typeof opts.baseUrl === 'string') this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
   }
 
   private async call<T>(method: string, path: string, body?: unknown, query?: Record<string, string | undefined>): Promise<T> {
+    this.baseUrl ??= (await resolveBaseUrl(this.opts)).replace(/\/+$/, '');
     const url = new URL(this.baseUrl + path);
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
     const headers: Record<string, string> = { accept: 'application/json' };

@@ -1,0 +1,1 @@
+export { CliPage } from './CliPage';

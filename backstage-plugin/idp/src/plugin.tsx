@@ -1,0 +1,64 @@
+/**
+ * The idp frontend plugin (Backstage's new frontend system). Three tabs on a component's page — Environments,
+ * Releases, Activity — and the Download CLI page. Every action here is a Platform API call through `idpApiRef`, the
+ * same client and routes the CLI uses; README's parity table lists both faces of each.
+ */
+import { createFrontendPlugin, PageBlueprint } from '@backstage/frontend-plugin-api';
+import { EntityContentBlueprint } from '@backstage/plugin-catalog-react/alpha';
+import { idpApi } from './api';
+import { cliPageRouteRef } from './routes';
+import { isIdpComponent } from './entity';
+
+/** Paths of the entity tabs, under the entity's page: `idp open` links to them. */
+export const TAB_PATHS = { environments: '/environments', releases: '/releases', activity: '/activity' } as const;
+export const CLI_PAGE_PATH = '/idp/cli';
+
+const environmentsContent = EntityContentBlueprint.make({
+  name: 'environments',
+  params: {
+    path: TAB_PATHS.environments,
+    title: 'Environments',
+    group: 'deployment',
+    filter: isIdpComponent,
+    loader: () => import('./components/EnvironmentsTab').then((m) => <m.EnvironmentsTab />),
+  },
+});
+
+const releasesContent = EntityContentBlueprint.make({
+  name: 'releases',
+  params: {
+    path: TAB_PATHS.releases,
+    title: 'Releases',
+    group: 'deployment',
+    filter: isIdpComponent,
+    loader: () => import('./components/ReleasesTab').then((m) => <m.ReleasesTab />),
+  },
+});
+
+const activityContent = EntityContentBlueprint.make({
+  name: 'activity',
+  params: {
+    path: TAB_PATHS.activity,
+    title: 'Activity',
+    group: 'deployment',
+    filter: isIdpComponent,
+    loader: () => import('./components/ActivityTab').then((m) => <m.ActivityTab />),
+  },
+});
+
+const cliPage = PageBlueprint.make({
+  name: 'cli',
+  params: {
+    path: CLI_PAGE_PATH,
+    title: 'Download CLI',
+    routeRef: cliPageRouteRef,
+    loader: () => import('./components/CliPage').then((m) => <m.CliPage />),
+  },
+});
+
+export const idpPlugin = createFrontendPlugin({
+  pluginId: 'idp',
+  title: 'idp',
+  routes: { cli: cliPageRouteRef },
+  extensions: [idpApi, environmentsContent, releasesContent, activityContent, cliPage],
+});

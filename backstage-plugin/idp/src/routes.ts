@@ -1,0 +1,4 @@
+import { createRouteRef } from '@backstage/frontend-plugin-api';
+
+/** The Download CLI page (`/idp/cli`). */
+export const cliPageRouteRef = createRouteRef();
