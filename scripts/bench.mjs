@@ -15,7 +15,11 @@
 // Issue #12 adds (bench-templates.mjs):
 //  - `idp search` latency p50 with 500 Template entities in the catalog.
 //  - template task start → PR URL, p50 of 10 (`add-preview-environment`; skipped when it is not in the catalog).
-// IDP_BENCH_ONLY=clone runs only the embedded-stack figures (for a quick look while tuning); =templates only #12's.
+// Issue #13 adds (bench-ui.mjs, bench-cli-binary.mjs):
+//  - entity page → idp Environments tab rendered with data (Chromium, navigation timing, p50 of 10, warm). Target ≤ 1 s.
+//  - the single-binary CLI's size per platform; `idp --version` of the binary vs the npm CLI vs bare `node -e 0`.
+// IDP_BENCH_ONLY=clone runs only the embedded-stack figures (for a quick look while tuning); =templates only #12's;
+// =ui only #13's.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,6 +31,8 @@ import { backgroundTasks, cloneBreakdown, pct, runningCount, timingFetch } from 
 import { forgeCallRows } from './bench-forge-calls.mjs';
 import { releaseRows } from './bench-releases.mjs';
 import { templateRows } from './bench-templates.mjs';
+import { uiRows } from './bench-ui.mjs';
+import { cliBinaryRows } from './bench-cli-binary.mjs';
 
 const root = resolve('.');
 const only = process.env.IDP_BENCH_ONLY;
@@ -178,6 +184,11 @@ try {
   if (!only || only === 'start') await npmStart(rows, work);
   if (!only || only === 'clone') await embeddedClones(rows);
   if (!only || only === 'templates') rows.push(...(await templateRows()));
+  if (!only || only === 'ui') {
+    (await import('./build-app.mjs')).buildApp();
+    rows.push(...(await uiRows()));
+    rows.push(...cliBinaryRows());
+  }
   if (!only) {
     rows.push(...(await forgeCallRows()));
     rows.push(...(await releaseRows()));

@@ -19,7 +19,8 @@ const demoAuthenticator = createProxyAuthenticator({
     if (!enabled || !isLoopbackHost(from.replace(/^::ffff:/, ''))) {
       throw new NotAllowedError('Signing in as a demo user works only in the embedded stack (npm start), from this machine; sign in with your Backstage provider.');
     }
-    const user = typeof req.query.user === 'string' ? req.query.user : '';
+    // `?user=` from `idp login --user`; the header from the app's sign-in page (ProxiedSignInPage sends headers, not a query).
+    const user = typeof req.query.user === 'string' ? req.query.user : (req.header('x-idp-demo-user') ?? '');
     if (!/^[a-z0-9][a-z0-9._-]{0,62}$/i.test(user)) throw new InputError('Name a user of the demo catalog: ?user=alice (see `idp login --user`).');
     return { result: { user } };
   },

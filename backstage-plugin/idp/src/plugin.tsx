@@ -18,7 +18,6 @@ const environmentsContent = EntityContentBlueprint.make({
   params: {
     path: TAB_PATHS.environments,
     title: 'Environments',
-    group: 'deployment',
     filter: isIdpComponent,
     loader: () => import('./components/EnvironmentsTab').then((m) => <m.EnvironmentsTab />),
   },
@@ -29,7 +28,6 @@ const releasesContent = EntityContentBlueprint.make({
   params: {
     path: TAB_PATHS.releases,
     title: 'Releases',
-    group: 'deployment',
     filter: isIdpComponent,
     loader: () => import('./components/ReleasesTab').then((m) => <m.ReleasesTab />),
   },
@@ -40,7 +38,6 @@ const activityContent = EntityContentBlueprint.make({
   params: {
     path: TAB_PATHS.activity,
     title: 'Activity',
-    group: 'deployment',
     filter: isIdpComponent,
     loader: () => import('./components/ActivityTab').then((m) => <m.ActivityTab />),
   },
