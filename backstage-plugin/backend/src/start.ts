@@ -85,17 +85,23 @@ try {
   const next = await demoNext(demo.bare);
   const api = `http://127.0.0.1:${apiPort}/api/idp`;
 
+  const app = `http://127.0.0.1:${apiPort}`;
   console.log(`
   idp is running (state in ${home})
 
-  Backstage      http://127.0.0.1:${apiPort}   (catalog, scaffolder, auth; sign in as guest or a demo user)
+  Open ${app}/catalog/default/component/checkout/environments
+
+  That is Backstage, signed in as guest: the demo component's Environments, Releases and Activity tabs, Create (the
+  golden paths), search, and Download CLI. Add ?as=alice to any page to act as alice (bob: her reviewer; carol: another
+  team), ?as=guest to go back.
+
   Platform API   ${api}
   Temporal       ${cfg.temporalAddress}${uiUrl ? `   (Web UI ${uiUrl})` : ''}
   Demo component ${demo.workdir}   (origin: ${demo.bare}; component:default/checkout, owned by team-payments = alice, bob)
 
-  Try, in another terminal:
+  Or in a terminal:
     cd ${demo.workdir}
-    alias idp="node ${process.cwd()}/cli/bin/idp.js"   # or: npm link -w cli
+    alias idp="node ${process.cwd()}/cli/bin/idp.js"   # or: npm link -w cli, or the binary from Download CLI
     idp login
     idp env clone staging ${next.preview} --ttl 72h
     idp login --user alice && idp pr review ${next.pr} --approve && idp pr merge ${next.pr}
