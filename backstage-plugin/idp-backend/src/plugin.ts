@@ -7,6 +7,7 @@ import { coreServices, createBackendPlugin } from '@backstage/backend-plugin-api
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { Client, Connection } from '@temporalio/client';
 import express from 'express';
+import { pullPageRedirect } from './pull-page.js';
 import { createRouter, createWebhookReceiver, providersFor, webhookOptions, API_VERSION } from '@idp/api';
 import { backstageIdentity } from './identity.js';
 import { registerIdpPermissions } from './permissions.js';
@@ -45,6 +46,9 @@ export const idpPlugin = createBackendPlugin({
         const router = express.Router();
         // Before the Platform API's router, which authenticates what it serves.
         router.use(cliRoutes(cliDirectory(config), await discovery.getExternalBaseUrl('idp')));
+        // A browser opening a local-forge PR URL gets the app's PR page (the API still answers JSON to API clients).
+        const appBaseUrl = config.getOptionalString('app.baseUrl');
+        if (appBaseUrl) router.get('/pulls/:number', pullPageRedirect(appBaseUrl));
         const hooks = webhookOptions(cfg);
         if (hooks.hosts?.length) {
           // Signed by the forge (HMAC / secret token), verified over the raw body by the receiver: no Backstage token.

@@ -12,6 +12,8 @@ import { isIdpComponent } from './entity';
 /** Paths of the entity tabs, under the entity's page: `idp open` links to them. */
 export const TAB_PATHS = { environments: '/environments', releases: '/releases', activity: '/activity' } as const;
 export const CLI_PAGE_PATH = '/idp/cli';
+/** The API redirects a browser's GET /api/idp/pulls/<n> here (backstage-plugin/idp-backend/src/pull-page.ts). */
+export const PULL_PAGE_PATH = '/idp/pulls';
 
 const environmentsContent = EntityContentBlueprint.make({
   name: 'environments',
@@ -53,9 +55,18 @@ const cliPage = PageBlueprint.make({
   },
 });
 
+/** A pull request idp opened (`/idp/pulls/<n>?repo=…`): review, check, merge, close. Not in the sidebar. */
+const pullRequestPage = PageBlueprint.make({
+  name: 'pull-request',
+  params: {
+    path: PULL_PAGE_PATH,
+    loader: () => import('./components/PullRequestPage').then((m) => <m.PullRequestPage />),
+  },
+});
+
 export const idpPlugin = createFrontendPlugin({
   pluginId: 'idp',
   title: 'idp',
   routes: { cli: cliPageRouteRef },
-  extensions: [idpApi, environmentsContent, releasesContent, activityContent, cliPage],
+  extensions: [idpApi, environmentsContent, releasesContent, activityContent, cliPage, pullRequestPage],
 });
