@@ -63,7 +63,7 @@ describe('GET /activity', () => {
     const handle = await stack.api.temporal.workflow.getHandle(first.workflowId).describe();
     assert.equal(merged.runId, handle.runId);
     assert.equal(merged.temporalUrl, `http://temporal-ui.test:8233/namespaces/default/workflows/${encodeURIComponent(first.workflowId)}/${handle.runId}/history`);
-    assert.deepEqual(list.pulls.map((p) => [p.number, p.url, p.kind, p.environment, p.author]), [[orphan.number, orphan.url, 'env-create', 'old-1', 'dave@example.com']]);
+    assert.deepEqual(list.pulls.map((p) => [p.number, p.url, p.kind, p.environment, p.author]), [[orphan.number, (await stack.client.pull(ref, orphan.number)).url, 'env-create', 'old-1', 'dave@example.com']]);
 
     // The newest `limit`: the running ones come first.
     assert.deepEqual((await stack.client.activity(ref, { limit: 1 })).workflows.map((w) => w.workflowId), [release.workflowId]);
