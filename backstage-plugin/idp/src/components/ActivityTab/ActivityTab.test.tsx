@@ -77,7 +77,9 @@ describe('ActivityTab', () => {
       pr: { ...PR, number: 2, url: 'http://forge/pulls/2', state: 'merged' },
     });
     const orphan = { number: 1, url: 'http://forge/pulls/1', state: 'closed' as const, head: 'idp/env-create/checkout/old', headSha: 'f', title: 'Create old', author: 'user:default/carol', createdAt: new Date(Date.now() - 3 * 3600_000).toISOString(), updatedAt: '', kind: 'env-create', environment: 'old' };
-    await render({ 'GET /activity': () => ({ body: activity([release, clone()], [orphan]) }) });
+    // preview-1 was cloned before too (destroyed since): the same workflow id, an earlier run.
+    const earlier = clone({ runId: 'run-0', status: 'completed', phase: 'merged', startedAt: new Date(Date.now() - 4 * 86400_000).toISOString(), pr: { ...PR, number: 9, url: 'http://forge/pulls/9', state: 'merged' } });
+    await render({ 'GET /activity': () => ({ body: activity([release, clone(), earlier], [orphan]) }) });
 
     const row = await screen.findByTestId(`activity-${ID}`);
     expect(within(row).getByText('Clone to preview-1')).toBeInTheDocument();
@@ -99,7 +101,8 @@ describe('ActivityTab', () => {
     expect(within(old).getByRole('link', { name: 'PR #1' })).toHaveAttribute('href', 'http://forge/pulls/1');
 
     const order = screen.getAllByTestId(/^activity-/).map((r) => r.getAttribute('data-testid'));
-    expect(order).toEqual([`activity-${ID}`, 'activity-release:checkout:staging:v2@1a2b3c4d5e', 'activity-pr-1']);
+    expect(order).toEqual([`activity-${ID}`, 'activity-release:checkout:staging:v2@1a2b3c4d5e', 'activity-pr-1', `activity-${ID}-run-0`]);
+    expect(within(screen.getByTestId(`activity-${ID}-run-0`)).getByRole('link', { name: 'PR #9' })).toBeInTheDocument();
   });
 
   it('long-polls the running workflow and refetches the list once its phase changes', async () => {
