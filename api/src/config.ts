@@ -12,6 +12,8 @@ import type { WebhookReceiverOptions } from './webhooks/receiver.js';
 export interface ServerConfig {
   temporalAddress: string;
   namespace: string;
+  /** The Temporal Web UI (IDP_TEMPORAL_WEB_URL, e.g. http://127.0.0.1:8233): the activity links each workflow run there. */
+  temporalWebUrl?: string;
   taskQueue: string;
   apiHost: string;
   apiPort: number;
@@ -81,6 +83,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
   return {
     temporalAddress: env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
     namespace: env.TEMPORAL_NAMESPACE ?? 'default',
+    ...(env.IDP_TEMPORAL_WEB_URL ? { temporalWebUrl: env.IDP_TEMPORAL_WEB_URL } : {}),
     taskQueue: env.IDP_TASK_QUEUE ?? TASK_QUEUE,
     apiHost,
     apiPort,

@@ -16,6 +16,7 @@ import {
   CheckRequest,
   ListPullsQuery,
   RepoRef,
+  ActivityQuery,
   ReviewRequest,
   WorkflowPhase,
   CreateReleaseRequest,
@@ -44,6 +45,7 @@ import { pullRequestUpdate, searchAttributesFor, type EnvChangeInput, type EnvCh
 import { repoKey, type GitProvider, type ProviderLookup } from '@idp/providers';
 import { baseStatus, describeWorkflow, signalBaseMoved, signalPrEvent } from './workflows.js';
 import { listEnvironments } from './environments.js';
+import { listActivity } from './activity.js';
 import { renderPullPage } from './pull-page.js';
 import { assertReleasePolicyHolds, componentFrom, listReleases, releaseDetail, startRelease, type ReleaseAsk } from './releases.js';
 import { releaseReviewNote, reportLocalCheck } from './pull-checks.js';
@@ -58,6 +60,8 @@ export interface RouterOptions {
   version: string;
   temporalAddress: string;
   namespace: string;
+  /** The Temporal Web UI's address (IDP_TEMPORAL_WEB_URL, idp.temporal.webUrl): GET /activity links each run there; unset, no links. */
+  temporalWebUrl?: string;
   /**
    * Who acts on each request, from a verified credential (standalone: standaloneIdentity; Backstage: httpAuth/userInfo),
    * and what they may do. Every route but /health and /openapi.json asks it.
@@ -342,6 +346,15 @@ export function createRouter(opts: RouterOptions): express.Router {
     const { provider, base, file } = await readPaws(ref);
     await authorize(req, res, 'component.read', componentRef(file.content, ref));
     res.json(await listEnvironments({ temporal: opts.temporal, provider, base, text: file.content, ref }));
+  }));
+
+  // Read like the environments: the component's paws.yaml names it, and reading it is what is authorized.
+  router.get('/activity', route(async (req, res) => {
+    const ref = parse(RepoRef, req.query);
+    const { limit } = parse(ActivityQuery, { limit: req.query.limit });
+    const { provider, file } = await readPaws(ref);
+    await authorize(req, res, 'component.read', componentRef(file.content, ref));
+    res.json(await listActivity({ temporal: opts.temporal, provider, text: file.content, ref, limit, namespace: opts.namespace, temporalWebUrl: opts.temporalWebUrl }));
   }));
 
   /** 202: started or joined; 200: a dry run's plan. */

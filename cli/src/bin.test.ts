@@ -36,7 +36,7 @@ describe('bin', () => {
   it('--help lists the commands, the environment and the exit codes', async () => {
     const r = await node([bin, '--help']);
     assert.equal(r.code, 0, r.err);
-    for (const cmd of ['info', 'env list', 'env clone', 'env create', 'env destroy', 'env extend', 'pr list', 'pr show', 'pr diff', 'pr review', 'pr merge', 'pr close', 'releases list', 'releases create', 'releases promote', 'releases rollback', 'releases show']) {
+    for (const cmd of ['info', 'activity', 'env list', 'env clone', 'env create', 'env destroy', 'env extend', 'pr list', 'pr show', 'pr diff', 'pr review', 'pr merge', 'pr close', 'releases list', 'releases create', 'releases promote', 'releases rollback', 'releases show']) {
       assert.match(r.out, new RegExp(`^    ${cmd}\\s{2,}\\S`, 'm'), cmd);
     }
     assert.match(r.out, /IDP_API_URL/);

@@ -99,6 +99,13 @@ export const COMMANDS: Spec[] = [
     load: () => import('./commands/tasks/logs.js'),
   },
   {
+    usage: 'activity',
+    describe: 'Show what idp did for the component, newest first: each workflow (kind, environment, status, requester), its PR and its Temporal Web UI link.',
+    options: [['--limit', 'At most this many workflows (1-100, default 50)']],
+    examples: ['activity', 'activity --limit 10', 'activity --json'],
+    load: () => import('./commands/activity.js'),
+  },
+  {
     usage: 'env list',
     describe: 'List the component\'s environments: live, pending in a PR, expiring.',
     load: () => import('./commands/env/list.js'),
@@ -227,7 +234,7 @@ const GLOBAL_OPTIONS: [string, string][] = [
 ];
 
 const BOOLEAN = ['json', 'wait', 'follow', 'dry-run', 'approve', 'request-changes', 'comment', 'success', 'failure', 'pending', 'browser'];
-const STRING = ['component', 'api', 'repo', 'path', 'ttl', 'confirm', 'state', 'message', 'image', 'env', 'to', 'page', 'user', 'set', 'values', 'kind'];
+const STRING = ['component', 'api', 'repo', 'path', 'ttl', 'confirm', 'state', 'message', 'image', 'env', 'to', 'page', 'user', 'set', 'values', 'kind', 'limit'];
 /** Short spellings of value options (sade's `-m, --message`): their value is the next argument too. */
 const STRING_ALIASES = ['m'];
 /** Nouns whose bare form runs a verb, like `heroku releases`; `idp <noun> --help` still shows the noun's help. */

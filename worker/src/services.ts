@@ -56,6 +56,7 @@ export async function startApi(cfg: ServerConfig, defaultUser?: string) {
     version: VERSION,
     temporalAddress: cfg.temporalAddress,
     namespace: cfg.namespace,
+    temporalWebUrl: cfg.temporalWebUrl,
     // The standalone server acts as its one user unless clients share IDP_API_TOKEN (then they name theirs).
     identity: standaloneIdentity({ user: defaultUser, sharedSecret: cfg.apiToken }),
     allowedHosts: [cfg.apiUrl, ...cfg.allowedHosts],

@@ -62,6 +62,8 @@ try {
     const server = await startDevServer({ cli, home, port: temporalPort, uiPort: temporalPort + 1000 });
     stops.push(server.stop);
     uiUrl = server.uiUrl;
+    // The Platform API links each workflow run of the activity to this Web UI (unless the caller names another).
+    process.env.IDP_TEMPORAL_WEB_URL ??= uiUrl;
     cfg.temporalAddress = `127.0.0.1:${temporalPort}`;
   } else {
     cfg.temporalAddress = process.env.TEMPORAL_ADDRESS;

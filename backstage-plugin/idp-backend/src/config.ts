@@ -9,10 +9,13 @@ export function serverConfigFrom(config: Config, externalBaseUrl: string, env: N
   const cfg = configFromEnv(env);
   const idp = config.getOptionalConfig('idp');
   const roots = idp?.getOptionalStringArray('repoRoots');
+  // The Temporal Web UI, for the activity's links to each workflow run.
+  const temporalWebUrl = idp?.getOptionalString('temporal.webUrl') ?? cfg.temporalWebUrl;
   return {
     ...cfg,
     temporalAddress: idp?.getOptionalString('temporal.address') ?? cfg.temporalAddress,
     namespace: idp?.getOptionalString('temporal.namespace') ?? cfg.namespace,
+    ...(temporalWebUrl ? { temporalWebUrl } : {}),
     taskQueue: idp?.getOptionalString('temporal.taskQueue') ?? cfg.taskQueue,
     // PR links of the local forge lead to this plugin's pages.
     apiUrl: env.IDP_API_URL ?? externalBaseUrl,

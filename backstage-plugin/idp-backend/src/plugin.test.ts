@@ -199,6 +199,7 @@ describe('idp backend plugin under a policy that grants nothing', () => {
       ['get', `/api/idp/component?${q}`],
       ['get', `/api/idp/environments?${q}`],
       ['get', `/api/idp/releases?${q}`],
+      ['get', `/api/idp/activity?${q}`],
       ['get', `/api/idp/releases/staging/1?${q}`],
       ['get', `/api/idp/pulls?${q}`],
       ['get', `/api/idp/pulls/1?${q}`],

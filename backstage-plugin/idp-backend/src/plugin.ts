@@ -66,6 +66,7 @@ export const idpPlugin = createBackendPlugin({
             version: API_VERSION,
             temporalAddress: cfg.temporalAddress,
             namespace: cfg.namespace,
+            temporalWebUrl: cfg.temporalWebUrl,
             servedBy: { name: 'Backstage', version: backstageVersion() },
             identity: backstageIdentity({ httpAuth, auth, permissions, catalog, environments, context }),
             routes: contextRoutes(context, httpAuth),
@@ -75,7 +76,7 @@ export const idpPlugin = createBackendPlugin({
         // The router authenticates every route but /health itself, so a caller without a token is told how to sign in
         // (`idp login`, IDP_TOKEN); Backstage still verifies any token that is sent. Its routes only, not '/': the
         // Actions registry's /.backstage/actions routes of this plugin answer an anonymous caller with Backstage's 401.
-        for (const path of ['/health', '/whoami', '/openapi.json', '/component', '/environments', '/releases', '/workflows', '/pulls', '/context', CLI_PATH]) {
+        for (const path of ['/health', '/whoami', '/openapi.json', '/component', '/environments', '/releases', '/activity', '/workflows', '/pulls', '/context', CLI_PATH]) {
           httpRouter.addAuthPolicy({ path, allow: 'unauthenticated' });
         }
       },

@@ -4,6 +4,7 @@
  * zod or yaml, which keeps `idp` start-up fast.
  */
 import type {
+  ActivityList,
   ChangePlan,
   CloneEnvironmentRequest,
   ComponentInfo,
@@ -217,6 +218,10 @@ export class PlatformClient {
   }
   release(r: RepoRef, env: string, number: number): Promise<ReleaseDetail> {
     return this.call('GET', `/releases/${encodeURIComponent(env)}/${number}`, undefined, PlatformClient.repoQuery(r));
+  }
+  /** The component's idp workflows (newest first) and idp's PRs that no listed workflow follows: GET /activity. */
+  activity(r: RepoRef, opts: { limit?: number } = {}): Promise<ActivityList> {
+    return this.call('GET', '/activity', undefined, { ...PlatformClient.repoQuery(r), limit: opts.limit?.toString() });
   }
   /** The newest `limit` (server default and ceiling: 100) PRs that match: the first page of pullsPage. */
   async listPulls(r: RepoRef, state?: PullRequestState | 'all', limit?: number): Promise<PullRequest[]> {

@@ -201,6 +201,39 @@ export const WorkflowStatus = z.object({
   release: ReleaseRecord.optional(),
 });
 
+/** GET /activity: how many of the newest workflows (and of idp's PRs without one) to answer. */
+export const ActivityQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(50).describe('At most this many workflows, and this many PRs without one (1-100, default 50)'),
+});
+
+/** One run of an idp workflow of the component: what `idp activity` and the Activity tab show. */
+export const ActivityWorkflow = WorkflowStatus.extend({
+  /** A workflow id is reused by a later change of the same kind to the same environment: the run tells them apart. */
+  runId: z.string(),
+  requestedBy: z.string().optional().describe('Who asked for it, when the workflow recorded it'),
+  temporalUrl: z.string().optional().describe('This run in the Temporal Web UI; absent when the server knows no UI address (IDP_TEMPORAL_WEB_URL, idp.temporal.webUrl)'),
+});
+
+/** An idp PR of the component that no listed workflow follows (its workflow is older than Temporal keeps, or past the limit). */
+export const ActivityPull = PrSummary.extend({
+  title: z.string(),
+  author: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  workflowId: z.string().optional().describe('The workflow its branch belongs to'),
+  kind: z.string().optional(),
+  environment: z.string().optional(),
+});
+
+export const ActivityList = z.object({
+  component: z.string(),
+  repo: z.string(),
+  /** Running and recently closed, newest first (by start). The long-lived release queues and TTL timers are left out. */
+  workflows: z.array(ActivityWorkflow),
+  /** Newest first. */
+  pulls: z.array(ActivityPull),
+});
+
 /** A dry run's answer: what the request would propose, and the workflow it would start or join. Nothing was written. */
 export const ChangePlan = z.object({
   dryRun: z.literal(true),
@@ -358,6 +391,9 @@ export type ReleaseRecord = z.infer<typeof ReleaseRecord>;
 export type EnvironmentReleases = z.infer<typeof EnvironmentReleases>;
 export type ReleaseList = z.infer<typeof ReleaseList>;
 export type ReleaseDetail = z.infer<typeof ReleaseDetail>;
+export type ActivityWorkflow = z.infer<typeof ActivityWorkflow>;
+export type ActivityPull = z.infer<typeof ActivityPull>;
+export type ActivityList = z.infer<typeof ActivityList>;
 export type CreateReleaseRequest = z.input<typeof CreateReleaseRequest>;
 export type PromoteReleaseRequest = z.input<typeof PromoteReleaseRequest>;
 export type RollbackReleaseRequest = z.input<typeof RollbackReleaseRequest>;

@@ -101,6 +101,14 @@ export function openApiDocument(version: string): Record<string, unknown> {
           responses: { '200': ok(c.ReleaseDetail), ...errors },
         },
       },
+      '/activity': {
+        get: {
+          operationId: 'listActivity',
+          description: 'The component\'s idp workflows, running and recently closed, newest first (with requester, PR and, when the server knows the Temporal Web UI, a link to each run), and idp\'s PRs of the component that no listed workflow follows.',
+          parameters: [...repoQuery, { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 100, default: 50 }, description: 'At most this many workflows, and this many PRs without one' }],
+          responses: { '200': ok(c.ActivityList), ...errors },
+        },
+      },
       '/pulls': {
         get: {
           operationId: 'listPulls',

@@ -42,7 +42,7 @@ export interface TestStack {
 }
 
 export async function startTestStack(
-  opts: { inProcessWorker?: boolean; pollIntervalMs?: number; prWaitMs?: number; forges?: ForgeHost[]; teams?: Record<string, string[]>; apiToken?: string } = {},
+  opts: { inProcessWorker?: boolean; pollIntervalMs?: number; prWaitMs?: number; forges?: ForgeHost[]; teams?: Record<string, string[]>; apiToken?: string; temporalWebUrl?: string } = {},
 ): Promise<TestStack> {
   if (!runtimeInstalled) {
     installRuntime(process.env.IDP_TEST_VERBOSE ? 'INFO' : 'ERROR');
@@ -64,6 +64,7 @@ export async function startTestStack(
     // The forge fakes need no politeness delays, and their injected 5xx should be retried at once.
     forgeClient: { paceWrites: false, retryBaseMs: 10 },
     ...(opts.teams ? { teams: opts.teams } : {}),
+    ...(opts.temporalWebUrl ? { temporalWebUrl: opts.temporalWebUrl } : {}),
     // Several people act on one stack (four-eyes): a standalone server believes x-idp-user only from holders of its secret.
     apiToken: opts.apiToken ?? randomUUID(),
   };
