@@ -72,7 +72,7 @@ export interface RouterOptions {
   /** The platform's approval floors (IDP_RELEASE_FLOORS); default DEFAULT_RELEASE_FLOORS. */
   releaseFloors?: ReleaseFloors;
   /** What serves this router, for `idp version`: Backstage and its version, or the standalone server (the default). */
-  servedBy?: { name: string; version: string };
+  servedBy?: { name: string; version: string; appUrl?: string };
   /**
    * Routes the host adds behind the same authentication and error handling (the Backstage plugin: POST
    * /context/resolve); res.locals.actor is the caller. Handlers pass errors to next().

@@ -106,6 +106,18 @@ export const COMMANDS: Spec[] = [
     load: () => import('./commands/activity.js'),
   },
   {
+    usage: 'open [env]',
+    describe: 'Open the component\'s page in Backstage in your browser; with <env>, that environment on its Environments tab.',
+    options: [
+      ['--releases', 'Open the Releases tab'],
+      ['--activity', 'Open the Activity tab'],
+      ['--pr', 'Open this pull request instead'],
+      ['--print', 'Print the URL instead of opening it'],
+    ],
+    examples: ['open', 'open staging', 'open --releases', 'open --pr 3', 'open --print'],
+    load: () => import('./commands/open.js'),
+  },
+  {
     usage: 'env list',
     describe: 'List the component\'s environments: live, pending in a PR, expiring.',
     load: () => import('./commands/env/list.js'),
@@ -233,8 +245,8 @@ const GLOBAL_OPTIONS: [string, string][] = [
   ['--path', 'paws.yaml path inside the repository (default: found locally, else paws.yaml)'],
 ];
 
-const BOOLEAN = ['json', 'wait', 'follow', 'dry-run', 'approve', 'request-changes', 'comment', 'success', 'failure', 'pending', 'browser'];
-const STRING = ['component', 'api', 'repo', 'path', 'ttl', 'confirm', 'state', 'message', 'image', 'env', 'to', 'page', 'user', 'set', 'values', 'kind', 'limit'];
+const BOOLEAN = ['json', 'print', 'releases', 'activity', 'wait', 'follow', 'dry-run', 'approve', 'request-changes', 'comment', 'success', 'failure', 'pending', 'browser'];
+const STRING = ['component', 'api', 'repo', 'path', 'ttl', 'confirm', 'state', 'message', 'image', 'env', 'to', 'page', 'user', 'set', 'values', 'kind', 'limit', 'pr'];
 /** Short spellings of value options (sade's `-m, --message`): their value is the next argument too. */
 const STRING_ALIASES = ['m'];
 /** Nouns whose bare form runs a verb, like `heroku releases`; `idp <noun> --help` still shows the noun's help. */

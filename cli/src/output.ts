@@ -22,6 +22,8 @@ export interface Io {
   env: Record<string, string | undefined>;
   cwd: string;
   now(): Date;
+  /** Opens a URL in the user's browser (true when something did); absent → the OS's way (auth/browser.ts). Tests inject it. */
+  openUrl?(url: string): Promise<boolean>;
 }
 
 export function processIo(): Io {

@@ -67,7 +67,7 @@ export const idpPlugin = createBackendPlugin({
             temporalAddress: cfg.temporalAddress,
             namespace: cfg.namespace,
             temporalWebUrl: cfg.temporalWebUrl,
-            servedBy: { name: 'Backstage', version: backstageVersion() },
+            servedBy: { name: 'Backstage', version: backstageVersion(), ...(appBaseUrl ? { appUrl: appBaseUrl } : {}) },
             identity: backstageIdentity({ httpAuth, auth, permissions, catalog, environments, context }),
             routes: contextRoutes(context, httpAuth),
           }),

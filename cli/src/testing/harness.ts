@@ -7,6 +7,7 @@
 import path from 'node:path';
 import { after, before, beforeEach } from 'node:test';
 import { main } from '../main.js';
+import type { Io } from '../output.js';
 import { startFakeApi, type FakeApi } from './fake-api.js';
 import { gitEnv, gitRepo, memoryIo, tempDir, writePaws } from './io.js';
 
@@ -38,8 +39,8 @@ export function useFakeApi(): void {
   });
 }
 
-export async function run(argv: string[], opts: { env?: Record<string, string | undefined>; cwd?: string } = {}) {
-  const io = memoryIo({ env: { ...baseEnv, ...opts.env }, cwd: opts.cwd ?? wc, now: NOW });
+export async function run(argv: string[], opts: { env?: Record<string, string | undefined>; cwd?: string; openUrl?: Io['openUrl'] } = {}) {
+  const io = memoryIo({ env: { ...baseEnv, ...opts.env }, cwd: opts.cwd ?? wc, now: NOW, ...(opts.openUrl ? { openUrl: opts.openUrl } : {}) });
   const code = await main(argv, io);
   return { code, out: io.out(), err: io.err() };
 }

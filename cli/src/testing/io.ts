@@ -10,7 +10,7 @@ export interface MemoryIo extends Io {
   err(): string;
 }
 
-export function memoryIo(opts: { env?: Record<string, string | undefined>; cwd?: string; now?: Date; tty?: boolean } = {}): MemoryIo {
+export function memoryIo(opts: { env?: Record<string, string | undefined>; cwd?: string; now?: Date; tty?: boolean; openUrl?: Io['openUrl'] } = {}): MemoryIo {
   let out = '';
   let err = '';
   return {
@@ -19,6 +19,7 @@ export function memoryIo(opts: { env?: Record<string, string | undefined>; cwd?:
     env: opts.env ?? {},
     cwd: opts.cwd ?? process.cwd(),
     now: () => opts.now ?? new Date(),
+    ...(opts.openUrl ? { openUrl: opts.openUrl } : {}),
     out: () => out,
     err: () => err,
   };

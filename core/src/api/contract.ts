@@ -317,7 +317,14 @@ export const Health = z.object({
   temporal: z.object({ address: z.string(), namespace: z.string(), taskQueue: z.string(), reachable: z.boolean() }),
   user: z.string().optional(),
   /** What serves the API: `Backstage` (with its version) or `standalone`; clients ask the catalog only when it is Backstage. */
-  servedBy: z.object({ name: z.string(), version: z.string() }).optional(),
+  servedBy: z
+    .object({
+      name: z.string(),
+      version: z.string(),
+      /** Backstage only: its app's base URL (app.baseUrl), where `idp open` sends the browser; it may differ from the API's origin. */
+      appUrl: z.string().optional(),
+    })
+    .optional(),
 });
 
 /**

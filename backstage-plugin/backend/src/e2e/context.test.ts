@@ -67,6 +67,14 @@ describe('idp info resolves the working copy in the Backstage catalog', () => {
     assert.deepEqual([info.catalog.status, info.catalog.entity.entityRef, info.catalog.entity.via], ['matched', 'component:default/checkout', 'annotation']);
   });
 
+  it('idp open: the demo component\'s page in this Backstage (the app URL /health reports), from the catalog', async () => {
+    const r = await idp(stack.demo.workdir, 'open', 'staging', '--print');
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.out, `${stack.baseUrl}/catalog/default/component/checkout/environments?env=staging\n`);
+    const health = (await (await fetch(`${stack.apiUrl}/health`)).json()) as { servedBy: { appUrl?: string } };
+    assert.equal(health.servedBy.appUrl, stack.baseUrl);
+  });
+
   it('says when the repository is not in the catalog and how to register it, and still works from paws.yaml', async () => {
     const dir = cloneAs('unknown', 'git@github.com:acme/unknown.git');
     const r = await idp(dir, 'info');
