@@ -51,6 +51,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
     paths: {
       '/health': { get: { operationId: 'health', responses: { '200': ok(c.Health) } } },
       '/openapi.json': { get: { operationId: 'openapi', responses: { '200': { description: 'This document' } } } },
+      '/whoami': { get: { operationId: 'whoami', responses: { '200': { description: 'The caller as this server knows them: the name PRs and reviews record, and the names four-eyes treats as theirs' }, '401': ok(c.ErrorResponse, 'Not signed in (code unauthenticated)') } } },
       '/context/resolve': {
         post: {
           operationId: 'resolveContext',

@@ -83,7 +83,7 @@ describe('Platform API contract', () => {
     assert.deepEqual(ops, [
       'cloneEnvironment', 'closePull', 'createEnvironment', 'createRelease', 'destroyEnvironment', 'extendEnvironment', 'getComponent',
       'getPull', 'getPullDiff', 'getRelease', 'getWorkflow', 'health', 'listActivity', 'listEnvironments', 'listPulls', 'listReleases', 'mergePull', 'openapi',
-      'promoteRelease', 'reportCheck', 'resolveContext', 'reviewPull', 'rollbackRelease',
+      'promoteRelease', 'reportCheck', 'resolveContext', 'reviewPull', 'rollbackRelease', 'whoami',
     ]);
   });
 
