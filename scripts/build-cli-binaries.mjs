@@ -90,6 +90,18 @@ for (const { version } of Object.values(TARGETS)) TARGETS[`linux-x64@${version}`
 export async function buildCliBinaries({ targets = Object.keys(TARGETS).filter((t) => !TARGETS[t].blobOnly), outDir = path.join(root, 'dist', 'cli') } = {}) {
   for (const t of targets) if (!TARGETS[t] || TARGETS[t].blobOnly) throw new Error(`build-cli: unknown target ${t}; known: ${Object.keys(TARGETS).filter((k) => !TARGETS[k].blobOnly).join(', ')}`);
   mkdirSync(outDir, { recursive: true });
+  // While this runs, the Download CLI page says "building…" (GET /cli/index.json reads the pid; a killed build's stale
+  // marker names no live process).
+  const marker = path.join(outDir, 'BUILDING');
+  writeFileSync(marker, `${process.pid}\n`);
+  try {
+    return await build(targets, outDir);
+  } finally {
+    rmSync(marker, { force: true });
+  }
+}
+
+async function build(targets, outDir) {
   const code = await bundle();
   const built = [];
   for (const target of targets) {
@@ -129,6 +141,7 @@ export async function buildCliBinaries({ targets = Object.keys(TARGETS).filter((
   // The checksums of every binary in the directory (a partial build keeps the others').
   const names = readdirSync(outDir).filter((n) => /^idp-(linux|darwin)-(x64|arm64)$/.test(n)).sort();
   writeFileSync(path.join(outDir, 'SHA256SUMS'), names.map((n) => `${sha256(readFileSync(path.join(outDir, n)))}  ${n}\n`).join(''));
+  writeFileSync(path.join(outDir, 'VERSION'), `${JSON.parse(readFileSync(path.join(root, 'cli/package.json'), 'utf8')).version}\n`);
   return built;
 }
 

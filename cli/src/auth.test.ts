@@ -157,10 +157,10 @@ describe('which token a request carries', () => {
   it('version: the CLI, the API URL and what serves it, from /health without a token', async () => {
     const env = cfg();
     saveLogin(env, api.url, login());
-    api.on('GET /health', { body: { ...health, servedBy: { name: 'Backstage', version: '1.12.0' } } });
+    api.on('GET /health', { body: { ...health, servedBy: { name: 'Backstage', version: '1.12.0', appUrl: 'https://backstage.example.com' } } });
     const r = await run(['version'], { env });
     assert.equal(r.code, 0, r.err);
-    assert.match(r.out, /^idp CLI +0\.1\.0\nAPI +http:\/\/127\.0\.0\.1:\d+\/api\/idp +\(from IDP_API_URL\)\nServed by +Backstage 1\.12\.0\nAPI version +0\.1\.0\n$/);
+    assert.match(r.out, /^idp CLI +0\.1\.0\nAPI +http:\/\/127\.0\.0\.1:\d+\/api\/idp +\(from IDP_API_URL\)\nServed by +Backstage 1\.12\.0 at https:\/\/backstage\.example\.com\nAPI version +0\.1\.0\n$/);
     assert.equal(api.requests[0]!.headers.authorization, undefined);
   });
 

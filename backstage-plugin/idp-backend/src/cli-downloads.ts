@@ -4,11 +4,13 @@
  *   GET /cli/SHA256SUMS       checksums of the binaries (sha256sum format)
  *   GET /cli/idp-<os>-<arch>  the binaries, built by `npm run build:cli` into app-config `idp.cli.directory`
  *                             (default: the repository's dist/cli)
+ *   GET /cli/index.json       what is built, for the Download CLI page: each platform's size and SHA-256 (or not
+ *                             built), the CLI version, and whether a build is running now (npm start runs one)
  * The files are read at request time, so a build after start is served at once; none built → 503 saying how.
  */
 import type { Config } from '@backstage/config';
 import express from 'express';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,6 +18,54 @@ const BINARY = /^idp-(linux|darwin)-(x64|arm64)$/;
 const NOT_BUILT = 'The idp CLI binaries are not built on this Backstage: run `npm run build:cli` in the idp repository (or set idp.cli.directory in app-config to where they are). Meanwhile, the npm CLI works: `npx idp`.';
 
 export const CLI_PATH = '/cli';
+/** Every platform a binary is built for (scripts/build-cli-binaries.mjs TARGETS), in the page's order. */
+export const CLI_PLATFORMS = ['linux-x64', 'linux-arm64', 'darwin-arm64', 'darwin-x64'] as const;
+
+/** GET /cli/index.json. */
+export interface CliIndex {
+  /** The CLI version the build wrote (VERSION beside the binaries); null before any build. */
+  version: string | null;
+  /** A build is running now (its BUILDING marker names a live process): missing binaries are on their way. */
+  building: boolean;
+  platforms: { platform: string; file: string; built: boolean; size?: number; sha256?: string }[];
+}
+
+/** What the directory holds: a binary counts as built once SHA256SUMS lists it (the build writes that last). */
+export function cliIndex(directory: string): CliIndex {
+  const read = (name: string) => {
+    try {
+      return readFileSync(path.join(directory, name), 'utf8');
+    } catch {
+      return undefined;
+    }
+  };
+  const sums = new Map(
+    (read('SHA256SUMS') ?? '')
+      .split('\n')
+      .map((l) => /^([0-9a-f]{64}) [ *](\S+)$/.exec(l.trim()))
+      .filter((m) => m !== null)
+      .map((m) => [m[2]!, m[1]!]),
+  );
+  const platforms = CLI_PLATFORMS.map((platform) => {
+    const file = `idp-${platform}`;
+    const sha256 = sums.get(file);
+    const size = sha256 && existsSync(path.join(directory, file)) ? statSync(path.join(directory, file)).size : undefined;
+    return size === undefined ? { platform, file, built: false } : { platform, file, built: true, size, sha256 };
+  });
+  return { version: read('VERSION')?.trim() || null, building: buildRunning(read('BUILDING')), platforms };
+}
+
+/** The marker holds the build's pid; a build that was killed leaves it behind, naming no live process. */
+function buildRunning(marker: string | undefined): boolean {
+  const pid = Number(marker?.trim());
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 export function cliDirectory(config: Config): string {
   const configured = config.getOptionalString('idp.cli.directory');
@@ -29,6 +79,9 @@ export function cliRoutes(directory: string, externalBaseUrl: string): express.R
 
   router.get('/cli/install.sh', (_req, res) => {
     res.type('text/x-shellscript; charset=utf-8').send(installScript(externalBaseUrl));
+  });
+  router.get('/cli/index.json', (_req, res) => {
+    res.set('Cache-Control', 'no-cache').json(cliIndex(directory));
   });
   router.get('/cli/SHA256SUMS', (_req, res) => {
     const sums = path.join(directory, 'SHA256SUMS');

@@ -10,18 +10,16 @@ import { cliVersion } from '../version.js';
 import { PlatformClient } from '@idp/core/client';
 import { contextFlags } from './shared/common.js';
 
-/** What the server says serves it (the Backstage plugin: Backstage and its version; absent on older servers). */
-type ServedHealth = Health & { servedBy?: { name: string; version: string } };
 
 export async function run(input: CommandInput): Promise<void> {
   const { io, ui, flags } = input;
   const api = resolveApi(contextFlags(flags), io.env);
   // /health needs no token: a stored sign-in is neither sent nor renewed for it.
   const client = new PlatformClient({ baseUrl: api.url });
-  let health: ServedHealth | undefined;
+  let health: Health | undefined;
   let error: { code: string; message: string } | undefined;
   try {
-    health = (await client.health()) as ServedHealth;
+    health = await client.health();
   } catch (e) {
     const { code, message } = errorBody(e).error;
     error = { code, message };
@@ -40,7 +38,7 @@ export async function run(input: CommandInput): Promise<void> {
   row('API', `${api.url}  ${c.dim(`(${api.urlSource})`)}`);
   if (health) {
     const by = health.servedBy;
-    row('Served by', by ? (by.name === 'standalone' ? `the standalone idp server (idp-server) ${by.version}` : `${by.name} ${by.version}`) : 'not reported by this server (an idp server older than the CLI?)');
+    row('Served by', by ? (by.name === 'standalone' ? `the standalone idp server (idp-server) ${by.version}` : `${by.name} ${by.version}${by.appUrl ? ` at ${by.appUrl}` : ''}`) : 'not reported by this server (an idp server older than the CLI?)');
     row('API version', `${health.version}${health.status === 'ok' ? '' : `  ${c.yellow(`(${health.status}: Temporal ${health.temporal.reachable ? 'reachable' : 'unreachable'})`)}`}`);
   } else {
     row('Served by', c.red(`unknown: ${error?.message ?? 'no answer'}`));

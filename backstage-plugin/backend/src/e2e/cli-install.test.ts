@@ -77,6 +77,34 @@ describe('the idp CLI installed from Backstage (install.sh, single binary)', () 
     assert.equal((await fetch(`${stack.apiUrl}/cli/..%2F..%2Fpackage.json`)).status, 404);
   });
 
+  it('lists what is built for the Download CLI page, without a token: size and SHA-256 per platform, the missing ones, a running build', async () => {
+    type Index = { version: string | null; building: boolean; platforms: { platform: string; built: boolean; size?: number; sha256?: string }[] };
+    const index = async () => {
+      const r = await fetch(`${stack.apiUrl}/cli/index.json`);
+      assert.equal(r.status, 200);
+      return (await r.json()) as Index;
+    };
+    const sha = readFileSync(join(served, 'SHA256SUMS'), 'utf8').split(' ')[0];
+    const first = await index();
+    assert.deepEqual(
+      first.platforms.map((p) => [p.platform, p.built]),
+      ['linux-x64', 'linux-arm64', 'darwin-arm64', 'darwin-x64'].map((p) => [p, `idp-${p}` === HOST]),
+    );
+    const host = first.platforms.find((p) => `idp-${p.platform}` === HOST)!;
+    assert.deepEqual([host.size, host.sha256], [readFileSync(join(served, HOST)).length, sha]);
+    assert.deepEqual([first.version, first.building], [null, false]);
+
+    // A build running (npm start's, in the background): its marker names a live process.
+    writeFileSync(join(served, 'BUILDING'), `${process.pid}\n`);
+    writeFileSync(join(served, 'VERSION'), '0.1.0\n');
+    assert.deepEqual([(await index()).building, (await index()).version], [true, '0.1.0']);
+    // A build that was killed leaves its marker naming a process that is gone.
+    const gone = execFileSync(process.execPath, ['-p', 'process.pid'], { encoding: 'utf8' }).trim();
+    writeFileSync(join(served, 'BUILDING'), `${gone}\n`);
+    assert.equal((await index()).building, false);
+    rmSync(join(served, 'BUILDING'));
+  });
+
   it('curl | sh installs the verified binary to ~/.idp/bin, pointed at this Backstage; idp login and idp env list work', async () => {
     const r = await curlInstall();
     assert.equal(r.code, 0, r.err);
@@ -89,6 +117,8 @@ describe('the idp CLI installed from Backstage (install.sh, single binary)', () 
     assert.equal(version.code, 0, version.err);
     assert.match(version.out, new RegExp(`API\\s+${stack.apiUrl}\\s+\\(installed from this Backstage`));
     assert.match(version.out, /Served by\s+Backstage \d+\.\d+/);
+    // Which Backstage: its app's URL (app.baseUrl), the one `idp open` opens.
+    assert.ok(version.out.includes(` at ${stack.baseUrl}\n`), version.out);
 
     const login = await run(idp, ['login', '--user', 'alice'], { env });
     assert.equal(login.code, 0, login.err);
