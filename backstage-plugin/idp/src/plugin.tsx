@@ -45,11 +45,19 @@ const activityContent = EntityContentBlueprint.make({
   },
 });
 
+/** A download arrow (no icon package needed): with `title`, it puts the page in the app's sidebar. */
+const downloadIcon = (
+  <svg viewBox="0 0 24 24" width="24" height="24" fill="currentColor" aria-hidden="true">
+    <path d="M19 9h-4V3H9v6H5l7 7 7-7zM5 18v2h14v-2H5z" />
+  </svg>
+);
+
 const cliPage = PageBlueprint.make({
   name: 'cli',
   params: {
     path: CLI_PAGE_PATH,
     title: 'Download CLI',
+    icon: downloadIcon,
     routeRef: cliPageRouteRef,
     loader: () => import('./components/CliPage').then((m) => <m.CliPage />),
   },
