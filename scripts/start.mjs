@@ -31,3 +31,34 @@ const orphaned = setInterval(() => {
   process.kill(process.pid, 'SIGTERM');
 }, 1000).unref();
 await import('../backstage-plugin/backend/dist/start.js');
+
+// The stack is up (the banner is printed): now the CLI binaries the Download CLI page offers, in the background, with
+// the stack's own Node. A no-op when its inputs are unchanged (build-cli-binaries.mjs keys each target by an input
+// hash); the first time it fetches each platform's Node from the npm registry (through npm's cache) and takes minutes.
+// IDP_BUILD_CLI=off skips it. Its own process group, so stopping the stack stops it and whatever it runs (npm pack…).
+if (process.env.IDP_BUILD_CLI !== 'off') {
+  const { mkdirSync, openSync } = await import('node:fs');
+  const { join, resolve } = await import('node:path');
+  const logs = resolve(process.env.IDP_HOME ?? '.idp', 'logs');
+  mkdirSync(logs, { recursive: true });
+  const logFile = join(logs, 'build-cli.log');
+  const started = Date.now();
+  const cliBuild = spawn(process.execPath, [new URL('./build-cli-binaries.mjs', import.meta.url).pathname], {
+    stdio: ['ignore', openSync(logFile, 'w'), openSync(logFile, 'a')],
+    detached: true,
+  });
+  const stopCliBuild = () => {
+    try {
+      process.kill(-cliBuild.pid, 'SIGTERM');
+    } catch {
+      // Already done.
+    }
+  };
+  process.on('exit', stopCliBuild);
+  cliBuild.on('exit', (code, signal) => {
+    process.off('exit', stopCliBuild);
+    if (signal) return; // stopped with the stack
+    const s = ((Date.now() - started) / 1000).toFixed(0);
+    console.log(code === 0 ? `[idp] CLI binaries ready for Download CLI (${s} s; ${logFile})` : `[idp] building the CLI binaries failed (exit ${code}); see ${logFile}`);
+  });
+}
