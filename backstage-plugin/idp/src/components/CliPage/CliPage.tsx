@@ -16,12 +16,13 @@ export interface CliIndex {
   platforms: { platform: string; file: string; built: boolean; size?: number; sha256?: string }[];
 }
 
-const OS: Record<string, string> = { linux: 'Linux', darwin: 'macOS' };
-const ARCH: Record<string, string> = { x64: 'x86-64', arm64: 'ARM64 (Apple silicon on macOS)' };
-const label = (platform: string) => {
-  const [os, arch] = platform.split('-') as [string, string];
-  return `${OS[os] ?? os} ${ARCH[arch] ?? arch}`;
+const LABELS: Record<string, string> = {
+  'linux-x64': 'Linux x86-64',
+  'linux-arm64': 'Linux ARM64',
+  'darwin-arm64': 'macOS Apple silicon (ARM64)',
+  'darwin-x64': 'macOS Intel (x86-64)',
 };
+const label = (platform: string) => LABELS[platform] ?? platform;
 const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 const REFRESH_MS = 30_000;
 
@@ -112,7 +113,8 @@ export function CliPage() {
                     </Cell>
                     <Cell>
                       <Text>
-                        <code>{p.sha256 ?? '—'}</code>
+                        {/* 64 hex digits: wrapped, not cut off, so the whole checksum can be read and copied. */}
+                        <code style={{ wordBreak: 'break-all', fontSize: '0.85em' }}>{p.sha256 ?? '—'}</code>
                       </Text>
                     </Cell>
                   </Row>
