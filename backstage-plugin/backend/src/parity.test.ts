@@ -3,6 +3,9 @@
  * and README's "Every action, both faces" table has a row for it. Fails when a route is added that neither face
  * calls, or that the README does not list.
  *
+ * The table is checked against the code too: a face it names must really call the route (a CLI command → a use in
+ * cli/src, a UI place → a use in the plugin), and a face it marks "—" (with the reason after it) must not.
+ *
  * The routes are the ones the Platform API router really registers (express's router stack of createRouter) plus the
  * ones its OpenAPI document lists that a host adds (POST /context/resolve, the Backstage plugin's); the two are
  * checked to agree. Each route maps to the PlatformClient methods that call it, found by calling every method with a
@@ -144,6 +147,25 @@ describe('parity: every Platform API route has a CLI or UI use', async () => {
       [],
       'Platform API routes neither the CLI nor the UI uses: give one of them a use (and a row in README\'s parity table), or exempt the route here with why',
     );
+  });
+
+  it('README\'s table tells the truth: a face it names uses the route, a face it marks "—" (with why) does not', async () => {
+    const byRoute = await clientMethodsByRoute(routes);
+    const faces = { cli: sources(path.join(root, 'cli/src')), ui: sources(path.join(root, 'backstage-plugin/idp/src')) };
+    const wrong: string[] = [];
+    for (const line of parityTable().split('\n')) {
+      const cells = line.split('|').map((c) => c.trim());
+      const route = /^`([A-Z]+ \/[^`]*)`$/.exec(cells[1] ?? '')?.[1];
+      if (!route || !routes.includes(route)) continue;
+      for (const [face, cell] of [['cli', cells[2] ?? ''], ['ui', cells[3] ?? '']] as const) {
+        const used = usesOf(faces[face], byRoute.get(route)!);
+        const lacks = cell.startsWith('—');
+        if (!lacks && !used.length) wrong.push(`${route}: the table names a ${face.toUpperCase()} use (${cell}), but no ${face === 'cli' ? 'cli/src' : 'backstage-plugin/idp/src'} file calls ${byRoute.get(route)!.join('/') || 'it'}`);
+        if (lacks && used.length) wrong.push(`${route}: the table says the ${face.toUpperCase()} lacks it, but ${used.join(', ')} call it`);
+        if (lacks && face === 'ui' && !EXEMPT[route] && cell.replace(/^—\s*/, '').length < 10) wrong.push(`${route}: say why the UI lacks it`);
+      }
+    }
+    assert.deepEqual(wrong, []);
   });
 
   it('README\'s "Every action, both faces" table has a row for every route', () => {
