@@ -20,7 +20,7 @@ const health = (servedBy: Health['servedBy']): Health => ({
 });
 const matched: ResolvedContext = {
   status: 'matched',
-  entity: { entityRef: 'component:payments/checkout', via: 'annotation', why: 'backstage.io/source-location is the origin remote' },
+  entity: { entityRef: 'Component:Payments/checkout', via: 'annotation', why: 'backstage.io/source-location is the origin remote' },
   candidates: [],
   searched: [],
   notes: [],
@@ -45,7 +45,7 @@ describe('idp open on a Backstage', () => {
     api.on('POST /context/resolve', { body: matched });
   };
 
-  it('opens the entity page of the folder\'s catalog entity, at the app URL the server reports, and prints nothing', async () => {
+  it('opens the entity page of the folder\'s catalog entity (kind and namespace lower-cased, as Backstage routes them), at the app URL the server reports, and prints nothing', async () => {
     backstage();
     const r = await open([]);
     assert.equal(r.code, 0, r.err);

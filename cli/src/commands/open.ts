@@ -17,13 +17,13 @@ import { checkEnvName, prNumber, setup, stringFlag } from './shared/common.js';
  */
 export const TAB_PATHS = { environments: '/environments', releases: '/releases', activity: '/activity' } as const;
 
-/** `component:default/checkout` → `<app>/catalog/default/component/checkout` (Backstage's entity route, kind lower-cased). */
+/** `component:default/checkout` → `<app>/catalog/default/component/checkout`: Backstage's entity route (catalog-react's entityRouteParams: kind and namespace lower-cased). */
 export function entityPageUrl(appUrl: string, entityRef: string): string {
   const m = /^([^:/]+):(?:([^/]+)\/)?(.+)$/.exec(entityRef);
   if (!m) throw new Error(`Not an entity ref: ${entityRef}`);
   const [, kind, namespace = 'default', name] = m;
   const enc = encodeURIComponent;
-  return `${appUrl.replace(/\/+$/, '')}/catalog/${enc(namespace)}/${enc(kind!.toLowerCase())}/${enc(name!)}`;
+  return `${appUrl.replace(/\/+$/, '')}/catalog/${enc(namespace.toLowerCase())}/${enc(kind!.toLowerCase())}/${enc(name!)}`;
 }
 
 /** Where the Backstage app is: what the server reports, else the API URL without its /api/<plugin> path. */
