@@ -3,7 +3,7 @@
  * `GET /environments` — its source, expiry (with a warning as it nears), what is in flight, its open PRs — and the
  * actions `idp env clone|create|extend|destroy` take, as dialogs. Kept live by following the running workflows.
  */
-import { CodeSnippet, EmptyState, Progress, ResponseErrorPanel, WarningPanel } from '@backstage/core-components';
+import { EmptyState, Progress, ResponseErrorPanel, WarningPanel } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import { Cell, Column, Flex, Link, Row, TableBody, TableHeader, TableRoot, Tag, TagGroup, Text } from '@backstage/ui';
@@ -63,13 +63,12 @@ export function EnvironmentsTab() {
       <EmptyState
         missing="data"
         title="No environments yet"
-        description={`${data.component}'s paws.yaml declares no environments. Create one here, or run in the component's folder:`}
-        action={
-          <Flex direction="column" gap="3" align="start">
-            <CodeSnippet language="shell" text="idp env create review-1" />
-            <CreateDialog repo={repo} onChange={refresh} />
-          </Flex>
+        description={
+          <>
+            {data.component}'s paws.yaml declares no environments. Create one here, or run in the component's folder: <code>idp env create review-1</code>
+          </>
         }
+        action={<CreateDialog repo={repo} onChange={refresh} />}
       />
     );
   }
