@@ -1,34 +1,19 @@
 import { renderInTestApp, TestApiProvider } from '@backstage/frontend-test-utils';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
 import { screen, waitFor, within } from '@testing-library/react';
-import type { EnvironmentList, EnvironmentView, WorkflowStatus } from '@idp/core';
+import type { WorkflowStatus } from '@idp/core';
 import { idpApiRef } from '../../api';
 import { fakeApi, type Answer, type Handler } from '../../testing/api';
 import { EnvironmentsTab } from './EnvironmentsTab';
+import { deferred, entity, env, list } from './fixtures';
 
-export const entity = {
-  apiVersion: 'backstage.io/v1alpha1',
-  kind: 'Component',
-  metadata: { name: 'checkout', annotations: { 'backstage.io/source-location': 'url:file:///srv/demo/checkout.git/' } },
-  spec: { type: 'service', owner: 'team-payments', lifecycle: 'production' },
-};
-export const REPO = { repo: '/srv/demo/checkout.git', path: 'paws.yaml' };
 const LIST_CALL = 'GET /environments?repo=%2Fsrv%2Fdemo%2Fcheckout.git&path=paws.yaml';
 
 const CLONE_ID = 'env-clone:checkout:review-2@1a2b3c4d5e';
 const PR = { number: 4, url: 'http://127.0.0.1:7007/api/idp/pulls/4?repo=%2Fsrv%2Fdemo%2Fcheckout.git', state: 'open' as const, head: 'idp/env-clone/checkout/review-2', headSha: 'abc' };
 
-export const env = (over: Partial<EnvironmentView> & { name: string }): EnvironmentView => ({ ephemeral: false, source: 'paws.yaml', variables: {}, secrets: [], pulls: [], workflows: [], ...over });
-export const list = (environments: EnvironmentView[]): EnvironmentList => ({ component: 'checkout', repo: REPO.repo, provider: 'local', defaultBranch: 'main', environments });
 const cloning = (over: Partial<WorkflowStatus> = {}): WorkflowStatus => ({ workflowId: CLONE_ID, kind: 'env-clone', component: 'checkout', environment: 'review-2', status: 'running', phase: 'open', pr: PR, ...over });
 const hoursFromNow = (h: number) => new Date(Date.now() + h * 3600_000).toISOString();
-
-/** A promise the test settles when it chooses: what the server answers, and when. */
-export function deferred<T>() {
-  let resolve!: (v: T) => void;
-  const promise = new Promise<T>((r) => (resolve = r));
-  return { promise, resolve };
-}
 
 const render = async (routes: Record<string, Handler>) => {
   const api = fakeApi(routes);
