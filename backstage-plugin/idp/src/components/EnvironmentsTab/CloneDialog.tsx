@@ -59,7 +59,7 @@ export function TtlField(props: { value: string; onChange: (v: string) => void; 
   return (
     <TextField
       label={optional ? 'Time to live (optional)' : 'Time to live'}
-      description={optional ? 'e.g. 72h or 7d: the environment is torn down by a PR when it expires. Empty: it stays.' : 'e.g. 24h: how much longer it lives.'}
+      description={optional ? 'e.g. 72h or 7d; empty: it never expires' : 'e.g. 24h more'}
       value={props.value}
       onChange={props.onChange}
       isReadOnly={props.readOnly}

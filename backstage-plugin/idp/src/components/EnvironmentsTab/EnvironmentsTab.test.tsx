@@ -52,9 +52,9 @@ describe('EnvironmentsTab', () => {
       'GET /environments': () => ({
         body: list([
           env({ name: 'staging' }),
-          env({ name: 'preview-7', from: 'staging', ephemeral: true, ttl: '72h', expiresAt: hoursFromNow(3.5) }),
-          env({ name: 'demo', ephemeral: true, ttl: '7d', expiresAt: hoursFromNow(72.5) }),
-          env({ name: 'old', ephemeral: true, ttl: '1h', expiresAt: hoursFromNow(-2.5) }),
+          env({ name: 'preview-7', from: 'staging', ephemeral: true, ttl: '72h', expiresAt: hoursFromNow(2.9) }),
+          env({ name: 'demo', ephemeral: true, ttl: '7d', expiresAt: hoursFromNow(72.2) }),
+          env({ name: 'old', ephemeral: true, ttl: '1h', expiresAt: hoursFromNow(-2.2) }),
           env({ name: 'review-2', from: 'staging', source: 'pending', pulls: [{ ...PR, workflowId: CLONE_ID, kind: 'env-clone' }], workflows: [cloning()] }),
         ]),
       }),

@@ -169,7 +169,8 @@ function EnvironmentRow({ env, repo, onChange }: { env: EnvironmentView; repo: R
       </Cell>
       <Cell>
         {declared ? (
-          <Flex gap="1">
+          // Wraps in a narrow table rather than overflowing the row.
+          <Flex gap="1" style={{ flexWrap: 'wrap' }}>
             <CloneDialog env={env.name} repo={repo} onChange={onChange} />
             {env.ephemeral && <ExtendDialog env={env.name} expiresAt={env.expiresAt} repo={repo} onChange={onChange} />}
             <DestroyDialog env={env.name} repo={repo} onChange={onChange} />

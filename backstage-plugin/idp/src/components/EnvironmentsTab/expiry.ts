@@ -2,11 +2,12 @@
 
 const DAY_MS = 24 * 3600_000;
 
+// Rounded to the nearest unit: a 3 h TTL reads "in 3 h" a minute after it started, not "in 2 h".
 function amount(ms: number): string {
-  const m = Math.floor(ms / 60_000);
+  const m = Math.round(ms / 60_000);
   if (m < 60) return `${Math.max(m, 1)} min`;
-  if (m < 48 * 60) return `${Math.floor(m / 60)} h`;
-  return `${Math.floor(m / 1440)} d`;
+  if (m < 48 * 60) return `${Math.round(m / 60)} h`;
+  return `${Math.round(m / 1440)} d`;
 }
 
 export interface Expiry {
