@@ -51,7 +51,7 @@ describe('EnvironmentsTab', () => {
     await render({
       'GET /environments': () => ({
         body: list([
-          env({ name: 'staging' }),
+          env({ name: 'staging', image: 'ghcr.io/acme/checkout:1.4.2' }),
           env({ name: 'preview-7', from: 'staging', ephemeral: true, ttl: '72h', expiresAt: hoursFromNow(2.9) }),
           env({ name: 'demo', ephemeral: true, ttl: '7d', expiresAt: hoursFromNow(72.2) }),
           env({ name: 'old', ephemeral: true, ttl: '1h', expiresAt: hoursFromNow(-2.2) }),
@@ -64,6 +64,7 @@ describe('EnvironmentsTab', () => {
     const staging = await screen.findByTestId('env-staging');
     expect(within(staging).getByText('paws.yaml')).toBeInTheDocument();
     expect(within(staging).getByText('never')).toBeInTheDocument();
+    expect(within(staging).getByText('checkout:1.4.2')).toHaveAttribute('title', 'ghcr.io/acme/checkout:1.4.2');
     expect(within(staging).getByRole('button', { name: 'Clone staging' })).toBeInTheDocument();
     expect(within(staging).getByRole('button', { name: 'Destroy staging' })).toBeInTheDocument();
     // Permanent: nothing to extend.

@@ -1,6 +1,6 @@
 /**
  * The Environments tab, as Heroku's dashboard lists apps: every environment of the component from ONE
- * `GET /environments` — its source, expiry (with a warning as it nears), what is in flight, its open PRs — and the
+ * `GET /environments` — its source, image (when releases are written into paws.yaml), expiry (with a warning as it nears), what is in flight, its open PRs — and the
  * actions `idp env clone|create|extend|destroy` take, as dialogs. Kept live by following the running workflows.
  */
 import { EmptyState, Progress, ResponseErrorPanel, WarningPanel } from '@backstage/core-components';
@@ -85,6 +85,7 @@ export function EnvironmentsTab() {
         <TableHeader>
           <Column isRowHeader>Name</Column>
           <Column>Source</Column>
+          <Column>Image</Column>
           <Column>Expires</Column>
           <Column>Status</Column>
           <Column>Pull requests</Column>
@@ -119,6 +120,10 @@ function EnvironmentRow({ env, repo, onChange }: { env: EnvironmentView; repo: R
             {env.source}
           </Tag>
         </TagGroup>
+      </Cell>
+      <Cell>
+        {/* The registry path is long and the same for every row: the name and tag say which build it is. */}
+        <Text title={env.image}>{env.image ? env.image.split('/').pop() : '—'}</Text>
       </Cell>
       <Cell>
         <Flex direction="column" gap="0">
