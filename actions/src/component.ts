@@ -10,10 +10,9 @@
 import type { BackstageCredentials } from '@backstage/backend-plugin-api';
 import { InputError, NotFoundError } from '@backstage/errors';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
-import { parseSourceLocation as parseRepoLocation } from '@idp/providers';
+import { entityRepoRef, PAWS_PATH, SOURCE_LOCATION, sourceLocationRepo } from '@idp/providers/repo-identity';
 
-export const SOURCE_LOCATION = 'backstage.io/source-location';
-export const PAWS_PATH = 'idp/paws-path';
+export { PAWS_PATH, SOURCE_LOCATION };
 
 /** What every component-acting action accepts. */
 export interface ComponentInput {
@@ -34,10 +33,7 @@ export interface ResolvedComponent {
  * source-location annotation names: the idp plugin's reading of it (context resolution), as the API takes a repo.
  */
 export function parseSourceLocation(value: string): { repo: string; dir: string } | undefined {
-  const parsed = parseRepoLocation(value);
-  if (!parsed || parsed.repo.kind === 'slug') return undefined;
-  const repo = parsed.repo.kind === 'file' ? parsed.repo.path : `https://${parsed.repo.host}/${parsed.repo.path}`;
-  return { repo, dir: parsed.subpath };
+  return sourceLocationRepo(value);
 }
 
 export async function resolveComponent(catalog: CatalogService, credentials: BackstageCredentials, input: ComponentInput): Promise<ResolvedComponent> {
@@ -49,12 +45,11 @@ export async function resolveComponent(catalog: CatalogService, credentials: Bac
   if (!entity) throw new NotFoundError(`${input.component} is not in the catalog (or you may not read it). Pick a component from the catalog.`);
   const annotations = entity.metadata.annotations ?? {};
   const location = annotations[SOURCE_LOCATION];
-  const source = location ? parseSourceLocation(location) : undefined;
+  const source = entityRepoRef(annotations);
   if (!source) {
     throw new InputError(
       `${input.component} has no usable ${SOURCE_LOCATION} annotation${location ? ` ("${location}")` : ''}, so idp cannot tell its repository. Add one (e.g. url:https://github.com/acme/checkout/tree/main/) or give repo and path.`,
     );
   }
-  const path = input.path ?? annotations[PAWS_PATH] ?? (source.dir ? `${source.dir}/paws.yaml` : 'paws.yaml');
-  return { repo: source.repo, path, entityRef: input.component };
+  return { repo: source.repo, path: input.path ?? source.path, entityRef: input.component };
 }

@@ -3,7 +3,7 @@
  * only proposed in open idp PRs, each with its open PRs and running workflows.
  */
 import type { Client } from '@temporalio/client';
-import { listEnvironments as envsOf, parsePaws, parseWorkflowId, workflowForBranch, type EnvironmentList, type EnvironmentView } from '@idp/core';
+import { deployedImage, deployTargetFor, listEnvironments as envsOf, parsePaws, parseWorkflowId, workflowForBranch, type EnvironmentList, type EnvironmentView, type PawsSpec } from '@idp/core';
 import { type GitProvider, repoKey } from '@idp/providers';
 import { listRunningForComponent } from './workflows.js';
 import { withStuck } from './stuck.js';
@@ -29,6 +29,7 @@ export async function listEnvironments(args: {
       ephemeral: e.ephemeral,
       ttl: e.ttl,
       expiresAt: e.expiresAt,
+      ...imageOf(spec, args.text, e.name, args.ref.path),
       source: 'paws.yaml',
       variables: e.variables,
       secrets: e.secrets,
@@ -56,9 +57,14 @@ export async function listEnvironments(args: {
       // A PR branch with a broken paws.yaml must not break the list: that environment is shown bare.
       const proposed = await args.provider
         .readFile(args.ref.path, v.pulls[0]!.headSha)
-        .then((file) => file && envsOf(parsePaws(file.content, args.ref.path).spec).find((e) => e.name === v.name))
+        .then((file) => {
+          if (!file) return undefined;
+          const proposedSpec = parsePaws(file.content, args.ref.path).spec;
+          const env = envsOf(proposedSpec).find((e) => e.name === v.name);
+          return env && { ...env, ...imageOf(proposedSpec, file.content, v.name, args.ref.path) };
+        })
         .catch(() => undefined);
-      if (proposed) Object.assign(v, { from: proposed.from, ephemeral: proposed.ephemeral, ttl: proposed.ttl, expiresAt: proposed.expiresAt, variables: proposed.variables, secrets: proposed.secrets });
+      if (proposed) Object.assign(v, { from: proposed.from, ephemeral: proposed.ephemeral, ttl: proposed.ttl, expiresAt: proposed.expiresAt, ...(proposed.image ? { image: proposed.image } : {}), variables: proposed.variables, secrets: proposed.secrets });
     }),
   );
   for (const wf of running) {
@@ -73,4 +79,20 @@ export async function listEnvironments(args: {
     }
   }
   return { component, repo: args.ref.repo, provider: args.provider.kind, defaultBranch: args.base, environments: [...views.values()] };
+}
+
+/**
+ * The image an environment runs when releases are written into paws.yaml itself (its own, inherited along `from:`, or
+ * the container's): read from the text at hand, no further reads. Kustomize/helm-values targets live in other files
+ * (maybe other repositories): `idp releases` shows their images.
+ */
+function imageOf(spec: PawsSpec, text: string, env: string, path: string): { image?: string } {
+  try {
+    const target = deployTargetFor(spec, env, path);
+    if (target.format !== 'paws') return {};
+    const image = deployedImage(target, text, spec);
+    return image ? { image } : {};
+  } catch {
+    return {}; // No container to release (the rules report it elsewhere): no image to show.
+  }
 }

@@ -15,6 +15,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { IdpError, InvalidRequestError } from '@idp/core/errors';
 import type { GitHubAuth } from './github.js';
+import type { NetworkRemote } from './repo-identity.js';
 
 export interface ForgeHost {
   kind: 'github' | 'gitlab';
@@ -127,27 +128,8 @@ function githubApp(appId?: string, installationId?: string, key?: string, keyFil
   return { appId, installationId, privateKey };
 }
 
-export interface NetworkRemote {
-  host: string;
-  /** owner/repo on GitHub, group/subgroup/project on GitLab (no .git). */
-  path: string;
-}
-
-/** Host and repository path of `https://…`, `ssh://…`, `git@host:path` or `host/path` remotes; null for anything else. */
-export function parseNetworkRemote(remote: string): NetworkRemote | null {
-  let host: string | undefined;
-  let path: string | undefined;
-  const url = /^(?:https?|ssh|git):\/\/(?:[^@/]*@)?([^/:]+)(?::\d+)?\/(.+)$/i.exec(remote);
-  const scp = /^(?:[^@/]+@)?([^/:]+):(?!\/\/)(.+)$/.exec(remote);
-  const bare = /^([a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?::\d+)?)\/(.+)$/i.exec(remote);
-  if (url) [host, path] = [url[1], url[2]];
-  else if (scp) [host, path] = [scp[1], scp[2]];
-  else if (bare) [host, path] = [bare[1], bare[2]];
-  if (!host || !path) return null;
-  path = path.replace(/\.git\/?$/, '').replace(/^\/+|\/+$/g, '');
-  if (path.split('/').length < 2) return null;
-  return { host: host.toLowerCase(), path };
-}
+// Pure parsing lives with the other repository-identity rules (browser-safe, see repo-identity.ts).
+export { parseNetworkRemote, type NetworkRemote } from './repo-identity.js';
 
 /** The configured forge for a host, guessing GitHub/GitLab from the name for hosts not in IDP_FORGES. */
 export function forgeFor(hosts: Map<string, ForgeHost>, remote: NetworkRemote, original: string): ForgeHost {

@@ -17,7 +17,17 @@ export { LocalForge, type LocalForgeOptions } from './local.js';
 export { GitHubProvider } from './github.js';
 export { GitLabProvider } from './gitlab.js';
 export { forgesFromEnv, parseNetworkRemote, type ForgeHost, type NetworkRemote } from './forges.js';
-export { ancestors, describeRepo, parseSourceLocation, repoIdentity, sameRepo, sourceLocationSpellings, type RepoIdentity } from './repo-identity.js';
+export {
+  ancestors,
+  describeRepo,
+  entityRepoRef,
+  parseSourceLocation,
+  repoIdentity,
+  sameRepo,
+  sourceLocationRepo,
+  sourceLocationSpellings,
+  type RepoIdentity,
+} from './repo-identity.js';
 export { repoKey } from './repo-key.js';
 export { assertDeployAccess } from './deploy-access.js';
 export { releaseVerdict, type Requester } from './release-verdict.js';

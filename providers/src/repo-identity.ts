@@ -2,9 +2,10 @@
  * One repository, however its remote is spelled: `git@github.com:acme/checkout.git`, `https://github.com/Acme/checkout/`
  * and `ssh://git@github.com/acme/checkout` are the same repository; a local forge's repository is its path on disk
  * (`/srv/git/checkout.git`, `file:///srv/git/checkout.git/`). And the catalog annotation values that name it.
+ *
+ * Pure (no node: imports, no other module): the browser uses it too, as `@idp/providers/repo-identity` (the idp
+ * frontend plugin reads an entity's repository with the same rules as idp's Scaffolder actions).
  */
-import { posix } from 'node:path';
-import { parseNetworkRemote } from './forges.js';
 
 export type RepoIdentity =
   /** On a forge: host and owner/repo (GitLab: group/sub/project), without .git. */
@@ -16,6 +17,40 @@ export type RepoIdentity =
 
 const trimSlashes = (p: string) => p.replace(/\/+$/, '') || '/';
 
+/** An absolute path with `.`, `..` and repeated slashes resolved, as path.posix.normalize does. */
+function normalizeAbsolute(p: string): string {
+  const out: string[] = [];
+  for (const part of p.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') out.pop();
+    else out.push(part);
+  }
+  return `/${out.join('/')}`;
+}
+
+export interface NetworkRemote {
+  host: string;
+  /** owner/repo on GitHub, group/subgroup/project on GitLab (no .git). */
+  path: string;
+}
+
+/** Host and repository path of `https://…`, `ssh://…`, `git@host:path` or `host/path` remotes; null for anything else. */
+export function parseNetworkRemote(remote: string): NetworkRemote | null {
+  let host: string | undefined;
+  let path: string | undefined;
+  const url = /^(?:https?|ssh|git):\/\/(?:[^@/]*@)?([^/:]+)(?::\d+)?\/(.+)$/i.exec(remote);
+  const scp = /^(?:[^@/]+@)?([^/:]+):(?!\/\/)(.+)$/.exec(remote);
+  const bare = /^([a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?::\d+)?)\/(.+)$/i.exec(remote);
+  if (url) [host, path] = [url[1], url[2]];
+  else if (scp) [host, path] = [scp[1], scp[2]];
+  else if (bare) [host, path] = [bare[1], bare[2]];
+  if (!host || !path) return null;
+  path = path.replace(/\.git\/?$/, '').replace(/^\/+|\/+$/g, '');
+  if (path.split('/').length < 2) return null;
+  return { host: host.toLowerCase(), path };
+}
+
+
 /** The identity of a remote URL, a path on disk or an owner/repo slug; undefined for anything else. */
 export function repoIdentity(remote: string): RepoIdentity | undefined {
   const value = remote.trim();
@@ -26,7 +61,7 @@ export function repoIdentity(remote: string): RepoIdentity | undefined {
       return undefined;
     }
   }
-  if (value.startsWith('/')) return { kind: 'file', path: trimSlashes(posix.normalize(value)) };
+  if (value.startsWith('/')) return { kind: 'file', path: normalizeAbsolute(value) };
   const network = parseNetworkRemote(value);
   if (network) return { kind: 'network', host: network.host, path: network.path };
   const slug = value.replace(/\.git\/?$/, '').replace(/\/+$/, '');
@@ -107,4 +142,29 @@ export function parseSourceLocation(value: string): { repo: RepoIdentity; subpat
   const repo = repoIdentity(`https://${url.host}/${repoPath.replace(/^\/+/, '')}`);
   if (!repo) return undefined;
   return { repo, subpath: (m?.[2] ?? '').replace(/^\/+|\/+$/g, '') };
+}
+
+export const SOURCE_LOCATION = 'backstage.io/source-location';
+export const PAWS_PATH = 'idp/paws-path';
+
+/**
+ * Repository (a remote URL, or a path on disk for the local forge) and folder (relative to its root, '' for the root) a
+ * source-location annotation names, as the Platform API takes a repo; undefined for a value naming no repository.
+ */
+export function sourceLocationRepo(value: string): { repo: string; dir: string } | undefined {
+  const parsed = parseSourceLocation(value);
+  if (!parsed || parsed.repo.kind === 'slug') return undefined;
+  const repo = parsed.repo.kind === 'file' ? parsed.repo.path : `https://${parsed.repo.host}/${parsed.repo.path}`;
+  return { repo, dir: parsed.subpath };
+}
+
+/**
+ * The repository and paws.yaml of a catalog entity, from its annotations: `backstage.io/source-location`, with
+ * `idp/paws-path` (a path from the repository's root) overriding where paws.yaml is; undefined without a usable one.
+ */
+export function entityRepoRef(annotations: Record<string, string> | undefined): { repo: string; path: string } | undefined {
+  const location = annotations?.[SOURCE_LOCATION];
+  const source = location ? sourceLocationRepo(location) : undefined;
+  if (!source) return undefined;
+  return { repo: source.repo, path: annotations?.[PAWS_PATH] ?? (source.dir ? `${source.dir}/paws.yaml` : 'paws.yaml') };
 }

@@ -284,6 +284,8 @@ export const EnvironmentView = z.object({
   ephemeral: z.boolean(),
   ttl: z.string().optional(),
   expiresAt: z.string().optional(),
+  /** Releases written into paws.yaml (no deploy:, or deploy.format paws): the image it runs. Absent for kustomize/helm-values targets, which live in other files. */
+  image: z.string().optional().describe('The image the environment runs, when releases are written into paws.yaml itself'),
   /** 'paws.yaml': on the default branch; 'pending': only in an open PR. */
   source: z.enum(['paws.yaml', 'pending']),
   variables: z.record(z.string(), z.string()),

@@ -271,4 +271,17 @@ describe('env clone', () => {
     assert.equal(pending.workflows[0]?.workflowId, res.workflowId);
     assert.equal(pending.workflows[0]?.phase, 'open');
   });
+
+  it('lists the image each environment runs when releases are written into paws.yaml: its own, inherited, or the container\'s', async (t) => {
+    const paws = CHECKOUT_PAWS.replace(/\n  staging:\n/, '\n  staging:\n    image: ghcr.io/acme/checkout:1.5.0\n');
+    assert.notEqual(paws, CHECKOUT_PAWS);
+    const repo = await createRepo({ files: { 'paws.yaml': paws } });
+    t.after(() => repo.cleanup());
+    await stack.client.cloneEnvironment('staging', { repo: repo.bare, target: 'preview-8' });
+    const list = await stack.client.listEnvironments({ repo: repo.bare });
+    assert.deepEqual(
+      list.environments.map((e) => [e.name, e.image]),
+      [['staging', 'ghcr.io/acme/checkout:1.5.0'], ['production', 'ghcr.io/acme/checkout:1.4.2'], ['preview-8', 'ghcr.io/acme/checkout:1.5.0']],
+    );
+  });
 });

@@ -13,6 +13,9 @@ describe('repository identity', () => {
     expect(sameRepo(repoIdentity('/srv/git/checkout.git')!, repoIdentity('file:///srv/git/checkout.git/')!)).toBe(true);
     expect(sameRepo(repoIdentity('/srv/git/checkout.git')!, repoIdentity('/srv/git/Checkout.git')!)).toBe(false);
     expect(repoIdentity('not a remote')).toBeUndefined();
+    // Normalized without node:path (the module is browser-safe): dots and repeated slashes resolve as path.posix does.
+    expect(repoIdentity('/srv//git/./x/../checkout.git/')).toEqual({ kind: 'file', path: '/srv/git/checkout.git' });
+    expect(repoIdentity('/../')).toEqual({ kind: 'file', path: '/' });
   });
 
   it('reads a source-location back into the repository and the folder it points at', () => {
