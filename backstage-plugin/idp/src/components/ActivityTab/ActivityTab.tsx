@@ -2,7 +2,7 @@
  * The Activity tab: idp's workflows and PRs for the component, newest first, from ONE `GET /activity` — when, what,
  * who, where it is, its PR and its run in the Temporal Web UI — kept live by following the running workflows.
  */
-import { EmptyState, Progress, ResponseErrorPanel, WarningPanel } from '@backstage/core-components';
+import { EmptyState, Progress, WarningPanel } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import { Badge, Cell, Column, Link, Row, TableBody, TableHeader, TableRoot, Text } from '@backstage/ui';
@@ -92,7 +92,8 @@ export function ActivityTab() {
   if (!repo) {
     return <EmptyState missing="info" title="No repository" description="This component has no backstage.io/source-location annotation, so idp does not know its repository." />;
   }
-  if (!data) return error ? <ResponseErrorPanel error={error} /> : <Progress />;
+  // The API's message, as the CLI prints it (not a stack trace).
+  if (!data) return error ? <WarningPanel severity="error" defaultExpanded title="Could not load the activity" message={error.message} /> : <Progress />;
   const list = rows(data);
   if (list.length === 0) {
     return (
@@ -109,7 +110,7 @@ export function ActivityTab() {
   }
   return (
     <>
-      {error && <WarningPanel severity="error" title="Could not refresh the activity" message={error.message} />}
+      {error && <WarningPanel severity="error" defaultExpanded title="Could not refresh the activity" message={error.message} />}
       <TableRoot aria-label={`idp activity of ${data.component}`}>
         <TableHeader>
           <Column isRowHeader>When</Column>

@@ -5,7 +5,7 @@ import type { RepoRef } from '@idp/core';
 import { envNameProblem } from '@idp/core/names';
 import { useState } from 'react';
 import { idpApiRef } from '../../api';
-import { ActionDialog } from './ActionDialog';
+import { ActionDialog } from '../shared/ActionDialog';
 
 export function CloneDialog({ env, repo, onChange }: { env: string; repo: RepoRef; onChange: () => void }) {
   const client = useApi(idpApiRef);

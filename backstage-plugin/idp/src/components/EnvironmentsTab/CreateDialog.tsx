@@ -5,7 +5,7 @@ import type { RepoRef } from '@idp/core';
 import { envNameProblem } from '@idp/core/names';
 import { useState } from 'react';
 import { idpApiRef } from '../../api';
-import { ActionDialog } from './ActionDialog';
+import { ActionDialog } from '../shared/ActionDialog';
 import { NameField, TtlField } from './CloneDialog';
 
 export function CreateDialog({ repo, onChange }: { repo: RepoRef; onChange: () => void }) {

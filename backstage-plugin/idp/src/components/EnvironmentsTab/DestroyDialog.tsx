@@ -4,7 +4,7 @@ import { Button, Text, TextField } from '@backstage/ui';
 import type { RepoRef } from '@idp/core';
 import { useState } from 'react';
 import { idpApiRef } from '../../api';
-import { ActionDialog } from './ActionDialog';
+import { ActionDialog } from '../shared/ActionDialog';
 
 export function DestroyDialog({ env, repo, onChange }: { env: string; repo: RepoRef; onChange: () => void }) {
   const client = useApi(idpApiRef);

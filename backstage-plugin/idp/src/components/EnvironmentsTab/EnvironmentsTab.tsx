@@ -3,7 +3,7 @@
  * `GET /environments` — its source, image (when releases are written into paws.yaml), expiry (with a warning as it nears), what is in flight, its open PRs — and the
  * actions `idp env clone|create|extend|destroy` take, as dialogs. Kept live by following the running workflows.
  */
-import { EmptyState, Progress, ResponseErrorPanel, WarningPanel } from '@backstage/core-components';
+import { EmptyState, Progress, WarningPanel } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import { Cell, Column, Flex, Link, Row, TableBody, TableHeader, TableRoot, Tag, TagGroup, Text } from '@backstage/ui';
@@ -57,7 +57,8 @@ export function EnvironmentsTab() {
   if (!repo) {
     return <EmptyState missing="info" title="No repository" description="This component has no backstage.io/source-location annotation, so idp does not know its repository." />;
   }
-  if (!data) return error ? <ResponseErrorPanel error={error} /> : <Progress />;
+  // The API's message, as the CLI prints it (not a stack trace).
+  if (!data) return error ? <WarningPanel severity="error" defaultExpanded title="Could not load the environments" message={error.message} /> : <Progress />;
   if (data.environments.length === 0) {
     return (
       <EmptyState
@@ -80,7 +81,7 @@ export function EnvironmentsTab() {
         </Text>
         <CreateDialog repo={repo} onChange={refresh} />
       </Flex>
-      {error && <WarningPanel severity="error" title="Could not refresh the environments" message={error.message} />}
+      {error && <WarningPanel severity="error" defaultExpanded title="Could not refresh the environments" message={error.message} />}
       <TableRoot aria-label={`Environments of ${data.component}`}>
         <TableHeader>
           <Column isRowHeader>Name</Column>

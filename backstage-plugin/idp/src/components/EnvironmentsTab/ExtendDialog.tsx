@@ -4,7 +4,7 @@ import { Button, Text } from '@backstage/ui';
 import type { RepoRef } from '@idp/core';
 import { useState } from 'react';
 import { idpApiRef } from '../../api';
-import { ActionDialog } from './ActionDialog';
+import { ActionDialog } from '../shared/ActionDialog';
 import { TtlField } from './CloneDialog';
 
 export function ExtendDialog({ env, expiresAt, repo, onChange }: { env: string; expiresAt?: string; repo: RepoRef; onChange: () => void }) {

@@ -1,20 +1,158 @@
-import { Progress, ResponseErrorPanel } from '@backstage/core-components';
+/**
+ * The Releases tab, as `idp releases` lists them: each environment's ledger from ONE `GET /releases` — what it runs now,
+ * every release newest first (version, what kind, image, PR, who requested and approved, outcome) — with Create release,
+ * Promote and Roll back as dialogs, an open release's Approve and Merge, and, for the release picked, its policy and
+ * what it still waits for (`idp releases show`). Kept live by following the releases in flight.
+ */
+import { EmptyState, Progress, WarningPanel } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
-import { useEffect, useState } from 'react';
+import { Button, Cell, Column, Flex, Link, Row, TableBody, TableHeader, TableRoot, Text } from '@backstage/ui';
+import type { EnvironmentReleases, ReleaseList, ReleaseRecord, RepoRef } from '@idp/core';
+import { useCallback, useState } from 'react';
 import { idpApiRef } from '../../api';
 import { entityRepo } from '../../entity';
+import { useRefetchOnWorkflowChange } from '../../hooks/useRefetchOnWorkflowChange';
+import { ReleaseActions } from './ReleaseActions';
+import { ReleaseDetailPanel } from './ReleaseDetailPanel';
+import { CreateReleaseDialog, PromoteDialog, RollbackDialog } from './ReleaseDialogs';
+
+const OUTCOME_COLOR: Record<ReleaseRecord['outcome'], 'success' | 'warning' | 'danger' | undefined> = {
+  merged: 'success',
+  open: 'warning',
+  queued: undefined,
+  rejected: 'danger',
+  timed_out: 'danger',
+  cancelled: 'danger',
+  failed: 'danger',
+};
+
+/** What a release did, in words: "create", "promote from staging", "rollback to v2". */
+export function releaseKind(r: ReleaseRecord): string {
+  if (r.kind === 'promote') return `promote from ${r.from ?? '?'}`;
+  if (r.kind === 'rollback') return `rollback to v${r.rollbackTo ?? '?'}`;
+  return 'create';
+}
+
+/** Releases in flight (queued behind another, or open for review): their workflows are followed live. */
+const inFlight = (list: ReleaseList) =>
+  list.environments.flatMap((e) => e.releases.filter((r) => r.outcome === 'queued' || r.outcome === 'open').map((r) => ({ workflowId: r.workflowId, phase: r.outcome as 'queued' | 'open' })));
 
 export function ReleasesTab() {
   const { entity } = useEntity();
   const api = useApi(idpApiRef);
-  const [data, setData] = useState<unknown>();
-  const [error, setError] = useState<Error>();
-  useEffect(() => {
-    const repo = entityRepo(entity);
-    if (repo) api.listEnvironments(repo).then(setData, setError);
-  }, [api, entity]);
-  if (error) return <ResponseErrorPanel error={error} />;
-  if (!data) return <Progress />;
-  return <pre data-testid="idp-releases">{JSON.stringify(data, null, 2)}</pre>;
+  const repo = entityRepo(entity);
+  const [version, setVersion] = useState(0);
+  const refresh = useCallback(() => setVersion((v) => v + 1), []);
+  const load = useCallback(() => api.listReleases(repo!), [api, repo?.repo, repo?.path, version]); // eslint-disable-line react-hooks/exhaustive-deps
+  const { data, error } = useRefetchOnWorkflowChange(repo ? load : undefined, inFlight);
+  const [picked, setPicked] = useState<{ env: string; number: number }>();
+
+  if (!repo) {
+    return <EmptyState missing="info" title="No repository" description="This component has no backstage.io/source-location annotation, so idp does not know its repository." />;
+  }
+  if (!data) return error ? <WarningPanel severity="error" defaultExpanded title="Could not load the releases" message={error.message} /> : <Progress />;
+  const envs = data.environments.map((e) => e.env);
+  const any = data.environments.some((e) => e.releases.length > 0);
+  return (
+    <Flex direction="column" gap="4">
+      <Flex justify="between" align="center">
+        <Text color="secondary">
+          {any ? `Releases of ${data.component}, per environment, newest first` : `No releases of ${data.component} yet. Create one here, or in its folder: idp releases create --env ${envs[0] ?? 'staging'} --image <image:tag>`}
+        </Text>
+        <Flex gap="2">
+          {envs.length > 1 && <PromoteDialog envs={envs} repo={repo} onChange={refresh} />}
+          {envs.length > 0 && <CreateReleaseDialog envs={envs} repo={repo} onChange={refresh} />}
+        </Flex>
+      </Flex>
+      {error && <WarningPanel severity="error" defaultExpanded title="Could not refresh the releases" message={error.message} />}
+      {data.environments.map((e) => (
+        <EnvironmentLedger key={e.env} ledger={e} envs={envs} repo={repo} onChange={refresh} picked={picked?.env === e.env ? picked.number : undefined} onPick={(number) => setPicked(picked?.env === e.env && picked.number === number ? undefined : { env: e.env, number })} version={data} />
+      ))}
+    </Flex>
+  );
+}
+
+function EnvironmentLedger(props: { ledger: EnvironmentReleases; envs: string[]; repo: RepoRef; onChange: () => void; picked?: number; onPick: (n: number) => void; version: unknown }) {
+  const { ledger, repo, onChange } = props;
+  const merged = ledger.releases.filter((r) => r.outcome === 'merged').map((r) => r.number);
+  return (
+    <Flex direction="column" gap="2" data-testid={`releases-${ledger.env}`}>
+      <Flex justify="between" align="center">
+        <Flex direction="column" gap="0">
+          <Text as="h3" variant="title-x-small">
+            {ledger.env}
+          </Text>
+          <Text color="secondary">{ledger.current ? `Runs v${ledger.current.number}: ${ledger.current.image}` : 'No release merged through idp yet'}</Text>
+        </Flex>
+        <Flex gap="1">
+          {props.envs.length > 1 && ledger.current && <PromoteDialog envs={props.envs} from={ledger.env} repo={repo} onChange={onChange} />}
+          {merged.length > 1 && <RollbackDialog env={ledger.env} merged={merged} repo={repo} onChange={onChange} />}
+        </Flex>
+      </Flex>
+      {ledger.stuck && <WarningPanel severity="warning" title={`Releases to ${ledger.env} are stuck`} message={ledger.stuck} />}
+      {ledger.releases.length > 0 && (
+        <TableRoot aria-label={`Releases of ${ledger.env}`}>
+          <TableHeader>
+            <Column isRowHeader>Version</Column>
+            <Column>Kind</Column>
+            <Column>Image</Column>
+            <Column>PR</Column>
+            <Column>Requested by</Column>
+            <Column>Approved by</Column>
+            <Column>Outcome</Column>
+            <Column>Actions</Column>
+          </TableHeader>
+          <TableBody>
+            {ledger.releases.map((r) => (
+              <Row key={r.number} id={r.number} data-testid={`release-${r.env}-v${r.number}`}>
+                <Cell>
+                  <Text weight="bold">v{r.number}</Text>
+                </Cell>
+                <Cell>
+                  <Text>{releaseKind(r)}</Text>
+                </Cell>
+                <Cell>
+                  <Text title={r.image}>{r.image.split('/').pop()}</Text>
+                </Cell>
+                <Cell>
+                  {r.pr ? (
+                    <Link href={r.pr.url} target="_blank" rel="noopener">
+                      PR #{r.pr.number}
+                    </Link>
+                  ) : (
+                    <Text color="secondary">—</Text>
+                  )}
+                </Cell>
+                <Cell>
+                  <Text title={r.requestedAt}>{r.requestedBy}</Text>
+                </Cell>
+                <Cell>
+                  <Text>{r.approvers.length ? `approved by ${r.approvers.join(', ')}` : '—'}</Text>
+                </Cell>
+                <Cell>
+                  <Flex direction="column" gap="0">
+                    <Text weight="bold" color={OUTCOME_COLOR[r.outcome]}>
+                      {r.outcome.replace('_', ' ')}
+                    </Text>
+                    {r.reason && <Text variant="body-small" color="secondary">{r.reason}</Text>}
+                    {r.outsidePolicy && <Text variant="body-small" color="warning">outside its policy: {r.outsidePolicy}</Text>}
+                  </Flex>
+                </Cell>
+                <Cell>
+                  <Flex direction="column" gap="1">
+                    <ReleaseActions release={r} repo={repo} onChange={onChange} />
+                    <Button size="small" variant="tertiary" aria-label={`Details of v${r.number} of ${r.env}`} onPress={() => props.onPick(r.number)}>
+                      {props.picked === r.number ? 'Hide details' : 'Details'}
+                    </Button>
+                  </Flex>
+                </Cell>
+              </Row>
+            ))}
+          </TableBody>
+        </TableRoot>
+      )}
+      {props.picked !== undefined && <ReleaseDetailPanel repo={repo} env={ledger.env} number={props.picked} version={props.version} />}
+    </Flex>
+  );
 }
