@@ -35,3 +35,10 @@ export function fakeApi(routes: Record<string, Handler>): FakeApi {
   };
   return { client: new PlatformClient({ baseUrl: async () => 'http://idp.test/api/idp', fetch: fetchImpl as typeof fetch, retries: 0 }), calls, requests };
 }
+
+/** A promise the test settles when it chooses: what the server answers, and when. */
+export function deferred<T>() {
+  let resolve!: (v: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}

@@ -1,17 +1,8 @@
-import { renderInTestApp, TestApiProvider } from '@backstage/frontend-test-utils';
-import { EntityProvider } from '@backstage/plugin-catalog-react';
+import { renderTab } from '../../testing/render';
 import { screen, waitFor, within } from '@testing-library/react';
 import type { ActivityList, ActivityWorkflow, WorkflowStatus } from '@idp/core';
-import { idpApiRef } from '../../api';
-import { fakeApi, type Answer, type Handler } from '../../testing/api';
+import { deferred, type Answer, type Handler } from '../../testing/api';
 import { ActivityTab } from './ActivityTab';
-
-const entity = {
-  apiVersion: 'backstage.io/v1alpha1',
-  kind: 'Component',
-  metadata: { name: 'checkout', annotations: { 'backstage.io/source-location': 'url:file:///srv/demo/checkout.git/' } },
-  spec: { type: 'service', owner: 'team-payments', lifecycle: 'production' },
-};
 
 const ID = 'env-clone:checkout:preview-1@1a2b3c4d5e';
 const PR = { number: 3, url: 'http://127.0.0.1:7007/api/idp/pulls/3?repo=%2Fsrv%2Fdemo%2Fcheckout.git', state: 'open' as const, head: 'idp/env-clone/checkout/preview-1', headSha: 'abc' };
@@ -33,24 +24,7 @@ const clone = (over: Partial<ActivityWorkflow> = {}): ActivityWorkflow => ({
 });
 const activity = (workflows: ActivityWorkflow[], pulls: ActivityList['pulls'] = []): ActivityList => ({ component: 'checkout', repo: '/srv/demo/checkout.git', workflows, pulls });
 
-/** A promise the test settles when it chooses: what the server answers, and when. */
-function deferred<T>() {
-  let resolve!: (v: T) => void;
-  const promise = new Promise<T>((r) => (resolve = r));
-  return { promise, resolve };
-}
-
-const render = async (routes: Record<string, Handler>) => {
-  const api = fakeApi(routes);
-  const rendered = await renderInTestApp(
-    <TestApiProvider apis={[[idpApiRef, api.client]]}>
-      <EntityProvider entity={entity}>
-        <ActivityTab />
-      </EntityProvider>
-    </TestApiProvider>,
-  );
-  return { ...rendered, api };
-};
+const render = (routes: Record<string, Handler>) => renderTab(<ActivityTab />, routes);
 
 describe('ActivityTab', () => {
   it('shows progress while the activity loads, from one call', async () => {

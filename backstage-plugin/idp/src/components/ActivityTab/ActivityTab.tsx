@@ -9,6 +9,7 @@ import { Badge, Cell, Column, Link, Row, TableBody, TableHeader, TableRoot, Text
 import type { ActivityList, ActivityWorkflow } from '@idp/core';
 import { useCallback } from 'react';
 import { idpApiRef } from '../../api';
+import { PrLink } from '../shared/PrLink';
 import { entityRepo } from '../../entity';
 import { useRefetchOnWorkflowChange } from '../../hooks/useRefetchOnWorkflowChange';
 
@@ -138,13 +139,7 @@ export function ActivityTab() {
                 </Badge>
               </Cell>
               <Cell>
-                {r.pr ? (
-                  <Link href={r.pr.url} target="_blank" rel="noopener">
-                    PR #{r.pr.number}
-                  </Link>
-                ) : (
-                  <Text>—</Text>
-                )}
+                <PrLink pr={r.pr} />
               </Cell>
               <Cell>
                 {r.temporalUrl ? (

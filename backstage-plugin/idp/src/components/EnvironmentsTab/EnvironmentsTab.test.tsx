@@ -1,11 +1,9 @@
-import { renderInTestApp, TestApiProvider } from '@backstage/frontend-test-utils';
-import { EntityProvider } from '@backstage/plugin-catalog-react';
+import { renderTab } from '../../testing/render';
 import { screen, waitFor, within } from '@testing-library/react';
 import type { WorkflowStatus } from '@idp/core';
-import { idpApiRef } from '../../api';
-import { fakeApi, type Answer, type Handler } from '../../testing/api';
+import { type Answer, type Handler } from '../../testing/api';
 import { EnvironmentsTab } from './EnvironmentsTab';
-import { deferred, entity, env, list } from './fixtures';
+import { deferred, env, list } from './fixtures';
 
 const LIST_CALL = 'GET /environments?repo=%2Fsrv%2Fdemo%2Fcheckout.git&path=paws.yaml';
 
@@ -15,17 +13,7 @@ const PR = { number: 4, url: 'http://127.0.0.1:7007/api/idp/pulls/4?repo=%2Fsrv%
 const cloning = (over: Partial<WorkflowStatus> = {}): WorkflowStatus => ({ workflowId: CLONE_ID, kind: 'env-clone', component: 'checkout', environment: 'review-2', status: 'running', phase: 'open', pr: PR, ...over });
 const hoursFromNow = (h: number) => new Date(Date.now() + h * 3600_000).toISOString();
 
-const render = async (routes: Record<string, Handler>) => {
-  const api = fakeApi(routes);
-  await renderInTestApp(
-    <TestApiProvider apis={[[idpApiRef, api.client]]}>
-      <EntityProvider entity={entity}>
-        <EnvironmentsTab />
-      </EntityProvider>
-    </TestApiProvider>,
-  );
-  return api;
-};
+const render = async (routes: Record<string, Handler>) => (await renderTab(<EnvironmentsTab />, routes)).api;
 
 describe('EnvironmentsTab', () => {
   it('shows progress while the environments load, from one call', async () => {

@@ -2,29 +2,20 @@
  * The environment action dialogs, opened from the tab as a user does: each sends the request body the CLI sends,
  * shows the PR link and the workflow's phase live, and on error shows the API's message and stays open.
  */
-import { renderInTestApp, TestApiProvider } from '@backstage/frontend-test-utils';
-import { EntityProvider } from '@backstage/plugin-catalog-react';
+import { renderTab } from '../../testing/render';
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import type { WorkflowStatus } from '@idp/core';
-import { idpApiRef } from '../../api';
 import { fakeApi, type Answer, type Handler } from '../../testing/api';
 import { EnvironmentsTab } from './EnvironmentsTab';
-import { deferred, entity, env, list, REPO } from './fixtures';
+import { deferred, env, list, REPO } from './fixtures';
 
 const PR = { number: 5, url: 'http://127.0.0.1:7007/api/idp/pulls/5?repo=%2Fsrv%2Fdemo%2Fcheckout.git', state: 'open' as const, head: 'idp/env-clone/checkout/review-3', headSha: 'abc' };
 const status = (over: Partial<WorkflowStatus>): WorkflowStatus => ({ workflowId: 'env-clone:checkout:review-3@1a2b3c4d5e', kind: 'env-clone', component: 'checkout', environment: 'review-3', status: 'running', phase: 'open', pr: PR, ...over });
 const ENVS = list([env({ name: 'staging' }), env({ name: 'preview-7', from: 'staging', ephemeral: true, ttl: '72h', expiresAt: new Date(Date.now() + 50 * 3600_000).toISOString() })]);
 
 const render = async (routes: Record<string, Handler>) => {
-  const api = fakeApi({ 'GET /environments': () => ({ body: ENVS }), ...routes });
-  await renderInTestApp(
-    <TestApiProvider apis={[[idpApiRef, api.client]]}>
-      <EntityProvider entity={entity}>
-        <EnvironmentsTab />
-      </EntityProvider>
-    </TestApiProvider>,
-  );
+  const { api } = await renderTab(<EnvironmentsTab />, { 'GET /environments': () => ({ body: ENVS }), ...routes });
   await screen.findByTestId('env-staging');
   return api;
 };

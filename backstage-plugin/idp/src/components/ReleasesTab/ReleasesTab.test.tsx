@@ -1,11 +1,9 @@
-import { renderInTestApp, TestApiProvider } from '@backstage/frontend-test-utils';
-import { EntityProvider } from '@backstage/plugin-catalog-react';
+import { renderTab } from '../../testing/render';
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import type { ReleaseDetail, ReleaseList, ReleaseRecord, WorkflowStatus } from '@idp/core';
-import { idpApiRef } from '../../api';
-import { fakeApi, type Answer, type Handler } from '../../testing/api';
-import { deferred, entity, REPO } from '../EnvironmentsTab/fixtures';
+import { type Answer, type Handler } from '../../testing/api';
+import { deferred, REPO } from '../EnvironmentsTab/fixtures';
 import { ReleasesTab } from './ReleasesTab';
 
 const LIST_CALL = 'GET /releases?repo=%2Fsrv%2Fdemo%2Fcheckout.git&path=paws.yaml';
@@ -28,17 +26,7 @@ const ledger = (envs: Record<string, ReleaseRecord[]>): ReleaseList => ({
 });
 const status = (over: Partial<WorkflowStatus>): WorkflowStatus => ({ workflowId: 'w', kind: 'release', component: 'checkout', environment: 'production', status: 'running', phase: 'open', ...over });
 
-const render = async (routes: Record<string, Handler>) => {
-  const api = fakeApi(routes);
-  await renderInTestApp(
-    <TestApiProvider apis={[[idpApiRef, api.client]]}>
-      <EntityProvider entity={entity}>
-        <ReleasesTab />
-      </EntityProvider>
-    </TestApiProvider>,
-  );
-  return api;
-};
+const render = async (routes: Record<string, Handler>) => (await renderTab(<ReleasesTab />, routes)).api;
 
 describe('ReleasesTab', () => {
   it('shows progress while the ledger loads, from one call', async () => {

@@ -7,10 +7,11 @@
 import { EmptyState, Progress, WarningPanel } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
-import { Button, Cell, Column, Flex, Link, Row, TableBody, TableHeader, TableRoot, Text } from '@backstage/ui';
+import { Button, Cell, Column, Flex, Row, TableBody, TableHeader, TableRoot, Text } from '@backstage/ui';
 import type { EnvironmentReleases, ReleaseList, ReleaseRecord, RepoRef } from '@idp/core';
 import { useCallback, useState } from 'react';
 import { idpApiRef } from '../../api';
+import { PrLink } from '../shared/PrLink';
 import { entityRepo } from '../../entity';
 import { useRefetchOnWorkflowChange } from '../../hooks/useRefetchOnWorkflowChange';
 import { ReleaseActions } from './ReleaseActions';
@@ -116,13 +117,7 @@ function EnvironmentLedger(props: { ledger: EnvironmentReleases; envs: string[];
                   <Text title={r.image}>{r.image.split('/').pop()}</Text>
                 </Cell>
                 <Cell>
-                  {r.pr ? (
-                    <Link href={r.pr.url} target="_blank" rel="noopener">
-                      PR #{r.pr.number}
-                    </Link>
-                  ) : (
-                    <Text color="secondary">—</Text>
-                  )}
+                  <PrLink pr={r.pr} />
                 </Cell>
                 <Cell>
                   <Text title={r.requestedAt}>{r.requestedBy}</Text>
