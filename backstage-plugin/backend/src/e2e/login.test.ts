@@ -138,7 +138,7 @@ describe('idp login against the embedded Backstage', () => {
   it('version: the CLI, the API URL and the Backstage serving it', async () => {
     const r = await idp(['version']);
     assert.equal(r.code, 0, r.err);
-    assert.match(r.out, new RegExp(`^idp CLI +\\d+\\.\\d+\\.\\d+\\nAPI +${stack.apiUrl} +\\(from IDP_API_URL\\)\\nServed by +Backstage \\d+\\.\\d+\\.\\d+\\nAPI version +\\S+\\n$`));
+    assert.match(r.out, new RegExp(`^idp CLI +\\d+\\.\\d+\\.\\d+\\nAPI +${stack.apiUrl} +\\(from IDP_API_URL\\)\\nServed by +Backstage \\d+\\.\\d+\\.\\d+ at ${stack.baseUrl}\\nAPI version +\\S+\\n$`));
   });
 
   it('renews an expiring token silently with the refresh token, and uses the new one', async () => {
