@@ -9,8 +9,10 @@ import { Alert, Card, CardBody, CardHeader, Flex, Text } from '@backstage/ui';
 import type { ReleaseDetail, RepoRef } from '@idp/core';
 import { useEffect, useState } from 'react';
 import { idpApiRef } from '../../api';
+import { DiffView } from '../PullRequestPage/DiffView';
+import { ReportCheck } from './ReportCheck';
 
-export function ReleaseDetailPanel({ repo, env, number, version }: { repo: RepoRef; env: string; number: number; version: unknown }) {
+export function ReleaseDetailPanel({ repo, env, number, version, onChange }: { repo: RepoRef; env: string; number: number; version: unknown; onChange: () => void }) {
   const client = useApi(idpApiRef);
   const [detail, setDetail] = useState<ReleaseDetail>();
   const [error, setError] = useState<Error>();
@@ -61,6 +63,15 @@ export function ReleaseDetailPanel({ repo, env, number, version }: { repo: RepoR
           )}
           {detail.deadline && <Text color="secondary">idp closes the PR unapproved at {new Date(detail.deadline).toLocaleString()}.</Text>}
           {detail.release.reason && <Text color="danger">{detail.release.reason}</Text>}
+          {detail.release.outcome === 'open' && detail.release.pr && (
+            <ReportCheck repo={repo} pr={detail.release.pr.number} env={env} number={number} required={policy.requiredChecks} onChange={onChange} />
+          )}
+          {detail.diff.length > 0 && (
+            <Flex direction="column" gap="1">
+              <Text weight="bold">Diff</Text>
+              <DiffView files={detail.diff} />
+            </Flex>
+          )}
         </Flex>
       </CardBody>
     </Card>

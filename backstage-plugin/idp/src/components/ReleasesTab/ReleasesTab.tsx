@@ -4,7 +4,7 @@
  * Promote and Roll back as dialogs, an open release's Approve and Merge, and, for the release picked, its policy and
  * what it still waits for (`idp releases show`). Kept live by following the releases in flight.
  */
-import { EmptyState, Progress, WarningPanel } from '@backstage/core-components';
+import { EmptyState, Progress, StatusAborted, StatusError, StatusOK, StatusPending, StatusWarning, WarningPanel } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import { Button, Cell, Column, Flex, Row, TableBody, TableHeader, TableRoot, Text } from '@backstage/ui';
@@ -18,15 +18,21 @@ import { ReleaseActions } from './ReleaseActions';
 import { ReleaseDetailPanel } from './ReleaseDetailPanel';
 import { CreateReleaseDialog, PromoteDialog, RollbackDialog } from './ReleaseDialogs';
 
-const OUTCOME_COLOR: Record<ReleaseRecord['outcome'], 'success' | 'warning' | 'danger' | undefined> = {
-  merged: 'success',
-  open: 'warning',
-  queued: undefined,
-  rejected: 'danger',
-  timed_out: 'danger',
-  cancelled: 'danger',
-  failed: 'danger',
+/** The outcome as Backstage's status chips show a state: merged ok, open waiting, queued pending, the rest ended badly. */
+const OUTCOME_STATUS: Record<ReleaseRecord['outcome'], typeof StatusOK> = {
+  merged: StatusOK,
+  open: StatusWarning,
+  queued: StatusPending,
+  rejected: StatusError,
+  timed_out: StatusError,
+  cancelled: StatusAborted,
+  failed: StatusError,
 };
+
+function Outcome({ outcome }: { outcome: ReleaseRecord['outcome'] }) {
+  const Status = OUTCOME_STATUS[outcome];
+  return <Status>{outcome.replace('_', ' ')}</Status>;
+}
 
 /** What a release did, in words: "create", "promote from staging", "rollback to v2". */
 export function releaseKind(r: ReleaseRecord): string {
@@ -102,6 +108,7 @@ function EnvironmentLedger(props: { ledger: EnvironmentReleases; envs: string[];
             <Column>Requested by</Column>
             <Column>Approved by</Column>
             <Column>Outcome</Column>
+            <Column>When</Column>
             <Column>Actions</Column>
           </TableHeader>
           <TableBody>
@@ -127,12 +134,13 @@ function EnvironmentLedger(props: { ledger: EnvironmentReleases; envs: string[];
                 </Cell>
                 <Cell>
                   <Flex direction="column" gap="0">
-                    <Text weight="bold" color={OUTCOME_COLOR[r.outcome]}>
-                      {r.outcome.replace('_', ' ')}
-                    </Text>
+                    <Outcome outcome={r.outcome} />
                     {r.reason && <Text variant="body-small" color="secondary">{r.reason}</Text>}
                     {r.outsidePolicy && <Text variant="body-small" color="warning">outside its policy: {r.outsidePolicy}</Text>}
                   </Flex>
+                </Cell>
+                <Cell>
+                  <Text title={r.requestedAt}>{new Date(r.requestedAt).toLocaleString()}</Text>
                 </Cell>
                 <Cell>
                   <Flex direction="column" gap="1">
@@ -147,7 +155,7 @@ function EnvironmentLedger(props: { ledger: EnvironmentReleases; envs: string[];
           </TableBody>
         </TableRoot>
       )}
-      {props.picked !== undefined && <ReleaseDetailPanel repo={repo} env={ledger.env} number={props.picked} version={props.version} />}
+      {props.picked !== undefined && <ReleaseDetailPanel repo={repo} env={ledger.env} number={props.picked} version={props.version} onChange={onChange} />}
     </Flex>
   );
 }
