@@ -9,14 +9,22 @@ import type { ReleaseRecord, RepoRef } from '@idp/core';
 import { useState } from 'react';
 import { idpApiRef } from '../../api';
 
-type Action = 'approve' | 'request_changes' | 'merge' | 'close';
+export type Action = 'approve' | 'request_changes' | 'merge' | 'close';
 const LABEL: Record<Action, string> = { approve: 'Approve', request_changes: 'Request changes', merge: 'Merge', close: 'Close' };
 const DONE: Record<Action, string> = { approve: 'Approved', request_changes: 'Requested changes on', merge: 'Merged', close: 'Closed' };
 
-export function ReleaseActions({ release, repo, onChange }: { release: ReleaseRecord; repo: RepoRef; onChange: () => void }) {
+export type Said = { status: 'success' | 'warning' | 'danger'; text: string };
+
+/**
+ * `actions`: which buttons (the row has Approve and Merge, the details the rest). `onSaid`: where the outcome goes
+ * (a table row is too narrow for it); without it, shown below the buttons.
+ */
+export function ReleaseActions(props: { release: ReleaseRecord; repo: RepoRef; onChange: () => void; actions: Action[]; onSaid?: (said?: Said) => void }) {
+  const { release, repo, onChange } = props;
   const client = useApi(idpApiRef);
   const [busy, setBusy] = useState<Action>();
-  const [said, setSaid] = useState<{ status: 'success' | 'warning' | 'danger'; text: string }>();
+  const [shown, setShown] = useState<Said>();
+  const setSaid = props.onSaid ?? setShown;
   const pr = release.pr;
   if (!pr || release.outcome !== 'open') return null;
   const name = `v${release.number} of ${release.env}`;
@@ -48,12 +56,9 @@ export function ReleaseActions({ release, repo, onChange }: { release: ReleaseRe
   return (
     <Flex direction="column" gap="1">
       <Flex gap="1" style={{ flexWrap: 'wrap' }}>
-        {button('approve', 'primary')}
-        {button('merge', 'secondary')}
-        {button('request_changes', 'tertiary')}
-        {button('close', 'tertiary')}
+        {props.actions.map((a) => button(a, a === 'approve' ? 'primary' : 'secondary'))}
       </Flex>
-      {said && <Alert status={said.status} description={said.text} role={said.status === 'danger' ? 'alert' : undefined} />}
+      {shown && <Alert status={shown.status} description={shown.text} role={shown.status === 'danger' ? 'alert' : undefined} />}
     </Flex>
   );
 }

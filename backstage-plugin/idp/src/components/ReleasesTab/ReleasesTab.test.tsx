@@ -197,7 +197,9 @@ describe('ReleasesTab', () => {
       'GET /workflows/:id': () => new Promise<Answer>(() => {}),
       'POST /pulls/7/reviews': () => ({ body: pull }),
       'POST /pulls/7/close': () => ({ body: { ...pull, state: 'closed' } }),
+      'GET /releases/production/3': () => ({ body: { release: open, workflow: status({ workflowId: open.workflowId }), policy: { approvals: 1, approvers: [], requiredChecks: [], selfApproval: false, autoMerge: true, timeout: '72h' }, diff: [] } satisfies ReleaseDetail }),
     });
+    await userEvent.click(await screen.findByRole('button', { name: 'Details of v3 of production' }));
     await userEvent.click(await screen.findByRole('button', { name: 'Request changes v3 of production' }));
     expect(await screen.findByText('Requested changes on v3 of production.')).toBeInTheDocument();
     expect(api.requests.find((r) => r.path === '/pulls/7/reviews')?.body).toEqual({ ...REPO, event: 'request_changes' });

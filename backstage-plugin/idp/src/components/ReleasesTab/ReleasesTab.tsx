@@ -7,14 +7,14 @@
 import { EmptyState, Progress, StatusAborted, StatusError, StatusOK, StatusPending, StatusWarning, WarningPanel } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
-import { Button, Cell, Column, Flex, Row, TableBody, TableHeader, TableRoot, Text } from '@backstage/ui';
+import { Alert, Button, Cell, Column, Flex, Row, TableBody, TableHeader, TableRoot, Text } from '@backstage/ui';
 import type { EnvironmentReleases, ReleaseList, ReleaseRecord, RepoRef } from '@idp/core';
 import { useCallback, useState } from 'react';
 import { idpApiRef } from '../../api';
 import { PrLink } from '../shared/PrLink';
 import { entityRepo } from '../../entity';
 import { useRefetchOnWorkflowChange } from '../../hooks/useRefetchOnWorkflowChange';
-import { ReleaseActions } from './ReleaseActions';
+import { ReleaseActions, type Said } from './ReleaseActions';
 import { ReleaseDetailPanel } from './ReleaseDetailPanel';
 import { CreateReleaseDialog, PromoteDialog, RollbackDialog } from './ReleaseDialogs';
 
@@ -83,6 +83,8 @@ export function ReleasesTab() {
 function EnvironmentLedger(props: { ledger: EnvironmentReleases; envs: string[]; repo: RepoRef; onChange: () => void; picked?: number; onPick: (n: number) => void; version: unknown }) {
   const { ledger, repo, onChange } = props;
   const merged = ledger.releases.filter((r) => r.outcome === 'merged').map((r) => r.number);
+  // What the last Approve/Merge in this table said (the API's note or refusal), shown under the table.
+  const [said, setSaid] = useState<Said>();
   return (
     <Flex direction="column" gap="2" data-testid={`releases-${ledger.env}`}>
       <Flex justify="between" align="center">
@@ -127,10 +129,10 @@ function EnvironmentLedger(props: { ledger: EnvironmentReleases; envs: string[];
                   <PrLink pr={r.pr} />
                 </Cell>
                 <Cell>
-                  <Text title={r.requestedAt}>{r.requestedBy}</Text>
+                  <Text style={{ overflowWrap: 'anywhere' }}>{r.requestedBy}</Text>
                 </Cell>
                 <Cell>
-                  <Text>{r.approvers.length ? `approved by ${r.approvers.join(', ')}` : '—'}</Text>
+                  <Text style={{ overflowWrap: 'anywhere' }}>{r.approvers.length ? `approved by ${r.approvers.join(', ')}` : '—'}</Text>
                 </Cell>
                 <Cell>
                   <Flex direction="column" gap="0">
@@ -144,7 +146,7 @@ function EnvironmentLedger(props: { ledger: EnvironmentReleases; envs: string[];
                 </Cell>
                 <Cell>
                   <Flex direction="column" gap="1">
-                    <ReleaseActions release={r} repo={repo} onChange={onChange} />
+                    <ReleaseActions release={r} repo={repo} onChange={onChange} actions={['approve', 'merge']} onSaid={setSaid} />
                     <Button size="small" variant="tertiary" aria-label={`Details of v${r.number} of ${r.env}`} onPress={() => props.onPick(r.number)}>
                       {props.picked === r.number ? 'Hide details' : 'Details'}
                     </Button>
@@ -155,6 +157,7 @@ function EnvironmentLedger(props: { ledger: EnvironmentReleases; envs: string[];
           </TableBody>
         </TableRoot>
       )}
+      {said && <Alert status={said.status} description={said.text} role={said.status === 'danger' ? 'alert' : undefined} />}
       {props.picked !== undefined && <ReleaseDetailPanel repo={repo} env={ledger.env} number={props.picked} version={props.version} onChange={onChange} />}
     </Flex>
   );
