@@ -9,8 +9,11 @@ import { Alert, Card, CardBody, CardHeader, Flex, Text } from '@backstage/ui';
 import type { ReleaseDetail, RepoRef } from '@idp/core';
 import { useEffect, useState } from 'react';
 import { idpApiRef } from '../../api';
+import { DiffView } from '../PullRequestPage/DiffView';
+import { ReleaseActions } from './ReleaseActions';
+import { ReportCheck } from './ReportCheck';
 
-export function ReleaseDetailPanel({ repo, env, number, version }: { repo: RepoRef; env: string; number: number; version: unknown }) {
+export function ReleaseDetailPanel({ repo, env, number, version, onChange }: { repo: RepoRef; env: string; number: number; version: unknown; onChange: () => void }) {
   const client = useApi(idpApiRef);
   const [detail, setDetail] = useState<ReleaseDetail>();
   const [error, setError] = useState<Error>();
@@ -42,7 +45,7 @@ export function ReleaseDetailPanel({ repo, env, number, version }: { repo: RepoR
             <strong>Policy:</strong> {policy.approvals} approval{policy.approvals === 1 ? '' : 's'}
             {policy.approvers.length ? ` from ${policy.approvers.join(', ')}` : ''}
             {policy.requiredChecks.length ? `; checks ${policy.requiredChecks.join(', ')}` : ''}; self-approval {policy.selfApproval ? 'counts' : 'does not count'}; {policy.autoMerge ? 'idp merges it once the policy holds' : 'a person merges it'}; closed after {policy.timeout} without approval
-            {policy.floor ? ` (platform floor ${policy.floor.patterns.join(', ')} raised ${policy.floor.raised.join(', ')})` : ''}.
+            {policy.floor ? ` (platform floor ${policy.floor.patterns.join(', ')}${policy.floor.raised.length ? ` raised ${policy.floor.raised.join(', ')}` : ' applies'})` : ''}.
           </Text>
           {verdict && (
             <>
@@ -61,6 +64,16 @@ export function ReleaseDetailPanel({ repo, env, number, version }: { repo: RepoR
           )}
           {detail.deadline && <Text color="secondary">idp closes the PR unapproved at {new Date(detail.deadline).toLocaleString()}.</Text>}
           {detail.release.reason && <Text color="danger">{detail.release.reason}</Text>}
+          {detail.release.outcome === 'open' && detail.release.pr && <ReleaseActions release={detail.release} repo={repo} onChange={onChange} actions={['request_changes', 'close']} />}
+          {detail.release.outcome === 'open' && detail.release.pr && (
+            <ReportCheck repo={repo} pr={detail.release.pr.number} env={env} number={number} required={policy.requiredChecks} onChange={onChange} />
+          )}
+          {detail.diff.length > 0 && (
+            <Flex direction="column" gap="1">
+              <Text weight="bold">Diff</Text>
+              <DiffView files={detail.diff} />
+            </Flex>
+          )}
         </Flex>
       </CardBody>
     </Card>

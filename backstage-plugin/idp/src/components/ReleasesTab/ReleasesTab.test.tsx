@@ -72,7 +72,7 @@ describe('ReleasesTab', () => {
       workflow: status({ workflowId: open.workflowId }),
       policy: { approvals: 2, approvers: ['team-payments'], requiredChecks: ['ci/build'], selfApproval: false, autoMerge: true, timeout: '72h' },
       verdict: { satisfied: false, approvedBy: ['user:default/alice'], ignored: [{ by: 'user:development/guest', why: 'requested this release (four eyes)' }], changesRequestedBy: [], checks: [{ name: 'ci/build', state: 'pending' }], waitingFor: ['1 more approval from team-payments', 'check ci/build'] },
-      diff: [],
+      diff: [{ path: 'paws.yaml', status: 'modified', patch: '@@ -1 +1 @@\n-    image: ghcr.io/acme/checkout:1.2.0\n+    image: ghcr.io/acme/checkout:1.3.0' }],
     };
     const api = await render({
       'GET /releases': () => ({ body: ledger({ production: [open] }) }),
@@ -85,6 +85,7 @@ describe('ReleasesTab', () => {
     expect(within(panel).getByText('Waits for: 1 more approval from team-payments; check ci/build.')).toBeInTheDocument();
     expect(within(panel).getByText('Not counted: user:development/guest: requested this release (four eyes)')).toBeInTheDocument();
     expect(within(panel).getByText('Checks: ci/build pending')).toBeInTheDocument();
+    expect(within(panel).getByLabelText('diff of paws.yaml')).toHaveTextContent('+ image: ghcr.io/acme/checkout:1.3.0');
     expect(api.calls).toContain('GET /releases/production/3?repo=%2Fsrv%2Fdemo%2Fcheckout.git&path=paws.yaml');
   });
 
@@ -161,5 +162,84 @@ describe('ReleasesTab', () => {
     await userEvent.type(within(dialog).getByRole('textbox', { name: /To release/ }), 'v1');
     await userEvent.click(within(dialog).getByRole('button', { name: 'Roll back' }));
     await waitFor(() => expect(api.requests.find((r) => r.method === 'POST')?.body).toEqual({ ...REPO, env: 'staging', to: 1 }));
+  });
+
+  it('Promote sends what idp releases promote <from> <to> sends, and shows the PR and phase at once', async () => {
+    const api = await render({
+      'GET /releases': () => ({ body: ledger({ staging: [rec({ number: 2, env: 'staging' })], production: [] }) }),
+      'POST /releases/promote': () => ({ status: 202, body: status({ workflowId: 'release:checkout:production:v1@1a2b3c4d5e', phase: 'proposing', pr: pr(11) }) }),
+      'GET /workflows/:id': () => new Promise<Answer>(() => {}),
+    });
+    await userEvent.click(await screen.findByRole('button', { name: 'Promote staging' }));
+    const dialog = await screen.findByRole('dialog');
+    expect(within(dialog).getByRole('heading', { name: 'Promote' })).toBeInTheDocument();
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Promote' }));
+    expect(await within(dialog).findByRole('link', { name: 'PR #11' })).toHaveAttribute('target', '_blank');
+    expect(api.requests.find((r) => r.method === 'POST')?.body).toEqual({ ...REPO, from: 'staging', to: 'production' });
+  });
+
+  it('a refused action keeps its dialog open with the API\'s message', async () => {
+    await render({
+      'GET /releases': () => ({ body: ledger({ staging: [rec({ number: 2, env: 'staging' }), rec({ number: 1, env: 'staging' })] }) }),
+      'POST /releases/rollback': () => ({ status: 409, body: { error: { code: 'conflict', message: 'staging already runs ghcr.io/acme/checkout:1.1.0.' } } }),
+    });
+    await userEvent.click(await screen.findByRole('button', { name: 'Roll back staging' }));
+    const dialog = await screen.findByRole('dialog');
+    await userEvent.type(within(dialog).getByRole('textbox', { name: /To release/ }), '1');
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Roll back' }));
+    expect(await within(dialog).findByText('staging already runs ghcr.io/acme/checkout:1.1.0.')).toBeInTheDocument();
+    expect(screen.getByRole('dialog')).toBe(dialog);
+  });
+
+  it('an approval the API refuses shows its message', async () => {
+    const open = rec({ number: 3, env: 'production', outcome: 'open', pr: pr(7) });
+    await render({
+      'GET /releases': () => ({ body: ledger({ production: [open] }) }),
+      'GET /workflows/:id': () => new Promise<Answer>(() => {}),
+      'POST /pulls/7/reviews': () => ({ status: 403, body: { error: { code: 'forbidden', message: 'You cannot approve your own release.' } } }),
+    });
+    await userEvent.click(await screen.findByRole('button', { name: 'Approve v3 of production' }));
+    expect(await screen.findByRole('alert')).toHaveTextContent('You cannot approve your own release.');
+  });
+
+  it('Request changes and Close send what idp pr review --request-changes and idp pr close send', async () => {
+    const open = rec({ number: 3, env: 'production', outcome: 'open', pr: pr(7) });
+    const pull = { ...pr(7), title: 't', body: '', base: 'main', baseSha: 'b', author: 'x', labels: [], createdAt: '', updatedAt: '', reviews: [], comments: [] };
+    const api = await render({
+      'GET /releases': () => ({ body: ledger({ production: [open] }) }),
+      'GET /workflows/:id': () => new Promise<Answer>(() => {}),
+      'POST /pulls/7/reviews': () => ({ body: pull }),
+      'POST /pulls/7/close': () => ({ body: { ...pull, state: 'closed' } }),
+      'GET /releases/production/3': () => ({ body: { release: open, workflow: status({ workflowId: open.workflowId }), policy: { approvals: 1, approvers: [], requiredChecks: [], selfApproval: false, autoMerge: true, timeout: '72h' }, diff: [] } satisfies ReleaseDetail }),
+    });
+    await userEvent.click(await screen.findByRole('button', { name: 'Details of v3 of production' }));
+    await userEvent.click(await screen.findByRole('button', { name: 'Request changes v3 of production' }));
+    expect(await screen.findByText('Requested changes on v3 of production.')).toBeInTheDocument();
+    expect(api.requests.find((r) => r.path === '/pulls/7/reviews')?.body).toEqual({ ...REPO, event: 'request_changes' });
+    await userEvent.click(screen.getByRole('button', { name: 'Close v3 of production' }));
+    expect(await screen.findByText('Closed v3 of production.')).toBeInTheDocument();
+    expect(api.requests.find((r) => r.path === '/pulls/7/close')?.body).toEqual(REPO);
+  });
+
+  it('a check reported from the details sends what idp pr check <n> <name> --success sends', async () => {
+    const open = rec({ number: 3, env: 'production', outcome: 'open', pr: pr(7) });
+    const detail: ReleaseDetail = {
+      release: open,
+      workflow: status({ workflowId: open.workflowId }),
+      policy: { approvals: 1, approvers: [], requiredChecks: ['ci/build'], selfApproval: false, autoMerge: true, timeout: '72h' },
+      verdict: { satisfied: false, approvedBy: [], ignored: [], changesRequestedBy: [], checks: [], waitingFor: ['check ci/build'] },
+      diff: [],
+    };
+    const pull = { ...pr(7), title: 't', body: '', base: 'main', baseSha: 'b', author: 'x', labels: [], createdAt: '', updatedAt: '', reviews: [], comments: [] };
+    const api = await render({
+      'GET /releases': () => ({ body: ledger({ production: [open] }) }),
+      'GET /workflows/:id': () => new Promise<Answer>(() => {}),
+      'GET /releases/production/3': () => ({ body: detail }),
+      'POST /pulls/7/checks': () => ({ body: pull }),
+    });
+    await userEvent.click(await screen.findByRole('button', { name: 'Details of v3 of production' }));
+    await userEvent.click(await screen.findByRole('button', { name: 'Report success of ci/build on v3 of production' }));
+    expect(await screen.findByText('Reported ci/build: success on v3 of production.')).toBeInTheDocument();
+    expect(api.requests.find((r) => r.path === '/pulls/7/checks')?.body).toEqual({ ...REPO, name: 'ci/build', state: 'success' });
   });
 });

@@ -4,29 +4,35 @@
  * Promote and Roll back as dialogs, an open release's Approve and Merge, and, for the release picked, its policy and
  * what it still waits for (`idp releases show`). Kept live by following the releases in flight.
  */
-import { EmptyState, Progress, WarningPanel } from '@backstage/core-components';
+import { EmptyState, Progress, StatusAborted, StatusError, StatusOK, StatusPending, StatusWarning, WarningPanel } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
-import { Button, Cell, Column, Flex, Row, TableBody, TableHeader, TableRoot, Text } from '@backstage/ui';
+import { Alert, Button, Cell, Column, Flex, Row, TableBody, TableHeader, TableRoot, Text } from '@backstage/ui';
 import type { EnvironmentReleases, ReleaseList, ReleaseRecord, RepoRef } from '@idp/core';
 import { useCallback, useState } from 'react';
 import { idpApiRef } from '../../api';
 import { PrLink } from '../shared/PrLink';
 import { entityRepo } from '../../entity';
 import { useRefetchOnWorkflowChange } from '../../hooks/useRefetchOnWorkflowChange';
-import { ReleaseActions } from './ReleaseActions';
+import { ReleaseActions, type Said } from './ReleaseActions';
 import { ReleaseDetailPanel } from './ReleaseDetailPanel';
 import { CreateReleaseDialog, PromoteDialog, RollbackDialog } from './ReleaseDialogs';
 
-const OUTCOME_COLOR: Record<ReleaseRecord['outcome'], 'success' | 'warning' | 'danger' | undefined> = {
-  merged: 'success',
-  open: 'warning',
-  queued: undefined,
-  rejected: 'danger',
-  timed_out: 'danger',
-  cancelled: 'danger',
-  failed: 'danger',
+/** The outcome as Backstage's status chips show a state: merged ok, open waiting, queued pending, the rest ended badly. */
+const OUTCOME_STATUS: Record<ReleaseRecord['outcome'], typeof StatusOK> = {
+  merged: StatusOK,
+  open: StatusWarning,
+  queued: StatusPending,
+  rejected: StatusError,
+  timed_out: StatusError,
+  cancelled: StatusAborted,
+  failed: StatusError,
 };
+
+function Outcome({ outcome }: { outcome: ReleaseRecord['outcome'] }) {
+  const Status = OUTCOME_STATUS[outcome];
+  return <Status>{outcome.replace('_', ' ')}</Status>;
+}
 
 /** What a release did, in words: "create", "promote from staging", "rollback to v2". */
 export function releaseKind(r: ReleaseRecord): string {
@@ -77,6 +83,8 @@ export function ReleasesTab() {
 function EnvironmentLedger(props: { ledger: EnvironmentReleases; envs: string[]; repo: RepoRef; onChange: () => void; picked?: number; onPick: (n: number) => void; version: unknown }) {
   const { ledger, repo, onChange } = props;
   const merged = ledger.releases.filter((r) => r.outcome === 'merged').map((r) => r.number);
+  // What the last Approve/Merge in this table said (the API's note or refusal), shown under the table.
+  const [said, setSaid] = useState<Said>();
   return (
     <Flex direction="column" gap="2" data-testid={`releases-${ledger.env}`}>
       <Flex justify="between" align="center">
@@ -102,6 +110,7 @@ function EnvironmentLedger(props: { ledger: EnvironmentReleases; envs: string[];
             <Column>Requested by</Column>
             <Column>Approved by</Column>
             <Column>Outcome</Column>
+            <Column>When</Column>
             <Column>Actions</Column>
           </TableHeader>
           <TableBody>
@@ -120,23 +129,24 @@ function EnvironmentLedger(props: { ledger: EnvironmentReleases; envs: string[];
                   <PrLink pr={r.pr} />
                 </Cell>
                 <Cell>
-                  <Text title={r.requestedAt}>{r.requestedBy}</Text>
+                  <Text style={{ overflowWrap: 'anywhere' }}>{r.requestedBy}</Text>
                 </Cell>
                 <Cell>
-                  <Text>{r.approvers.length ? `approved by ${r.approvers.join(', ')}` : '—'}</Text>
+                  <Text style={{ overflowWrap: 'anywhere' }}>{r.approvers.length ? `approved by ${r.approvers.join(', ')}` : '—'}</Text>
                 </Cell>
                 <Cell>
                   <Flex direction="column" gap="0">
-                    <Text weight="bold" color={OUTCOME_COLOR[r.outcome]}>
-                      {r.outcome.replace('_', ' ')}
-                    </Text>
+                    <Outcome outcome={r.outcome} />
                     {r.reason && <Text variant="body-small" color="secondary">{r.reason}</Text>}
                     {r.outsidePolicy && <Text variant="body-small" color="warning">outside its policy: {r.outsidePolicy}</Text>}
                   </Flex>
                 </Cell>
                 <Cell>
+                  <Text title={r.requestedAt}>{new Date(r.requestedAt).toLocaleString()}</Text>
+                </Cell>
+                <Cell>
                   <Flex direction="column" gap="1">
-                    <ReleaseActions release={r} repo={repo} onChange={onChange} />
+                    <ReleaseActions release={r} repo={repo} onChange={onChange} actions={['approve', 'merge']} onSaid={setSaid} />
                     <Button size="small" variant="tertiary" aria-label={`Details of v${r.number} of ${r.env}`} onPress={() => props.onPick(r.number)}>
                       {props.picked === r.number ? 'Hide details' : 'Details'}
                     </Button>
@@ -147,7 +157,8 @@ function EnvironmentLedger(props: { ledger: EnvironmentReleases; envs: string[];
           </TableBody>
         </TableRoot>
       )}
-      {props.picked !== undefined && <ReleaseDetailPanel repo={repo} env={ledger.env} number={props.picked} version={props.version} />}
+      {said && <Alert status={said.status} description={said.text} role={said.status === 'danger' ? 'alert' : undefined} />}
+      {props.picked !== undefined && <ReleaseDetailPanel repo={repo} env={ledger.env} number={props.picked} version={props.version} onChange={onChange} />}
     </Flex>
   );
 }
