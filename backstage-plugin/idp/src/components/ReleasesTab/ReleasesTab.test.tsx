@@ -138,19 +138,6 @@ describe('ReleasesTab', () => {
     expect(api.requests.find((r) => r.path === '/pulls/7/merge')?.body).toEqual(REPO);
   });
 
-  it('Promote sends what idp releases promote <from> <to> sends', async () => {
-    const api = await render({
-      'GET /releases': () => ({ body: ledger({ staging: [rec({ number: 2, env: 'staging' })], production: [] }) }),
-      'POST /releases/promote': () => ({ status: 202, body: status({ phase: 'open', pr: pr(11) }) }),
-      'GET /workflows/:id': () => new Promise<Answer>(() => {}),
-    });
-    await userEvent.click(await screen.findByRole('button', { name: 'Promote staging' }));
-    const dialog = await screen.findByRole('dialog');
-    await userEvent.click(within(dialog).getByRole('button', { name: 'Promote' }));
-    expect(await within(dialog).findByRole('link', { name: 'PR #11' })).toBeInTheDocument();
-    expect(api.requests.find((r) => r.method === 'POST')?.body).toEqual({ ...REPO, from: 'staging', to: 'production' });
-  });
-
   it('Roll back sends what idp releases rollback --to sends', async () => {
     const api = await render({
       'GET /releases': () => ({ body: ledger({ staging: [rec({ number: 2, env: 'staging' }), rec({ number: 1, env: 'staging' })] }) }),
