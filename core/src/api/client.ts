@@ -115,7 +115,7 @@ export class PlatformClient {
     if (typeof opts.baseUrl === 'string') this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
   }
 
-  private async call<T>(method: string, path: string, body?: unknown, query?: Record<string, string | undefined>): Promise<T> {
+  private async call<T>(method: string, path: string, body?: unknown, query?: Record<string, string | undefined>, signal?: AbortSignal): Promise<T> {
     this.baseUrl ??= (await resolveBaseUrl(this.opts)).replace(/\/+$/, '');
     const url = new URL(this.baseUrl + path);
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
@@ -144,7 +144,7 @@ export class PlatformClient {
     let res: Response;
     for (let attempt = 0; ; attempt++) {
       try {
-        res = await (this.opts.fetch ?? fetch)(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+        res = await (this.opts.fetch ?? fetch)(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal });
       } catch (e) {
         throw new UnreachableError(this.baseUrl, e);
       }
@@ -201,8 +201,9 @@ export class PlatformClient {
     return this.call('POST', `/environments/${encodeURIComponent(env)}/extend`, req);
   }
   /** With waitSeconds, the server holds the request until the workflow closes (or leaves `sincePhase`) or the time is up. */
-  workflow(id: string, waitSeconds?: number, sincePhase?: WorkflowStatus['phase']): Promise<WorkflowStatus> {
-    return this.call('GET', `/workflows/${encodeURIComponent(id)}`, undefined, { wait: waitSeconds?.toString(), phase: sincePhase });
+  /** `signal` ends a long poll the caller no longer needs (a page that moved on): the server's held request is released. */
+  workflow(id: string, waitSeconds?: number, sincePhase?: WorkflowStatus['phase'], signal?: AbortSignal): Promise<WorkflowStatus> {
+    return this.call('GET', `/workflows/${encodeURIComponent(id)}`, undefined, { wait: waitSeconds?.toString(), phase: sincePhase }, signal);
   }
   listReleases(r: RepoRef): Promise<ReleaseList> {
     return this.call('GET', '/releases', undefined, PlatformClient.repoQuery(r));

@@ -2,7 +2,7 @@
  * Loads a tab's list and keeps it current without hammering the API: while the list has running workflows, each is
  * long-polled (`GET /workflows/:id?wait=25&phase=…`: the server answers when its phase changes or 25 s pass) and the
  * list is fetched again as soon as one moves on; with nothing running, the list is fetched again every 30 s, only
- * while the page is visible. Everything stops on unmount (a long poll in flight is then ignored).
+ * while the page is visible. Everything stops on unmount; a refetch or unmount aborts the long polls in flight.
  */
 import { useApi } from '@backstage/frontend-plugin-api';
 import type { WorkflowStatus } from '@idp/core';
@@ -26,6 +26,8 @@ export function useRefetchOnWorkflowChange<T>(load: (() => Promise<T>) | undefin
     let stopped = false;
     /** Each fetch of the list starts a generation; answers to an older generation's long polls are ignored. */
     let generation = 0;
+    /** Ends the current generation's long polls: a refetch or unmount releases the requests the server holds. */
+    let polls = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
     let onVisible: (() => void) | undefined;
 
@@ -43,7 +45,7 @@ export function useRefetchOnWorkflowChange<T>(load: (() => Promise<T>) | undefin
       timer = setTimeout(() => whenVisible(() => gen === generation && void fetchList()), IDLE_REFETCH_MS);
     };
     const follow = (gen: number, w: Followed) => {
-      client.workflow(w.workflowId, LONG_POLL_SECONDS, w.phase).then(
+      client.workflow(w.workflowId, LONG_POLL_SECONDS, w.phase, polls.signal).then(
         (s) => {
           if (stopped || gen !== generation) return;
           if (s.status === 'running' && s.phase === w.phase) follow(gen, w); // 25 s passed, nothing changed: wait again
@@ -56,6 +58,8 @@ export function useRefetchOnWorkflowChange<T>(load: (() => Promise<T>) | undefin
     const fetchList = async () => {
       const gen = ++generation;
       clearTimeout(timer);
+      polls.abort();
+      polls = new AbortController();
       try {
         const data = await load();
         if (stopped || gen !== generation) return;
@@ -73,6 +77,7 @@ export function useRefetchOnWorkflowChange<T>(load: (() => Promise<T>) | undefin
     void fetchList();
     return () => {
       stopped = true;
+      polls.abort();
       clearTimeout(timer);
       if (onVisible) document.removeEventListener('visibilitychange', onVisible);
     };

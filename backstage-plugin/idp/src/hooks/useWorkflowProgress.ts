@@ -25,8 +25,9 @@ export function useWorkflowProgress(started: WorkflowStatus | undefined, onChang
     setStatus(started);
     if (!started || workflowDone(started)) return undefined;
     let stopped = false;
+    const polls = new AbortController();
     const follow = (known: WorkflowStatus) => {
-      client.workflow(known.workflowId, LONG_POLL_SECONDS, known.phase).then(
+      client.workflow(known.workflowId, LONG_POLL_SECONDS, known.phase, polls.signal).then(
         (s) => {
           if (stopped) return;
           if (s.phase !== known.phase || s.status !== known.status) {
@@ -41,6 +42,7 @@ export function useWorkflowProgress(started: WorkflowStatus | undefined, onChang
     follow(started);
     return () => {
       stopped = true;
+      polls.abort();
     };
   }, [client, started]);
   return status;

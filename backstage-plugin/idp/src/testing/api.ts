@@ -16,7 +16,7 @@ export interface FakeApi {
   /** Every request, in order: `GET /environments?repo=…`. */
   calls: string[];
   /** Requests with their bodies. */
-  requests: Array<{ method: string; path: string; query: URLSearchParams; body: any }>;
+  requests: Array<{ method: string; path: string; query: URLSearchParams; body: any; signal?: AbortSignal }>;
 }
 
 export function fakeApi(routes: Record<string, Handler>): FakeApi {
@@ -28,7 +28,7 @@ export function fakeApi(routes: Record<string, Handler>): FakeApi {
     const path = url.pathname.replace(/^\/api\/idp/, '');
     const body = init?.body ? JSON.parse(String(init.body)) : undefined;
     calls.push(`${method} ${path}${url.search}`);
-    requests.push({ method, path, query: url.searchParams, body });
+    requests.push({ method, path, query: url.searchParams, body, signal: init?.signal ?? undefined });
     const key = Object.keys(routes).find((k) => new RegExp(`^${k.replace(/:[a-z]+/gi, '[^/]+')}$`).test(`${method} ${path}`));
     const answer = key ? await routes[key]!({ method, path, query: url.searchParams, body }) : { status: 404, body: { error: { code: 'not_found', message: `No route ${method} ${path}` } } };
     return new Response(JSON.stringify(answer.body), { status: answer.status ?? 200, headers: { 'content-type': 'application/json' } });

@@ -108,4 +108,25 @@ describe('EnvironmentsTab', () => {
     expect(api.calls.filter((c) => c === LIST_CALL)).toHaveLength(3);
     expect(polls).toHaveLength(2);
   });
+
+  it('a refetch ends the long polls it no longer needs, and leaving the tab ends the rest', async () => {
+    const other = 'env-create:checkout:review-3@1a2b3c4d5e';
+    const creating = cloning({ workflowId: other, kind: 'env-create', environment: 'review-3', phase: 'proposing', pr: undefined });
+    let answerClone: ((a: Answer) => void) | undefined;
+    const rendered = await renderTab(<EnvironmentsTab />, {
+      'GET /environments': () => ({ body: list([env({ name: 'review-2', source: 'pending', workflows: [cloning({ phase: 'proposing', pr: undefined })] }), env({ name: 'review-3', source: 'pending', workflows: [creating] })]) }),
+      'GET /workflows/:id': ({ path }) => (path.includes('env-clone') && !answerClone ? new Promise<Answer>((r) => (answerClone = r)) : new Promise<Answer>(() => {})),
+    });
+    const polls = () => rendered.api.requests.filter((r) => r.path.startsWith('/workflows/'));
+    await waitFor(() => expect(polls()).toHaveLength(2));
+    const [first, second] = polls();
+    // The clone moves on: the list is fetched again, and the create's poll of the old generation is released.
+    answerClone!({ body: cloning() });
+    await waitFor(() => expect(polls()).toHaveLength(4));
+    expect(first!.path).toContain('env-clone');
+    expect(second!.path).toContain('env-create');
+    expect(second!.signal?.aborted).toBe(true);
+    rendered.unmount();
+    expect(polls().every((r) => r.signal?.aborted)).toBe(true);
+  });
 });
