@@ -1,6 +1,6 @@
 // The Backstage app (backstage-plugin/app) as static files for the embedded backend's app plugin to serve: built by
 // `backstage-cli package build` (rspack) once, and again only when what goes into it changed — its sources, the idp
-// frontend plugin's, the Platform API client's (@idp/core), or the lockfile. The config baked in at build time does not
+// frontend plugin's, what it imports of ours (@idp/core, @idp/providers/repo-identity), or the lockfile. The config baked in at build time does not
 // matter: the app plugin injects the running backend's config (app.baseUrl, backend.baseUrl) when it serves the app.
 //
 //   node scripts/build-app.mjs [--force]      (npm start and npm test run it; a no-op when nothing changed)
@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const appDir = path.join(root, 'backstage-plugin/app');
 const stamp = path.join(appDir, 'dist/.inputs-sha256');
-const INPUTS = ['backstage-plugin/app/src', 'backstage-plugin/app/public', 'backstage-plugin/app/package.json', 'backstage-plugin/idp/src', 'backstage-plugin/idp/package.json', 'core/src', 'package-lock.json', 'app-config.yaml'];
+const INPUTS = ['backstage-plugin/app/src', 'backstage-plugin/app/public', 'backstage-plugin/app/package.json', 'backstage-plugin/idp/src', 'backstage-plugin/idp/package.json', 'core/src', 'providers/src/repo-identity.ts', 'package-lock.json', 'app-config.yaml'];
 
 function* files(p) {
   if (statSync(p).isDirectory()) for (const e of readdirSync(p).sort()) yield* files(path.join(p, e));

@@ -7,12 +7,13 @@
 import { Content, MarkdownContent, Progress } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { Alert, Button, Card, CardBody, CardHeader, Flex, Link, Tag, TagGroup, Text, TextField } from '@backstage/ui';
-import type { PullDiff, RepoRef } from '@idp/core';
-import type { PullRequest } from '@idp/core';
+import type { PullDiff, PullRequest, RepoRef } from '@idp/core';
 import { useCallback, useEffect, useState } from 'react';
 import { useLocation } from 'react-router-dom';
 import { idpApiRef } from '../../api';
 import { DiffView } from './DiffView';
+import { type PullAction, usePullAction } from '../../hooks/usePullAction';
+import { ReportCheck } from '../shared/ReportCheck';
 
 /** The page's PR: its number from the path, the repository and paws.yaml from the query. */
 export function pullFromLocation(pathname: string, search: string): { n: number; ref: RepoRef } | undefined {
@@ -36,17 +37,15 @@ export function PullRequestPage() {
   return <PullRequestView n={target.n} repoRef={target.ref} />;
 }
 
-type Action = 'approve' | 'request_changes' | 'comment' | 'merge' | 'close' | 'check';
+type Action = 'approve' | 'request_changes' | 'comment' | 'merge' | 'close';
 
 export function PullRequestView({ n, repoRef }: { n: number; repoRef: RepoRef }) {
   const api = useApi(idpApiRef);
   const [pull, setPull] = useState<PullRequest>();
   const [diff, setDiff] = useState<PullDiff>();
   const [error, setError] = useState<Error>();
-  const [busy, setBusy] = useState<Action>();
-  const [outcome, setOutcome] = useState<{ status: 'success' | 'warning' | 'danger'; text: string }>();
+  const { busy, said: outcome, run } = usePullAction(n, repoRef);
   const [message, setMessage] = useState('');
-  const [check, setCheck] = useState({ name: 'ci/build', state: 'success' as 'success' | 'failure' | 'pending' });
 
   const load = useCallback(async () => {
     try {
@@ -64,28 +63,12 @@ export function PullRequestView({ n, repoRef }: { n: number; repoRef: RepoRef })
   }, [load]);
 
   const act = async (action: Action) => {
-    setBusy(action);
-    setOutcome(undefined);
-    try {
-      if (action === 'merge') setPull(await api.merge(n, repoRef));
-      else if (action === 'close') setPull(await api.close(n, repoRef));
-      else if (action === 'check') setPull(await api.check(n, { ...repoRef, name: check.name, state: check.state }));
-      else {
-        const result = await api.review(n, { ...repoRef, event: action, body: message || undefined });
-        setPull(result);
-        // A release PR's policy may not count this review (four eyes, not an allowed approver): the API says why.
-        if (result.note) {
-          setOutcome({ status: 'warning', text: result.note });
-          return;
-        }
-      }
-      setMessage('');
-      setOutcome({ status: 'success', text: DONE[action] });
-    } catch (e) {
-      setOutcome({ status: 'danger', text: (e as Error).message });
-    } finally {
-      setBusy(undefined);
-    }
+    const sent: PullAction = action === 'merge' || action === 'close' ? { kind: action } : { kind: 'review', event: action, body: message || undefined };
+    const result = await run(action, sent, DONE[action]);
+    if (!result) return;
+    setPull(result);
+    // A review the release policy does not count keeps its comment (the API's note says why).
+    if (!result.note) setMessage('');
   };
 
   if (error) {
@@ -149,13 +132,7 @@ export function PullRequestView({ n, repoRef }: { n: number; repoRef: RepoRef })
                     Close
                   </Button>
                 </Flex>
-                <Flex gap="2" align="end">
-                  <TextField label="Check" value={check.name} onChange={(name) => setCheck({ ...check, name })} />
-                  <TextField label="State (success, failure, pending)" value={check.state} onChange={(state) => setCheck({ ...check, state: state as typeof check.state })} />
-                  <Button variant="secondary" isPending={busy === 'check'} onPress={() => act('check')}>
-                    Report check
-                  </Button>
-                </Flex>
+                <ReportCheck repo={repoRef} pr={n} subject={`PR #${n}`} required={['ci/build']} onChange={load} />
                 <Text variant="body-small" color="secondary">
                   Checks are reported by hand on the local forge only (idp pr check); on GitHub and GitLab your CI reports them.
                 </Text>
@@ -204,7 +181,6 @@ const DONE: Record<Action, string> = {
   comment: 'Commented.',
   merge: 'Merged.',
   close: 'Closed.',
-  check: 'Check reported.',
 };
 
 /** Each reviewer's latest review, as the forge counts them. */

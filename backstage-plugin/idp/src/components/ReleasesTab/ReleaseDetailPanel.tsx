@@ -11,7 +11,7 @@ import { useEffect, useState } from 'react';
 import { idpApiRef } from '../../api';
 import { DiffView } from '../PullRequestPage/DiffView';
 import { ReleaseActions } from './ReleaseActions';
-import { ReportCheck } from './ReportCheck';
+import { ReportCheck } from '../shared/ReportCheck';
 
 export function ReleaseDetailPanel({ repo, env, number, version, onChange }: { repo: RepoRef; env: string; number: number; version: unknown; onChange: () => void }) {
   const client = useApi(idpApiRef);
@@ -66,7 +66,7 @@ export function ReleaseDetailPanel({ repo, env, number, version, onChange }: { r
           {detail.release.reason && <Text color="danger">{detail.release.reason}</Text>}
           {detail.release.outcome === 'open' && detail.release.pr && <ReleaseActions release={detail.release} repo={repo} onChange={onChange} actions={['request_changes', 'close']} />}
           {detail.release.outcome === 'open' && detail.release.pr && (
-            <ReportCheck repo={repo} pr={detail.release.pr.number} env={env} number={number} required={policy.requiredChecks} onChange={onChange} />
+            <ReportCheck repo={repo} pr={detail.release.pr.number} subject={`v${number} of ${env}`} required={policy.requiredChecks} onChange={onChange} />
           )}
           {detail.diff.length > 0 && (
             <Flex direction="column" gap="1">

@@ -1,33 +1,21 @@
 /**
- * Report a check on a release PR by hand, as `idp pr check <n> <name> --success|--failure|--pending` does: the local
+ * Report a check on a PR by hand, as `idp pr check <n> <name> --success|--failure|--pending` does: the local
  * forge runs no CI, so a policy's requiredChecks are reported this way there (on GitHub/GitLab your CI reports them).
  */
-import { useApi } from '@backstage/frontend-plugin-api';
 import { Alert, Button, Flex, TextField } from '@backstage/ui';
 import type { RepoRef } from '@idp/core';
 import { useState } from 'react';
-import { idpApiRef } from '../../api';
+import { usePullAction } from '../../hooks/usePullAction';
 
 const STATES = ['success', 'failure', 'pending'] as const;
 
-export function ReportCheck(props: { repo: RepoRef; pr: number; env: string; number: number; required: string[]; onChange: () => void }) {
-  const client = useApi(idpApiRef);
+/** `subject`: what the check is on, as the user reads it ("v3 of production", "PR #4"). */
+export function ReportCheck(props: { repo: RepoRef; pr: number; subject: string; required: string[]; onChange: () => void }) {
   const [name, setName] = useState(props.required[0] ?? '');
-  const [busy, setBusy] = useState<string>();
-  const [said, setSaid] = useState<{ status: 'success' | 'danger'; text: string }>();
-  const release = `v${props.number} of ${props.env}`;
+  const { busy, said, run } = usePullAction(props.pr, props.repo);
+  const release = props.subject;
   const report = async (state: (typeof STATES)[number]) => {
-    setBusy(state);
-    setSaid(undefined);
-    try {
-      await client.check(props.pr, { ...props.repo, name: name.trim(), state });
-      setSaid({ status: 'success', text: `Reported ${name.trim()}: ${state} on ${release}.` });
-      props.onChange();
-    } catch (e) {
-      setSaid({ status: 'danger', text: (e as Error).message });
-    } finally {
-      setBusy(undefined);
-    }
+    if (await run(state, { kind: 'check', name: name.trim(), state }, `Reported ${name.trim()}: ${state} on ${release}.`)) props.onChange();
   };
   return (
     <Flex direction="column" gap="1">
