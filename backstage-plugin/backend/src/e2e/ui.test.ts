@@ -36,8 +36,15 @@ describe('the Backstage UI in Chromium', () => {
   let home: string;
   let env: Record<string, string>;
   const tab = (name: string) => `${stack.baseUrl}/catalog/default/component/checkout/${name}`;
-  /** A page in a browser of its own (signed in as guest, unless its first URL says `?as=<user>`). */
-  const pageAs = async (): Promise<Page> => (await browser.newContext({ viewport: { width: 1400, height: 1000 } })).newPage();
+  /**
+   * A page in a browser of its own (signed in as guest, unless its first URL says `?as=<user>`). Its waits are for
+   * conditions, with no clock of their own: a loaded machine is slower, not wrong (the test runner's timeout bounds all).
+   */
+  const pageAs = async (): Promise<Page> => {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    context.setDefaultTimeout(0);
+    return context.newPage();
+  };
   const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
   const idp = (args: string[], cwd?: string) => run(process.execPath, [IDP, ...args], { env, cwd });
 
@@ -135,7 +142,7 @@ describe('the Backstage UI in Chromium', () => {
       if (!(await merge.isVisible())) await alice.getByTestId('release-production-v1').click();
       await merge.click();
     }
-    await guest.getByTestId('release-production-v1').filter({ hasText: /merged/i }).waitFor({ timeout: 60_000 });
+    await guest.getByTestId('release-production-v1').filter({ hasText: /merged/i }).waitFor();
     await shot(guest, 'releases');
   });
 
@@ -154,7 +161,7 @@ describe('the Backstage UI in Chromium', () => {
     await page.getByRole('button', { name: 'Create' }).click();
     await page.waitForURL(/\/create\/tasks\//);
     const link = page.getByRole('link', { name: /pull request/i }).first();
-    await link.waitFor({ timeout: 60_000 });
+    await link.waitFor();
     const n = Number(/\/pulls\/(\d+)/.exec((await link.getAttribute('href')) ?? '')?.[1]);
     const pr = await (await stack.clientAs('carol')).pull({ repo: stack.demo.bare, path: 'paws.yaml' }, n);
     assert.equal(pr.state, 'open');

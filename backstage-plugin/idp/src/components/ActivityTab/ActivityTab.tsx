@@ -3,15 +3,11 @@
  * who, where it is, its PR and its run in the Temporal Web UI — kept live by following the running workflows.
  */
 import { EmptyState, Progress, WarningPanel } from '@backstage/core-components';
-import { useApi } from '@backstage/frontend-plugin-api';
-import { useEntity } from '@backstage/plugin-catalog-react';
 import { Badge, Cell, Column, Link, Row, TableBody, TableHeader, TableRoot, Text } from '@backstage/ui';
 import type { ActivityList, ActivityWorkflow } from '@idp/core';
-import { useCallback } from 'react';
-import { idpApiRef } from '../../api';
+import { useComponentData } from '../../hooks/useComponentData';
+import { NoRepository } from '../shared/NoRepository';
 import { PrLink } from '../shared/PrLink';
-import { entityRepo } from '../../entity';
-import { useRefetchOnWorkflowChange } from '../../hooks/useRefetchOnWorkflowChange';
 
 const KIND: Record<string, string> = {
   'env-clone': 'Clone to',
@@ -82,16 +78,13 @@ function rows(list: ActivityList): ActivityRow[] {
 }
 
 export function ActivityTab() {
-  const { entity } = useEntity();
-  const api = useApi(idpApiRef);
-  const repo = entityRepo(entity);
-  const load = useCallback(() => api.activity(repo!), [api, repo?.repo, repo?.path]); // eslint-disable-line react-hooks/exhaustive-deps
-  const { data, error } = useRefetchOnWorkflowChange(repo ? load : undefined, (list: ActivityList) =>
-    list.workflows.filter((w) => w.status === 'running').map((w) => ({ workflowId: w.workflowId, phase: w.phase })),
+  const { repo, data, error } = useComponentData(
+    (client, r) => client.activity(r),
+    (list: ActivityList) => list.workflows.filter((w) => w.status === 'running').map((w) => ({ workflowId: w.workflowId, phase: w.phase })),
   );
 
   if (!repo) {
-    return <EmptyState missing="info" title="No repository" description="This component has no backstage.io/source-location annotation, so idp does not know its repository." />;
+    return <NoRepository />;
   }
   // The API's message, as the CLI prints it (not a stack trace).
   if (!data) return error ? <WarningPanel severity="error" defaultExpanded title="Could not load the activity" message={error.message} /> : <Progress />;

@@ -4,14 +4,10 @@
  * actions `idp env clone|create|extend|destroy` take, as dialogs. Kept live by following the running workflows.
  */
 import { EmptyState, Progress, WarningPanel } from '@backstage/core-components';
-import { useApi } from '@backstage/frontend-plugin-api';
-import { useEntity } from '@backstage/plugin-catalog-react';
 import { Cell, Column, Flex, Link, Row, TableBody, TableHeader, TableRoot, Tag, TagGroup, Text } from '@backstage/ui';
 import type { EnvironmentList, EnvironmentView, RepoRef, WorkflowStatus } from '@idp/core';
-import { useCallback, useState } from 'react';
-import { idpApiRef } from '../../api';
-import { entityRepo } from '../../entity';
-import { useRefetchOnWorkflowChange } from '../../hooks/useRefetchOnWorkflowChange';
+import { useComponentData } from '../../hooks/useComponentData';
+import { NoRepository } from '../shared/NoRepository';
 import { CloneDialog } from './CloneDialog';
 import { CreateDialog } from './CreateDialog';
 import { DestroyDialog } from './DestroyDialog';
@@ -43,19 +39,13 @@ const inFlight = (env: EnvironmentView) => env.workflows.filter((w) => w.status 
 const ttlStuck = (env: EnvironmentView) => env.workflows.find((w) => w.kind === 'env-ttl' && w.stuck)?.stuck;
 
 export function EnvironmentsTab() {
-  const { entity } = useEntity();
-  const api = useApi(idpApiRef);
-  const repo = entityRepo(entity);
-  // Bumped after an action: a new `load` makes the hook fetch the list again (and follow what the action started).
-  const [version, setVersion] = useState(0);
-  const refresh = useCallback(() => setVersion((v) => v + 1), []);
-  const load = useCallback(() => api.listEnvironments(repo!), [api, repo?.repo, repo?.path, version]); // eslint-disable-line react-hooks/exhaustive-deps
-  const { data, error } = useRefetchOnWorkflowChange(repo ? load : undefined, (list: EnvironmentList) =>
-    list.environments.flatMap((e) => inFlight(e).map((w) => ({ workflowId: w.workflowId, phase: w.phase }))),
+  const { repo, data, error, refresh } = useComponentData(
+    (client, r) => client.listEnvironments(r),
+    (list: EnvironmentList) => list.environments.flatMap((e) => inFlight(e).map((w) => ({ workflowId: w.workflowId, phase: w.phase }))),
   );
 
   if (!repo) {
-    return <EmptyState missing="info" title="No repository" description="This component has no backstage.io/source-location annotation, so idp does not know its repository." />;
+    return <NoRepository />;
   }
   // The API's message, as the CLI prints it (not a stack trace).
   if (!data) return error ? <WarningPanel severity="error" defaultExpanded title="Could not load the environments" message={error.message} /> : <Progress />;

@@ -4,16 +4,13 @@
  * Promote and Roll back as dialogs, an open release's Approve and Merge, and, for the release picked, its policy and
  * what it still waits for (`idp releases show`). Kept live by following the releases in flight.
  */
-import { EmptyState, Progress, StatusAborted, StatusError, StatusOK, StatusPending, StatusWarning, WarningPanel } from '@backstage/core-components';
-import { useApi } from '@backstage/frontend-plugin-api';
-import { useEntity } from '@backstage/plugin-catalog-react';
+import { Progress, StatusAborted, StatusError, StatusOK, StatusPending, StatusWarning, WarningPanel } from '@backstage/core-components';
 import { Alert, Button, Cell, Column, Flex, Row, TableBody, TableHeader, TableRoot, Text } from '@backstage/ui';
 import type { EnvironmentReleases, ReleaseList, ReleaseRecord, RepoRef } from '@idp/core';
-import { useCallback, useState } from 'react';
-import { idpApiRef } from '../../api';
+import { useState } from 'react';
+import { useComponentData } from '../../hooks/useComponentData';
+import { NoRepository } from '../shared/NoRepository';
 import { PrLink } from '../shared/PrLink';
-import { entityRepo } from '../../entity';
-import { useRefetchOnWorkflowChange } from '../../hooks/useRefetchOnWorkflowChange';
 import { ReleaseActions, type Said } from './ReleaseActions';
 import { ReleaseDetailPanel } from './ReleaseDetailPanel';
 import { CreateReleaseDialog, PromoteDialog, RollbackDialog } from './ReleaseDialogs';
@@ -46,17 +43,11 @@ const inFlight = (list: ReleaseList) =>
   list.environments.flatMap((e) => e.releases.filter((r) => r.outcome === 'queued' || r.outcome === 'open').map((r) => ({ workflowId: r.workflowId, phase: r.outcome as 'queued' | 'open' })));
 
 export function ReleasesTab() {
-  const { entity } = useEntity();
-  const api = useApi(idpApiRef);
-  const repo = entityRepo(entity);
-  const [version, setVersion] = useState(0);
-  const refresh = useCallback(() => setVersion((v) => v + 1), []);
-  const load = useCallback(() => api.listReleases(repo!), [api, repo?.repo, repo?.path, version]); // eslint-disable-line react-hooks/exhaustive-deps
-  const { data, error } = useRefetchOnWorkflowChange(repo ? load : undefined, inFlight);
+  const { repo, data, error, refresh } = useComponentData((client, r) => client.listReleases(r), inFlight);
   const [picked, setPicked] = useState<{ env: string; number: number }>();
 
   if (!repo) {
-    return <EmptyState missing="info" title="No repository" description="This component has no backstage.io/source-location annotation, so idp does not know its repository." />;
+    return <NoRepository />;
   }
   if (!data) return error ? <WarningPanel severity="error" defaultExpanded title="Could not load the releases" message={error.message} /> : <Progress />;
   const envs = data.environments.map((e) => e.env);
