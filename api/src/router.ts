@@ -74,6 +74,11 @@ export interface RouterOptions {
   /** What serves this router, for `idp version`: Backstage and its version, or the standalone server (the default). */
   servedBy?: { name: string; version: string; appUrl?: string };
   /**
+   * Where a browser opening a PR's URL goes when the host has a PR page of its own (the Backstage plugin: the app's
+   * /idp/pulls/<n>?…, given the number and the request's query string); unset, it gets the read-only page rendered here.
+   */
+  pullPageUrl?: (number: number, search: string) => string;
+  /**
    * Routes the host adds behind the same authentication and error handling (the Backstage plugin: POST
    * /context/resolve); res.locals.actor is the caller. Handlers pass errors to next().
    */
@@ -105,6 +110,9 @@ function parse<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
   return r.data;
 }
 
+/** A browser's navigation (it prefers HTML to JSON); API clients ask for JSON or state no preference. */
+const prefersHtml = (req: Request) => req.accepts(['application/json', 'text/html']) === 'text/html';
+
 export function createRouter(opts: RouterOptions): express.Router {
   const router = express.Router();
   router.use(express.json({ limit: '1mb' }));
@@ -119,6 +127,17 @@ export function createRouter(opts: RouterOptions): express.Router {
     } as typeof writeHead;
     next();
   });
+
+  // A browser opening a PR's URL (the local forge's PR links are this route) goes to the host's PR page: before
+  // authentication, as a navigation carries no token; the redirect reads nothing and passes the query on as given.
+  if (opts.pullPageUrl) {
+    const pageOf = opts.pullPageUrl;
+    router.get('/pulls/:number', (req, res, next) => {
+      if (!/^\d{1,9}$/.test(req.params.number ?? '') || !prefersHtml(req)) return next();
+      const q = req.originalUrl.indexOf('?');
+      res.redirect(302, pageOf(Number(req.params.number), q < 0 ? '' : req.originalUrl.slice(q)));
+    });
+  }
 
   // Who acts, before anything is read: an unauthenticated request learns nothing, not even whether a repository exists.
   router.use((req, res, next) => {
@@ -438,7 +457,7 @@ export function createRouter(opts: RouterOptions): express.Router {
     await authorize(req, res, 'component.read', await pullComponent(ref));
     const pr = await provider.getPullRequest(prNumber(req));
     // The local forge's PR links lead here: a browser gets a page, API clients JSON.
-    if (req.accepts(['application/json', 'text/html']) === 'text/html') {
+    if (prefersHtml(req)) {
       res.type('html').send(renderPullPage(pr, await provider.diff(pr.number)));
       return;
     }

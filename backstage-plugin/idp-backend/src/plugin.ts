@@ -7,7 +7,6 @@ import { coreServices, createBackendPlugin } from '@backstage/backend-plugin-api
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { Client, Connection } from '@temporalio/client';
 import express from 'express';
-import { pullPageRedirect } from './pull-page.js';
 import { createRouter, createWebhookReceiver, providersFor, webhookOptions, API_VERSION } from '@idp/api';
 import { backstageIdentity } from './identity.js';
 import { registerIdpPermissions } from './permissions.js';
@@ -46,9 +45,7 @@ export const idpPlugin = createBackendPlugin({
         const router = express.Router();
         // Before the Platform API's router, which authenticates what it serves.
         router.use(cliRoutes(cliDirectory(config), await discovery.getExternalBaseUrl('idp')));
-        // A browser opening a local-forge PR URL gets the app's PR page (the API still answers JSON to API clients).
-        const appBaseUrl = config.getOptionalString('app.baseUrl');
-        if (appBaseUrl) router.get('/pulls/:number', pullPageRedirect(appBaseUrl));
+        const appBaseUrl = config.getOptionalString('app.baseUrl')?.replace(/\/+$/, '');
         const hooks = webhookOptions(cfg);
         if (hooks.hosts?.length) {
           // Signed by the forge (HMAC / secret token), verified over the raw body by the receiver: no Backstage token.
@@ -68,6 +65,8 @@ export const idpPlugin = createBackendPlugin({
             namespace: cfg.namespace,
             temporalWebUrl: cfg.temporalWebUrl,
             servedBy: { name: 'Backstage', version: backstageVersion(), ...(appBaseUrl ? { appUrl: appBaseUrl } : {}) },
+            // A browser opening a local-forge PR URL gets the app's PR page (the frontend plugin's PULL_PAGE_PATH).
+            ...(appBaseUrl ? { pullPageUrl: (n: number, search: string) => `${appBaseUrl}/idp/pulls/${n}${search}` } : {}),
             identity: backstageIdentity({ httpAuth, auth, permissions, catalog, environments, context }),
             routes: contextRoutes(context, httpAuth),
           }),

@@ -12,7 +12,7 @@ import { isIdpComponent } from './entity';
 /** Paths of the entity tabs, under the entity's page: `idp open` links to them. */
 export const TAB_PATHS = { environments: '/environments', releases: '/releases', activity: '/activity' } as const;
 export const CLI_PAGE_PATH = '/idp/cli';
-/** The API redirects a browser's GET /api/idp/pulls/<n> here (backstage-plugin/idp-backend/src/pull-page.ts). */
+/** The API redirects a browser's GET /api/idp/pulls/<n> here (RouterOptions.pullPageUrl, set by the idp backend plugin). */
 export const PULL_PAGE_PATH = '/idp/pulls';
 
 const environmentsContent = EntityContentBlueprint.make({
