@@ -18,3 +18,4 @@ export * from './release/timeout.js';
 export * from './api/contract.js';
 export { openApiDocument } from './api/openapi.js';
 export { PlatformClient, UnreachableError, type ClientOptions, type Started } from './api/client.js';
+export * from './secrets/config.js';
