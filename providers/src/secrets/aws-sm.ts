@@ -36,6 +36,8 @@ export const MAX_ATTEMPTS = 3;
 const FILTER_VALUES = 10;
 const PAGE = 100;
 const SCHEME = 'aws-sm://';
+/** Per-secret calls (only where the listing is silent) in flight at once. */
+const CONCURRENCY = 8;
 
 export interface AwsSmOptions {
   env?: NodeJS.ProcessEnv;
@@ -131,29 +133,31 @@ export class AwsSecretsManagerStore implements SecretStore {
           for (const s of page.SecretList ?? []) if (s.Name) found.set(s.Name, s);
         }
       }
-      const deprecated = new Map<string, Set<string>>();
-      const out: SecretStatus[] = [];
-      for (const [i, { ref, version }] of refs.entries()) {
+      const stagesOf = (name: string) => found.get(name)?.SecretVersionsToStages ?? {};
+      const missing = (i: number) => !found.has(names[i]!) || (refs[i]!.version !== undefined && !(refs[i]!.version! in stagesOf(names[i]!)));
+      // Not listed (not there, or not listed yet: ListSecrets lags): ask each secret itself, a few at a time.
+      await inBatches([...new Set(refs.flatMap((_, i) => (missing(i) ? [names[i]!] : [])))], async (name) => {
+        const entry = await this.describeSecret(name);
+        if (entry) found.set(name, entry);
+      });
+      // A pinned version still not seen has no staging label left (deprecated): list every version of its secret.
+      const versions = new Map<string, Set<string>>();
+      await inBatches([...new Set(refs.flatMap((_, i) => (found.has(names[i]!) && missing(i) ? [names[i]!] : [])))], async (name) => {
+        versions.set(name, await this.allVersions(name));
+      });
+      const out = refs.map(({ ref, version }, i): SecretStatus => {
         const name = names[i]!;
-        let entry = found.get(name);
-        const stages = () => entry?.SecretVersionsToStages ?? {};
-        if (!entry || (version && !(version in stages()))) {
-          // Not listed (not there, or not listed yet): ask the secret itself.
-          entry = (await this.describeSecret(name)) ?? undefined;
-          if (entry) found.set(name, entry);
-        }
+        const entry = found.get(name);
         const status: SecretStatus = { ref, ...(version !== undefined ? { version } : {}), exists: !!entry };
         if (entry) {
-          const current = Object.entries(stages()).find(([, s]) => s.includes('AWSCURRENT'))?.[0];
+          const current = Object.entries(stagesOf(name)).find(([, s]) => s.includes('AWSCURRENT'))?.[0];
           if (current) status.currentVersion = current;
           const changed = entry.LastChangedDate ?? entry.CreatedDate;
           if (changed) status.lastChanged = new Date(changed).toISOString();
         }
-        if (version !== undefined) {
-          status.versionExists = !!entry && (version in stages() || (await this.allVersions(name, deprecated)).has(version));
-        }
-        out.push(status);
-      }
+        if (version !== undefined) status.versionExists = !!entry && (version in stagesOf(name) || !!versions.get(name)?.has(version));
+        return status;
+      });
       return out;
     } catch (e) {
       throw this.storeError(e, names.length === 1 ? names[0]! : `${names.length} secrets`, 'read');
@@ -171,15 +175,11 @@ export class AwsSecretsManagerStore implements SecretStore {
     }
   }
 
-  /** Every version id of an existing secret, deprecated ones (no staging label) included; one listing per secret. */
-  private async allVersions(name: string, cache: Map<string, Set<string>>): Promise<Set<string>> {
-    let ids = cache.get(name);
-    if (!ids) {
-      ids = new Set();
-      for await (const page of paginateListSecretVersionIds({ client: this.client, pageSize: PAGE }, { SecretId: name, IncludeDeprecated: true, MaxResults: PAGE })) {
-        for (const v of page.Versions ?? []) if (v.VersionId) ids.add(v.VersionId);
-      }
-      cache.set(name, ids);
+  /** Every version id of an existing secret, deprecated ones (no staging label) included. */
+  private async allVersions(name: string): Promise<Set<string>> {
+    const ids = new Set<string>();
+    for await (const page of paginateListSecretVersionIds({ client: this.client, pageSize: PAGE }, { SecretId: name, IncludeDeprecated: true, MaxResults: PAGE })) {
+      for (const v of page.Versions ?? []) if (v.VersionId) ids.add(v.VersionId);
     }
     return ids;
   }
@@ -209,6 +209,11 @@ export class AwsSecretsManagerStore implements SecretStore {
     };
     return new SecretStoreError(kind, this.name, `${what}: ${todo[kind]}.`);
   }
+}
+
+/** `fn` over `items`, CONCURRENCY at a time. */
+async function inBatches<T>(items: T[], fn: (item: T) => Promise<void>): Promise<void> {
+  for (let i = 0; i < items.length; i += CONCURRENCY) await Promise.all(items.slice(i, i + CONCURRENCY).map(fn));
 }
 
 /** An SDK error's code (the AWS error type, or a network error's code), never its message. */

@@ -10,7 +10,7 @@ import { SecretsConfig, type SecretStoreConfig } from '@idp/core';
 import { AwsSecretsManagerStore } from './aws-sm.js';
 import { SopsStore } from './sops.js';
 import type { SecretStore } from './store.js';
-import { ensureAgeIdentity } from './tools.js';
+import { ensureAgeIdentity, ensureSops, SOPS_MISSING } from './tools.js';
 
 export interface StoreOptions {
   /** Where the SOPS stores keep their private clones (default: under the OS temp dir). */
@@ -39,10 +39,12 @@ export function secretStoresFrom(config: SecretsConfig, env: NodeJS.ProcessEnv =
 export const EMBEDDED_STORE = 'local';
 
 /**
- * `<idpHome>/secrets.git` (bare, branch main) and `<idpHome>/age.key` (0600), created once, and the config routing
- * every secret to them. Safe to call on every start.
+ * `<idpHome>/secrets.git` (bare, branch main) and `<idpHome>/age.key` (0600), created once, sops made available
+ * (ensureSops: a Go build into .tools/bin the first time there is none, ~90 s), and the config routing every secret
+ * to them. Safe to call on every start.
  */
-export async function ensureEmbeddedSecretStore(idpHome: string): Promise<SecretsConfig> {
+export async function ensureEmbeddedSecretStore(idpHome: string, opts: { log?: (m: string) => void } = {}): Promise<SecretsConfig> {
+  if (!ensureSops(opts)) throw new Error(SOPS_MISSING);
   const repo = join(idpHome, 'secrets.git');
   const ageKeyFile = join(idpHome, 'age.key');
   if (!existsSync(join(repo, 'HEAD'))) execFileSync('git', ['init', '--quiet', '--bare', '--initial-branch=main', repo], { stdio: ['ignore', 'ignore', 'pipe'] });
