@@ -39,6 +39,8 @@ export interface VaultFakeOptions {
   mounts?: string[];
   /** When set, requests must carry `X-Vault-Namespace: <namespace>`. */
   namespace?: string;
+  /** Answer each request this much later (a remote Vault's latency: lets a test see how many calls a client overlaps). */
+  latencyMs?: number;
 }
 
 export interface VaultFault {
@@ -86,6 +88,8 @@ export interface VaultFake {
   clearFaults(): void;
   /** Injected failures answered so far. */
   readonly faultsServed: number;
+  /** The most requests the fake was handling at once (a client's concurrency, as seen from the server). */
+  readonly maxInFlight: number;
   /** Requests received (including failed ones), in order. */
   readonly requests: { method: string; path: string; status: number }[];
   /** Requests and responses that did not match Vault's published description (must stay empty). */
@@ -114,6 +118,8 @@ export async function startVaultFake(opts: VaultFakeOptions = {}): Promise<Vault
   const requests: VaultFake['requests'] = [];
   const violations: string[] = [];
   let faultsServed = 0;
+  let inFlight = 0;
+  let maxInFlight = 0;
 
   function envelope(data: unknown, mount: string) {
     return { request_id: randomUUID(), lease_id: '', renewable: false, lease_duration: 0, data, wrap_info: null, warnings: null, auth: null, mount_type: mounts.has(mount) ? 'kv' : '' };
@@ -310,6 +316,7 @@ export async function startVaultFake(opts: VaultFakeOptions = {}): Promise<Vault
     const record = { method, path: url.pathname + url.search, status: 0 };
     requests.push(record);
     const raw = await readBody(req);
+    if (opts.latencyMs) await new Promise((resolve) => setTimeout(resolve, opts.latencyMs));
     if (raw.length > VAULT_MAX_REQUEST_BYTES) return send(res, errors(413, 'http: request body too large'), null, record);
 
     const rest = url.pathname.startsWith('/v1/') ? url.pathname.slice('/v1/'.length) : null;
@@ -373,6 +380,8 @@ export async function startVaultFake(opts: VaultFakeOptions = {}): Promise<Vault
   }
 
   const server = createServer((req, res) => {
+    maxInFlight = Math.max(maxInFlight, ++inFlight);
+    res.on('close', () => inFlight--);
     handle(req, res).catch((e: unknown) => {
       violations.push(`the Vault fake failed: ${e instanceof Error ? e.stack : String(e)}`);
       if (!res.headersSent) send(res, errors(500, 'internal error'), null, { status: 0 });
@@ -392,6 +401,9 @@ export async function startVaultFake(opts: VaultFakeOptions = {}): Promise<Vault
     },
     get faultsServed() {
       return faultsServed;
+    },
+    get maxInFlight() {
+      return maxInFlight;
     },
     requests,
     violations,
