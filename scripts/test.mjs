@@ -1,19 +1,31 @@
 // `npm test`: every workspace's tests against real components — Node's built-in runner for core, workflows,
 // providers, api, cli, worker and the embedded Backstage backend; Jest (`backstage-cli package test`, as Backstage
 // packages are tested) for the Backstage plugin packages. Makes sure the Temporal CLI (the dev server the
-// integration tests start) is there first: the official download, else a Go build (worker/src/embedded/temporal-cli.ts).
+// integration tests start) is there first: the official download, else a Go build (worker/src/embedded/temporal-cli.ts);
+// likewise sops (a Go build) and moto_server (a Python venv) for the secret-store tests (providers/src/secrets/tools.ts).
 // `node scripts/test.mjs <files…>` runs just those compiled node:test files.
 import { spawnSync } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { ensureTemporalCli } from '../worker/dist/embedded/temporal-cli.js';
+import { ensureMoto, ensureSops, MOTO_MISSING, SOPS_MISSING } from '../providers/dist/secrets/tools.js';
 
 const cli = await ensureTemporalCli(resolve('.tools'), { log: (m) => console.log(m) });
 if (!cli) {
   console.error('The tests need the Temporal CLI: put `temporal` on PATH, set TEMPORAL_CLI, or install Go (any version).');
   process.exit(1);
 }
+const sops = ensureSops({ log: (m) => console.log(m) });
+if (!sops) {
+  console.error(SOPS_MISSING);
+  process.exit(1);
+}
+const moto = ensureMoto({ log: (m) => console.log(m) });
+if (!moto) {
+  console.error(MOTO_MISSING);
+  process.exit(1);
+}
 // Every child runs on this Node (the registry's Node 24), whatever `node` the PATH would find.
-const env = { ...process.env, TEMPORAL_CLI: cli, CI: 'true', PATH: `${dirname(process.execPath)}:${resolve('node_modules/.bin')}:${process.env.PATH}` };
+const env = { ...process.env, TEMPORAL_CLI: cli, SOPS_BIN: sops, MOTO_SERVER: moto, CI: 'true', PATH: `${dirname(process.execPath)}:${resolve('node_modules/.bin')}:${process.env.PATH}` };
 const files = process.argv.slice(2);
 let failed = false;
 

@@ -200,7 +200,7 @@ async function ensureDir(path: string): Promise<void> {
 /** One promise chain per lock key: each caller waits for the previous one to finish. */
 const queues = new Map<string, Promise<void>>();
 
-async function inProcessQueue<T>(key: string, fn: () => Promise<T>): Promise<T> {
+export async function inProcessQueue<T>(key: string, fn: () => Promise<T>): Promise<T> {
   const previous = queues.get(key) ?? Promise.resolve();
   let done!: () => void;
   const mine = new Promise<void>((resolve) => (done = resolve));

@@ -5,3 +5,4 @@ export { startGitHubFake, type FakeRepo, type FakePull, type FakeUser, type GitH
 export { startGitLabFake, type FakeProject, type GitLabFake, type GitLabFakeOptions } from './gitlab-fake.js';
 export { faultProxy, awsJsonFault, vaultFault, type FaultProxy, type FaultFormat, type FaultAnswer } from './fault-proxy.js';
 export { secretStoreContract, assertStoreError, canaryValue, type StoreFault, type StoreFaults, type StoreUnderTest, type ContractOptions as SecretStoreContractOptions } from '../secrets/contract.js';
+export { startMoto, type Moto } from './moto.js';
