@@ -10,9 +10,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { VaultStoreConfig } from '@idp/core';
+import { SecretsConfig, VaultStoreConfig } from '@idp/core';
 import { assertStoreError, canaryValue, secretStoreContract, type StoreFault } from './contract.js';
 import { startVaultFake, type VaultFake } from '../testing/vault-fake.js';
+import { secretStoresFrom } from './stores.js';
 import { requestMark, VaultKv2Store, type VaultKv2Options } from './vault-kv2.js';
 
 const TOKEN_ENV = 'IDP_TEST_VAULT_TOKEN';
@@ -77,6 +78,15 @@ describe('vault KV v2 store', () => {
     assert.equal(put.ref, 'vault://platform/kv/teams/payments/checkout/staging/STRIPE_KEY#value');
     assert.deepEqual(fake.secret('teams/payments/checkout/staging/STRIPE_KEY', 'platform/kv')!.versions.get(1)!.data, { value: 'x' });
     assert.equal((await other.describe([{ ref: put.ref, version: '1' }]))[0]!.versionExists, true);
+  });
+
+  it('is what the platform config\'s `type: vault` store makes (token named by environment variable)', async () => {
+    const config = SecretsConfig.parse({ stores: { payments: { type: 'vault', address: fake.url, tokenEnv: TOKEN_ENV } }, default: 'payments' });
+    const payments = secretStoresFrom(config, { [TOKEN_ENV]: fake.token }).get('payments')!;
+    assert.ok(payments instanceof VaultKv2Store);
+    assert.deepEqual([payments.name, payments.type, payments.maxValueBytes], ['payments', 'vault', 65_536]);
+    const put = await payments.putVersion(target('API_KEY', 'checkout'), canaryValue(), randomUUID());
+    assert.equal(put.ref, 'vault://secret/idp/checkout/staging/API_KEY#value');
   });
 
   it('records each write\'s request in custom_metadata, keeps an operator\'s own keys, prunes marks past max_versions', async () => {

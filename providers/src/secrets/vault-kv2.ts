@@ -49,6 +49,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { VaultStoreConfig } from '@idp/core';
+import { checkTarget, checkValue } from './common.js';
 import { SecretStoreError, type SecretStatus, type SecretStore, type SecretStoreErrorKind, type SecretTarget } from './store.js';
 
 export const VAULT_MAX_VALUE_BYTES = 65_536;
@@ -115,11 +116,7 @@ export class VaultKv2Store implements SecretStore {
 
   async putVersion(target: SecretTarget, value: string, requestId: string): Promise<{ ref: string; version: string }> {
     const ref = this.refFor(target);
-    if (value.length === 0) this.fail('invalid', `${ref}: the value is empty; give the secret's value (stdin or the prompt)`);
-    const bytes = Buffer.byteLength(value, 'utf8');
-    if (bytes > this.maxValueBytes) {
-      this.fail('too-large', `${ref}: the value is ${bytes.toLocaleString('en-US')} bytes; this store takes at most ${this.maxValueBytes.toLocaleString('en-US')} bytes (UTF-8)`);
-    }
+    checkValue(this, value);
     if (!requestId) this.fail('invalid', `${ref}: a write needs a request id`);
     const path = this.pathFor(target);
     const mark = requestMark(requestId);
@@ -287,9 +284,7 @@ export class VaultKv2Store implements SecretStore {
   // ---- paths and references --------------------------------------------------------------------------------------
 
   private pathFor(t: SecretTarget): string {
-    for (const [what, v] of [['component', t.component], ['environment', t.env], ['key', t.key]] as const) {
-      if (!SEGMENT.test(v)) this.fail('invalid', `${what} "${v}" cannot be a Vault path segment (letters, digits, "_", "." and "-")`);
-    }
+    checkTarget(this.name, t);
     return `${this.prefix}${t.component}/${t.env}/${t.key}`;
   }
 
