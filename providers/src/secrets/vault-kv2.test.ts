@@ -163,7 +163,7 @@ describe('vault KV v2 store', () => {
     await vault(`delete/${path}`, { versions: [2] });
     const from = fake.requests.length;
     const [s1, s2] = await store.describe([{ ref: a.ref, version: a.version }, { ref: b.ref, version: b.version }]);
-    assert.deepEqual(fake.requests.slice(from).map((r) => `${r.method} ${r.path}`), [`GET /v1/secret/metadata/${path}`, `GET /v1/secret/metadata/${path}`]);
+    assert.deepEqual(fake.requests.slice(from).map((r) => `${r.method} ${r.path}`), [`GET /v1/secret/metadata/${path}`], 'one metadata read for both versions');
     assert.deepEqual([s1!.versionExists, s2!.versionExists, s2!.exists, s2!.currentVersion], [false, false, false, '2']);
   });
 

@@ -31,9 +31,11 @@
  * check-and-set). Every other crash or retry gives exactly one version per request id. Old claims are pruned as their
  * versions leave `max_versions`; custom_metadata keys that are not idp's are kept as they are.
  *
- * describe reads metadata only (never a value): one GET per reference (Vault has no batch metadata call), eight at a
- * time. Whether the `#key` inside the secret exists is not checked (that would take a value read, or subkeys); idp
- * itself writes only `#value`.
+ * describe reads metadata only (never a value): one GET per secret (Vault has no batch metadata call; several pinned
+ * versions of one secret share it), eight at a time. Whether the `#key` inside the secret exists is not checked
+ * (that would take a value read, or subkeys); idp itself writes only `#value`. `exists` = the current version is
+ * live (neither soft-deleted nor destroyed: what an unpinned read gets); `versionExists` = the pinned version is live
+ * and still kept (Vault drops versions past `max_versions`, 10 by default: raise it for a longer rollback reach).
  *
  * maxValueBytes = 65,536: Vault's own limit is the request size (max_request_size, 32 MiB by default) and its storage
  * backend's entry size (Consul 512 KiB, integrated storage 1 MiB by default); 64 KiB matches AWS Secrets Manager's
@@ -44,7 +46,9 @@
  * store, the reference and the HTTP status, never the value, the token or Vault's error text (which can quote input).
  * A 404 with an empty `errors` is "no such secret"; a 404 that says something is a missing mount.
  *
- * The token is read at every operation (tokenEnv, else tokenFile) so a rotated file (Vault Agent's sink) is picked up.
+ * The token is read for every request (tokenEnv, else tokenFile) so a rotated file (Vault Agent's sink) is picked up.
+ * Its policy needs create/update on `<mount>/data/<prefix>*` and read/create/update on `<mount>/metadata/<prefix>*`
+ * (read on the latter alone for describe); never read on `<mount>/data/…`.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -156,8 +160,11 @@ export class VaultKv2Store implements SecretStore {
       if (version !== undefined && !/^[1-9]\d*$/.test(version)) this.fail('invalid', `${ref}: version "${version}" is not a Vault KV v2 version (a whole number from 1)`);
       return { ref, version, path };
     });
-    return mapLimit(parsed, this.opts.concurrency ?? 8, async ({ ref, version, path }) => {
-      const meta = await this.readMetadata(path, ref, 'read');
+    // One metadata read per secret, however many of its versions are asked about.
+    const paths = [...new Map(parsed.map((p) => [p.path, p.ref])).entries()];
+    const metas = new Map(await mapLimit(paths, this.opts.concurrency ?? 8, async ([path, ref]) => [path, await this.readMetadata(path, ref, 'read')] as const));
+    return parsed.map(({ ref, version, path }) => {
+      const meta = metas.get(path);
       const status: SecretStatus = { ref, ...(version !== undefined ? { version } : {}), exists: false };
       if (version !== undefined) status.versionExists = false;
       if (!meta || meta.current_version < 1) return status;
