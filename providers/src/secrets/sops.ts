@@ -3,6 +3,9 @@
  * key names in plaintext, every value encrypted to the store's age recipient. The reference is
  * `sops://<component>/<env>.enc.yaml#<KEY>`; a version is the commit of the secrets repository that wrote it.
  *
+ * The same value again under a new request id changes nothing (sops keeps an unchanged value's ciphertext): it
+ * returns the version that already holds the value, and writes nothing.
+ *
  * Writing (`putVersion`), holding the store's lock (in-process queue + proper-lockfile, so the API and the worker in
  * other processes take turns): fetch into a private clone under the cache dir, look for a commit carrying this
  * request's `Idp-Request` trailer (found: return it, write nothing), reset to the branch, `sops set --value-stdin`
@@ -109,7 +112,13 @@ export class SopsStore implements SecretStore {
           const path = join(this.clone, file);
           if (existsSync(path)) await this.assertEncryptsEveryKey(file, await readFile(path, 'utf8'));
           else await this.createFile(path, key.recipient, key.env);
+          const before = keyLine(await readFile(path, 'utf8'), t.key);
           await this.sops(['set', '--value-stdin', path, `["${t.key}"]`], key.env, file, JSON.stringify(value));
+          // sops keeps the ciphertext of a value that did not change: the version that holds it already is this one.
+          if (head && before !== undefined && keyLine(await readFile(path, 'utf8'), t.key) === before) {
+            const current = (await this.keyChanges(head, file)).get(t.key);
+            if (current) return { ref, version: current.sha };
+          }
           await this.git(['add', '--', file], this.clone);
           const message = `Set ${t.key} of ${t.component}/${t.env}\n\nIdp-Request: ${requestId}\nIdp-Secret: ${ref.slice(SCHEME.length)}\n`;
           await this.git(['commit', '--quiet', '--no-verify', '-m', message], this.clone);
@@ -214,7 +223,7 @@ export class SopsStore implements SecretStore {
   /** A new file: an encrypted empty document, every key to come encrypted, to the store's recipient. */
   private async createFile(path: string, recipient: string, env: NodeJS.ProcessEnv): Promise<void> {
     await mkdir(dirname(path), { recursive: true });
-    const r = await this.sopsRun(['encrypt', '--input-type', 'yaml', '--output-type', 'yaml', '--encrypted-regex', '^', '--age', recipient, '--filename-override', path, '/dev/stdin'], env, '{}\n');
+    const r = await this.sopsRun(['encrypt', '--input-type', 'yaml', '--output-type', 'yaml', '--encrypted-regex', '^', '--age', recipient, '--filename-override', path], env, '{}\n');
     if (r.code !== 0) throw this.sopsError(r, path.slice(this.clone.length + 1));
     await writeFile(path, r.stdout);
   }
@@ -348,6 +357,11 @@ export class SopsStore implements SecretStore {
       await release().catch(() => {});
     }
   }
+}
+
+/** The `KEY: ENC[…]` line of a top-level key in a sops YAML file. */
+function keyLine(text: string, key: string): string | undefined {
+  return text.split('\n').find((l) => l.startsWith(`${key}:`));
 }
 
 function firstLine(s: string): string {

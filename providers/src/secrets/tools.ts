@@ -11,7 +11,8 @@
  * Each step that installs says so, and why, through `log`; a missing prerequisite says exactly what to install.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { arch, platform } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateX25519Identity, identityToRecipient } from 'age-encryption';
@@ -57,17 +58,56 @@ export function ensureSops(opts: ToolOptions = {}): string | null {
   if (found) return found;
   const env = opts.env ?? process.env;
   const bin = join(opts.toolsDir ?? TOOLS_DIR, 'bin');
-  try {
-    execFileSync('go', ['version'], { env, stdio: 'ignore' });
-  } catch {
-    return null;
-  }
+  const go = goFor(SOPS_GO, env, opts.log ?? (() => {}));
+  if (!go) return null;
   mkdirSync(bin, { recursive: true });
   opts.log?.(`No sops v${SOPS_VERSION} (SOPS_BIN, PATH, .tools/bin): building it with \`go install ${SOPS_MODULE}\` into ${bin} (once, ~80 s)...`);
-  execFileSync('go', ['install', SOPS_MODULE], { env: { ...env, GOBIN: bin }, stdio: ['ignore', 'inherit', 'inherit'] });
+  // GOROOT unset: a fetched toolchain finds its own. GOTOOLCHAIN=local: it runs as is, no further switch.
+  const { GOROOT: _, ...rest } = env;
+  execFileSync(go, ['install', SOPS_MODULE], { env: { ...rest, GOBIN: bin, GOTOOLCHAIN: 'local' }, stdio: ['ignore', 'inherit', 'inherit'] });
   const sops = join(bin, 'sops');
   if (sopsVersion(sops) !== SOPS_VERSION) throw new Error(`\`go install ${SOPS_MODULE}\` left no working sops in ${bin}.`);
   return sops;
+}
+
+/** The `go` line of sops v3.13.3's go.mod. */
+export const SOPS_GO = '1.25.8';
+
+/**
+ * A `go` of at least `wanted`: the installed one, else that release fetched from the Go module proxy as the module
+ * golang.org/toolchain (how Go ≥ 1.21 switches toolchains itself; Debian's Go pins GOTOOLCHAIN=local, and its 1.19
+ * knows no switching). Null when there is no Go at all. The Temporal CLI's build does the same
+ * (worker/src/embedded/temporal-cli.ts).
+ */
+function goFor(wanted: string, env: NodeJS.ProcessEnv, log: (m: string) => void): string | null {
+  let version: string;
+  try {
+    version = execFileSync('go', ['env', 'GOVERSION'], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return null;
+  }
+  if (versionAtLeast(version, wanted)) return 'go';
+  const goArch = ({ x64: 'amd64', arm64: 'arm64', ia32: '386', arm: 'arm' } as Record<string, string>)[arch()] ?? arch();
+  const module = `golang.org/toolchain@v0.0.1-go${wanted}.${platform() === 'win32' ? 'windows' : platform()}-${goArch}`;
+  log(`${version} cannot build sops v${SOPS_VERSION} (its go.mod wants go ${wanted}): fetching ${module} from the Go module proxy...`);
+  const out = execFileSync('go', ['mod', 'download', '-json', module], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const dir = (JSON.parse(out) as { Dir?: string }).Dir;
+  if (!dir) throw new Error(`Could not fetch Go ${wanted} (\`go mod download ${module}\`): install Go ${wanted} or newer (https://go.dev/dl/).`);
+  // Module zips carry no file modes: make the toolchain's commands executable, as Go's own switch does.
+  for (const sub of ['bin', ...readdirSync(join(dir, 'pkg', 'tool')).map((d) => join('pkg', 'tool', d))]) {
+    for (const f of readdirSync(join(dir, sub))) chmodSync(join(dir, sub, f), 0o555);
+  }
+  return join(dir, 'bin', 'go');
+}
+
+/** `go1.19.8` ≥ `1.25.8`? A development build counts as new enough. */
+export function versionAtLeast(goVersion: string, wanted: string): boolean {
+  const m = /^go(\d+)\.(\d+)(?:\.(\d+))?/.exec(goVersion);
+  if (!m) return true;
+  const have = [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
+  const want = wanted.split('.').map(Number);
+  for (let i = 0; i < 3; i++) if (have[i] !== (want[i] ?? 0)) return have[i]! > (want[i] ?? 0);
+  return true;
 }
 
 /** The moto_server of the venv this file installs (the marker names the version pip installed), or MOTO_SERVER. */
@@ -113,17 +153,22 @@ function readMarker(venv: string): string | null {
 
 /**
  * An age identity file at `path` (0600, in age-keygen's format), created once; returns its recipient (public key).
- * The file is written with O_EXCL so two processes starting at once cannot each write a different key.
+ * Two processes starting at once cannot each write a different key: the first link wins.
  */
 export async function ensureAgeIdentity(path: string): Promise<string> {
   if (!existsSync(path)) {
     mkdirSync(dirname(path), { recursive: true });
     const identity = await generateX25519Identity();
     const recipient = await identityToRecipient(identity);
+    // Written aside, then linked into place: a process reading it never sees half a file.
+    const aside = `${path}.${process.pid}.${Date.now()}`;
+    writeFileSync(aside, `# created: ${new Date().toISOString()}\n# public key: ${recipient}\n${identity}\n`, { mode: 0o600, flag: 'wx' });
     try {
-      writeFileSync(path, `# created: ${new Date().toISOString()}\n# public key: ${recipient}\n${identity}\n`, { mode: 0o600, flag: 'wx' });
+      linkSync(aside, path);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    } finally {
+      rmSync(aside, { force: true });
     }
   }
   return ageRecipient(readFileSync(path, 'utf8'));
