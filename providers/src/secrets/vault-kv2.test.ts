@@ -167,22 +167,22 @@ describe('vault KV v2 store', () => {
     assert.deepEqual([s1!.versionExists, s2!.versionExists, s2!.exists, s2!.currentVersion], [false, false, false, '2']);
   });
 
-  it('describe of many keys: one metadata read per key, at most 8 in flight, answers in the order asked', async () => {
+  it('describe of many keys: one metadata read per key, at most 16 in flight, answers in the order asked', async () => {
     const c = `many-${randomUUID().slice(0, 8)}`;
     const puts = [];
-    for (let i = 0; i < 30; i++) puts.push(await store.putVersion(target(`K${i}`, c), canaryValue(), randomUUID()));
+    for (let i = 0; i < 40; i++) puts.push(await store.putVersion(target(`K${i}`, c), canaryValue(), randomUUID()));
     const asked = [...puts].reverse().map((p) => ({ ref: p.ref, version: p.version }));
     const from = fake.requests.length;
     const statuses = await store.describe(asked);
     assert.deepEqual(statuses.map((s) => s.ref), asked.map((a) => a.ref));
     assert.ok(statuses.every((s) => s.exists && s.versionExists && s.currentVersion === '1' && s.lastChanged));
-    assert.equal(fake.requests.length - from, 30);
-    // Against a Vault 30 ms away, the reads overlap, but never more than 8.
+    assert.equal(fake.requests.length - from, 40);
+    // Against a Vault 30 ms away, the reads overlap, but never more than 16.
     const remote = await startVaultFake({ latencyMs: 30 });
     try {
       const far = storeFor(remote);
       await far.describe(asked.map(({ ref }) => ({ ref })));
-      assert.ok(remote.maxInFlight <= 8, `at most 8 requests at once, the fake saw ${remote.maxInFlight}`);
+      assert.ok(remote.maxInFlight <= 16, `at most 16 requests at once, the fake saw ${remote.maxInFlight}`);
       noViolations(remote);
     } finally {
       await remote.close();

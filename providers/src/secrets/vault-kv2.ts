@@ -32,10 +32,11 @@
  * versions leave `max_versions`; custom_metadata keys that are not idp's are kept as they are.
  *
  * describe reads metadata only (never a value): one GET per secret (Vault has no batch metadata call; several pinned
- * versions of one secret share it), eight at a time. Whether the `#key` inside the secret exists is not checked
- * (that would take a value read, or subkeys); idp itself writes only `#value`. `exists` = the current version is
- * live (neither soft-deleted nor destroyed: what an unpinned read gets); `versionExists` = the pinned version is live
- * and still kept (Vault drops versions past `max_versions`, 10 by default: raise it for a longer rollback reach).
+ * versions of one secret share it), 16 at a time (200 keys: 13 round trips). Whether the `#key` inside the secret
+ * exists is not checked (that would take a value read, or subkeys); idp itself writes only `#value`. `exists` = the
+ * current version is live (neither soft-deleted nor destroyed: what an unpinned read gets); `versionExists` = the
+ * pinned version is live and still kept (Vault drops versions past `max_versions`, 10 by default: raise it for a
+ * longer rollback reach).
  *
  * maxValueBytes = 65,536: Vault's own limit is the request size (max_request_size, 32 MiB by default) and its storage
  * backend's entry size (Consul 512 KiB, integrated storage 1 MiB by default); 64 KiB matches AWS Secrets Manager's
@@ -71,7 +72,7 @@ export interface VaultKv2Options {
   retry?: { attempts?: number; baseDelayMs?: number; maxDelayMs?: number };
   /** Per request (default 10,000 ms). */
   timeoutMs?: number;
-  /** describe's metadata reads in flight at once (default 8). */
+  /** describe's metadata reads in flight at once (default 16). */
   concurrency?: number;
   /** How the backoff waits (tests observe the waits instead of taking them). */
   sleep?: (ms: number) => Promise<void>;
@@ -162,7 +163,7 @@ export class VaultKv2Store implements SecretStore {
     });
     // One metadata read per secret, however many of its versions are asked about.
     const paths = [...new Map(parsed.map((p) => [p.path, p.ref])).entries()];
-    const metas = new Map(await mapLimit(paths, this.opts.concurrency ?? 8, async ([path, ref]) => [path, await this.readMetadata(path, ref, 'read')] as const));
+    const metas = new Map(await mapLimit(paths, this.opts.concurrency ?? 16, async ([path, ref]) => [path, await this.readMetadata(path, ref, 'read')] as const));
     return parsed.map(({ ref, version, path }) => {
       const meta = metas.get(path);
       const status: SecretStatus = { ref, ...(version !== undefined ? { version } : {}), exists: false };
