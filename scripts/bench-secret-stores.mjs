@@ -1,15 +1,16 @@
 // The secret stores' own latency (#14), measured on this machine: putVersion (a new version) and describe (200 keys
 // of one environment, and one key) of the SOPS + age store (the embedded default, real sops, a bare repository in a
-// temp IDP_HOME) and of AWS Secrets Manager on a real moto_server. p50/p95 of `RUNS` each, after one warm-up.
+// temp IDP_HOME), of Vault KV v2 on the Vault fake and of AWS Secrets Manager on a real moto_server. p50/p95 of `RUNS` each, after one warm-up.
 // `node scripts/bench-secret-stores.mjs` prints the rows; secretStoreRows() returns them for scripts/bench.mjs.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { AwsSmStoreConfig } from '@idp/core';
+import { AwsSmStoreConfig, VaultStoreConfig } from '@idp/core';
 import { createSecretStore, ensureEmbeddedSecretStore } from '../providers/dist/secrets/index.js';
 import { startMoto } from '../providers/dist/testing/moto.js';
+import { startVaultFake } from '../providers/dist/testing/vault-fake.js';
 import { pct } from './bench-clone.mjs';
 
 const RUNS = Number(process.env.IDP_BENCH_SECRET_RUNS ?? 30);
@@ -48,6 +49,15 @@ export async function secretStoreRows() {
     rows.push(...(await measure('sops + age (embedded)', createSecretStore('local', config.stores.local, process.env, { cacheDir: join(home, 'cache') }))));
   } finally {
     rmSync(home, { recursive: true, force: true });
+  }
+  // Vault: the KV v2 store against the Vault fake on loopback (no Vault server can run here; every exchange is
+  // checked against Vault's API description). scripts/bench-vault-kv2.mjs has calls per operation and a 5 ms RTT.
+  const vault = await startVaultFake();
+  try {
+    const config = VaultStoreConfig.parse({ type: 'vault', address: vault.url, tokenEnv: 'VAULT_TOKEN' });
+    rows.push(...(await measure('vault KV v2 (fake)', createSecretStore('vault', config, { VAULT_TOKEN: vault.token }))));
+  } finally {
+    await vault.close();
   }
   const moto = await startMoto();
   try {

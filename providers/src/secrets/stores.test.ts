@@ -5,6 +5,7 @@ import { SecretsConfig } from '@idp/core';
 import { AwsSecretsManagerStore } from './aws-sm.js';
 import { SopsStore } from './sops.js';
 import { createSecretStore, secretStoresFrom } from './stores.js';
+import { VaultKv2Store } from './vault-kv2.js';
 
 describe('secret stores from configuration', () => {
   const config = SecretsConfig.parse({
@@ -33,7 +34,10 @@ describe('secret stores from configuration', () => {
     assert.throws(() => secretStoresFrom({ ...config, rules: [{ store: 'vault' }] }, {}), /no store named \\"vault\\"; the stores are aws, local/);
   });
 
-  it('says the Vault adapter is not there yet, naming the store', () => {
-    assert.throws(() => createSecretStore('vault', { type: 'vault', address: 'https://vault:8200', mount: 'secret', prefix: 'idp/', tokenEnv: 'VAULT_TOKEN' }, {}), /Store "vault": the Vault adapter/);
+  it('builds the Vault KV v2 adapter for a vault store', () => {
+    const vault = createSecretStore('vault', { type: 'vault', address: 'https://vault:8200', mount: 'secret', prefix: 'idp/', tokenEnv: 'VAULT_TOKEN' }, {});
+    assert.ok(vault instanceof VaultKv2Store);
+    assert.equal(vault.refFor({ component: 'checkout', env: 'staging', key: 'K' }), 'vault://secret/idp/checkout/staging/K#value');
+    assert.equal(vault.maxValueBytes, 65_536);
   });
 });

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { SecretsConfig, type SecretStoreConfig } from '@idp/core';
 import { AwsSecretsManagerStore } from './aws-sm.js';
 import { SopsStore } from './sops.js';
+import { VaultKv2Store } from './vault-kv2.js';
 import type { SecretStore } from './store.js';
 import { ensureAgeIdentity, ensureSops, SOPS_MISSING } from './tools.js';
 
@@ -25,7 +26,7 @@ export function createSecretStore(name: string, config: SecretStoreConfig, env: 
     case 'sops':
       return new SopsStore(name, config, { env, ...(opts.cacheDir ? { cacheDir: join(opts.cacheDir, name) } : {}) });
     case 'vault':
-      throw new Error(`Store "${name}": the Vault adapter is not built yet (issue #14, Vault KV v2).`);
+      return new VaultKv2Store(name, config, { env });
   }
 }
 

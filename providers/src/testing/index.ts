@@ -6,3 +6,4 @@ export { startGitLabFake, type FakeProject, type GitLabFake, type GitLabFakeOpti
 export { faultProxy, awsJsonFault, vaultFault, type FaultProxy, type FaultFormat, type FaultAnswer } from './fault-proxy.js';
 export { secretStoreContract, assertStoreError, canaryValue, type StoreFault, type StoreFaults, type StoreUnderTest, type ContractOptions as SecretStoreContractOptions } from '../secrets/contract.js';
 export { startMoto, type Moto } from './moto.js';
+export { startVaultFake, type VaultFake, type VaultFakeOptions, type VaultFault } from './vault-fake.js';
