@@ -19,3 +19,5 @@ export * from './api/contract.js';
 export { openApiDocument } from './api/openapi.js';
 export { PlatformClient, UnreachableError, type ClientOptions, type Started } from './api/client.js';
 export * from './secrets/config.js';
+export * from './secrets/routing.js';
+export * from './secrets/ref.js';

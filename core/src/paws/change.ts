@@ -6,12 +6,13 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { InvalidRequestError } from '../errors.js';
+import { setEnvironmentSecret, unsetEnvironmentSecret } from './edit.js';
 import { cloneEnvironment, createEnvironment, destroyEnvironment, extendEnvironment } from './environments.js';
 import { parsePaws } from './parse.js';
 
 /** What an environment change asks for (the workflow input, @idp/workflows' EnvChangeInput, carries these fields). */
 export interface EnvChangeRequest {
-  kind: 'env-clone' | 'env-create' | 'env-destroy' | 'env-extend';
+  kind: 'env-clone' | 'env-create' | 'env-destroy' | 'env-extend' | 'env-secrets';
   path: string;
   env: string;
   /** env-clone: the environment copied from. */
@@ -19,6 +20,8 @@ export interface EnvChangeRequest {
   ttl?: string;
   /** env-destroy of a permanent environment: must equal env. */
   confirm?: string;
+  /** env-secrets: the key whose reference is pinned (ref and version) or, without ref, removed. Never a value. */
+  secret?: { key: string; ref?: string; version?: string };
   /** ISO time of the request: "now" for every edit. */
   requestedAt: string;
 }
@@ -42,6 +45,16 @@ export function applyEnvChange(text: string, req: EnvChangeRequest): { text: str
       if (!req.ttl) throw new InvalidRequestError('extend needs --ttl, e.g. --ttl 24h.');
       result = extendEnvironment(text, { name: req.env, ttl: req.ttl, now, file });
       break;
+    case 'env-secrets': {
+      const s = req.secret;
+      if (!s) throw new InvalidRequestError('A secret change needs the key (and, to set it, its reference).');
+      result = {
+        text: s.ref === undefined
+          ? unsetEnvironmentSecret(text, req.env, s.key, file)
+          : setEnvironmentSecret(text, req.env, s.key, { ref: s.ref, ...(s.version !== undefined ? { version: s.version } : {}) }, file),
+      };
+      break;
+    }
   }
   const component = parsePaws(text, file).spec.metadata.name;
   return { text: result.text, component, expiresAt: result.env?.lifecycle?.expiresAt };
