@@ -394,3 +394,24 @@ export function setFlowPair(text: string, mapPath: Path, key: string, value: Rec
 export function flowNode(value: Record<string, unknown>): Node {
   return new Document().createNode(value, { flow: true });
 }
+
+/** Remove item `index` of the sequence at `seqPath` (block: its lines and the comments under it; flow: it and a comma). */
+export function removeItem(text: string, seqPath: Path, index: number): string {
+  const src = new Source(text);
+  const { node } = walk(src, seqPath);
+  const item = isSeq(node) ? (node.items[index] as Node | undefined) : undefined;
+  if (!isSeq(node) || !item?.range) throw new Error(`cannot remove item ${index} of ${seqPath.join('.')}: it does not exist`);
+  if (node.flow) {
+    const after = /^\s*,\s*/.exec(src.text.slice(item.range[1]));
+    if (after) return src.splice(item.range[0], item.range[1] + after[0].length, '');
+    const before = /,\s*$/.exec(src.text.slice(0, item.range[0]));
+    return src.splice(before ? item.range[0] - before[0].length : item.range[0], item.range[1], '');
+  }
+  const dash = src.text.lastIndexOf('-', item.range[0] - 1);
+  const start = src.lineStart(dash);
+  if (src.text.slice(start, dash).trim() !== '') throw new Error(`cannot remove item ${index} of ${seqPath.join('.')}: it shares its line with other content`);
+  let end = src.afterLine(item.range[1]);
+  const column = src.column(dash);
+  while (end < src.text.length && isComment(src.lineAt(end)) && indentation(src.lineAt(end)) > column) end = src.afterLine(end + 1);
+  return src.splice(start, end, '');
+}
