@@ -206,7 +206,7 @@ describe('effectiveSecrets', () => {
 });
 
 describe('applyEnvChange env-secrets', () => {
-  it('sets with a reference and unsets without one; no key is a request error', () => {
+  it('sets with a reference and unsets without one; no key, or a version without a reference, is a request error', () => {
     const base = { kind: 'env-secrets' as const, path: 'paws.yaml', env: 'staging', requestedAt: '2026-11-26T00:00:00Z' };
     const set = applyEnvChange(CHECKOUT, { ...base, secret: { key: 'STRIPE_KEY', ref: REF, version: SHA_1 } });
     assert.equal(set.component, 'checkout');
@@ -214,5 +214,6 @@ describe('applyEnvChange env-secrets', () => {
     const unset = applyEnvChange(set.text, { ...base, secret: { key: 'STRIPE_KEY' } });
     assert.equal(parsePaws(unset.text).spec.environments?.staging?.secrets, undefined);
     assert.throws(() => applyEnvChange(CHECKOUT, base), InvalidRequestError);
+    assert.throws(() => applyEnvChange(CHECKOUT, { ...base, secret: { key: 'STRIPE_KEY', version: '3' } }), /A version goes with a reference/);
   });
 });
