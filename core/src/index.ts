@@ -21,3 +21,5 @@ export { PlatformClient, UnreachableError, type ClientOptions, type Started } fr
 export * from './secrets/config.js';
 export * from './secrets/routing.js';
 export * from './secrets/ref.js';
+export * from './secrets/external-secret.js';
+export { addKustomizeResource } from './release/kustomize.js';
