@@ -12,6 +12,7 @@ import {
   CreateEnvironmentRequest,
   DestroyEnvironmentRequest,
   ExtendEnvironmentRequest,
+  SetVariablesRequest,
   PullActionRequest,
   CheckRequest,
   ListPullsQuery,
@@ -40,11 +41,12 @@ import {
   type WorkflowStatus,
 } from '@idp/core';
 import { applyEnvChange, DEFAULT_RELEASE_FLOORS, type ReleaseFloors } from '@idp/core';
-import { envClone, envCreate, envDestroy, envExtend } from '@idp/workflows';
+import { envClone, envCreate, envDestroy, envExtend, envVars } from '@idp/workflows';
 import { pullRequestUpdate, searchAttributesFor, type EnvChangeInput, type EnvChangeKind, type EnvChangeState } from '@idp/workflows/shared';
 import { repoKey, type GitProvider, type ProviderLookup } from '@idp/providers';
 import { baseStatus, describeWorkflow, signalBaseMoved, signalPrEvent } from './workflows.js';
 import { listEnvironments } from './environments.js';
+import { listVariables } from './variables.js';
 import { listActivity } from './activity.js';
 import { renderPullPage } from './pull-page.js';
 import { assertReleasePolicyHolds, componentFrom, listReleases, releaseDetail, startRelease, type ReleaseAsk } from './releases.js';
@@ -85,7 +87,7 @@ export interface RouterOptions {
   routes?: (router: express.Router) => void;
 }
 
-const WORKFLOWS = { 'env-clone': envClone, 'env-create': envCreate, 'env-destroy': envDestroy, 'env-extend': envExtend } as const;
+const WORKFLOWS = { 'env-clone': envClone, 'env-create': envCreate, 'env-destroy': envDestroy, 'env-extend': envExtend, 'env-vars': envVars } as const;
 
 type Handler = (req: Request, res: Response) => Promise<void>;
 /** Express 4 does not catch rejected promises; route them to the error handler. */
@@ -211,7 +213,14 @@ export function createRouter(opts: RouterOptions): express.Router {
    * Validate the change against paws.yaml as it is now (nothing is written when
    * it would fail), then start — or join — the workflow and return as soon as its PR exists.
    */
-  async function startChange(req: Request, res: Response, kind: EnvChangeKind, ref: z.infer<typeof RepoRef> & { dryRun?: boolean }, fields: Pick<EnvChangeInput, 'env' | 'source' | 'ttl' | 'confirm'>): Promise<WorkflowStatus | ChangePlan> {
+  async function startChange(
+    req: Request,
+    res: Response,
+    kind: EnvChangeKind,
+    ref: z.infer<typeof RepoRef> & { dryRun?: boolean },
+    fields: Pick<EnvChangeInput, 'env' | 'source' | 'ttl' | 'confirm' | 'variables'>,
+    action: IdpAction = 'environment.change',
+  ): Promise<WorkflowStatus | ChangePlan> {
     assertEnvName(fields.env, kind === 'env-clone' ? 'target environment' : 'environment');
     if (fields.source !== undefined) assertEnvName(fields.source, 'source environment');
     if (fields.ttl !== undefined) parseTtl(fields.ttl);
@@ -219,7 +228,7 @@ export function createRouter(opts: RouterOptions): express.Router {
     const requestedAt = new Date().toISOString();
     const { provider, base, file } = await timed(res, 'read', () => readPaws(ref));
     // May they, before whether it would work: a caller without permission learns nothing of the component's environments.
-    await authorize(req, res, 'environment.change', componentRef(file.content, ref), fields.env);
+    await authorize(req, res, action, componentRef(file.content, ref), fields.env);
     const { component, text } = applyEnvChange(file.content, { kind, path: ref.path, requestedAt, ...fields });
 
     const key = repoKey(provider);
@@ -230,7 +239,7 @@ export function createRouter(opts: RouterOptions): express.Router {
       kind, repo: ref.repo, repoKey: key, path: ref.path, component, requestedBy, requestedAt, requestId: requestIdOf(req), pollIntervalMs: opts.pollIntervalMs, ...fields,
       hint: { base, baseSha: file.commitSha, text: file.content, at: requestedAt },
     };
-    const request = { id: input.requestId, source: fields.source, ttl: fields.ttl, requestedBy };
+    const request = { id: input.requestId, source: fields.source, ttl: fields.ttl, ...(fields.variables ? { variables: fields.variables } : {}), requestedBy };
     const startOp = new WithStartWorkflowOperation(WORKFLOWS[kind], {
       workflowId,
       taskQueue: opts.taskQueue,
@@ -265,7 +274,8 @@ export function createRouter(opts: RouterOptions): express.Router {
       status = baseStatus(workflowId, described);
     }
     const joined = running?.id !== input.requestId;
-    if (joined && (running?.source !== fields.source || running?.ttl !== fields.ttl)) {
+    // A joined request must ask for the same change: same source and TTL, the same variables set and unset.
+    if (joined && (running?.source !== fields.source || running?.ttl !== fields.ttl || !sameVariables(running?.variables, fields.variables))) {
       throw new ConflictError(
         `Another ${kind} of ${fields.env} is already in progress${status.pr ? ` (PR #${status.pr.number}: ${status.pr.url})` : ''} with different options. Merge or close it first.`,
       );
@@ -394,6 +404,21 @@ export function createRouter(opts: RouterOptions): express.Router {
   router.post('/environments/:env/extend', route(async (req, res) => {
     const body = parse(ExtendEnvironmentRequest, req.body);
     answer(res, await startChange(req, res, 'env-extend', body, { env: String(req.params.env), ttl: body.ttl }));
+  }));
+
+  // Variables: read like the environments; written under variable.write as one PR per request.
+  router.get('/environments/:env/variables', route(async (req, res) => {
+    const ref = parse(RepoRef, req.query);
+    const env = String(req.params.env);
+    assertEnvName(env);
+    const { file } = await readPaws(ref);
+    await authorize(req, res, 'component.read', componentRef(file.content, ref), env);
+    res.json(listVariables(file.content, ref.path, env));
+  }));
+  router.post('/environments/:env/variables', route(async (req, res) => {
+    const body = parse(SetVariablesRequest, req.body);
+    const variables = { ...(body.set ? { set: body.set } : {}), ...(body.unset ? { unset: body.unset } : {}) };
+    answer(res, await startChange(req, res, 'env-vars', body, { env: String(req.params.env), variables }, 'variable.write'));
   }));
 
   const releases = () => ({ temporal: opts.temporal, taskQueue: opts.taskQueue, providers: opts.providers, pollIntervalMs: opts.pollIntervalMs, prWaitMs: opts.prWaitMs, floors: opts.releaseFloors ?? DEFAULT_RELEASE_FLOORS });
@@ -563,4 +588,11 @@ function temporalUnreachable(err: unknown): boolean {
     if (isGrpcServiceError(e) && e.code === GRPC_UNAVAILABLE) return true;
   }
   return false;
+}
+
+/** Whether two variable changes are the same request (key order aside). */
+function sameVariables(a: EnvChangeInput['variables'], b: EnvChangeInput['variables']): boolean {
+  const canonical = (v: EnvChangeInput['variables']) =>
+    JSON.stringify([Object.entries(v?.set ?? {}).sort(([x], [y]) => x.localeCompare(y)), [...(v?.unset ?? [])].sort()]);
+  return canonical(a) === canonical(b);
 }

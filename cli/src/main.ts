@@ -27,6 +27,8 @@ interface Spec {
   options?: [flag: string, description: string][];
   examples?: string[];
   load: () => Promise<CommandModule>;
+  /** The last argument takes every further word too (`variables set A=1 B=2`): sade has no variadic arguments. */
+  rest?: true;
 }
 
 const WAIT: [string, string] = ['--wait', 'Follow the workflow until the PR is merged (exit 0) or closed (exit 7)'];
@@ -151,6 +153,29 @@ export const COMMANDS: Spec[] = [
     load: () => import('./commands/env/extend.js'),
   },
   {
+    usage: 'variables list',
+    describe: 'List the environment\'s variables: value, and where it comes from (own, from: another environment, the workload default).',
+    options: [['--env', 'The environment (required)']],
+    examples: ['variables --env staging', 'variables --env preview-1 --json'],
+    load: () => import('./commands/variables/list.js'),
+  },
+  {
+    usage: 'variables set <pairs>',
+    describe: 'Set variables (KEY=VALUE ...) of an environment, through one pull request. Secrets go through `idp secrets set`.',
+    options: [['--env', 'The environment (required)'], WAIT],
+    examples: ['variables set LOG_LEVEL=debug FEATURE_X=on --env staging', 'variables set LOG_LEVEL=info --env production --wait'],
+    load: () => import('./commands/variables/set.js'),
+    rest: true,
+  },
+  {
+    usage: 'variables unset <keys>',
+    describe: 'Remove variables (KEY ...) from an environment, through one pull request.',
+    options: [['--env', 'The environment (required)'], WAIT],
+    examples: ['variables unset FEATURE_X --env staging'],
+    load: () => import('./commands/variables/unset.js'),
+    rest: true,
+  },
+  {
     usage: 'releases list',
     describe: 'List each environment\'s releases, newest first: image, PR, requested by, approved by, when, outcome.',
     options: [['--env', 'Only this environment']],
@@ -250,7 +275,7 @@ const STRING = ['component', 'api', 'repo', 'path', 'ttl', 'confirm', 'state', '
 /** Short spellings of value options (sade's `-m, --message`): their value is the next argument too. */
 const STRING_ALIASES = ['m'];
 /** Nouns whose bare form runs a verb, like `heroku releases`; `idp <noun> --help` still shows the noun's help. */
-const DEFAULT_VERBS: Record<string, string> = { releases: 'list' };
+const DEFAULT_VERBS: Record<string, string> = { releases: 'list', variables: 'list' };
 const NOUNS = new Set(COMMANDS.map((c) => c.usage.split(' ')).filter((w) => w.length > 1 && !/^[<[]/.test(w[1]!)).map((w) => w[0]!));
 const commandName = (spec: Spec) => spec.usage.split(' ').filter((w) => !/^[<[]/.test(w)).join(' ');
 
@@ -383,7 +408,8 @@ function parse(argv: string[], io: Io): Parsed {
     if (!spec) throw new UsageError(`Unknown command: ${out.name}`, 'Run `idp --help` to see the commands.');
     const flags = out.args[out.args.length - 1] as unknown as Flags;
     const args = (out.args.slice(0, -1) as unknown[]).filter((a) => a !== undefined).map(String);
-    if (flags._.length) throw new UsageError(`Unexpected argument${flags._.length > 1 ? 's' : ''}: ${flags._.join(' ')}`, `Run \`idp ${out.name} --help\` for usage.`);
+    if (spec.rest) args.push(...flags._.map((a) => String(a)));
+    else if (flags._.length) throw new UsageError(`Unexpected argument${flags._.length > 1 ? 's' : ''}: ${flags._.join(' ')}`, `Run \`idp ${out.name} --help\` for usage.`);
     return { kind: 'run', spec, args, flags };
   } catch (e) {
     if (!(e instanceof SadeExit)) throw e;

@@ -16,7 +16,7 @@ export interface WorkerOptions {
   maxCachedWorkflows?: number;
   /** See ServerConfig.releaseFloors. */
   releaseFloors?: ReleaseFloors;
-  /** The platform's secret stores: releases to a kustomize overlay also write the environment's ExternalSecret. */
+  /** The platform's secret stores: the ExternalSecret a kustomize release writes names each one's SecretStore. */
   secrets?: SecretsConfig;
 }
 

@@ -8,7 +8,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 
 export const TASK_QUEUE = 'idp';
 
-export type EnvChangeKind = 'env-clone' | 'env-create' | 'env-destroy' | 'env-extend';
+export type EnvChangeKind = 'env-clone' | 'env-create' | 'env-destroy' | 'env-extend' | 'env-vars';
 
 /** Input of every environment change workflow. Everything time-dependent is fixed by the caller, so retries are deterministic. */
 export interface EnvChangeInput {
@@ -25,6 +25,8 @@ export interface EnvChangeInput {
   ttl?: string;
   /** env-destroy of a permanent environment: must equal env. */
   confirm?: string;
+  /** env-vars: the variables to set and to unset (never secrets: the API refuses what looks like one). */
+  variables?: { set?: Record<string, string>; unset?: string[] };
   requestedBy: string;
   /** ISO time of the request: "now" for every edit (expiresAt = requestedAt + ttl). */
   requestedAt: string;
@@ -66,7 +68,7 @@ export type Phase = 'proposing' | 'open' | 'merged' | 'closed' | 'failed';
 export interface EnvChangeState {
   phase: Phase;
   /** The request that started this workflow (to detect a joined request asking for something else). */
-  request?: { id?: string; source?: string; ttl?: string; requestedBy: string };
+  request?: { id?: string; source?: string; ttl?: string; variables?: { set?: Record<string, string>; unset?: string[] }; requestedBy: string };
   pr?: PrRef;
   expiresAt?: string;
   error?: { code: string; message: string };

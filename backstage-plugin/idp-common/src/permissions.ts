@@ -37,6 +37,13 @@ export const idpPullMergePermission = createPermission({
   resourceType: IDP_ENVIRONMENT_RESOURCE_TYPE,
 });
 
+/** Set or unset an environment's variables (a PR against the component's paws.yaml). */
+export const idpVariableWritePermission = createPermission({
+  name: 'idp.variable.write',
+  attributes: { action: 'update' },
+  resourceType: IDP_ENVIRONMENT_RESOURCE_TYPE,
+});
+
 /** Set a secret's value or reference in an environment (the secrets issue uses it). */
 export const idpSecretSetPermission = createPermission({
   name: 'idp.secret.set',
@@ -44,7 +51,7 @@ export const idpSecretSetPermission = createPermission({
   resourceType: IDP_ENVIRONMENT_RESOURCE_TYPE,
 });
 
-export const idpPermissions = [idpEnvironmentChangePermission, idpReleaseRequestPermission, idpPullReviewPermission, idpPullMergePermission, idpSecretSetPermission];
+export const idpPermissions = [idpEnvironmentChangePermission, idpVariableWritePermission, idpReleaseRequestPermission, idpPullReviewPermission, idpPullMergePermission, idpSecretSetPermission];
 
 /** `component:default/checkout#production`; `#*` when the request names no single environment (a PR action). */
 export function environmentResourceRef(entityRef: string, environment: string | undefined): string {

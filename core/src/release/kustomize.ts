@@ -132,3 +132,8 @@ export function setKustomizeResource(text: string, file: string, resource: strin
     else delete data['resources'];
   });
 }
+
+/** The kustomization with `resource` listed under `resources:` (unchanged when it already is). */
+export function addKustomizeResource(text: string, file: string, resource: string): string {
+  return setKustomizeResource(text, file, resource, true);
+}

@@ -55,7 +55,7 @@ describe('overlaySecrets', () => {
     const v4 = plan(pinned('4'), 'staging');
     const v5 = plan(pinned('5'), 'staging', v4.kustomization, v4.file!.content);
     assert.equal(v5.kustomization, v4.kustomization, 'already listed');
-    assert.deepEqual(lineDiff(v4.file!.content!, v5.file!.content!), ['-22:         version: "4"', '+22:         version: "5"']);
+    assert.deepEqual(lineDiff(v4.file!.content!, v5.file!.content!), ['-24:         version: "4"', '+24:         version: "5"']);
     const again = plan(pinned('5'), 'staging', v5.kustomization, v5.file!.content);
     assert.equal(again.file, undefined);
     assert.equal(again.kustomization, v5.kustomization);
@@ -80,7 +80,7 @@ describe('overlaySecrets', () => {
     const p = plan(sops, 'staging');
     assert.equal(p.file, undefined);
     assert.equal(p.kustomization, KUSTOMIZATION);
-    assert.match(p.skipped[0]!.why, /decrypted by Flux/);
+    assert.match(p.skipped[0]!.why, /^sops: decrypted from git in the cluster by Flux/);
   });
 
   it('a file of the same name that idp did not write is left alone, and said', () => {

@@ -33,10 +33,10 @@ export function externalSecretPath(target: DeployTarget): string {
 /**
  * What the overlay of `target.env` needs so it carries the environment's ExternalSecret. `kustomization` is the
  * overlay's kustomization as the PR writes it (e.g. with the new image); `existing` is the ExternalSecret file on the
- * base branch, or null. A target of another format: nothing changes. An `existing` file idp did not write is left
- * alone, and said so.
+ * base branch, or null; `config` the platform's secret stores (without it, see ESO_STORES). A target of another
+ * format: nothing changes. An `existing` file idp did not write is left alone, and said so.
  */
-export function overlaySecrets(args: { spec: PawsSpec; target: DeployTarget; kustomization: string; existing: string | null; config: SecretsConfig }): OverlaySecrets {
+export function overlaySecrets(args: { spec: PawsSpec; target: DeployTarget; kustomization: string; existing: string | null; config?: SecretsConfig | undefined }): OverlaySecrets {
   const { spec, target, kustomization, existing, config } = args;
   const path = externalSecretPath(target);
   const unchanged = { kustomization, path, keys: [], skipped: [] };
@@ -51,7 +51,7 @@ export function overlaySecrets(args: { spec: PawsSpec; target: DeployTarget; kus
     ...(spec.metadata.owner ? { owner: spec.metadata.owner } : {}),
     env: target.env,
     secrets,
-    config,
+    ...(config ? { config } : {}),
   });
   // The kustomization lists the file by its path relative to itself.
   const listed = setKustomizeResource(kustomization, target.file, EXTERNAL_SECRET_FILE, rendered.text !== null);

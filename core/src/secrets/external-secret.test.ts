@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 import { InvalidRequestError } from '../errors.js';
 import { SecretsConfig } from './config.js';
-import { EXTERNAL_SECRET_MARK, externalSecretStoreRef, renderExternalSecret } from './external-secret.js';
+import { EXTERNAL_SECRET_MARK, externalSecretStoreRef, renderExternalSecret, renderExternalSecrets } from './external-secret.js';
 
 /**
  * The part of ESO's ExternalSecret v1 idp writes, field for field from its Go types
@@ -19,8 +19,10 @@ const EsoExternalSecretV1 = z.strictObject({
   kind: z.literal('ExternalSecret'),
   metadata: z.strictObject({ name: NAME, labels: z.record(z.string(), z.string()).optional() }),
   spec: z.strictObject({
+    // metav1.Duration: Go duration syntax.
+    refreshInterval: z.string().regex(/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/).optional(),
     secretStoreRef: StoreRef,
-    target: z.strictObject({ name: NAME }),
+    target: z.strictObject({ name: NAME, creationPolicy: z.enum(['Owner', 'Orphan', 'Merge', 'None']).optional() }),
     data: z
       .array(
         z.strictObject({
@@ -57,11 +59,9 @@ describe('renderExternalSecret', () => {
     const r = renderExternalSecret({ component: 'checkout', owner: 'team-payments', env: 'production', secrets: production, config });
     assert.equal(
       r.text,
-      `${EXTERNAL_SECRET_MARK} from paws.yaml (environments.production.secrets): the secrets of checkout in production,
-# as references and versions; the values stay in their stores. Change them with \`idp secrets\`, not here:
-# the next idp PR for this environment rewrites this file.
-# Not fetched here: FROM_ENV (env:// is not a store idp manages).
-# Not fetched here: LOCAL_ONLY (a SOPS value is decrypted by Flux's kustomize-controller or another SOPS tool, not by External Secrets Operator).
+      `${EXTERNAL_SECRET_MARK} from paws.yaml (environments.production.secrets): references and versions only, never a value.
+# Change them with \`idp secrets\`: the next idp PR for this environment rewrites this file.
+# Not fetched through External Secrets: FROM_ENV (env:// is not a store idp manages), LOCAL_ONLY (sops: decrypted from git in the cluster by Flux's kustomize-controller or ksops, not fetched by ESO).
 apiVersion: external-secrets.io/v1
 kind: ExternalSecret
 metadata:
@@ -69,12 +69,15 @@ metadata:
   labels:
     app.kubernetes.io/name: checkout
     app.kubernetes.io/managed-by: idp
+    idp.dev/environment: production
 spec:
+  refreshInterval: 1h
   secretStoreRef:
     kind: SecretStore
     name: aws-secretsmanager
   target:
     name: checkout-secrets
+    creationPolicy: Owner
   data:
     - secretKey: DB_PASSWORD
       remoteRef:
@@ -142,11 +145,23 @@ spec:
     });
     assert.equal(r.text, null);
     assert.deepEqual(r.skipped, [
-      { key: 'A', why: "a SOPS value is decrypted by Flux's kustomize-controller or another SOPS tool, not by External Secrets Operator" },
+      { key: 'A', why: "sops: decrypted from git in the cluster by Flux's kustomize-controller or ksops, not fetched by ESO" },
       { key: 'B', why: 'gcp-sm:// is not a store idp manages' },
       { key: 'C', why: 'no configured vault store holds it' },
     ]);
     assert.equal(renderExternalSecret({ component: 'checkout', env: 'x', config, secrets: [] }).text, null);
+  });
+
+  it('without the secrets config: one ClusterSecretStore per store kind (ESO_STORES), a Vault key with its mount', () => {
+    const r = renderExternalSecret({ component: 'checkout', env: 'production', secrets: production });
+    const doc = EsoExternalSecretV1.parse(parse(r.text!));
+    assert.deepEqual(doc.spec.secretStoreRef, { kind: 'ClusterSecretStore', name: 'idp-aws-sm' }, 'two keys of AWS, one of Vault');
+    assert.deepEqual(doc.spec.data[0], {
+      secretKey: 'DB_PASSWORD',
+      remoteRef: { key: 'secret/idp/checkout/production/DB_PASSWORD', property: 'value', version: '3' },
+      sourceRef: { storeRef: { kind: 'ClusterSecretStore', name: 'idp-vault' } },
+    });
+    assert.equal(renderExternalSecrets('checkout', 'production', production), r.text);
   });
 
   it('the same input gives the same bytes, whatever the order of the keys', () => {

@@ -3,9 +3,12 @@ import { describe, it } from 'node:test';
 import { InvalidRequestError } from '../errors.js';
 import { parsePaws } from '../paws/parse.js';
 import { CHECKOUT } from '../paws/test-fixtures.js';
+import { parse as parseYaml } from 'yaml';
+import { addKustomizeResource } from '../release/kustomize.js';
 import { SecretsConfig } from './config.js';
 import { type ParsedSecretRef, formatSecretRef, isManagedRef, parseSecretRef, SECRET_REF, secretVersionProblem, vaultPathUnder } from './ref.js';
 import { parseSecretsConfig, requireSecretStore, routeSecretStore, storeForRef } from './routing.js';
+import { EXTERNAL_SECRET_FILE, renderExternalSecrets } from './external-secret.js';
 
 const config = SecretsConfig.parse({
   stores: {
@@ -207,5 +210,28 @@ describe('secret references', () => {
     assert.equal(parsePaws(pinned).spec.environments?.staging?.secrets?.STRIPE_KEY?.version, '4');
     assert.throws(() => parsePaws(pinned.replace('version: "4"', 'version: 4')), /quote the version/);
     assert.throws(() => parsePaws(CHECKOUT.replace('vault://kv/checkout/staging#stripe_key', 'vault://kv')), /vault:\/\/kv: a Vault reference is vault:\/\/<mount>\/<path>#<key>/);
+  });
+});
+
+describe('ExternalSecret emission', () => {
+  it('nothing to fetch through ESO (no secrets, only sops or unmanaged ones): no file', () => {
+    assert.equal(renderExternalSecrets('checkout', 'staging', []), null);
+    assert.equal(renderExternalSecrets('checkout', 'staging', [{ key: 'A', ref: 'sops://checkout/staging.enc.yaml#A', version: 'abc', source: 'own' }, { key: 'B', ref: 'env://B', source: 'own' }]), null);
+  });
+
+  it('one store: one ExternalSecret named after the component; an unpinned reference follows the store\'s current version', () => {
+    const text = renderExternalSecrets('checkout', 'staging', [{ key: 'S', ref: 'aws-sm://shared/stripe#api_key', source: { from: 'base' } }])!;
+    const doc = parseYaml(text.split('\n').filter((l) => !l.startsWith('#')).join('\n'));
+    assert.equal(doc.metadata.name, 'checkout-secrets');
+    assert.deepEqual(doc.spec.target, { name: 'checkout-secrets', creationPolicy: 'Owner' });
+    assert.deepEqual(doc.spec.data, [{ secretKey: 'S', remoteRef: { key: 'shared/stripe', property: 'api_key' } }]);
+  });
+
+  it('the overlay lists externalsecret.yaml under resources once', () => {
+    const overlay = 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ../../base  # the base\n';
+    const once = addKustomizeResource(overlay, 'k.yaml', EXTERNAL_SECRET_FILE);
+    assert.equal(once, `${overlay}  - externalsecret.yaml\n`);
+    assert.equal(addKustomizeResource(once, 'k.yaml', EXTERNAL_SECRET_FILE), once);
+    assert.equal(addKustomizeResource('kind: Kustomization\n', 'k.yaml', EXTERNAL_SECRET_FILE), 'kind: Kustomization\nresources:\n  - externalsecret.yaml\n');
   });
 });

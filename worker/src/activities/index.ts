@@ -34,7 +34,7 @@ async function changeOnBase(p: GitProvider, input: EnvChangeInput & { workflowId
 
 /**
  * `releaseFloors`: the platform's approval floors (IDP_RELEASE_FLOORS; default DEFAULT_RELEASE_FLOORS).
- * `secrets`: the platform's secret stores (releases to a kustomize overlay then write its ExternalSecret too).
+ * `secrets`: the platform's secret stores (the ExternalSecret a kustomize release writes then names each one's SecretStore).
  */
 export function createActivities(providers: ProviderLookup, opts: { releaseFloors?: ReleaseFloors; secrets?: SecretsConfig } = {}): EnvActivities {
   return {

@@ -155,7 +155,7 @@ describe('prepareRelease and the ExternalSecret of a kustomize overlay', () => {
     assert.match(es, /secretStoreRef:\n {4}kind: ClusterSecretStore\n {4}name: idp-aws\n/);
     assert.match(es, new RegExp(`key: idp/checkout/production/STRIPE_KEY\\n {8}version: uuid/${AWS_V}\\n`));
     assert.match(es, /key: idp\/checkout\/production\/DB_PASSWORD\n {8}property: value\n {8}version: "3"\n {6}sourceRef:\n {8}storeRef:\n {10}kind: ClusterSecretStore\n {10}name: idp-vault/);
-    assert.match(es, /# Not fetched here: LOCAL_ONLY \(a SOPS value/);
+    assert.match(es, /# Not fetched through External Secrets: LOCAL_ONLY \(sops: /);
     assert.match(prepared.body, /Writes `apps\/payments\/production\/externalsecret\.yaml`, the ExternalSecret that fetches `DB_PASSWORD`, `STRIPE_KEY`/);
     assert.match(prepared.body, /Not fetched by an ExternalSecret: `LOCAL_ONLY`/);
 
@@ -183,14 +183,15 @@ describe('prepareRelease and the ExternalSecret of a kustomize overlay', () => {
     assert.match(prepared.body, /`STRIPE_KEY` \(.* does not let this component write apps\/payments\/production\/externalsecret\.yaml \(\.idp\/deploy-access\.yaml\)\)/);
   });
 
-  it('without a secrets config, a release writes the kustomization alone, as before', async (t) => {
+  it('without a secrets config: one ClusterSecretStore per store kind, a Vault key with its mount', async (t) => {
     const deploy = await createRepo({ files: { 'apps/payments/production/kustomization.yaml': kustomization('1.0.0') } });
     t.after(() => deploy.cleanup());
     const component = await createRepo({ files: { 'paws.yaml': paws(deploy.bare) } });
     t.after(() => component.cleanup());
     await deploy.push({ files: { '.idp/deploy-access.yaml': `apiVersion: paws.dev/v1\nkind: DeployAccess\ngrants:\n  - repo: ${component.bare}\n    paths: [apps/payments/**]\n` } });
     const prepared = await run(createReleaseActivities((r) => providerFor(r), DEFAULT_RELEASE_FLOORS).prepareRelease, inputFor(component.bare, 1));
-    assert.deepEqual(git(deploy.bare, 'diff', '--name-only', 'main', prepared.headSha).trim().split('\n'), ['apps/payments/production/kustomization.yaml']);
-    assert.doesNotMatch(prepared.body, /ExternalSecret/);
+    const es = show(deploy.bare, prepared.headSha, 'apps/payments/production/externalsecret.yaml');
+    assert.match(es, /secretStoreRef:\n {4}kind: ClusterSecretStore\n {4}name: idp-aws-sm\n/);
+    assert.match(es, /key: secret\/idp\/checkout\/production\/DB_PASSWORD\n {8}property: value\n {8}version: "3"\n {6}sourceRef:\n {8}storeRef:\n {10}kind: ClusterSecretStore\n {10}name: idp-vault/);
   });
 });

@@ -31,8 +31,9 @@ import { faultPoint } from './faults.js';
 type ReleaseActivities = Pick<EnvActivities, 'prepareRelease' | 'evaluateRelease' | 'mergeRelease' | 'closeRelease' | 'setPolicyStatus'>;
 
 /**
- * `secrets`: the platform's secret stores; with them, a release to a kustomize overlay also writes the environment's
- * ExternalSecret beside it (core's overlaySecrets), so the cluster fetches the pinned versions itself.
+ * A release to a kustomize overlay also writes the environment's ExternalSecret beside it (core's overlaySecrets), so
+ * the cluster fetches the pinned versions itself; `secrets` (the platform's secret stores) names each store's
+ * SecretStore (without it: one ClusterSecretStore per store kind).
  */
 export function createReleaseActivities(providers: ProviderLookup, floors: ReleaseFloors, secrets?: SecretsConfig): ReleaseActivities {
   return {
@@ -60,7 +61,7 @@ export function createReleaseActivities(providers: ProviderLookup, floors: Relea
         }
         const changes: FileChange[] = [{ path: target.file, content }];
         let secretFile: SecretFileText | undefined;
-        if (secrets && target.format === 'kustomize') {
+        if (target.format === 'kustomize') {
           // The ExternalSecret as paws.yaml pins the secrets now (default branch), beside the overlay, if the
           // deployment repository's grant covers that file too (it is written next to the one it granted).
           const path = externalSecretPath(target);
