@@ -218,8 +218,9 @@ export function insertPair(text: string, mapPath: Path, key: string, value: unkn
   const at = target(src, mapPath);
 
   if (at.kind === 'map' && at.map.flow && !(at.map.items.length === 0 && at.owner && at.ownerInBlock)) {
-    // `{ a: 1 }` → `{ a: 1, key: value }`; `{}` inside flow context → `{ key: value }`.
-    const entry = `${flowValue(key)}: ${flowValue(value)}`;
+    // `{ a: 1 }` → `{ a: 1, key: value }`; `{}` inside flow context → `{ key: value }`. Rendered inside a flow map, so
+    // a value with `,` `{` `}` is quoted as it must be there.
+    const entry = flowValue({ [key]: value }).slice(2, -2);
     const last = at.map.items[at.map.items.length - 1];
     if (!last) return src.splice(at.map.range![0] + 1, at.map.range![0] + 1, ` ${entry} `);
     const end = ((last.value as Node | null) ?? (last.key as Node)).range![1];
@@ -306,8 +307,13 @@ export function replaceScalar(text: string, path: Path, value: string | number |
   // Block scalars (| and >) would need their own lines; a one-line replacement uses the default style.
   if (node.type === 'PLAIN' || node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE') scalar.type = node.type;
   if (options.quote && scalar.type !== 'QUOTE_SINGLE') scalar.type = 'QUOTE_DOUBLE';
-  doc.contents = scalar;
-  return src.splice(node.range[0], node.range[1], doc.toString({ lineWidth: 0 }).trimEnd());
+  if (!(at.kind === 'map' && at.map.flow)) {
+    doc.contents = scalar;
+    return src.splice(node.range[0], node.range[1], doc.toString({ lineWidth: 0 }).trimEnd());
+  }
+  // Inside `{ … }` a plain `a, b` or `x}` would end the entry: render it as an item of a flow sequence, then unwrap.
+  doc.contents = doc.createNode([scalar], { flow: true });
+  return src.splice(node.range[0], node.range[1], doc.toString({ lineWidth: 0 }).trimEnd().slice(2, -2));
 }
 
 /**
