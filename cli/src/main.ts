@@ -11,6 +11,7 @@
  * `main(argv, io)` never calls process.exit: it returns the exit code, so it
  * can be run in-process by tests or from bin/idp.js.
  */
+import { shownWord } from './redact.js';
 import { format } from 'node:util';
 import sade from 'sade';
 import { DEFAULT_API_URL } from '@idp/core/client';
@@ -363,7 +364,7 @@ function withDefaultVerb(argv: string[]): string[] {
     if (!known) {
       const near = suggestion(argv);
       throw new UsageError(
-        `Unknown command: ${noun} ${words[1]!.word}${near}`,
+        `Unknown command: ${noun} ${shownWord(words[1]!.word)}${near}`,
         `Run \`idp ${noun} --help\` for its commands${!near && words.length === 2 && /^[a-z0-9-]+$/.test(words[1]!.word) ? `; for one environment's ${noun}: \`idp ${noun} --env ${words[1]!.word}\`` : ''}.`,
       );
     }
@@ -409,7 +410,7 @@ function parse(argv: string[], io: Io): Parsed {
     const flags = out.args[out.args.length - 1] as unknown as Flags;
     const args = (out.args.slice(0, -1) as unknown[]).filter((a) => a !== undefined).map(String);
     if (spec.rest) args.push(...flags._.map((a) => String(a)));
-    else if (flags._.length) throw new UsageError(`Unexpected argument${flags._.length > 1 ? 's' : ''}: ${flags._.join(' ')}`, `Run \`idp ${out.name} --help\` for usage.`);
+    else if (flags._.length) throw new UsageError(`Unexpected argument${flags._.length > 1 ? 's' : ''}: ${flags._.map((w) => shownWord(String(w))).join(' ')}`, `Run \`idp ${out.name} --help\` for usage.`);
     return { kind: 'run', spec, args, flags };
   } catch (e) {
     if (!(e instanceof SadeExit)) throw e;
@@ -423,7 +424,7 @@ function parse(argv: string[], io: Io): Parsed {
     const helpCmd = sadeHint && sadeHint !== 'idp --help' ? sadeHint : known ? `idp ${known} --help` : noun ? `idp ${noun} --help` : 'idp --help';
     const nice = message
       // The words typed, not sade's (which drops the first word after a leading `--json`).
-      .replace(/^Invalid command: .*$/, () => `Unknown command: ${positionals(argv).map((p) => p.word).join(' ')}${suggestion(argv)}`)
+      .replace(/^Invalid command: .*$/, () => `Unknown command: ${positionals(argv).map((p) => shownWord(p.word)).join(' ')}${suggestion(argv)}`)
       .replace(/^Insufficient arguments!$/, 'Missing arguments.')
       .replace(/^No command specified\.$/, 'No command given.');
     throw new UsageError(nice, `Run \`${helpCmd}\` for usage.`);
