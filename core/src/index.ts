@@ -19,3 +19,4 @@ export * from './api/contract.js';
 export { openApiDocument } from './api/openapi.js';
 export { PlatformClient, UnreachableError, type ClientOptions, type Started } from './api/client.js';
 export * from './secrets/config.js';
+export { routeSecretStore, effectiveSecrets } from './secrets/interim.js';

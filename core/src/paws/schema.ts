@@ -33,6 +33,7 @@ const SecretRefSchema = z
         .string()
         .regex(SECRET_REF, { error: SECRET_VALUE_MESSAGE })
         .describe('Reference to the secret in a secret store: vault://, aws-sm://, gcp-sm://, env://, ...'),
+      version: z.string().min(1).optional().describe('The pinned version (INTERIM until fix/secrets-core)'),
     },
     {
       // Never echo the value: it may be the secret itself. A reference is safe to show.
