@@ -147,6 +147,14 @@ async function assertNoOtherChange(temporal: Client, id: string, requestId: stri
   );
 }
 
+/** The environment is in paws.yaml on the default branch (first: nothing else is worth checking otherwise). */
+function assertEnvironment(c: Pick<SecretRequestContext, 'text' | 'path' | 'env'>): void {
+  const envs = parsePaws(c.text, c.path).spec.environments ?? {};
+  if (!Object.hasOwn(envs, c.env)) {
+    throw new NotFoundError(`Environment "${c.env}" does not exist in ${c.path}; ${Object.keys(envs).length ? `existing: ${Object.keys(envs).join(', ')}` : 'it has no environments yet'}. Nothing was written.`);
+  }
+}
+
 /** The edit applies to paws.yaml as it is now (the environment exists, the key can be set or unset): else refused, nothing written. */
 function assertEditApplies(text: string, path: string, env: string, secret: SecretEdit): void {
   applyEnvChange(text, { kind: 'env-secrets', path, env, requestedAt: new Date().toISOString(), secret });
@@ -171,6 +179,7 @@ export interface SecretRequestContext {
  */
 export async function writeSecretValue(c: SecretRequestContext, value: string): Promise<{ secret: SecretEdit; store: string }> {
   if (value.length === 0) throw new InvalidRequestError('The secret value is empty: send a non-empty value (an empty secret is almost always a mistake in the pipe that produced it). Nothing was written.');
+  assertEnvironment(c);
   const { store } = routeFor(c.secrets, c.component, c.env);
   if (!store) throw new InvalidRequestError(`${routeFor(c.secrets, c.component, c.env).route.why} Nothing was written.`);
   const target = { component: c.component.name, env: c.env, key: c.key };
@@ -203,6 +212,7 @@ export async function writeSecretValue(c: SecretRequestContext, value: string): 
 /** Pointing a key at an existing secret: it must be in a configured store, and exist there (with `version`, if given). */
 export async function pinSecretRef(c: SecretRequestContext, ref: string, version: string | undefined): Promise<{ secret: SecretEdit; store: string }> {
   if (!SECRET_REF.test(ref)) throw new InvalidRequestError('ref is not a secret reference: write scheme://location#key, e.g. vault://secret/shared/stripe#key or aws-sm://shared/stripe. Nothing was written.');
+  assertEnvironment(c);
   const store = storeServing(c.secrets, ref, routeFor(c.secrets, c.component, c.env).store);
   if (!store) {
     const scheme = ref.slice(0, ref.indexOf('://') + 3);
@@ -232,6 +242,7 @@ export async function pinSecretRef(c: SecretRequestContext, ref: string, version
 /** Removing a key's reference: the edit must apply (the key is the environment's own); the stored value is kept. */
 export async function unsetSecretRef(c: SecretRequestContext): Promise<{ secret: SecretEdit }> {
   const secret: SecretEdit = { key: c.key };
+  assertEnvironment(c);
   assertEditApplies(c.text, c.path, c.env, secret);
   await assertNoOtherChange(c.temporal, secretWorkflowId(c.provider, c.component.name, c.env), c.requestId, c.env, secret);
   return { secret };
