@@ -19,4 +19,7 @@ export * from './api/contract.js';
 export { openApiDocument } from './api/openapi.js';
 export { PlatformClient, UnreachableError, type ClientOptions, type Started } from './api/client.js';
 export * from './secrets/config.js';
-export { routeSecretStore, effectiveSecrets } from './secrets/interim.js';
+export * from './secrets/routing.js';
+export * from './secrets/ref.js';
+export * from './secrets/external-secret.js';
+export { addKustomizeResource } from './release/kustomize.js';

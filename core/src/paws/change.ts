@@ -6,15 +6,13 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { InvalidRequestError } from '../errors.js';
+import { setEnvironmentSecret, unsetEnvironmentSecret } from './edit.js';
 import { cloneEnvironment, createEnvironment, destroyEnvironment, extendEnvironment } from './environments.js';
 import { parsePaws } from './parse.js';
-import { assertSecretEdit, setEnvironmentSecret, unsetEnvironmentSecret } from '../secrets/interim.js';
 
 /** What an environment change asks for (the workflow input, @idp/workflows' EnvChangeInput, carries these fields). */
 export interface EnvChangeRequest {
   kind: 'env-clone' | 'env-create' | 'env-destroy' | 'env-extend' | 'env-secrets';
-  /** env-secrets: the reference to pin, or (no ref) the key to unset. */
-  secret?: { key: string; ref?: string; version?: string };
   path: string;
   env: string;
   /** env-clone: the environment copied from. */
@@ -22,6 +20,8 @@ export interface EnvChangeRequest {
   ttl?: string;
   /** env-destroy of a permanent environment: must equal env. */
   confirm?: string;
+  /** env-secrets: the key whose reference is pinned (ref and version) or, without ref, removed. Never a value. */
+  secret?: { key: string; ref?: string; version?: string };
   /** ISO time of the request: "now" for every edit. */
   requestedAt: string;
 }
@@ -41,15 +41,20 @@ export function applyEnvChange(text: string, req: EnvChangeRequest): { text: str
     case 'env-destroy':
       result = destroyEnvironment(text, { name: req.env, confirm: req.confirm, file });
       break;
-    case 'env-secrets':
-      // INTERIM until fix/secrets-core lands its case.
-      assertSecretEdit(req.secret);
-      result = { text: req.secret.ref ? setEnvironmentSecret(text, req.env, req.secret.key, req.secret.ref, req.secret.version, file) : unsetEnvironmentSecret(text, req.env, req.secret.key, file) };
-      break;
     case 'env-extend':
       if (!req.ttl) throw new InvalidRequestError('extend needs --ttl, e.g. --ttl 24h.');
       result = extendEnvironment(text, { name: req.env, ttl: req.ttl, now, file });
       break;
+    case 'env-secrets': {
+      const s = req.secret;
+      if (!s) throw new InvalidRequestError('A secret change needs the key (and, to set it, its reference).');
+      result = {
+        text: s.ref === undefined
+          ? unsetEnvironmentSecret(text, req.env, s.key, file)
+          : setEnvironmentSecret(text, req.env, s.key, { ref: s.ref, ...(s.version !== undefined ? { version: s.version } : {}) }, file),
+      };
+      break;
+    }
   }
   const component = parsePaws(text, file).spec.metadata.name;
   return { text: result.text, component, expiresAt: result.env?.lifecycle?.expiresAt };

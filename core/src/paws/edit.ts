@@ -13,7 +13,11 @@ import { assertEnvName } from '../names.js';
 import { alreadyExists, environmentOrThrow } from './lookup.js';
 import { parsePaws, validatePawsSpec } from './parse.js';
 import type { EnvironmentSpec, Lifecycle, PawsSpec } from './schema.js';
-import { hasTopLevelKey, insertPair, mappingKeys, removePair, replaceScalar } from './splice.js';
+
+/** A secret's name as the workload sees it: an environment variable name. */
+export const SECRET_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+import { hasTopLevelKey, insertPair, mappingKeys, removePair, replaceScalar, flowNode, setFlowPair } from './splice.js';
+import { SECRET_REF } from './schema.js';
 
 /** Append environment `name` as the last entry of `environments:` (created at the end of the file if missing). */
 export function addEnvironment(text: string, name: string, env: EnvironmentSpec, file = 'paws.yaml'): string {
@@ -69,6 +73,75 @@ export function setEnvironmentLifecycle(text: string, name: string, lifecycle: L
       return out;
     },
   });
+}
+
+/**
+ * Pin secret `key` of environment `name` to `secret` (a reference and its version), written on one line
+ * (`KEY: { ref: "…", version: "…" }`): a new version of a pinned secret is a one-line diff.
+ */
+export function setEnvironmentSecret(text: string, name: string, key: string, secret: { ref: string; version?: string }, file = 'paws.yaml'): string {
+  const value = { ref: secret.ref, ...(secret.version !== undefined ? { version: secret.version } : {}) };
+  return applyEdit(text, file, `set secret ${key} of environment "${name}"`, {
+    check: (spec) => {
+      environmentOrThrow(spec, name, file);
+      assertSecretKey(key);
+      // Never echo what is not a reference: it may be the value itself.
+      if (!SECRET_REF.test(secret.ref)) throw new InvalidRequestError(`The reference of ${key} is not a secret reference like vault://secret/app/env/KEY#value; a secret value never goes in ${file}.`);
+    },
+    mutate: (spec) => {
+      const env = spec.environments![name]!;
+      env.secrets = { ...(env.secrets ?? {}), [key]: value };
+    },
+    splice: (t) => {
+      const envPath = ['environments', name];
+      if (!mappingKeys(t, envPath).includes('secrets')) return insertPair(t, envPath, 'secrets', { [key]: flowNode(value) });
+      return setFlowPair(t, [...envPath, 'secrets'], key, value);
+    },
+  });
+}
+
+/** Remove secret `key` from environment `name`'s own secrets (an emptied `secrets:` goes too: an empty one is invalid). */
+export function unsetEnvironmentSecret(text: string, name: string, key: string, file = 'paws.yaml'): string {
+  return applyEdit(text, file, `unset secret ${key} of environment "${name}"`, {
+    check: (spec) => {
+      const env = environmentOrThrow(spec, name, file);
+      assertSecretKey(key);
+      if (!Object.hasOwn(env.secrets ?? {}, key)) {
+        const from = inheritedFrom(spec, name, key);
+        throw new InvalidRequestError(
+          from
+            ? `${key} is not set in ${name} itself: it comes from ${from} (through from:). Unset it there, or set ${name}'s own with idp secrets set ${key} --env ${name}.`
+            : `${name} has no secret ${key}; idp secrets --env ${name} lists them.`,
+        );
+      }
+    },
+    mutate: (spec) => {
+      const env = spec.environments![name]!;
+      const rest = { ...env.secrets };
+      delete rest[key];
+      if (Object.keys(rest).length) env.secrets = rest;
+      else delete env.secrets;
+    },
+    splice: (t) => {
+      const path = ['environments', name, 'secrets'];
+      return mappingKeys(t, path).length === 1 ? removePair(t, ['environments', name], 'secrets') : removePair(t, path, key);
+    },
+  });
+}
+
+function assertSecretKey(key: string): void {
+  if (!SECRET_KEY.test(key)) throw new InvalidRequestError(`${JSON.stringify(key.slice(0, 64))} is not a secret name: use letters, digits and _, not starting with a digit (e.g. STRIPE_KEY).`);
+}
+
+/** The nearest environment up `name`'s from-chain that sets secret `key` itself. */
+function inheritedFrom(spec: PawsSpec, name: string, key: string): string | undefined {
+  const envs = spec.environments ?? {};
+  const seen = new Set<string>([name]);
+  for (let n = envs[name]?.from; n !== undefined && Object.hasOwn(envs, n) && !seen.has(n); n = envs[n]!.from) {
+    if (Object.hasOwn(envs[n]!.secrets ?? {}, key)) return n;
+    seen.add(n);
+  }
+  return undefined;
 }
 
 interface EditPlan {

@@ -155,6 +155,29 @@ export function listEnvironments(spec: PawsSpec): EnvironmentSummary[] {
   });
 }
 
+/** One effective secret of an environment: its reference, pinned version, and whether it is set there or inherited. */
+export interface EffectiveSecret {
+  key: string;
+  ref: string;
+  version?: string;
+  /** 'own': set in the environment itself; otherwise the nearest environment up its from-chain that sets it. */
+  source: 'own' | { from: string };
+}
+
+/** The secrets `env` runs with: its own, then those inherited through `from:` (nearer environments win), by key. */
+export function effectiveSecrets(spec: PawsSpec, env: string): EffectiveSecret[] {
+  const envs = spec.environments ?? {};
+  const out = new Map<string, EffectiveSecret>();
+  // Nearest first: the environment itself, then its parent, and so on; the first to set a key wins.
+  for (const name of fromChain(envs, env).reverse()) {
+    for (const [key, s] of Object.entries(envs[name]!.secrets ?? {})) {
+      if (out.has(key)) continue;
+      out.set(key, { key, ref: s.ref, ...(s.version !== undefined ? { version: s.version } : {}), source: name === env ? 'own' : { from: name } });
+    }
+  }
+  return [...out.values()].sort((a, b) => a.key.localeCompare(b.key));
+}
+
 /** [root ancestor, ..., name]; stops at a missing environment or a cycle (a validated spec has neither). */
 function fromChain(envs: Record<string, EnvironmentSpec>, name: string): string[] {
   const chain: string[] = [];

@@ -10,6 +10,7 @@
  * than a schema can give.
  */
 import { z } from 'zod';
+import { parseSecretRef } from '../secrets/ref.js';
 
 export const PAWS_API_VERSION = 'paws.dev/v1';
 
@@ -32,8 +33,17 @@ const SecretRefSchema = z
       ref: z
         .string()
         .regex(SECRET_REF, { error: SECRET_VALUE_MESSAGE })
-        .describe('Reference to the secret in a secret store: vault://, aws-sm://, gcp-sm://, env://, ...'),
-      version: z.string().min(1).optional().describe('The pinned version (INTERIM until fix/secrets-core)'),
+        // A managed scheme's reference must have its store's shape; the reference (not a value) is safe to show.
+        .superRefine((ref, ctx) => {
+          const parsed = SECRET_REF.test(ref) ? parseSecretRef(ref) : null;
+          if (parsed && 'problem' in parsed) ctx.addIssue({ code: 'custom', message: `${ref}: ${parsed.problem}` });
+        })
+        .describe('Reference to the secret in a secret store: vault://, aws-sm://, sops://, gcp-sm://, env://, ...'),
+      version: z
+        .string({ error: (iss) => (iss.input === undefined ? undefined : 'expected a string; quote the version, e.g. "3"') })
+        .min(1)
+        .optional()
+        .describe("The store's version the environment uses (AWS VersionId, Vault KV v2 version, sops commit); unset: the store's current one"),
     },
     {
       // Never echo the value: it may be the secret itself. A reference is safe to show.

@@ -366,3 +366,31 @@ export function hasTopLevelKey(text: string, key: string): boolean {
   const contents = new Source(text).doc.contents;
   return isMap(contents) && findPair(contents, key) !== undefined;
 }
+
+/**
+ * Set `key` of the mapping at `mapPath` to `value`, written flow-style on one line (`KEY: { ref: …, version: … }`):
+ * a new key is appended as insertPair appends; an existing key's value is replaced where it stands, so replacing a
+ * one-line value changes exactly that line (a block-style value written by hand becomes that one line).
+ */
+export function setFlowPair(text: string, mapPath: Path, key: string, value: Record<string, unknown>): string {
+  const src = new Source(text);
+  const at = target(src, mapPath);
+  const pair = at.kind === 'map' ? findPair(at.map, key) : undefined;
+  if (!pair) return insertPair(text, mapPath, key, flowNode(value));
+  const keyNode = pair.key as Node;
+  const old = pair.value as Node | null;
+  if (old?.range && (isScalar(old) || ((isMap(old) || isSeq(old)) && old.flow))) {
+    return src.splice(old.range[0], old.range[1], flowValue(value));
+  }
+  // `KEY:` followed by block lines: everything after the colon up to the end of the pair's value becomes one line.
+  const colon = src.text.indexOf(':', keyNode.range![1]);
+  const valueEnd = old?.range?.[1] ?? colon + 1;
+  const lineEnd = src.afterLine(valueEnd);
+  const eol = src.text.slice(lineEnd - src.eol.length, lineEnd) === src.eol ? src.eol : '';
+  return src.splice(colon + 1, lineEnd, ` ${flowValue(value)}${eol}`);
+}
+
+/** `value` as a yaml node that insertPair renders flow-style on one line, wherever it is nested. */
+export function flowNode(value: Record<string, unknown>): Node {
+  return new Document().createNode(value, { flow: true });
+}

@@ -104,3 +104,19 @@ function readImages(text: string, file: string): { entries: Entry[]; images: 'no
   });
   return { entries, images: 'present' };
 }
+
+/** The kustomization with `resource` listed under `resources:` (unchanged when it already is). */
+export function addKustomizeResource(text: string, file: string, resource: string): string {
+  const { map } = loadMapping(text, file);
+  const resources = pairValue(map, 'resources');
+  if (resources !== undefined && resources !== null && !isSeq(resources)) {
+    throw new InvalidRequestError(`${file}: resources: must be a list; fix it in the deployment repository and release again.`, { file });
+  }
+  const listed = isSeq(resources) ? resources.items.map((i) => (isScalar(i) ? String(i.value) : '')) : [];
+  if (listed.includes(resource)) return text;
+  const splice = (t: string) =>
+    map === null ? appendBlock(t, { resources: [resource] }) : resources === undefined ? insertPair(t, [], 'resources', [resource]) : appendItem(t, ['resources'], resource);
+  return checkedEdit(text, file, `list ${resource} under resources`, splice, (data) => {
+    data['resources'] = [...((data['resources'] as unknown[] | null) ?? []), resource];
+  });
+}

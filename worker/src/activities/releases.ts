@@ -5,7 +5,22 @@
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import { createTwoFilesPatch } from 'diff';
-import { branchForWorkflow, ConflictError, deployedImage, describePolicy, NotFoundError, parsePaws, releasePlan, setDeployedImage, type ReleaseFloors } from '@idp/core';
+import { posix } from 'node:path';
+import {
+  addKustomizeResource,
+  branchForWorkflow,
+  ConflictError,
+  deployedImage,
+  describePolicy,
+  effectiveSecrets,
+  EXTERNAL_SECRET_FILE,
+  NotFoundError,
+  parsePaws,
+  releasePlan,
+  renderExternalSecrets,
+  setDeployedImage,
+  type ReleaseFloors,
+} from '@idp/core';
 import type { EnvActivities, PreparedRelease, ReleaseEvaluation } from '@idp/workflows/activities';
 import { POLICY_STATUS_CONTEXT, type ReleaseInput, type ResolvedPolicy } from '@idp/workflows/release-shared';
 import { assertDeployAccess, releaseVerdict, type ProviderLookup } from '@idp/providers';
@@ -34,12 +49,21 @@ export function createReleaseActivities(providers: ProviderLookup, floors: Relea
           throw new NotFoundError(`No ${target.file} on ${snap.defaultBranch} in ${repo}: add the ${target.format} file for ${input.env} there first (deploy: in ${input.path}).`);
         }
         const previousImage = deployedImage(target, snap.file.content, spec) ?? undefined;
-        const content = setDeployedImage(target, snap.file.content, input.image, spec);
+        let content = setDeployedImage(target, snap.file.content, input.image, spec);
         if (content === snap.file.content) {
           throw ApplicationFailure.nonRetryable(`${input.env} already runs ${input.image}; there is nothing to release.`, 'conflict');
         }
-        const text = describeRelease(input, input.workflowId, { repo, file: target.file, before: snap.file.content, after: content, previousImage, policy });
         const changes = [{ path: target.file, content }];
+        // A kustomize overlay gets the environment's secrets as an ExternalSecret beside it (references, never values).
+        if (target.format === 'kustomize') {
+          const secrets = renderExternalSecrets(spec.metadata.name, input.env, effectiveSecrets(spec, input.env));
+          if (secrets !== null) {
+            const file = posix.join(posix.dirname(target.file), EXTERNAL_SECRET_FILE);
+            content = addKustomizeResource(content, target.file, EXTERNAL_SECRET_FILE);
+            changes.splice(0, 1, { path: target.file, content }, { path: file, content: secrets });
+          }
+        }
+        const text = describeRelease(input, input.workflowId, { repo, file: target.file, before: snap.file.content, after: content, previousImage, policy });
         const author = authorOf(input.requestedBy);
         const base = snap.defaultBranch;
         const done = (headSha: string, baseSha: string): PreparedRelease => ({ branch, base, baseSha, headSha, ...text, repo, policy, ...(previousImage ? { previousImage } : {}) });
@@ -54,8 +78,8 @@ export function createReleaseActivities(providers: ProviderLookup, floors: Relea
           if (pr && pr.state !== 'open') {
             await p.deleteBranch(branch);
           } else {
-            const file = await p.readFile(target.file, snap.branchSha);
-            if (file?.content === content) return done(snap.branchSha, pr?.baseSha ?? snap.file.commitSha);
+            const onBranch = await Promise.all(changes.map((c) => p.readFile(c.path, snap.branchSha!)));
+            if (onBranch.every((file, i) => file?.content === changes[i]!.content)) return done(snap.branchSha, pr?.baseSha ?? snap.file.commitSha);
             const { sha } = await p.updateBranch({ branch, expectedSha: snap.branchSha, baseSha: snap.file.commitSha, message: text.message, changes, author });
             return done(sha, snap.file.commitSha);
           }

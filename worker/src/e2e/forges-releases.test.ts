@@ -17,6 +17,7 @@ import { after, before, describe, it } from 'node:test';
 import { createHmac, randomUUID } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { parsePaws, type WorkflowStatus } from '@idp/core';
+import { parseAllDocuments } from 'yaml';
 import { startTestStack, type TestStack } from '../testing/stack.js';
 import { type FakeRepo, type GitHubFake, type GitLabFake, startGitHubFake, startGitLabFake } from '@idp/providers/testing';
 import { GitHubProvider, GitLabProvider } from '@idp/providers';
@@ -189,14 +190,14 @@ describe('releases on GitHub and GitLab, driven by webhooks (polling every 10 mi
   }
 
   /** A component on GitHub whose releases go into a kustomize overlay in another repository. */
-  async function githubComponent(name: string) {
+  async function githubComponent(name: string, pawsFor: (deployments: string) => string = componentPaws) {
     const deployments = await gh.createRepo(`acme/${name}-deployments`, {
       'apps/checkout/production/kustomization.yaml': kustomization('1.4.2'),
       'apps/checkout/staging/kustomization.yaml': kustomization('1.4.2'),
       // The deployment repository opts the component in (any spelling of its remote).
       '.idp/deploy-access.yaml': `apiVersion: paws.dev/v1\nkind: DeployAccess\ngrants:\n  - repo: github.test/acme/${name}\n    paths: [apps/checkout/**]\n`,
     });
-    const paws = componentPaws(`${name}-deployments`);
+    const paws = pawsFor(`${name}-deployments`);
     const component = await gh.createRepo(`acme/${name}`, { 'paws.yaml': paws });
     for (const login of ['alice', 'bob', 'rita', 'mallory']) gh.setCollaborator(deployments.fullName, login, 'write');
     gh.setCollaborator(deployments.fullName, 'rory', 'read');
@@ -262,6 +263,30 @@ describe('releases on GitHub and GitLab, driven by webhooks (polling every 10 mi
       assert.equal(prod.current?.image, 'ghcr.io/acme/checkout:1.5.0');
       assert.deepEqual(prod.releases[0]?.approvers, ['alice']);
       assert.equal(prod.releases[0]?.pr?.number, pr.number);
+    });
+
+    it('a kustomize release also writes the environment\'s secrets as an ExternalSecret beside the overlay: references and versions, never a value', async () => {
+      const withSecrets = (deployments: string) =>
+        componentPaws(deployments).replace(
+          '  production:\n',
+          '  production:\n    secrets:\n      STRIPE_KEY: { ref: "aws-sm://idp/checkout/production/STRIPE_KEY", version: "0a1b2c3d-0000-4000-8000-000000000001" }\n      DB_PASSWORD: { ref: "vault://secret/idp/checkout/production/DB_PASSWORD#value", version: "3" }\n      LOCAL_ONLY: { ref: "sops://checkout/production.enc.yaml#LOCAL_ONLY", version: "abc123" }\n',
+        );
+      const { deployments, remote } = await githubComponent('vaulted', withSecrets);
+      const res = await asDev(GH_TOKENS.dev!).createRelease({ repo: remote, env: 'production', image: 'ghcr.io/acme/checkout:1.5.0' });
+      const pr = deployments.pulls.get(res.pr!.number)!;
+      const files = await deployments.git.changedFiles(pr.baseSha, pr.headSha);
+      assert.deepEqual(files.map((f) => f.path).sort(), ['apps/checkout/production/externalsecret.yaml', 'apps/checkout/production/kustomization.yaml']);
+      const overlay = files.find((f) => f.path.endsWith('kustomization.yaml'))!.after!;
+      assert.equal(overlay, kustomization('1.5.0').replace('  - ../../base\n', '  - ../../base\n  - externalsecret.yaml\n'));
+      const docs = parseAllDocuments(files.find((f) => f.path.endsWith('externalsecret.yaml'))!.after!).map((d) => d.toJS());
+      // One ExternalSecret per store; sops is decrypted from git in the cluster, so it is left out (and said so).
+      assert.deepEqual(docs.map((d) => [d.apiVersion, d.kind, d.spec.secretStoreRef.name]), [
+        ['external-secrets.io/v1', 'ExternalSecret', 'idp-aws-sm'],
+        ['external-secrets.io/v1', 'ExternalSecret', 'idp-vault'],
+      ]);
+      assert.deepEqual(docs[0].spec.data, [{ secretKey: 'STRIPE_KEY', remoteRef: { key: 'idp/checkout/production/STRIPE_KEY', version: 'uuid/0a1b2c3d-0000-4000-8000-000000000001' } }]);
+      assert.deepEqual(docs[1].spec.data, [{ secretKey: 'DB_PASSWORD', remoteRef: { key: 'secret/idp/checkout/production/DB_PASSWORD', property: 'value', version: '3' } }]);
+      assert.match(files.find((f) => f.path.endsWith('externalsecret.yaml'))!.after!, /Not fetched through External Secrets: LOCAL_ONLY \(sops/);
     });
 
     it('approvals by a non-member and by the requester do not count; a team member\'s then merges at once', async () => {

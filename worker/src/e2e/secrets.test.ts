@@ -225,7 +225,8 @@ describe('secrets on the standalone stack, three stores routed by environment', 
       ['a value and a reference', () => stack.client.setSecret('staging', 'STRIPE_KEY', { repo: repo.bare, value, ref: 'vault://secret/x#value' }), 400, /either value .* or ref/],
       ['a version without a reference', () => stack.client.setSecret('staging', 'STRIPE_KEY', { repo: repo.bare, value, version: '2' }), 400, /version goes with ref/],
       ['an environment paws.yaml does not have', () => stack.client.setSecret('nope', 'STRIPE_KEY', { repo: repo.bare, value }), 404, /nope/],
-      ['unset of a key the environment does not have', () => stack.client.unsetSecret('staging', 'STRIPE_KEY', { repo: repo.bare }), 404, /staging has no secret STRIPE_KEY/],
+      ['unset of a key the environment does not have', () => stack.client.unsetSecret('staging', 'STRIPE_KEY', { repo: repo.bare }), 400, /staging has no secret STRIPE_KEY/],
+      ['a reference of a managed store in the wrong shape', () => stack.client.setSecret('staging', 'STRIPE_KEY', { repo: repo.bare, ref: 'vault://secret-without-key' }), 400, /is not valid: a Vault reference is vault:\/\/<mount>\/<path>#<key>/],
     ];
     for (const [what, send, status, message] of refused) {
       await assert.rejects(send(), (e: IdpError) => {
