@@ -11,15 +11,13 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { startTestStack, type TestStack } from '../testing/stack.js';
-import { canaryValue, createRepo } from '@idp/providers/testing';
-import { ensureEmbeddedSecretStore } from '@idp/providers/secrets';
+import { createRepo } from '@idp/providers/testing';
 import { workflowsPath } from '../worker.js';
 import { CHECKOUT_PAWS, completed, eventually, RELEASE_PAWS } from './fixtures.js';
 
@@ -28,14 +26,11 @@ const replayOptions = { workflowsPath: workflowsPath(), bundlerOptions: { ignore
 
 describe('workflow replay', () => {
   let stack: TestStack;
-  let secretsHome: string;
   before(async () => {
-    secretsHome = mkdtempSync(join(tmpdir(), 'idp-replay-secrets-'));
-    stack = await startTestStack({ pollIntervalMs: 500, secrets: await ensureEmbeddedSecretStore(secretsHome), secretsCacheDir: join(secretsHome, 'cache') });
+    stack = await startTestStack({ pollIntervalMs: 500 });
   });
   after(async () => {
     await stack?.stop();
-    if (secretsHome) rmSync(secretsHome, { recursive: true, force: true });
   });
 
   it('replays histories of a full lifecycle: clone with TTL, rebase after a sibling merged, extend, expiry, destroy', async (t) => {
@@ -88,18 +83,6 @@ describe('workflow replay', () => {
       await Worker.runReplayHistory(replayOptions, history, id);
       if (process.env.IDP_RECORD_HISTORIES) writeFileSync(join(dir, `${id.split('@')[0]!.replaceAll(':', '_')}.json`), historyToJSON(history));
     }
-  });
-
-  it('replays the history of a secret change: a value stored, its reference pinned by a PR, merged', async (t) => {
-    const repo = await createRepo({ files: { 'paws.yaml': CHECKOUT_PAWS } });
-    t.after(() => repo.cleanup());
-    const ref = { repo: repo.bare };
-    const set = await stack.client.setSecret('staging', 'STRIPE_KEY', { ...ref, value: canaryValue() });
-    await stack.client.merge(set.pr!.number, ref);
-    await completed(stack.client, set.workflowId);
-    const history = await stack.api.temporal.workflow.getHandle(set.workflowId).fetchHistory();
-    await Worker.runReplayHistory(replayOptions, history, set.workflowId);
-    if (process.env.IDP_RECORD_HISTORIES) writeFileSync(join(dir, `${set.workflowId.split('@')[0]!.replaceAll(':', '_')}.json`), historyToJSON(history));
   });
 
   it('replays the histories recorded from earlier versions', async () => {
