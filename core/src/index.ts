@@ -23,3 +23,4 @@ export * from './secrets/routing.js';
 export * from './secrets/ref.js';
 export * from './secrets/external-secret.js';
 export { addKustomizeResource } from './release/kustomize.js';
+export * from './secrets/looks-like-secret.js';

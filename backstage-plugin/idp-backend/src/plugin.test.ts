@@ -208,6 +208,8 @@ describe('idp backend plugin under a policy that grants nothing', () => {
       ['post', '/api/idp/environments', { ...body, name: 'preview-2' }],
       ['post', '/api/idp/environments/staging/destroy', { ...body, confirm: 'staging' }],
       ['post', '/api/idp/environments/staging/extend', { ...body, ttl: '24h' }],
+      ['get', `/api/idp/environments/staging/variables?${q}`],
+      ['post', '/api/idp/environments/staging/variables', { ...body, set: { LOG_LEVEL: 'warn' } }],
       ['post', '/api/idp/releases', { ...body, env: 'staging', image: 'ghcr.io/acme/checkout:2.0.0' }],
       ['post', '/api/idp/releases/promote', { ...body, from: 'staging', to: 'production' }],
       ['post', '/api/idp/releases/rollback', { ...body, env: 'staging' }],
