@@ -4,7 +4,8 @@
  * embedded SOPS + age store in IDP_HOME, driven by the real `idp` bin.
  *
  * - 401 and 403 write nothing: no version in the store, no branch, no PR, no workflow.
- * - The canary scan: a unique value set through the CLI (stdin), its PR merged, a release made; then every git object
+ * - The canary scan: a unique value set through the CLI (stdin), its PR merged, a release made, and a variable refused
+ *   as a secret (`idp variables set PAYMENT_API_TOKEN=sk_live_…`); then every git object
  *   of every repository under IDP_HOME (the secrets store's included: only ciphertext there), every byte of every file
  *   under IDP_HOME (Temporal's and Backstage's databases, logs, caches), the full history of every Temporal workflow,
  *   the stack's output and every CLI output: the value occurs 0 times. Each scan is shown to see what it should (the
@@ -193,6 +194,12 @@ describe('secrets on the embedded stack', () => {
     await bob.review(pr.number, { repo: demo.repo(), event: 'approve' });
     await eventually(async () => (await bob.workflow(rel.workflowId, 5)).phase === 'merged', 60_000, 'the release merged');
 
+    // A variable that is really a secret is refused, pointing at idp secrets set; its value must be nowhere either.
+    const variable = `sk_live_${canaryValue('variable').replaceAll('-', '')}`;
+    const refused = await idp('alice', ['variables', 'set', `PAYMENT_API_TOKEN=${variable}`, '--env', 'staging']);
+    assert.notEqual(refused.code, 0, refused.stderr);
+    assert.match(refused.stderr, /idp secrets set/);
+
     // Positive control: the store holds the value (encrypted), and decrypts to it with the stack's key.
     const file = `checkout/staging.enc.yaml`;
     const encrypted = execFileSync('git', ['--git-dir', secretsRepo(), 'show', `main:${file}`], { encoding: 'utf8' });
@@ -212,6 +219,7 @@ describe('secrets on the embedded stack', () => {
     for (const dir of dirs) {
       const objects = execFileSync('git', ['--git-dir', dir, 'cat-file', '--batch-all-objects', '--batch'], { maxBuffer: 1 << 30 });
       assert.equal(count(objects, value), 0, `the value is in a git object of ${dir}`);
+      assert.equal(count(objects, variable), 0, `the refused variable is in a git object of ${dir}`);
       keySeenInGit += count(objects, key);
     }
     assert.ok(keySeenInGit > 0, 'the scan reads git objects: the key name is there');
@@ -223,6 +231,7 @@ describe('secrets on the embedded stack', () => {
     for (const f of all) {
       const bytes = readFileSync(f);
       assert.equal(count(bytes, value), 0, `the value is in ${f}`);
+      assert.equal(count(bytes, variable), 0, `the refused variable is in ${f}`);
       if (!dirs.some((d) => f.startsWith(d + '/'))) keySeenInFiles += count(bytes, key);
     }
     assert.ok(keySeenInFiles > 0, 'the scan reads the files outside git too (Temporal\'s database has the key name)');
@@ -236,14 +245,17 @@ describe('secrets on the embedded stack', () => {
     for (const id of ids) {
       const history = withPayloadsDecoded(temporal('workflow', 'show', '--workflow-id', id));
       assert.equal(count(history, value), 0, `the value is in the history of ${id}`);
+      assert.equal(count(history, variable), 0, `the refused variable is in the history of ${id}`);
       keySeenInHistory += count(history, key);
     }
     assert.ok(keySeenInHistory > 0, 'the scan reads histories: the key name is there');
 
     // What Backstage and the stack printed, and everything every CLI run printed.
     assert.equal(count(stack.output(), value), 0, 'the value is in the stack\'s output');
+    assert.equal(count(stack.output(), variable), 0, 'the refused variable is in the stack\'s output');
     assert.ok(cliOutput.join('').includes(key), 'the CLI output is collected');
     assert.equal(count(cliOutput.join(''), value), 0, 'the value is in a CLI output');
+    assert.equal(count(cliOutput.join(''), variable), 0, 'the refused variable is in a CLI output');
   });
 
   it('merge then revert (a git revert on the repository): idp secrets shows the previous version', async () => {
