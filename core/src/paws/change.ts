@@ -53,6 +53,7 @@ export function applyEnvChange(text: string, req: EnvChangeRequest): { text: str
     case 'env-secrets': {
       const s = req.secret;
       if (!s) throw new InvalidRequestError('A secret change needs the key (and, to set it, its reference).');
+      if (s.ref === undefined && s.version !== undefined) throw new InvalidRequestError(`A version goes with a reference: give ${s.key}'s ref too, or neither to unset it.`);
       result = {
         text: s.ref === undefined
           ? unsetEnvironmentSecret(text, req.env, s.key, file)

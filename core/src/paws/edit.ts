@@ -8,11 +8,14 @@
  * request error. After: the new text is parsed again and must mean exactly the
  * intended spec; if it does not, the text is never returned.
  */
+import { Scalar } from 'yaml';
 import { IdpError, InvalidRequestError } from '../errors.js';
 import { assertEnvName } from '../names.js';
 import { alreadyExists, environmentOrThrow } from './lookup.js';
 import { parsePaws, validatePawsSpec } from './parse.js';
-import type { EnvironmentSpec, Lifecycle, PawsSpec } from './schema.js';
+import { SECRET_REF, type EnvironmentSpec, type Lifecycle, type PawsSpec } from './schema.js';
+import { flowNode, hasTopLevelKey, insertPair, mappingKeys, removePair, replaceScalar, setFlowPair } from './splice.js';
+import { parseSecretRef, secretVersionProblem } from '../secrets/ref.js';
 import { secretLooking } from '../secrets/looks-like-secret.js';
 import { needsQuotes } from '../release/yaml-file.js';
 
@@ -21,8 +24,6 @@ export const VARIABLE_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** A secret's name as the workload sees it: an environment variable name. */
 export const SECRET_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
-import { hasTopLevelKey, insertPair, mappingKeys, removePair, replaceScalar, flowNode, setFlowPair } from './splice.js';
-import { SECRET_REF } from './schema.js';
 
 /** Append environment `name` as the last entry of `environments:` (created at the end of the file if missing). */
 export function addEnvironment(text: string, name: string, env: EnvironmentSpec, file = 'paws.yaml'): string {
@@ -92,15 +93,21 @@ export function setEnvironmentSecret(text: string, name: string, key: string, se
       assertSecretKey(key);
       // Never echo what is not a reference: it may be the value itself.
       if (!SECRET_REF.test(secret.ref)) throw new InvalidRequestError(`The reference of ${key} is not a secret reference like vault://secret/app/env/KEY#value; a secret value never goes in ${file}.`);
+      const parsed = parseSecretRef(secret.ref);
+      if (parsed && 'problem' in parsed) throw new InvalidRequestError(`${secret.ref} is not a valid reference for ${key}: ${parsed.problem}.`);
+      const problem = secret.version === undefined ? undefined : secretVersionProblem(secret.ref, secret.version);
+      if (problem) throw new InvalidRequestError(`The version given for ${key} (${secret.ref}) is not one its store has: ${problem}.`);
     },
     mutate: (spec) => {
       const env = spec.environments![name]!;
       env.secrets = { ...(env.secrets ?? {}), [key]: value };
     },
     splice: (t) => {
+      // Quoted, so a version like "3" stays a string and every entry reads alike.
+      const quoted = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, quotedScalar(v)]));
       const envPath = ['environments', name];
-      if (!mappingKeys(t, envPath).includes('secrets')) return insertPair(t, envPath, 'secrets', { [key]: flowNode(value) });
-      return setFlowPair(t, [...envPath, 'secrets'], key, value);
+      if (!mappingKeys(t, envPath).includes('secrets')) return insertPair(t, envPath, 'secrets', { [key]: flowNode(quoted) });
+      return setFlowPair(t, [...envPath, 'secrets'], key, quoted);
     },
   });
 }
@@ -132,6 +139,12 @@ export function unsetEnvironmentSecret(text: string, name: string, key: string, 
       return mappingKeys(t, path).length === 1 ? removePair(t, ['environments', name], 'secrets') : removePair(t, path, key);
     },
   });
+}
+
+function quotedScalar(value: string): Scalar {
+  const node = new Scalar(value);
+  node.type = 'QUOTE_DOUBLE';
+  return node;
 }
 
 function assertSecretKey(key: string): void {

@@ -27,6 +27,12 @@ describe('setEnvironmentVariables', () => {
     assert.match(out, /\n {6}ENABLED: "true"\n {6}EMPTY: ""\n/);
   });
 
+  it('quotes a value with , { } inside a flow map, new or replaced', () => {
+    const out = setEnvironmentVariables(CHECKOUT, 'staging', { set: { LOG_LEVEL: 'a, b}', HOSTS: '{x,y}' } });
+    assert.deepEqual(vars(out, 'staging'), { LOG_LEVEL: 'a, b}', HOSTS: '{x,y}' });
+    assert.equal(lineDiff(CHECKOUT, out).length, 2);
+  });
+
   it('adds variables: to an environment without any, and removes it with its last key', () => {
     const added = setEnvironmentVariables(CHECKOUT, 'production', { set: { REGION: 'eu-west-1' } });
     assert.deepEqual(vars(added, 'production'), { REGION: 'eu-west-1' });
