@@ -46,8 +46,6 @@ export function secretStoresFor(config: SecretsConfig | undefined, env: NodeJS.P
   return config ? { config, stores: secretStoresFrom(config, env, opts) } : undefined;
 }
 
-/** What the dry run of a value shows for the version the store has not assigned yet. */
-export const NEW_VERSION = '(new)';
 /** What `idp secrets` calls a reference no configured store serves. */
 export const UNMANAGED = 'unmanaged';
 
@@ -189,9 +187,10 @@ export async function writeSecretValue(c: SecretRequestContext, value: string): 
       `The secret value is ${bytes.toLocaleString('en-US')} bytes; store "${store.name}" (${store.type}), where ${c.env} of ${c.component.name} writes, takes at most ${store.maxValueBytes.toLocaleString('en-US')} bytes. Nothing was written.`,
     );
   }
-  assertEditApplies(c.text, c.path, c.env, { key: c.key, ref, version: NEW_VERSION });
+  // Checked without a version: the store assigns it when it writes (and core checks its shape then).
+  assertEditApplies(c.text, c.path, c.env, { key: c.key, ref });
   await assertNoOtherChange(c.temporal, secretWorkflowId(c.provider, c.component.name, c.env), c.requestId, c.env);
-  if (c.dryRun) return { secret: { key: c.key, ref, version: NEW_VERSION }, store: store.name };
+  if (c.dryRun) return { secret: { key: c.key, ref }, store: store.name };
   let written: { ref: string; version: string };
   try {
     written = await store.putVersion(target, value, c.requestId);

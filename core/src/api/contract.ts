@@ -276,7 +276,7 @@ export const ChangePlan = z.object({
   environment: z.string(),
   /** Releases: create, promote or rollback, the image it would deploy and what the environment runs now. */
   release: z.object({ kind: z.enum(['create', 'promote', 'rollback']), image: z.string(), previousImage: z.string().optional(), from: z.string().optional(), rollbackTo: z.number().int().optional() }).optional(),
-  /** env-secrets: the key and reference the PR would set (a value: the reference it would be written to, version "(new)"; nothing was written to the store). */
+  /** env-secrets: the key and reference the PR would set (a value: the reference it would be written to, without a version — the store assigns it when it writes; nothing was written to the store). */
   secret: SecretChange.optional(),
   /** The PR's diff as it would be opened now (against the default branch's current head). */
   files: z.array(FileDiffSchema),
