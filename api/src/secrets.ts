@@ -87,6 +87,17 @@ export function storeServing(secrets: SecretStores | undefined, ref: string, pre
   return [...secrets.stores.values()].find((s) => serves(secrets, s, ref));
 }
 
+/** "vault://kv/ references (the Vault stores' mounts: secret)": what kind of reference no configured store serves. */
+function unserved(secrets: SecretStores | undefined, ref: string): string {
+  const parsed = parseSecretRef(ref);
+  const scheme = ref.slice(0, ref.indexOf('://') + 3);
+  if (parsed && !('problem' in parsed) && parsed.scheme === 'vault' && secrets) {
+    const mounts = Object.values(secrets.config.stores).flatMap((s) => (s.type === 'vault' ? [s.mount] : []));
+    if (mounts.length) return `vault://${parsed.mount}/ references (the Vault stores' mounts: ${mounts.join(', ')})`;
+  }
+  return `${scheme} references`;
+}
+
 /** A store's failure as the API answers it: what to do, never a value (store errors carry none). */
 export function storeFailure(e: unknown): IdpError {
   if (!(e instanceof SecretStoreError)) return e instanceof IdpError ? e : new IdpError('internal', 500, `The secret store failed unexpectedly (${e instanceof Error ? e.name : 'error'}).`);
@@ -210,10 +221,9 @@ export async function pinSecretRef(c: SecretRequestContext, ref: string, version
   assertEnvironment(c);
   const store = storeServing(c.secrets, ref, routeFor(c.secrets, c.component, c.env).store);
   if (!store) {
-    const scheme = ref.slice(0, ref.indexOf('://') + 3);
     const configured = c.secrets ? [...c.secrets.stores.values()].map((s) => `${s.name} (${s.type})`).join(', ') : '';
     throw new InvalidRequestError(
-      `No configured secret store serves ${scheme} references like this one, so idp cannot check that it exists${configured ? `; the stores are ${configured}` : `. ${NO_STORES}`}. Nothing was written.`,
+      `No configured secret store serves ${unserved(c.secrets, ref)}, so idp cannot check that it exists${configured ? `; the stores are ${configured}` : `. ${NO_STORES}`}. Nothing was written.`,
     );
   }
   let status: SecretStatus;
@@ -276,7 +286,7 @@ export async function listSecrets(args: {
   views.forEach((v, i) => {
     const store = storeServing(args.secrets, v.ref, routed);
     if (!store) {
-      v.problem = `no configured secret store serves ${v.ref.slice(0, v.ref.indexOf('://') + 3)} references${args.secrets ? '' : ` (${NO_STORES})`}`;
+      v.problem = `no configured secret store serves ${unserved(args.secrets, v.ref)}${args.secrets ? '' : ` (${NO_STORES})`}`;
       return;
     }
     v.store = store.name;
