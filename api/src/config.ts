@@ -1,10 +1,10 @@
 /** Server-side settings, from the environment, with the embedded stack's defaults: what the worker, the standalone
  * server and the Backstage plugin (under its app-config) all read. */
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
-import { delimiter, resolve } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 import { TASK_QUEUE } from '@idp/workflows/shared';
 import { DEFAULT_API_URL } from '@idp/core/client';
-import { DEFAULT_RELEASE_FLOORS, parseReleaseFloors, type ReleaseFloors } from '@idp/core';
+import { DEFAULT_RELEASE_FLOORS, parseReleaseFloors, parseSecretsConfig, SecretsConfig, type ReleaseFloors } from '@idp/core';
 import { forgesFromEnv, providerFor, type ForgeHost, type ProviderLookup } from '@idp/providers';
 import { isLoopbackHost } from './host-check.js';
 import type { WebhookReceiverOptions } from './webhooks/receiver.js';
@@ -43,6 +43,13 @@ export interface ServerConfig {
    * (IDP_RELEASE_FLOORS: JSON or @file; unset: four eyes on prod*, `{}`: none). See core/src/release/floors.ts.
    */
   releaseFloors: ReleaseFloors;
+  /**
+   * The platform's secret stores and routing rules (IDP_SECRETS_CONFIG: a YAML file; Backstage: idp.secrets, which
+   * wins). Unset: the secret routes say no store is configured (`npm start` configures its embedded SOPS store).
+   */
+  secrets?: SecretsConfig;
+  /** Where the SOPS stores keep their private clones (IDP_HOME/cache/secrets in the embedded stack; else the OS temp dir). */
+  secretsCacheDir?: string;
   /** Workflows kept in the worker's cache (IDP_MAX_CACHED_WORKFLOWS); the rest are replayed from history when woken. */
   maxCachedWorkflows?: number;
 }
@@ -77,6 +84,27 @@ export function releaseFloorsFromEnv(value: string | undefined): ReleaseFloors {
   return parseReleaseFloors(text, value.startsWith('@') ? `IDP_RELEASE_FLOORS (${value.slice(1)})` : 'IDP_RELEASE_FLOORS');
 }
 
+/** A secrets config given as a value (Backstage's `idp.secrets`), validated, with an error that says where and what is wrong. */
+export function secretsConfigFromValue(value: unknown, source: string): SecretsConfig {
+  const r = SecretsConfig.safeParse(value);
+  if (!r.success) {
+    const problems = r.error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`).join('; ');
+    throw new Error(`${source} is not a valid secrets config: ${problems}. It holds stores (each aws-sm, vault or sops), rules and a default.`);
+  }
+  return r.data;
+}
+
+/** IDP_SECRETS_CONFIG: the path of a YAML file holding the secrets config (at its top, or under `secrets:`). */
+export function secretsConfigFromFile(path: string): SecretsConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new Error(`IDP_SECRETS_CONFIG names ${path}, which cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'}); give a readable YAML file.`);
+  }
+  return parseSecretsConfig(text, `IDP_SECRETS_CONFIG (${path})`);
+}
+
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const apiHost = env.IDP_API_HOST ?? '127.0.0.1';
   const apiPort = Number(env.IDP_API_PORT ?? 7007);
@@ -97,6 +125,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     webhookHost: env.IDP_WEBHOOK_HOST ?? '127.0.0.1',
     ...(env.IDP_TEAMS ? { teams: teamsFromEnv(env.IDP_TEAMS) } : {}),
     releaseFloors: releaseFloorsFromEnv(env.IDP_RELEASE_FLOORS),
+    ...(env.IDP_SECRETS_CONFIG ? { secrets: secretsConfigFromFile(env.IDP_SECRETS_CONFIG) } : {}),
+    ...(env.IDP_HOME ? { secretsCacheDir: join(resolve(env.IDP_HOME), 'cache', 'secrets') } : {}),
     ...(env.IDP_MAX_CACHED_WORKFLOWS ? { maxCachedWorkflows: Number(env.IDP_MAX_CACHED_WORKFLOWS) } : {}),
     repoRoots: (env.IDP_REPO_ROOTS ?? '').split(delimiter).filter(Boolean).map((r) => (existsSync(r) ? realpathSync(r) : resolve(r))),
   };

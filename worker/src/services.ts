@@ -4,7 +4,7 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker, type WorkflowBundle } from '@temporalio/worker';
-import { standaloneIdentity, startApiServer, startWebhookServer, assertSafeExposure, providersFor, webhookOptions, API_VERSION as VERSION, type ServerConfig } from '@idp/api';
+import { standaloneIdentity, startApiServer, startWebhookServer, assertSafeExposure, providersFor, secretStoresFor, webhookOptions, API_VERSION as VERSION, type ServerConfig } from '@idp/api';
 import { createWorker } from './worker.js';
 
 /**
@@ -18,7 +18,7 @@ export function installRuntime(level = (process.env.IDP_LOG_LEVEL ?? 'WARN').toU
 
 export async function startWorker(cfg: ServerConfig, workflowBundle?: WorkflowBundle): Promise<{ worker: Worker; run: Promise<void>; webhooksUrl?: string; stop(): Promise<void> }> {
   const connection = await NativeConnection.connect({ address: cfg.temporalAddress });
-  const worker = await createWorker({ connection, namespace: cfg.namespace, taskQueue: cfg.taskQueue, providers: providersFor(cfg), workflowBundle, releaseFloors: cfg.releaseFloors, ...(cfg.maxCachedWorkflows ? { maxCachedWorkflows: cfg.maxCachedWorkflows } : {}) });
+  const worker = await createWorker({ connection, namespace: cfg.namespace, taskQueue: cfg.taskQueue, providers: providersFor(cfg), workflowBundle, releaseFloors: cfg.releaseFloors, ...(cfg.secrets ? { secrets: cfg.secrets } : {}), ...(cfg.maxCachedWorkflows ? { maxCachedWorkflows: cfg.maxCachedWorkflows } : {}) });
   // A worker deployed on its own can take the forges' webhooks itself (IDP_WEBHOOK_PORT).
   const hooks = webhookOptions(cfg);
   let webhooks: { url: string; close(): Promise<void> } | undefined;
@@ -63,6 +63,7 @@ export async function startApi(cfg: ServerConfig, defaultUser?: string) {
     prWaitMs: cfg.prWaitMs,
     releaseFloors: cfg.releaseFloors,
     webhooks: webhookOptions(cfg),
+    secrets: secretStoresFor(cfg.secrets, process.env, cfg.secretsCacheDir ? { cacheDir: cfg.secretsCacheDir } : {}),
   });
   return {
     ...api,

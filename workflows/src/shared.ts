@@ -8,7 +8,17 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 
 export const TASK_QUEUE = 'idp';
 
-export type EnvChangeKind = 'env-clone' | 'env-create' | 'env-destroy' | 'env-extend' | 'env-vars';
+export type EnvChangeKind = 'env-clone' | 'env-create' | 'env-destroy' | 'env-extend' | 'env-vars' | 'env-secrets';
+
+/**
+ * env-secrets: the one key whose reference the PR sets (ref and its pinned version) or removes (no ref). Never a
+ * value: the Platform API wrote the value to its store before it started the workflow.
+ */
+export interface SecretEdit {
+  key: string;
+  ref?: string;
+  version?: string;
+}
 
 /** Input of every environment change workflow. Everything time-dependent is fixed by the caller, so retries are deterministic. */
 export interface EnvChangeInput {
@@ -27,6 +37,8 @@ export interface EnvChangeInput {
   confirm?: string;
   /** env-vars: the variables to set and to unset (never secrets: the API refuses what looks like one). */
   variables?: { set?: Record<string, string>; unset?: string[] };
+  /** env-secrets: the reference to pin, or the key to unset. */
+  secret?: SecretEdit;
   requestedBy: string;
   /** ISO time of the request: "now" for every edit (expiresAt = requestedAt + ttl). */
   requestedAt: string;
@@ -68,7 +80,7 @@ export type Phase = 'proposing' | 'open' | 'merged' | 'closed' | 'failed';
 export interface EnvChangeState {
   phase: Phase;
   /** The request that started this workflow (to detect a joined request asking for something else). */
-  request?: { id?: string; source?: string; ttl?: string; variables?: { set?: Record<string, string>; unset?: string[] }; requestedBy: string };
+  request?: { id?: string; source?: string; ttl?: string; variables?: { set?: Record<string, string>; unset?: string[] }; secret?: SecretEdit; requestedBy: string };
   pr?: PrRef;
   expiresAt?: string;
   error?: { code: string; message: string };

@@ -19,6 +19,7 @@ import {
   idpPullReviewPermission,
   idpReleaseRequestPermission,
   idpVariableWritePermission,
+  idpSecretWritePermission,
 } from '@idp/backstage-plugin-idp-common';
 
 /** Annotations that name a user on a forge (Backstage's well-known ones, which its sign-in resolvers read too). */
@@ -27,6 +28,7 @@ const FORGE_LOGIN_ANNOTATIONS = { github: 'github.com/user-login', gitlab: 'gitl
 const PERMISSION_FOR: Partial<Record<IdpAction, ResourcePermission<'idp-environment'>>> = {
   'environment.change': idpEnvironmentChangePermission,
   'variable.write': idpVariableWritePermission,
+  'secret.write': idpSecretWritePermission,
   'release.request': idpReleaseRequestPermission,
   'pull.review': idpPullReviewPermission,
   'pull.merge': idpPullMergePermission,

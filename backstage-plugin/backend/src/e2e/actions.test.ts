@@ -381,7 +381,7 @@ describe('idp Scaffolder actions through real tasks', () => {
     const res = await fetch(`${stack.baseUrl}/api/scaffolder/v2/actions`, { headers: await auth('alice') });
     const actions = (await res.json()) as { id: string; examples?: { description: string; example: string }[] }[];
     const ids = actions.map((a) => a.id).filter((id) => id.startsWith('idp:')).sort();
-    assert.deepEqual(ids, ['idp:env:clone', 'idp:env:create', 'idp:env:destroy', 'idp:env:extend', 'idp:release:create', 'idp:release:promote', 'idp:release:rollback', 'idp:variables:set', 'idp:workflow:wait']);
+    assert.deepEqual(ids, ['idp:env:clone', 'idp:env:create', 'idp:env:destroy', 'idp:env:extend', 'idp:release:create', 'idp:release:promote', 'idp:release:rollback', 'idp:secret:set-ref', 'idp:variables:set', 'idp:workflow:wait']);
     const clone = actions.find((a) => a.id === 'idp:env:clone')!;
     assert.match(clone.examples![0]!.example, /action: idp:env:clone/);
     // Every task above looked its actions up with the registry's copies listed too (backend.actions.pluginSources: [idp]).

@@ -15,6 +15,7 @@ const KIND: Record<string, string> = {
   'env-destroy': 'Destroy',
   'env-extend': 'Extend',
   'env-vars': 'Variables',
+  'env-secrets': 'Secret in',
   release: 'Release to',
 };
 

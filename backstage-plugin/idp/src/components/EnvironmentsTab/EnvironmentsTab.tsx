@@ -20,6 +20,7 @@ const DOING: Record<WorkflowStatus['kind'], string> = {
   'env-destroy': 'destroying',
   'env-extend': 'extending',
   'env-vars': 'changing variables',
+  'env-secrets': 'changing a secret',
   'env-ttl': 'expiring',
   release: 'releasing',
   releases: 'releasing',
