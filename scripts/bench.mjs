@@ -18,8 +18,12 @@
 // Issue #13 adds (bench-ui.mjs, bench-cli-binary.mjs):
 //  - entity page → idp Environments tab rendered with data (Chromium, navigation timing, p50 of 10, warm). Target ≤ 1 s.
 //  - the single-binary CLI's size per platform; `idp --version` of the binary vs the npm CLI vs bare `node -e 0`.
+// Issue #14 adds (bench-secrets.mjs, bench-secret-stores.mjs):
+//  - `idp secrets set` → PR URL p50/p95 on the embedded stack (target ≤ 400 ms), with where the time goes;
+//  - `idp secrets --env` with 200 keys (target ≤ 300 ms; one store read for all of them);
+//  - each store's own putVersion / describe latency (SOPS + age, Vault KV v2 on its validated fake, AWS SM on moto).
 // IDP_BENCH_ONLY=clone runs only the embedded-stack figures (for a quick look while tuning); =templates only #12's;
-// =ui only #13's.
+// =ui only #13's; =secrets only #14's.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,6 +37,8 @@ import { releaseRows } from './bench-releases.mjs';
 import { templateRows } from './bench-templates.mjs';
 import { uiRows } from './bench-ui.mjs';
 import { cliBinaryRows } from './bench-cli-binary.mjs';
+import { secretsRows } from './bench-secrets.mjs';
+import { secretStoreRows } from './bench-secret-stores.mjs';
 
 const root = resolve('.');
 const only = process.env.IDP_BENCH_ONLY;
@@ -188,6 +194,10 @@ try {
     (await import('./build-app.mjs')).buildApp();
     rows.push(...(await uiRows()));
     rows.push(...cliBinaryRows());
+  }
+  if (!only || only === 'secrets') {
+    rows.push(...(await secretsRows()));
+    rows.push(...(await secretStoreRows()).map((r) => [`store ${r.store}: ${r.what}, p50 / p95`, `${r.p50} / ${r.p95} ms`, '']));
   }
   if (!only) {
     rows.push(...(await forgeCallRows()));
