@@ -1,10 +1,11 @@
 /** Server-side settings, from the environment, with the embedded stack's defaults: what the worker, the standalone
  * server and the Backstage plugin (under its app-config) all read. */
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
-import { delimiter, resolve } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 import { TASK_QUEUE } from '@idp/workflows/shared';
 import { DEFAULT_API_URL } from '@idp/core/client';
-import { DEFAULT_RELEASE_FLOORS, parseReleaseFloors, type ReleaseFloors } from '@idp/core';
+import { DEFAULT_RELEASE_FLOORS, parseReleaseFloors, SecretsConfig, type ReleaseFloors } from '@idp/core';
+import { parse as parseYaml } from 'yaml';
 import { forgesFromEnv, providerFor, type ForgeHost, type ProviderLookup } from '@idp/providers';
 import { isLoopbackHost } from './host-check.js';
 import type { WebhookReceiverOptions } from './webhooks/receiver.js';
@@ -43,6 +44,13 @@ export interface ServerConfig {
    * (IDP_RELEASE_FLOORS: JSON or @file; unset: four eyes on prod*, `{}`: none). See core/src/release/floors.ts.
    */
   releaseFloors: ReleaseFloors;
+  /**
+   * The platform's secret stores and routing rules (IDP_SECRETS_CONFIG: a YAML file; Backstage: idp.secrets, which
+   * wins). Unset: the secret routes say no store is configured (`npm start` configures its embedded SOPS store).
+   */
+  secrets?: SecretsConfig;
+  /** Where the SOPS stores keep their private clones (IDP_HOME/cache/secrets in the embedded stack; else the OS temp dir). */
+  secretsCacheDir?: string;
   /** Workflows kept in the worker's cache (IDP_MAX_CACHED_WORKFLOWS); the rest are replayed from history when woken. */
   maxCachedWorkflows?: number;
 }
@@ -77,6 +85,37 @@ export function releaseFloorsFromEnv(value: string | undefined): ReleaseFloors {
   return parseReleaseFloors(text, value.startsWith('@') ? `IDP_RELEASE_FLOORS (${value.slice(1)})` : 'IDP_RELEASE_FLOORS');
 }
 
+/**
+ * A secrets config (the shape of `idp.secrets`: stores, rules, default), validated, with an error that says where and
+ * what is wrong. A document whose only key is `secrets:` is read as what it holds.
+ */
+export function parseSecretsConfig(doc: unknown, source: string): SecretsConfig {
+  const inner = doc && typeof doc === 'object' && !Array.isArray(doc) && Object.keys(doc).length === 1 && 'secrets' in doc ? (doc as { secrets: unknown }).secrets : doc;
+  const r = SecretsConfig.safeParse(inner);
+  if (!r.success) {
+    const problems = r.error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`).join('; ');
+    throw new Error(`${source} is not a valid secrets config: ${problems}. It holds stores (each aws-sm, vault or sops), rules and a default, as idp.secrets does in app-config.`);
+  }
+  return r.data;
+}
+
+/** IDP_SECRETS_CONFIG: the path of a YAML (or JSON) file holding the secrets config. */
+export function secretsConfigFromFile(path: string): SecretsConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new Error(`IDP_SECRETS_CONFIG names ${path}, which cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'}); give a readable YAML file.`);
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (e) {
+    throw new Error(`IDP_SECRETS_CONFIG (${path}) is not valid YAML: ${(e as Error).message.split('\n')[0]}`);
+  }
+  return parseSecretsConfig(doc, `IDP_SECRETS_CONFIG (${path})`);
+}
+
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const apiHost = env.IDP_API_HOST ?? '127.0.0.1';
   const apiPort = Number(env.IDP_API_PORT ?? 7007);
@@ -97,6 +136,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     webhookHost: env.IDP_WEBHOOK_HOST ?? '127.0.0.1',
     ...(env.IDP_TEAMS ? { teams: teamsFromEnv(env.IDP_TEAMS) } : {}),
     releaseFloors: releaseFloorsFromEnv(env.IDP_RELEASE_FLOORS),
+    ...(env.IDP_SECRETS_CONFIG ? { secrets: secretsConfigFromFile(env.IDP_SECRETS_CONFIG) } : {}),
+    ...(env.IDP_HOME ? { secretsCacheDir: join(resolve(env.IDP_HOME), 'cache', 'secrets') } : {}),
     ...(env.IDP_MAX_CACHED_WORKFLOWS ? { maxCachedWorkflows: Number(env.IDP_MAX_CACHED_WORKFLOWS) } : {}),
     repoRoots: (env.IDP_REPO_ROOTS ?? '').split(delimiter).filter(Boolean).map((r) => (existsSync(r) ? realpathSync(r) : resolve(r))),
   };

@@ -12,6 +12,9 @@ import {
   CreateEnvironmentRequest,
   DestroyEnvironmentRequest,
   ExtendEnvironmentRequest,
+  ListSecretsQuery,
+  SetSecretRequest,
+  UnsetSecretQuery,
   PullActionRequest,
   CheckRequest,
   ListPullsQuery,
@@ -28,6 +31,7 @@ import {
   ConflictError,
   UnavailableError,
   assertEnvName,
+  secretKeyProblem,
   parseTtl,
   parsePaws,
   openApiDocument,
@@ -40,16 +44,17 @@ import {
   type WorkflowStatus,
 } from '@idp/core';
 import { applyEnvChange, DEFAULT_RELEASE_FLOORS, type ReleaseFloors } from '@idp/core';
-import { envClone, envCreate, envDestroy, envExtend } from '@idp/workflows';
-import { pullRequestUpdate, searchAttributesFor, type EnvChangeInput, type EnvChangeKind, type EnvChangeState } from '@idp/workflows/shared';
+import { envClone, envCreate, envDestroy, envExtend, envSecrets } from '@idp/workflows';
+import { pullRequestUpdate, searchAttributesFor, type EnvChangeInput, type EnvChangeKind, type EnvChangeState, type SecretEdit } from '@idp/workflows/shared';
 import { repoKey, type GitProvider, type ProviderLookup } from '@idp/providers';
-import { baseStatus, describeWorkflow, signalBaseMoved, signalPrEvent } from './workflows.js';
+import { baseStatus, describeWorkflow, secretChange, signalBaseMoved, signalPrEvent } from './workflows.js';
 import { listEnvironments } from './environments.js';
 import { listActivity } from './activity.js';
 import { renderPullPage } from './pull-page.js';
 import { assertReleasePolicyHolds, componentFrom, listReleases, releaseDetail, startRelease, type ReleaseAsk } from './releases.js';
 import { releaseReviewNote, reportLocalCheck } from './pull-checks.js';
 import { planFile } from './plan.js';
+import { listSecrets, pinSecretRef, sameEdit, unsetSecretRef, writeSecretValue, type SecretRequestContext, type SecretStores } from './secrets.js';
 import type { Actor, ComponentRef, Identity, IdpAction } from './identity.js';
 
 export interface RouterOptions {
@@ -78,6 +83,8 @@ export interface RouterOptions {
    * /idp/pulls/<n>?…, given the number and the request's query string); unset, it gets the read-only page rendered here.
    */
   pullPageUrl?: (number: number, search: string) => string;
+  /** The platform's secret stores and routing (idp.secrets, IDP_SECRETS_CONFIG); unset, the secret routes say none are configured. */
+  secrets?: SecretStores;
   /**
    * Routes the host adds behind the same authentication and error handling (the Backstage plugin: POST
    * /context/resolve); res.locals.actor is the caller. Handlers pass errors to next().
@@ -85,7 +92,7 @@ export interface RouterOptions {
   routes?: (router: express.Router) => void;
 }
 
-const WORKFLOWS = { 'env-clone': envClone, 'env-create': envCreate, 'env-destroy': envDestroy, 'env-extend': envExtend } as const;
+const WORKFLOWS = { 'env-clone': envClone, 'env-create': envCreate, 'env-destroy': envDestroy, 'env-extend': envExtend, 'env-secrets': envSecrets } as const;
 
 type Handler = (req: Request, res: Response) => Promise<void>;
 /** Express 4 does not catch rejected promises; route them to the error handler. */
@@ -210,27 +217,41 @@ export function createRouter(opts: RouterOptions): express.Router {
   /**
    * Validate the change against paws.yaml as it is now (nothing is written when
    * it would fail), then start — or join — the workflow and return as soon as its PR exists.
+   * `prepare` (secrets) runs once the caller is authorized for `action` and before the edit: it checks what it needs
+   * and writes the store, returning the fields the workflow carries.
    */
-  async function startChange(req: Request, res: Response, kind: EnvChangeKind, ref: z.infer<typeof RepoRef> & { dryRun?: boolean }, fields: Pick<EnvChangeInput, 'env' | 'source' | 'ttl' | 'confirm'>): Promise<WorkflowStatus | ChangePlan> {
+  async function startChange(
+    req: Request,
+    res: Response,
+    kind: EnvChangeKind,
+    ref: z.infer<typeof RepoRef> & { dryRun?: boolean },
+    fields: Pick<EnvChangeInput, 'env' | 'source' | 'ttl' | 'confirm'>,
+    how: { action?: IdpAction; prepare?: (read: Omit<SecretRequestContext, 'secrets' | 'key' | 'temporal'>) => Promise<{ secret: SecretEdit; store?: string }> } = {},
+  ): Promise<WorkflowStatus | ChangePlan> {
     assertEnvName(fields.env, kind === 'env-clone' ? 'target environment' : 'environment');
     if (fields.source !== undefined) assertEnvName(fields.source, 'source environment');
     if (fields.ttl !== undefined) parseTtl(fields.ttl);
+    const requestId = requestIdOf(req);
     const requestedBy = actorOf(res).id;
     const requestedAt = new Date().toISOString();
     const { provider, base, file } = await timed(res, 'read', () => readPaws(ref));
     // May they, before whether it would work: a caller without permission learns nothing of the component's environments.
-    await authorize(req, res, 'environment.change', componentRef(file.content, ref), fields.env);
-    const { component, text } = applyEnvChange(file.content, { kind, path: ref.path, requestedAt, ...fields });
+    const who = componentRef(file.content, ref);
+    await authorize(req, res, how.action ?? 'environment.change', who, fields.env);
+    const prepared = how.prepare ? await timed(res, 'store', () => how.prepare!({ provider, text: file.content, path: ref.path, component: who, env: fields.env, requestId, dryRun: ref.dryRun === true })) : undefined;
+    const change = { ...fields, ...(prepared ? { secret: prepared.secret } : {}) };
+    const { component, text } = applyEnvChange(file.content, { kind, path: ref.path, requestedAt, ...change });
+    const secret = prepared ? { secret: { ...secretChange(prepared.secret), ...(prepared.store ? { store: prepared.store } : {}) } } : {};
 
     const key = repoKey(provider);
     const workflowId = makeWorkflowId(kind, component, fields.env, key);
     // A dry run stops here: validated and authorized as the real request, nothing written.
-    if (ref.dryRun) return { dryRun: true, workflowId, kind, component, environment: fields.env, files: [planFile(ref.path, file.content, text)] };
+    if (ref.dryRun) return { dryRun: true, workflowId, kind, component, environment: fields.env, files: [planFile(ref.path, file.content, text)], ...secret };
     const input: EnvChangeInput = {
-      kind, repo: ref.repo, repoKey: key, path: ref.path, component, requestedBy, requestedAt, requestId: requestIdOf(req), pollIntervalMs: opts.pollIntervalMs, ...fields,
+      kind, repo: ref.repo, repoKey: key, path: ref.path, component, requestedBy, requestedAt, requestId, pollIntervalMs: opts.pollIntervalMs, ...change,
       hint: { base, baseSha: file.commitSha, text: file.content, at: requestedAt },
     };
-    const request = { id: input.requestId, source: fields.source, ttl: fields.ttl, requestedBy };
+    const request = { id: input.requestId, source: fields.source, ttl: fields.ttl, ...(change.secret ? { secret: change.secret } : {}), requestedBy };
     const startOp = new WithStartWorkflowOperation(WORKFLOWS[kind], {
       workflowId,
       taskQueue: opts.taskQueue,
@@ -248,7 +269,7 @@ export function createRouter(opts: RouterOptions): express.Router {
         opts.temporal.workflow.executeUpdateWithStart(pullRequestUpdate, { startWorkflowOperation: startOp }),
       ));
       running = state.request;
-      status = { workflowId, kind, component, environment: fields.env, status: 'running', phase: state.phase, pr: state.pr, expiresAt: state.expiresAt };
+      status = { workflowId, kind, component, environment: fields.env, status: 'running', phase: state.phase, pr: state.pr, expiresAt: state.expiresAt, ...secret };
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
         throw errorFromBody({ error: { code: (err.cause.type ?? 'internal') as ErrorCode, message: err.cause.message } });
@@ -262,10 +283,10 @@ export function createRouter(opts: RouterOptions): express.Router {
           `The ${kind} of ${fields.env} could not be started just now (${err instanceof Error ? err.message : String(err)}). Send the same request again in a few seconds (idp retries by itself).`,
         );
       }
-      status = baseStatus(workflowId, described);
+      status = { ...baseStatus(workflowId, described), ...secret };
     }
     const joined = running?.id !== input.requestId;
-    if (joined && (running?.source !== fields.source || running?.ttl !== fields.ttl)) {
+    if (joined && (running?.source !== fields.source || running?.ttl !== fields.ttl || !sameEdit(running?.secret, change.secret))) {
       throw new ConflictError(
         `Another ${kind} of ${fields.env} is already in progress${status.pr ? ` (PR #${status.pr.number}: ${status.pr.url})` : ''} with different options. Merge or close it first.`,
       );
@@ -394,6 +415,44 @@ export function createRouter(opts: RouterOptions): express.Router {
   router.post('/environments/:env/extend', route(async (req, res) => {
     const body = parse(ExtendEnvironmentRequest, req.body);
     answer(res, await startChange(req, res, 'env-extend', body, { env: String(req.params.env), ttl: body.ttl }));
+  }));
+
+  // Secrets: read like the environments; written under secret.write, the value going to its store before the PR.
+  const secretKey = (req: Request) => {
+    const key = String(req.params.key);
+    const problem = secretKeyProblem(key);
+    if (problem) throw new InvalidRequestError(`Invalid secret name: ${problem}. Nothing was written.`);
+    return key;
+  };
+  router.get('/environments/:env/secrets', route(async (req, res) => {
+    const query = parse(ListSecretsQuery, req.query);
+    const env = String(req.params.env);
+    assertEnvName(env);
+    const { provider, file } = await readPaws(query);
+    await authorize(req, res, 'component.read', componentRef(file.content, query), env);
+    res.json(await listSecrets({ temporal: opts.temporal, secrets: opts.secrets, provider, text: file.content, ref: query, env, check: query.check === 'true' }));
+  }));
+  router.post('/environments/:env/secrets/:key', route(async (req, res) => {
+    const body = parse(SetSecretRequest, req.body);
+    const key = secretKey(req);
+    if ((body.value === undefined) === (body.ref === undefined)) {
+      throw new InvalidRequestError('Send either value (the secret itself, written to its store) or ref (an existing secret\'s reference), not both and not neither. Nothing was written.');
+    }
+    if (body.value !== undefined && body.version !== undefined) throw new InvalidRequestError('version goes with ref (the version of an existing secret to pin); a value gets a new version from its store. Nothing was written.');
+    const { value, ref, version } = body;
+    const with_ = (read: Omit<SecretRequestContext, 'secrets' | 'key' | 'temporal'>): SecretRequestContext => ({ ...read, temporal: opts.temporal, secrets: opts.secrets, key });
+    answer(res, await startChange(req, res, 'env-secrets', body, { env: String(req.params.env) }, {
+      action: 'secret.write',
+      prepare: (read) => (value !== undefined ? writeSecretValue(with_(read), value) : pinSecretRef(with_(read), ref!, version)),
+    }));
+  }));
+  router.delete('/environments/:env/secrets/:key', route(async (req, res) => {
+    const query = parse(UnsetSecretQuery, req.query);
+    const key = secretKey(req);
+    answer(res, await startChange(req, res, 'env-secrets', { ...query, dryRun: query.dryRun === 'true' }, { env: String(req.params.env) }, {
+      action: 'secret.write',
+      prepare: (read) => unsetSecretRef({ ...read, temporal: opts.temporal, secrets: opts.secrets, key }),
+    }));
   }));
 
   const releases = () => ({ temporal: opts.temporal, taskQueue: opts.taskQueue, providers: opts.providers, pollIntervalMs: opts.pollIntervalMs, prWaitMs: opts.prWaitMs, floors: opts.releaseFloors ?? DEFAULT_RELEASE_FLOORS });

@@ -2,7 +2,7 @@
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
 import { NotFoundError, parseWorkflowId, workflowForBranch, type PullRequest, type WorkflowStatus } from '@idp/core';
 import { type GitProvider, repoKey } from '@idp/providers';
-import { baseMovedSignal, prEventSignal, type EnvChangeResult, type EnvChangeState } from '@idp/workflows/shared';
+import { baseMovedSignal, prEventSignal, type EnvChangeResult, type EnvChangeState, type SecretEdit } from '@idp/workflows/shared';
 
 const STATUS: Record<string, WorkflowStatus['status']> = {
   RUNNING: 'running',
@@ -36,8 +36,14 @@ export function baseStatus(id: string, d: Pick<WorkflowExecutionDescription, 'st
     expiresAt: state.expiresAt,
     error: state.error,
     stuck: state.stuck,
+    ...(state.request?.secret ? { secret: secretChange(state.request.secret) } : {}),
     ...(state.release ? { release: { ...state.release, ...(state.pr ? { pr: state.pr } : {}) } } : {}),
   };
+}
+
+/** An env-secrets workflow's edit as the contract names it: set (a reference) or unset (none). */
+export function secretChange(edit: SecretEdit): NonNullable<WorkflowStatus['secret']> {
+  return { key: edit.key, action: edit.ref ? 'set' : 'unset', ...(edit.ref ? { ref: edit.ref } : {}), ...(edit.version ? { version: edit.version } : {}) };
 }
 
 /** Resolves once the workflow's published phase is no longer `phase` (polls its description, which needs no worker). */
@@ -132,7 +138,7 @@ export async function signalPrEvent(temporal: Client, provider: GitProvider, pr:
  * cleanly, and rebases it if not — no waiting for the next poll.
  */
 export async function signalBaseMoved(temporal: Client, repo: string): Promise<void> {
-  const query = `IdpRepo = ${quote(repo)} AND ExecutionStatus = 'Running' AND IdpKind IN ('env-clone', 'env-create', 'env-destroy', 'env-extend')`;
+  const query = `IdpRepo = ${quote(repo)} AND ExecutionStatus = 'Running' AND IdpKind IN ('env-clone', 'env-create', 'env-destroy', 'env-extend', 'env-secrets')`;
   const signals: Promise<void>[] = [];
   for await (const wf of temporal.workflow.list({ query })) {
     signals.push(temporal.workflow.getHandle(wf.workflowId).signal(baseMovedSignal).catch(() => undefined));

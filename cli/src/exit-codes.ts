@@ -29,7 +29,7 @@ export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 /** Shown by `idp --help` and documented in README.md. */
 export const EXIT_CODES_HELP: [number, string][] = [
   [ExitCode.ok, 'success (with --wait: the PR was merged)'],
-  [ExitCode.failure, 'unexpected error, or the workflow or template task failed (with --wait)'],
+  [ExitCode.failure, 'unexpected error, or the workflow or template task failed (with --wait), or `idp secrets check` found references that do not resolve'],
   [ExitCode.usage, 'usage error: bad arguments, invalid name, no or ambiguous component context (nothing was sent)'],
   [ExitCode.notFound, 'not found (environment, PR, repository...)'],
   [ExitCode.conflict, 'conflict (e.g. the environment already exists, the PR changed)'],
@@ -44,7 +44,7 @@ export const EXIT_CODES_HELP: [number, string][] = [
 export type CliErrorCode = 'usage' | 'unreachable' | OutcomeCode | 'internal';
 
 /** How a followed workflow ended without its change applied; the code of the JSON error body. */
-export type OutcomeCode = 'pr_closed' | 'release_rejected' | 'release_timed_out' | 'workflow_failed' | 'task_failed';
+export type OutcomeCode = 'pr_closed' | 'release_rejected' | 'release_timed_out' | 'workflow_failed' | 'task_failed' | 'secrets_unresolved';
 
 const byOutcome: Record<OutcomeCode, ExitCode> = {
   pr_closed: ExitCode.prClosed,
@@ -53,6 +53,8 @@ const byOutcome: Record<OutcomeCode, ExitCode> = {
   workflow_failed: ExitCode.failure,
   /** A Scaffolder task (idp create --wait, idp tasks logs) failed or was cancelled. */
   task_failed: ExitCode.failure,
+  /** idp secrets check: a reference does not resolve in its store (or its store could not say). */
+  secrets_unresolved: ExitCode.failure,
 };
 
 /** Wrong arguments or no usable context: nothing was sent to the server. */

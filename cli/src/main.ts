@@ -151,6 +151,39 @@ export const COMMANDS: Spec[] = [
     load: () => import('./commands/env/extend.js'),
   },
   {
+    usage: 'secrets list',
+    describe: 'List an environment\'s secrets: key, store, reference, pinned version, whether it exists there, when it last changed — never a value; and the store a new key would go to.',
+    options: [['--env', 'The environment (required)']],
+    examples: ['secrets --env staging', 'secrets list --env production --json'],
+    load: () => import('./commands/secrets/list.js'),
+  },
+  {
+    usage: 'secrets set <key>',
+    describe: 'Set a secret, through a pull request: the value (from stdin, or typed at a hidden prompt; never on the command line) goes to the environment\'s secret store as a new version, and the PR pins it. With --ref, point the key at an existing secret instead.',
+    options: [
+      ['--env', 'The environment (required)'],
+      ['--ref', 'Instead of a value: an existing secret\'s reference, e.g. vault://secret/shared/stripe#key'],
+      ['--version', 'With --ref: the version to pin (default: its current version)'],
+      WAIT,
+    ],
+    examples: ['secrets set STRIPE_KEY --env staging    # type it at the hidden prompt', 'printf %s "$STRIPE_KEY" | secrets set STRIPE_KEY --env staging', 'secrets set STRIPE_KEY --ref vault://secret/shared/stripe#key --version 3 --env staging'],
+    load: () => import('./commands/secrets/set.js'),
+  },
+  {
+    usage: 'secrets unset <key>',
+    describe: 'Remove a secret\'s reference from an environment, through a pull request (the value stays in its store until an operator purges it).',
+    options: [['--env', 'The environment (required)'], WAIT],
+    examples: ['secrets unset STRIPE_KEY --env staging'],
+    load: () => import('./commands/secrets/unset.js'),
+  },
+  {
+    usage: 'secrets check',
+    describe: 'Check that every secret reference of an environment resolves in its store (the secret and its pinned version exist); values are not read. Exit 1 with the list when not.',
+    options: [['--env', 'The environment (required)']],
+    examples: ['secrets check --env production'],
+    load: () => import('./commands/secrets/check.js'),
+  },
+  {
     usage: 'releases list',
     describe: 'List each environment\'s releases, newest first: image, PR, requested by, approved by, when, outcome.',
     options: [['--env', 'Only this environment']],
@@ -246,11 +279,23 @@ const GLOBAL_OPTIONS: [string, string][] = [
 ];
 
 const BOOLEAN = ['json', 'print', 'releases', 'activity', 'wait', 'follow', 'dry-run', 'approve', 'request-changes', 'comment', 'success', 'failure', 'pending', 'browser'];
-const STRING = ['component', 'api', 'repo', 'path', 'ttl', 'confirm', 'state', 'message', 'image', 'env', 'to', 'page', 'user', 'set', 'values', 'kind', 'limit', 'pr'];
+const STRING = ['component', 'api', 'repo', 'path', 'ttl', 'confirm', 'state', 'message', 'image', 'env', 'to', 'page', 'user', 'set', 'values', 'kind', 'limit', 'pr', 'ref', 'secret-version'];
 /** Short spellings of value options (sade's `-m, --message`): their value is the next argument too. */
 const STRING_ALIASES = ['m'];
 /** Nouns whose bare form runs a verb, like `heroku releases`; `idp <noun> --help` still shows the noun's help. */
-const DEFAULT_VERBS: Record<string, string> = { releases: 'list' };
+const DEFAULT_VERBS: Record<string, string> = { releases: 'list', secrets: 'list' };
+/** Why idp never repeats a word typed after `idp secrets`: it may be a value (`idp secrets set KEY=sk_live_…`). */
+const NOT_REPEATED = 'not repeated here: it may be a secret value, and a value never goes on the command line. Pipe it in instead: printf %s "$VALUE" | idp secrets set KEY --env <env>';
+
+/**
+ * `idp secrets set KEY --ref … --version 3`: there `--version` is the secret's version to pin, not the CLI's (sade
+ * would print that and stop), so it is handed over as --secret-version.
+ */
+function secretVersionFlag(argv: string[]): string[] {
+  const words = positionals(argv);
+  if (words[0]?.word !== 'secrets' || words[1]?.word !== 'set') return argv;
+  return argv.flatMap((a, i) => (a === '--version' && i + 1 < argv.length ? ['--secret-version'] : a.startsWith('--version=') ? [`--secret-version=${a.slice('--version='.length)}`] : [a]));
+}
 const NOUNS = new Set(COMMANDS.map((c) => c.usage.split(' ')).filter((w) => w.length > 1 && !/^[<[]/.test(w[1]!)).map((w) => w[0]!));
 const commandName = (spec: Spec) => spec.usage.split(' ').filter((w) => !/^[<[]/.test(w)).join(' ');
 
@@ -335,6 +380,7 @@ function withDefaultVerb(argv: string[]): string[] {
   if (!verb || argv.some((a) => a === '--help' || a === '-h' || a === '--version' || a === '-v')) return argv;
   if (words.length > 1) {
     const known = COMMANDS.some((c) => commandName(c) === `${noun} ${words[1]!.word}`);
+    if (!known && noun === 'secrets') throw new UsageError(`Unknown command: idp secrets followed by an argument (${NOT_REPEATED}).`, 'Run `idp secrets --help` for its commands.');
     if (!known) {
       const near = suggestion(argv);
       throw new UsageError(
@@ -375,14 +421,17 @@ function parse(argv: string[], io: Io): Parsed {
       string: STRING,
       // `--no-browser`, `--no-follow`: mri's negations of `browser`, `follow`, known under those names (only `idp
       // login`, `idp create` read them).
-      alias: { browser: [], follow: [] },
-      unknown: (flag: string) => `Unknown option ${flag}`,
+      // `--secret-version`: what `idp secrets set` gets its --version as (secretVersionFlag).
+      alias: { browser: [], follow: [], 'secret-version': [] },
+      // The option's name only: `--value=<something>` may carry a secret value.
+      unknown: (flag: string) => `Unknown option ${flag.split('=')[0]}`,
     });
     if (!out) return { kind: 'done' }; // --help or --version was printed
     const spec = COMMANDS.find((c) => commandName(c) === out.name);
     if (!spec) throw new UsageError(`Unknown command: ${out.name}`, 'Run `idp --help` to see the commands.');
     const flags = out.args[out.args.length - 1] as unknown as Flags;
     const args = (out.args.slice(0, -1) as unknown[]).filter((a) => a !== undefined).map(String);
+    if (flags._.length && out.name.startsWith('secrets ')) throw new UsageError(`Unexpected argument${flags._.length > 1 ? 's' : ''} (${NOT_REPEATED}).`, `Run \`idp ${out.name} --help\` for usage.`);
     if (flags._.length) throw new UsageError(`Unexpected argument${flags._.length > 1 ? 's' : ''}: ${flags._.join(' ')}`, `Run \`idp ${out.name} --help\` for usage.`);
     return { kind: 'run', spec, args, flags };
   } catch (e) {
@@ -397,7 +446,11 @@ function parse(argv: string[], io: Io): Parsed {
     const helpCmd = sadeHint && sadeHint !== 'idp --help' ? sadeHint : known ? `idp ${known} --help` : noun ? `idp ${noun} --help` : 'idp --help';
     const nice = message
       // The words typed, not sade's (which drops the first word after a leading `--json`).
-      .replace(/^Invalid command: .*$/, () => `Unknown command: ${positionals(argv).map((p) => p.word).join(' ')}${suggestion(argv)}`)
+      .replace(/^Invalid command: .*$/, () =>
+        positionals(argv).some((p) => p.word === 'secrets')
+          ? `Unknown command: idp secrets and what follows (${NOT_REPEATED})${suggestion(argv)}`
+          : `Unknown command: ${positionals(argv).map((p) => p.word).join(' ')}${suggestion(argv)}`,
+      )
       .replace(/^Insufficient arguments!$/, 'Missing arguments.')
       .replace(/^No command specified\.$/, 'No command given.');
     throw new UsageError(nice, `Run \`${helpCmd}\` for usage.`);
@@ -430,7 +483,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     const words = argv.filter((a) => !a.startsWith('-'));
     if (argv.length === 0) argv = ['--help'];
     if (words[0] === 'help') argv = [...words.slice(1), '--help'];
-    argv = withDefaultVerb(argv);
+    argv = withDefaultVerb(secretVersionFlag(argv));
     const wantsHelp = argv.includes('--help') || argv.includes('-h');
     const helpWords = argv.filter((a) => !a.startsWith('-'));
     if (helpWords.length === 1 && NOUNS.has(helpWords[0]!) && !argv.includes('--version') && !argv.includes('-v')) {

@@ -24,6 +24,11 @@ export interface Io {
   now(): Date;
   /** Opens a URL in the user's browser (true when something did); absent → the OS's way (auth/browser.ts). Tests inject it. */
   openUrl?(url: string): Promise<boolean>;
+  /**
+   * A secret value: stdin's content when it is not a terminal, else typed at `prompt` without echo (secret-input.ts).
+   * Absent → process.stdin. Tests inject it.
+   */
+  readSecret?(prompt: string): Promise<string>;
 }
 
 export function processIo(): Io {

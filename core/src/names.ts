@@ -24,7 +24,22 @@ export function assertEnvName(name: string, role = 'environment'): void {
   if (problem) throw new InvalidRequestError(`Invalid ${role} name: ${problem}.`, { field: role, value: name });
 }
 
-export type WorkflowKind = 'env-clone' | 'env-create' | 'env-destroy' | 'env-extend' | 'env-ttl' | 'releases' | 'release';
+/** A secret's name, as the workload sees it: an environment variable name (and a path segment in every store). */
+const SECRET_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * Why `key` cannot be a secret's name, or null when it can. The key is never quoted back: a mistyped command line can
+ * put a value where the name goes (`STRIPE_KEY=sk_live_…`).
+ */
+export function secretKeyProblem(key: string): string | null {
+  if (key.length === 0) return 'the name is empty';
+  if (key.includes('=')) return 'the name contains "=": give the name alone; the value never goes on the command line or in a URL';
+  if (key.length > 128) return `the name is ${key.length} characters long; at most 128 are allowed`;
+  if (!SECRET_KEY.test(key)) return "the name is not an environment variable name: use letters, digits and '_', not starting with a digit (e.g. STRIPE_KEY)";
+  return null;
+}
+
+export type WorkflowKind = 'env-clone' | 'env-create' | 'env-destroy' | 'env-extend' | 'env-secrets' | 'env-ttl' | 'releases' | 'release';
 
 /**
  * Deterministic id: a repeated request joins the running workflow instead of
@@ -58,7 +73,7 @@ export interface ParsedWorkflowId {
 }
 
 export function parseWorkflowId(id: string): ParsedWorkflowId | null {
-  const m = /^(env-clone|env-create|env-destroy|env-extend|env-ttl|releases|release):([^:@]+):([^:@]+)(?::v([1-9][0-9]*))?(?:@([0-9a-f]+))?$/.exec(id);
+  const m = /^(env-clone|env-create|env-destroy|env-extend|env-secrets|env-ttl|releases|release):([^:@]+):([^:@]+)(?::v([1-9][0-9]*))?(?:@([0-9a-f]+))?$/.exec(id);
   if (!m || (m[1] === 'release') !== (m[4] !== undefined)) return null;
   return {
     kind: m[1] as WorkflowKind,

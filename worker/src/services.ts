@@ -4,7 +4,7 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker, type WorkflowBundle } from '@temporalio/worker';
-import { standaloneIdentity, startApiServer, startWebhookServer, assertSafeExposure, providersFor, webhookOptions, API_VERSION as VERSION, type ServerConfig } from '@idp/api';
+import { standaloneIdentity, startApiServer, startWebhookServer, assertSafeExposure, providersFor, secretStoresFor, webhookOptions, API_VERSION as VERSION, type ServerConfig } from '@idp/api';
 import { createWorker } from './worker.js';
 
 /**
@@ -63,6 +63,7 @@ export async function startApi(cfg: ServerConfig, defaultUser?: string) {
     prWaitMs: cfg.prWaitMs,
     releaseFloors: cfg.releaseFloors,
     webhooks: webhookOptions(cfg),
+    secrets: secretStoresFor(cfg.secrets, process.env, cfg.secretsCacheDir ? { cacheDir: cfg.secretsCacheDir } : {}),
   });
   return {
     ...api,

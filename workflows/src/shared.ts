@@ -8,7 +8,17 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 
 export const TASK_QUEUE = 'idp';
 
-export type EnvChangeKind = 'env-clone' | 'env-create' | 'env-destroy' | 'env-extend';
+export type EnvChangeKind = 'env-clone' | 'env-create' | 'env-destroy' | 'env-extend' | 'env-secrets';
+
+/**
+ * env-secrets: the one key whose reference the PR sets (ref and its pinned version) or removes (no ref). Never a
+ * value: the Platform API wrote the value to its store before it started the workflow.
+ */
+export interface SecretEdit {
+  key: string;
+  ref?: string;
+  version?: string;
+}
 
 /** Input of every environment change workflow. Everything time-dependent is fixed by the caller, so retries are deterministic. */
 export interface EnvChangeInput {
@@ -25,6 +35,8 @@ export interface EnvChangeInput {
   ttl?: string;
   /** env-destroy of a permanent environment: must equal env. */
   confirm?: string;
+  /** env-secrets: the reference to pin, or the key to unset. */
+  secret?: SecretEdit;
   requestedBy: string;
   /** ISO time of the request: "now" for every edit (expiresAt = requestedAt + ttl). */
   requestedAt: string;
@@ -66,7 +78,7 @@ export type Phase = 'proposing' | 'open' | 'merged' | 'closed' | 'failed';
 export interface EnvChangeState {
   phase: Phase;
   /** The request that started this workflow (to detect a joined request asking for something else). */
-  request?: { id?: string; source?: string; ttl?: string; requestedBy: string };
+  request?: { id?: string; source?: string; ttl?: string; secret?: SecretEdit; requestedBy: string };
   pr?: PrRef;
   expiresAt?: string;
   error?: { code: string; message: string };

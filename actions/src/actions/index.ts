@@ -6,8 +6,9 @@ import { envExtendAction } from './env/extend.js';
 import { releaseCreateAction } from './release/create.js';
 import { releasePromoteAction } from './release/promote.js';
 import { releaseRollbackAction } from './release/rollback.js';
+import { secretSetRefAction } from './secret/set-ref.js';
 import { workflowWaitAction } from './workflow/wait.js';
 import type { IdpActionDefinition } from '../definition.js';
 
-export const idpActions = [envCloneAction, envCreateAction, envDestroyAction, envExtendAction, releaseCreateAction, releasePromoteAction, releaseRollbackAction, workflowWaitAction] as unknown as IdpActionDefinition[];
-export { envCloneAction, envCreateAction, envDestroyAction, envExtendAction, releaseCreateAction, releasePromoteAction, releaseRollbackAction, workflowWaitAction };
+export const idpActions = [envCloneAction, envCreateAction, envDestroyAction, envExtendAction, releaseCreateAction, releasePromoteAction, releaseRollbackAction, secretSetRefAction, workflowWaitAction] as unknown as IdpActionDefinition[];
+export { envCloneAction, envCreateAction, envDestroyAction, envExtendAction, releaseCreateAction, releasePromoteAction, releaseRollbackAction, secretSetRefAction, workflowWaitAction };

@@ -5,7 +5,9 @@
  * Ctrl-C, or SIGTERM/SIGHUP to this process or to `npm start`, stops everything.
  * With TEMPORAL_ADDRESS set, it uses that Temporal instead of starting one.
  */
-import { mkdirSync, realpathSync } from 'node:fs';
+import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { stringify } from 'yaml';
+import { ensureEmbeddedSecretStore } from '@idp/providers/secrets';
 import { resolve, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configFromEnv } from '@idp/api';
@@ -47,6 +49,14 @@ try {
   Object.assign(process.env, { IDP_HOME: realpathSync(home), IDP_API_PORT: String(apiPort), IDP_TEMPORAL_PORT: String(temporalPort) });
   // The golden paths the catalog serves (templates/*/template.yaml): this checkout's, unless the caller names others.
   process.env.IDP_TEMPLATES ??= fileURLToPath(new URL('../../../templates', import.meta.url));
+  // Secrets: the embedded SOPS + age store in IDP_HOME (secrets.git, age.key), unless the caller configured stores
+  // (IDP_SECRETS_CONFIG, or idp.secrets in app-config, which the plugin reads first). Written as the standalone
+  // server's secrets file, so the plugin and any idp-server started beside it read the same thing.
+  if (!process.env.IDP_SECRETS_CONFIG && !process.env.APP_CONFIG_idp_secrets) {
+    const file = join(home, 'secrets-config.yaml');
+    writeFileSync(file, `# The embedded secret store (npm start): SOPS + age, in ${home}.\n${stringify(await ensureEmbeddedSecretStore(realpathSync(home), { log }))}`);
+    process.env.IDP_SECRETS_CONFIG = file;
+  }
   const cfg = configFromEnv(process.env);
   // The embedded stack serves the repositories under its own folder (the demo lives there): IDP_REPO_ROOTS adds yours.
   if (!cfg.repoRoots.length) cfg.repoRoots = [realpathSync(home)];

@@ -18,6 +18,7 @@ import {
   idpPullMergePermission,
   idpPullReviewPermission,
   idpReleaseRequestPermission,
+  idpSecretWritePermission,
 } from '@idp/backstage-plugin-idp-common';
 
 /** Annotations that name a user on a forge (Backstage's well-known ones, which its sign-in resolvers read too). */
@@ -25,6 +26,7 @@ const FORGE_LOGIN_ANNOTATIONS = { github: 'github.com/user-login', gitlab: 'gitl
 
 const PERMISSION_FOR: Partial<Record<IdpAction, ResourcePermission<'idp-environment'>>> = {
   'environment.change': idpEnvironmentChangePermission,
+  'secret.write': idpSecretWritePermission,
   'release.request': idpReleaseRequestPermission,
   'pull.review': idpPullReviewPermission,
   'pull.merge': idpPullMergePermission,

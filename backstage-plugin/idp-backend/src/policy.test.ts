@@ -6,7 +6,7 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { createConditionAuthorizer } from '@backstage/plugin-permission-node';
 import type { Entity } from '@backstage/catalog-model';
 import { mockCredentials } from '@backstage/backend-test-utils';
-import { idpEnvironmentChangePermission, idpReleaseRequestPermission } from '@idp/backstage-plugin-idp-common';
+import { idpEnvironmentChangePermission, idpReleaseRequestPermission, idpSecretWritePermission } from '@idp/backstage-plugin-idp-common';
 import { IdpPermissionPolicy } from './policy';
 import { idpRules, type IdpEnvironmentResource } from './permissions';
 
@@ -38,6 +38,12 @@ describe('IdpPermissionPolicy with ownersOnly: [prod*]', () => {
   });
   it('refuses production when the component is not in the catalog (no owner to be a member of)', async () => {
     expect(allowed(await policy.handle({ permission: idpReleaseRequestPermission }, user('user:default/alice', ['group:default/team-payments'])), { entityRef: 'component:default/checkout', environment: 'production' })).toBe(false);
+  });
+  it('holds secret writes to the same rule: owners in production, anyone signed in elsewhere', async () => {
+    const write = async (who: ReturnType<typeof user>, environment: string) => allowed(await policy.handle({ permission: idpSecretWritePermission }, who), env(environment));
+    expect(await write(user('user:default/alice', ['group:default/team-payments']), 'production')).toBe(true);
+    expect(await write(user('user:default/carol'), 'production')).toBe(false);
+    expect(await write(user('user:default/carol'), 'staging')).toBe(true);
   });
   it('allows environment changes to every signed-in user, and nothing to no one', async () => {
     expect((await policy.handle({ permission: idpEnvironmentChangePermission }, user('user:default/carol'))).result).toBe(AuthorizeResult.ALLOW);

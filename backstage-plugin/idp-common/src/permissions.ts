@@ -37,14 +37,14 @@ export const idpPullMergePermission = createPermission({
   resourceType: IDP_ENVIRONMENT_RESOURCE_TYPE,
 });
 
-/** Set a secret's value or reference in an environment (the secrets issue uses it). */
-export const idpSecretSetPermission = createPermission({
-  name: 'idp.secret.set',
+/** Set or unset a secret of an environment: write its value to the secret store, or point it at a reference (a PR). */
+export const idpSecretWritePermission = createPermission({
+  name: 'idp.secret.write',
   attributes: { action: 'update' },
   resourceType: IDP_ENVIRONMENT_RESOURCE_TYPE,
 });
 
-export const idpPermissions = [idpEnvironmentChangePermission, idpReleaseRequestPermission, idpPullReviewPermission, idpPullMergePermission, idpSecretSetPermission];
+export const idpPermissions = [idpEnvironmentChangePermission, idpReleaseRequestPermission, idpPullReviewPermission, idpPullMergePermission, idpSecretWritePermission];
 
 /** `component:default/checkout#production`; `#*` when the request names no single environment (a PR action). */
 export function environmentResourceRef(entityRef: string, environment: string | undefined): string {

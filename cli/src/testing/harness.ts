@@ -39,8 +39,8 @@ export function useFakeApi(): void {
   });
 }
 
-export async function run(argv: string[], opts: { env?: Record<string, string | undefined>; cwd?: string; openUrl?: Io['openUrl'] } = {}) {
-  const io = memoryIo({ env: { ...baseEnv, ...opts.env }, cwd: opts.cwd ?? wc, now: NOW, ...(opts.openUrl ? { openUrl: opts.openUrl } : {}) });
+export async function run(argv: string[], opts: { env?: Record<string, string | undefined>; cwd?: string; openUrl?: Io['openUrl']; readSecret?: Io['readSecret'] } = {}) {
+  const io = memoryIo({ env: { ...baseEnv, ...opts.env }, cwd: opts.cwd ?? wc, now: NOW, ...(opts.openUrl ? { openUrl: opts.openUrl } : {}), ...(opts.readSecret ? { readSecret: opts.readSecret } : {}) });
   const code = await main(argv, io);
   return { code, out: io.out(), err: io.err() };
 }

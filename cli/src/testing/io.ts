@@ -10,7 +10,7 @@ export interface MemoryIo extends Io {
   err(): string;
 }
 
-export function memoryIo(opts: { env?: Record<string, string | undefined>; cwd?: string; now?: Date; tty?: boolean; openUrl?: Io['openUrl'] } = {}): MemoryIo {
+export function memoryIo(opts: { env?: Record<string, string | undefined>; cwd?: string; now?: Date; tty?: boolean; openUrl?: Io['openUrl']; readSecret?: Io['readSecret'] } = {}): MemoryIo {
   let out = '';
   let err = '';
   return {
@@ -20,6 +20,7 @@ export function memoryIo(opts: { env?: Record<string, string | undefined>; cwd?:
     cwd: opts.cwd ?? process.cwd(),
     now: () => opts.now ?? new Date(),
     ...(opts.openUrl ? { openUrl: opts.openUrl } : {}),
+    ...(opts.readSecret ? { readSecret: opts.readSecret } : {}),
     out: () => out,
     err: () => err,
   };

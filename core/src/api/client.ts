@@ -26,6 +26,8 @@ import type {
   ReviewRequest,
   ReviewResult,
   CheckRequest,
+  SecretList,
+  SetSecretRequest,
   WorkflowStatus,
 } from './contract.js';
 import type { PullRequest, PullRequestState } from '../pulls.js';
@@ -139,7 +141,7 @@ export class PlatformClient {
     }
     if (forgeToken) headers['x-idp-forge-token'] = this.opts.forgeToken!;
     // One key per request, the same on every retry: the server records a request sent twice once.
-    if (method === 'POST') headers['idempotency-key'] = this.opts.idempotencyKey ?? globalThis.crypto.randomUUID();
+    if (method === 'POST' || method === 'DELETE') headers['idempotency-key'] = this.opts.idempotencyKey ?? globalThis.crypto.randomUUID();
     const retries = this.opts.retries ?? 4;
     let res: Response;
     for (let attempt = 0; ; attempt++) {
@@ -199,6 +201,18 @@ export class PlatformClient {
   }
   extendEnvironment<R extends ExtendEnvironmentRequest>(env: string, req: R): Promise<Started<R>> {
     return this.call('POST', `/environments/${encodeURIComponent(env)}/extend`, req);
+  }
+  /** The environment's secrets (references, versions, stores, existence — never values); `check`: also whether each resolves. */
+  listSecrets(r: RepoRef, env: string, opts: { check?: boolean } = {}): Promise<SecretList> {
+    return this.call('GET', `/environments/${encodeURIComponent(env)}/secrets`, undefined, { ...PlatformClient.repoQuery(r), check: opts.check ? 'true' : undefined });
+  }
+  /** Sets a secret: `value` (sent once, to the store) or `ref` [+ `version`] of an existing secret; a PR pins the reference. */
+  setSecret<R extends SetSecretRequest>(env: string, key: string, req: R): Promise<Started<R>> {
+    return this.call('POST', `/environments/${encodeURIComponent(env)}/secrets/${encodeURIComponent(key)}`, req);
+  }
+  /** A PR removing the key's reference from the environment (the stored value is kept). */
+  unsetSecret<R extends RepoRef & { dryRun?: boolean }>(env: string, key: string, req: R): Promise<Started<R>> {
+    return this.call('DELETE', `/environments/${encodeURIComponent(env)}/secrets/${encodeURIComponent(key)}`, undefined, { ...PlatformClient.repoQuery(req), dryRun: req.dryRun ? 'true' : undefined });
   }
   /** With waitSeconds, the server holds the request until the workflow closes (or leaves `sincePhase`) or the time is up. */
   /** `signal` ends a long poll the caller no longer needs (a page that moved on): the server's held request is released. */

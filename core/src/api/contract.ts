@@ -180,10 +180,22 @@ export const RollbackReleaseRequest = RepoRef.extend({
   dryRun,
 });
 
+/**
+ * A secret change as its workflow carries it: the key and the reference (with its pinned version) the PR writes into
+ * paws.yaml, or none (unset). Never a value: the value went to the store before the workflow started.
+ */
+export const SecretChange = z.object({
+  key: z.string(),
+  action: z.enum(['set', 'unset']),
+  ref: z.string().optional().describe('set: the reference written into paws.yaml'),
+  version: z.string().optional().describe('set: the version pinned (AWS VersionId, Vault KV v2 version, the sops secrets repository commit)'),
+  store: z.string().optional().describe('The configured store the reference is in (in the answer to the request that wrote it)'),
+});
+
 /** What every environment operation answers: the workflow and its PR. */
 export const WorkflowStatus = z.object({
   workflowId: z.string(),
-  kind: z.enum(['env-clone', 'env-create', 'env-destroy', 'env-extend', 'env-ttl', 'release', 'releases']),
+  kind: z.enum(['env-clone', 'env-create', 'env-destroy', 'env-extend', 'env-secrets', 'env-ttl', 'release', 'releases']),
   component: z.string(),
   environment: z.string(),
   status: z.enum(['running', 'completed', 'failed', 'cancelled', 'terminated', 'timed_out', 'continued_as_new']),
@@ -199,6 +211,8 @@ export const WorkflowStatus = z.object({
   closedAt: z.string().optional(),
   /** Releases: the ledger entry, as the workflow last published it. */
   release: ReleaseRecord.optional(),
+  /** env-secrets: the key and reference the PR sets (or removes). */
+  secret: SecretChange.optional(),
 });
 
 /** GET /activity: how many of the newest workflows (and of idp's PRs without one) to answer. */
@@ -239,11 +253,13 @@ export const ChangePlan = z.object({
   dryRun: z.literal(true),
   /** Environment changes: the workflow id the request would start or join. Releases: the environment's release queue. */
   workflowId: z.string(),
-  kind: z.enum(['env-clone', 'env-create', 'env-destroy', 'env-extend', 'release']),
+  kind: z.enum(['env-clone', 'env-create', 'env-destroy', 'env-extend', 'env-secrets', 'release']),
   component: z.string(),
   environment: z.string(),
   /** Releases: create, promote or rollback, the image it would deploy and what the environment runs now. */
   release: z.object({ kind: z.enum(['create', 'promote', 'rollback']), image: z.string(), previousImage: z.string().optional(), from: z.string().optional(), rollbackTo: z.number().int().optional() }).optional(),
+  /** env-secrets: the key and reference the PR would set (a value: the reference it would be written to, version "(new)"; nothing was written to the store). */
+  secret: SecretChange.optional(),
   /** The PR's diff as it would be opened now (against the default branch's current head). */
   files: z.array(FileDiffSchema),
 });
@@ -300,6 +316,63 @@ export const EnvironmentList = z.object({
   provider: z.string(),
   defaultBranch: z.string(),
   environments: z.array(EnvironmentView),
+});
+
+/**
+ * GET /environments/:env/secrets: one key of the environment as `idp secrets` shows it — where its value lives and
+ * what the store says about it, never the value (the API never reads one).
+ */
+export const SecretView = z.object({
+  key: z.string(),
+  ref: z.string().describe('The reference paws.yaml pins, e.g. aws-sm://idp/checkout/staging/STRIPE_KEY'),
+  version: z.string().optional().describe('The pinned version (AWS VersionId, Vault KV v2 version, sops: the secrets repository commit); absent: none pinned'),
+  store: z.string().describe('The configured store that holds the reference, or "unmanaged" when no configured store serves it'),
+  source: z.string().describe('"own" (set in this environment), or "from:<env>" (inherited along from:)'),
+  exists: z.boolean().optional().describe('The secret exists in its store; absent when the store could not be asked (see problem)'),
+  versionExists: z.boolean().optional().describe('The pinned version exists (not deleted or destroyed); absent without a pinned version or an answer'),
+  currentVersion: z.string().optional().describe('The store\'s newest version of the secret'),
+  lastChanged: z.string().optional().describe('ISO 8601: when the secret last got a new version'),
+  problem: z.string().optional().describe('Why the store could not say (no configured store serves the reference, the store failed)'),
+});
+
+/** Where a new key of the environment would be written (the platform's routing rules, idp.secrets). */
+export const SecretRoute = z.object({
+  store: z.string().optional().describe('The store; absent when no rule matches and there is no default'),
+  type: z.enum(['aws-sm', 'vault', 'sops']).optional(),
+  why: z.string().describe('The rule (or the default) that chose it, or why none did'),
+  ref: z.string().optional().describe('The reference a new key gets, with <KEY> for its name, e.g. aws-sm://idp/checkout/staging/<KEY>'),
+});
+
+export const SecretList = z.object({
+  component: z.string(),
+  repo: z.string(),
+  environment: z.string(),
+  /** The environment's effective secrets (its own and those inherited along from:), in key order. */
+  secrets: z.array(SecretView),
+  route: SecretRoute,
+  /** The environment's open secret change, if any: one at a time per environment (merge or close it before the next). */
+  pending: WorkflowStatus.optional(),
+  /** With ?check=true: whether every reference resolves in its store (exists, and its pinned version exists). */
+  check: z.object({ ok: z.boolean(), problems: z.array(z.object({ key: z.string(), problem: z.string() })) }).optional(),
+});
+
+export const ListSecretsQuery = RepoRef.extend({
+  check: z.enum(['true', 'false']).optional().describe('Also say whether every reference resolves in its store (values are not read)'),
+});
+
+/**
+ * POST /environments/:env/secrets/:key: either a value (written to the routed store as a new version; the PR pins
+ * the reference and that version) or a reference to a secret that exists already (and optionally its version).
+ */
+export const SetSecretRequest = RepoRef.extend({
+  value: z.string().optional().describe('The secret value, sent once: written to the store, never kept, logged or returned by idp. Give value or ref, not both'),
+  ref: z.string().optional().describe('Instead of a value: an existing secret\'s reference, e.g. vault://secret/shared/stripe#key'),
+  version: z.string().optional().describe('With ref: the version to pin (default: the store\'s current version)'),
+  dryRun,
+});
+
+export const UnsetSecretQuery = RepoRef.extend({
+  dryRun: z.enum(['true', 'false']).optional().describe('Validate, authorize and compute the change, start nothing: the answer is a ChangePlan (200)'),
 });
 
 export const ComponentInfo = z.object({
@@ -391,6 +464,11 @@ export type ChangePlan = z.infer<typeof ChangePlan>;
 export type EnvironmentView = z.infer<typeof EnvironmentView>;
 export type EnvironmentList = z.infer<typeof EnvironmentList>;
 export type ComponentInfo = z.infer<typeof ComponentInfo>;
+export type SecretChange = z.infer<typeof SecretChange>;
+export type SecretView = z.infer<typeof SecretView>;
+export type SecretRoute = z.infer<typeof SecretRoute>;
+export type SecretList = z.infer<typeof SecretList>;
+export type SetSecretRequest = z.input<typeof SetSecretRequest>;
 export type Health = z.infer<typeof Health>;
 export type ResolveContextRequest = z.input<typeof ResolveContextRequest>;
 export type ContextMatch = z.infer<typeof ContextMatch>;

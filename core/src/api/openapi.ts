@@ -14,6 +14,7 @@ const repoQuery = [
   { name: 'path', in: 'query', required: false, schema: { type: 'string', default: 'paws.yaml' } },
 ];
 const envParam = { name: 'env', in: 'path', required: true, schema: { type: 'string' } };
+const keyParam = { name: 'key', in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]{0,127}$' }, description: 'The secret\'s name, as the workload sees it (an environment variable name), e.g. STRIPE_KEY' };
 const numberParam = { name: 'number', in: 'path', required: true, schema: { type: 'integer' } };
 
 const ok = (schema: z.ZodType, description = 'OK') => ({ description, content: { 'application/json': { schema: json(schema) } } });
@@ -73,6 +74,30 @@ export function openApiDocument(version: string): Record<string, unknown> {
       },
       '/environments/{env}/extend': {
         post: { operationId: 'extendEnvironment', parameters: [envParam, idempotencyKey], requestBody: body(c.ExtendEnvironmentRequest), responses: started },
+      },
+      '/environments/{env}/secrets': {
+        get: {
+          operationId: 'listSecrets',
+          description: 'The environment\'s secrets (its own and those inherited along from:): each key\'s reference, pinned version, store, and whether it exists there — never a value; where a new key would be written (routing); the open secret change. One store call per store where the store allows.',
+          parameters: [envParam, ...repoQuery, { name: 'check', in: 'query', required: false, schema: { type: 'string', enum: ['true', 'false'] }, description: 'Also answer `check`: whether every reference resolves in its store (exists, pinned version exists); values are not read' }],
+          responses: { '200': ok(c.SecretList), ...errors },
+        },
+      },
+      '/environments/{env}/secrets/{key}': {
+        post: {
+          operationId: 'setSecret',
+          description:
+            'Set a secret: with `value`, the value is written to the store routed for the component and environment as a new version (the same Idempotency-Key again writes no second version), then a PR pins its reference and version in paws.yaml; with `ref` (and `version`), the PR points the key at an existing secret. The value is never kept, logged or answered. Refused before anything is written (400/403/409) when the key, the value (empty, over the store\'s size limit), the routing or the reference is wrong, or another secret change of the environment is open.',
+          parameters: [envParam, keyParam, idempotencyKey],
+          requestBody: body(c.SetSecretRequest),
+          responses: started,
+        },
+        delete: {
+          operationId: 'unsetSecret',
+          description: 'A PR removing the key\'s reference from the environment; the value stays in its store until an operator purges it.',
+          parameters: [envParam, keyParam, ...repoQuery, { name: 'dryRun', in: 'query', required: false, schema: { type: 'string', enum: ['true', 'false'] }, description: 'Validate, authorize and compute the change, start nothing (200 with the plan)' }, idempotencyKey],
+          responses: started,
+        },
       },
       '/workflows/{workflowId}': {
         get: {

@@ -6,17 +6,20 @@ const VERBS: Record<EnvChangeInput['kind'], string> = {
   'env-create': 'Create',
   'env-destroy': 'Destroy',
   'env-extend': 'Extend',
+  'env-secrets': 'Set',
 };
 
 export function describeChange(input: EnvChangeInput, workflowId: string, expiresAt?: string): { title: string; body: string; message: string } {
+  const secret = input.secret;
   const what =
-    input.kind === 'env-clone' ? `environment ${input.source} → ${input.env}` : `environment ${input.env}`;
-  const title = `${VERBS[input.kind]} ${what}`;
+    input.kind === 'env-clone' ? `environment ${input.source} → ${input.env}` : secret ? `secret ${secret.key} in ${input.env}` : `environment ${input.env}`;
+  const title = `${secret && !secret.ref ? 'Unset' : VERBS[input.kind]} ${what}`;
   const effect = {
     'env-clone': `Adds \`${input.env}\` to \`${input.path}\`, inheriting everything from \`${input.source}\`.`,
     'env-create': `Adds \`${input.env}\` to \`${input.path}\` with the workload's defaults.`,
     'env-destroy': `Removes \`${input.env}\` from \`${input.path}\`.`,
     'env-extend': `Moves the expiry of \`${input.env}\` in \`${input.path}\`.`,
+    'env-secrets': secretEffect(input),
   }[input.kind];
   const lines = [
     effect,
@@ -29,4 +32,17 @@ export function describeChange(input: EnvChangeInput, workflowId: string, expire
     `<!-- idp workflow: ${workflowId} -->`,
   ];
   return { title, body: lines.join('\n'), message: `${title}\n\nidp workflow: ${workflowId}\nRequested-by: ${input.requestedBy}` };
+}
+
+/** What a secret PR does, in words: the reference and version it pins (the value is in the store, never here). */
+function secretEffect(input: EnvChangeInput): string {
+  const s = input.secret;
+  if (!s) return `Changes a secret of \`${input.env}\` in \`${input.path}\`.`;
+  const where = `\`environments.${input.env}.secrets.${s.key}\` in \`${input.path}\``;
+  if (!s.ref) return `Removes ${where}. The value stays in its store until an operator purges it; reverting this PR brings the reference back.`;
+  return [
+    `Points ${where} at \`${s.ref}\`${s.version ? `, version \`${s.version}\`` : ''}.`,
+    '',
+    'The value is in the secret store, not in this PR. Merging switches the environment to this version; reverting the merge goes back to the previous one.',
+  ].join('\n');
 }

@@ -17,6 +17,7 @@ import { installRuntime, startApi, startWorker } from '../services.js';
 import { findTemporalCli } from '../embedded/temporal-cli.js';
 import { workflowsPath } from '../worker.js';
 import type { ForgeHost } from '@idp/providers';
+import type { SecretsConfig } from '@idp/core';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 let bundle: Promise<WorkflowBundle> | undefined;
@@ -42,7 +43,18 @@ export interface TestStack {
 }
 
 export async function startTestStack(
-  opts: { inProcessWorker?: boolean; pollIntervalMs?: number; prWaitMs?: number; forges?: ForgeHost[]; teams?: Record<string, string[]>; apiToken?: string; temporalWebUrl?: string } = {},
+  opts: {
+    inProcessWorker?: boolean;
+    pollIntervalMs?: number;
+    prWaitMs?: number;
+    forges?: ForgeHost[];
+    teams?: Record<string, string[]>;
+    apiToken?: string;
+    temporalWebUrl?: string;
+    /** The API's secret stores and routing (as IDP_SECRETS_CONFIG would give them); their private clones go in secretsCacheDir. */
+    secrets?: SecretsConfig;
+    secretsCacheDir?: string;
+  } = {},
 ): Promise<TestStack> {
   if (!runtimeInstalled) {
     installRuntime(process.env.IDP_TEST_VERBOSE ? 'INFO' : 'ERROR');
@@ -65,6 +77,8 @@ export async function startTestStack(
     forgeClient: { paceWrites: false, retryBaseMs: 10 },
     ...(opts.teams ? { teams: opts.teams } : {}),
     ...(opts.temporalWebUrl ? { temporalWebUrl: opts.temporalWebUrl } : {}),
+    ...(opts.secrets ? { secrets: opts.secrets } : {}),
+    ...(opts.secretsCacheDir ? { secretsCacheDir: opts.secretsCacheDir } : {}),
     // Several people act on one stack (four-eyes): a standalone server believes x-idp-user only from holders of its secret.
     apiToken: opts.apiToken ?? randomUUID(),
   };

@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
 import { PlatformClient } from '@idp/core/client';
+import type { SecretsConfig } from '@idp/core';
 import { eventually, freePort, freeTemporalPort, portFree } from '@idp/worker/testing';
 
 const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -38,8 +40,10 @@ export interface EmbeddedStack {
   /**
    * Kills the whole stack at once (SIGKILL to Backstage, its worker and the Temporal dev server) and starts it again on
    * the same IDP_HOME and ports: what is durable (Temporal's and Backstage's SQLite files, the repositories) survives.
+   * A stack that already died (a fault point: IDP_FAULT) has what is left of it killed the same way. `env` changes the
+   * environment of the new start (e.g. IDP_FAULT: '' to start it without the fault).
    */
-  crashAndRestart(): Promise<void>;
+  crashAndRestart(env?: Record<string, string>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -50,6 +54,11 @@ export interface EmbeddedOptions {
   catalog?: (demo: EmbeddedStack['demo']) => string;
   /** false: the stack runs no worker (IDP_WORKER=off); start them with spawnWorker(). */
   worker?: boolean;
+  /**
+   * The stack's secret stores and routing (as idp.secrets), instead of the embedded SOPS store: written to a file in the
+   * stack's IDP_HOME and named by IDP_SECRETS_CONFIG. Credentials they name (tokenEnv…) go in `env`.
+   */
+  secrets?: SecretsConfig;
 }
 
 /** Whether the stack failed to start because a port was taken: its own output, or its Temporal dev server's log, says so. */
@@ -74,6 +83,13 @@ export async function startEmbedded(opts: EmbeddedOptions = {}): Promise<Embedde
     const locations = [join(home, 'demo', 'org.yaml'), join(demo.workdir, 'catalog-info.yaml'), join(repoRoot, 'templates', '*', 'template.yaml'), extra].map((target) => ({ type: 'file', target }));
     catalogEnv = { APP_CONFIG_catalog_locations: JSON.stringify(locations) };
   }
+  let secretsEnv: Record<string, string> = {};
+  if (opts.secrets) {
+    const file = join(home, 'test-secrets-config.yaml');
+    writeFileSync(file, stringify(opts.secrets));
+    secretsEnv = { IDP_SECRETS_CONFIG: file };
+  }
+  let relaunchEnv: Record<string, string> = {};
   let [apiPort, temporalPort] = [await freePort(), await freeTemporalPort()];
   let out = '';
   let child!: ChildProcess;
@@ -90,7 +106,9 @@ export async function startEmbedded(opts: EmbeddedOptions = {}): Promise<Embedde
         ...(opts.ownersOnly ? { APP_CONFIG_idp_permissions_ownersOnly: JSON.stringify(opts.ownersOnly) } : {}),
         ...catalogEnv,
         ...(opts.worker === false ? { IDP_WORKER: 'off' } : {}),
+        ...secretsEnv,
         ...opts.env,
+        ...relaunchEnv,
       },
       // Its own process group: crash() kills the whole stack at once (Backstage, the worker, the Temporal dev server).
       detached: true,
@@ -164,11 +182,18 @@ export async function startEmbedded(opts: EmbeddedOptions = {}): Promise<Embedde
     tokenFor,
     clientAs: async (user) => new PlatformClient({ baseUrl: `${baseUrl}/api/idp`, token: await tokenFor(user) }),
     output: () => out,
-    async crashAndRestart() {
+    async crashAndRestart(env = {}) {
       // SIGKILL to the group: no shutdown hook runs, as when the machine dies; then the same start on the same state.
-      const exited = once(child, 'exit');
-      process.kill(-child.pid!, 'SIGKILL');
+      const alive = child.exitCode === null && child.signalCode === null;
+      const exited = alive ? once(child, 'exit') : Promise.resolve();
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch (e) {
+        // The whole group is gone already.
+        if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
+      }
       await exited;
+      relaunchEnv = { ...relaunchEnv, ...env };
       await eventually(async () => (await portFree(apiPort)) && (await portFree(temporalPort)), 30_000, 'the crashed stack\'s ports to be free');
       await launch();
     },
@@ -183,6 +208,7 @@ export async function startEmbedded(opts: EmbeddedOptions = {}): Promise<Embedde
           IDP_REPO_ROOTS: realpathSync(home),
           IDP_TEAMS: JSON.stringify({ 'team-payments': ['user:default/alice', 'user:default/bob'] }),
           IDP_POLL_INTERVAL_MS: '1000',
+          ...secretsEnv,
           ...opts.env,
         },
         stdio: ['ignore', 'ignore', process.env.IDP_TEST_VERBOSE ? 'inherit' : 'ignore', 'ipc'],

@@ -24,6 +24,8 @@ export interface EnvChange {
   start(client: PlatformClient, ref: { repo: string; path: string }): Promise<WorkflowStatus>;
   /** What to say once the PR is merged (with --wait). */
   applied(final: WorkflowStatus, input: CommandInput): string;
+  /** What to say once the request is accepted, before the PR line (e.g. where a secret's value went). */
+  started?(status: WorkflowStatus): string | undefined;
 }
 
 /** A change the workflow refused before opening a PR (the server usually answers with an error instead). */
@@ -90,6 +92,8 @@ export async function runEnvChange(change: EnvChange, input: CommandInput, follo
 
   const pr = status.pr;
   if (!ui.json) {
+    const said = change.started?.(status);
+    if (said) ui.note(said);
     if (pr) {
       if (pr.state === 'open') ui.note(status.joined ? `PR #${pr.number} is open for this change; it applies when merged.` : `PR #${pr.number} opened; the change applies when it is merged.`);
       else ui.note(`PR #${pr.number} is already ${pr.state}.`);
