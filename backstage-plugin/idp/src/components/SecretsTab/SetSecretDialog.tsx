@@ -64,7 +64,7 @@ export function SetSecretDialog({ env, repo, route, keyName, onChange }: { env: 
             {route.store ? (
               <Text>
                 The value is sent once to store <strong>{route.store}</strong>
-                {route.ref ? ` (${route.ref.replace('<KEY>', key || '<KEY>')})` : ''} as a new version — {route.why} — and a PR pins its reference in paws.yaml. It is never shown again.
+                {route.ref ? ` (${route.ref.replace('<KEY>', key && !keyError(key) ? key : '<KEY>')})` : ''} as a new version — {route.why} — and a PR pins its reference in paws.yaml. It is never shown again.
               </Text>
             ) : (
               <Alert status="warning" icon title={`New secrets of ${env} cannot be written: ${route.why}`} />
