@@ -4,8 +4,7 @@ import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 import { TASK_QUEUE } from '@idp/workflows/shared';
 import { DEFAULT_API_URL } from '@idp/core/client';
-import { DEFAULT_RELEASE_FLOORS, parseReleaseFloors, SecretsConfig, type ReleaseFloors } from '@idp/core';
-import { parse as parseYaml } from 'yaml';
+import { DEFAULT_RELEASE_FLOORS, parseReleaseFloors, parseSecretsConfig, SecretsConfig, type ReleaseFloors } from '@idp/core';
 import { forgesFromEnv, providerFor, type ForgeHost, type ProviderLookup } from '@idp/providers';
 import { isLoopbackHost } from './host-check.js';
 import type { WebhookReceiverOptions } from './webhooks/receiver.js';
@@ -85,21 +84,17 @@ export function releaseFloorsFromEnv(value: string | undefined): ReleaseFloors {
   return parseReleaseFloors(text, value.startsWith('@') ? `IDP_RELEASE_FLOORS (${value.slice(1)})` : 'IDP_RELEASE_FLOORS');
 }
 
-/**
- * A secrets config (the shape of `idp.secrets`: stores, rules, default), validated, with an error that says where and
- * what is wrong. A document whose only key is `secrets:` is read as what it holds.
- */
-export function parseSecretsConfig(doc: unknown, source: string): SecretsConfig {
-  const inner = doc && typeof doc === 'object' && !Array.isArray(doc) && Object.keys(doc).length === 1 && 'secrets' in doc ? (doc as { secrets: unknown }).secrets : doc;
-  const r = SecretsConfig.safeParse(inner);
+/** A secrets config given as a value (Backstage's `idp.secrets`), validated, with an error that says where and what is wrong. */
+export function secretsConfigFromValue(value: unknown, source: string): SecretsConfig {
+  const r = SecretsConfig.safeParse(value);
   if (!r.success) {
     const problems = r.error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`).join('; ');
-    throw new Error(`${source} is not a valid secrets config: ${problems}. It holds stores (each aws-sm, vault or sops), rules and a default, as idp.secrets does in app-config.`);
+    throw new Error(`${source} is not a valid secrets config: ${problems}. It holds stores (each aws-sm, vault or sops), rules and a default.`);
   }
   return r.data;
 }
 
-/** IDP_SECRETS_CONFIG: the path of a YAML (or JSON) file holding the secrets config. */
+/** IDP_SECRETS_CONFIG: the path of a YAML file holding the secrets config (at its top, or under `secrets:`). */
 export function secretsConfigFromFile(path: string): SecretsConfig {
   let text: string;
   try {
@@ -107,13 +102,7 @@ export function secretsConfigFromFile(path: string): SecretsConfig {
   } catch (e) {
     throw new Error(`IDP_SECRETS_CONFIG names ${path}, which cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'}); give a readable YAML file.`);
   }
-  let doc: unknown;
-  try {
-    doc = parseYaml(text);
-  } catch (e) {
-    throw new Error(`IDP_SECRETS_CONFIG (${path}) is not valid YAML: ${(e as Error).message.split('\n')[0]}`);
-  }
-  return parseSecretsConfig(doc, `IDP_SECRETS_CONFIG (${path})`);
+  return parseSecretsConfig(text, `IDP_SECRETS_CONFIG (${path})`);
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfig {

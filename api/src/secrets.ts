@@ -19,6 +19,7 @@ import {
   NotFoundError,
   ProviderError,
   parsePaws,
+  parseSecretRef,
   routeSecretStore,
   SECRET_REF,
   UnavailableError,
@@ -73,16 +74,9 @@ export function routeFor(secrets: SecretStores | undefined, component: Pick<Comp
 /** Whether a configured store holds references like `ref` (its scheme; for Vault, its mount). */
 function serves(secrets: SecretStores, store: SecretStore, ref: string): boolean {
   const config = secrets.config.stores[store.name];
-  switch (config?.type) {
-    case 'aws-sm':
-      return ref.startsWith('aws-sm://');
-    case 'sops':
-      return ref.startsWith('sops://');
-    case 'vault':
-      return ref.startsWith(`vault://${config.mount.replace(/^\/+|\/+$/g, '')}/`);
-    default:
-      return false;
-  }
+  const parsed = parseSecretRef(ref);
+  if (!config || !parsed || 'problem' in parsed || parsed.scheme !== config.type) return false;
+  return config.type !== 'vault' || parsed.mount === config.mount.replace(/^\/+|\/+$/g, '');
 }
 
 /**
@@ -212,6 +206,8 @@ export async function writeSecretValue(c: SecretRequestContext, value: string): 
 /** Pointing a key at an existing secret: it must be in a configured store, and exist there (with `version`, if given). */
 export async function pinSecretRef(c: SecretRequestContext, ref: string, version: string | undefined): Promise<{ secret: SecretEdit; store: string }> {
   if (!SECRET_REF.test(ref)) throw new InvalidRequestError('ref is not a secret reference: write scheme://location#key, e.g. vault://secret/shared/stripe#key or aws-sm://shared/stripe. Nothing was written.');
+  const parsed = parseSecretRef(ref);
+  if (parsed && 'problem' in parsed) throw new InvalidRequestError(`ref ${ref} is not valid: ${parsed.problem}. Nothing was written.`);
   assertEnvironment(c);
   const store = storeServing(c.secrets, ref, routeFor(c.secrets, c.component, c.env).store);
   if (!store) {

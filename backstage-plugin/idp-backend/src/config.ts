@@ -3,7 +3,7 @@
  * server reads (TEMPORAL_ADDRESS, IDP_REPO_ROOTS, forges…), so one deployment can be configured either way.
  */
 import type { Config } from '@backstage/config';
-import { configFromEnv, parseSecretsConfig, type ServerConfig } from '@idp/api';
+import { configFromEnv, secretsConfigFromValue, type ServerConfig } from '@idp/api';
 
 export function serverConfigFrom(config: Config, externalBaseUrl: string, env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const cfg = configFromEnv(env);
@@ -21,6 +21,6 @@ export function serverConfigFrom(config: Config, externalBaseUrl: string, env: N
     apiUrl: env.IDP_API_URL ?? externalBaseUrl,
     ...(roots ? { repoRoots: roots } : {}),
     // idp.secrets (stores, routing rules, default) wins over IDP_SECRETS_CONFIG; credentials are named there, never inline.
-    ...(idp?.has('secrets') ? { secrets: parseSecretsConfig(idp.get('secrets'), 'idp.secrets in app-config') } : {}),
+    ...(idp?.has('secrets') ? { secrets: secretsConfigFromValue(idp.get('secrets'), 'idp.secrets in app-config') } : {}),
   };
 }

@@ -13,7 +13,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateSecretCommand, GetSecretValueCommand, ListSecretsCommand, ListSecretVersionIdsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -128,6 +130,12 @@ describe('secrets on the standalone stack, three stores routed by environment', 
     assert.equal(vaultVersions('STRIPE_KEY'), 1);
     assert.deepEqual(vault.secret('idp/checkout/staging/STRIPE_KEY')!.versions.get(1)!.data, { value: staging });
     assert.equal((await mergeAndWait(c, repo, s)).phase, 'merged');
+    // The history replay.test.ts replays, recorded here where the stores are: replaying in a process also running a
+    // SOPS store failed now and then — the SDK's replay promise hook (vm-shared.js getActivator) throws on a Node-internal
+    // promise whose own `constructor` is undefined, settling later.
+    if (process.env.IDP_RECORD_HISTORIES) {
+      writeFileSync(fileURLToPath(new URL('../../histories/env-secrets_checkout_staging.json', import.meta.url)), historyToJSON(await stack.api.temporal.workflow.getHandle(s.workflowId).fetchHistory()));
+    }
 
     const production = canaryValue();
     const p = await c.setSecret('production', 'STRIPE_KEY', { repo: repo.bare, value: production });
@@ -225,7 +233,8 @@ describe('secrets on the standalone stack, three stores routed by environment', 
       ['a value and a reference', () => stack.client.setSecret('staging', 'STRIPE_KEY', { repo: repo.bare, value, ref: 'vault://secret/x#value' }), 400, /either value .* or ref/],
       ['a version without a reference', () => stack.client.setSecret('staging', 'STRIPE_KEY', { repo: repo.bare, value, version: '2' }), 400, /version goes with ref/],
       ['an environment paws.yaml does not have', () => stack.client.setSecret('nope', 'STRIPE_KEY', { repo: repo.bare, value }), 404, /nope/],
-      ['unset of a key the environment does not have', () => stack.client.unsetSecret('staging', 'STRIPE_KEY', { repo: repo.bare }), 404, /staging has no secret STRIPE_KEY/],
+      ['unset of a key the environment does not have', () => stack.client.unsetSecret('staging', 'STRIPE_KEY', { repo: repo.bare }), 400, /staging has no secret STRIPE_KEY/],
+      ['a reference of a managed store in the wrong shape', () => stack.client.setSecret('staging', 'STRIPE_KEY', { repo: repo.bare, ref: 'vault://secret-without-key' }), 400, /is not valid: a Vault reference is vault:\/\/<mount>\/<path>#<key>/],
     ];
     for (const [what, send, status, message] of refused) {
       await assert.rejects(send(), (e: IdpError) => {
