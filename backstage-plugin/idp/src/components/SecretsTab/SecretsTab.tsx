@@ -13,6 +13,7 @@ import { useComponentData } from '../../hooks/useComponentData';
 import type { Followed } from '../../hooks/useRefetchOnWorkflowChange';
 import { NoRepository } from '../shared/NoRepository';
 import { SecretsSection } from './SecretsSection';
+import { VariablesSection } from './VariablesSection';
 
 /** Nothing to follow here: the environments' own changes are the Environments tab's (their list is refetched idly). */
 const nothingRunning = (_: EnvironmentList): Followed[] => [];
@@ -60,7 +61,8 @@ export function SecretsTab() {
       </Flex>
       {error && <WarningPanel severity="error" defaultExpanded title="Could not refresh the environments" message={error.message} />}
       {/* One per environment: another environment starts blank, never showing the previous one's answer under its name. */}
-      <SecretsSection key={env} repo={repo} env={env} />
+      <VariablesSection key={`variables-${env}`} repo={repo} env={env} />
+      <SecretsSection key={`secrets-${env}`} repo={repo} env={env} />
     </Flex>
   );
 }

@@ -12,11 +12,11 @@ export function UnsetSecretDialog({ env, keyName, repo, onChange }: { env: strin
   return (
     <ActionDialog
       trigger={
-        <Button size="small" variant="tertiary" destructive aria-label={`Unset ${keyName}`}>
+        <Button size="small" variant="tertiary" destructive aria-label={`Unset secret ${keyName}`}>
           Unset
         </Button>
       }
-      title={`Unset ${keyName} in ${env}`}
+      title={`Unset secret ${keyName} in ${env}`}
       verb="Unset"
       destructive
       ready={confirm === keyName}

@@ -148,9 +148,9 @@ describe('secret dialogs', () => {
     const user = userEvent.setup();
     const api = await render({ 'DELETE /environments/:env/secrets/:key': () => ({ status: 202, body: secretStatus({ secret: { key: 'STRIPE_KEY', action: 'unset' } }) }), 'GET /workflows/:id': () => new Promise<Answer>(() => {}) });
     expect(within(screen.getByTestId('secret-SENTRY_DSN')).queryByRole('button', { name: /Unset/ })).toBeNull();
-    await user.click(screen.getByRole('button', { name: 'Unset STRIPE_KEY' }));
+    await user.click(screen.getByRole('button', { name: 'Unset secret STRIPE_KEY' }));
     const dialog = await screen.findByRole('dialog');
-    expect(within(dialog).getByRole('heading', { name: 'Unset STRIPE_KEY in staging' })).toBeInTheDocument();
+    expect(within(dialog).getByRole('heading', { name: 'Unset secret STRIPE_KEY in staging' })).toBeInTheDocument();
     const unset = within(dialog).getByRole('button', { name: 'Unset' });
     await user.type(within(dialog).getByLabelText(/Type STRIPE_KEY to confirm/), 'STRIPE');
     expect(unset).toBeDisabled();
