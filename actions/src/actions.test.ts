@@ -16,8 +16,8 @@ import type { PlatformDeps } from './platform';
 const deps: PlatformDeps = { discovery: mockServices.discovery(), auth: mockServices.auth(), catalog: catalogServiceMock(), prWaitSeconds: 1 };
 
 describe('idp actions', () => {
-  it('are the nine of the issues, each under idp:<name> in both registrations', () => {
-    expect(idpActions.map((a) => a.name)).toEqual(['env:clone', 'env:create', 'env:destroy', 'env:extend', 'release:create', 'release:promote', 'release:rollback', 'secret:set-ref', 'workflow:wait']);
+  it('are the ten of the issues, each under idp:<name> in both registrations', () => {
+    expect(idpActions.map((a) => a.name)).toEqual(['env:clone', 'env:create', 'env:destroy', 'env:extend', 'release:create', 'release:promote', 'release:rollback', 'secret:set-ref', 'variables:set', 'workflow:wait']);
     for (const a of idpActions) expect(toTemplateAction(a, deps).id).toBe(`idp:${a.name}`);
   });
 

@@ -11,7 +11,7 @@ import { baseStatus, quote } from './workflows.js';
  * The workflows a person's request starts. The release queue (the ledger, `idp releases`) and the TTL timer run for
  * as long as the environment lives and are no event of their own; what they start (a release, a TTL destroy) is listed.
  */
-const CHANGES = ['env-clone', 'env-create', 'env-destroy', 'env-extend', 'env-secrets', 'release'];
+const CHANGES = ['env-clone', 'env-create', 'env-destroy', 'env-extend', 'env-vars', 'env-secrets', 'release'];
 
 /** A run in the Temporal Web UI (its history page). */
 export function temporalRunUrl(webUrl: string, namespace: string, workflowId: string, runId: string): string {

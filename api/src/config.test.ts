@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_RELEASE_FLOORS } from '@idp/core';
-import { configFromEnv, releaseFloorsFromEnv } from './config.js';
+import { configFromEnv, releaseFloorsFromEnv, secretsConfigFromFile } from './config.js';
 
 describe('IDP_RELEASE_FLOORS', () => {
   it('unset or empty: four eyes on prod*; {} turns floors off', () => {
@@ -22,5 +22,28 @@ describe('IDP_RELEASE_FLOORS', () => {
     assert.throws(() => releaseFloorsFromEnv(`@${file}.missing`), /IDP_RELEASE_FLOORS names .*floors\.json\.missing, which cannot be read \(ENOENT\)/);
     assert.throws(() => releaseFloorsFromEnv('{"prod*": {"approvals": "two"}}'), /IDP_RELEASE_FLOORS is not valid: prod\*\.approvals: .*Write e\.g\./);
     assert.throws(() => releaseFloorsFromEnv('prod*=1'), /IDP_RELEASE_FLOORS is not valid JSON/);
+  });
+});
+
+describe('IDP_SECRETS_CONFIG', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'idp-secrets-config-'));
+  it('names a YAML file with the stores, rules and default; the embedded stack\'s cache under IDP_HOME', () => {
+    const file = join(dir, 'secrets.yaml');
+    writeFileSync(file, 'stores:\n  vault: { type: vault, address: "https://vault.internal:8200", tokenEnv: VAULT_TOKEN }\nrules:\n  - { environments: "prod*", store: vault }\n');
+    const cfg = configFromEnv({ IDP_SECRETS_CONFIG: file, IDP_HOME: dir });
+    assert.equal(cfg.secrets?.stores.vault?.type, 'vault');
+    assert.deepEqual(cfg.secrets?.rules, [{ environments: ['prod*'], store: 'vault' }]);
+    assert.equal(cfg.secretsCacheDir, join(dir, 'cache', 'secrets'));
+    assert.equal(configFromEnv({}).secrets, undefined);
+  });
+
+  it('refuses a missing file, an inline credential and a rule to no store, saying where', () => {
+    assert.throws(() => secretsConfigFromFile(join(dir, 'nope.yaml')), /IDP_SECRETS_CONFIG names .*nope\.yaml, which cannot be read \(ENOENT\)/);
+    const inline = join(dir, 'inline.yaml');
+    writeFileSync(inline, 'stores:\n  vault: { type: vault, address: "https://v:8200", token: hvs.do-not-write-me }\n');
+    assert.throws(() => secretsConfigFromFile(inline), (e: Error) => /token must not be written in the config/.test(e.message) && !e.message.includes('hvs.do-not-write-me'));
+    const dangling = join(dir, 'dangling.yaml');
+    writeFileSync(dangling, 'stores: {}\ndefault: vault\n');
+    assert.throws(() => secretsConfigFromFile(dangling), /no store named "vault"/);
   });
 });

@@ -15,6 +15,7 @@ import {
   ListSecretsQuery,
   SetSecretRequest,
   UnsetSecretQuery,
+  SetVariablesRequest,
   PullActionRequest,
   CheckRequest,
   ListPullsQuery,
@@ -44,11 +45,12 @@ import {
   type WorkflowStatus,
 } from '@idp/core';
 import { applyEnvChange, DEFAULT_RELEASE_FLOORS, type ReleaseFloors } from '@idp/core';
-import { envClone, envCreate, envDestroy, envExtend, envSecrets } from '@idp/workflows';
+import { envClone, envCreate, envDestroy, envExtend, envSecrets, envVars } from '@idp/workflows';
 import { pullRequestUpdate, searchAttributesFor, type EnvChangeInput, type EnvChangeKind, type EnvChangeState, type SecretEdit } from '@idp/workflows/shared';
 import { repoKey, type GitProvider, type ProviderLookup } from '@idp/providers';
 import { baseStatus, describeWorkflow, secretChange, signalBaseMoved, signalPrEvent } from './workflows.js';
 import { listEnvironments } from './environments.js';
+import { listVariables } from './variables.js';
 import { listActivity } from './activity.js';
 import { renderPullPage } from './pull-page.js';
 import { assertReleasePolicyHolds, componentFrom, listReleases, releaseDetail, startRelease, type ReleaseAsk } from './releases.js';
@@ -92,7 +94,7 @@ export interface RouterOptions {
   routes?: (router: express.Router) => void;
 }
 
-const WORKFLOWS = { 'env-clone': envClone, 'env-create': envCreate, 'env-destroy': envDestroy, 'env-extend': envExtend, 'env-secrets': envSecrets } as const;
+const WORKFLOWS = { 'env-clone': envClone, 'env-create': envCreate, 'env-destroy': envDestroy, 'env-extend': envExtend, 'env-vars': envVars, 'env-secrets': envSecrets } as const;
 
 type Handler = (req: Request, res: Response) => Promise<void>;
 /** Express 4 does not catch rejected promises; route them to the error handler. */
@@ -225,7 +227,7 @@ export function createRouter(opts: RouterOptions): express.Router {
     res: Response,
     kind: EnvChangeKind,
     ref: z.infer<typeof RepoRef> & { dryRun?: boolean },
-    fields: Pick<EnvChangeInput, 'env' | 'source' | 'ttl' | 'confirm'>,
+    fields: Pick<EnvChangeInput, 'env' | 'source' | 'ttl' | 'confirm' | 'variables'>,
     how: { action?: IdpAction; prepare?: (read: Omit<SecretRequestContext, 'secrets' | 'key' | 'temporal'>) => Promise<{ secret: SecretEdit; store?: string }> } = {},
   ): Promise<WorkflowStatus | ChangePlan> {
     assertEnvName(fields.env, kind === 'env-clone' ? 'target environment' : 'environment');
@@ -251,7 +253,7 @@ export function createRouter(opts: RouterOptions): express.Router {
       kind, repo: ref.repo, repoKey: key, path: ref.path, component, requestedBy, requestedAt, requestId, pollIntervalMs: opts.pollIntervalMs, ...change,
       hint: { base, baseSha: file.commitSha, text: file.content, at: requestedAt },
     };
-    const request = { id: input.requestId, source: fields.source, ttl: fields.ttl, ...(change.secret ? { secret: change.secret } : {}), requestedBy };
+    const request = { id: input.requestId, source: fields.source, ttl: fields.ttl, ...(fields.variables ? { variables: fields.variables } : {}), ...(change.secret ? { secret: change.secret } : {}), requestedBy };
     const startOp = new WithStartWorkflowOperation(WORKFLOWS[kind], {
       workflowId,
       taskQueue: opts.taskQueue,
@@ -286,7 +288,8 @@ export function createRouter(opts: RouterOptions): express.Router {
       status = { ...baseStatus(workflowId, described), ...secret };
     }
     const joined = running?.id !== input.requestId;
-    if (joined && (running?.source !== fields.source || running?.ttl !== fields.ttl || !sameEdit(running?.secret, change.secret))) {
+    // A joined request must ask for the same change: same source and TTL, the same variables set and unset, the same secret edit.
+    if (joined && (running?.source !== fields.source || running?.ttl !== fields.ttl || !sameVariables(running?.variables, fields.variables) || !sameEdit(running?.secret, change.secret))) {
       throw new ConflictError(
         `Another ${kind} of ${fields.env} is already in progress${status.pr ? ` (PR #${status.pr.number}: ${status.pr.url})` : ''} with different options. Merge or close it first.`,
       );
@@ -417,6 +420,20 @@ export function createRouter(opts: RouterOptions): express.Router {
     answer(res, await startChange(req, res, 'env-extend', body, { env: String(req.params.env), ttl: body.ttl }));
   }));
 
+  // Variables: read like the environments; written under variable.write as one PR per request.
+  router.get('/environments/:env/variables', route(async (req, res) => {
+    const ref = parse(RepoRef, req.query);
+    const env = String(req.params.env);
+    assertEnvName(env);
+    const { file } = await readPaws(ref);
+    await authorize(req, res, 'component.read', componentRef(file.content, ref), env);
+    res.json(listVariables(file.content, ref.path, env));
+  }));
+  router.post('/environments/:env/variables', route(async (req, res) => {
+    const body = parse(SetVariablesRequest, req.body);
+    const variables = { ...(body.set ? { set: body.set } : {}), ...(body.unset ? { unset: body.unset } : {}) };
+    answer(res, await startChange(req, res, 'env-vars', body, { env: String(req.params.env), variables }, { action: 'variable.write' }));
+  }));
   // Secrets: read like the environments; written under secret.write, the value going to its store before the PR.
   const secretKey = (req: Request) => {
     const key = String(req.params.key);
@@ -622,4 +639,11 @@ function temporalUnreachable(err: unknown): boolean {
     if (isGrpcServiceError(e) && e.code === GRPC_UNAVAILABLE) return true;
   }
   return false;
+}
+
+/** Whether two variable changes are the same request (key order aside). */
+function sameVariables(a: EnvChangeInput['variables'], b: EnvChangeInput['variables']): boolean {
+  const canonical = (v: EnvChangeInput['variables']) =>
+    JSON.stringify([Object.entries(v?.set ?? {}).sort(([x], [y]) => x.localeCompare(y)), [...(v?.unset ?? [])].sort()]);
+  return canonical(a) === canonical(b);
 }

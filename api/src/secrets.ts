@@ -46,8 +46,6 @@ export function secretStoresFor(config: SecretsConfig | undefined, env: NodeJS.P
   return config ? { config, stores: secretStoresFrom(config, env, opts) } : undefined;
 }
 
-/** What the dry run of a value shows for the version the store has not assigned yet. */
-export const NEW_VERSION = '(new)';
 /** What `idp secrets` calls a reference no configured store serves. */
 export const UNMANAGED = 'unmanaged';
 
@@ -87,6 +85,17 @@ export function storeServing(secrets: SecretStores | undefined, ref: string, pre
   if (!secrets) return undefined;
   if (preferred && serves(secrets, preferred, ref)) return preferred;
   return [...secrets.stores.values()].find((s) => serves(secrets, s, ref));
+}
+
+/** "vault://kv/ references (the Vault stores' mounts: secret)": what kind of reference no configured store serves. */
+function unserved(secrets: SecretStores | undefined, ref: string): string {
+  const parsed = parseSecretRef(ref);
+  const scheme = ref.slice(0, ref.indexOf('://') + 3);
+  if (parsed && !('problem' in parsed) && parsed.scheme === 'vault' && secrets) {
+    const mounts = Object.values(secrets.config.stores).flatMap((s) => (s.type === 'vault' ? [s.mount] : []));
+    if (mounts.length) return `vault://${parsed.mount}/ references (the Vault stores' mounts: ${mounts.join(', ')})`;
+  }
+  return `${scheme} references`;
 }
 
 /** A store's failure as the API answers it: what to do, never a value (store errors carry none). */
@@ -189,9 +198,10 @@ export async function writeSecretValue(c: SecretRequestContext, value: string): 
       `The secret value is ${bytes.toLocaleString('en-US')} bytes; store "${store.name}" (${store.type}), where ${c.env} of ${c.component.name} writes, takes at most ${store.maxValueBytes.toLocaleString('en-US')} bytes. Nothing was written.`,
     );
   }
-  assertEditApplies(c.text, c.path, c.env, { key: c.key, ref, version: NEW_VERSION });
+  // Checked without a version: the store assigns it when it writes (and core checks its shape then).
+  assertEditApplies(c.text, c.path, c.env, { key: c.key, ref });
   await assertNoOtherChange(c.temporal, secretWorkflowId(c.provider, c.component.name, c.env), c.requestId, c.env);
-  if (c.dryRun) return { secret: { key: c.key, ref, version: NEW_VERSION }, store: store.name };
+  if (c.dryRun) return { secret: { key: c.key, ref }, store: store.name };
   let written: { ref: string; version: string };
   try {
     written = await store.putVersion(target, value, c.requestId);
@@ -211,10 +221,9 @@ export async function pinSecretRef(c: SecretRequestContext, ref: string, version
   assertEnvironment(c);
   const store = storeServing(c.secrets, ref, routeFor(c.secrets, c.component, c.env).store);
   if (!store) {
-    const scheme = ref.slice(0, ref.indexOf('://') + 3);
     const configured = c.secrets ? [...c.secrets.stores.values()].map((s) => `${s.name} (${s.type})`).join(', ') : '';
     throw new InvalidRequestError(
-      `No configured secret store serves ${scheme} references like this one, so idp cannot check that it exists${configured ? `; the stores are ${configured}` : `. ${NO_STORES}`}. Nothing was written.`,
+      `No configured secret store serves ${unserved(c.secrets, ref)}, so idp cannot check that it exists${configured ? `; the stores are ${configured}` : `. ${NO_STORES}`}. Nothing was written.`,
     );
   }
   let status: SecretStatus;
@@ -277,7 +286,7 @@ export async function listSecrets(args: {
   views.forEach((v, i) => {
     const store = storeServing(args.secrets, v.ref, routed);
     if (!store) {
-      v.problem = `no configured secret store serves ${v.ref.slice(0, v.ref.indexOf('://') + 3)} references${args.secrets ? '' : ` (${NO_STORES})`}`;
+      v.problem = `no configured secret store serves ${unserved(args.secrets, v.ref)}${args.secrets ? '' : ` (${NO_STORES})`}`;
       return;
     }
     v.store = store.name;

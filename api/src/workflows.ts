@@ -138,7 +138,7 @@ export async function signalPrEvent(temporal: Client, provider: GitProvider, pr:
  * cleanly, and rebases it if not — no waiting for the next poll.
  */
 export async function signalBaseMoved(temporal: Client, repo: string): Promise<void> {
-  const query = `IdpRepo = ${quote(repo)} AND ExecutionStatus = 'Running' AND IdpKind IN ('env-clone', 'env-create', 'env-destroy', 'env-extend', 'env-secrets')`;
+  const query = `IdpRepo = ${quote(repo)} AND ExecutionStatus = 'Running' AND IdpKind IN ('env-clone', 'env-create', 'env-destroy', 'env-extend', 'env-vars', 'env-secrets')`;
   const signals: Promise<void>[] = [];
   for await (const wf of temporal.workflow.list({ query })) {
     signals.push(temporal.workflow.getHandle(wf.workflowId).signal(baseMovedSignal).catch(() => undefined));

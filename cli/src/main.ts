@@ -27,6 +27,8 @@ interface Spec {
   options?: [flag: string, description: string][];
   examples?: string[];
   load: () => Promise<CommandModule>;
+  /** The last argument takes every further word too (`variables set A=1 B=2`): sade has no variadic arguments. */
+  rest?: true;
 }
 
 const WAIT: [string, string] = ['--wait', 'Follow the workflow until the PR is merged (exit 0) or closed (exit 7)'];
@@ -150,6 +152,29 @@ export const COMMANDS: Spec[] = [
     options: [['--ttl', 'How much longer, e.g. 24h (required)'], WAIT],
     examples: ['env extend preview-123 --ttl 24h'],
     load: () => import('./commands/env/extend.js'),
+  },
+  {
+    usage: 'variables list',
+    describe: 'List the environment\'s variables: value, and where it comes from (own, from: another environment, the workload default).',
+    options: [['--env', 'The environment (required)']],
+    examples: ['variables --env staging', 'variables --env preview-1 --json'],
+    load: () => import('./commands/variables/list.js'),
+  },
+  {
+    usage: 'variables set <pairs>',
+    describe: 'Set variables (KEY=VALUE ...) of an environment, through one pull request. Secrets go through `idp secrets set`.',
+    options: [['--env', 'The environment (required)'], WAIT],
+    examples: ['variables set LOG_LEVEL=debug FEATURE_X=on --env staging', 'variables set LOG_LEVEL=info --env production --wait'],
+    load: () => import('./commands/variables/set.js'),
+    rest: true,
+  },
+  {
+    usage: 'variables unset <keys>',
+    describe: 'Remove variables (KEY ...) from an environment, through one pull request.',
+    options: [['--env', 'The environment (required)'], WAIT],
+    examples: ['variables unset FEATURE_X --env staging'],
+    load: () => import('./commands/variables/unset.js'),
+    rest: true,
   },
   {
     usage: 'secrets list',
@@ -284,7 +309,7 @@ const STRING = ['component', 'api', 'repo', 'path', 'ttl', 'confirm', 'state', '
 /** Short spellings of value options (sade's `-m, --message`): their value is the next argument too. */
 const STRING_ALIASES = ['m'];
 /** Nouns whose bare form runs a verb, like `heroku releases`; `idp <noun> --help` still shows the noun's help. */
-const DEFAULT_VERBS: Record<string, string> = { releases: 'list', secrets: 'list' };
+const DEFAULT_VERBS: Record<string, string> = { releases: 'list', variables: 'list', secrets: 'list' };
 /** Why idp never repeats a word typed after `idp secrets`: it may be a value (`idp secrets set KEY=sk_live_…`). */
 const NOT_REPEATED = 'not repeated here: it may be a secret value, and a value never goes on the command line. Pipe it in instead: printf %s "$VALUE" | idp secrets set KEY --env <env>';
 
@@ -432,8 +457,9 @@ function parse(argv: string[], io: Io): Parsed {
     if (!spec) throw new UsageError(`Unknown command: ${out.name}`, 'Run `idp --help` to see the commands.');
     const flags = out.args[out.args.length - 1] as unknown as Flags;
     const args = (out.args.slice(0, -1) as unknown[]).filter((a) => a !== undefined).map(String);
-    if (flags._.length && out.name.startsWith('secrets ')) throw new UsageError(`Unexpected argument${flags._.length > 1 ? 's' : ''} (${NOT_REPEATED}).`, `Run \`idp ${out.name} --help\` for usage.`);
-    if (flags._.length) throw new UsageError(`Unexpected argument${flags._.length > 1 ? 's' : ''}: ${flags._.join(' ')}`, `Run \`idp ${out.name} --help\` for usage.`);
+    if (spec.rest) args.push(...flags._.map((a) => String(a)));
+    else if (flags._.length && out.name.startsWith('secrets ')) throw new UsageError(`Unexpected argument${flags._.length > 1 ? 's' : ''} (${NOT_REPEATED}).`, `Run \`idp ${out.name} --help\` for usage.`);
+    else if (flags._.length) throw new UsageError(`Unexpected argument${flags._.length > 1 ? 's' : ''}: ${flags._.join(' ')}`, `Run \`idp ${out.name} --help\` for usage.`);
     return { kind: 'run', spec, args, flags };
   } catch (e) {
     if (!(e instanceof SadeExit)) throw e;

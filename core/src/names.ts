@@ -39,7 +39,7 @@ export function secretKeyProblem(key: string): string | null {
   return null;
 }
 
-export type WorkflowKind = 'env-clone' | 'env-create' | 'env-destroy' | 'env-extend' | 'env-secrets' | 'env-ttl' | 'releases' | 'release';
+export type WorkflowKind = 'env-clone' | 'env-create' | 'env-destroy' | 'env-extend' | 'env-vars' | 'env-secrets' | 'env-ttl' | 'releases' | 'release';
 
 /**
  * Deterministic id: a repeated request joins the running workflow instead of
@@ -73,7 +73,7 @@ export interface ParsedWorkflowId {
 }
 
 export function parseWorkflowId(id: string): ParsedWorkflowId | null {
-  const m = /^(env-clone|env-create|env-destroy|env-extend|env-secrets|env-ttl|releases|release):([^:@]+):([^:@]+)(?::v([1-9][0-9]*))?(?:@([0-9a-f]+))?$/.exec(id);
+  const m = /^(env-clone|env-create|env-destroy|env-extend|env-vars|env-secrets|env-ttl|releases|release):([^:@]+):([^:@]+)(?::v([1-9][0-9]*))?(?:@([0-9a-f]+))?$/.exec(id);
   if (!m || (m[1] === 'release') !== (m[4] !== undefined)) return null;
   return {
     kind: m[1] as WorkflowKind,

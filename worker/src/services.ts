@@ -18,7 +18,7 @@ export function installRuntime(level = (process.env.IDP_LOG_LEVEL ?? 'WARN').toU
 
 export async function startWorker(cfg: ServerConfig, workflowBundle?: WorkflowBundle): Promise<{ worker: Worker; run: Promise<void>; webhooksUrl?: string; stop(): Promise<void> }> {
   const connection = await NativeConnection.connect({ address: cfg.temporalAddress });
-  const worker = await createWorker({ connection, namespace: cfg.namespace, taskQueue: cfg.taskQueue, providers: providersFor(cfg), workflowBundle, releaseFloors: cfg.releaseFloors, ...(cfg.maxCachedWorkflows ? { maxCachedWorkflows: cfg.maxCachedWorkflows } : {}) });
+  const worker = await createWorker({ connection, namespace: cfg.namespace, taskQueue: cfg.taskQueue, providers: providersFor(cfg), workflowBundle, releaseFloors: cfg.releaseFloors, ...(cfg.secrets ? { secrets: cfg.secrets } : {}), ...(cfg.maxCachedWorkflows ? { maxCachedWorkflows: cfg.maxCachedWorkflows } : {}) });
   // A worker deployed on its own can take the forges' webhooks itself (IDP_WEBHOOK_PORT).
   const hooks = webhookOptions(cfg);
   let webhooks: { url: string; close(): Promise<void> } | undefined;

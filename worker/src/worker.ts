@@ -1,6 +1,6 @@
 /** The Temporal worker: all workflows (bundled from @idp/workflows) and all activities. */
 import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
-import type { ReleaseFloors } from '@idp/core';
+import type { ReleaseFloors, SecretsConfig } from '@idp/core';
 import { createActivities, type ProviderLookup } from './activities/index.js';
 import { workflowBundlePath, workflowsPath } from './bundle.js';
 
@@ -16,6 +16,8 @@ export interface WorkerOptions {
   maxCachedWorkflows?: number;
   /** See ServerConfig.releaseFloors. */
   releaseFloors?: ReleaseFloors;
+  /** The platform's secret stores: the ExternalSecret a kustomize release writes names each one's SecretStore. */
+  secrets?: SecretsConfig;
 }
 
 /**
@@ -34,7 +36,7 @@ export async function createWorker(opts: WorkerOptions): Promise<Worker> {
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     workflowBundle: opts.workflowBundle ?? { codePath: workflowBundlePath() },
-    activities: createActivities(opts.providers, opts.releaseFloors ? { releaseFloors: opts.releaseFloors } : {}),
+    activities: createActivities(opts.providers, { ...(opts.releaseFloors ? { releaseFloors: opts.releaseFloors } : {}), ...(opts.secrets ? { secrets: opts.secrets } : {}) }),
     // Releases wait days for approval: the cache bounds memory, an evicted workflow is replayed when woken.
     maxCachedWorkflows: cached,
     // At most half the cache in flight. A workflow task running local activities (proposing a PR) pins its workflow

@@ -38,7 +38,7 @@ const MAX_POLL_MS = 5 * 60_000;
 const DEFAULT_HISTORY_LIMIT = 5_000;
 
 export async function proposeAndFollow(input: EnvChangeInput, workflow: EnvChangeWorkflow): Promise<EnvChangeResult> {
-  const request = { id: input.requestId, source: input.source, ttl: input.ttl, ...(input.secret ? { secret: input.secret } : {}), requestedBy: input.requestedBy };
+  const request = { id: input.requestId, source: input.source, ttl: input.ttl, ...(input.variables ? { variables: input.variables } : {}), ...(input.secret ? { secret: input.secret } : {}), requestedBy: input.requestedBy };
   const state: EnvChangeState = input.resume
     ? { phase: 'open', request, pr: input.resume.pr, expiresAt: input.resume.expiresAt }
     : { phase: 'proposing', request };

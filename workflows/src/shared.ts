@@ -8,7 +8,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 
 export const TASK_QUEUE = 'idp';
 
-export type EnvChangeKind = 'env-clone' | 'env-create' | 'env-destroy' | 'env-extend' | 'env-secrets';
+export type EnvChangeKind = 'env-clone' | 'env-create' | 'env-destroy' | 'env-extend' | 'env-vars' | 'env-secrets';
 
 /**
  * env-secrets: the one key whose reference the PR sets (ref and its pinned version) or removes (no ref). Never a
@@ -35,6 +35,8 @@ export interface EnvChangeInput {
   ttl?: string;
   /** env-destroy of a permanent environment: must equal env. */
   confirm?: string;
+  /** env-vars: the variables to set and to unset (never secrets: the API refuses what looks like one). */
+  variables?: { set?: Record<string, string>; unset?: string[] };
   /** env-secrets: the reference to pin, or the key to unset. */
   secret?: SecretEdit;
   requestedBy: string;
@@ -78,7 +80,7 @@ export type Phase = 'proposing' | 'open' | 'merged' | 'closed' | 'failed';
 export interface EnvChangeState {
   phase: Phase;
   /** The request that started this workflow (to detect a joined request asking for something else). */
-  request?: { id?: string; source?: string; ttl?: string; secret?: SecretEdit; requestedBy: string };
+  request?: { id?: string; source?: string; ttl?: string; variables?: { set?: Record<string, string>; unset?: string[] }; secret?: SecretEdit; requestedBy: string };
   pr?: PrRef;
   expiresAt?: string;
   error?: { code: string; message: string };

@@ -7,8 +7,9 @@ import { releaseCreateAction } from './release/create.js';
 import { releasePromoteAction } from './release/promote.js';
 import { releaseRollbackAction } from './release/rollback.js';
 import { secretSetRefAction } from './secret/set-ref.js';
+import { variablesSetAction } from './variables/set.js';
 import { workflowWaitAction } from './workflow/wait.js';
 import type { IdpActionDefinition } from '../definition.js';
 
-export const idpActions = [envCloneAction, envCreateAction, envDestroyAction, envExtendAction, releaseCreateAction, releasePromoteAction, releaseRollbackAction, secretSetRefAction, workflowWaitAction] as unknown as IdpActionDefinition[];
-export { envCloneAction, envCreateAction, envDestroyAction, envExtendAction, releaseCreateAction, releasePromoteAction, releaseRollbackAction, secretSetRefAction, workflowWaitAction };
+export const idpActions = [envCloneAction, envCreateAction, envDestroyAction, envExtendAction, releaseCreateAction, releasePromoteAction, releaseRollbackAction, secretSetRefAction, variablesSetAction, workflowWaitAction] as unknown as IdpActionDefinition[];
+export { envCloneAction, envCreateAction, envDestroyAction, envExtendAction, releaseCreateAction, releasePromoteAction, releaseRollbackAction, secretSetRefAction, variablesSetAction, workflowWaitAction };

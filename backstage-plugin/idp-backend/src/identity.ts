@@ -18,6 +18,7 @@ import {
   idpPullMergePermission,
   idpPullReviewPermission,
   idpReleaseRequestPermission,
+  idpVariableWritePermission,
   idpSecretWritePermission,
 } from '@idp/backstage-plugin-idp-common';
 
@@ -26,6 +27,7 @@ const FORGE_LOGIN_ANNOTATIONS = { github: 'github.com/user-login', gitlab: 'gitl
 
 const PERMISSION_FOR: Partial<Record<IdpAction, ResourcePermission<'idp-environment'>>> = {
   'environment.change': idpEnvironmentChangePermission,
+  'variable.write': idpVariableWritePermission,
   'secret.write': idpSecretWritePermission,
   'release.request': idpReleaseRequestPermission,
   'pull.review': idpPullReviewPermission,

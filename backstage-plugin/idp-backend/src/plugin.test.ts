@@ -129,7 +129,7 @@ describe('idp backend plugin', () => {
   });
 
   it('refuses every other route without a token (401), telling how to sign in', async () => {
-    for (const [method, path] of [['get', `/api/idp/environments?repo=${bare}&path=paws.yaml`], ['post', '/api/idp/environments/staging/clone'], ['post', '/api/idp/releases'], ['post', '/api/idp/pulls/1/reviews'], ['post', '/api/idp/pulls/1/merge'], ['get', '/api/idp/whoami']] as const) {
+    for (const [method, path] of [['get', `/api/idp/environments?repo=${bare}&path=paws.yaml`], ['post', '/api/idp/environments/staging/clone'], ['post', '/api/idp/releases'], ['post', '/api/idp/pulls/1/reviews'], ['post', '/api/idp/pulls/1/merge'], ['get', '/api/idp/whoami'], ['get', `/api/idp/environments/staging/secrets?repo=${bare}&path=paws.yaml`], ['post', '/api/idp/environments/staging/secrets/STRIPE_KEY'], ['delete', `/api/idp/environments/staging/secrets/STRIPE_KEY?repo=${bare}&path=paws.yaml`]] as const) {
       const r = await request(server)[method](path).set('authorization', mockCredentials.none.header()).send({ repo: bare, path: 'paws.yaml', target: 'preview-1' });
       expect([path, r.status, r.body]).toEqual([path, 401, expect.anything()]);
       expect(r.body.error.message).toMatch(/idp login/);
@@ -195,7 +195,7 @@ describe('idp backend plugin under a policy that grants nothing', () => {
     const token = signIn.body.backstageIdentity.token as string;
     const q = `repo=${encodeURIComponent(bare)}&path=paws.yaml`;
     const body = { repo: bare, path: 'paws.yaml' };
-    const routes: [method: 'get' | 'post', path: string, body?: object][] = [
+    const routes: [method: 'get' | 'post' | 'delete', path: string, body?: object][] = [
       ['get', `/api/idp/component?${q}`],
       ['get', `/api/idp/environments?${q}`],
       ['get', `/api/idp/releases?${q}`],
@@ -208,6 +208,11 @@ describe('idp backend plugin under a policy that grants nothing', () => {
       ['post', '/api/idp/environments', { ...body, name: 'preview-2' }],
       ['post', '/api/idp/environments/staging/destroy', { ...body, confirm: 'staging' }],
       ['post', '/api/idp/environments/staging/extend', { ...body, ttl: '24h' }],
+      ['get', `/api/idp/environments/staging/variables?${q}`],
+      ['post', '/api/idp/environments/staging/variables', { ...body, set: { LOG_LEVEL: 'warn' } }],
+      ['get', `/api/idp/environments/staging/secrets?${q}`],
+      ['post', '/api/idp/environments/staging/secrets/STRIPE_KEY', { ...body, value: 'never-stored' }],
+      ['delete', `/api/idp/environments/staging/secrets/STRIPE_KEY?${q}`],
       ['post', '/api/idp/releases', { ...body, env: 'staging', image: 'ghcr.io/acme/checkout:2.0.0' }],
       ['post', '/api/idp/releases/promote', { ...body, from: 'staging', to: 'production' }],
       ['post', '/api/idp/releases/rollback', { ...body, env: 'staging' }],

@@ -37,6 +37,13 @@ export const idpPullMergePermission = createPermission({
   resourceType: IDP_ENVIRONMENT_RESOURCE_TYPE,
 });
 
+/** Set or unset an environment's variables (a PR against the component's paws.yaml). */
+export const idpVariableWritePermission = createPermission({
+  name: 'idp.variable.write',
+  attributes: { action: 'update' },
+  resourceType: IDP_ENVIRONMENT_RESOURCE_TYPE,
+});
+
 /** Set or unset a secret of an environment: write its value to the secret store, or point it at a reference (a PR). */
 export const idpSecretWritePermission = createPermission({
   name: 'idp.secret.write',
@@ -44,7 +51,7 @@ export const idpSecretWritePermission = createPermission({
   resourceType: IDP_ENVIRONMENT_RESOURCE_TYPE,
 });
 
-export const idpPermissions = [idpEnvironmentChangePermission, idpReleaseRequestPermission, idpPullReviewPermission, idpPullMergePermission, idpSecretWritePermission];
+export const idpPermissions = [idpEnvironmentChangePermission, idpVariableWritePermission, idpReleaseRequestPermission, idpPullReviewPermission, idpPullMergePermission, idpSecretWritePermission];
 
 /** `component:default/checkout#production`; `#*` when the request names no single environment (a PR action). */
 export function environmentResourceRef(entityRef: string, environment: string | undefined): string {

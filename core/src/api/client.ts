@@ -14,6 +14,8 @@ import type {
   DestroyEnvironmentRequest,
   EnvironmentList,
   ExtendEnvironmentRequest,
+  SetVariablesRequest,
+  VariableList,
   Health,
   PromoteReleaseRequest,
   PullDiff,
@@ -198,6 +200,12 @@ export class PlatformClient {
   }
   destroyEnvironment<R extends DestroyEnvironmentRequest>(env: string, req: R): Promise<Started<R>> {
     return this.call('POST', `/environments/${encodeURIComponent(env)}/destroy`, req);
+  }
+  listVariables(r: RepoRef, env: string): Promise<VariableList> {
+    return this.call('GET', `/environments/${encodeURIComponent(env)}/variables`, undefined, PlatformClient.repoQuery(r));
+  }
+  setVariables<R extends SetVariablesRequest>(env: string, req: R): Promise<Started<R>> {
+    return this.call('POST', `/environments/${encodeURIComponent(env)}/variables`, req);
   }
   extendEnvironment<R extends ExtendEnvironmentRequest>(env: string, req: R): Promise<Started<R>> {
     return this.call('POST', `/environments/${encodeURIComponent(env)}/extend`, req);

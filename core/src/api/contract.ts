@@ -41,6 +41,24 @@ export const ExtendEnvironmentRequest = RepoRef.extend({
   ttl: z.string().min(1),
   dryRun,
 });
+/** POST /environments/:env/variables: one PR that sets and unsets variables of the environment (idp variables set/unset). */
+export const SetVariablesRequest = RepoRef.extend({
+  set: z.record(z.string(), z.string()).optional().describe('Variables to set, KEY → value (an empty string is a value)'),
+  unset: z.array(z.string()).optional().describe("Keys to remove from the environment's own variables"),
+  dryRun,
+});
+/** One variable as the environment runs it, and where its value comes from. */
+export const VariableView = z.object({
+  key: z.string(),
+  value: z.string(),
+  source: z.string().describe("own, from:<environment> (inherited through from:) or container:<name> (the workload default)"),
+});
+/** GET /environments/:env/variables. */
+export const VariableList = z.object({
+  component: z.string(),
+  environment: z.string(),
+  variables: z.array(VariableView),
+});
 export const ReviewRequest = RepoRef.extend({
   event: z.enum(['approve', 'request_changes', 'comment']),
   body: z.string().optional(),
@@ -195,7 +213,7 @@ export const SecretChange = z.object({
 /** What every environment operation answers: the workflow and its PR. */
 export const WorkflowStatus = z.object({
   workflowId: z.string(),
-  kind: z.enum(['env-clone', 'env-create', 'env-destroy', 'env-extend', 'env-secrets', 'env-ttl', 'release', 'releases']),
+  kind: z.enum(['env-clone', 'env-create', 'env-destroy', 'env-extend', 'env-vars', 'env-secrets', 'env-ttl', 'release', 'releases']),
   component: z.string(),
   environment: z.string(),
   status: z.enum(['running', 'completed', 'failed', 'cancelled', 'terminated', 'timed_out', 'continued_as_new']),
@@ -253,12 +271,12 @@ export const ChangePlan = z.object({
   dryRun: z.literal(true),
   /** Environment changes: the workflow id the request would start or join. Releases: the environment's release queue. */
   workflowId: z.string(),
-  kind: z.enum(['env-clone', 'env-create', 'env-destroy', 'env-extend', 'env-secrets', 'release']),
+  kind: z.enum(['env-clone', 'env-create', 'env-destroy', 'env-extend', 'env-vars', 'env-secrets', 'release']),
   component: z.string(),
   environment: z.string(),
   /** Releases: create, promote or rollback, the image it would deploy and what the environment runs now. */
   release: z.object({ kind: z.enum(['create', 'promote', 'rollback']), image: z.string(), previousImage: z.string().optional(), from: z.string().optional(), rollbackTo: z.number().int().optional() }).optional(),
-  /** env-secrets: the key and reference the PR would set (a value: the reference it would be written to, version "(new)"; nothing was written to the store). */
+  /** env-secrets: the key and reference the PR would set (a value: the reference it would be written to, without a version — the store assigns it when it writes; nothing was written to the store). */
   secret: SecretChange.optional(),
   /** The PR's diff as it would be opened now (against the default branch's current head). */
   files: z.array(FileDiffSchema),
@@ -453,6 +471,9 @@ export type CloneEnvironmentRequest = z.input<typeof CloneEnvironmentRequest>;
 export type CreateEnvironmentRequest = z.input<typeof CreateEnvironmentRequest>;
 export type DestroyEnvironmentRequest = z.input<typeof DestroyEnvironmentRequest>;
 export type ExtendEnvironmentRequest = z.input<typeof ExtendEnvironmentRequest>;
+export type SetVariablesRequest = z.input<typeof SetVariablesRequest>;
+export type VariableView = z.infer<typeof VariableView>;
+export type VariableList = z.infer<typeof VariableList>;
 export type ReviewRequest = z.input<typeof ReviewRequest>;
 export type CheckRequest = z.input<typeof CheckRequest>;
 export type ReviewResult = z.infer<typeof ReviewResult>;

@@ -72,6 +72,10 @@ export function openApiDocument(version: string): Record<string, unknown> {
       '/environments/{env}/destroy': {
         post: { operationId: 'destroyEnvironment', parameters: [envParam, idempotencyKey], requestBody: body(c.DestroyEnvironmentRequest), responses: started },
       },
+      '/environments/{env}/variables': {
+        get: { operationId: 'listVariables', description: 'The variables the environment runs with, each with where its value comes from (own, from:<env>, container:<name>).', parameters: [envParam, ...repoQuery], responses: { '200': ok(c.VariableList), ...errors } },
+        post: { operationId: 'setVariables', description: 'One PR setting and unsetting variables of the environment. A variable that looks like a secret is refused (400): use the secret routes.', parameters: [envParam, idempotencyKey], requestBody: body(c.SetVariablesRequest), responses: started },
+      },
       '/environments/{env}/extend': {
         post: { operationId: 'extendEnvironment', parameters: [envParam, idempotencyKey], requestBody: body(c.ExtendEnvironmentRequest), responses: started },
       },

@@ -6,13 +6,13 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { InvalidRequestError } from '../errors.js';
-import { setEnvironmentSecret, unsetEnvironmentSecret } from './edit.js';
+import { setEnvironmentSecret, setEnvironmentVariables, unsetEnvironmentSecret, type VariablesChange } from './edit.js';
 import { cloneEnvironment, createEnvironment, destroyEnvironment, extendEnvironment } from './environments.js';
 import { parsePaws } from './parse.js';
 
 /** What an environment change asks for (the workflow input, @idp/workflows' EnvChangeInput, carries these fields). */
 export interface EnvChangeRequest {
-  kind: 'env-clone' | 'env-create' | 'env-destroy' | 'env-extend' | 'env-secrets';
+  kind: 'env-clone' | 'env-create' | 'env-destroy' | 'env-extend' | 'env-secrets' | 'env-vars';
   path: string;
   env: string;
   /** env-clone: the environment copied from. */
@@ -22,6 +22,8 @@ export interface EnvChangeRequest {
   confirm?: string;
   /** env-secrets: the key whose reference is pinned (ref and version) or, without ref, removed. Never a value. */
   secret?: { key: string; ref?: string; version?: string };
+  /** env-vars: the variables to set and to unset. */
+  variables?: VariablesChange;
   /** ISO time of the request: "now" for every edit. */
   requestedAt: string;
 }
@@ -45,9 +47,13 @@ export function applyEnvChange(text: string, req: EnvChangeRequest): { text: str
       if (!req.ttl) throw new InvalidRequestError('extend needs --ttl, e.g. --ttl 24h.');
       result = extendEnvironment(text, { name: req.env, ttl: req.ttl, now, file });
       break;
+    case 'env-vars':
+      result = { text: setEnvironmentVariables(text, req.env, req.variables ?? {}, file) };
+      break;
     case 'env-secrets': {
       const s = req.secret;
       if (!s) throw new InvalidRequestError('A secret change needs the key (and, to set it, its reference).');
+      if (s.ref === undefined && s.version !== undefined) throw new InvalidRequestError(`A version goes with a reference: give ${s.key}'s ref too, or neither to unset it.`);
       result = {
         text: s.ref === undefined
           ? unsetEnvironmentSecret(text, req.env, s.key, file)

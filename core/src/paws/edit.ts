@@ -8,16 +8,22 @@
  * request error. After: the new text is parsed again and must mean exactly the
  * intended spec; if it does not, the text is never returned.
  */
+import { Scalar } from 'yaml';
 import { IdpError, InvalidRequestError } from '../errors.js';
 import { assertEnvName } from '../names.js';
 import { alreadyExists, environmentOrThrow } from './lookup.js';
 import { parsePaws, validatePawsSpec } from './parse.js';
-import type { EnvironmentSpec, Lifecycle, PawsSpec } from './schema.js';
+import { SECRET_REF, type EnvironmentSpec, type Lifecycle, type PawsSpec } from './schema.js';
+import { flowNode, hasTopLevelKey, insertPair, mappingKeys, removePair, replaceScalar, setFlowPair } from './splice.js';
+import { parseSecretRef, secretVersionProblem } from '../secrets/ref.js';
+import { secretLooking } from '../secrets/looks-like-secret.js';
+import { needsQuotes } from '../release/yaml-file.js';
+
+/** A variable's name: what a process environment takes (letters, digits, _; not starting with a digit). */
+export const VARIABLE_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** A secret's name as the workload sees it: an environment variable name. */
 export const SECRET_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
-import { hasTopLevelKey, insertPair, mappingKeys, removePair, replaceScalar, flowNode, setFlowPair } from './splice.js';
-import { SECRET_REF } from './schema.js';
 
 /** Append environment `name` as the last entry of `environments:` (created at the end of the file if missing). */
 export function addEnvironment(text: string, name: string, env: EnvironmentSpec, file = 'paws.yaml'): string {
@@ -87,15 +93,21 @@ export function setEnvironmentSecret(text: string, name: string, key: string, se
       assertSecretKey(key);
       // Never echo what is not a reference: it may be the value itself.
       if (!SECRET_REF.test(secret.ref)) throw new InvalidRequestError(`The reference of ${key} is not a secret reference like vault://secret/app/env/KEY#value; a secret value never goes in ${file}.`);
+      const parsed = parseSecretRef(secret.ref);
+      if (parsed && 'problem' in parsed) throw new InvalidRequestError(`${secret.ref} is not a valid reference for ${key}: ${parsed.problem}.`);
+      const problem = secret.version === undefined ? undefined : secretVersionProblem(secret.ref, secret.version);
+      if (problem) throw new InvalidRequestError(`The version given for ${key} (${secret.ref}) is not one its store has: ${problem}.`);
     },
     mutate: (spec) => {
       const env = spec.environments![name]!;
       env.secrets = { ...(env.secrets ?? {}), [key]: value };
     },
     splice: (t) => {
+      // Quoted, so a version like "3" stays a string and every entry reads alike.
+      const quoted = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, quotedScalar(v)]));
       const envPath = ['environments', name];
-      if (!mappingKeys(t, envPath).includes('secrets')) return insertPair(t, envPath, 'secrets', { [key]: flowNode(value) });
-      return setFlowPair(t, [...envPath, 'secrets'], key, value);
+      if (!mappingKeys(t, envPath).includes('secrets')) return insertPair(t, envPath, 'secrets', { [key]: flowNode(quoted) });
+      return setFlowPair(t, [...envPath, 'secrets'], key, quoted);
     },
   });
 }
@@ -129,6 +141,12 @@ export function unsetEnvironmentSecret(text: string, name: string, key: string, 
   });
 }
 
+function quotedScalar(value: string): Scalar {
+  const node = new Scalar(value);
+  node.type = 'QUOTE_DOUBLE';
+  return node;
+}
+
 function assertSecretKey(key: string): void {
   if (!SECRET_KEY.test(key)) throw new InvalidRequestError(`${JSON.stringify(key.slice(0, 64))} is not a secret name: use letters, digits and _, not starting with a digit (e.g. STRIPE_KEY).`);
 }
@@ -142,6 +160,87 @@ function inheritedFrom(spec: PawsSpec, name: string, key: string): string | unde
     seen.add(n);
   }
   return undefined;
+}
+
+/** A change to an environment's own variables: keys to set (to these values) and keys to remove. */
+export interface VariablesChange {
+  set?: Record<string, string>;
+  unset?: string[];
+}
+
+/**
+ * Set and unset variables of environment `name` in one edit: changed values are rewritten in place (quoted when
+ * YAML would read them as something other than a string), new keys appended, removed keys dropped with their
+ * comments; an emptied `variables:` goes too (an empty one is invalid). A variable that looks like a secret is
+ * refused, without its value in the message.
+ */
+export function setEnvironmentVariables(text: string, name: string, change: VariablesChange, file = 'paws.yaml'): string {
+  const set = Object.entries(change.set ?? {});
+  const unset = [...new Set(change.unset ?? [])];
+  return applyEdit(text, file, `change the variables of environment "${name}"`, {
+    check: (spec) => {
+      const env = environmentOrThrow(spec, name, file);
+      if (!set.length && !unset.length) throw new InvalidRequestError('Nothing to change: give KEY=VALUE pairs to set or keys to unset.');
+      for (const key of [...set.map(([k]) => k), ...unset]) {
+        if (!VARIABLE_KEY.test(key)) throw new InvalidRequestError(`${JSON.stringify(key.slice(0, 64))} is not a variable name: use letters, digits and _, not starting with a digit (e.g. LOG_LEVEL). Nothing was written.`);
+      }
+      const both = set.find(([k]) => unset.includes(k));
+      if (both) throw new InvalidRequestError(`${both[0]} is both set and unset in one request; do one or the other.`);
+      for (const [key, value] of set) {
+        if (typeof value !== 'string') throw new InvalidRequestError(`The value of ${key} must be a string.`);
+        const why = secretLooking(key, value);
+        if (why) {
+          throw new InvalidRequestError(
+            `${key} looks like a secret (${why}), and variables are stored in git in the clear. Store it as a secret instead: printf %s "$${key}" | idp secrets set ${key} --env ${name}. Nothing was written.`,
+            { key, reason: 'looks-like-secret' },
+          );
+        }
+      }
+      for (const key of unset) {
+        if (Object.hasOwn(env.variables ?? {}, key)) continue;
+        const from = variableSource(spec, name, key);
+        throw new InvalidRequestError(
+          from
+            ? `${key} is not set in ${name} itself: it comes from ${from}. Unset it there, or override it in ${name} with idp variables set ${key}=<value> --env ${name}.`
+            : `${name} has no variable ${key}; idp variables --env ${name} lists them.`,
+        );
+      }
+    },
+    mutate: (spec) => {
+      const env = spec.environments![name]!;
+      const next: Record<string, string> = { ...(env.variables ?? {}), ...Object.fromEntries(set) };
+      for (const key of unset) delete next[key];
+      if (Object.keys(next).length) env.variables = next;
+      else delete env.variables;
+    },
+    splice: (t) => {
+      const envPath = ['environments', name];
+      const current = parsePaws(t, file).spec.environments![name]!.variables;
+      if (current === undefined) return insertPair(t, envPath, 'variables', Object.fromEntries(set));
+      const path = [...envPath, 'variables'];
+      // Everything unset and nothing new: the emptied mapping goes (an empty `variables:` does not validate).
+      if (!set.length && Object.keys(current).every((k) => unset.includes(k))) return removePair(t, envPath, 'variables');
+      let out = t;
+      for (const [key, value] of set) {
+        if (current[key] === value) continue;
+        out = Object.hasOwn(current, key) ? replaceScalar(out, [...path, key], value, { quote: needsQuotes(value) }) : insertPair(out, path, key, value);
+      }
+      for (const key of unset) out = removePair(out, path, key);
+      return out;
+    },
+  });
+}
+
+/** Where `name` gets variable `key` when it does not set it itself: "staging (through from:)" or "container web (workload default)". */
+function variableSource(spec: PawsSpec, name: string, key: string): string | undefined {
+  const envs = spec.environments ?? {};
+  const seen = new Set<string>([name]);
+  for (let n = envs[name]?.from; n !== undefined && Object.hasOwn(envs, n) && !seen.has(n); n = envs[n]!.from) {
+    if (Object.hasOwn(envs[n]!.variables ?? {}, key)) return `${n} (through from:)`;
+    seen.add(n);
+  }
+  const container = Object.entries(spec.containers).find(([, c]) => Object.hasOwn((c.variables ?? {}) as Record<string, string>, key));
+  return container ? `container ${container[0]} (the workload default)` : undefined;
 }
 
 interface EditPlan {

@@ -178,6 +178,34 @@ export function effectiveSecrets(spec: PawsSpec, env: string): EffectiveSecret[]
   return [...out.values()].sort((a, b) => a.key.localeCompare(b.key));
 }
 
+/** One variable as an environment runs it, and where its value comes from. */
+export interface EffectiveVariable {
+  key: string;
+  value: string;
+  /** 'own': set in the environment; from: the nearest environment up its from-chain that sets it; container: the workload default. */
+  source: 'own' | { from: string } | { container: string };
+}
+
+/**
+ * The variables `env` runs with: the containers' own (the workload defaults), overridden by the from-chain's
+ * environments, oldest first, then by the environment's own. Sorted by key.
+ */
+export function effectiveVariables(spec: PawsSpec, env: string): EffectiveVariable[] {
+  const envs = spec.environments ?? {};
+  const out = new Map<string, EffectiveVariable>();
+  for (const [container, c] of Object.entries(spec.containers)) {
+    for (const [key, value] of Object.entries((c.variables ?? {}) as Record<string, string>)) {
+      if (!out.has(key)) out.set(key, { key, value, source: { container } });
+    }
+  }
+  for (const name of fromChain(envs, env)) {
+    for (const [key, value] of Object.entries(envs[name]!.variables ?? {})) {
+      out.set(key, { key, value, source: name === env ? 'own' : { from: name } });
+    }
+  }
+  return [...out.values()].sort((a, b) => a.key.localeCompare(b.key));
+}
+
 /** [root ancestor, ..., name]; stops at a missing environment or a cycle (a validated spec has neither). */
 function fromChain(envs: Record<string, EnvironmentSpec>, name: string): string[] {
   const chain: string[] = [];

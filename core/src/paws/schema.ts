@@ -10,14 +10,14 @@
  * than a schema can give.
  */
 import { z } from 'zod';
-import { parseSecretRef } from '../secrets/ref.js';
+import { parseSecretRef, SECRET_REF, secretVersionProblem } from '../secrets/ref.js';
+
+export { SECRET_REF };
 
 export const PAWS_API_VERSION = 'paws.dev/v1';
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
-/** `vault://kv/app#key`, `aws-sm://name`, `env://NAME`, `gcp-sm://projects/...`: any `scheme://` reference. */
-export const SECRET_REF = /^[a-z][a-z0-9+.-]*:\/\/\S+$/;
 export const SECRET_VALUE_MESSAGE =
   'secret values never go in paws.yaml; use a reference like vault://kv/app/env#key';
 
@@ -38,12 +38,16 @@ const SecretRefSchema = z
           const parsed = SECRET_REF.test(ref) ? parseSecretRef(ref) : null;
           if (parsed && 'problem' in parsed) ctx.addIssue({ code: 'custom', message: `${ref}: ${parsed.problem}` });
         })
-        .describe('Reference to the secret in a secret store: vault://, aws-sm://, sops://, gcp-sm://, env://, ...'),
+        .describe(
+          'Reference to the secret in a secret store. Managed by idp: aws-sm://<secret-name>[#<json-key>], ' +
+            'vault://<mount>/<path>#<key>, sops://<file>#<key>; any other scheme (env://, gcp-sm://...) is kept as written',
+        ),
       version: z
         .string({ error: (iss) => (iss.input === undefined ? undefined : 'expected a string; quote the version, e.g. "3"') })
-        .min(1)
         .optional()
-        .describe("The store's version the environment uses (AWS VersionId, Vault KV v2 version, sops commit); unset: the store's current one"),
+        .describe(
+          "The store's version the environment uses: AWS VersionId, Vault KV v2 version number, sops commit of the secrets repository; unset: the store's current one",
+        ),
     },
     {
       // Never echo the value: it may be the secret itself. A reference is safe to show.
@@ -55,7 +59,12 @@ const SecretRefSchema = z
             : SECRET_VALUE_MESSAGE,
     },
   )
-  .describe('A secret reference; the value itself never appears in paws.yaml');
+  // The version must be one of the reference's store (never quoted back: it could be a value in the wrong field).
+  .superRefine((s, ctx) => {
+    const problem = s.version !== undefined && SECRET_REF.test(s.ref) ? secretVersionProblem(s.ref, s.version) : undefined;
+    if (problem) ctx.addIssue({ code: 'custom', path: ['version'], message: problem });
+  })
+  .describe('A secret reference and its pinned version, written on one line: { ref: "...", version: "..." }; the value itself never appears in paws.yaml');
 
 const ContainerSchema = z
   .looseObject({

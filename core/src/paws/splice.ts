@@ -218,8 +218,9 @@ export function insertPair(text: string, mapPath: Path, key: string, value: unkn
   const at = target(src, mapPath);
 
   if (at.kind === 'map' && at.map.flow && !(at.map.items.length === 0 && at.owner && at.ownerInBlock)) {
-    // `{ a: 1 }` → `{ a: 1, key: value }`; `{}` inside flow context → `{ key: value }`.
-    const entry = `${flowValue(key)}: ${flowValue(value)}`;
+    // `{ a: 1 }` → `{ a: 1, key: value }`; `{}` inside flow context → `{ key: value }`. Rendered inside a flow map, so
+    // a value with `,` `{` `}` is quoted as it must be there.
+    const entry = flowValue({ [key]: value }).slice(2, -2);
     const last = at.map.items[at.map.items.length - 1];
     if (!last) return src.splice(at.map.range![0] + 1, at.map.range![0] + 1, ` ${entry} `);
     const end = ((last.value as Node | null) ?? (last.key as Node)).range![1];
@@ -306,8 +307,13 @@ export function replaceScalar(text: string, path: Path, value: string | number |
   // Block scalars (| and >) would need their own lines; a one-line replacement uses the default style.
   if (node.type === 'PLAIN' || node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE') scalar.type = node.type;
   if (options.quote && scalar.type !== 'QUOTE_SINGLE') scalar.type = 'QUOTE_DOUBLE';
-  doc.contents = scalar;
-  return src.splice(node.range[0], node.range[1], doc.toString({ lineWidth: 0 }).trimEnd());
+  if (!(at.kind === 'map' && at.map.flow)) {
+    doc.contents = scalar;
+    return src.splice(node.range[0], node.range[1], doc.toString({ lineWidth: 0 }).trimEnd());
+  }
+  // Inside `{ … }` a plain `a, b` or `x}` would end the entry: render it as an item of a flow sequence, then unwrap.
+  doc.contents = doc.createNode([scalar], { flow: true });
+  return src.splice(node.range[0], node.range[1], doc.toString({ lineWidth: 0 }).trimEnd().slice(2, -2));
 }
 
 /**
@@ -393,4 +399,25 @@ export function setFlowPair(text: string, mapPath: Path, key: string, value: Rec
 /** `value` as a yaml node that insertPair renders flow-style on one line, wherever it is nested. */
 export function flowNode(value: Record<string, unknown>): Node {
   return new Document().createNode(value, { flow: true });
+}
+
+/** Remove item `index` of the sequence at `seqPath` (block: its lines and the comments under it; flow: it and a comma). */
+export function removeItem(text: string, seqPath: Path, index: number): string {
+  const src = new Source(text);
+  const { node } = walk(src, seqPath);
+  const item = isSeq(node) ? (node.items[index] as Node | undefined) : undefined;
+  if (!isSeq(node) || !item?.range) throw new Error(`cannot remove item ${index} of ${seqPath.join('.')}: it does not exist`);
+  if (node.flow) {
+    const after = /^\s*,\s*/.exec(src.text.slice(item.range[1]));
+    if (after) return src.splice(item.range[0], item.range[1] + after[0].length, '');
+    const before = /,\s*$/.exec(src.text.slice(0, item.range[0]));
+    return src.splice(before ? item.range[0] - before[0].length : item.range[0], item.range[1], '');
+  }
+  const dash = src.text.lastIndexOf('-', item.range[0] - 1);
+  const start = src.lineStart(dash);
+  if (src.text.slice(start, dash).trim() !== '') throw new Error(`cannot remove item ${index} of ${seqPath.join('.')}: it shares its line with other content`);
+  let end = src.afterLine(item.range[1]);
+  const column = src.column(dash);
+  while (end < src.text.length && isComment(src.lineAt(end)) && indentation(src.lineAt(end)) > column) end = src.afterLine(end + 1);
+  return src.splice(start, end, '');
 }

@@ -6,7 +6,7 @@
  */
 import { isMap, isScalar, isSeq } from 'yaml';
 import { InvalidRequestError } from '../errors.js';
-import { appendItem, insertPair, removePair, replaceScalar } from '../paws/splice.js';
+import { appendItem, insertPair, removeItem, removePair, replaceScalar } from '../paws/splice.js';
 import { formatImage, parseImage, type ImageParts } from './image.js';
 import { appendBlock, checkedEdit, isYamlString, loadMapping, needsQuotes, pairValue, stringField, stringNode } from './yaml-file.js';
 
@@ -105,18 +105,35 @@ function readImages(text: string, file: string): { entries: Entry[]; images: 'no
   return { entries, images: 'present' };
 }
 
+/**
+ * `text` with `resource` listed in (or, with present false, gone from) the kustomization's `resources:`. Listing is
+ * idempotent; the last entry taken out takes `resources:` with it (an empty list is no list).
+ */
+export function setKustomizeResource(text: string, file: string, resource: string, present: boolean): string {
+  const { map } = loadMapping(text, file);
+  const node = pairValue(map, 'resources');
+  if (node !== undefined && node !== null && !isSeq(node) && !(isScalar(node) && node.value === null)) {
+    throw new InvalidRequestError(`${file}: resources must be a list of files or directories; fix it and release again.`, { file });
+  }
+  const items = isSeq(node) ? node.items.map((i) => (isScalar(i) ? String(i.value) : undefined)) : [];
+  const index = items.indexOf(resource);
+  const what = `${present ? 'list' : 'unlist'} ${resource} in resources`;
+  if (present === index >= 0) return text;
+  if (present) {
+    const splice = (t: string) => (map === null ? appendBlock(t, { resources: [resource] }) : node === undefined ? insertPair(t, [], 'resources', [resource]) : appendItem(t, ['resources'], resource));
+    return checkedEdit(text, file, what, splice, (data) => {
+      data['resources'] = [...((data['resources'] as unknown[] | null) ?? []), resource];
+    });
+  }
+  const last = items.length === 1;
+  return checkedEdit(text, file, what, (t) => (last ? removePair(t, [], 'resources') : removeItem(t, ['resources'], index)), (data) => {
+    const rest = (data['resources'] as unknown[]).filter((_, i) => i !== index);
+    if (rest.length) data['resources'] = rest;
+    else delete data['resources'];
+  });
+}
+
 /** The kustomization with `resource` listed under `resources:` (unchanged when it already is). */
 export function addKustomizeResource(text: string, file: string, resource: string): string {
-  const { map } = loadMapping(text, file);
-  const resources = pairValue(map, 'resources');
-  if (resources !== undefined && resources !== null && !isSeq(resources)) {
-    throw new InvalidRequestError(`${file}: resources: must be a list; fix it in the deployment repository and release again.`, { file });
-  }
-  const listed = isSeq(resources) ? resources.items.map((i) => (isScalar(i) ? String(i.value) : '')) : [];
-  if (listed.includes(resource)) return text;
-  const splice = (t: string) =>
-    map === null ? appendBlock(t, { resources: [resource] }) : resources === undefined ? insertPair(t, [], 'resources', [resource]) : appendItem(t, ['resources'], resource);
-  return checkedEdit(text, file, `list ${resource} under resources`, splice, (data) => {
-    data['resources'] = [...((data['resources'] as unknown[] | null) ?? []), resource];
-  });
+  return setKustomizeResource(text, file, resource, true);
 }

@@ -6,7 +6,8 @@
  * secrets:
  *   stores:
  *     local:   { type: sops, repo: /var/idp/secrets.git, ageKeyFile: /var/idp/age.key }
- *     vault:   { type: vault, address: https://vault.internal:8200, mount: secret, tokenEnv: VAULT_TOKEN }
+ *     vault:   { type: vault, address: https://vault.internal:8200, mount: secret, tokenEnv: VAULT_TOKEN,
+ *                externalSecretStore: { kind: ClusterSecretStore, name: vault-backend } }   # optional
  *     aws:     { type: aws-sm, region: eu-west-1 }
  *   rules:                       # first match wins
  *     - { environments: "preview-*", store: local }
@@ -24,6 +25,21 @@ const ENV_VAR = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Where idp puts what it writes, inside the store: `<prefix><component>/<env>/<KEY>`. */
 const prefix = z.string().regex(/^([A-Za-z0-9_.-]+\/)*$/, { error: 'a prefix is path segments each ending in "/", e.g. "idp/"' }).default('idp/');
 
+/**
+ * The External Secrets Operator store a cluster reads this store through (the ExternalSecret idp writes next to a
+ * kustomize overlay names it in secretStoreRef). Unset: the ClusterSecretStore `idp-<store name>`.
+ */
+const externalSecretStore = z
+  .strictObject({
+    kind: z.enum(['ClusterSecretStore', 'SecretStore']).optional(),
+    name: z
+      .string()
+      .max(253)
+      .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, { error: 'a Kubernetes object name: lower-case letters, digits, "-" and "."' })
+      .optional(),
+  })
+  .optional();
+
 const inlineCredential = (field: string, instead: string) =>
   z.never({ error: `${field} must not be written in the config; name ${instead} instead` }).optional();
 
@@ -36,6 +52,7 @@ export const AwsSmStoreConfig = z.strictObject({
   /** Unset: the AWS SDK's default chain (AWS_PROFILE, web identity, instance role…). */
   accessKeyIdEnv: z.string().regex(ENV_VAR).optional(),
   secretAccessKeyEnv: z.string().regex(ENV_VAR).optional(),
+  externalSecretStore,
   accessKeyId: inlineCredential('accessKeyId', 'the variable that holds it with accessKeyIdEnv'),
   secretAccessKey: inlineCredential('secretAccessKey', 'the variable that holds it with secretAccessKeyEnv'),
 });
@@ -47,6 +64,7 @@ export const VaultStoreConfig = z.strictObject({
   mount: z.string().regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/).default('secret'),
   namespace: z.string().optional(),
   prefix,
+  externalSecretStore,
   tokenEnv: z.string().regex(ENV_VAR).optional(),
   tokenFile: z.string().min(1).optional(),
   token: inlineCredential('token', 'the variable or file that holds it with tokenEnv or tokenFile'),

@@ -1,69 +1,158 @@
 /**
  * External Secrets Operator emission for the kustomize deploy format: the release PR writes `externalsecret.yaml`
- * next to the overlay's kustomization.yaml (and lists it under `resources:`), so the cluster fetches each secret at
- * the version paws.yaml pins without idp in its runtime path.
+ * next to the overlay's kustomization.yaml (and lists it under `resources:`; release/overlay-secrets.ts), so the
+ * cluster fetches each secret at the version paws.yaml pins without idp in its runtime path. References and versions
+ * only, never a value.
  *
- * One `ExternalSecret` (external-secrets.io/v1) per environment, target Secret `<component>-secrets`. Each idp store
- * kind maps to a ClusterSecretStore the platform installs once: `idp-aws-sm` (AWS Secrets Manager; `version:
- * uuid/<VersionId>` pins a version, per ESO's AWS provider) and `idp-vault` (KV v2; `version` is the KV version
- * number; the key keeps its mount, which ESO recognises as the store's path). SOPS references are not emitted: SOPS
- * files are decrypted in the cluster by Flux/ksops from git, not fetched by ESO. Unmanaged references (env://, …) are
- * not emitted either; both are listed in the file's header so a reader sees what it leaves out.
+ * One `ExternalSecret` (external-secrets.io/v1) per environment, target Secret `<component>-secrets` (what the
+ * workload reads with envFrom), whatever the number of stores. Per key (`environments.<env>.secrets.<KEY>`, inherited
+ * ones included), `spec.data[]` gets
+ *   secretKey: KEY
+ *   remoteRef:  aws-sm://<name>[#<json-key>]  → key: <name>, property: <json-key>, version: uuid/<VersionId>
+ *              vault://<mount>/<path>#<key>  → key: <path under the store's mount>, property: <key>, version: <n>
+ * (ESO's AWS provider reads `uuid/<id>` as a VersionId and a bare version as a stage; its Vault provider sends the
+ * version as KV v2's `?version=`). An unpinned reference has no `version`: ESO follows the current one.
+ *
+ * Stores: each idp store is read through one (Cluster)SecretStore the platform installs once: the ClusterSecretStore
+ * `idp-<store>`, or the store config's `externalSecretStore`. `spec.secretStoreRef` is the store routed for the
+ * environment (else the one most keys use); keys of other stores name theirs in `sourceRef.storeRef`. Without the
+ * secrets config (a worker not given it), each store kind maps to one ClusterSecretStore (ESO_STORES) and a Vault key
+ * keeps its mount (ESO strips the store's `path` from it).
+ *
+ * Not emitted, and listed in the file's header: SOPS references (decrypted in the cluster from git by Flux's
+ * kustomize-controller or ksops, not fetched by ESO), references idp does not manage (env://, …), and references no
+ * configured store holds.
  */
 import { Document } from 'yaml';
+import { InvalidRequestError } from '../errors.js';
 import type { EffectiveSecret } from '../paws/environments.js';
-import { parseSecretRef } from './ref.js';
+import type { SecretsConfig } from './config.js';
+import { parseSecretRef, vaultPathUnder } from './ref.js';
+import { routeSecretStore, storeForRef } from './routing.js';
 
 export const EXTERNAL_SECRET_FILE = 'externalsecret.yaml';
+/** The first words of every file idp writes: a file without them is someone else's, and idp leaves it alone. */
+export const EXTERNAL_SECRET_MARK = '# Written by idp';
 
-/** The ClusterSecretStore each managed store kind is fetched through. */
+/** The ClusterSecretStore each managed store kind is fetched through when there is no secrets config. */
 export const ESO_STORES = { 'aws-sm': 'idp-aws-sm', vault: 'idp-vault' } as const;
 
-interface RemoteRef {
-  key: string;
-  property?: string;
-  version?: string;
+const K8S_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** A secret as effectiveSecrets gives it (where it comes from does not matter here). */
+export type PinnedSecret = Pick<EffectiveSecret, 'key' | 'ref' | 'version'> & Partial<Pick<EffectiveSecret, 'source'>>;
+
+export interface SecretStoreRef {
+  kind: 'ClusterSecretStore' | 'SecretStore';
+  name: string;
 }
 
-/**
- * The `externalsecret.yaml` of `env` for these secrets (its effective ones), or null when none is fetched through ESO.
- * Several stores in one environment make one ExternalSecret per store (an ExternalSecret reads one store).
- */
-export function renderExternalSecrets(component: string, env: string, secrets: readonly EffectiveSecret[]): string | null {
-  const byStore = new Map<string, { secretKey: string; remoteRef: RemoteRef }[]>();
-  const left: string[] = [];
-  for (const s of [...secrets].sort((a, b) => a.key.localeCompare(b.key))) {
-    const ref = parseSecretRef(s.ref);
-    if (!ref || 'problem' in ref || ref.scheme === 'sops') {
-      left.push(`${s.key} (${ref && !('problem' in ref) ? 'sops: decrypted from git by Flux/ksops' : 'not a store idp manages'})`);
+export interface ExternalSecretInput {
+  component: string;
+  env: string;
+  /** The environment's effective secrets (effectiveSecrets): key, reference and pinned version. */
+  secrets: readonly PinnedSecret[];
+  /** The platform's secret stores; without them, see ESO_STORES. */
+  config?: SecretsConfig;
+  /** The component's owner (metadata.owner): routing rules may name it. */
+  owner?: string;
+}
+
+export interface RenderedExternalSecret {
+  /** The manifest (with its header), or null when no key is one ESO can fetch. */
+  text: string | null;
+  /** The Kubernetes Secret ESO writes, which the workload reads. */
+  secretName: string;
+  /** The keys in spec.data, sorted. */
+  keys: string[];
+  /** Keys left out, and why (in the file's header too). */
+  skipped: { key: string; why: string }[];
+}
+
+/** The (Cluster)SecretStore a cluster reads idp store `store` through. */
+export function externalSecretStoreRef(config: SecretsConfig, store: string): SecretStoreRef {
+  const c = config.stores[store];
+  const own = c && c.type !== 'sops' ? c.externalSecretStore : undefined;
+  const ref: SecretStoreRef = { kind: own?.kind ?? 'ClusterSecretStore', name: own?.name ?? `idp-${store}` };
+  if (!K8S_NAME.test(ref.name) || ref.name.length > 253) {
+    throw new InvalidRequestError(`Store "${store}" has no usable SecretStore name for its ExternalSecrets (idp-${store} is not a Kubernetes name): set externalSecretStore.name on it.`);
+  }
+  return ref;
+}
+
+/** The ExternalSecret of `input.env`; see the file's comment for what each reference becomes. */
+export function renderExternalSecret(input: ExternalSecretInput): RenderedExternalSecret {
+  const { config } = input;
+  const secretName = `${input.component}-secrets`;
+  const routed = config && routeSecretStore(config, { component: input.component, ...(input.owner ? { owner: input.owner } : {}), env: input.env })?.store;
+  const items: { key: string; store: string; storeRef: SecretStoreRef; remoteRef: Record<string, string> }[] = [];
+  const skipped: { key: string; why: string }[] = [];
+
+  for (const s of [...input.secrets].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))) {
+    const parsed = parseSecretRef(s.ref);
+    const scheme = /^([a-z][a-z0-9+.-]*):/.exec(s.ref)?.[1] ?? '?';
+    if (!parsed || 'problem' in parsed) {
+      skipped.push({ key: s.key, why: parsed ? parsed.problem : `${scheme}:// is not a store idp manages` });
       continue;
     }
-    const remoteRef: RemoteRef =
-      ref.scheme === 'aws-sm'
-        ? { key: ref.path, ...(ref.key ? { property: ref.key } : {}), ...(s.version ? { version: `uuid/${s.version}` } : {}) }
-        : { key: `${ref.mount}/${ref.path}`, property: ref.key!, ...(s.version ? { version: s.version } : {}) };
-    const store = ESO_STORES[ref.scheme];
-    byStore.set(store, [...(byStore.get(store) ?? []), { secretKey: s.key, remoteRef }]);
+    if (parsed.scheme === 'sops') {
+      skipped.push({ key: s.key, why: "sops: decrypted from git in the cluster by Flux's kustomize-controller or ksops, not fetched by ESO" });
+      continue;
+    }
+    let store: string;
+    let storeRef: SecretStoreRef;
+    let key: string;
+    if (config) {
+      const name = storeForRef(config, s.ref, routed);
+      const c = name === undefined ? undefined : config.stores[name];
+      if (name === undefined || c === undefined || c.type === 'sops') {
+        skipped.push({ key: s.key, why: `no configured ${parsed.scheme} store holds it` });
+        continue;
+      }
+      store = name;
+      storeRef = externalSecretStoreRef(config, name);
+      key = c.type === 'vault' ? vaultPathUnder(parsed, c.mount)! : parsed.path;
+    } else {
+      store = ESO_STORES[parsed.scheme];
+      storeRef = { kind: 'ClusterSecretStore', name: store };
+      key = parsed.scheme === 'vault' ? `${parsed.mount}/${parsed.path}` : parsed.path;
+    }
+    const remoteRef: Record<string, string> = { key, ...(parsed.key !== undefined ? { property: parsed.key } : {}) };
+    if (s.version !== undefined) remoteRef['version'] = parsed.scheme === 'aws-sm' ? `uuid/${s.version}` : s.version;
+    items.push({ key: s.key, store, storeRef, remoteRef });
   }
-  if (!byStore.size) return null;
-  const docs = [...byStore].sort(([a], [b]) => a.localeCompare(b)).map(([store, data]) => {
-    const name = byStore.size === 1 ? `${component}-secrets` : `${component}-secrets-${store.replace(/^idp-/, '')}`;
-    const doc = new Document({
-      apiVersion: 'external-secrets.io/v1',
-      kind: 'ExternalSecret',
-      metadata: { name, labels: { 'app.kubernetes.io/name': component, 'idp.dev/environment': env } },
-      spec: {
-        refreshInterval: '1h',
-        secretStoreRef: { kind: 'ClusterSecretStore', name: store },
-        target: { name, creationPolicy: 'Owner' },
-        data,
-      },
-    });
-    return doc.toString({ lineWidth: 0 });
+
+  if (items.length === 0) return { text: null, secretName, keys: [], skipped };
+
+  // spec.secretStoreRef: the routed store if a key uses it, else the one most keys use (then by name); others per item.
+  const uses = new Map<string, number>();
+  for (const i of items) uses.set(i.store, (uses.get(i.store) ?? 0) + 1);
+  const main = routed !== undefined && uses.has(routed) ? routed : [...uses.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]![0];
+  const doc = new Document({
+    apiVersion: 'external-secrets.io/v1',
+    kind: 'ExternalSecret',
+    metadata: { name: secretName, labels: { 'app.kubernetes.io/name': input.component, 'app.kubernetes.io/managed-by': 'idp', 'idp.dev/environment': input.env } },
+    spec: {
+      refreshInterval: '1h',
+      secretStoreRef: items.find((i) => i.store === main)!.storeRef,
+      target: { name: secretName, creationPolicy: 'Owner' },
+      data: items.map((i) => ({ secretKey: i.key, remoteRef: i.remoteRef, ...(i.store !== main ? { sourceRef: { storeRef: i.storeRef } } : {}) })),
+    },
   });
   const header = [
-    `# Written by idp from paws.yaml (environments.${env}.secrets): references and versions only, never a value.`,
-    ...(left.length ? [`# Not fetched through External Secrets: ${left.join(', ')}.`] : []),
+    `${EXTERNAL_SECRET_MARK} from paws.yaml (environments.${input.env}.secrets): references and versions only, never a value.`,
+    '# Change them with `idp secrets`: the next idp PR for this environment rewrites this file.',
+    ...(skipped.length ? [`# Not fetched through External Secrets: ${skipped.map((s) => `${s.key} (${s.why})`).join(', ')}.`] : []),
   ];
-  return `${header.join('\n')}\n${docs.join('---\n')}`;
+  return { text: `${header.join('\n')}\n${doc.toString({ lineWidth: 0 })}`, secretName, keys: items.map((i) => i.key), skipped };
+}
+
+/** renderExternalSecret's manifest alone: the `externalsecret.yaml` of `env`, or null when ESO fetches none of them. */
+export function renderExternalSecrets(
+  component: string,
+  env: string,
+  secrets: readonly PinnedSecret[],
+  options: { config?: SecretsConfig; owner?: string } = {},
+): string | null {
+  return renderExternalSecret({ component, env, secrets, ...options }).text;
 }

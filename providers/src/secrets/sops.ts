@@ -267,8 +267,9 @@ export class SopsStore implements SecretStore {
       const body = r.stdout.subarray(at, at + Number(m[2])).toString('utf8');
       at += Number(m[2]) + 1;
       if (m[1] !== 'blob') continue;
-      const doc = parse(body) as Record<string, unknown> | null;
-      found.set(ask, new Set(Object.keys(doc ?? {}).filter((k) => k !== 'sops')));
+      // The top-level keys as sops writes them (one `KEY: ENC[…]` line each, unindented): read off the lines rather than
+      // parsed, so describing 200 keys pinned at 200 versions stays one cheap pass (a YAML parse per blob was ~1 ms each).
+      found.set(ask, new Set([...body.matchAll(/^([A-Za-z_][A-Za-z0-9_]*):/gm)].map((m) => m[1]!).filter((k) => k !== 'sops')));
     }
     return found;
   }

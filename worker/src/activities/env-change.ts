@@ -6,6 +6,7 @@ const VERBS: Record<EnvChangeInput['kind'], string> = {
   'env-create': 'Create',
   'env-destroy': 'Destroy',
   'env-extend': 'Extend',
+  'env-vars': 'Set variables of',
   'env-secrets': 'Set',
 };
 
@@ -19,6 +20,7 @@ export function describeChange(input: EnvChangeInput, workflowId: string, expire
     'env-create': `Adds \`${input.env}\` to \`${input.path}\` with the workload's defaults.`,
     'env-destroy': `Removes \`${input.env}\` from \`${input.path}\`.`,
     'env-extend': `Moves the expiry of \`${input.env}\` in \`${input.path}\`.`,
+    'env-vars': variablesEffect(input),
     'env-secrets': secretEffect(input),
   }[input.kind];
   const lines = [
@@ -32,6 +34,16 @@ export function describeChange(input: EnvChangeInput, workflowId: string, expire
     `<!-- idp workflow: ${workflowId} -->`,
   ];
   return { title, body: lines.join('\n'), message: `${title}\n\nidp workflow: ${workflowId}\nRequested-by: ${input.requestedBy}` };
+}
+
+/** `Sets LOG_LEVEL, FEATURE_X and unsets OLD_FLAG of staging in paws.yaml.` — names only; the diff shows the values. */
+function variablesEffect(input: EnvChangeInput): string {
+  const code = (keys: string[]) => keys.map((k) => `\`${k}\``).join(', ');
+  const set = Object.keys(input.variables?.set ?? {});
+  const unset = input.variables?.unset ?? [];
+  const parts = [...(set.length ? [`sets ${code(set)}`] : []), ...(unset.length ? [`unsets ${code(unset)}`] : [])];
+  const said = parts.join(' and ');
+  return `${said.charAt(0).toUpperCase()}${said.slice(1)} in the variables of \`${input.env}\` in \`${input.path}\`.`;
 }
 
 /** What a secret PR does, in words: the reference and version it pins (the value is in the store, never here). */

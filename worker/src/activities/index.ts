@@ -5,7 +5,7 @@
  * whose type is the API error code.
  */
 import { Context } from '@temporalio/activity';
-import { branchForWorkflow, ConflictError, DEFAULT_RELEASE_FLOORS, NotFoundError, type ReleaseFloors } from '@idp/core';
+import { branchForWorkflow, ConflictError, DEFAULT_RELEASE_FLOORS, NotFoundError, type ReleaseFloors, type SecretsConfig } from '@idp/core';
 import type { EnvActivities, PreparedChange } from '@idp/workflows/activities';
 import type { EnvChangeInput } from '@idp/workflows/shared';
 import type { GitProvider, ProviderLookup } from '@idp/providers';
@@ -32,10 +32,13 @@ async function changeOnBase(p: GitProvider, input: EnvChangeInput & { workflowId
   return { base: snap.defaultBranch, ...changeOn(snap.file.content, snap.file.commitSha, input) };
 }
 
-/** `releaseFloors`: the platform's approval floors (IDP_RELEASE_FLOORS; default DEFAULT_RELEASE_FLOORS). */
-export function createActivities(providers: ProviderLookup, opts: { releaseFloors?: ReleaseFloors } = {}): EnvActivities {
+/**
+ * `releaseFloors`: the platform's approval floors (IDP_RELEASE_FLOORS; default DEFAULT_RELEASE_FLOORS).
+ * `secrets`: the platform's secret stores (the ExternalSecret a kustomize release writes then names each one's SecretStore).
+ */
+export function createActivities(providers: ProviderLookup, opts: { releaseFloors?: ReleaseFloors; secrets?: SecretsConfig } = {}): EnvActivities {
   return {
-    ...createReleaseActivities(providers, opts.releaseFloors ?? DEFAULT_RELEASE_FLOORS),
+    ...createReleaseActivities(providers, opts.releaseFloors ?? DEFAULT_RELEASE_FLOORS, opts.secrets),
     prepareEnvChange: (input) =>
       withHeartbeat(async (): Promise<PreparedChange> => {
         const p = providers(input.repo);

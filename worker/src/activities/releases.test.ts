@@ -7,11 +7,11 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/activity';
-import { DEFAULT_RELEASE_FLOORS, parsePaws, releasePlan, type PullRequest, type ReleasePolicy, type Review } from '@idp/core';
+import { DEFAULT_RELEASE_FLOORS, parsePaws, releasePlan, SecretsConfig, type PullRequest, type ReleasePolicy, type Review } from '@idp/core';
 import type { ReleaseInput } from '@idp/workflows/release-shared';
 import { providerFor, releaseVerdict, type GitProvider } from '@idp/providers';
 import { createRepo } from '@idp/providers/testing';
-import { branches, kustomization, RELEASE_PAWS } from '../e2e/fixtures.js';
+import { branches, git, kustomization, RELEASE_PAWS } from '../e2e/fixtures.js';
 import { createReleaseActivities } from './releases.js';
 
 const HEAD = 'c0ffee';
@@ -104,5 +104,94 @@ describe('prepareRelease and deployment repositories', () => {
     const prepared = await run(acts.prepareRelease, input);
     assert.equal(prepared.repo, deploy.bare);
     assert.equal(prepared.policy.approvals, 2);
+  });
+});
+
+describe('prepareRelease and the ExternalSecret of a kustomize overlay', () => {
+  const run = <A extends unknown[], R>(fn: (...a: A) => Promise<R>, ...args: A): Promise<R> => new MockActivityEnvironment().run(fn, ...args) as Promise<R>;
+  const AWS_V = '0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
+  const secrets = SecretsConfig.parse({
+    stores: {
+      vault: { type: 'vault', address: 'http://127.0.0.1:8200', mount: 'secret', tokenEnv: 'VAULT_TOKEN' },
+      aws: { type: 'aws-sm', region: 'eu-west-1' },
+      local: { type: 'sops', repo: '/var/idp/secrets.git', ageKeyFile: '/var/idp/age.key' },
+    },
+    rules: [{ environments: 'prod*', store: 'aws' }],
+    default: 'vault',
+  });
+  const paws = (deployRepo: string) =>
+    RELEASE_PAWS.replace('environments:\n', `deploy:\n  repo: ${deployRepo}\n  path: apps/payments/{env}\n  format: kustomize\nenvironments:\n`).replace(
+      '  production:\n',
+      [
+        '  production:',
+        '    secrets:',
+        `      STRIPE_KEY: { ref: "aws-sm://idp/checkout/production/STRIPE_KEY", version: "${AWS_V}" }`,
+        '      DB_PASSWORD: { ref: "vault://secret/idp/checkout/production/DB_PASSWORD#value", version: "3" }',
+        '      LOCAL_ONLY: { ref: "sops://checkout/production.enc.yaml#LOCAL_ONLY" }',
+        '',
+      ].join('\n'),
+    );
+  const inputFor = (repo: string, n: number): ReleaseInput & { workflowId: string } => ({
+    repo, path: 'paws.yaml', component: 'checkout', env: 'production', kind: 'create', image: `ghcr.io/acme/checkout:2.0.${n}`,
+    requestedBy: 'dev', requestedAt: new Date().toISOString(), requestId: `r${n}`, number: n, queueId: 'releases:checkout:production@0123456789', workflowId: `release:checkout:production:v${n}@0123456789`,
+  });
+  const show = (bare: string, ref: string, path: string) => git(bare, 'show', `${ref}:${path}`);
+
+  it('writes externalsecret.yaml beside the overlay and lists it; a retry reuses the branch; the PR says what it fetches', async (t) => {
+    const deploy = await createRepo({ files: { 'apps/payments/production/kustomization.yaml': kustomization('1.0.0') } });
+    t.after(() => deploy.cleanup());
+    const component = await createRepo({ files: { 'paws.yaml': paws(deploy.bare) } });
+    t.after(() => component.cleanup());
+    await deploy.push({ files: { '.idp/deploy-access.yaml': `apiVersion: paws.dev/v1\nkind: DeployAccess\ngrants:\n  - repo: ${component.bare}\n    paths: [apps/payments/**]\n` } });
+    const acts = createReleaseActivities((r) => providerFor(r), DEFAULT_RELEASE_FLOORS, secrets);
+
+    const input = inputFor(component.bare, 1);
+    const prepared = await run(acts.prepareRelease, input);
+    const k = show(deploy.bare, prepared.headSha, 'apps/payments/production/kustomization.yaml');
+    assert.match(k, /resources:\n {2}- \.\.\/\.\.\/base\n {2}- externalsecret\.yaml\nimages:/);
+    assert.match(k, /newTag: "2\.0\.1"/);
+    const es = show(deploy.bare, prepared.headSha, 'apps/payments/production/externalsecret.yaml');
+    assert.match(es, /^# Written by idp/);
+    assert.match(es, /secretStoreRef:\n {4}kind: ClusterSecretStore\n {4}name: idp-aws\n/);
+    assert.match(es, new RegExp(`key: idp/checkout/production/STRIPE_KEY\\n {8}version: uuid/${AWS_V}\\n`));
+    assert.match(es, /key: idp\/checkout\/production\/DB_PASSWORD\n {8}property: value\n {8}version: "3"\n {6}sourceRef:\n {8}storeRef:\n {10}kind: ClusterSecretStore\n {10}name: idp-vault/);
+    assert.match(es, /# Not fetched through External Secrets: LOCAL_ONLY \(sops: /);
+    assert.match(prepared.body, /Writes `apps\/payments\/production\/externalsecret\.yaml`, the ExternalSecret that fetches `DB_PASSWORD`, `STRIPE_KEY`/);
+    assert.match(prepared.body, /Not fetched by an ExternalSecret: `LOCAL_ONLY`/);
+
+    // A retry (the activity ran again after a crash) finds the branch with both files and writes nothing new.
+    const again = await run(acts.prepareRelease, input);
+    assert.equal(again.headSha, prepared.headSha);
+    assert.equal(git(deploy.bare, 'rev-parse', `${again.headSha}^`).trim(), git(deploy.bare, 'rev-parse', 'main').trim(), 'one commit on top of main');
+
+    // Merged, the next release changes only the tag: the ExternalSecret is already there and the same.
+    git(deploy.bare, 'update-ref', 'refs/heads/main', prepared.headSha);
+    const next = await run(acts.prepareRelease, inputFor(component.bare, 2));
+    assert.deepEqual(git(deploy.bare, 'diff', '--name-only', 'main', next.headSha).trim().split('\n'), ['apps/payments/production/kustomization.yaml']);
+    assert.match(next.body, /`apps\/payments\/production\/externalsecret\.yaml` \(the ExternalSecret\) already fetches `DB_PASSWORD`, `STRIPE_KEY`\./);
+  });
+
+  it('a grant that covers only the kustomization: the release goes ahead without an ExternalSecret, and the PR says why', async (t) => {
+    const deploy = await createRepo({ files: { 'apps/payments/production/kustomization.yaml': kustomization('1.0.0') } });
+    t.after(() => deploy.cleanup());
+    const component = await createRepo({ files: { 'paws.yaml': paws(deploy.bare) } });
+    t.after(() => component.cleanup());
+    await deploy.push({ files: { '.idp/deploy-access.yaml': `apiVersion: paws.dev/v1\nkind: DeployAccess\ngrants:\n  - repo: ${component.bare}\n    paths: [apps/payments/production/kustomization.yaml]\n` } });
+    const prepared = await run(createReleaseActivities((r) => providerFor(r), DEFAULT_RELEASE_FLOORS, secrets).prepareRelease, inputFor(component.bare, 1));
+    assert.deepEqual(git(deploy.bare, 'diff', '--name-only', 'main', prepared.headSha).trim().split('\n'), ['apps/payments/production/kustomization.yaml']);
+    assert.doesNotMatch(show(deploy.bare, prepared.headSha, 'apps/payments/production/kustomization.yaml'), /externalsecret/);
+    assert.match(prepared.body, /`STRIPE_KEY` \(.* does not let this component write apps\/payments\/production\/externalsecret\.yaml \(\.idp\/deploy-access\.yaml\)\)/);
+  });
+
+  it('without a secrets config: one ClusterSecretStore per store kind, a Vault key with its mount', async (t) => {
+    const deploy = await createRepo({ files: { 'apps/payments/production/kustomization.yaml': kustomization('1.0.0') } });
+    t.after(() => deploy.cleanup());
+    const component = await createRepo({ files: { 'paws.yaml': paws(deploy.bare) } });
+    t.after(() => component.cleanup());
+    await deploy.push({ files: { '.idp/deploy-access.yaml': `apiVersion: paws.dev/v1\nkind: DeployAccess\ngrants:\n  - repo: ${component.bare}\n    paths: [apps/payments/**]\n` } });
+    const prepared = await run(createReleaseActivities((r) => providerFor(r), DEFAULT_RELEASE_FLOORS).prepareRelease, inputFor(component.bare, 1));
+    const es = show(deploy.bare, prepared.headSha, 'apps/payments/production/externalsecret.yaml');
+    assert.match(es, /secretStoreRef:\n {4}kind: ClusterSecretStore\n {4}name: idp-aws-sm\n/);
+    assert.match(es, /key: secret\/idp\/checkout\/production\/DB_PASSWORD\n {8}property: value\n {8}version: "3"\n {6}sourceRef:\n {8}storeRef:\n {10}kind: ClusterSecretStore\n {10}name: idp-vault/);
   });
 });

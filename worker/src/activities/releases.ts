@@ -5,31 +5,37 @@
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import { createTwoFilesPatch } from 'diff';
-import { posix } from 'node:path';
 import {
-  addKustomizeResource,
   branchForWorkflow,
   ConflictError,
   deployedImage,
+  DEPLOY_ACCESS_FILE,
   describePolicy,
   effectiveSecrets,
-  EXTERNAL_SECRET_FILE,
+  externalSecretPath,
+  isIdpError,
   NotFoundError,
+  overlaySecrets,
   parsePaws,
   releasePlan,
-  renderExternalSecrets,
   setDeployedImage,
   type ReleaseFloors,
+  type SecretsConfig,
 } from '@idp/core';
 import type { EnvActivities, PreparedRelease, ReleaseEvaluation } from '@idp/workflows/activities';
 import { POLICY_STATUS_CONTEXT, type ReleaseInput, type ResolvedPolicy } from '@idp/workflows/release-shared';
-import { assertDeployAccess, releaseVerdict, type ProviderLookup } from '@idp/providers';
+import { assertDeployAccess, releaseVerdict, type FileChange, type ProviderLookup } from '@idp/providers';
 import { withHeartbeat, toRef, authorOf } from './common.js';
 import { faultPoint } from './faults.js';
 
 type ReleaseActivities = Pick<EnvActivities, 'prepareRelease' | 'evaluateRelease' | 'mergeRelease' | 'closeRelease' | 'setPolicyStatus'>;
 
-export function createReleaseActivities(providers: ProviderLookup, floors: ReleaseFloors): ReleaseActivities {
+/**
+ * A release to a kustomize overlay also writes the environment's ExternalSecret beside it (core's overlaySecrets), so
+ * the cluster fetches the pinned versions itself; `secrets` (the platform's secret stores) names each store's
+ * SecretStore (without it: one ClusterSecretStore per store kind).
+ */
+export function createReleaseActivities(providers: ProviderLookup, floors: ReleaseFloors, secrets?: SecretsConfig): ReleaseActivities {
   return {
     prepareRelease: (input) =>
       withHeartbeat(async (): Promise<PreparedRelease> => {
@@ -49,21 +55,32 @@ export function createReleaseActivities(providers: ProviderLookup, floors: Relea
           throw new NotFoundError(`No ${target.file} on ${snap.defaultBranch} in ${repo}: add the ${target.format} file for ${input.env} there first (deploy: in ${input.path}).`);
         }
         const previousImage = deployedImage(target, snap.file.content, spec) ?? undefined;
-        let content = setDeployedImage(target, snap.file.content, input.image, spec);
+        const content = setDeployedImage(target, snap.file.content, input.image, spec);
         if (content === snap.file.content) {
           throw ApplicationFailure.nonRetryable(`${input.env} already runs ${input.image}; there is nothing to release.`, 'conflict');
         }
-        const changes = [{ path: target.file, content }];
-        // A kustomize overlay gets the environment's secrets as an ExternalSecret beside it (references, never values).
+        const changes: FileChange[] = [{ path: target.file, content }];
+        let secretFile: SecretFileText | undefined;
         if (target.format === 'kustomize') {
-          const secrets = renderExternalSecrets(spec.metadata.name, input.env, effectiveSecrets(spec, input.env));
-          if (secrets !== null) {
-            const file = posix.join(posix.dirname(target.file), EXTERNAL_SECRET_FILE);
-            content = addKustomizeResource(content, target.file, EXTERNAL_SECRET_FILE);
-            changes.splice(0, 1, { path: target.file, content }, { path: file, content: secrets });
+          // The ExternalSecret as paws.yaml pins the secrets now (default branch), beside the overlay, if the
+          // deployment repository's grant covers that file too (it is written next to the one it granted).
+          const path = externalSecretPath(target);
+          const granted = await assertDeployAccess(providers, service, input.repo, { ...target, file: path }).then(
+            () => true,
+            (e: unknown) => (isIdpError(e) && e.code === 'forbidden' ? false : Promise.reject(e)),
+          );
+          const before = (await p.readFile(path, snap.file.commitSha))?.content ?? null;
+          if (granted) {
+            const o = overlaySecrets({ spec, target, kustomization: content, existing: before, config: secrets });
+            changes[0] = { path: target.file, content: o.kustomization };
+            if (o.file) changes.push(o.file);
+            secretFile = { path, before, after: o.file ? o.file.content : before, keys: o.keys, skipped: o.skipped };
+          } else {
+            const why = `${repo} does not let this component write ${path} (${DEPLOY_ACCESS_FILE})`;
+            secretFile = { path, before, after: before, keys: [], skipped: effectiveSecrets(spec, input.env).map((s) => ({ key: s.key, why })) };
           }
         }
-        const text = describeRelease(input, input.workflowId, { repo, file: target.file, before: snap.file.content, after: content, previousImage, policy });
+        const text = describeRelease(input, input.workflowId, { repo, file: target.file, before: snap.file.content, after: changes[0]!.content!, previousImage, policy, secretFile });
         const author = authorOf(input.requestedBy);
         const base = snap.defaultBranch;
         const done = (headSha: string, baseSha: string): PreparedRelease => ({ branch, base, baseSha, headSha, ...text, repo, policy, ...(previousImage ? { previousImage } : {}) });
@@ -79,7 +96,7 @@ export function createReleaseActivities(providers: ProviderLookup, floors: Relea
             await p.deleteBranch(branch);
           } else {
             const onBranch = await Promise.all(changes.map((c) => p.readFile(c.path, snap.branchSha!)));
-            if (onBranch.every((file, i) => file?.content === changes[i]!.content)) return done(snap.branchSha, pr?.baseSha ?? snap.file.commitSha);
+            if (changes.every((c, i) => (onBranch[i]?.content ?? null) === c.content)) return done(snap.branchSha, pr?.baseSha ?? snap.file.commitSha);
             const { sha } = await p.updateBranch({ branch, expectedSha: snap.branchSha, baseSha: snap.file.commitSha, message: text.message, changes, author });
             return done(sha, snap.file.commitSha);
           }
@@ -120,10 +137,38 @@ export function createReleaseActivities(providers: ProviderLookup, floors: Relea
   };
 }
 
+/** The ExternalSecret a release writes beside a kustomize overlay (null: no such file). */
+interface SecretFileText {
+  path: string;
+  before: string | null;
+  after: string | null;
+  keys: string[];
+  skipped: { key: string; why: string }[];
+}
+
+function unifiedDiff(file: string, before: string, after: string): string {
+  return createTwoFilesPatch(file, file, before, after, undefined, undefined, { context: 3 }).split('\n').slice(2).join('\n').trimEnd();
+}
+
+/** What the PR says about the ExternalSecret: which keys it fetches (references and versions only), and its diff. */
+function describeSecretFile(f: SecretFileText | undefined): string[] {
+  if (!f) return [];
+  const list = (keys: string[]) => keys.map((k) => `\`${k}\``).join(', ');
+  const skipped = f.skipped.length ? ['', `Not fetched by an ExternalSecret: ${f.skipped.map((s) => `\`${s.key}\` (${s.why})`).join('; ')}.`] : [];
+  if (f.before !== f.after) {
+    const what =
+      f.after === null
+        ? `Removes \`${f.path}\`: no secret of this environment is left for External Secrets Operator to fetch.`
+        : `Writes \`${f.path}\`, the ExternalSecret that fetches ${list(f.keys)} from their stores (references and versions; no value is in this PR):`;
+    return ['', what, '', '```diff', unifiedDiff(f.path, f.before ?? '', f.after ?? ''), '```', ...skipped];
+  }
+  return [...(f.keys.length ? ['', `\`${f.path}\` (the ExternalSecret) already fetches ${list(f.keys)}.`] : []), ...skipped];
+}
+
 function describeRelease(
   input: ReleaseInput,
   workflowId: string,
-  d: { repo: string; file: string; before: string; after: string; previousImage?: string; policy: ResolvedPolicy },
+  d: { repo: string; file: string; before: string; after: string; previousImage?: string; policy: ResolvedPolicy; secretFile?: SecretFileText | undefined },
 ): { title: string; body: string; message: string } {
   const title = `Release v${input.number} of ${input.component} to ${input.env}: ${input.image}`;
   const why =
@@ -132,11 +177,7 @@ function describeRelease(
       : input.kind === 'rollback'
         ? `Rolls back to v${input.rollbackTo} (rollback policy).`
         : '';
-  const patch = createTwoFilesPatch(d.file, d.file, d.before, d.after, undefined, undefined, { context: 3 })
-    .split('\n')
-    .slice(2)
-    .join('\n')
-    .trimEnd();
+  const patch = unifiedDiff(d.file, d.before, d.after);
   const lines = [
     `**${input.env}**: \`${d.previousImage ?? '(none)'}\` → \`${input.image}\`${why ? ` — ${why}` : ''}`,
     '',
@@ -145,6 +186,7 @@ function describeRelease(
     '```diff',
     patch,
     '```',
+    ...describeSecretFile(d.secretFile),
     '',
     '**Release policy**',
     '',

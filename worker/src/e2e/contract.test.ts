@@ -82,8 +82,8 @@ describe('Platform API contract', () => {
     const ops = Object.values(doc.paths).flatMap((p) => Object.values(p).map((o) => o.operationId)).sort();
     assert.deepEqual(ops, [
       'cloneEnvironment', 'closePull', 'createEnvironment', 'createRelease', 'destroyEnvironment', 'extendEnvironment', 'getComponent',
-      'getPull', 'getPullDiff', 'getRelease', 'getWorkflow', 'health', 'listActivity', 'listEnvironments', 'listPulls', 'listReleases', 'mergePull', 'openapi',
-      'promoteRelease', 'reportCheck', 'resolveContext', 'reviewPull', 'rollbackRelease', 'whoami',
+      'getPull', 'getPullDiff', 'getRelease', 'getWorkflow', 'health', 'listActivity', 'listEnvironments', 'listPulls', 'listReleases', 'listSecrets', 'listVariables', 'mergePull', 'openapi',
+      'promoteRelease', 'reportCheck', 'resolveContext', 'reviewPull', 'rollbackRelease', 'setSecret', 'setVariables', 'unsetSecret', 'whoami',
     ]);
   });
 

@@ -269,7 +269,7 @@ describe('releases on GitHub and GitLab, driven by webhooks (polling every 10 mi
       const withSecrets = (deployments: string) =>
         componentPaws(deployments).replace(
           '  production:\n',
-          '  production:\n    secrets:\n      STRIPE_KEY: { ref: "aws-sm://idp/checkout/production/STRIPE_KEY", version: "0a1b2c3d-0000-4000-8000-000000000001" }\n      DB_PASSWORD: { ref: "vault://secret/idp/checkout/production/DB_PASSWORD#value", version: "3" }\n      LOCAL_ONLY: { ref: "sops://checkout/production.enc.yaml#LOCAL_ONLY", version: "abc123" }\n',
+          '  production:\n    secrets:\n      STRIPE_KEY: { ref: "aws-sm://idp/checkout/production/STRIPE_KEY", version: "0a1b2c3d-0000-4000-8000-000000000001" }\n      DB_PASSWORD: { ref: "vault://secret/idp/checkout/production/DB_PASSWORD#value", version: "3" }\n      LOCAL_ONLY: { ref: "sops://checkout/production.enc.yaml#LOCAL_ONLY", version: "0123456789abcdef0123456789abcdef01234567" }\n',
         );
       const { deployments, remote } = await githubComponent('vaulted', withSecrets);
       const res = await asDev(GH_TOKENS.dev!).createRelease({ repo: remote, env: 'production', image: 'ghcr.io/acme/checkout:1.5.0' });
@@ -279,13 +279,17 @@ describe('releases on GitHub and GitLab, driven by webhooks (polling every 10 mi
       const overlay = files.find((f) => f.path.endsWith('kustomization.yaml'))!.after!;
       assert.equal(overlay, kustomization('1.5.0').replace('  - ../../base\n', '  - ../../base\n  - externalsecret.yaml\n'));
       const docs = parseAllDocuments(files.find((f) => f.path.endsWith('externalsecret.yaml'))!.after!).map((d) => d.toJS());
-      // One ExternalSecret per store; sops is decrypted from git in the cluster, so it is left out (and said so).
-      assert.deepEqual(docs.map((d) => [d.apiVersion, d.kind, d.spec.secretStoreRef.name]), [
-        ['external-secrets.io/v1', 'ExternalSecret', 'idp-aws-sm'],
-        ['external-secrets.io/v1', 'ExternalSecret', 'idp-vault'],
+      // One ExternalSecret, so the workload reads one Secret; a key of another store names that store (sourceRef).
+      // sops is decrypted from git in the cluster, so it is left out (and said so).
+      assert.deepEqual(docs.map((d) => [d.apiVersion, d.kind, d.spec.secretStoreRef.name, d.spec.target.name]), [['external-secrets.io/v1', 'ExternalSecret', 'idp-aws-sm', 'checkout-secrets']]);
+      assert.deepEqual(docs[0].spec.data, [
+        {
+          secretKey: 'DB_PASSWORD',
+          remoteRef: { key: 'secret/idp/checkout/production/DB_PASSWORD', property: 'value', version: '3' },
+          sourceRef: { storeRef: { kind: 'ClusterSecretStore', name: 'idp-vault' } },
+        },
+        { secretKey: 'STRIPE_KEY', remoteRef: { key: 'idp/checkout/production/STRIPE_KEY', version: 'uuid/0a1b2c3d-0000-4000-8000-000000000001' } },
       ]);
-      assert.deepEqual(docs[0].spec.data, [{ secretKey: 'STRIPE_KEY', remoteRef: { key: 'idp/checkout/production/STRIPE_KEY', version: 'uuid/0a1b2c3d-0000-4000-8000-000000000001' } }]);
-      assert.deepEqual(docs[1].spec.data, [{ secretKey: 'DB_PASSWORD', remoteRef: { key: 'secret/idp/checkout/production/DB_PASSWORD', property: 'value', version: '3' } }]);
       assert.match(files.find((f) => f.path.endsWith('externalsecret.yaml'))!.after!, /Not fetched through External Secrets: LOCAL_ONLY \(sops/);
     });
 

@@ -61,6 +61,18 @@ describe('workflow replay', () => {
     }
   });
 
+  it('replays the history of a variables change (env-vars): two variables set in one PR, merged', async (t) => {
+    const repo = await createRepo({ files: { 'paws.yaml': CHECKOUT_PAWS } });
+    t.after(() => repo.cleanup());
+    const ref = { repo: repo.bare };
+    const vars = await stack.client.setVariables('staging', { ...ref, set: { FEATURE_X: 'on', LOG_LEVEL: 'debug' } });
+    await stack.client.merge(vars.pr!.number, ref);
+    await completed(stack.client, vars.workflowId);
+    const history = await stack.api.temporal.workflow.getHandle(vars.workflowId).fetchHistory();
+    await Worker.runReplayHistory(replayOptions, history, vars.workflowId);
+    if (process.env.IDP_RECORD_HISTORIES) writeFileSync(join(dir, `${vars.workflowId.split('@')[0]!.replaceAll(':', '_')}.json`), historyToJSON(history));
+  });
+
   it('replays histories of releases: the queue, a release merged after approval, one queued behind it and rejected', async (t) => {
     const repo = await createRepo({ files: { 'paws.yaml': RELEASE_PAWS } });
     t.after(() => repo.cleanup());

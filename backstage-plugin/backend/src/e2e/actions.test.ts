@@ -331,6 +331,25 @@ describe('idp Scaffolder actions through real tasks', () => {
     assert.match(body.output.workflowId, /^env-clone:checkout:preview-mcp@/);
   });
 
+  it('the registry route runs idp:variables:set as the caller: one PR by alice setting the variables; a secret-looking one is refused', async () => {
+    const url = `${stack.baseUrl}/api/idp/.backstage/actions/v1/actions/idp:variables:set/invoke`;
+    const res = await fetch(url, { method: 'POST', headers: await json('alice'), body: JSON.stringify({ component: 'component:default/checkout', env: 'production', set: { FEATURE_Y: 'on' } }) });
+    const body = (await res.json()) as { output: { prUrl: string; workflowId: string } };
+    assert.equal(res.status, 200, JSON.stringify(body));
+    assert.match(body.output.workflowId, /^env-vars:checkout:production@/);
+    const pr = await api<PullRequest>('alice', `/pulls/${prNumberOf(body.output.prUrl)}`);
+    assert.equal(pr.author, ALICE);
+    const [p] = await diffOf(pr.number);
+    assert.deepEqual(p!.added.map((l: string) => l.trim()), ['variables:', 'FEATURE_Y: on']);
+    const before = refs();
+    const refused = await fetch(url, { method: 'POST', headers: await json('alice'), body: JSON.stringify({ component: 'component:default/checkout', env: 'staging', set: { API_TOKEN: 'not-in-git' } }) });
+    assert.notEqual(refused.status, 200);
+    const text = await refused.text();
+    assert.match(text, /idp secrets set API_TOKEN/);
+    assert.ok(!text.includes('not-in-git'));
+    assert.equal(refs(), before);
+  });
+
   it('backstage-cli actions execute idp:env:clone, signed in as bob: the PR is bob\'s', async () => {
     // The CLI's own sign-in store (what `backstage-cli auth login` writes), in a folder of this test: an instance of
     // this stack whose access token is bob's Backstage token.
@@ -362,7 +381,7 @@ describe('idp Scaffolder actions through real tasks', () => {
     const res = await fetch(`${stack.baseUrl}/api/scaffolder/v2/actions`, { headers: await auth('alice') });
     const actions = (await res.json()) as { id: string; examples?: { description: string; example: string }[] }[];
     const ids = actions.map((a) => a.id).filter((id) => id.startsWith('idp:')).sort();
-    assert.deepEqual(ids, ['idp:env:clone', 'idp:env:create', 'idp:env:destroy', 'idp:env:extend', 'idp:release:create', 'idp:release:promote', 'idp:release:rollback', 'idp:workflow:wait']);
+    assert.deepEqual(ids, ['idp:env:clone', 'idp:env:create', 'idp:env:destroy', 'idp:env:extend', 'idp:release:create', 'idp:release:promote', 'idp:release:rollback', 'idp:secret:set-ref', 'idp:variables:set', 'idp:workflow:wait']);
     const clone = actions.find((a) => a.id === 'idp:env:clone')!;
     assert.match(clone.examples![0]!.example, /action: idp:env:clone/);
     // Every task above looked its actions up with the registry's copies listed too (backend.actions.pluginSources: [idp]).

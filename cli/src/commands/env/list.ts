@@ -21,7 +21,7 @@ export function envStatus(e: EnvironmentView, now: Date, c: Colors = colors(fals
   else parts.push(c.green('live'));
   for (const p of open) {
     if (p === teardown || p === creating) continue;
-    parts.push(kindOf(p) === 'env-extend' ? `extend PR #${p.number}` : kindOf(p) === 'env-secrets' ? `secret PR #${p.number}` : kindOf(p) === 'release' ? `release PR #${p.number}` : `PR #${p.number}`);
+    parts.push(kindOf(p) === 'env-extend' ? `extend PR #${p.number}` : kindOf(p) === 'env-vars' ? `variables PR #${p.number}` : kindOf(p) === 'env-secrets' ? `secret PR #${p.number}` : kindOf(p) === 'release' ? `release PR #${p.number}` : `PR #${p.number}`);
   }
   // A workflow that cannot bring its PR up to date (the change no longer applies): say so, it needs a human.
   // Or whose activity keeps failing (stuck: retrying ...): the details follow the table.

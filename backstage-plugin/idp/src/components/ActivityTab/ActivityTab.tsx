@@ -14,6 +14,7 @@ const KIND: Record<string, string> = {
   'env-create': 'Create',
   'env-destroy': 'Destroy',
   'env-extend': 'Extend',
+  'env-vars': 'Variables',
   'env-secrets': 'Secret in',
   release: 'Release to',
 };

@@ -19,6 +19,7 @@ const DOING: Record<WorkflowStatus['kind'], string> = {
   'env-create': 'creating',
   'env-destroy': 'destroying',
   'env-extend': 'extending',
+  'env-vars': 'changing variables',
   'env-secrets': 'changing a secret',
   'env-ttl': 'expiring',
   release: 'releasing',
