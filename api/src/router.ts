@@ -431,7 +431,7 @@ export function createRouter(opts: RouterOptions): express.Router {
   }));
   router.post('/environments/:env/variables', route(async (req, res) => {
     const body = parse(SetVariablesRequest, req.body);
-    const variables = { ...(body.set ? { set: body.set } : {}), ...(body.unset ? { unset: body.unset } : {}) };
+    const variables = { ...(body.set ? { set: body.set } : {}), ...(body.unset ? { unset: [...new Set(body.unset)] } : {}) };
     answer(res, await startChange(req, res, 'env-vars', body, { env: String(req.params.env), variables }, { action: 'variable.write' }));
   }));
   // Secrets: read like the environments; written under secret.write, the value going to its store before the PR.

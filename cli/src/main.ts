@@ -11,6 +11,7 @@
  * `main(argv, io)` never calls process.exit: it returns the exit code, so it
  * can be run in-process by tests or from bin/idp.js.
  */
+import { shownWord } from './redact.js';
 import { format } from 'node:util';
 import sade from 'sade';
 import { DEFAULT_API_URL } from '@idp/core/client';
@@ -410,7 +411,7 @@ function withDefaultVerb(argv: string[]): string[] {
     if (!known) {
       const near = suggestion(argv);
       throw new UsageError(
-        `Unknown command: ${noun} ${words[1]!.word}${near}`,
+        `Unknown command: ${noun} ${shownWord(words[1]!.word)}${near}`,
         `Run \`idp ${noun} --help\` for its commands${!near && words.length === 2 && /^[a-z0-9-]+$/.test(words[1]!.word) ? `; for one environment's ${noun}: \`idp ${noun} --env ${words[1]!.word}\`` : ''}.`,
       );
     }
@@ -459,7 +460,7 @@ function parse(argv: string[], io: Io): Parsed {
     const args = (out.args.slice(0, -1) as unknown[]).filter((a) => a !== undefined).map(String);
     if (spec.rest) args.push(...flags._.map((a) => String(a)));
     else if (flags._.length && out.name.startsWith('secrets ')) throw new UsageError(`Unexpected argument${flags._.length > 1 ? 's' : ''} (${NOT_REPEATED}).`, `Run \`idp ${out.name} --help\` for usage.`);
-    else if (flags._.length) throw new UsageError(`Unexpected argument${flags._.length > 1 ? 's' : ''}: ${flags._.join(' ')}`, `Run \`idp ${out.name} --help\` for usage.`);
+    else if (flags._.length) throw new UsageError(`Unexpected argument${flags._.length > 1 ? 's' : ''}: ${flags._.map((w) => shownWord(String(w))).join(' ')}`, `Run \`idp ${out.name} --help\` for usage.`);
     return { kind: 'run', spec, args, flags };
   } catch (e) {
     if (!(e instanceof SadeExit)) throw e;
@@ -476,7 +477,7 @@ function parse(argv: string[], io: Io): Parsed {
       .replace(/^Invalid command: .*$/, () =>
         positionals(argv).some((p) => p.word === 'secrets')
           ? `Unknown command: idp secrets and what follows (${NOT_REPEATED})${suggestion(argv)}`
-          : `Unknown command: ${positionals(argv).map((p) => p.word).join(' ')}${suggestion(argv)}`,
+          : `Unknown command: ${positionals(argv).map((p) => shownWord(p.word)).join(' ')}${suggestion(argv)}`,
       )
       .replace(/^Insufficient arguments!$/, 'Missing arguments.')
       .replace(/^No command specified\.$/, 'No command given.');

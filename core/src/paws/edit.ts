@@ -17,7 +17,7 @@ import { SECRET_REF, type EnvironmentSpec, type Lifecycle, type PawsSpec } from 
 import { flowNode, hasTopLevelKey, insertPair, mappingKeys, removePair, replaceScalar, setFlowPair } from './splice.js';
 import { parseSecretRef, secretVersionProblem } from '../secrets/ref.js';
 import { secretLooking } from '../secrets/looks-like-secret.js';
-import { needsQuotes } from '../release/yaml-file.js';
+import { needsQuotes, stringNode } from '../release/yaml-file.js';
 
 /** A variable's name: what a process environment takes (letters, digits, _; not starting with a digit). */
 export const VARIABLE_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -182,12 +182,14 @@ export function setEnvironmentVariables(text: string, name: string, change: Vari
       const env = environmentOrThrow(spec, name, file);
       if (!set.length && !unset.length) throw new InvalidRequestError('Nothing to change: give KEY=VALUE pairs to set or keys to unset.');
       for (const key of [...set.map(([k]) => k), ...unset]) {
-        if (!VARIABLE_KEY.test(key)) throw new InvalidRequestError(`${JSON.stringify(key.slice(0, 64))} is not a variable name: use letters, digits and _, not starting with a digit (e.g. LOG_LEVEL). Nothing was written.`);
+        if (!VARIABLE_KEY.test(key)) throw new InvalidRequestError(`${secretLooking('', key) || key.length > 64 ? 'A name given' : JSON.stringify(key)} is not a variable name: use letters, digits and _, not starting with a digit (e.g. LOG_LEVEL). Nothing was written.`);
       }
       const both = set.find(([k]) => unset.includes(k));
       if (both) throw new InvalidRequestError(`${both[0]} is both set and unset in one request; do one or the other.`);
       for (const [key, value] of set) {
         if (typeof value !== 'string') throw new InvalidRequestError(`The value of ${key} must be a string.`);
+        // A credential typed where the name goes is not repeated either.
+        if (secretLooking('', key)) throw new InvalidRequestError(`A variable name looks like a credential; names are stored in git in the clear. Nothing was written.`, { reason: 'looks-like-secret' });
         const why = secretLooking(key, value);
         if (why) {
           throw new InvalidRequestError(
@@ -195,6 +197,10 @@ export function setEnvironmentVariables(text: string, name: string, change: Vari
             { key, reason: 'looks-like-secret' },
           );
         }
+      }
+      // A request that changes nothing would open an empty PR: say so instead.
+      if (!unset.length && set.every(([k, v]) => env.variables?.[k] === v)) {
+        throw new InvalidRequestError(`${set.map(([k]) => k).join(', ')} ${set.length > 1 ? 'are' : 'is'} already set to ${set.length > 1 ? 'those values' : 'that value'} in ${name}; nothing to change.`);
       }
       for (const key of unset) {
         if (Object.hasOwn(env.variables ?? {}, key)) continue;
@@ -216,14 +222,15 @@ export function setEnvironmentVariables(text: string, name: string, change: Vari
     splice: (t) => {
       const envPath = ['environments', name];
       const current = parsePaws(t, file).spec.environments![name]!.variables;
-      if (current === undefined) return insertPair(t, envPath, 'variables', Object.fromEntries(set));
+      // New values as nodes that stay strings for every reader (`on`, `yes`, `1.10` quoted: YAML 1.1 tools read them otherwise).
+      if (current === undefined) return insertPair(t, envPath, 'variables', Object.fromEntries(set.map(([k, v]) => [k, stringNode(v)])));
       const path = [...envPath, 'variables'];
       // Everything unset and nothing new: the emptied mapping goes (an empty `variables:` does not validate).
       if (!set.length && Object.keys(current).every((k) => unset.includes(k))) return removePair(t, envPath, 'variables');
       let out = t;
       for (const [key, value] of set) {
         if (current[key] === value) continue;
-        out = Object.hasOwn(current, key) ? replaceScalar(out, [...path, key], value, { quote: needsQuotes(value) }) : insertPair(out, path, key, value);
+        out = Object.hasOwn(current, key) ? replaceScalar(out, [...path, key], value, { quote: needsQuotes(value) }) : insertPair(out, path, key, stringNode(value));
       }
       for (const key of unset) out = removePair(out, path, key);
       return out;

@@ -14,7 +14,7 @@ const vars = (text: string, env: string) => parsePaws(text).spec.environments?.[
 describe('setEnvironmentVariables', () => {
   it('sets and adds in a flow map in place: one line changes, comments stay', () => {
     const out = setEnvironmentVariables(CHECKOUT, 'staging', { set: { LOG_LEVEL: 'warn', FEATURE_X: 'on' } });
-    assert.deepEqual(lineDiff(CHECKOUT, out), ['-23:     variables: { LOG_LEVEL: debug }', '+23:     variables: { LOG_LEVEL: warn, FEATURE_X: on }']);
+    assert.deepEqual(lineDiff(CHECKOUT, out), ['-23:     variables: { LOG_LEVEL: debug }', '+23:     variables: { LOG_LEVEL: warn, FEATURE_X: "on" }']);
     assert.deepEqual(vars(out, 'staging'), { LOG_LEVEL: 'warn', FEATURE_X: 'on' });
     assert.deepEqual(comments(out), comments(CHECKOUT));
   });
@@ -55,6 +55,19 @@ describe('setEnvironmentVariables', () => {
     assert.throws(() => setEnvironmentVariables(CHECKOUT, 'preview-123', { unset: ['LOG_LEVEL'] }), /comes from staging \(through from:\)/);
     assert.throws(() => setEnvironmentVariables(CHECKOUT, 'production', { unset: ['DATABASE_URL'] }), /comes from container web \(the workload default\)/);
     assert.throws(() => setEnvironmentVariables(CHECKOUT, 'production', { unset: ['NOPE'] }), /production has no variable NOPE/);
+  });
+
+  it('writes new values quoted where a YAML 1.1 reader would not read a string (on, yes)', () => {
+    const out = setEnvironmentVariables(CHECKOUT, 'production', { set: { FEATURE_X: 'on', ON_CALL: 'yes', NAME: 'plain' } });
+    assert.match(out, /\n {6}FEATURE_X: "on"\n {6}ON_CALL: "yes"\n {6}NAME: plain\n/);
+    const flow = setEnvironmentVariables(CHECKOUT, 'staging', { set: { FEATURE_X: 'on' } });
+    assert.match(flow, /variables: \{ LOG_LEVEL: debug, FEATURE_X: "on" \}/);
+  });
+
+  it('a request that changes nothing is refused instead of opening an empty PR; a credential as a name is not repeated', () => {
+    assert.throws(() => setEnvironmentVariables(CHECKOUT, 'staging', { set: { LOG_LEVEL: 'debug' } }), /LOG_LEVEL is already set to that value in staging; nothing to change/);
+    assert.throws(() => setEnvironmentVariables(CHECKOUT, 'staging', { set: { AKIAIOSFODNN7EXAMPLE: 'x' } }), (e: Error) => /looks like a credential/.test(e.message) && !e.message.includes('AKIA'));
+    assert.throws(() => setEnvironmentVariables(CHECKOUT, 'staging', { set: { 'sk-live-abcdefghijklmnopqrstuvwxyz012345': 'x' } }), (e: Error) => /not a variable name/.test(e.message) && !e.message.includes('sk-live'));
   });
 
   it('refuses a variable that looks like a secret, pointing at idp secrets set and never repeating the value', () => {

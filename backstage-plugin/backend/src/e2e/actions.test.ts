@@ -340,7 +340,7 @@ describe('idp Scaffolder actions through real tasks', () => {
     const pr = await api<PullRequest>('alice', `/pulls/${prNumberOf(body.output.prUrl)}`);
     assert.equal(pr.author, ALICE);
     const [p] = await diffOf(pr.number);
-    assert.deepEqual(p!.added.map((l: string) => l.trim()), ['variables:', 'FEATURE_Y: on']);
+    assert.deepEqual(p!.added.map((l: string) => l.trim()), ['variables:', 'FEATURE_Y: "on"']);
     const before = refs();
     const refused = await fetch(url, { method: 'POST', headers: await json('alice'), body: JSON.stringify({ component: 'component:default/checkout', env: 'staging', set: { API_TOKEN: 'not-in-git' } }) });
     assert.notEqual(refused.status, 200);

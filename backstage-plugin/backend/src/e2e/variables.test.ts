@@ -67,7 +67,7 @@ describe('idp variables on the embedded stack', () => {
     const diff = await alice.diff(ref(), n);
     assert.deepEqual(diff.files.map((f) => f.path), ['paws.yaml']);
     const changed = diff.files[0]!.patch.split('\n').filter((l) => /^[-+](?![-+])/.test(l));
-    assert.deepEqual(changed, ['-      LOG_LEVEL: debug', '+      LOG_LEVEL: warn', '+      FEATURE_X: on']);
+    assert.deepEqual(changed, ['-      LOG_LEVEL: debug', '+      LOG_LEVEL: warn', '+      FEATURE_X: "on"']);
     const pr = await alice.pull(ref(), n);
     assert.match(pr.title, /Set variables of environment staging/);
 

@@ -2,6 +2,7 @@
 import type { CommandInput } from '../../command.js';
 import { UsageError } from '../../exit-codes.js';
 import { checkEnvName, stringFlag } from '../shared/common.js';
+import { shownWord } from '../../redact.js';
 
 export function envFlag(input: CommandInput): string {
   const env = stringFlag(input.flags, 'env');
@@ -16,7 +17,7 @@ export function parsePairs(words: string[]): Record<string, string> {
   for (const word of words) {
     const eq = word.indexOf('=');
     if (eq <= 0) {
-      const name = (eq === 0 ? '(empty)' : word).slice(0, 64);
+      const name = shownWord(word);
       throw new UsageError(`${name} is not KEY=VALUE; write LOG_LEVEL=debug (KEY= sets an empty value; idp variables unset KEY removes one).`, 'Run `idp variables set --help` for usage.');
     }
     const key = word.slice(0, eq);
