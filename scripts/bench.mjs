@@ -18,8 +18,10 @@
 // Issue #13 adds (bench-ui.mjs, bench-cli-binary.mjs):
 //  - entity page → idp Environments tab rendered with data (Chromium, navigation timing, p50 of 10, warm). Target ≤ 1 s.
 //  - the single-binary CLI's size per platform; `idp --version` of the binary vs the npm CLI vs bare `node -e 0`.
+// Issue #14 adds (bench-secrets.mjs): `idp secrets set` → PR URL p50/p95 (target ≤ 400 ms) and `idp secrets --env` for
+// 200 keys (target ≤ 300 ms), each with where its time goes.
 // IDP_BENCH_ONLY=clone runs only the embedded-stack figures (for a quick look while tuning); =templates only #12's;
-// =ui only #13's.
+// =ui only #13's; =secrets only #14's.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,6 +35,7 @@ import { releaseRows } from './bench-releases.mjs';
 import { templateRows } from './bench-templates.mjs';
 import { uiRows } from './bench-ui.mjs';
 import { cliBinaryRows } from './bench-cli-binary.mjs';
+import { secretsRows } from './bench-secrets.mjs';
 
 const root = resolve('.');
 const only = process.env.IDP_BENCH_ONLY;
@@ -189,6 +192,7 @@ try {
     rows.push(...(await uiRows()));
     rows.push(...cliBinaryRows());
   }
+  if (!only || only === 'secrets') rows.push(...(await secretsRows()));
   if (!only) {
     rows.push(...(await forgeCallRows()));
     rows.push(...(await releaseRows()));

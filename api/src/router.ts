@@ -445,9 +445,9 @@ export function createRouter(opts: RouterOptions): express.Router {
     const query = parse(ListSecretsQuery, req.query);
     const env = String(req.params.env);
     assertEnvName(env);
-    const { provider, file } = await readPaws(query);
+    const { provider, file } = await timed(res, 'read', () => readPaws(query));
     await authorize(req, res, 'component.read', componentRef(file.content, query), env);
-    res.json(await listSecrets({ temporal: opts.temporal, secrets: opts.secrets, provider, text: file.content, ref: query, env, check: query.check === 'true' }));
+    res.json(await timed(res, 'store', () => listSecrets({ temporal: opts.temporal, secrets: opts.secrets, provider, text: file.content, ref: query, env, check: query.check === 'true' })));
   }));
   router.post('/environments/:env/secrets/:key', route(async (req, res) => {
     const body = parse(SetSecretRequest, req.body);
