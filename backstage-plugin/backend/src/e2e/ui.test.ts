@@ -5,7 +5,8 @@
  *   - request a production release from the Releases tab, approved by two other people (alice and bob, each in their
  *     own browser signed in through the demo provider) → the Releases tab shows it merged;
  *   - set a secret from the Secrets & Variables tab (the embedded SOPS store) → a PR pinning its reference; merged, the
- *     tab lists it as existing; its value is never in the page (nor in the PR's diff);
+ *     tab lists it as existing; its value is never in the page (nor in the PR's diff); set a variable there → its PR,
+ *     merged, listed with its value; a secret-looking one is refused with the API's pointer at secrets;
  *   - the Activity tab lists the workflows with their PR and Temporal links;
  *   - the Download CLI page's curl command, run in a temp HOME, installs a binary that names this Backstage and whose
  *     `idp env list` works after `idp login`.
@@ -179,7 +180,7 @@ describe('the Backstage UI in Chromium', () => {
     await shot(page, 'secrets');
 
     const canary = `ui-canary-${randomUUID()}`;
-    await page.getByRole('button', { name: 'Set secret' }).click();
+    await page.getByRole('button', { name: 'Set secret', exact: true }).click();
     const dialog = page.getByRole('dialog');
     await dialog.getByLabel('Key').fill('UI_CANARY');
     await dialog.getByLabel('Value').fill(canary);
@@ -216,6 +217,40 @@ describe('the Backstage UI in Chromium', () => {
     await row.filter({ hasText: 'exists' }).waitFor();
     assert.ok(!(await page.content()).includes(canary), 'listed, the value is not in the page');
     await shot(page, 'secrets-after-merge');
+  });
+
+  it('sets a variable from the Secrets & Variables tab: one PR, merged it is listed; a secret-looking one is refused pointing at secrets', async () => {
+    const page = await pageAs();
+    await page.goto(`${tab('secrets')}?env=staging`);
+    await page.getByTestId('variables').waitFor();
+    await page.getByRole('button', { name: 'Set variable', exact: true }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Key').fill('FEATURE_UI');
+    await dialog.getByLabel('Value').fill('on');
+    await dialog.getByRole('button', { name: 'Set', exact: true }).click();
+    const link = dialog.getByRole('link', { name: /^PR #\d+$/ });
+    await link.waitFor();
+    const n = Number(/\d+/.exec((await link.textContent()) ?? '')![0]);
+    const ref = { repo: stack.demo.bare, path: 'paws.yaml' };
+    const alice = await stack.clientAs('alice');
+    const patch = (await alice.diff(ref, n)).files.map((f) => f.patch).join('\n');
+    assert.match(patch, /^\+\s+FEATURE_UI: "?on"?$/m);
+    await alice.merge(n, ref);
+    await dialog.getByTestId('workflow-phase').filter({ hasText: 'merged' }).waitFor();
+    await dialog.getByRole('button', { name: 'Close' }).first().click();
+    await page.getByTestId('variable-FEATURE_UI').filter({ hasText: 'own' }).waitFor();
+    await shot(page, 'variables-after-merge');
+
+    const canary = `sk_live_${randomUUID().replace(/-/g, '')}`;
+    await page.getByRole('button', { name: 'Set variable', exact: true }).click();
+    const refused = page.getByRole('dialog');
+    await refused.getByLabel('Key').fill('PAYMENTS_API');
+    await refused.getByLabel('Value').fill(canary);
+    await refused.getByRole('button', { name: 'Set', exact: true }).click();
+    await refused.getByRole('alert').filter({ hasText: /looks like a secret.*idp secrets set PAYMENTS_API --env staging/ }).waitFor();
+    assert.equal(await refused.getByLabel('Value').inputValue(), '');
+    assert.ok(!(await page.content()).includes(canary), 'refused, the value is not kept in the page');
+    await shot(page, 'variables-refused-as-secret');
   });
 
   it('the Activity tab lists the workflows with links to their PR and to Temporal', async () => {
