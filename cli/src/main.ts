@@ -113,11 +113,12 @@ export const COMMANDS: Spec[] = [
     describe: 'Open the component\'s page in Backstage in your browser; with <env>, that environment on its Environments tab.',
     options: [
       ['--releases', 'Open the Releases tab'],
+      ['--secrets', 'Open the Secrets & Variables tab (with <env>, that environment)'],
       ['--activity', 'Open the Activity tab'],
       ['--pr', 'Open this pull request instead'],
       ['--print', 'Print the URL instead of opening it'],
     ],
-    examples: ['open', 'open staging', 'open --releases', 'open --pr 3', 'open --print'],
+    examples: ['open', 'open staging', 'open --releases', 'open staging --secrets', 'open --pr 3', 'open --print'],
     load: () => import('./commands/open.js'),
   },
   {
@@ -304,7 +305,7 @@ const GLOBAL_OPTIONS: [string, string][] = [
   ['--path', 'paws.yaml path inside the repository (default: found locally, else paws.yaml)'],
 ];
 
-const BOOLEAN = ['json', 'print', 'releases', 'activity', 'wait', 'follow', 'dry-run', 'approve', 'request-changes', 'comment', 'success', 'failure', 'pending', 'browser'];
+const BOOLEAN = ['json', 'print', 'releases', 'secrets', 'activity', 'wait', 'follow', 'dry-run', 'approve', 'request-changes', 'comment', 'success', 'failure', 'pending', 'browser'];
 const STRING = ['component', 'api', 'repo', 'path', 'ttl', 'confirm', 'state', 'message', 'image', 'env', 'to', 'page', 'user', 'set', 'values', 'kind', 'limit', 'pr', 'ref', 'secret-version'];
 /** Short spellings of value options (sade's `-m, --message`): their value is the next argument too. */
 const STRING_ALIASES = ['m'];

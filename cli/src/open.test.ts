@@ -57,13 +57,15 @@ describe('idp open on a Backstage', () => {
     assert.deepEqual((resolve?.body as { paws: unknown }).paws, { path: 'paws.yaml', name: 'checkout' });
   });
 
-  it('opens an environment on the Environments tab, and the Releases and Activity tabs', async () => {
+  it('opens an environment on the Environments tab, and the Releases, Secrets & Variables and Activity tabs', async () => {
     backstage();
     const page = `${APP}/catalog/payments/component/checkout`;
     assert.deepEqual((await open(['staging'])).given, [`${page}/environments?env=staging`]);
     assert.deepEqual((await open(['--releases'])).given, [`${page}/releases`]);
     assert.deepEqual((await open(['--activity'])).given, [`${page}/activity`]);
     assert.deepEqual((await open(['production', '--releases'])).given, [`${page}/releases?env=production`]);
+    assert.deepEqual((await open(['--secrets'])).given, [`${page}/secrets`]);
+    assert.deepEqual((await open(['staging', '--secrets'])).given, [`${page}/secrets?env=staging`]);
   });
 
   it('falls back to the API URL\'s origin when the server reports no app URL', async () => {
@@ -138,7 +140,7 @@ describe('idp open: what opens nothing', () => {
   });
 
   it('rejects conflicting forms and a bad environment name before asking the server', async () => {
-    for (const args of [['--releases', '--activity'], ['--pr', '3', 'staging'], ['--pr', '3', '--releases'], ['Not_An_Env']]) {
+    for (const args of [['--releases', '--activity'], ['--secrets', '--releases'], ['--pr', '3', 'staging'], ['--pr', '3', '--secrets'], ['Not_An_Env']]) {
       const r = await open(args);
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);
       assert.deepEqual(r.given, []);

@@ -1,6 +1,6 @@
 /**
  * idp open: the component in the browser, as `heroku open` does — its Backstage entity page, one of its idp tabs
- * (an environment on the Environments tab), or a PR. The component is this folder's, as `idp info` resolves it (its
+ * (an environment on the Environments tab, or on the Secrets & Variables tab with --secrets), or a PR. The component is this folder's, as `idp info` resolves it (its
  * catalog entity, asked of the Backstage serving the API); the app's URL is what that Backstage reports (app.baseUrl,
  * in /health's servedBy), else the API URL's origin. Prints the URL instead of opening it with --print, with --json,
  * or when there is no way to open a browser here.
@@ -15,7 +15,7 @@ import { checkEnvName, prNumber, setup, stringFlag } from './shared/common.js';
  * The entity page's idp tabs. The same paths as TAB_PATHS in backstage-plugin/idp/src/plugin.tsx (kept here, not
  * imported: the CLI does not depend on the frontend package); the parity test checks they agree.
  */
-export const TAB_PATHS = { environments: '/environments', releases: '/releases', activity: '/activity' } as const;
+export const TAB_PATHS = { environments: '/environments', releases: '/releases', secrets: '/secrets', activity: '/activity' } as const;
 
 /** `component:default/checkout` → `<app>/catalog/default/component/checkout`: Backstage's entity route (catalog-react's entityRouteParams: kind and namespace lower-cased). */
 export function entityPageUrl(appUrl: string, entityRef: string): string {
@@ -44,8 +44,8 @@ export async function run(input: CommandInput): Promise<void> {
   const { args, flags, io, ui } = input;
   const env = args[0];
   const pr = stringFlag(flags, 'pr');
-  const tabs = (['releases', 'activity'] as const).filter((t) => flags[t] === true);
-  if (tabs.length > 1) throw new UsageError('Give one of --releases and --activity.');
+  const tabs = (['releases', 'secrets', 'activity'] as const).filter((t) => flags[t] === true);
+  if (tabs.length > 1) throw new UsageError('Give one of --releases, --secrets and --activity.');
   if (pr !== undefined && (env !== undefined || tabs.length)) throw new UsageError('--pr opens a pull request: give no environment and no tab with it.');
   if (env !== undefined) checkEnvName(env);
 

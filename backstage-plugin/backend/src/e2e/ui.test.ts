@@ -4,6 +4,9 @@
  *   - clone an environment from the Environments tab → the PR exists, and `idp env list` in a terminal shows it;
  *   - request a production release from the Releases tab, approved by two other people (alice and bob, each in their
  *     own browser signed in through the demo provider) → the Releases tab shows it merged;
+ *   - set a secret from the Secrets & Variables tab (the embedded SOPS store) → a PR pinning its reference; merged, the
+ *     tab lists it as existing; its value is never in the page (nor in the PR's diff); set a variable there → its PR,
+ *     merged, listed with its value; a secret-looking one is refused with the API's pointer at secrets;
  *   - the Activity tab lists the workflows with their PR and Temporal links;
  *   - the Download CLI page's curl command, run in a temp HOME, installs a binary that names this Backstage and whose
  *     `idp env list` works after `idp login`.
@@ -11,6 +14,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -167,6 +171,86 @@ describe('the Backstage UI in Chromium', () => {
     assert.equal(pr.state, 'open');
     assert.match(pr.title, /preview-create/);
     await shot(page, 'create-task');
+  });
+
+  it('sets a secret from the Secrets & Variables tab: a PR pins its reference, merged it is listed, and its value is never in the page', async () => {
+    const page = await pageAs();
+    await page.goto(`${tab('secrets')}?env=staging`);
+    await page.getByTestId('secret-route').waitFor();
+    await shot(page, 'secrets');
+
+    const canary = `ui-canary-${randomUUID()}`;
+    await page.getByRole('button', { name: 'Set secret', exact: true }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Key').fill('UI_CANARY');
+    await dialog.getByLabel('Value').fill(canary);
+    assert.equal(await dialog.getByLabel('Value').getAttribute('type'), 'password');
+    assert.ok(!(await page.content()).includes(canary), 'typed, the value is not in the page');
+    await shot(page, 'secrets-set-dialog');
+    await dialog.getByRole('button', { name: 'Set', exact: true }).click();
+    const link = dialog.getByRole('link', { name: /^PR #\d+$/ });
+    await link.waitFor();
+    const n = Number(/\d+/.exec((await link.textContent()) ?? '')![0]);
+    await dialog.getByText(/^Stored UI_CANARY in store /).waitFor();
+    assert.ok(!(await page.content()).includes(canary), 'sent, the value is not in the page');
+    await shot(page, 'secrets-set-started');
+
+    const ref = { repo: stack.demo.bare, path: 'paws.yaml' };
+    const alice = await stack.clientAs('alice');
+    const pr = await alice.pull(ref, n);
+    assert.equal(pr.state, 'open');
+    assert.equal(await link.getAttribute('href'), pr.url);
+    const patch = (await alice.diff(ref, n)).files.map((f) => f.patch).join('\n');
+    // Exactly one line changes: the reference, flow-style, pinning the sops store's commit as its version.
+    const changed = patch.split('\n').filter((l) => /^[+-]/.test(l) && !/^(\+\+\+|---) /.test(l));
+    assert.equal(changed.length, 1, patch);
+    assert.match(changed[0]!, /^\+\s+UI_CANARY: \{ ref: "?sops:\/\/[^",]+#UI_CANARY"?, version: "?[0-9a-f]{40}"? \}$/);
+    assert.ok(!patch.includes(canary), 'the PR has the reference, not the value');
+
+    // Merged: the dialog follows it to merged, and the tab lists the secret, existing in its store.
+    await alice.merge(n, ref);
+    await dialog.getByTestId('workflow-phase').filter({ hasText: 'merged' }).waitFor();
+    // (The submit button the focus was on is gone once started: closed with its button, not Escape.)
+    await dialog.getByRole('button', { name: 'Close' }).first().click();
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    const row = page.getByTestId('secret-UI_CANARY');
+    await row.filter({ hasText: 'exists' }).waitFor();
+    assert.ok(!(await page.content()).includes(canary), 'listed, the value is not in the page');
+    await shot(page, 'secrets-after-merge');
+  });
+
+  it('sets a variable from the Secrets & Variables tab: one PR, merged it is listed; a secret-looking one is refused pointing at secrets', async () => {
+    const page = await pageAs();
+    await page.goto(`${tab('secrets')}?env=staging`);
+    await page.getByTestId('variables').waitFor();
+    await page.getByRole('button', { name: 'Set variable', exact: true }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Key').fill('FEATURE_UI');
+    await dialog.getByLabel('Value').fill('on');
+    await dialog.getByRole('button', { name: 'Set', exact: true }).click();
+    const link = dialog.getByRole('link', { name: /^PR #\d+$/ });
+    await link.waitFor();
+    const n = Number(/\d+/.exec((await link.textContent()) ?? '')![0]);
+    const ref = { repo: stack.demo.bare, path: 'paws.yaml' };
+    const alice = await stack.clientAs('alice');
+    const patch = (await alice.diff(ref, n)).files.map((f) => f.patch).join('\n');
+    assert.match(patch, /^\+\s+FEATURE_UI: "?on"?$/m);
+    await alice.merge(n, ref);
+    await dialog.getByTestId('workflow-phase').filter({ hasText: 'merged' }).waitFor();
+    await dialog.getByRole('button', { name: 'Close' }).first().click();
+    await page.getByTestId('variable-FEATURE_UI').filter({ hasText: 'own' }).waitFor();
+    await shot(page, 'variables-after-merge');
+
+    const canary = `sk_live_${randomUUID().replace(/-/g, '')}`;
+    await page.getByRole('button', { name: 'Set variable', exact: true }).click();
+    const refused = page.getByRole('dialog');
+    await refused.getByLabel('Key').fill('PAYMENTS_API');
+    await refused.getByLabel('Value').fill(canary);
+    await refused.getByRole('button', { name: 'Set', exact: true }).click();
+    await refused.getByRole('alert').filter({ hasText: /looks like a secret.*idp secrets set PAYMENTS_API --env staging/ }).waitFor();
+    assert.equal(await refused.getByLabel('Value').inputValue(), '');
+    assert.ok(!(await page.content()).includes(canary), 'refused, the value is not kept in the page');
+    await shot(page, 'variables-refused-as-secret');
   });
 
   it('the Activity tab lists the workflows with links to their PR and to Temporal', async () => {

@@ -12,12 +12,14 @@ export const entity = {
   spec: { type: 'service', owner: 'team-payments', lifecycle: 'production' },
 };
 
-export async function renderTab(tab: ReactElement, routes: Record<string, Handler>) {
+/** `initialRouteEntries`: the URL the tab opens at (e.g. `/?env=production`, as `idp open` links it). */
+export async function renderTab(tab: ReactElement, routes: Record<string, Handler>, opts: { initialRouteEntries?: string[] } = {}) {
   const api = fakeApi(routes);
   const rendered = await renderInTestApp(
     <TestApiProvider apis={[[idpApiRef, api.client]]}>
       <EntityProvider entity={entity}>{tab}</EntityProvider>
     </TestApiProvider>,
+    opts,
   );
   return { ...rendered, api };
 }

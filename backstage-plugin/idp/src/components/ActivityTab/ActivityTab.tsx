@@ -26,7 +26,7 @@ export function activityState(w: Pick<ActivityWorkflow, 'status' | 'phase'>): st
 
 const COLOR: Record<string, 'success' | 'warning' | 'danger' | undefined> = { merged: 'success', open: 'warning', queued: 'warning', proposing: 'warning' };
 
-function when(iso: string | undefined): string {
+export function when(iso: string | undefined): string {
   if (!iso) return '—';
   const s = Math.round((Date.now() - Date.parse(iso)) / 1000);
   const fmt = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });

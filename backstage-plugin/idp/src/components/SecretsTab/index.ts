@@ -1,0 +1,1 @@
+export { SecretsTab } from './SecretsTab';
