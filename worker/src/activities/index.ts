@@ -12,7 +12,7 @@ import type { GitProvider, ProviderLookup } from '@idp/providers';
 import type { PullRequest } from '@idp/core';
 import { authorOf, toRef, withHeartbeat } from './common.js';
 import { createReleaseActivities } from './releases.js';
-import { applyEnvChange, expiresAtIn, sameEnvironment } from '@idp/core';
+import { applyEnvChange, deployTargetFor, expiresAtIn, externalSecretPath, overlaySecrets, parsePaws, sameEnvironment } from '@idp/core';
 import { describeChange } from './env-change.js';
 import { faultPoint } from './faults.js';
 
@@ -23,6 +23,25 @@ function changeOn(text: string, baseSha: string, input: EnvChangeInput & { workf
   const edit = applyEnvChange(text, input);
   const described = describeChange(input, input.workflowId, edit.expiresAt);
   return { baseSha, changes: [{ path: input.path, content: edit.text }], expiresAt: edit.expiresAt, ...described };
+}
+
+/**
+ * A secret change of an environment released to a kustomize overlay in the same repository also rewrites the overlay's
+ * ExternalSecret, so merging the secret PR is what moves the cluster to the new version. (An overlay in a deployment
+ * repository of its own gets it with the next release: one PR cannot span two repositories.)
+ */
+async function withOverlaySecrets(p: GitProvider, next: ReturnType<typeof changeOn>, input: EnvChangeInput, secrets: SecretsConfig | undefined) {
+  if (input.kind !== 'env-secrets') return next;
+  const spec = parsePaws(next.changes[0]!.content!, input.path).spec;
+  const target = deployTargetFor(spec, input.env, input.path);
+  if (target.format !== 'kustomize' || target.repo !== undefined) return next;
+  const kustomization = await p.readFile(target.file, next.baseSha);
+  if (!kustomization) return next;
+  const o = overlaySecrets({ spec, target, kustomization: kustomization.content, existing: (await p.readFile(externalSecretPath(target), next.baseSha))?.content ?? null, config: secrets });
+  const changes: { path: string; content: string | null }[] = [...next.changes];
+  if (o.kustomization !== kustomization.content) changes.push({ path: target.file, content: o.kustomization });
+  if (o.file) changes.push(o.file);
+  return { ...next, changes };
 }
 
 /** The workflow's edit applied to paws.yaml as it is now on the base branch. */
@@ -48,7 +67,7 @@ export function createActivities(providers: ProviderLookup, opts: { releaseFloor
         // commitToNewBranch is idempotent and refuses to overwrite, so a wrong guess costs nothing.
         const hint = input.hint;
         if (hint && Context.current().info.attempt === 1 && Date.now() - Date.parse(hint.at) < 60_000) {
-          const next = changeOn(hint.text, hint.baseSha, input);
+          const next = await withOverlaySecrets(p, changeOn(hint.text, hint.baseSha, input), input, opts.secrets);
           try {
             const { sha } = await p.commitToNewBranch({ branch, baseSha: hint.baseSha, message: next.message, changes: next.changes, author: authorOf(input.requestedBy) });
             faultPoint('after-push');
@@ -63,7 +82,7 @@ export function createActivities(providers: ProviderLookup, opts: { releaseFloor
         const base = snap.defaultBranch;
         const baseHead = snap.baseSha;
         if (!snap.file) throw new NotFoundError(`No ${input.path} on ${base} in ${input.repo}.`);
-        const next = changeOn(snap.file.content, snap.file.commitSha, input);
+        const next = await withOverlaySecrets(p, changeOn(snap.file.content, snap.file.commitSha, input), input, opts.secrets);
 
         const existing = snap.branchSha;
         if (existing) {
@@ -74,7 +93,7 @@ export function createActivities(providers: ProviderLookup, opts: { releaseFloor
             // run that ended without closing its PR did. Reuse it when it proposes exactly this change;
             // otherwise rewrite it to this request (compare-and-swap: never over someone else's push).
             const file = await p.readFile(input.path, existing);
-            if (file && sameEnvironment(file.content, next.changes[0]!.content, input.path, input.env)) {
+            if (file && sameEnvironment(file.content, next.changes[0]!.content ?? "", input.path, input.env)) {
               const expiresAt = expiresAtIn(file.content, input.path, input.env);
               return { branch, base, baseSha: pr?.baseSha ?? baseHead, headSha: existing, ...describeChange(input, input.workflowId, expiresAt), expiresAt };
             }
@@ -121,7 +140,8 @@ export function createActivities(providers: ProviderLookup, opts: { releaseFloor
       withHeartbeat(async () => {
         const p = providers(input.repo);
         const branch = branchForWorkflow(input.workflowId);
-        const next = await changeOnBase(p, input);
+        const onBase = await changeOnBase(p, input);
+        const next = { ...onBase, ...(await withOverlaySecrets(p, onBase, input, opts.secrets)) };
         const base = next.base;
         const { sha } = await p.updateBranch({ branch, expectedSha: input.expectedSha, baseSha: next.baseSha, message: next.message, changes: next.changes, author: authorOf(input.requestedBy) });
         return { branch, base, baseSha: next.baseSha, headSha: sha, title: next.title, body: next.body, expiresAt: next.expiresAt };

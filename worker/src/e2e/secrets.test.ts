@@ -306,4 +306,23 @@ describe('secrets on the standalone stack, three stores routed by environment', 
     await bare.client.merge(res.pr!.number, { repo: repo.bare });
     assert.equal((await completed(bare.client, res.workflowId)).phase, 'merged');
   });
+
+  it('a kustomize overlay in the same repository: the secret PR also rewrites its ExternalSecret, so merging it moves the cluster to the new version', async (t) => {
+    const paws = PAWS.replace('environments:\n', 'deploy:\n  path: deploy/{env}\n  format: kustomize\nenvironments:\n');
+    const overlay = 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ../base\nimages:\n  - name: ghcr.io/acme/checkout\n    newTag: "1.4.2"\n';
+    const repo = await createRepo({ files: { 'paws.yaml': paws, 'deploy/production/kustomization.yaml': overlay } });
+    t.after(() => repo.cleanup());
+    const s = await stack.client.setSecret('production', 'STRIPE_KEY', { repo: repo.bare, value: canaryValue() });
+    const pr = await stack.client.pull({ repo: repo.bare }, s.pr!.number);
+    const files = git(repo.bare, 'diff', '--name-only', pr.baseSha, pr.headSha).trim().split('\n').sort();
+    assert.deepEqual(files, ['deploy/production/externalsecret.yaml', 'deploy/production/kustomization.yaml', 'paws.yaml']);
+    const es = git(repo.bare, 'show', `${pr.headSha}:deploy/production/externalsecret.yaml`);
+    assert.match(es, /kind: ExternalSecret/);
+    assert.match(es, new RegExp(`secretKey: STRIPE_KEY[\\s\\S]*key: idp/checkout/production/STRIPE_KEY[\\s\\S]*version: uuid/${esc(s.secret!.version!)}`));
+    assert.match(git(repo.bare, 'show', `${pr.headSha}:deploy/production/kustomization.yaml`), /resources:\n  - \.\.\/base\n  - externalsecret\.yaml\n/);
+    // staging has no overlay file: its secret PR is the reference line alone.
+    const st = await stack.client.setSecret('staging', 'STRIPE_KEY', { repo: repo.bare, value: canaryValue() });
+    const stPr = await stack.client.pull({ repo: repo.bare }, st.pr!.number);
+    assert.deepEqual(git(repo.bare, 'diff', '--name-only', stPr.baseSha, stPr.headSha).trim(), 'paws.yaml');
+  });
 });
