@@ -324,6 +324,10 @@ describe('env list', () => {
     api.on('GET /environments', { body: list });
     const r = await run(['env', 'list', '--json']);
     assert.deepEqual(JSON.parse(r.out), list);
+    // Written before the command, as `gh --json`-style habits go: the same.
+    const first = await run(['--json', 'env', 'list']);
+    assert.equal(first.code, 0, first.err);
+    assert.deepEqual(JSON.parse(first.out), list);
   });
 
   it('a workflow stuck retrying an activity is shown, with why', async () => {

@@ -504,6 +504,15 @@ function printError(err: unknown, io: Io, json: boolean): void {
   }
 }
 
+/**
+ * `idp --json env list` as `idp env list --json`: options written before the command move after it, as sade takes the
+ * first word after a leading option for that option's value (and so loses the command's first word).
+ */
+function flagsAfterCommand(argv: string[]): string[] {
+  const first = positionals(argv)[0];
+  return first && first.index > 0 ? [...argv.slice(first.index), ...argv.slice(0, first.index)] : argv;
+}
+
 /** Runs `idp` with `argv` (without node and the script) and returns the exit code. */
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
   const json = argv.includes('--json');
@@ -511,7 +520,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     const words = argv.filter((a) => !a.startsWith('-'));
     if (argv.length === 0) argv = ['--help'];
     if (words[0] === 'help') argv = [...words.slice(1), '--help'];
-    argv = withDefaultVerb(secretVersionFlag(argv));
+    argv = withDefaultVerb(secretVersionFlag(flagsAfterCommand(argv)));
     const wantsHelp = argv.includes('--help') || argv.includes('-h');
     const helpWords = argv.filter((a) => !a.startsWith('-'));
     if (helpWords.length === 1 && NOUNS.has(helpWords[0]!) && !argv.includes('--version') && !argv.includes('-v')) {
