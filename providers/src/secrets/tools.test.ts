@@ -4,7 +4,8 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writ
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { ageRecipient, ensureAgeIdentity, findMoto, findSops, versionAtLeast } from './tools.js';
+import { ageRecipient, ensureAgeIdentity, findMoto, findSops } from './tools.js';
+import { goAtLeast as versionAtLeast } from '../go-toolchain.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'idp-tools-test-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -12,10 +12,10 @@
  */
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { arch, platform } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateX25519Identity, identityToRecipient } from 'age-encryption';
+import { goAtLeast, goToolchainModule } from '../go-toolchain.js';
 
 export const SOPS_VERSION = '3.13.3';
 export const SOPS_MODULE = `github.com/getsops/sops/v3/cmd/sops@v${SOPS_VERSION}`;
@@ -86,9 +86,8 @@ function goFor(wanted: string, env: NodeJS.ProcessEnv, log: (m: string) => void)
   } catch {
     return null;
   }
-  if (versionAtLeast(version, wanted)) return 'go';
-  const goArch = ({ x64: 'amd64', arm64: 'arm64', ia32: '386', arm: 'arm' } as Record<string, string>)[arch()] ?? arch();
-  const module = `golang.org/toolchain@v0.0.1-go${wanted}.${platform() === 'win32' ? 'windows' : platform()}-${goArch}`;
+  if (goAtLeast(version, wanted)) return 'go';
+  const module = goToolchainModule(wanted);
   log(`${version} cannot build sops v${SOPS_VERSION} (its go.mod wants go ${wanted}): fetching ${module} from the Go module proxy...`);
   const out = execFileSync('go', ['mod', 'download', '-json', module], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   const dir = (JSON.parse(out) as { Dir?: string }).Dir;
@@ -98,16 +97,6 @@ function goFor(wanted: string, env: NodeJS.ProcessEnv, log: (m: string) => void)
     for (const f of readdirSync(join(dir, sub))) chmodSync(join(dir, sub, f), 0o555);
   }
   return join(dir, 'bin', 'go');
-}
-
-/** `go1.19.8` ≥ `1.25.8`? A development build counts as new enough. */
-export function versionAtLeast(goVersion: string, wanted: string): boolean {
-  const m = /^go(\d+)\.(\d+)(?:\.(\d+))?/.exec(goVersion);
-  if (!m) return true;
-  const have = [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
-  const want = wanted.split('.').map(Number);
-  for (let i = 0; i < 3; i++) if (have[i] !== (want[i] ?? 0)) return have[i]! > (want[i] ?? 0);
-  return true;
 }
 
 /** The moto_server of the venv this file installs (the marker names the version pip installed), or MOTO_SERVER. */

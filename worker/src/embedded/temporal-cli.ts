@@ -10,8 +10,10 @@
  */
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
-import { arch, platform } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { goAtLeast, goToolchainModule } from '@idp/providers/go-toolchain';
+
+export { goAtLeast, goToolchainModule };
 
 export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
 /** The `go` line of that tag's go.mod. */
@@ -98,23 +100,6 @@ function goInstallTemporalCli(toolsDir: string, env: NodeJS.ProcessEnv, log: (m:
   const { GOROOT: _, ...rest } = env;
   src.run(go, ['install', TEMPORAL_CLI_MODULE], { ...rest, GOBIN: join(toolsDir, 'bin'), ...(go === 'go' ? {} : { GOTOOLCHAIN: 'local' }) });
   return true;
-}
-
-/** `go1.19.8` ≥ `1.25.0`? A development build counts as new enough. */
-export function goAtLeast(goVersion: string, wanted: string): boolean {
-  const m = /^go(\d+)\.(\d+)(?:\.(\d+))?/.exec(goVersion);
-  if (!m) return true;
-  const have = [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
-  const want = wanted.split('.').map(Number);
-  for (let i = 0; i < 3; i++) if (have[i] !== (want[i] ?? 0)) return have[i]! > (want[i] ?? 0);
-  return true;
-}
-
-/** The module the Go proxy serves a Go release as, for this machine. */
-export function goToolchainModule(goVersion: string, os: string = platform(), cpu: string = arch()): string {
-  const goArch = ({ x64: 'amd64', arm64: 'arm64', ia32: '386', arm: 'arm' } as Record<string, string>)[cpu] ?? cpu;
-  const goOs = os === 'win32' ? 'windows' : os;
-  return `golang.org/toolchain@v0.0.1-go${goVersion}.${goOs}-${goArch}`;
 }
 
 async function within<T>(ms: number, what: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
