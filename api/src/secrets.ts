@@ -21,6 +21,7 @@ import {
   parsePaws,
   parseSecretRef,
   routeSecretStore,
+  storeForRef,
   SECRET_REF,
   UnavailableError,
   workflowId as makeWorkflowId,
@@ -69,22 +70,15 @@ export function routeFor(secrets: SecretStores | undefined, component: Pick<Comp
   };
 }
 
-/** Whether a configured store holds references like `ref` (its scheme; for Vault, its mount). */
-function serves(secrets: SecretStores, store: SecretStore, ref: string): boolean {
-  const config = secrets.config.stores[store.name];
-  const parsed = parseSecretRef(ref);
-  if (!config || !parsed || 'problem' in parsed || parsed.scheme !== config.type) return false;
-  return config.type !== 'vault' || parsed.mount === config.mount.replace(/^\/+|\/+$/g, '');
-}
-
 /**
- * The configured store a reference is in: the routed store when it serves such references (a platform with two Vaults
- * on the same mount means the one it routes to), else the first configured store that does; none: unmanaged.
+ * The configured store a reference is in (core's storeForRef: its scheme; for Vault, its mount): the routed store when
+ * it holds such references (a platform with two Vaults on the same mount means the one it routes to), else the first
+ * configured store that does; none: unmanaged.
  */
 export function storeServing(secrets: SecretStores | undefined, ref: string, preferred?: SecretStore): SecretStore | undefined {
   if (!secrets) return undefined;
-  if (preferred && serves(secrets, preferred, ref)) return preferred;
-  return [...secrets.stores.values()].find((s) => serves(secrets, s, ref));
+  const name = storeForRef(secrets.config, ref, preferred?.name);
+  return name === undefined ? undefined : secrets.stores.get(name);
 }
 
 /** "vault://kv/ references (the Vault stores' mounts: secret)": what kind of reference no configured store serves. */
