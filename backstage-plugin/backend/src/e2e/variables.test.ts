@@ -40,11 +40,17 @@ describe('idp variables on the embedded stack', () => {
   const refs = () => execFileSync('git', ['for-each-ref'], { cwd: stack.demo.bare, encoding: 'utf8' });
   const pawsOnMain = () => execFileSync('git', ['show', 'main:paws.yaml'], { cwd: stack.demo.bare, encoding: 'utf8' });
   const idp = (...args: string[]) => spawnSync(process.execPath, [IDP, ...args], { cwd: stack.demo.workdir, env, encoding: 'utf8' });
-  /** The PR number at the end of the URL `idp` printed, once its workflow has merged it. */
+  /**
+   * The PR number at the end of the URL `idp` printed, once its workflow has merged it and deleted its branch (its last
+   * write): a later test that snapshots the refs must not see that deletion as its own write.
+   */
   const mergeAndWait = async (url: string) => {
     const n = Number(/\/pulls\/(\d+)/.exec(url)?.[1]);
     await alice.merge(n, ref());
-    await eventually(async () => (await alice.pull(ref(), n)).state === 'merged', 30_000, `PR #${n} merged`);
+    await eventually(async () => {
+      const pr = await alice.pull(ref(), n);
+      return pr.state === 'merged' && !refs().includes(`refs/heads/${pr.head}\n`);
+    }, 30_000, `PR #${n} merged and its branch deleted`);
     return n;
   };
 
