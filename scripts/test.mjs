@@ -2,12 +2,15 @@
 // providers, api, cli, worker and the embedded Backstage backend; Jest (`backstage-cli package test`, as Backstage
 // packages are tested) for the Backstage plugin packages. Makes sure the Temporal CLI (the dev server the
 // integration tests start) is there first: the official download, else a Go build (worker/src/embedded/temporal-cli.ts);
-// likewise sops (a Go build) and moto_server (a Python venv) for the secret-store tests (providers/src/secrets/tools.ts).
+// likewise sops (a Go build) and moto_server (a Python venv) for the secret-store tests (providers/src/secrets/tools.ts),
+// VictoriaLogs (a Go build) and Prometheus (installed, else a Go build) for the log and metric sources.
 // `node scripts/test.mjs <files…>` runs just those compiled node:test files.
 import { spawnSync } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { ensureTemporalCli } from '../worker/dist/embedded/temporal-cli.js';
 import { ensureMoto, ensureSops, MOTO_MISSING, SOPS_MISSING } from '../providers/dist/secrets/tools.js';
+import { ensureVictoriaLogs, VICTORIALOGS_MISSING } from '../providers/dist/logs/tools.js';
+import { ensurePrometheus, PROMETHEUS_MISSING } from '../providers/dist/metrics/tools.js';
 
 const cli = await ensureTemporalCli(resolve('.tools'), { log: (m) => console.log(m) });
 if (!cli) {
@@ -24,8 +27,19 @@ if (!moto) {
   console.error(MOTO_MISSING);
   process.exit(1);
 }
+// The log and metric stores the observability tests (and the embedded stack) run.
+const victoriaLogs = ensureVictoriaLogs({ log: (m) => console.log(m) });
+if (!victoriaLogs) {
+  console.error(VICTORIALOGS_MISSING);
+  process.exit(1);
+}
+const prometheus = ensurePrometheus({ log: (m) => console.log(m) });
+if (!prometheus) {
+  console.error(PROMETHEUS_MISSING);
+  process.exit(1);
+}
 // Every child runs on this Node (the registry's Node 24), whatever `node` the PATH would find.
-const env = { ...process.env, TEMPORAL_CLI: cli, SOPS_BIN: sops, MOTO_SERVER: moto, CI: 'true', PATH: `${dirname(process.execPath)}:${resolve('node_modules/.bin')}:${process.env.PATH}` };
+const env = { ...process.env, TEMPORAL_CLI: cli, SOPS_BIN: sops, MOTO_SERVER: moto, VICTORIALOGS_BIN: victoriaLogs, PROMETHEUS_BIN: prometheus, CI: 'true', PATH: `${dirname(process.execPath)}:${resolve('node_modules/.bin')}:${process.env.PATH}` };
 const files = process.argv.slice(2);
 let failed = false;
 

@@ -25,3 +25,8 @@ export * from './secrets/routing.js';
 export * from './secrets/ref.js';
 export * from './secrets/external-secret.js';
 export * from './secrets/looks-like-secret.js';
+export * from './config/rules.js';
+export * from './config/template.js';
+export * from './config/route-source.js';
+export * from './logs/config.js';
+export * from './metrics/config.js';

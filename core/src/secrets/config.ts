@@ -20,8 +20,8 @@
  */
 import { z } from 'zod';
 
-const STORE_NAME = /^[a-z][a-z0-9-]*$/;
-const ENV_VAR = /^[A-Za-z_][A-Za-z0-9_]*$/;
+import { checkNamed, CONFIG_NAME as STORE_NAME, ENV_VAR, ruleMatch } from '../config/rules.js';
+
 /** Where idp puts what it writes, inside the store: `<prefix><component>/<env>/<KEY>`. */
 const prefix = z.string().regex(/^([A-Za-z0-9_.-]+\/)*$/, { error: 'a prefix is path segments each ending in "/", e.g. "idp/"' }).default('idp/');
 
@@ -87,17 +87,7 @@ export type VaultStoreConfig = z.infer<typeof VaultStoreConfig>;
 export type SopsStoreConfig = z.infer<typeof SopsStoreConfig>;
 export type SecretStoreType = SecretStoreConfig['type'];
 
-const oneOrMany = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]));
-
-export const SecretRoutingRule = z.strictObject({
-  /** Environment name globs (`preview-*`, `production`). Unset: any environment. */
-  environments: oneOrMany.optional(),
-  /** Component names (globs). Unset: any component. */
-  components: oneOrMany.optional(),
-  /** Owners (the component's metadata.owner, e.g. team-payments). Unset: any owner. */
-  owners: oneOrMany.optional(),
-  store: z.string().regex(STORE_NAME),
-});
+export const SecretRoutingRule = z.strictObject({ ...ruleMatch, store: z.string().regex(STORE_NAME) });
 export type SecretRoutingRule = z.infer<typeof SecretRoutingRule>;
 
 export const SecretsConfig = z
@@ -107,10 +97,8 @@ export const SecretsConfig = z
     default: z.string().regex(STORE_NAME).optional(),
   })
   .superRefine((c, ctx) => {
-    const named = (store: string, path: (string | number)[]) => {
-      if (!(store in c.stores)) ctx.addIssue({ code: 'custom', path, message: `no store named "${store}"; the stores are ${Object.keys(c.stores).join(', ') || '(none)'}` });
-    };
-    c.rules.forEach((r, i) => named(r.store, ['rules', i, 'store']));
-    if (c.default) named(c.default, ['default']);
+    const names = c.rules.map((r, i) => ({ name: r.store, path: ['rules', i, 'store'] }));
+    if (c.default) names.push({ name: c.default, path: ['default'] });
+    checkNamed(ctx, c.stores, names, 'store');
   });
 export type SecretsConfig = z.infer<typeof SecretsConfig>;

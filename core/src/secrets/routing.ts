@@ -2,32 +2,18 @@
  * Which store a (component, environment) writes new secret values to: the platform's rules (config.ts), first match
  * wins, else the default. A rule's unset field matches anything; globs as in idp's other files (release/glob.ts).
  */
-import { LineCounter, parseDocument } from 'yaml';
+import { parseConfigFile } from '../config/file.js';
+import { firstMatchingRule, type RouteTarget } from '../config/rules.js';
 import { InvalidRequestError } from '../errors.js';
-import { nodeOffset } from '../paws/nodes.js';
-import { matchesGlob } from '../release/glob.js';
 import { SecretsConfig, type SecretStoreConfig } from './config.js';
 import { parseSecretRef, vaultPathUnder } from './ref.js';
 
-export interface SecretRouteTarget {
-  component: string;
-  owner?: string;
-  env: string;
-}
+export type SecretRouteTarget = RouteTarget;
 
 /** The store's name and why it was chosen (for `idp secrets`), or undefined when no rule matches and there is no default. */
 export function routeSecretStore(config: SecretsConfig, target: SecretRouteTarget): { store: string; why: string } | undefined {
-  const any = (globs: string[] | undefined, value: string | undefined) => globs === undefined || (value !== undefined && globs.some((g) => matchesGlob(value, g)));
-  const index = config.rules.findIndex((r) => any(r.environments, target.env) && any(r.components, target.component) && any(r.owners, target.owner));
-  if (index >= 0) {
-    const rule = config.rules[index]!;
-    const said = [
-      rule.environments && `environments ${rule.environments.join(', ')}`,
-      rule.components && `components ${rule.components.join(', ')}`,
-      rule.owners && `owners ${rule.owners.join(', ')}`,
-    ].filter(Boolean);
-    return { store: rule.store, why: `rule ${index + 1}${said.length ? ` (${said.join('; ')})` : ''}` };
-  }
+  const matched = firstMatchingRule(config.rules, target);
+  if (matched) return { store: matched.rule.store, why: matched.why };
   return config.default ? { store: config.default, why: 'the default store' } : undefined;
 }
 
@@ -61,53 +47,12 @@ export function storeForRef(config: SecretsConfig, ref: string, preferred?: stri
   return preferred !== undefined && candidates.includes(preferred) ? preferred : candidates[0];
 }
 
-/**
- * The standalone server's secrets file (IDP_SECRETS_CONFIG): YAML of the shape of app-config's `idp.secrets`, either
- * at the top level or under `secrets:`. Every problem is listed at once, each at its file:line:column and field, as
- * paws.yaml's are. Messages never quote a value from the file (an inline credential is refused by name only).
- */
+/** The standalone server's secrets file (IDP_SECRETS_CONFIG): app-config's `idp.secrets` as YAML, at the top level or under `secrets:`. */
 export function parseSecretsConfig(text: string, file: string): SecretsConfig {
-  const lineCounter = new LineCounter();
-  // prettyErrors off: yaml would quote the offending line, which could hold a credential written inline by mistake.
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const at = (offset: number) => {
-    const { line, col } = lineCounter.linePos(offset);
-    return `${file}:${line}:${col}`;
-  };
-  if (doc.errors.length > 0) {
-    const list = doc.errors.map((e) => `  ${at(e.pos[0])}: ${e.code === 'DUPLICATE_KEY' ? 'a key appears twice in one mapping' : e.message.split('\n')[0]}`);
-    throw new InvalidRequestError(`${file} is not valid YAML:\n${list.join('\n')}`);
-  }
-  const raw: unknown = doc.toJS();
-  const nested = raw !== null && typeof raw === 'object' && !Array.isArray(raw) && 'secrets' in raw;
-  const body = nested ? (raw as { secrets: unknown }).secrets : raw;
-  const prefix = nested ? ['secrets'] : [];
-  const parsed = SecretsConfig.safeParse(body ?? {});
-  if (!parsed.success) {
-    const list = parsed.error.issues.map((i) => {
-      const path = i.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
-      const keys = i.code === 'unrecognized_keys' ? i.keys : [undefined];
-      return keys.map((k) => {
-        const full = [...prefix, ...path, ...(k !== undefined ? [k] : [])];
-        const missing = k === undefined && path.length > 0 && valueAt(body, path) === undefined;
-        const what = k !== undefined ? `unknown key "${k}"` : missing ? `missing required key "${String(path[path.length - 1])}"` : i.message;
-        if (missing) full.pop();
-        return `  ${at(nodeOffset(doc, full, k !== undefined))}: ${full.length ? `${full.join('.')}: ` : ''}${what}`;
-      });
-    });
-    throw new InvalidRequestError(
-      `${file} is not a valid secrets configuration:\n${list.flat().join('\n')}\n` +
-        'It holds stores (each of type aws-sm, vault or sops), rules and a default, as idp.secrets does in app-config.',
-    );
-  }
-  return parsed.data;
-}
-
-function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
-  let cur = value;
-  for (const seg of path) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<PropertyKey, unknown>)[seg];
-  }
-  return cur;
+  return parseConfigFile(text, file, {
+    key: 'secrets',
+    schema: SecretsConfig,
+    what: 'secrets configuration',
+    holds: 'It holds stores (each of type aws-sm, vault or sops), rules and a default, as idp.secrets does in app-config.',
+  });
 }

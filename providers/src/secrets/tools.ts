@@ -11,11 +11,11 @@
  * Each step that installs says so, and why, through `log`; a missing prerequisite says exactly what to install.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateX25519Identity, identityToRecipient } from 'age-encryption';
-import { goAtLeast, goToolchainModule } from '../go-toolchain.js';
+import { goInstall } from '../go-toolchain.js';
 
 export const SOPS_VERSION = '3.13.3';
 export const SOPS_MODULE = `github.com/getsops/sops/v3/cmd/sops@v${SOPS_VERSION}`;
@@ -56,15 +56,10 @@ export const SOPS_MISSING = `The SOPS secret store needs sops v${SOPS_VERSION}: 
 export function ensureSops(opts: ToolOptions = {}): string | null {
   const found = findSops(opts);
   if (found) return found;
-  const env = opts.env ?? process.env;
   const bin = join(opts.toolsDir ?? TOOLS_DIR, 'bin');
-  const go = goFor(SOPS_GO, env, opts.log ?? (() => {}));
-  if (!go) return null;
-  mkdirSync(bin, { recursive: true });
-  opts.log?.(`No sops v${SOPS_VERSION} (SOPS_BIN, PATH, .tools/bin): building it with \`go install ${SOPS_MODULE}\` into ${bin} (once, ~80 s)...`);
-  // GOROOT unset: a fetched toolchain finds its own. GOTOOLCHAIN=local: it runs as is, no further switch.
-  const { GOROOT: _, ...rest } = env;
-  execFileSync(go, ['install', SOPS_MODULE], { env: { ...rest, GOBIN: bin, GOTOOLCHAIN: 'local' }, stdio: ['ignore', 'inherit', 'inherit'] });
+  const log = opts.log ?? (() => {});
+  log(`No sops v${SOPS_VERSION} (SOPS_BIN, PATH, .tools/bin): building it with \`go install ${SOPS_MODULE}\` into ${bin} (once, ~80 s)...`);
+  if (!goInstall(SOPS_MODULE, SOPS_GO, bin, { env: opts.env ?? process.env, log, what: `sops v${SOPS_VERSION}` })) return null;
   const sops = join(bin, 'sops');
   if (sopsVersion(sops) !== SOPS_VERSION) throw new Error(`\`go install ${SOPS_MODULE}\` left no working sops in ${bin}.`);
   return sops;
@@ -72,32 +67,6 @@ export function ensureSops(opts: ToolOptions = {}): string | null {
 
 /** The `go` line of sops v3.13.3's go.mod. */
 export const SOPS_GO = '1.25.8';
-
-/**
- * A `go` of at least `wanted`: the installed one, else that release fetched from the Go module proxy as the module
- * golang.org/toolchain (how Go ≥ 1.21 switches toolchains itself; Debian's Go pins GOTOOLCHAIN=local, and its 1.19
- * knows no switching). Null when there is no Go at all. The Temporal CLI's build does the same
- * (worker/src/embedded/temporal-cli.ts).
- */
-function goFor(wanted: string, env: NodeJS.ProcessEnv, log: (m: string) => void): string | null {
-  let version: string;
-  try {
-    version = execFileSync('go', ['env', 'GOVERSION'], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch {
-    return null;
-  }
-  if (goAtLeast(version, wanted)) return 'go';
-  const module = goToolchainModule(wanted);
-  log(`${version} cannot build sops v${SOPS_VERSION} (its go.mod wants go ${wanted}): fetching ${module} from the Go module proxy...`);
-  const out = execFileSync('go', ['mod', 'download', '-json', module], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  const dir = (JSON.parse(out) as { Dir?: string }).Dir;
-  if (!dir) throw new Error(`Could not fetch Go ${wanted} (\`go mod download ${module}\`): install Go ${wanted} or newer (https://go.dev/dl/).`);
-  // Module zips carry no file modes: make the toolchain's commands executable, as Go's own switch does.
-  for (const sub of ['bin', ...readdirSync(join(dir, 'pkg', 'tool')).map((d) => join('pkg', 'tool', d))]) {
-    for (const f of readdirSync(join(dir, sub))) chmodSync(join(dir, sub, f), 0o555);
-  }
-  return join(dir, 'bin', 'go');
-}
 
 /** The moto_server of the venv this file installs (the marker names the version pip installed), or MOTO_SERVER. */
 export function findMoto(opts: ToolOptions = {}): string | null {

@@ -1,0 +1,3 @@
+export * from './source.js';
+export * from './tools.js';
+export { SourceError, describeSource, type SourceErrorKind } from '../source-error.js';
