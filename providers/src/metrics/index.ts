@@ -1,3 +1,5 @@
 export * from './source.js';
 export * from './tools.js';
 export { SourceError, describeSource, type SourceErrorKind } from '../source-error.js';
+export * from './server.js';
+export type { ServerProcess } from '../server-process.js';
