@@ -9,4 +9,5 @@ export { hostAllowlist, isLoopbackHost } from './host-check.js';
 export { standaloneIdentity, type Actor, type AuthorizeCheck, type ComponentRef, type Identity, type IdpAction, type StandaloneIdentityOptions } from './identity.js';
 export { configFromEnv, assertSafeExposure, providersFor, webhookOptions, releaseFloorsFromEnv, teamsFromEnv, secretsConfigFromValue, secretsConfigFromFile, type ServerConfig } from './config.js';
 export { secretStoresFor, type SecretStores } from './secrets.js';
+export { runtimeKey, runtimeStatusFromEnv, runtimeStatusFromFile, type RuntimeRecord, type RuntimeStateFile, type RuntimeStatus } from './runtime-status.js';
 export { VERSION as API_VERSION } from './version.js';

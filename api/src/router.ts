@@ -58,6 +58,7 @@ import { releaseReviewNote, reportLocalCheck } from './pull-checks.js';
 import { planFile } from './plan.js';
 import { listSecrets, pinSecretRef, sameEdit, unsetSecretRef, writeSecretValue, type SecretRequestContext, type SecretStores } from './secrets.js';
 import type { Actor, ComponentRef, Identity, IdpAction } from './identity.js';
+import type { RuntimeStatus } from './runtime-status.js';
 
 export interface RouterOptions {
   temporal: Client;
@@ -87,6 +88,8 @@ export interface RouterOptions {
   pullPageUrl?: (number: number, search: string) => string;
   /** The platform's secret stores and routing (idp.secrets, IDP_SECRETS_CONFIG); unset, the secret routes say none are configured. */
   secrets?: SecretStores;
+  /** What runs for each environment (`runtime` of GET /environments): the embedded stack's local runtime; unset, none reports. */
+  runtime?: RuntimeStatus;
   /**
    * Routes the host adds behind the same authentication and error handling (the Backstage plugin: POST
    * /context/resolve); res.locals.actor is the caller. Handlers pass errors to next().
@@ -388,7 +391,7 @@ export function createRouter(opts: RouterOptions): express.Router {
     const ref = parse(RepoRef, req.query);
     const { provider, base, file } = await readPaws(ref);
     await authorize(req, res, 'component.read', componentRef(file.content, ref));
-    res.json(await listEnvironments({ temporal: opts.temporal, provider, base, text: file.content, ref }));
+    res.json(await listEnvironments({ temporal: opts.temporal, provider, base, text: file.content, ref, runtime: opts.runtime }));
   }));
 
   // Read like the environments: the component's paws.yaml names it, and reading it is what is authorized.

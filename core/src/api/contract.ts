@@ -312,6 +312,18 @@ export const ReleaseDetail = z.object({
   diff: z.array(FileDiffSchema),
 });
 
+/**
+ * What runs for an environment, as the platform's runtime reports it (the embedded stack's local runtime; a real
+ * platform's would be its GitOps controller's health). Absent where no runtime reports.
+ */
+export const EnvironmentRuntime = z.object({
+  state: z.enum(['starting', 'running', 'crashed', 'stopped']),
+  url: z.string().optional().describe('Where it answers, e.g. http://127.0.0.1:41234'),
+  image: z.string().optional().describe('The image it runs'),
+  since: z.string().optional().describe('ISO 8601: when it entered this state'),
+  reason: z.string().optional().describe('Why it crashed or stopped (never a secret value)'),
+});
+
 export const EnvironmentView = z.object({
   name: z.string(),
   from: z.string().optional(),
@@ -326,6 +338,7 @@ export const EnvironmentView = z.object({
   secrets: z.array(z.string()),
   pulls: z.array(PrSummary.extend({ workflowId: z.string().optional(), kind: z.string().optional() })),
   workflows: z.array(WorkflowStatus),
+  runtime: EnvironmentRuntime.optional().describe('What runs for it, where a runtime reports (the embedded stack\'s local runtime)'),
 });
 
 export const EnvironmentList = z.object({
@@ -483,6 +496,7 @@ export type PullList = z.infer<typeof PullList>;
 export type WorkflowStatus = z.infer<typeof WorkflowStatus>;
 export type ChangePlan = z.infer<typeof ChangePlan>;
 export type EnvironmentView = z.infer<typeof EnvironmentView>;
+export type EnvironmentRuntime = z.infer<typeof EnvironmentRuntime>;
 export type EnvironmentList = z.infer<typeof EnvironmentList>;
 export type ComponentInfo = z.infer<typeof ComponentInfo>;
 export type SecretChange = z.infer<typeof SecretChange>;
