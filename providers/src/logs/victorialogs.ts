@@ -20,7 +20,7 @@
 import { createHash } from 'node:crypto';
 import { fillTemplate, type VictoriaLogsSourceConfig } from '@idp/core';
 import { describeSource, SourceError } from '../source-error.js';
-import { compareRows, dedup, pollTail, type PolledRow, type PollTiming } from './poll-tail.js';
+import { compareRows, pollTail, type PolledRow, type PollTiming } from './poll-tail.js';
 import type { LogHistoryQuery, LogLine, LogSource, LogTarget, TailEvent, TailOptions } from './source.js';
 import { dateToNs, formatTimeNs, parseTimeNs } from './time.js';
 
@@ -108,7 +108,7 @@ export class VictoriaLogsSource implements LogSource {
     return [...byId.values()].sort(compareRows).slice(-n);
   }
 
-  /** One query: its rows, parsed. */
+  /** One query: its rows, parsed (duplicates kept: callers count the page). */
   private async rows(target: LogTarget, extra: string, params: Record<string, string>, signal?: AbortSignal, timeoutMs = this.timeoutMs): Promise<PolledRow[]> {
     const query = this.query(target, extra);
     const text = await this.post('/select/logsql/query', { query, ...params }, signal, timeoutMs, target);
@@ -117,7 +117,7 @@ export class VictoriaLogsSource implements LogSource {
       if (!json) continue;
       rows.push(this.parse(JSON.parse(json) as Record<string, string>));
     }
-    return dedup(rows);
+    return rows;
   }
 
   private parse(o: Record<string, string>): PolledRow {
