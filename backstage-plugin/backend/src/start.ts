@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { ensureEmbeddedSecretStore, EMBEDDED_STORE, secretStoresFrom } from '@idp/providers/secrets';
-import { createVictoriaLogsShipper, ensureVictoriaLogs, startVictoriaLogs, VICTORIALOGS_MISSING } from '@idp/providers/logs';
+import { createVictoriaLogsShipper, ensureVictoriaLogs, localStreamLabels, startVictoriaLogs, VICTORIALOGS_MISSING } from '@idp/providers/logs';
 import { ensurePrometheus, startPrometheus, PROMETHEUS_MISSING } from '@idp/providers/metrics';
 import { resolve, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -138,7 +138,7 @@ try {
     repos: () => [demo.bare, ...bareReposIn([join(home, 'repos')])],
     targetsDir: metrics.targetsDir,
     secrets: cfg.secrets,
-    shipper: ({ component, environment }) => createVictoriaLogsShipper({ url: logs.url, labels: { 'service.name': component, 'deployment.environment.name': environment } }),
+    shipper: ({ component, environment, notice }) => createVictoriaLogsShipper({ url: logs.url, labels: localStreamLabels(component, environment), onNotice: notice }),
   });
   stops.push(runtime.stop);
 

@@ -45,8 +45,11 @@ export interface LocalRuntimeOptions {
   repos: () => string[];
   /** Prometheus' file_sd folder: one target file per running environment; unset, none are written. */
   targetsDir?: string;
-  /** A shipper for one environment's lines; unset, the lines are dropped. */
-  shipper?: (stream: { component: string; environment: string }) => LineShipper;
+  /**
+   * A shipper for one environment's lines; unset, the lines are dropped. `notice` writes to the runtime's log (the
+   * store unreachable, lines dropped: never a line's content).
+   */
+  shipper?: (stream: { component: string; environment: string; notice: (message: string) => void }) => LineShipper;
   /** The platform's secret stores (the embedded SOPS store): where secret references are resolved from. */
   secrets?: SecretsConfig;
   /** How often the default branches are looked at (default 300 ms). */
@@ -209,7 +212,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     }
     if (gen !== run.gen || stopping) return;
     const url = `http://127.0.0.1:${port}`;
-    run.shipper ??= opts.shipper?.({ component: run.component, environment: run.environment });
+    run.shipper ??= opts.shipper?.({ component: run.component, environment: run.environment, notice: (m) => log(`${run.key}: log shipper: ${m}`) });
     const shipper = run.shipper;
     log(`${run.key}: starting ${desired.processes.map((p) => `${p.name} (${p.command.join(' ')})`).join(', ')} from ${commit.slice(0, 12)}, image ${desired.image ?? '-'}${desired.unset.length ? `; not set (resource outputs the local runtime does not provision): ${desired.unset.join(', ')}` : ''}`);
     for (const p of desired.processes) {
