@@ -76,4 +76,3 @@ export async function startApi(cfg: ServerConfig, defaultUser?: string) {
     },
   };
 }
-
