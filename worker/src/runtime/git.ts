@@ -37,10 +37,11 @@ export function bareReposIn(dirs: string[]): string[] {
 }
 
 /**
- * The commit at the tip of the repository's default branch (the one HEAD names), or undefined while it has none.
+ * The commit at the tip of the repository's default branch (the one HEAD names), undefined while it has none, null
+ * when it could not be read just now (look again later: never take a failed read for an empty repository).
  * Loose ref first, then packed-refs (where `git gc` or `git pack-refs` moves it).
  */
-export function defaultBranchTip(bare: string): string | undefined {
+export function defaultBranchTip(bare: string): string | undefined | null {
   try {
     const head = readFileSync(join(bare, 'HEAD'), 'utf8').trim();
     const ref = /^ref: (refs\/heads\/\S+)$/.exec(head)?.[1];
@@ -54,18 +55,21 @@ export function defaultBranchTip(bare: string): string | undefined {
       if (name === ref && sha) return sha;
     }
   } catch {
-    // Being written (a push renames the ref file into place): the next look sees it.
+    // Unreadable just now (a permission, a file being replaced): the next look sees it.
+    return null;
   }
   return undefined;
 }
 
-/** `path` at `commit`, or undefined when the commit has no such file. */
+/** `path` at `commit`, or undefined when the commit has no such file; any other failure of git throws. */
 export async function readAt(bare: string, commit: string, path: string): Promise<string | undefined> {
   try {
     const { stdout } = await run('git', ['--git-dir', bare, 'show', `${commit}:${path}`], { env: gitEnv(), maxBuffer: 16 * 1024 * 1024 });
     return stdout;
-  } catch {
-    return undefined;
+  } catch (e) {
+    const stderr = String((e as { stderr?: string }).stderr ?? '');
+    if (/does not exist in|exists on disk, but not in/.test(stderr)) return undefined;
+    throw new Error(`git show ${commit.slice(0, 12)}:${path} in ${bare} failed: ${stderr.trim().split('\n')[0] ?? (e as Error).message}`);
   }
 }
 

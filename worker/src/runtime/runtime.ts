@@ -339,6 +339,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     let changed = false;
     for (const repo of new Set([...repos, ...tips.keys()])) {
       const tip = repos.has(repo) ? defaultBranchTip(repo) : undefined;
+      if (tip === null) continue; // unreadable just now: what runs keeps running
       if (tip === tips.get(repo) && (tip || !tips.has(repo))) continue;
       await reconcileRepo(repo, tip);
       changed = true;
