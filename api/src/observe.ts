@@ -3,7 +3,7 @@
  * idp.metrics, first matching rule else the default), and a source's failure as the API's error, naming the source.
  */
 import { NotFoundError, parsePaws, ProviderError, routeSource, IdpError, type LogsConfig, type MetricsConfig } from '@idp/core';
-import type { LogSource } from '@idp/providers/logs';
+import { logSourcesFrom, type LogSource } from '@idp/providers/logs';
 import type { MetricSource } from '@idp/providers/metrics';
 import type { ComponentRef } from './identity.js';
 
@@ -15,6 +15,11 @@ export interface LogSources {
 export interface MetricSources {
   config: MetricsConfig;
   sources: Record<string, MetricSource>;
+}
+
+/** The configured log sources, built once (each reads its credentials from `env` when it queries). */
+export function logSourcesFor(config: LogsConfig | undefined, env: NodeJS.ProcessEnv = process.env): LogSources | undefined {
+  return config ? { config, sources: Object.fromEntries(logSourcesFrom(config, env)) } : undefined;
 }
 
 const NONE = {
