@@ -1,0 +1,25 @@
+/**
+ * Log sources from configuration (`idp.logs` / the standalone server's IDP_LOGS_CONFIG): one adapter per configured
+ * source, by type. A new backend is one more case here (and its file, run through contract.ts).
+ */
+import { LogsConfig, type LogSourceConfig } from '@idp/core';
+import type { LogSource } from './source.js';
+import { VictoriaLogsSource } from './victorialogs.js';
+
+/** The adapter for one configured source; credentials are read from `env` when a query needs them. */
+export function createLogSource(name: string, config: LogSourceConfig, env: NodeJS.ProcessEnv = process.env): LogSource {
+  switch (config.type) {
+    case 'victorialogs':
+      return new VictoriaLogsSource(name, config, { env });
+    case 'loki':
+    case 'opensearch':
+    case 'elasticsearch':
+      throw new Error(`Log source "${name}": type ${config.type} is not supported yet (victorialogs is).`);
+  }
+}
+
+/** Every configured source by name. */
+export function logSourcesFrom(config: LogsConfig, env: NodeJS.ProcessEnv = process.env): Map<string, LogSource> {
+  const parsed = LogsConfig.parse(config);
+  return new Map(Object.entries(parsed.sources).map(([name, c]) => [name, createLogSource(name, c, env)]));
+}
