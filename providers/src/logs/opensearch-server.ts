@@ -5,11 +5,13 @@
  * join each other. The transport port (node-to-node; idp never uses it) is configurable and by default the first free
  * one of 9300-9400, as OpenSearch picks it, so two nodes never collide on it.
  *
- * The runner's HTTP port is `-baseHttpPort` + 1 (it moves on to the next free port if that one is taken, which would
- * leave us asking the wrong port: the ready check then fails with the log file's name instead of hanging).
+ * The runner's HTTP port is `-baseHttpPort` + 1, and the runner refuses any above 9299 (its `maxHttpPort`, not settable
+ * from its command line): `freeOpenSearchPort()` finds a free one in 9200-9299. (When that port is taken by the time
+ * the runner looks, it moves on to the next free one, and the ready check fails naming the log file.)
  * Disk watermarks are off: a nearly full disk would otherwise turn the test index read-only mid-run.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { startServerProcess, type ServerProcess } from '../server-process.js';
 
@@ -20,7 +22,7 @@ export interface OpenSearchOptions {
   java: string;
   /** Holds the node's config, data and logs (kept across restart()). */
   dir: string;
-  /** The HTTP port. */
+  /** The HTTP port: 9200-9299 (the runner's limit). */
   port: number;
   /** A port or a range (`9300-9400`, the default: the first free one). */
   transportPort?: number | string;
@@ -31,7 +33,29 @@ export interface OpenSearchOptions {
 
 export const OPENSEARCH_CLUSTER = 'idp-test';
 
-export function startOpenSearch(opts: OpenSearchOptions): Promise<ServerProcess> {
+/** The HTTP ports the runner accepts. */
+export const OPENSEARCH_PORTS = { min: 9200, max: 9299 } as const;
+
+/** A port of 9200-9299 nothing listens on (tried from a random one, so parallel lanes rarely race for the same). */
+export async function freeOpenSearchPort(): Promise<number> {
+  const { min, max } = OPENSEARCH_PORTS;
+  const start = min + Math.floor(Math.random() * (max - min + 1));
+  for (let i = 0; i <= max - min; i++) {
+    const port = min + ((start - min + i) % (max - min + 1));
+    const free = await new Promise<boolean>((resolve) => {
+      const s = createServer()
+        .once('error', () => resolve(false))
+        .listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error(`No free port in ${min}-${max} for OpenSearch (the runner takes no other).`);
+}
+
+export async function startOpenSearch(opts: OpenSearchOptions): Promise<ServerProcess> {
+  if (opts.port < OPENSEARCH_PORTS.min || opts.port > OPENSEARCH_PORTS.max) {
+    throw new Error(`OpenSearch's runner serves HTTP only on ports ${OPENSEARCH_PORTS.min}-${OPENSEARCH_PORTS.max}, not ${opts.port} (freeOpenSearchPort() finds one).`);
+  }
   const base = join(opts.dir, 'runner');
   // The runner reads node_1/config/opensearch.yml when it exists (else it copies its own).
   const config = join(base, 'node_1', 'config');
