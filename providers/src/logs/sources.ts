@@ -3,6 +3,7 @@
  * source, by type. A new backend is one more case here (and its file, run through contract.ts).
  */
 import { LogsConfig, type LogSourceConfig } from '@idp/core';
+import { LokiSource } from './loki.js';
 import { SearchLogSource } from './opensearch.js';
 import type { LogSource } from './source.js';
 import { VictoriaLogsSource } from './victorialogs.js';
@@ -16,7 +17,7 @@ export function createLogSource(name: string, config: LogSourceConfig, env: Node
     case 'elasticsearch':
       return new SearchLogSource(name, config, { env });
     case 'loki':
-      throw new Error(`Log source "${name}": type ${config.type} is not supported yet (victorialogs is).`);
+      return new LokiSource(name, config, { env });
   }
 }
 
