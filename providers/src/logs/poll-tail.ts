@@ -229,7 +229,8 @@ export async function* pollTail(o: PollTailOptions): AsyncGenerator<TailEvent> {
       if (failingSince === null) {
         failingSince = Date.now();
         lastFullAt = 0; // re-read the whole look-back once it answers
-        yield { type: 'notice', message: `${why(e)} — retrying until it answers` };
+        const m = why(e);
+        yield { type: 'notice', message: `${m.includes(o.description) ? m : `${o.description}: ${m}`} — retrying until it answers` };
         lastEventAt = Date.now();
       }
       delay = Math.min(Math.max(delay * 2, t.everyMs), t.maxBackoffMs);

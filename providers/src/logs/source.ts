@@ -15,7 +15,9 @@ export interface LogTarget {
 export interface LogHistoryQuery extends LogTarget {
   /** At most this many lines: the newest ones. */
   limit: number;
+  /** Lines at or after it. */
   since?: Date;
+  /** Lines before it (so `--until` of one query and `--since` of the next do not overlap). */
   until?: Date;
 }
 

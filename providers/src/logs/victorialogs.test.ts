@@ -6,12 +6,11 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer, request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { VictoriaLogsSourceConfig } from '@idp/core';
-import { Follow, logSourceContract, assertSourceError } from './contract.js';
+import { Follow, freePort, logSourceContract, assertSourceError } from './contract.js';
 import { startVictoriaLogs } from './server.js';
 import { createVictoriaLogsShipper, localStreamLabels, type VictoriaLogsShipper } from './ship-victorialogs.js';
 import { createLogSource, logSourcesFrom } from './sources.js';
@@ -20,14 +19,6 @@ import { dateToNs, formatTimeNs, nowNs } from './time.js';
 import { VictoriaLogsSource } from './victorialogs.js';
 import { encodeCursor } from './poll-tail.js';
 import type { ServerProcess } from '../server-process.js';
-
-export const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 
 const vlBin = () => {
   const bin = findVictoriaLogs();

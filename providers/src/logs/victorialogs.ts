@@ -57,6 +57,7 @@ export class VictoriaLogsSource implements LogSource {
   }
 
   async history(q: LogHistoryQuery): Promise<LogLine[]> {
+    if (q.limit <= 0) return []; // VictoriaLogs reads limit=0 as "no limit"
     const range = [q.since ? `_time:>=${formatTimeNs(dateToNs(q.since))}` : '', q.until ? `_time:<${formatTimeNs(dateToNs(q.until))}` : ''];
     const rows = await this.newest(q, q.limit, range.filter(Boolean).join(' '));
     return rows.map((r) => r.line);
@@ -115,7 +116,11 @@ export class VictoriaLogsSource implements LogSource {
     const rows: PolledRow[] = [];
     for (const json of text.split('\n')) {
       if (!json) continue;
-      rows.push(this.parse(JSON.parse(json) as Record<string, string>));
+      try {
+        rows.push(this.parse(JSON.parse(json) as Record<string, string>));
+      } catch (e) {
+        throw new SourceError('rejected', this.description, `answered a line that is not a VictoriaLogs row (${e instanceof Error ? e.message : String(e)}): ${json.slice(0, 200)} — is the url that of VictoriaLogs?`);
+      }
     }
     return rows;
   }
