@@ -7,11 +7,10 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { LokiSourceConfig } from '@idp/core';
 import { startLokiFake, type LokiFake } from '../testing/loki-fake.js';
-import { assertSourceError, Follow, logSourceContract, type LogWrite } from './contract.js';
+import { assertSourceError, Follow, freePort, logSourceContract, type LogWrite } from './contract.js';
 import { LokiSource } from './loki.js';
 import { LOKI_LENIENT, LOKI_STRICT, type LokiPush } from './loki-shapes.js';
 import { encodeCursor } from './poll-tail.js';
@@ -19,14 +18,6 @@ import { createLogSource } from './sources.js';
 import { dateToNs, nowNs } from './time.js';
 
 const TENANT = 'payments';
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 
 /** Pushes as a shipper (Alloy, Promtail) does — JSON, the tenant and token headers — retrying while Loki is down. */
 async function push(fake: LokiFake, body: LokiPush, headers: Record<string, string> = {}): Promise<void> {
@@ -153,6 +144,7 @@ describe('Loki source: what is particular to it', () => {
     ]);
     const newest = await source().history({ component: 'merge', environment: 'staging', limit: 3, since: new Date('2026-11-26T10:00:00Z') });
     assert.deepEqual(newest.map((l) => l.message), ['b', 'c', 'd'], 'limit counts across streams');
+    assert.deepEqual(await source().history({ component: 'merge', environment: 'staging', limit: 0 }), [], 'limit 0: no lines (Loki refuses limit=0)');
   });
 
   it('entries the live tail dropped (dropped_entries) bring a notice and are read again from history: each line once', async () => {

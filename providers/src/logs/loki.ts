@@ -50,6 +50,8 @@ const MAX_PAGE = 5000;
 const CATCH_UP_PAGE = 1000;
 const LOOKBACK_NS = 60_000_000_000n;
 const START_BACK_NS = 1_000_000_000n;
+/** `end` when none is asked for: a little past now, for entries a shipper's clock stamped ahead of this one. */
+const AHEAD_NS = 60_000_000_000n;
 
 const hash = (s: string) => createHash('sha1').update(s).digest('hex').slice(0, 12);
 const escapeRegex = (s: string) => s.replace(/[\\^$.*+?()[\]{}|]/g, (c) => `\\${c}`);
@@ -90,7 +92,7 @@ export class LokiSource implements LogSource {
   }
 
   async history(q: LogHistoryQuery): Promise<LogLine[]> {
-    const end = q.until ? dateToNs(q.until) : nowNs() + 1n;
+    const end = q.until ? dateToNs(q.until) : nowNs() + AHEAD_NS;
     const start = q.since ? dateToNs(q.since) : end - BigInt(LOKI_HISTORY_LOOKBACK_MS) * 1_000_000n;
     return (await this.newest(q, this.query(q), q.limit, start, end)).map((r) => r.line);
   }
@@ -98,6 +100,7 @@ export class LokiSource implements LogSource {
   /** The newest `n` distinct entries in [start, end), oldest first; pages on from the oldest ns seen when short. */
   private async newest(target: LogTarget, query: string, n: number, start: bigint, end: bigint, signal?: AbortSignal, timeoutMs = this.timeoutMs): Promise<PolledRow[]> {
     const byId = new Map<string, PolledRow>();
+    if (n <= 0) return [];
     let until = end;
     let atEdge = 0;
     for (;;) {
@@ -117,7 +120,7 @@ export class LokiSource implements LogSource {
   private async since(target: LogTarget, query: string, fromNs: bigint, signal: AbortSignal): Promise<PolledRow[]> {
     const rows = new Map<string, PolledRow>();
     let from = fromNs;
-    const end = nowNs() + 60_000_000_000n; // entries stamped a little ahead of this clock too
+    const end = nowNs() + AHEAD_NS;
     for (;;) {
       const page = await this.range(target, query, { start: from, end, limit: CATCH_UP_PAGE, direction: 'forward' }, signal, 5000);
       for (const r of page) rows.set(r.line.id, r);
@@ -326,7 +329,7 @@ class TailSocket {
   open(url: string, headers: Record<string, string>, signal: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {
       // Node's WebSocket (undici) takes headers, which the WHATWG one does not: the tenant and the token go with the upgrade.
-      const ws = new WebSocket(url, { headers } as unknown as string[]);
+      const ws = new WebSocket(url, { headers });
       this.ws = ws;
       let opened = false;
       const onAbort = () => ws.close();

@@ -152,6 +152,7 @@ describe('OpenSearch source: what is particular to it', () => {
       ['2026-11-26T10:00:01.123456791Z', 'third', 'web.1'],
     ]);
     assert.equal(new Set(lines.map((l) => l.id)).size, 3);
+    assert.deepEqual(await source('logs-typed').history({ ...t('nanos'), limit: 0 }), []);
     const since = await source('logs-typed').history({ ...t('nanos'), limit: 10, since: new Date('2026-11-26T10:00:01.123Z') });
     assert.equal(since.length, 3, 'since (ms) includes the ns after it');
 

@@ -156,7 +156,7 @@ export class SearchLogSource implements LogSource {
   }
 
   /** The `_search` body for a target's lines in `range`, in time order `order`. */
-  searchBody(target: LogTarget, range: TimeRange, order: 'asc' | 'desc', from: number, size: number): Record<string, unknown> {
+  private searchBody(target: LogTarget, range: TimeRange, order: 'asc' | 'desc', from: number, size: number): Record<string, unknown> {
     const f = this.fields;
     const filter: unknown[] = [{ term: { [f.component]: target.component } }, { term: { [f.environment]: target.environment } }];
     if (target.process) {
