@@ -25,7 +25,7 @@
 // Issue #15 adds (bench-log-sources.mjs):
 //  - the VictoriaLogs source itself: history -n 1000 with 1,000,000 lines of 50 streams stored; shipper → tail latency.
 // IDP_BENCH_ONLY=clone runs only the embedded-stack figures (for a quick look while tuning); =templates only #12's;
-// =ui only #13's; =secrets only #14's; =logs only #15's.
+// =ui only #13's; =secrets only #14's; =logs only #15's log sources; =runtime only #15's local runtime.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,6 +42,7 @@ import { cliBinaryRows } from './bench-cli-binary.mjs';
 import { secretsRows } from './bench-secrets.mjs';
 import { secretStoreRows } from './bench-secret-stores.mjs';
 import { logSourceRows } from './bench-log-sources.mjs';
+import { runtimeRows } from './bench-runtime.mjs';
 
 const root = resolve('.');
 const only = process.env.IDP_BENCH_ONLY;
@@ -203,6 +204,7 @@ try {
     rows.push(...(await secretStoreRows()).map((r) => [`store ${r.store}: ${r.what}, p50 / p95`, `${r.p50} / ${r.p95} ms`, '']));
   }
   if (!only || only === 'logs') rows.push(...(await logSourceRows()));
+  if (!only || only === 'runtime') rows.push(...(await runtimeRows()));
   if (!only) {
     rows.push(...(await forgeCallRows()));
     rows.push(...(await releaseRows()));
