@@ -3,8 +3,8 @@
 // packages are tested) for the Backstage plugin packages. Makes sure the Temporal CLI (the dev server the
 // integration tests start) is there first: the official download, else a Go build (worker/src/embedded/temporal-cli.ts);
 // likewise sops (a Go build) and moto_server (a Python venv) for the secret-store tests (providers/src/secrets/tools.ts),
-// VictoriaLogs (a Go build) and Prometheus (installed, else a Go build) for the log and metric sources, and OpenSearch
-// (Maven Central jars run on Java; resolved once) for the search log source.
+// VictoriaLogs (a Go build) and Prometheus (installed, else the official download, else a Go build) for the log and
+// metric sources, and OpenSearch (Maven Central jars run on Java; resolved once) for the search log source.
 // `node scripts/test.mjs <files…>` runs just those compiled node:test files.
 import { spawnSync } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
@@ -34,7 +34,7 @@ if (!victoriaLogs) {
   console.error(VICTORIALOGS_MISSING);
   process.exit(1);
 }
-const prometheus = ensurePrometheus({ log: (m) => console.log(m) });
+const prometheus = await ensurePrometheus({ log: (m) => console.log(m) });
 if (!prometheus) {
   console.error(PROMETHEUS_MISSING);
   process.exit(1);
