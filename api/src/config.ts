@@ -4,7 +4,8 @@ import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 import { TASK_QUEUE } from '@idp/workflows/shared';
 import { DEFAULT_API_URL } from '@idp/core/client';
-import { DEFAULT_RELEASE_FLOORS, parseReleaseFloors, parseSecretsConfig, SecretsConfig, type ReleaseFloors } from '@idp/core';
+import { DEFAULT_RELEASE_FLOORS, LogsConfig, MetricsConfig, parseLogsConfig, parseMetricsConfig, parseReleaseFloors, parseSecretsConfig, SecretsConfig, type ReleaseFloors } from '@idp/core';
+import type { z } from 'zod';
 import { forgesFromEnv, providerFor, type ForgeHost, type ProviderLookup } from '@idp/providers';
 import { isLoopbackHost } from './host-check.js';
 import type { WebhookReceiverOptions } from './webhooks/receiver.js';
@@ -48,6 +49,10 @@ export interface ServerConfig {
    * wins). Unset: the secret routes say no store is configured (`npm start` configures its embedded SOPS store).
    */
   secrets?: SecretsConfig;
+  /** The platform's log sources and routing (IDP_LOGS_CONFIG: a YAML file; Backstage: idp.logs, which wins). */
+  logs?: LogsConfig;
+  /** The platform's metric sources and routing (IDP_METRICS_CONFIG; Backstage: idp.metrics, which wins). */
+  metrics?: MetricsConfig;
   /** Where the SOPS stores keep their private clones (IDP_HOME/cache/secrets in the embedded stack; else the OS temp dir). */
   secretsCacheDir?: string;
   /** Workflows kept in the worker's cache (IDP_MAX_CACHED_WORKFLOWS); the rest are replayed from history when woken. */
@@ -84,26 +89,39 @@ export function releaseFloorsFromEnv(value: string | undefined): ReleaseFloors {
   return parseReleaseFloors(text, value.startsWith('@') ? `IDP_RELEASE_FLOORS (${value.slice(1)})` : 'IDP_RELEASE_FLOORS');
 }
 
-/** A secrets config given as a value (Backstage's `idp.secrets`), validated, with an error that says where and what is wrong. */
-export function secretsConfigFromValue(value: unknown, source: string): SecretsConfig {
-  const r = SecretsConfig.safeParse(value);
+/** A platform config given as a value (Backstage's `idp.secrets`, `idp.logs`, `idp.metrics`), validated, saying where and what is wrong. */
+function configFromValue<S extends z.ZodType>(schema: S, value: unknown, source: string, what: string, holds: string): z.output<S> {
+  const r = schema.safeParse(value);
   if (!r.success) {
     const problems = r.error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`).join('; ');
-    throw new Error(`${source} is not a valid secrets config: ${problems}. It holds stores (each aws-sm, vault or sops), rules and a default.`);
+    throw new Error(`${source} is not a valid ${what} config: ${problems}. ${holds}`);
   }
   return r.data;
 }
 
-/** IDP_SECRETS_CONFIG: the path of a YAML file holding the secrets config (at its top, or under `secrets:`). */
-export function secretsConfigFromFile(path: string): SecretsConfig {
-  let text: string;
+/** The path a variable names, read, or an error naming the variable and what to give. */
+function configFileText(variable: string, path: string): string {
   try {
-    text = readFileSync(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (e) {
-    throw new Error(`IDP_SECRETS_CONFIG names ${path}, which cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'}); give a readable YAML file.`);
+    throw new Error(`${variable} names ${path}, which cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'}); give a readable YAML file.`);
   }
-  return parseSecretsConfig(text, `IDP_SECRETS_CONFIG (${path})`);
 }
+
+export const secretsConfigFromValue = (value: unknown, source: string): SecretsConfig =>
+  configFromValue(SecretsConfig, value, source, 'secrets', 'It holds stores (each aws-sm, vault or sops), rules and a default.');
+/** IDP_SECRETS_CONFIG: the path of a YAML file holding the secrets config (at its top, or under `secrets:`). */
+export const secretsConfigFromFile = (path: string): SecretsConfig => parseSecretsConfig(configFileText('IDP_SECRETS_CONFIG', path), `IDP_SECRETS_CONFIG (${path})`);
+
+export const logsConfigFromValue = (value: unknown, source: string): LogsConfig =>
+  configFromValue(LogsConfig, value, source, 'logs', 'It holds sources (each victorialogs, loki, opensearch or elasticsearch), rules and a default.');
+/** IDP_LOGS_CONFIG: a YAML file holding the log sources (at its top, or under `logs:`). */
+export const logsConfigFromFile = (path: string): LogsConfig => parseLogsConfig(configFileText('IDP_LOGS_CONFIG', path), `IDP_LOGS_CONFIG (${path})`);
+
+export const metricsConfigFromValue = (value: unknown, source: string): MetricsConfig =>
+  configFromValue(MetricsConfig, value, source, 'metrics', 'It holds sources (each prometheus or victoriametrics), rules and a default.');
+/** IDP_METRICS_CONFIG: a YAML file holding the metric sources (at its top, or under `metrics:`). */
+export const metricsConfigFromFile = (path: string): MetricsConfig => parseMetricsConfig(configFileText('IDP_METRICS_CONFIG', path), `IDP_METRICS_CONFIG (${path})`);
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const apiHost = env.IDP_API_HOST ?? '127.0.0.1';
@@ -126,6 +144,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     ...(env.IDP_TEAMS ? { teams: teamsFromEnv(env.IDP_TEAMS) } : {}),
     releaseFloors: releaseFloorsFromEnv(env.IDP_RELEASE_FLOORS),
     ...(env.IDP_SECRETS_CONFIG ? { secrets: secretsConfigFromFile(env.IDP_SECRETS_CONFIG) } : {}),
+    ...(env.IDP_LOGS_CONFIG ? { logs: logsConfigFromFile(env.IDP_LOGS_CONFIG) } : {}),
+    ...(env.IDP_METRICS_CONFIG ? { metrics: metricsConfigFromFile(env.IDP_METRICS_CONFIG) } : {}),
     ...(env.IDP_HOME ? { secretsCacheDir: join(resolve(env.IDP_HOME), 'cache', 'secrets') } : {}),
     ...(env.IDP_MAX_CACHED_WORKFLOWS ? { maxCachedWorkflows: Number(env.IDP_MAX_CACHED_WORKFLOWS) } : {}),
     repoRoots: (env.IDP_REPO_ROOTS ?? '').split(delimiter).filter(Boolean).map((r) => (existsSync(r) ? realpathSync(r) : resolve(r))),

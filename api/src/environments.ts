@@ -7,6 +7,7 @@ import { deployedImage, deployTargetFor, listEnvironments as envsOf, parsePaws, 
 import { type GitProvider, repoKey } from '@idp/providers';
 import { listRunningForComponent } from './workflows.js';
 import { withStuck } from './stuck.js';
+import type { RuntimeStatus } from './runtime-status.js';
 
 export async function listEnvironments(args: {
   temporal: Client;
@@ -14,6 +15,8 @@ export async function listEnvironments(args: {
   base: string;
   text: string;
   ref: { repo: string; path: string };
+  /** What runs for each environment, where a runtime reports (the embedded stack's local runtime). */
+  runtime?: RuntimeStatus;
 }): Promise<EnvironmentList> {
   const { spec } = parsePaws(args.text, args.ref.path);
   const component = spec.metadata.name;
@@ -77,6 +80,12 @@ export async function listEnvironments(args: {
     if (wf.kind === 'release' && wf.pr?.state === 'open' && !view.pulls.some((p) => p.url === wf.pr!.url)) {
       view.pulls.push({ number: wf.pr.number, url: wf.pr.url, state: wf.pr.state, head: wf.pr.head, headSha: wf.pr.headSha, workflowId: wf.workflowId, kind: 'release' });
     }
+  }
+  if (args.runtime) {
+    await Promise.all([...views.values()].map(async (v) => {
+      const runtime = await args.runtime!.get(component, v.name);
+      if (runtime) v.runtime = runtime;
+    }));
   }
   return { component, repo: args.ref.repo, provider: args.provider.kind, defaultBranch: args.base, environments: [...views.values()] };
 }

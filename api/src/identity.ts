@@ -21,7 +21,7 @@ export interface Actor {
   forgeLogins?: Partial<Record<'github' | 'gitlab', string>>;
 }
 
-export type IdpAction = 'component.read' | 'environment.change' | 'variable.write' | 'secret.write' | 'release.request' | 'pull.review' | 'pull.merge' | 'pull.close' | 'pull.check';
+export type IdpAction = 'component.read' | 'logs.read' | 'metrics.read' | 'environment.change' | 'variable.write' | 'secret.write' | 'release.request' | 'pull.review' | 'pull.merge' | 'pull.close' | 'pull.check';
 
 /** The component a request acts on, as its paws.yaml names it (owner: metadata.owner). */
 export interface ComponentRef {

@@ -16,6 +16,9 @@ import {
   SetSecretRequest,
   UnsetSecretQuery,
   SetVariablesRequest,
+  LogsQuery,
+  LogTailQuery,
+  MetricsQueryParams,
   PullActionRequest,
   CheckRequest,
   ListPullsQuery,
@@ -58,6 +61,10 @@ import { releaseReviewNote, reportLocalCheck } from './pull-checks.js';
 import { planFile } from './plan.js';
 import { listSecrets, pinSecretRef, sameEdit, unsetSecretRef, writeSecretValue, type SecretRequestContext, type SecretStores } from './secrets.js';
 import type { Actor, ComponentRef, Identity, IdpAction } from './identity.js';
+import type { RuntimeStatus } from './runtime-status.js';
+import { logHistory, streamTail } from './logs.js';
+import { environmentMetrics } from './metrics.js';
+import { sourceFor, type LogSources, type MetricSources } from './observe.js';
 
 export interface RouterOptions {
   temporal: Client;
@@ -87,6 +94,12 @@ export interface RouterOptions {
   pullPageUrl?: (number: number, search: string) => string;
   /** The platform's secret stores and routing (idp.secrets, IDP_SECRETS_CONFIG); unset, the secret routes say none are configured. */
   secrets?: SecretStores;
+  /** What runs for each environment (`runtime` of GET /environments): the embedded stack's local runtime; unset, none reports. */
+  runtime?: RuntimeStatus;
+  /** The platform's log sources and routing (idp.logs, IDP_LOGS_CONFIG); unset, the log routes say none are configured. */
+  logs?: LogSources;
+  /** The platform's metric sources and routing (idp.metrics, IDP_METRICS_CONFIG). */
+  metrics?: MetricSources;
   /**
    * Routes the host adds behind the same authentication and error handling (the Backstage plugin: POST
    * /context/resolve); res.locals.actor is the caller. Handlers pass errors to next().
@@ -388,7 +401,7 @@ export function createRouter(opts: RouterOptions): express.Router {
     const ref = parse(RepoRef, req.query);
     const { provider, base, file } = await readPaws(ref);
     await authorize(req, res, 'component.read', componentRef(file.content, ref));
-    res.json(await listEnvironments({ temporal: opts.temporal, provider, base, text: file.content, ref }));
+    res.json(await listEnvironments({ temporal: opts.temporal, provider, base, text: file.content, ref, runtime: opts.runtime }));
   }));
 
   // Read like the environments: the component's paws.yaml names it, and reading it is what is authorized.
@@ -433,6 +446,38 @@ export function createRouter(opts: RouterOptions): express.Router {
     const body = parse(SetVariablesRequest, req.body);
     const variables = { ...(body.set ? { set: body.set } : {}), ...(body.unset ? { unset: [...new Set(body.unset)] } : {}) };
     answer(res, await startChange(req, res, 'env-vars', body, { env: String(req.params.env), variables }, { action: 'variable.write' }));
+  }));
+  // Logs and metrics: read from the source the platform routes the environment to, under logs.read / metrics.read
+  // (logs may carry personal data: a platform can grant them apart from the component).
+  router.get('/environments/:env/logs', route(async (req, res) => {
+    const q = parse(LogsQuery, req.query);
+    const env = String(req.params.env);
+    assertEnvName(env);
+    const { file } = await timed(res, 'read', () => readPaws(q));
+    const component = componentRef(file.content, q);
+    await authorize(req, res, 'logs.read', component, env);
+    const source = sourceFor('logs', opts.logs, component, file.content, env);
+    res.json(await timed(res, 'source', () => logHistory(source, { component: component.name, environment: env, n: q.n, since: q.since, until: q.until, grep: q.grep, process: q.process })));
+  }));
+  router.get('/environments/:env/logs/tail', route(async (req, res) => {
+    const q = parse(LogTailQuery, req.query);
+    const env = String(req.params.env);
+    assertEnvName(env);
+    const { file } = await readPaws(q);
+    const component = componentRef(file.content, q);
+    await authorize(req, res, 'logs.read', component, env);
+    const source = sourceFor('logs', opts.logs, component, file.content, env);
+    await streamTail(req, res, source, { component: component.name, environment: env, cursor: q.cursor, backlog: q.backlog, grep: q.grep, process: q.process });
+  }));
+  router.get('/environments/:env/metrics', route(async (req, res) => {
+    const q = parse(MetricsQueryParams, req.query);
+    const env = String(req.params.env);
+    assertEnvName(env);
+    const { file } = await timed(res, 'read', () => readPaws(q));
+    const component = componentRef(file.content, q);
+    await authorize(req, res, 'metrics.read', component, env);
+    const source = sourceFor('metrics', opts.metrics, component, file.content, env);
+    res.json(await timed(res, 'source', () => environmentMetrics(source, { component: component.name, environment: env, since: q.since, until: q.until, step: q.step, process: q.process })));
   }));
   // Secrets: read like the environments; written under secret.write, the value going to its store before the PR.
   const secretKey = (req: Request) => {

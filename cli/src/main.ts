@@ -109,6 +109,34 @@ export const COMMANDS: Spec[] = [
     load: () => import('./commands/activity.js'),
   },
   {
+    usage: 'logs',
+    describe: 'Show the environment\'s newest lines (`time app[web.1]: message`); --tail keeps following them.',
+    options: [
+      ['--env', 'The environment (required)'],
+      ['-t, --tail', 'Keep following new lines (reconnects by itself; Ctrl-C to stop)'],
+      ['-n, --num', 'How many lines: the newest (1-10000, default 100; with --tail, shown before following)'],
+      ['--since', 'Only lines after this: a duration back from now (30m, 1h, 2d) or a timestamp'],
+      ['--until', 'Only lines before this (a duration back from now or a timestamp)'],
+      ['--grep', 'Only lines containing this text (plain, case-sensitive)'],
+      ['--process', 'Only this process: web (every web process) or web.1'],
+    ],
+    examples: ['logs --env preview-1 --tail', 'logs --env staging --since 1h --grep error -n 200', 'logs --env staging --process web --json'],
+    load: () => import('./commands/logs/logs.js'),
+  },
+  {
+    usage: 'metrics',
+    describe: 'Show the environment\'s request rate, error rate, p95 latency, CPU and memory, with sparklines.',
+    options: [
+      ['--env', 'The environment (required)'],
+      ['--since', 'The range: a duration back from now (default 1h) or a timestamp'],
+      ['--until', 'The end of the range (default now)'],
+      ['--step', 'Seconds between points (default: the range in about 60 points)'],
+      ['--process', 'Only this process: web (every web process) or web.1'],
+    ],
+    examples: ['metrics --env staging', 'metrics --env production --since 6h', 'metrics --env staging --json'],
+    load: () => import('./commands/metrics.js'),
+  },
+  {
     usage: 'open [env]',
     describe: 'Open the component\'s page in Backstage in your browser; with <env>, that environment on its Environments tab.',
     options: [
@@ -305,10 +333,10 @@ const GLOBAL_OPTIONS: [string, string][] = [
   ['--path', 'paws.yaml path inside the repository (default: found locally, else paws.yaml)'],
 ];
 
-const BOOLEAN = ['json', 'print', 'releases', 'secrets', 'activity', 'wait', 'follow', 'dry-run', 'approve', 'request-changes', 'comment', 'success', 'failure', 'pending', 'browser'];
-const STRING = ['component', 'api', 'repo', 'path', 'ttl', 'confirm', 'state', 'message', 'image', 'env', 'to', 'page', 'user', 'set', 'values', 'kind', 'limit', 'pr', 'ref', 'secret-version'];
+const BOOLEAN = ['json', 'tail', 'print', 'releases', 'secrets', 'activity', 'wait', 'follow', 'dry-run', 'approve', 'request-changes', 'comment', 'success', 'failure', 'pending', 'browser'];
+const STRING = ['component', 'api', 'repo', 'path', 'ttl', 'confirm', 'state', 'message', 'image', 'env', 'to', 'page', 'user', 'set', 'values', 'kind', 'limit', 'pr', 'ref', 'secret-version', 'num', 'since', 'until', 'grep', 'process', 'step'];
 /** Short spellings of value options (sade's `-m, --message`): their value is the next argument too. */
-const STRING_ALIASES = ['m'];
+const STRING_ALIASES = ['m', 'n'];
 /** Nouns whose bare form runs a verb, like `heroku releases`; `idp <noun> --help` still shows the noun's help. */
 const DEFAULT_VERBS: Record<string, string> = { releases: 'list', variables: 'list', secrets: 'list' };
 /** Why idp never repeats a word typed after `idp secrets`: it may be a value (`idp secrets set KEY=sk_live_…`). */
@@ -444,12 +472,13 @@ function parse(argv: string[], io: Io): Parsed {
   try {
     const out = prog.parse(['node', 'idp', ...argv], {
       lazy: true,
-      boolean: BOOLEAN,
-      string: STRING,
+      // Fresh arrays and alias lists on every parse: mri appends each option's aliases to the lists it is given.
+      boolean: [...BOOLEAN],
+      string: [...STRING],
       // `--no-browser`, `--no-follow`: mri's negations of `browser`, `follow`, known under those names (only `idp
       // login`, `idp create` read them).
       // `--secret-version`: what `idp secrets set` gets its --version as (secretVersionFlag).
-      alias: { browser: [], follow: [], 'secret-version': [] },
+      alias: { browser: [], follow: [], 'secret-version': [], num: ['n'], tail: ['t'] },
       // The option's name only: `--value=<something>` may carry a secret value.
       unknown: (flag: string) => `Unknown option ${flag.split('=')[0]}`,
     });

@@ -136,6 +136,14 @@ describe('env list', () => {
     assert.equal(envStatus(env({ pulls: [pull(5, 'env-destroy')], workflows: [stuck] }), NOW), 'teardown PR #5, PR #5 stuck');
   });
 
+  it('status: what the runtime reports runs for it (the embedded stack\'s local runtime)', () => {
+    const since = at(-H);
+    assert.equal(envStatus(env({ runtime: { state: 'running', url: 'http://127.0.0.1:41234', image: 'ghcr.io/acme/checkout:1.4.2', since } }), NOW), 'live, running at http://127.0.0.1:41234');
+    assert.equal(envStatus(env({ runtime: { state: 'starting', since } }), NOW), 'live, starting');
+    assert.equal(envStatus(env({ runtime: { state: 'crashed', since, reason: 'web.1 exited with code 1' } }), NOW), 'live, crashed');
+    assert.equal(envStatus(env({ pulls: [pull(5, 'env-destroy')], runtime: { state: 'stopped', since } }), NOW), 'teardown PR #5, stopped');
+  });
+
   it('table', () => {
     const t = envTable(
       [

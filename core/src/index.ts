@@ -30,3 +30,4 @@ export * from './config/template.js';
 export * from './config/route-source.js';
 export * from './logs/config.js';
 export * from './metrics/config.js';
+export * from './logs/time.js';

@@ -6,5 +6,6 @@ export { configFromEnv, providersFor, type ServerConfig } from '@idp/api';
 export { startApi, startWorker, installRuntime } from './services.js';
 export { ensureTemporalCli } from './embedded/temporal-cli.js';
 export { startDevServer } from './embedded/temporal-server.js';
-export { seedDemo, demoNext } from './embedded/demo.js';
+export { seedDemo, demoNext, demoSeeded, type DemoSeedOptions } from './embedded/demo.js';
+export { startLocalRuntime, bareReposIn, type LineShipper, type LocalRuntime, type LocalRuntimeOptions } from './runtime/index.js';
 export type { GitProvider } from '@idp/providers';

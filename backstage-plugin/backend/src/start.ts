@@ -2,16 +2,22 @@
  * `npm start`: the whole stack on one laptop, in this one process. The Temporal dev server (SQLite under IDP_HOME),
  * the worker, the local git forge with a seeded demo component, and a real Backstage backend on 127.0.0.1:7007
  * (auth, catalog, scaffolder, permissions, the idp plugin at /api/idp; its SQLite under IDP_HOME/backstage).
- * Ctrl-C, or SIGTERM/SIGHUP to this process or to `npm start`, stops everything.
+ * Also the embedded default's "platform": VictoriaLogs and Prometheus (child processes, data under IDP_HOME) and the
+ * local runtime, which runs every merged environment of the local forge's components and feeds them both.
+ * Ctrl-C, or SIGTERM/SIGHUP to this process or to `npm start`, stops everything (the apps too: the next start runs
+ * them again from what is merged).
  * With TEMPORAL_ADDRESS set, it uses that Temporal instead of starting one.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
-import { ensureEmbeddedSecretStore } from '@idp/providers/secrets';
+import { ensureEmbeddedSecretStore, EMBEDDED_STORE, secretStoresFrom } from '@idp/providers/secrets';
+import { createVictoriaLogsShipper, ensureVictoriaLogs, localStreamLabels, startVictoriaLogs, VICTORIALOGS_MISSING } from '@idp/providers/logs';
+import { ensurePrometheus, startPrometheus, PROMETHEUS_MISSING } from '@idp/providers/metrics';
 import { resolve, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configFromEnv } from '@idp/api';
-import { installRuntime, startWorker, ensureTemporalCli, startDevServer, demoNext, seedDemo } from '@idp/worker';
+import { installRuntime, startWorker, ensureTemporalCli, startDevServer, demoNext, demoSeeded, seedDemo, startLocalRuntime, bareReposIn } from '@idp/worker';
 import { createEmbeddedBackend } from './backend.js';
 import { catalogReady } from './catalog-ready.js';
 import { seedDemoCatalog } from './demo-catalog.js';
@@ -45,6 +51,9 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal
 try {
   const apiPort = Number(process.env.IDP_API_PORT ?? 7007);
   const temporalPort = Number(process.env.IDP_TEMPORAL_PORT ?? 7233);
+  // Not VictoriaLogs' and Prometheus' own defaults (9428, 9090): a developer may run those already.
+  const logsPort = Number(process.env.IDP_LOGS_PORT ?? 7428);
+  const metricsPort = Number(process.env.IDP_METRICS_PORT ?? 7490);
   // What app-config.yaml substitutes: the one place these settings are read.
   Object.assign(process.env, { IDP_HOME: realpathSync(home), IDP_API_PORT: String(apiPort), IDP_TEMPORAL_PORT: String(temporalPort) });
   // The golden paths the catalog serves (templates/*/template.yaml): this checkout's, unless the caller names others.
@@ -57,6 +66,31 @@ try {
     writeFileSync(file, `# The embedded secret store (npm start): SOPS + age, in ${home}.\n${stringify(await ensureEmbeddedSecretStore(realpathSync(home), { log }))}`);
     process.env.IDP_SECRETS_CONFIG = file;
   }
+  // The embedded log and metric stores (real ones, started like the Temporal dev server), where the local runtime's
+  // apps write their lines and are scraped. A first start builds VictoriaLogs (`go install`, ~55 s once) and, without
+  // an installed Prometheus (apt-get install prometheus), builds that too (several minutes once).
+  const victoriaLogsBin = ensureVictoriaLogs({ log });
+  if (!victoriaLogsBin) throw new Error(VICTORIALOGS_MISSING);
+  const prometheusBin = ensurePrometheus({ log });
+  if (!prometheusBin) throw new Error(PROMETHEUS_MISSING);
+  const logs = await startVictoriaLogs({ bin: victoriaLogsBin, dataDir: join(home, 'victorialogs'), port: logsPort, logFile: join(home, 'logs', 'victorialogs.log') });
+  stops.push(logs.stop);
+  const metrics = await startPrometheus({ bin: prometheusBin, dir: join(home, 'prometheus'), port: metricsPort, logFile: join(home, 'logs', 'prometheus.log') });
+  stops.push(metrics.stop);
+  // Where the Platform API reads them (idp logs, idp metrics), unless the caller configured sources (IDP_LOGS_CONFIG /
+  // IDP_METRICS_CONFIG, or idp.logs / idp.metrics in app-config): written as the standalone server's files, like secrets'.
+  if (!process.env.IDP_LOGS_CONFIG && !process.env.APP_CONFIG_idp_logs) {
+    const file = join(home, 'logs-config.yaml');
+    writeFileSync(file, `# The embedded log store (npm start): VictoriaLogs, data in ${join(home, 'victorialogs')}.\n${stringify({ sources: { local: { type: 'victorialogs', url: logs.url } }, default: 'local' })}`);
+    process.env.IDP_LOGS_CONFIG = file;
+  }
+  if (!process.env.IDP_METRICS_CONFIG && !process.env.APP_CONFIG_idp_metrics) {
+    const file = join(home, 'metrics-config.yaml');
+    writeFileSync(file, `# The embedded metric store (npm start): Prometheus, data in ${join(home, 'prometheus')}.\n${stringify({ sources: { local: { type: 'prometheus', url: metrics.url, scrapeInterval: '1s' } }, default: 'local' })}`);
+    process.env.IDP_METRICS_CONFIG = file;
+  }
+  // The local runtime's status, for the Platform API's `idp env list` (read from its state file).
+  process.env.IDP_RUNTIME_STATE = join(realpathSync(home), 'runtime', 'state.json');
   const cfg = configFromEnv(process.env);
   // The embedded stack serves the repositories under its own folder (the demo lives there): IDP_REPO_ROOTS adds yours.
   if (!cfg.repoRoots.length) cfg.repoRoots = [realpathSync(home)];
@@ -78,7 +112,15 @@ try {
   } else {
     cfg.temporalAddress = process.env.TEMPORAL_ADDRESS;
   }
-  const demo = seedDemo(home);
+  // The demo's staging runs with a secret (STRIPE_KEY): a random test key in the embedded SOPS store, pinned in the
+  // seeded paws.yaml. With stores of the caller's, the template's reference stays unpinned (and unresolved).
+  let demoSecrets: Parameters<typeof seedDemo>[1] = {};
+  const embeddedStore = cfg.secrets?.stores[EMBEDDED_STORE]?.type === 'sops' ? secretStoresFrom(cfg.secrets, process.env, cfg.secretsCacheDir ? { cacheDir: cfg.secretsCacheDir } : {}).get(EMBEDDED_STORE) : undefined;
+  if (embeddedStore && !demoSeeded(home)) {
+    const stripe = await embeddedStore.putVersion({ component: 'checkout', env: 'staging', key: 'STRIPE_KEY' }, `sk_test_demo_${randomBytes(12).toString('hex')}`, 'idp-demo:checkout/staging/STRIPE_KEY');
+    demoSecrets = { secrets: { staging: { STRIPE_KEY: stripe } } };
+  }
+  const demo = seedDemo(home, demoSecrets);
   seedDemoCatalog(home, demo);
   // IDP_WORKER=off: the stack without its worker, for tests that run one in a process of their own and kill it.
   if (process.env.IDP_WORKER !== 'off') {
@@ -89,6 +131,16 @@ try {
       void shutdown(1);
     });
   }
+
+  // The local runtime: every environment of the local forge's components, as merged, runs here (see worker/src/runtime).
+  const runtime = await startLocalRuntime({
+    home: realpathSync(home),
+    repos: () => [demo.bare, ...bareReposIn([join(home, 'repos')])],
+    targetsDir: metrics.targetsDir,
+    secrets: cfg.secrets,
+    shipper: ({ component, environment, notice }) => createVictoriaLogsShipper({ url: logs.url, labels: localStreamLabels(component, environment), onNotice: notice }),
+  });
+  stops.push(runtime.stop);
 
   const backend = createEmbeddedBackend();
   stops.push(() => backend.stop());
@@ -109,6 +161,8 @@ try {
 
   Platform API   ${api}
   Temporal       ${cfg.temporalAddress}${uiUrl ? `   (Web UI ${uiUrl})` : ''}
+  Logs           VictoriaLogs ${logs.url}   Metrics  Prometheus ${metrics.url}
+  Runtime        every merged environment runs here: \`idp env list\` says where (log: ${join(home, 'logs', 'runtime.log')})
   Demo component ${demo.workdir}   (origin: ${demo.bare}; component:default/checkout, owned by team-payments = alice, bob)
 
   Or in a terminal:

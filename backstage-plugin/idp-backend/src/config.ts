@@ -3,7 +3,7 @@
  * server reads (TEMPORAL_ADDRESS, IDP_REPO_ROOTS, forges…), so one deployment can be configured either way.
  */
 import type { Config } from '@backstage/config';
-import { configFromEnv, secretsConfigFromValue, type ServerConfig } from '@idp/api';
+import { configFromEnv, logsConfigFromValue, metricsConfigFromValue, secretsConfigFromValue, type ServerConfig } from '@idp/api';
 
 export function serverConfigFrom(config: Config, externalBaseUrl: string, env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const cfg = configFromEnv(env);
@@ -22,5 +22,8 @@ export function serverConfigFrom(config: Config, externalBaseUrl: string, env: N
     ...(roots ? { repoRoots: roots } : {}),
     // idp.secrets (stores, routing rules, default) wins over IDP_SECRETS_CONFIG; credentials are named there, never inline.
     ...(idp?.has('secrets') ? { secrets: secretsConfigFromValue(idp.get('secrets'), 'idp.secrets in app-config') } : {}),
+    // idp.logs / idp.metrics (sources, routing rules, default) likewise win over IDP_LOGS_CONFIG / IDP_METRICS_CONFIG.
+    ...(idp?.has('logs') ? { logs: logsConfigFromValue(idp.get('logs'), 'idp.logs in app-config') } : {}),
+    ...(idp?.has('metrics') ? { metrics: metricsConfigFromValue(idp.get('metrics'), 'idp.metrics in app-config') } : {}),
   };
 }

@@ -20,6 +20,8 @@ import {
   idpReleaseRequestPermission,
   idpVariableWritePermission,
   idpSecretWritePermission,
+  idpLogsReadPermission,
+  idpMetricsReadPermission,
 } from '@idp/backstage-plugin-idp-common';
 
 /** Annotations that name a user on a forge (Backstage's well-known ones, which its sign-in resolvers read too). */
@@ -34,6 +36,8 @@ const PERMISSION_FOR: Partial<Record<IdpAction, ResourcePermission<'idp-environm
   'pull.merge': idpPullMergePermission,
   'pull.close': idpPullMergePermission,
   'pull.check': idpPullMergePermission,
+  'logs.read': idpLogsReadPermission,
+  'metrics.read': idpMetricsReadPermission,
 };
 
 export const SIGN_IN_HINT = 'Sign in first: run `idp login` (or set IDP_TOKEN to a Backstage token, e.g. a static token in CI).';

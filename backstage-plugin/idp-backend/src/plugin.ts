@@ -7,7 +7,7 @@ import { coreServices, createBackendPlugin } from '@backstage/backend-plugin-api
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { Client, Connection } from '@temporalio/client';
 import express from 'express';
-import { createRouter, createWebhookReceiver, providersFor, secretStoresFor, webhookOptions, API_VERSION } from '@idp/api';
+import { createRouter, createWebhookReceiver, providersFor, runtimeStatusFromEnv, secretStoresFor, logSourcesFor, webhookOptions, API_VERSION } from '@idp/api';
 import { backstageIdentity } from './identity.js';
 import { registerIdpPermissions } from './permissions.js';
 import { serverConfigFrom } from './config.js';
@@ -68,6 +68,9 @@ export const idpPlugin = createBackendPlugin({
             // A browser opening a local-forge PR URL gets the app's PR page (the frontend plugin's PULL_PAGE_PATH).
             ...(appBaseUrl ? { pullPageUrl: (n: number, search: string) => `${appBaseUrl}/idp/pulls/${n}${search}` } : {}),
             secrets: secretStoresFor(cfg.secrets, process.env, cfg.secretsCacheDir ? { cacheDir: cfg.secretsCacheDir } : {}),
+            logs: logSourcesFor(cfg.logs),
+            // What runs for each environment: the embedded stack's local runtime (IDP_RUNTIME_STATE); unset elsewhere.
+            runtime: runtimeStatusFromEnv(),
             identity: backstageIdentity({ httpAuth, auth, permissions, catalog, environments, context }),
             routes: contextRoutes(context, httpAuth),
           }),

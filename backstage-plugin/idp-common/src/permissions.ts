@@ -2,7 +2,8 @@
  * The permissions idp checks, one per kind of change it makes on a component's behalf. Each is a resource
  * permission on an environment of a catalog entity (resource type `idp-environment`, ref
  * `<entity ref>#<environment>`), so a policy can decide by the entity (its owner, its annotations) and by the
- * environment (e.g. only the owners may release to `prod*`). Reads need only a signed-in caller.
+ * environment (e.g. only the owners may release to `prod*`). Reads need only a signed-in caller, except logs and
+ * metrics, which have permissions of their own.
  */
 import { createPermission } from '@backstage/plugin-permission-common';
 
@@ -51,7 +52,21 @@ export const idpSecretWritePermission = createPermission({
   resourceType: IDP_ENVIRONMENT_RESOURCE_TYPE,
 });
 
-export const idpPermissions = [idpEnvironmentChangePermission, idpVariableWritePermission, idpReleaseRequestPermission, idpPullReviewPermission, idpPullMergePermission, idpSecretWritePermission];
+/** Read an environment's logs (`idp logs`, the Logs tab): logs may carry personal data, so a policy can grant them apart. */
+export const idpLogsReadPermission = createPermission({
+  name: 'idp.logs.read',
+  attributes: { action: 'read' },
+  resourceType: IDP_ENVIRONMENT_RESOURCE_TYPE,
+});
+
+/** Read an environment's metrics (`idp metrics`, the Metrics tab). */
+export const idpMetricsReadPermission = createPermission({
+  name: 'idp.metrics.read',
+  attributes: { action: 'read' },
+  resourceType: IDP_ENVIRONMENT_RESOURCE_TYPE,
+});
+
+export const idpPermissions = [idpEnvironmentChangePermission, idpVariableWritePermission, idpReleaseRequestPermission, idpPullReviewPermission, idpPullMergePermission, idpSecretWritePermission, idpLogsReadPermission, idpMetricsReadPermission];
 
 /** `component:default/checkout#production`; `#*` when the request names no single environment (a PR action). */
 export function environmentResourceRef(entityRef: string, environment: string | undefined): string {

@@ -15,7 +15,14 @@ export interface Recorded {
   body: unknown;
 }
 
-export type Reply = { status?: number; body?: unknown; delayMs?: number; headers?: Record<string, string> };
+export type Reply = {
+  status?: number;
+  body?: unknown;
+  delayMs?: number;
+  headers?: Record<string, string>;
+  /** A streamed answer (NDJSON): `write` sends a chunk at once; the response ends when the promise settles. */
+  stream?: (write: (chunk: string) => void, closed: Promise<void>) => Promise<void>;
+};
 export type Route = (req: Recorded) => Reply | Promise<Reply>;
 
 export interface FakeApi {
@@ -48,6 +55,14 @@ export async function startFakeApi(): Promise<FakeApi> {
     const route = routes.get(`${rec.method} ${rec.path}`);
     const reply: Reply = route ? await route(rec) : { status: 404, body: { error: { code: 'not_found', message: `No route ${rec.method} ${rec.path} in the fake API.` } } };
     if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));
+    if (reply.stream) {
+      res.writeHead(reply.status ?? 200, { 'content-type': 'application/x-ndjson', ...reply.headers });
+      res.flushHeaders();
+      const closed = new Promise<void>((resolve) => res.once('close', () => resolve()));
+      await reply.stream((chunk) => void res.write(chunk), closed);
+      res.end();
+      return;
+    }
     res.writeHead(reply.status ?? 200, { 'content-type': 'application/json', ...reply.headers });
     res.end(reply.body === undefined ? '' : JSON.stringify(reply.body));
   });

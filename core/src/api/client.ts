@@ -30,6 +30,12 @@ import type {
   CheckRequest,
   SecretList,
   SetSecretRequest,
+  LogsQuery,
+  LogList,
+  LogTailQuery,
+  LogTailEvent,
+  MetricsQueryParams,
+  MetricsView,
   WorkflowStatus,
 } from './contract.js';
 import type { PullRequest, PullRequestState } from '../pulls.js';
@@ -107,6 +113,11 @@ function retryAfterSeconds(value: string | null): number | undefined {
   return Number.isFinite(seconds) ? Math.min(Math.max(seconds, 0), MAX_RETRY_AFTER_S) : undefined;
 }
 
+/** Query values as strings, the unset ones left out. */
+function stringQuery(q: object): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(q as Record<string, string | number | undefined>).map(([k, v]) => [k, v === undefined ? undefined : String(v)]));
+}
+
 /** A base URL given as a string, or found when first needed (Backstage's discovery API answers asynchronously). */
 function resolveBaseUrl(opts: ClientOptions): Promise<string> {
   return typeof opts.baseUrl === 'string' ? Promise.resolve(opts.baseUrl) : opts.baseUrl();
@@ -119,11 +130,12 @@ export class PlatformClient {
     if (typeof opts.baseUrl === 'string') this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
   }
 
-  private async call<T>(method: string, path: string, body?: unknown, query?: Record<string, string | undefined>, signal?: AbortSignal): Promise<T> {
+  /** The response of one request, after its 503 retries; transport failures are UnreachableError. */
+  private async request(method: string, path: string, body?: unknown, query?: Record<string, string | undefined>, signal?: AbortSignal, accept = 'application/json'): Promise<Response> {
     this.baseUrl ??= (await resolveBaseUrl(this.opts)).replace(/\/+$/, '');
     const url = new URL(this.baseUrl + path);
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = { accept };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.opts.user) headers['x-idp-user'] = this.opts.user;
     // PR actions act as the person; a release request tells the server who requests it (four eyes).
@@ -158,6 +170,15 @@ export class PlatformClient {
       await res.body?.cancel();
       await (this.opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms))))(after * 1000);
     }
+    return res;
+  }
+
+  private async call<T>(method: string, path: string, body?: unknown, query?: Record<string, string | undefined>, signal?: AbortSignal): Promise<T> {
+    return this.parse<T>(await this.request(method, path, body, query, signal));
+  }
+
+  /** A JSON answer, or the IdpError its error body describes. */
+  private async parse<T>(res: Response): Promise<T> {
     const text = await res.text();
     let parsed: unknown;
     try {
@@ -221,6 +242,38 @@ export class PlatformClient {
   /** A PR removing the key's reference from the environment (the stored value is kept). */
   unsetSecret<R extends RepoRef & { dryRun?: boolean }>(env: string, key: string, req: R): Promise<Started<R>> {
     return this.call('DELETE', `/environments/${encodeURIComponent(env)}/secrets/${encodeURIComponent(key)}`, undefined, { ...PlatformClient.repoQuery(req), dryRun: req.dryRun ? 'true' : undefined });
+  }
+  /** The environment's newest lines (`idp logs`), oldest first. */
+  logs(r: RepoRef, env: string, q: Omit<LogsQuery, 'repo' | 'path'> = {}, signal?: AbortSignal): Promise<LogList> {
+    return this.call('GET', `/environments/${encodeURIComponent(env)}/logs`, undefined, { ...PlatformClient.repoQuery(r), ...stringQuery(q) }, signal);
+  }
+  /**
+   * Follows the environment's lines: the events of one connection to GET /logs/tail, as they arrive. It ends when the
+   * server ends the stream or the connection breaks (UnreachableError); the caller reconnects with the last cursor.
+   */
+  async *tailLogs(r: RepoRef, env: string, q: Omit<LogTailQuery, 'repo' | 'path'> = {}, signal?: AbortSignal): AsyncGenerator<LogTailEvent> {
+    const res = await this.request('GET', `/environments/${encodeURIComponent(env)}/logs/tail`, undefined, { ...PlatformClient.repoQuery(r), ...stringQuery(q) }, signal, 'application/x-ndjson');
+    if (!res.ok || !res.body) return void (await this.parse(res));
+    const decoder = new TextDecoder();
+    let buffered = '';
+    try {
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        buffered += decoder.decode(chunk, { stream: true });
+        let nl: number;
+        while ((nl = buffered.indexOf('\n')) >= 0) {
+          const line = buffered.slice(0, nl).trim();
+          buffered = buffered.slice(nl + 1);
+          if (line) yield JSON.parse(line) as LogTailEvent;
+        }
+      }
+    } catch (e) {
+      if (signal?.aborted) return;
+      throw new UnreachableError(this.baseUrl!, e);
+    }
+  }
+  /** Request rate, error rate, p95 latency, CPU and memory of the environment over a range (`idp metrics`). */
+  metrics(r: RepoRef, env: string, q: Omit<MetricsQueryParams, 'repo' | 'path'> = {}): Promise<MetricsView> {
+    return this.call('GET', `/environments/${encodeURIComponent(env)}/metrics`, undefined, { ...PlatformClient.repoQuery(r), ...stringQuery(q) });
   }
   /** With waitSeconds, the server holds the request until the workflow closes (or leaves `sincePhase`) or the time is up. */
   /** `signal` ends a long poll the caller no longer needs (a page that moved on): the server's held request is released. */

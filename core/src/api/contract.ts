@@ -312,6 +312,18 @@ export const ReleaseDetail = z.object({
   diff: z.array(FileDiffSchema),
 });
 
+/**
+ * What runs for an environment, as the platform's runtime reports it (the embedded stack's local runtime; a real
+ * platform's would be its GitOps controller's health). Absent where no runtime reports.
+ */
+export const EnvironmentRuntime = z.object({
+  state: z.enum(['starting', 'running', 'crashed', 'stopped']),
+  url: z.string().optional().describe('Where it answers, e.g. http://127.0.0.1:41234'),
+  image: z.string().optional().describe('The image it runs'),
+  since: z.string().optional().describe('ISO 8601: when it entered this state'),
+  reason: z.string().optional().describe('Why it crashed or stopped (never a secret value)'),
+});
+
 export const EnvironmentView = z.object({
   name: z.string(),
   from: z.string().optional(),
@@ -326,6 +338,64 @@ export const EnvironmentView = z.object({
   secrets: z.array(z.string()),
   pulls: z.array(PrSummary.extend({ workflowId: z.string().optional(), kind: z.string().optional() })),
   workflows: z.array(WorkflowStatus),
+  runtime: EnvironmentRuntime.optional().describe('What runs for it, where a runtime reports (the embedded stack\'s local runtime)'),
+});
+
+/**
+ * GET /environments/:env/logs: the environment's newest lines (`idp logs`), read from the log source the platform
+ * routes it to (idp.logs). Oldest first, as a terminal prints them.
+ */
+export const LogsQuery = RepoRef.extend({
+  n: z.coerce.number().int().min(1).max(10_000).default(100).describe('At most this many lines: the newest (default 100)'),
+  since: z.string().optional().describe('A duration back from now (30m, 1h, 2d) or an RFC 3339 timestamp'),
+  until: z.string().optional().describe('A duration back from now or an RFC 3339 timestamp'),
+  grep: z.string().min(1).max(1000).optional().describe('Only lines containing this text (a plain substring, case-sensitive)'),
+  process: z.string().regex(/^[a-z0-9][a-z0-9-]*(\.\d+)?$/).optional().describe('web: every web process (web.1, web.2…); web.1: that one'),
+});
+export const LogLineView = z.object({
+  time: z.string().describe('RFC 3339, UTC, with the source\'s precision (up to ns)'),
+  process: z.string().describe('The process that wrote it, e.g. web.1 (empty when the source does not say)'),
+  message: z.string(),
+});
+export const LogList = z.object({
+  component: z.string(),
+  environment: z.string(),
+  source: z.string().describe('Which log source answered, e.g. log source "local" (victorialogs at http://127.0.0.1:9428)'),
+  lines: z.array(LogLineView),
+});
+/** GET /environments/:env/logs/tail: NDJSON, one TailEvent a line; `cursor` resumes after the last line seen. */
+export const LogTailQuery = RepoRef.extend({
+  cursor: z.string().max(4096).optional().describe('Resume after this point (a cursor from an earlier event): no line again, none missed'),
+  backlog: z.coerce.number().int().min(0).max(1500).default(10).describe('Recent lines to send before following (ignored with cursor)'),
+  grep: LogsQuery.shape.grep,
+  process: LogsQuery.shape.process,
+});
+export const LogTailEvent = z.discriminatedUnion('type', [
+  LogLineView.extend({ type: z.literal('line'), cursor: z.string() }),
+  z.object({ type: z.literal('heartbeat'), cursor: z.string().describe('Still connected; resume here if the connection drops') }),
+  z.object({ type: z.literal('notice'), message: z.string().describe('E.g. the source was unreachable and is back') }),
+]);
+/** GET /environments/:env/metrics: the five panels of `idp metrics`, one series each. */
+export const MetricsQueryParams = RepoRef.extend({
+  since: z.string().default('1h').describe('A duration back from now (default 1h) or an RFC 3339 timestamp'),
+  until: z.string().optional(),
+  step: z.coerce.number().int().min(1).max(86_400).optional().describe('Seconds between points; default: the range in about 60 points'),
+  process: LogsQuery.shape.process,
+});
+export const MetricSeriesView = z.object({
+  panel: z.enum(['requests', 'errorRate', 'p95', 'cpu', 'memory']),
+  title: z.string(),
+  unit: z.enum(['req/s', 'ratio', 's', 'cores', 'bytes']),
+  points: z.array(z.tuple([z.number(), z.number().nullable()])).describe('[unix seconds, value]; null where there is no data'),
+});
+export const MetricsView = z.object({
+  component: z.string(),
+  environment: z.string(),
+  source: z.string(),
+  start: z.string(),
+  end: z.string(),
+  step: z.number(),
+  series: z.array(MetricSeriesView),
 });
 
 export const EnvironmentList = z.object({
@@ -483,6 +553,7 @@ export type PullList = z.infer<typeof PullList>;
 export type WorkflowStatus = z.infer<typeof WorkflowStatus>;
 export type ChangePlan = z.infer<typeof ChangePlan>;
 export type EnvironmentView = z.infer<typeof EnvironmentView>;
+export type EnvironmentRuntime = z.infer<typeof EnvironmentRuntime>;
 export type EnvironmentList = z.infer<typeof EnvironmentList>;
 export type ComponentInfo = z.infer<typeof ComponentInfo>;
 export type SecretChange = z.infer<typeof SecretChange>;
@@ -505,3 +576,13 @@ export type ActivityList = z.infer<typeof ActivityList>;
 export type CreateReleaseRequest = z.input<typeof CreateReleaseRequest>;
 export type PromoteReleaseRequest = z.input<typeof PromoteReleaseRequest>;
 export type RollbackReleaseRequest = z.input<typeof RollbackReleaseRequest>;
+/** Query types as a caller writes them: every parameter but repo optional, numbers as numbers. */
+type QueryInput<S extends z.ZodType> = Partial<Omit<z.output<S>, 'repo'>> & { repo: string };
+export type LogsQuery = QueryInput<typeof LogsQuery>;
+export type LogLineView = z.infer<typeof LogLineView>;
+export type LogList = z.infer<typeof LogList>;
+export type LogTailQuery = QueryInput<typeof LogTailQuery>;
+export type LogTailEvent = z.infer<typeof LogTailEvent>;
+export type MetricsQueryParams = QueryInput<typeof MetricsQueryParams>;
+export type MetricSeriesView = z.infer<typeof MetricSeriesView>;
+export type MetricsView = z.infer<typeof MetricsView>;

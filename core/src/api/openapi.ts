@@ -17,6 +17,15 @@ const envParam = { name: 'env', in: 'path', required: true, schema: { type: 'str
 const keyParam = { name: 'key', in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]{0,127}$' }, description: 'The secret\'s name, as the workload sees it (an environment variable name), e.g. STRIPE_KEY' };
 const numberParam = { name: 'number', in: 'path', required: true, schema: { type: 'integer' } };
 
+/** Query parameters from a zod object (beyond repo and path, which repoQuery documents). */
+const queryParams = (schema: z.ZodObject) =>
+  Object.entries(schema.shape)
+    .filter(([name]) => name !== 'repo' && name !== 'path')
+    .map(([name, field]) => {
+      const { description, $schema: _, ...rest } = json(field as z.ZodType, 'input') as { description?: string; $schema?: string };
+      return { name, in: 'query', required: false, schema: rest, ...(description ? { description } : {}) };
+    });
+
 const ok = (schema: z.ZodType, description = 'OK') => ({ description, content: { 'application/json': { schema: json(schema) } } });
 const errors = {
   '400': ok(c.ErrorResponse, 'Invalid request (code invalid_request)'),
@@ -29,6 +38,7 @@ const errors = {
     headers: { 'Retry-After': { description: 'Seconds to wait before retrying (code unavailable)', schema: { type: 'integer', minimum: 0 } } },
   },
 };
+const sourceErrors = { ...errors, '502': ok(c.ErrorResponse, 'The log or metric source failed (unreachable, refused the query): the message names the source and what to fix (code provider_error)') };
 /** Requests that start a workflow: the same key again is the same request, recorded once. */
 const idempotencyKey = {
   name: 'Idempotency-Key',
@@ -75,6 +85,31 @@ export function openApiDocument(version: string): Record<string, unknown> {
       '/environments/{env}/variables': {
         get: { operationId: 'listVariables', description: 'The variables the environment runs with, each with where its value comes from (own, from:<env>, container:<name>).', parameters: [envParam, ...repoQuery], responses: { '200': ok(c.VariableList), ...errors } },
         post: { operationId: 'setVariables', description: 'One PR setting and unsetting variables of the environment. A variable that looks like a secret is refused (400): use the secret routes.', parameters: [envParam, idempotencyKey], requestBody: body(c.SetVariablesRequest), responses: started },
+      },
+      '/environments/{env}/logs': {
+        get: {
+          operationId: 'listLogs',
+          description: 'The newest lines of the environment (`idp logs`), oldest first, from the log source the platform routes it to (idp.logs: VictoriaLogs, Loki, OpenSearch/Elasticsearch). Needs idp.logs.read.',
+          parameters: [envParam, ...repoQuery, ...queryParams(c.LogsQuery)],
+          responses: { '200': ok(c.LogList), ...sourceErrors },
+        },
+      },
+      '/environments/{env}/logs/tail': {
+        get: {
+          operationId: 'tailLogs',
+          description:
+            'Follows the environment\'s lines (`idp logs --tail`, the Logs tab): a stream of newline-delimited JSON, one event a line — `line` (with the cursor to resume after it), `heartbeat` (every ~15 s while quiet, with a cursor) and `notice`. Ends only when the caller disconnects; a client reconnects with the last cursor and gets no line twice and none missed. Errors before the stream starts are JSON as elsewhere. Needs idp.logs.read.',
+          parameters: [envParam, ...repoQuery, ...queryParams(c.LogTailQuery)],
+          responses: { '200': { description: 'One LogTailEvent per line', content: { 'application/x-ndjson': { schema: json(c.LogTailEvent) } } }, ...sourceErrors },
+        },
+      },
+      '/environments/{env}/metrics': {
+        get: {
+          operationId: 'getMetrics',
+          description: 'Request rate, error rate, p95 latency, CPU and memory of the environment over a range (`idp metrics`), from the metric source the platform routes it to (idp.metrics; Prometheus\'s query API). Needs idp.metrics.read.',
+          parameters: [envParam, ...repoQuery, ...queryParams(c.MetricsQueryParams)],
+          responses: { '200': ok(c.MetricsView), ...sourceErrors },
+        },
       },
       '/environments/{env}/extend': {
         post: { operationId: 'extendEnvironment', parameters: [envParam, idempotencyKey], requestBody: body(c.ExtendEnvironmentRequest), responses: started },

@@ -1,7 +1,8 @@
 /**
  * Stopping `npm start` the way a process supervisor, an IDE's stop button or `kill <pid>` does: one signal to the
  * npm process alone, not to its process group (a terminal's Ctrl-C signals the whole group). Everything npm started
- * — the node process of the stack and the Temporal dev server — must stop, and free its ports.
+ * — the node process of the stack, the Temporal dev server, VictoriaLogs, Prometheus and the apps the local runtime
+ * runs (the demo's staging and production, each in a process group of its own) — must stop, and free its ports.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -85,8 +86,9 @@ async function startThenSignal(signal: NodeJS.Signals) {
   const home = mkdtempSync(join(tmpdir(), 'idp-stopping-'));
   const apiPort = await freePort();
   const temporalPort = await freeTemporalPort(apiPort);
-  const ports = [apiPort, temporalPort, temporalPort + 1000];
-  const env: NodeJS.ProcessEnv = { ...process.env, IDP_HOME: home, IDP_API_PORT: String(apiPort), IDP_TEMPORAL_PORT: String(temporalPort) };
+  const [logsPort, metricsPort] = [await freePort(), await freePort()];
+  const ports = [apiPort, temporalPort, temporalPort + 1000, logsPort, metricsPort];
+  const env: NodeJS.ProcessEnv = { ...process.env, IDP_HOME: home, IDP_API_PORT: String(apiPort), IDP_TEMPORAL_PORT: String(temporalPort), IDP_LOGS_PORT: String(logsPort), IDP_METRICS_PORT: String(metricsPort) };
   delete env.TEMPORAL_ADDRESS; // start its own dev server, as a new user's `npm start` does
   // Its own process group, as under a supervisor: the signal below reaches npm and nothing else.
   const npm = spawn('npm', ['start'], { cwd: repoRoot, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -100,8 +102,20 @@ async function startThenSignal(signal: NodeJS.Signals) {
       eventually(async () => (await fetch(`http://127.0.0.1:${apiPort}/api/idp/health`)).ok, 90_000, 'the Platform API of `npm start`'),
       npmExited.then(() => Promise.reject(new Error(`npm start exited while starting:\n${output}`))),
     ]);
+    // The demo's environments, running under the local runtime: their ports are the stack's too.
+    const apps = await eventually(async () => {
+      const state = JSON.parse(readFileSync(join(home, 'runtime', 'state.json'), 'utf8')) as { environments: Record<string, { state: string; port?: number }> };
+      const envs = ['checkout/staging', 'checkout/production'].map((k) => state.environments[k]);
+      return envs.every((e) => e?.state === 'running') && envs.map((e) => e!.port!);
+    }, 60_000, 'the demo\'s environments running');
+    ports.push(...apps);
     started = [processes().get(npm.pid!)!, ...descendants(npm.pid!)];
-    assert.ok(started.some((p) => p.cmd.includes('server start-dev')), `the Temporal dev server is among what npm started:\n${started.map((p) => p.cmd).join('\n')}`);
+    const cmds = started.map((p) => p.cmd).join('\n');
+    assert.ok(started.some((p) => p.cmd.includes('server start-dev')), `the Temporal dev server is among what npm started:\n${cmds}`);
+    assert.ok(started.some((p) => p.cmd.includes('victoria-logs')), `VictoriaLogs is among what npm started:\n${cmds}`);
+    assert.ok(started.some((p) => p.cmd.includes('prometheus')), `Prometheus is among what npm started:\n${cmds}`);
+    assert.equal(started.filter((p) => p.cmd === 'node server.mjs').length, 2, `the demo's two environments are among what npm started:\n${cmds}`);
+    for (const port of ports) assert.ok(listenerOf(port), `something npm started listens on ${port}`);
 
     process.kill(npm.pid!, signal);
 

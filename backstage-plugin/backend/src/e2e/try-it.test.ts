@@ -94,9 +94,11 @@ describe('the README\'s "Try it"', () => {
       'idp pr diff 1': (r) => assert.match(r.stdout, /^\+ {2}preview-1:$/m, out(r)),
       'idp pr review 1 --approve': (r) => assert.equal(r.stderr, '', out(r)),
       'idp pr merge 1': (r) => assert.match(r.stdout, /^Merged PR #1 into main/m, out(r)),
-      'idp env list': (r) => {
+      'idp env list': async (r) => {
         for (const name of ['staging', 'production', 'preview-1']) assert.match(r.stdout, new RegExp(`^${name}\\b`, 'm'), out(r));
         assert.match(r.stdout, /^preview-1\b.*\b(expires in|in) (2d|3d|71h|72h)/m, out(r));
+        // Each runs under the embedded stack's local runtime (preview-1 within a moment of its merge).
+        await settled('idp env list', (again) => ['staging', 'production', 'preview-1'].every((name) => new RegExp(`^${name}\\b.*running at http://127\\.0\\.0\\.1:\\d+`, 'm').test(again.stdout)));
       },
       'idp releases create --env staging --image ghcr.io/acme/checkout:1.4.3': (r) => assert.match(r.stdout, /pulls\/2\b/, out(r)),
       'idp pr review 2 --approve': async (r) => {

@@ -24,6 +24,9 @@ export interface EmbeddedStack {
   apiUrl: string;
   /** The stack's Temporal frontend (host:port), and the pid of its node process (Backstage + worker; the dev server is its child). */
   temporalAddress: string;
+  /** The stack's VictoriaLogs and Prometheus (http://127.0.0.1:<port>), which its local runtime feeds. */
+  logsUrl: string;
+  metricsUrl: string;
   pid: number;
   /** The demo component's bare repository (the "remote") and its working copy. */
   demo: { bare: string; workdir: string };
@@ -61,15 +64,40 @@ export interface EmbeddedOptions {
   secrets?: SecretsConfig;
 }
 
-/** Whether the stack failed to start because a port was taken: its own output, or its Temporal dev server's log, says so. */
+/** Whether the stack failed to start because a port was taken: its own output, or the log of a server it starts, says so. */
 function portTaken(home: string, out: string): boolean {
   let log = '';
-  try {
-    log = readFileSync(join(home, 'logs', 'temporal.log'), 'utf8');
-  } catch {
-    // No dev server log: the stack stopped before starting one.
+  for (const file of ['temporal.log', 'victorialogs.log', 'prometheus.log']) {
+    try {
+      log += readFileSync(join(home, 'logs', file), 'utf8');
+    } catch {
+      // No such log: the stack stopped before starting that server.
+    }
   }
   return /address already in use|EADDRINUSE/i.test(out + log);
+}
+
+/**
+ * The apps the stack's local runtime left running (it was killed, not stopped: crashAndRestart, a test's failure),
+ * from its state file: stopped if they are still those processes (same start time), with what they started.
+ */
+function stopLeftoverApps(home: string): void {
+  let state: { environments?: Record<string, { processes?: { pid: number; startKey: string }[] }> };
+  try {
+    state = JSON.parse(readFileSync(join(home, 'runtime', 'state.json'), 'utf8'));
+  } catch {
+    return;
+  }
+  for (const env of Object.values(state.environments ?? {})) {
+    for (const p of env.processes ?? []) {
+      try {
+        const stat = readFileSync(`/proc/${p.pid}/stat`, 'utf8');
+        if (stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] === p.startKey) process.kill(-p.pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+  }
 }
 
 export async function startEmbedded(opts: EmbeddedOptions = {}): Promise<EmbeddedStack> {
@@ -91,6 +119,8 @@ export async function startEmbedded(opts: EmbeddedOptions = {}): Promise<Embedde
   }
   let relaunchEnv: Record<string, string> = {};
   let [apiPort, temporalPort] = [await freePort(), await freeTemporalPort()];
+  // VictoriaLogs and Prometheus, which the stack starts for its local runtime.
+  let [logsPort, metricsPort] = [await freePort(), await freePort()];
   let out = '';
   let child!: ChildProcess;
   /** Starts the stack on this home and these ports (again, after a crash) and resolves once it says it is running. */
@@ -102,6 +132,8 @@ export async function startEmbedded(opts: EmbeddedOptions = {}): Promise<Embedde
         IDP_HOME: home,
         IDP_API_PORT: String(apiPort),
         IDP_TEMPORAL_PORT: String(temporalPort),
+        IDP_LOGS_PORT: String(logsPort),
+        IDP_METRICS_PORT: String(metricsPort),
         IDP_POLL_INTERVAL_MS: '1000',
         ...(opts.ownersOnly ? { APP_CONFIG_idp_permissions_ownersOnly: JSON.stringify(opts.ownersOnly) } : {}),
         ...catalogEnv,
@@ -133,6 +165,7 @@ export async function startEmbedded(opts: EmbeddedOptions = {}): Promise<Embedde
       child.kill('SIGTERM');
       await once(child, 'exit');
     }
+    stopLeftoverApps(home);
     rmSync(home, { recursive: true, force: true });
   };
   try {
@@ -142,7 +175,7 @@ export async function startEmbedded(opts: EmbeddedOptions = {}): Promise<Embedde
       // Only that is tried again, on other ports, and only a few times; anything else fails the start.
       for (let attempt = 1; attempt <= 3 && portTaken(home, out); attempt++) {
         if (child.exitCode === null && child.signalCode === null) await once(child, 'exit');
-        [apiPort, temporalPort] = [await freePort(), await freeTemporalPort()];
+        [apiPort, temporalPort, logsPort, metricsPort] = [await freePort(), await freeTemporalPort(), await freePort(), await freePort()];
         out += `\n[embedded test stack] a port was taken; starting again on others (${attempt})\n`;
         try {
           return await launch();
@@ -175,6 +208,8 @@ export async function startEmbedded(opts: EmbeddedOptions = {}): Promise<Embedde
     baseUrl,
     apiUrl: `${baseUrl}/api/idp`,
     temporalAddress: `127.0.0.1:${temporalPort}`,
+    logsUrl: `http://127.0.0.1:${logsPort}`,
+    metricsUrl: `http://127.0.0.1:${metricsPort}`,
     get pid() {
       return child.pid!;
     },
@@ -194,7 +229,8 @@ export async function startEmbedded(opts: EmbeddedOptions = {}): Promise<Embedde
       }
       await exited;
       relaunchEnv = { ...relaunchEnv, ...env };
-      await eventually(async () => (await portFree(apiPort)) && (await portFree(temporalPort)), 30_000, 'the crashed stack\'s ports to be free');
+      // (Its apps may still run: the new start's runtime stops them before it starts its own, on the same ports.)
+      await eventually(async () => (await portFree(apiPort)) && (await portFree(temporalPort)) && (await portFree(logsPort)) && (await portFree(metricsPort)), 30_000, 'the crashed stack\'s ports to be free');
       await launch();
     },
     spawnWorker() {

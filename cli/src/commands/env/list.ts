@@ -26,6 +26,9 @@ export function envStatus(e: EnvironmentView, now: Date, c: Colors = colors(fals
   // A workflow that cannot bring its PR up to date (the change no longer applies): say so, it needs a human.
   // Or whose activity keeps failing (stuck: retrying ...): the details follow the table.
   for (const w of e.workflows) if (w.stuck) parts.push(c.red(w.pr ? `PR #${w.pr.number} stuck` : `${w.kind} stuck`));
+  // What runs for it, where a runtime reports (the embedded stack's local runtime); why it crashed follows the table.
+  const r = e.runtime;
+  if (r) parts.push(r.state === 'running' ? c.green(r.url ? `running at ${r.url}` : 'running') : r.state === 'crashed' ? c.red('crashed') : r.state === 'starting' ? c.yellow('starting') : 'stopped');
   return parts.join(', ');
 }
 
@@ -53,4 +56,5 @@ export async function run(input: CommandInput): Promise<void> {
   io.stdout.write(envTable(safe.environments, io.now(), ui.out));
   // Why each stuck workflow is stuck: what a human must look at.
   for (const e of safe.environments) for (const w of e.workflows) if (w.stuck) io.stdout.write(ui.out.red(`${e.name}: ${w.workflowId}: ${w.stuck}`) + '\n');
+  for (const e of safe.environments) if (e.runtime?.state === 'crashed' && e.runtime.reason) io.stdout.write(ui.out.red(`${e.name}: crashed: ${e.runtime.reason}`) + '\n');
 }
