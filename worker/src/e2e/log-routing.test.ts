@@ -6,7 +6,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,8 +49,13 @@ describe('log routing: staging from VictoriaLogs, production from Loki', () => {
     servers.push(server);
     return server.url;
   };
+  /** The real bin, asynchronously: the API it calls runs in this process. */
   const idp = (api: string, args: string[]) =>
-    spawnSync(process.execPath, [IDP, ...args, '--repo', repo.bare], { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', HOME: dir, XDG_CONFIG_HOME: join(dir, 'config'), NO_COLOR: '1', IDP_API_URL: api, IDP_USER: USER } });
+    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = execFile(process.execPath, [IDP, ...args, '--repo', repo.bare], { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', HOME: dir, XDG_CONFIG_HOME: join(dir, 'config'), NO_COLOR: '1', IDP_API_URL: api, IDP_USER: USER } }, (_e, stdout, stderr) =>
+        resolve({ status: child.exitCode, stdout, stderr }),
+      );
+    });
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'idp-log-routing-'));
@@ -81,18 +86,18 @@ describe('log routing: staging from VictoriaLogs, production from Loki', () => {
   it('each environment is read from the source its rule names; a source down is named in the error', async () => {
     const api = await serve({ sources: { local: { type: 'victorialogs', url: vl.url }, loki: { type: 'loki', url: loki.url } }, rules: [{ environments: 'prod*', source: 'loki' }], default: 'local' });
     const staging = await eventually(async () => {
-      const r = idp(api, ['logs', '--env', 'staging']);
+      const r = await idp(api, ['logs', '--env', 'staging']);
       return r.stdout.includes('from-victorialogs') && r;
     }, 30_000, 'staging\'s line from VictoriaLogs');
     assert.match(staging.stdout, /^\S+Z app\[web\.1\]: GET \/ 200 3ms from-victorialogs$/m);
     assert.ok(!staging.stdout.includes('from-loki'));
-    const production = idp(api, ['logs', '--env', 'production', '--json']);
+    const production = await idp(api, ['logs', '--env', 'production', '--json']);
     assert.equal(production.status, 0, production.stderr);
     assert.deepEqual(production.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { message: string }).message), ['GET / 500 9ms from-loki']);
     assert.deepEqual(loki.violations, []);
 
     await loki.stop();
-    const down = idp(api, ['logs', '--env', 'production']);
+    const down = await idp(api, ['logs', '--env', 'production']);
     assert.equal(down.status, 1);
     assert.match(down.stderr, new RegExp(`log source "loki" \\(loki at http://127\\.0\\.0\\.1:${loki.port}\\)`));
     await loki.start();
@@ -100,7 +105,7 @@ describe('log routing: staging from VictoriaLogs, production from Loki', () => {
 
   it('a malformed selector in the config: the store\'s own message, naming the source', async () => {
     const api = await serve({ sources: { broken: { type: 'victorialogs', url: vl.url, stream: '{service.name="{component}"' } }, default: 'broken' });
-    const r = idp(api, ['logs', '--env', 'staging']);
+    const r = await idp(api, ['logs', '--env', 'staging']);
     assert.equal(r.status, 1);
     assert.match(r.stderr, new RegExp(`log source "broken" \\(victorialogs at ${vl.url.replaceAll('.', '\\.')}\\)`));
     assert.match(r.stderr, /stream/);
