@@ -22,10 +22,14 @@
 //  - `idp secrets set` → PR URL p50/p95 on the embedded stack (target ≤ 400 ms), with where the time goes;
 //  - `idp secrets --env` with 200 keys (target ≤ 300 ms; one store read for all of them);
 //  - each store's own putVersion / describe latency (SOPS + age, Vault KV v2 on its validated fake, AWS SM on moto).
-// Issue #15 adds (bench-log-sources.mjs):
-//  - the VictoriaLogs source itself: history -n 1000 with 1,000,000 lines of 50 streams stored; shipper → tail latency.
+// Issue #15 adds (bench-log-sources.mjs, bench-runtime.mjs, bench-observe.mjs):
+//  - the VictoriaLogs source itself: history -n 1000 with 1,000,000 lines of 50 streams stored; shipper → tail latency;
+//  - merge → environment running under the local runtime;
+//  - through the real CLI on the embedded stack: app line → `idp logs --tail`, `idp logs -n 1000` over 1M lines,
+//    `idp metrics`.
 // IDP_BENCH_ONLY=clone runs only the embedded-stack figures (for a quick look while tuning); =templates only #12's;
-// =ui only #13's; =secrets only #14's; =logs only #15's log sources; =runtime only #15's local runtime.
+// =ui only #13's; =secrets only #14's; =logs only #15's log sources; =runtime only #15's local runtime;
+// =observe only #15's CLI figures.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,6 +47,7 @@ import { secretsRows } from './bench-secrets.mjs';
 import { secretStoreRows } from './bench-secret-stores.mjs';
 import { logSourceRows } from './bench-log-sources.mjs';
 import { runtimeRows } from './bench-runtime.mjs';
+import { observeRows } from './bench-observe.mjs';
 
 const root = resolve('.');
 const only = process.env.IDP_BENCH_ONLY;
@@ -205,6 +210,7 @@ try {
   }
   if (!only || only === 'logs') rows.push(...(await logSourceRows()));
   if (!only || only === 'runtime') rows.push(...(await runtimeRows()));
+  if (!only || only === 'observe') rows.push(...(await observeRows()));
   if (!only) {
     rows.push(...(await forgeCallRows()));
     rows.push(...(await releaseRows()));

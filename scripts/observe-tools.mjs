@@ -1,7 +1,9 @@
 // Makes sure the log and metric stores are there (providers/src/{logs,metrics}/tools.ts): VictoriaLogs v1.52.1 (an
 // installed one, else a Go build into .tools/bin, ~55 s once) and Prometheus (installed — .ci/run installs Debian's
-// package first, the fast way — else a Go build); prints their paths. Exit 2: Go is missing, and what to install is printed.
-import { ensureVictoriaLogs, VICTORIALOGS_MISSING } from '../providers/dist/logs/tools.js';
+// package first, the fast way — else the official release from GitHub, else a Go build), and OpenSearch for the search
+// log source's tests (jars resolved with Maven into .tools/opensearch, ~40 s once; Java runs them); prints their paths.
+// Exit 2: Go, Java or Maven is missing, and what to install is printed.
+import { ensureOpenSearch, ensureVictoriaLogs, OPENSEARCH_MISSING, VICTORIALOGS_MISSING } from '../providers/dist/logs/tools.js';
 import { ensurePrometheus, PROMETHEUS_MISSING } from '../providers/dist/metrics/tools.js';
 
 const log = (m) => console.error(m);
@@ -9,8 +11,9 @@ let missing = false;
 for (const [ensure, why] of [
   [ensureVictoriaLogs, VICTORIALOGS_MISSING],
   [ensurePrometheus, PROMETHEUS_MISSING],
+  [ensureOpenSearch, OPENSEARCH_MISSING],
 ]) {
-  const path = ensure({ log });
+  const path = await ensure({ log });
   if (path) console.log(path);
   else {
     console.error(why);

@@ -3,13 +3,14 @@
 // packages are tested) for the Backstage plugin packages. Makes sure the Temporal CLI (the dev server the
 // integration tests start) is there first: the official download, else a Go build (worker/src/embedded/temporal-cli.ts);
 // likewise sops (a Go build) and moto_server (a Python venv) for the secret-store tests (providers/src/secrets/tools.ts),
-// VictoriaLogs (a Go build) and Prometheus (installed, else a Go build) for the log and metric sources.
+// VictoriaLogs (a Go build) and Prometheus (installed, else the official download, else a Go build) for the log and
+// metric sources, and OpenSearch (Maven Central jars run on Java; resolved once) for the search log source.
 // `node scripts/test.mjs <files…>` runs just those compiled node:test files.
 import { spawnSync } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { ensureTemporalCli } from '../worker/dist/embedded/temporal-cli.js';
 import { ensureMoto, ensureSops, MOTO_MISSING, SOPS_MISSING } from '../providers/dist/secrets/tools.js';
-import { ensureVictoriaLogs, VICTORIALOGS_MISSING } from '../providers/dist/logs/tools.js';
+import { ensureOpenSearch, ensureVictoriaLogs, OPENSEARCH_MISSING, VICTORIALOGS_MISSING } from '../providers/dist/logs/tools.js';
 import { ensurePrometheus, PROMETHEUS_MISSING } from '../providers/dist/metrics/tools.js';
 
 const cli = await ensureTemporalCli(resolve('.tools'), { log: (m) => console.log(m) });
@@ -33,13 +34,18 @@ if (!victoriaLogs) {
   console.error(VICTORIALOGS_MISSING);
   process.exit(1);
 }
-const prometheus = ensurePrometheus({ log: (m) => console.log(m) });
+const prometheus = await ensurePrometheus({ log: (m) => console.log(m) });
 if (!prometheus) {
   console.error(PROMETHEUS_MISSING);
   process.exit(1);
 }
+const openSearch = ensureOpenSearch({ log: (m) => console.log(m) });
+if (!openSearch) {
+  console.error(OPENSEARCH_MISSING);
+  process.exit(1);
+}
 // Every child runs on this Node (the registry's Node 24), whatever `node` the PATH would find.
-const env = { ...process.env, TEMPORAL_CLI: cli, SOPS_BIN: sops, MOTO_SERVER: moto, VICTORIALOGS_BIN: victoriaLogs, PROMETHEUS_BIN: prometheus, CI: 'true', PATH: `${dirname(process.execPath)}:${resolve('node_modules/.bin')}:${process.env.PATH}` };
+const env = { ...process.env, TEMPORAL_CLI: cli, SOPS_BIN: sops, MOTO_SERVER: moto, VICTORIALOGS_BIN: victoriaLogs, PROMETHEUS_BIN: prometheus, OPENSEARCH_HOME: openSearch, CI: 'true', PATH: `${dirname(process.execPath)}:${resolve('node_modules/.bin')}:${process.env.PATH}` };
 const files = process.argv.slice(2);
 let failed = false;
 

@@ -10,5 +10,5 @@ export { standaloneIdentity, type Actor, type AuthorizeCheck, type ComponentRef,
 export { configFromEnv, assertSafeExposure, providersFor, webhookOptions, releaseFloorsFromEnv, teamsFromEnv, secretsConfigFromValue, secretsConfigFromFile, logsConfigFromValue, logsConfigFromFile, metricsConfigFromValue, metricsConfigFromFile, type ServerConfig } from './config.js';
 export { secretStoresFor, type SecretStores } from './secrets.js';
 export { runtimeKey, runtimeStatusFromEnv, runtimeStatusFromFile, type RuntimeRecord, type RuntimeStateFile, type RuntimeStatus } from './runtime-status.js';
-export { logSourcesFor, type LogSources, type MetricSources } from './observe.js';
+export { logSourcesFor, metricSourcesFor, type LogSources, type MetricSources } from './observe.js';
 export { VERSION as API_VERSION } from './version.js';

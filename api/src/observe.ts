@@ -4,7 +4,7 @@
  */
 import { NotFoundError, parsePaws, ProviderError, routeSource, IdpError, type LogsConfig, type MetricsConfig } from '@idp/core';
 import { logSourcesFrom, type LogSource } from '@idp/providers/logs';
-import type { MetricSource } from '@idp/providers/metrics';
+import { metricSourcesFrom, type MetricSource } from '@idp/providers/metrics';
 import type { ComponentRef } from './identity.js';
 
 /** The platform's log sources (built from idp.logs / IDP_LOGS_CONFIG) and their routing. */
@@ -20,6 +20,11 @@ export interface MetricSources {
 /** The configured log sources, built once (each reads its credentials from `env` when it queries). */
 export function logSourcesFor(config: LogsConfig | undefined, env: NodeJS.ProcessEnv = process.env): LogSources | undefined {
   return config ? { config, sources: Object.fromEntries(logSourcesFrom(config, env)) } : undefined;
+}
+
+/** The configured metric sources, built once. */
+export function metricSourcesFor(config: MetricsConfig | undefined, env: NodeJS.ProcessEnv = process.env): MetricSources | undefined {
+  return config ? { config, sources: Object.fromEntries(metricSourcesFrom(config, env)) } : undefined;
 }
 
 const NONE = {

@@ -20,7 +20,9 @@ const started = Date.now() / 1000;
 
 // Prometheus client libraries' default HTTP buckets (seconds).
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-const requests = new Map(); // status code -> count
+// status code -> count; the usual codes exported at 0 from the start, as client libraries advise, so that rate() sees
+// the first requests of each (a series that appears already at 5 shows no increase).
+const requests = new Map([200, 404, 500].map((code) => [code, 0]));
 const histogram = { counts: BUCKETS.map(() => 0), sum: 0, count: 0 };
 
 function observe(code, seconds) {

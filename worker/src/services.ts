@@ -4,7 +4,7 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker, type WorkflowBundle } from '@temporalio/worker';
-import { standaloneIdentity, startApiServer, startWebhookServer, assertSafeExposure, providersFor, runtimeStatusFromEnv, secretStoresFor, logSourcesFor, webhookOptions, API_VERSION as VERSION, type ServerConfig } from '@idp/api';
+import { standaloneIdentity, startApiServer, startWebhookServer, assertSafeExposure, providersFor, runtimeStatusFromEnv, secretStoresFor, logSourcesFor, metricSourcesFor, webhookOptions, API_VERSION as VERSION, type ServerConfig } from '@idp/api';
 import { createWorker } from './worker.js';
 
 /**
@@ -65,6 +65,7 @@ export async function startApi(cfg: ServerConfig, defaultUser?: string) {
     webhooks: webhookOptions(cfg),
     secrets: secretStoresFor(cfg.secrets, process.env, cfg.secretsCacheDir ? { cacheDir: cfg.secretsCacheDir } : {}),
     logs: logSourcesFor(cfg.logs),
+    metrics: metricSourcesFor(cfg.metrics),
     // What runs for each environment: the embedded stack's local runtime (IDP_RUNTIME_STATE); unset elsewhere.
     runtime: runtimeStatusFromEnv(),
   });

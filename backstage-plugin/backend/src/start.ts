@@ -68,10 +68,10 @@ try {
   }
   // The embedded log and metric stores (real ones, started like the Temporal dev server), where the local runtime's
   // apps write their lines and are scraped. A first start builds VictoriaLogs (`go install`, ~55 s once) and, without
-  // an installed Prometheus (apt-get install prometheus), builds that too (several minutes once).
+  // an installed Prometheus (apt-get install prometheus), downloads its official release (else builds it: minutes, once).
   const victoriaLogsBin = ensureVictoriaLogs({ log });
   if (!victoriaLogsBin) throw new Error(VICTORIALOGS_MISSING);
-  const prometheusBin = ensurePrometheus({ log });
+  const prometheusBin = await ensurePrometheus({ log });
   if (!prometheusBin) throw new Error(PROMETHEUS_MISSING);
   const logs = await startVictoriaLogs({ bin: victoriaLogsBin, dataDir: join(home, 'victorialogs'), port: logsPort, logFile: join(home, 'logs', 'victorialogs.log') });
   stops.push(logs.stop);

@@ -7,7 +7,7 @@ import { coreServices, createBackendPlugin } from '@backstage/backend-plugin-api
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { Client, Connection } from '@temporalio/client';
 import express from 'express';
-import { createRouter, createWebhookReceiver, providersFor, runtimeStatusFromEnv, secretStoresFor, logSourcesFor, webhookOptions, API_VERSION } from '@idp/api';
+import { createRouter, createWebhookReceiver, providersFor, runtimeStatusFromEnv, secretStoresFor, logSourcesFor, metricSourcesFor, webhookOptions, API_VERSION } from '@idp/api';
 import { backstageIdentity } from './identity.js';
 import { registerIdpPermissions } from './permissions.js';
 import { serverConfigFrom } from './config.js';
@@ -69,6 +69,7 @@ export const idpPlugin = createBackendPlugin({
             ...(appBaseUrl ? { pullPageUrl: (n: number, search: string) => `${appBaseUrl}/idp/pulls/${n}${search}` } : {}),
             secrets: secretStoresFor(cfg.secrets, process.env, cfg.secretsCacheDir ? { cacheDir: cfg.secretsCacheDir } : {}),
             logs: logSourcesFor(cfg.logs),
+            metrics: metricSourcesFor(cfg.metrics),
             // What runs for each environment: the embedded stack's local runtime (IDP_RUNTIME_STATE); unset elsewhere.
             runtime: runtimeStatusFromEnv(),
             identity: backstageIdentity({ httpAuth, auth, permissions, catalog, environments, context }),

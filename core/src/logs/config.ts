@@ -68,8 +68,15 @@ export const SearchSourceConfig = z.strictObject({
       component: z.string().min(1).default('service.name'),
       environment: z.string().min(1).default('deployment.environment.name'),
       process: z.string().min(1).default('process'),
+      /** A number the shipper writes that orders lines of one timestamp (Filebeat: `log.offset`); absent is fine. */
+      seq: z.string().min(1).default('seq'),
+      /**
+       * Where `--grep` looks (a case-sensitive substring): a `wildcard` or `keyword` field. Unset: the message field —
+       * when that is `text`, name a `wildcard` sub-field here (`message.wildcard`).
+       */
+      grep: z.string().min(1).optional(),
     })
-    .default({ time: '@timestamp', message: 'message', component: 'service.name', environment: 'deployment.environment.name', process: 'process' }),
+    .default({ time: '@timestamp', message: 'message', component: 'service.name', environment: 'deployment.environment.name', process: 'process', seq: 'seq' }),
   usernameEnv: envVar.optional(),
   passwordEnv: envVar.optional(),
   /** Elasticsearch API key (sent as `Authorization: ApiKey …`). */

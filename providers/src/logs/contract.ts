@@ -386,7 +386,10 @@ export function logSourceContract(name: string, setup: () => Promise<LogSourceHa
         await f.until('the end line', (x) => x.messages().includes('end'));
         await f.stop();
         const got = f.lines().map((l) => num(l.message)).filter((x) => !Number.isNaN(x));
-        assert.deepEqual(got, Array.from({ length: written }, (_, i) => i + 1), 'every number exactly once, in order');
+        const missing = Array.from({ length: written }, (_, i) => i + 1).filter((x) => !got.includes(x));
+        const twice = got.filter((x, i) => got.indexOf(x) !== i);
+        const disorder = got.flatMap((x, i) => (i > 0 && x < got[i - 1]! ? [`${got[i - 1]} then ${x}`] : []));
+        assert.deepEqual(got, Array.from({ length: written }, (_, i) => i + 1), `every number exactly once, in order: missing [${missing.join(',')}], twice [${twice.join(',')}], out of order [${disorder.join('; ')}]; notices: ${f.notices().join(' | ')}`);
         assert.ok(f.notices().length >= 1);
       });
     }

@@ -67,6 +67,29 @@ describe('VictoriaLogs shipper', () => {
     }
   });
 
+  it('the store SIGKILLed while the process is quiet (no POST fails): the recent lines are re-sent anyway', async () => {
+    const { vl, source } = await store();
+    const shipper = createVictoriaLogsShipper({ url: vl.url, labels: localStreamLabels('quiet', 'staging') });
+    try {
+      for (let i = 1; i <= 50; i++) shipper.push('web.1', `n=${i}`);
+      await shipper.flush(); // acknowledged, most likely not yet on disk
+      await vl.kill();
+      await vl.restart();
+      const want = Array.from({ length: 50 }, (_, k) => `n=${k + 1}`);
+      let got: string[] = [];
+      for (const deadline = Date.now() + 30_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
+        await fetch(`${vl.url}/internal/force_flush`, { method: 'POST' });
+        got = (await source.history({ component: 'quiet', environment: 'staging', limit: 100 })).map((l) => l.message);
+        if (got.length === 50 && shipper.stats().resent >= 50) break;
+      }
+      assert.deepEqual(got, want);
+      assert.ok(shipper.stats().resent >= 50, `re-sent after the store closed the connection: ${JSON.stringify(shipper.stats())}`);
+    } finally {
+      await shipper.close();
+      await vl.stop();
+    }
+  });
+
   it('the store down for long: the newest maxPending lines wait and are shipped, the rest counted in a line saying so', async () => {
     const port = await freePort();
     let failed!: (m: string) => void;

@@ -15,7 +15,10 @@
  *   silently stores nothing under curl's form type), one POST at a time, each with a `timeoutMs` (2 s) deadline.
  * - Failures: the POST is retried (back-off 100 ms doubling to 2 s, forever). VictoriaLogs acknowledges rows before
  *   they are on disk and a crash loses the last ~1 s of them, so after a failed POST the lines acknowledged in the
- *   `resendMs` (10 s) before it are sent again with the retry; readers drop the copies that survived.
+ *   `resendMs` (10 s) before it are sent again with the retry; readers drop the copies that survived. A crash while
+ *   the process is quiet fails no POST, so the shipper also watches its keep-alive connection: when the store closes
+ *   it (a crash, a restart; an idle timeout only after a minute, when nothing is recent) the recent lines are sent
+ *   again at once, retried until the store answers.
  * - The store down for long: lines wait in memory up to `maxPending` (100,000 lines); beyond that the oldest waiting
  *   lines are dropped, counted per process, and once the store answers a line
  *   `[idp] <n> lines of web.1 were dropped while the log store was unreachable` is shipped in their place, so the gap is
@@ -24,6 +27,9 @@
  *   the batch is dropped with a notice, so one bad row cannot stop a process's logs.
  * - `close()` ships what is waiting for at most `closeTimeoutMs` (5 s), then drops the rest (counted in stats).
  */
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Socket } from 'node:net';
 import { LOCAL_STREAM_FIELDS } from './server.js';
 import { formatTimeNs } from './time.js';
 
@@ -93,6 +99,10 @@ export function createVictoriaLogsShipper(opts: VictoriaLogsShipperOptions): Vic
   const notice = opts.onNotice ?? (() => {});
   const endpoint = `${opts.url.replace(/\/$/, '')}/insert/jsonline?_stream_fields=${encodeURIComponent([...Object.keys(opts.labels), processField].join(','))}`;
   const headers = { 'content-type': 'application/stream+json', ...opts.headers };
+  const https = endpoint.startsWith('https:');
+  // One kept-alive connection, watched: the store closing it may mean it crashed with rows only in memory.
+  const agent = https ? new HttpsAgent({ keepAlive: true, maxSockets: 1 }) : new HttpAgent({ keepAlive: true, maxSockets: 1 });
+  const watched = new WeakSet<Socket>();
 
   const last = new Map<string, { timeNs: bigint; seq: number }>();
   let pending: Row[] = [];
@@ -155,26 +165,57 @@ export function createVictoriaLogsShipper(opts: VictoriaLogsShipperOptions): Vic
     }, ms);
   }
 
+  /** Lines acknowledged within resendMs move to the next attempt. */
+  const resendRecent = (now: number) => {
+    resend = [...resend, ...recent.filter((r) => r.at >= now - resendMs).map((r) => r.row)];
+    recent = [];
+  };
+
+  const watch = (socket: Socket) => {
+    if (watched.has(socket)) return;
+    watched.add(socket);
+    socket.once('close', () => {
+      if (stopping || !recent.some((r) => r.at >= Date.now() - resendMs)) return;
+      resendRecent(Date.now());
+      schedule(0);
+    });
+  };
+
+  /** One POST: the status (0: no answer) and, on failure, what went wrong. */
+  function post(body: string): Promise<{ status: number; detail: string }> {
+    return new Promise((resolve) => {
+      const req = (https ? httpsRequest : httpRequest)(endpoint, { method: 'POST', agent, headers: { ...headers, 'content-length': Buffer.byteLength(body) } }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => {
+          clearTimeout(deadline);
+          resolve({ status: res.statusCode ?? 0, detail: text.trim().slice(0, 300) });
+        });
+        res.on('error', (e) => fail(e));
+      });
+      const fail = (e: Error) => {
+        clearTimeout(deadline);
+        resolve({ status: 0, detail: (e as { code?: string }).code ?? e.message });
+      };
+      const deadline = setTimeout(() => req.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
+      req.on('socket', watch);
+      req.on('error', fail);
+      req.end(body);
+    });
+  }
+
   async function send(): Promise<void> {
     inflight = pending.splice(0, 10_000);
     const copies = resend;
-    const body = [...copies, ...inflight].map((r) => `${r.json}\n`).join('');
-    let status = 0;
-    let detail = '';
-    try {
-      const res = await fetch(endpoint, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs) });
-      status = res.status;
-      if (!res.ok) detail = (await res.text()).trim().slice(0, 300);
-      else await res.body?.cancel();
-    } catch (e) {
-      detail = (e as { cause?: { code?: string } }).cause?.code ?? (e instanceof Error ? e.message : String(e));
-    }
+    const { status, detail } = await post([...copies, ...inflight].map((r) => `${r.json}\n`).join(''));
     const now = Date.now();
     if (status >= 200 && status < 300) {
       stats.shipped += inflight.length;
       stats.resent += copies.length;
-      resend = [];
-      for (const row of inflight) recent.push({ row, at: now });
+      resend = resend.slice(copies.length); // copies the connection's close added meanwhile go with the next POST
+      // Copies too: the store they just reached may crash before they reach its disk.
+      for (const row of [...copies, ...inflight]) recent.push({ row, at: now });
       recent = recent.filter((r) => r.at >= now - resendMs).slice(-maxPending);
       if (downSince !== null) {
         notice(`log store ${opts.url} answers again after ${((now - downSince) / 1000).toFixed(1)} s; re-sent ${copies.length} recent lines`);
@@ -189,7 +230,7 @@ export function createVictoriaLogsShipper(opts: VictoriaLogsShipperOptions): Vic
     } else if (status >= 400 && status < 500 && status !== 429) {
       // The store refuses these rows: retrying cannot help, and must not stop the lines after them.
       stats.dropped += inflight.length;
-      resend = [];
+      resend = resend.slice(copies.length);
       notice(`log store ${opts.url} refused ${inflight.length} lines with ${status}: ${detail}`);
       inflight = [];
     } else {
@@ -197,8 +238,7 @@ export function createVictoriaLogsShipper(opts: VictoriaLogsShipperOptions): Vic
       if (downSince === null) {
         downSince = now;
         // What it acknowledged lately may not have reached its disk: send it again with the retry.
-        resend = recent.filter((r) => r.at >= now - resendMs).map((r) => r.row);
-        recent = [];
+        resendRecent(now);
         notice(`log store ${opts.url} unreachable (${status ? `HTTP ${status}` : detail}); keeping lines and retrying`);
       }
       pending = [...inflight, ...pending];
@@ -238,6 +278,7 @@ export function createVictoriaLogsShipper(opts: VictoriaLogsShipperOptions): Vic
       stats.dropped += pending.length;
       pending = [];
       resend = [];
+      agent.destroy();
       settle();
     },
     stats: () => ({ ...stats, pending: inflight.length + pending.length }),

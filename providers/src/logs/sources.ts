@@ -3,6 +3,8 @@
  * source, by type. A new backend is one more case here (and its file, run through contract.ts).
  */
 import { LogsConfig, type LogSourceConfig } from '@idp/core';
+import { LokiSource } from './loki.js';
+import { SearchLogSource } from './opensearch.js';
 import type { LogSource } from './source.js';
 import { VictoriaLogsSource } from './victorialogs.js';
 
@@ -11,10 +13,11 @@ export function createLogSource(name: string, config: LogSourceConfig, env: Node
   switch (config.type) {
     case 'victorialogs':
       return new VictoriaLogsSource(name, config, { env });
-    case 'loki':
     case 'opensearch':
     case 'elasticsearch':
-      throw new Error(`Log source "${name}": type ${config.type} is not supported yet (victorialogs is).`);
+      return new SearchLogSource(name, config, { env });
+    case 'loki':
+      return new LokiSource(name, config, { env });
   }
 }
 

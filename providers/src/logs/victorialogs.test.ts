@@ -173,11 +173,12 @@ describe('VictoriaLogs source: what is particular to it', () => {
     assert.deepEqual(got.map((l) => l.message), Array.from({ length: 25 }, (_, i) => `d${i + 6}`));
   });
 
-  it('from config: createLogSource / logSourcesFrom build it; the other types say they are not there yet', () => {
+  it('from config: createLogSource / logSourcesFrom build it', () => {
     const sources = logSourcesFrom({ sources: { local: { type: 'victorialogs', url: vl.url } }, rules: [], default: 'local' } as never);
     const local = sources.get('local')!;
     assert.ok(local instanceof VictoriaLogsSource);
     assert.equal(local.description, `log source "local" (victorialogs at ${vl.url})`);
-    assert.throws(() => createLogSource('l', { type: 'loki', url: 'http://x', selector: '{a="{component}"}', processLabel: 'process' }), /type loki is not supported yet/);
+    // Loki and OpenSearch/Elasticsearch: loki.test.ts, opensearch.test.ts.
+    assert.equal(createLogSource('l', { type: 'loki', url: 'http://x', selector: '{a="{component}"}', processLabel: 'process' }).description, 'log source "l" (loki at http://x)');
   });
 });

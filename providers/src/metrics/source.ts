@@ -18,8 +18,13 @@ export interface MetricsQuery {
 
 export interface MetricSeries {
   panel: MetricPanel;
-  /** [unix seconds, value]; null where the source has no value (no samples, NaN). Evenly spaced by the step. */
+  /**
+   * [unix seconds, value]; null where the source has no value (no samples, NaN). Evenly spaced by the step: the asked
+   * one, or the coarser one the source used (`step`).
+   */
   points: [number, number | null][];
+  /** The seconds between points when the source coarsened the asked step (a range too fine for it); else the asked one. */
+  step?: number;
 }
 
 export interface MetricSource {

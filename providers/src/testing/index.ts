@@ -7,3 +7,4 @@ export { faultProxy, awsJsonFault, vaultFault, type FaultProxy, type FaultFormat
 export { secretStoreContract, assertStoreError, canaryValue, type StoreFault, type StoreFaults, type StoreUnderTest, type ContractOptions as SecretStoreContractOptions } from '../secrets/contract.js';
 export { startMoto, type Moto } from './moto.js';
 export { startVaultFake, type VaultFake, type VaultFakeOptions, type VaultFault } from './vault-fake.js';
+export { startLokiFake, type LokiFake, type LokiFakeOptions } from './loki-fake.js';

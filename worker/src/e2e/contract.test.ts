@@ -81,9 +81,9 @@ describe('Platform API contract', () => {
     assert.equal(doc.openapi, '3.1.0');
     const ops = Object.values(doc.paths).flatMap((p) => Object.values(p).map((o) => o.operationId)).sort();
     assert.deepEqual(ops, [
-      'cloneEnvironment', 'closePull', 'createEnvironment', 'createRelease', 'destroyEnvironment', 'extendEnvironment', 'getComponent',
-      'getPull', 'getPullDiff', 'getRelease', 'getWorkflow', 'health', 'listActivity', 'listEnvironments', 'listPulls', 'listReleases', 'listSecrets', 'listVariables', 'mergePull', 'openapi',
-      'promoteRelease', 'reportCheck', 'resolveContext', 'reviewPull', 'rollbackRelease', 'setSecret', 'setVariables', 'unsetSecret', 'whoami',
+      'cloneEnvironment', 'closePull', 'createEnvironment', 'createRelease', 'destroyEnvironment', 'extendEnvironment', 'getComponent', 'getMetrics',
+      'getPull', 'getPullDiff', 'getRelease', 'getWorkflow', 'health', 'listActivity', 'listEnvironments', 'listLogs', 'listPulls', 'listReleases', 'listSecrets', 'listVariables', 'mergePull', 'openapi',
+      'promoteRelease', 'reportCheck', 'resolveContext', 'reviewPull', 'rollbackRelease', 'setSecret', 'setVariables', 'tailLogs', 'unsetSecret', 'whoami',
     ]);
   });
 

@@ -12,16 +12,13 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { goAtLeast, goToolchainModule } from '@idp/providers/go-toolchain';
+import { DOWNLOAD_TIMEOUT_MS, PROBE_TIMEOUT_MS, probeUrl, tryOfficialDownload } from '@idp/providers/tool-download';
 
-export { goAtLeast, goToolchainModule };
+export { goAtLeast, goToolchainModule, PROBE_TIMEOUT_MS, DOWNLOAD_TIMEOUT_MS };
 
 export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
 /** The `go` line of that tag's go.mod. */
 export const TEMPORAL_CLI_GO = '1.25.0';
-/** Whether temporal.download answers at all: a network that drops packets must not stall the first start. */
-export const PROBE_TIMEOUT_MS = 5_000;
-/** The download itself (tens of MB) once the host answered. */
-export const DOWNLOAD_TIMEOUT_MS = 300_000;
 
 /** An installed CLI, or null. */
 export function findTemporalCli(toolsDir: string, env: NodeJS.ProcessEnv = process.env): string | null {
@@ -66,15 +63,20 @@ export async function ensureTemporalCli(toolsDir: string, opts: EnsureOptions = 
   const dest = join(toolsDir, 'bin', 'temporal');
   mkdirSync(join(toolsDir, 'bin'), { recursive: true });
   log('No Temporal CLI (TEMPORAL_CLI, PATH, .tools/bin): downloading the official build through @temporalio/testing...');
-  try {
-    // Node's fetch ignores HTTPS_PROXY, which the SDK's download honours: there, only the download's own timeout applies.
-    if (!(env.HTTPS_PROXY || env.https_proxy)) await within(opts.probeTimeoutMs ?? PROBE_TIMEOUT_MS, 'temporal.download did not answer', (s) => src.probe(s));
-    await within(opts.downloadTimeoutMs ?? DOWNLOAD_TIMEOUT_MS, 'the download did not finish', (s) => src.download(dest, s));
+  // Bounded (a probe of temporal.download, then the download): a network without it falls through to Go in seconds.
+  const failed = await tryOfficialDownload({
+    host: 'temporal.download',
+    probe: (s) => src.probe(s),
+    download: (s) => src.download(dest, s),
+    env,
+    probeTimeoutMs: opts.probeTimeoutMs,
+    downloadTimeoutMs: opts.downloadTimeoutMs,
+  });
+  if (!failed) {
     log(`Downloaded the Temporal CLI to ${dest}.`);
     return dest;
-  } catch (e) {
-    log(`The official download failed (${firstLine(e)}); building the Temporal CLI with Go instead.`);
   }
+  log(`The official download failed (${failed}); building the Temporal CLI with Go instead.`);
   return goInstallTemporalCli(toolsDir, env, log, src) ? dest : null;
 }
 
@@ -102,33 +104,9 @@ function goInstallTemporalCli(toolsDir: string, env: NodeJS.ProcessEnv, log: (m:
   return true;
 }
 
-async function within<T>(ms: number, what: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const ac = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      ac.abort();
-      reject(new Error(`${what} within ${ms / 1000} s`));
-    }, ms);
-  });
-  try {
-    return await Promise.race([fn(ac.signal), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function firstLine(e: unknown): string {
-  return (e instanceof Error ? e.message : String(e)).split('\n')[0]!.slice(0, 300);
-}
-
 function defaultSources(toolsDir: string): CliSources {
   return {
-    probe: async (signal) => {
-      await fetch('https://temporal.download/', { method: 'HEAD', signal }).catch((e: Error) => {
-        throw new Error(`temporal.download unreachable: ${(e.cause as Error | undefined)?.message ?? e.message}`);
-      });
-    },
+    probe: (signal) => probeUrl('https://temporal.download/', signal),
     download: async (dest, signal) => {
       // @temporalio/testing downloads the dev server only as part of starting one: start it, stop it, keep the file.
       const dir = join(toolsDir, 'download');

@@ -129,6 +129,26 @@ describe('idp logs on the embedded stack', () => {
     assert.equal(none.stdout, '');
   });
 
+  it('idp metrics: staging\'s requests, 5xx share, latency, CPU and memory, as Prometheus scraped them from the app', async () => {
+    const { url } = await running('staging');
+    for (let i = 0; i < 20; i++) await fetch(`${url!}/metrics-probe/${i}`);
+    for (let i = 0; i < 5; i++) await fetch(`${url!}/status/500`);
+    type View = { series: { panel: string; points: [number, number | null][] }[] };
+    const latest = (v: View, panel: string) => v.series.find((s) => s.panel === panel)!.points.map(([, x]) => x).filter((x): x is number => x !== null).at(-1);
+    const view = await eventually(async () => {
+      const r = await idp('alice', ['metrics', '--env', 'staging', '--since', '5m', '--json']);
+      const v = JSON.parse(r.stdout) as View;
+      return (latest(v, 'requests') ?? 0) > 0 && (latest(v, 'errorRate') ?? 0) > 0 && v;
+    }, 60_000, 'staging\'s requests and errors in idp metrics');
+    assert.deepEqual(view.series.map((s) => s.panel), ['requests', 'errorRate', 'p95', 'cpu', 'memory']);
+    assert.ok(latest(view, 'errorRate')! < 1, 'a share of the requests, not all');
+    assert.ok(latest(view, 'memory')! > 1024 * 1024, 'the app\'s resident memory, in bytes');
+    const table = await idp('alice', ['metrics', '--env', 'staging', '--since', '5m']);
+    assert.equal(table.status, 0, table.stderr);
+    assert.match(table.stdout, /^Requests\s+\S+\/s\s/m);
+    assert.match(table.stdout, /^Memory\s+[\d.]+ MB\s/m);
+  });
+
   it('VictoriaLogs killed and started again during --tail while the app writes numbered lines: each number once, in order', async () => {
     const { url } = await running('staging');
     const run = randomUUID().slice(0, 8);

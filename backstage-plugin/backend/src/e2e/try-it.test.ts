@@ -53,6 +53,26 @@ function idp(cwd: string, env: Record<string, string>, command: string, onStderr
   });
 }
 
+/**
+ * A `--tail` line as a person runs it: it follows while `poke` makes the app write (a request to it) until the output
+ * shows `seen`, then Ctrl-C.
+ */
+async function followed(cwd: string, env: Record<string, string>, command: string, seen: RegExp, poke: () => Promise<void>): Promise<Run> {
+  const words = command.split(/\s+/).slice(1);
+  const child = spawn(process.execPath, [IDP, ...words], { cwd, env });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const closed = new Promise<number | null>((resolve) => child.once('close', resolve));
+  await eventually(async () => {
+    await poke();
+    return seen.test(stdout);
+  }, 30_000, `${command} to show ${seen}`);
+  child.kill('SIGINT');
+  return { line: command, code: await closed, stdout, stderr };
+}
+
 const out = (r: Run) => `$ ${r.line}\nexit ${r.code}\n--- stdout\n${r.stdout}--- stderr\n${r.stderr}`;
 
 describe('the README\'s "Try it"', () => {
@@ -82,6 +102,11 @@ describe('the README\'s "Try it"', () => {
         const r = await idp(cwd, env, line);
         return r.code === 0 && done(r) && r;
       }, 30_000, line);
+    /** Where the local runtime runs an environment (the API's runtime.url), once it runs. */
+    const runningUrl = async (name: string) => {
+      const alice = await stack.clientAs('alice');
+      return eventually(async () => (await alice.listEnvironments({ repo: stack.demo.bare, path: 'paws.yaml' })).environments.find((e) => e.name === name)?.runtime?.url, 30_000, `${name} running`);
+    };
     const signedIn = (who: string) => (r: Run) => assert.equal(r.stdout, `Signed in to ${stack.baseUrl} as ${who}.\n`, out(r));
 
     // What each line promises: checked on its output, then on the forge and main when it acts in the background.
@@ -99,6 +124,18 @@ describe('the README\'s "Try it"', () => {
         assert.match(r.stdout, /^preview-1\b.*\b(expires in|in) (2d|3d|71h|72h)/m, out(r));
         // Each runs under the embedded stack's local runtime (preview-1 within a moment of its merge).
         await settled('idp env list', (again) => ['staging', 'production', 'preview-1'].every((name) => new RegExp(`^${name}\\b.*running at http://127\\.0\\.0\\.1:\\d+`, 'm').test(again.stdout)));
+      },
+      'idp logs --env preview-1 --tail': (r) => {
+        // Its lines as they come (`followed` made requests to preview-1 until one showed), Heroku's format; Ctrl-C → 130.
+        assert.match(r.stdout, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ app\[web\.1\]: GET \/try-it 200 \d+ms$/m, out(r));
+        assert.equal(r.code, 130, out(r));
+      },
+      'idp logs --env staging --since 1h --grep 404 -n 200': (r) => {
+        const lines = r.stdout.split('\n').filter(Boolean);
+        assert.ok(lines.length <= 200 && lines.every((l) => /^\S+Z app\[web\.1\]: .*404/.test(l)), out(r));
+      },
+      'idp metrics --env staging': (r) => {
+        for (const m of ['Requests', 'Errors \\(5xx\\)', 'p95 latency', 'CPU', 'Memory']) assert.match(r.stdout, new RegExp(`^${m}\\s`, 'm'), out(r));
       },
       'idp releases create --env staging --image ghcr.io/acme/checkout:1.4.3': (r) => assert.match(r.stdout, /pulls\/2\b/, out(r)),
       'idp pr review 2 --approve': async (r) => {
@@ -180,9 +217,14 @@ describe('the README\'s "Try it"', () => {
         const promise = promises[command];
         assert.ok(promise, `the test knows what "${command}" promises (a new line in README's "Try it"? add it here)`);
         if (process.env.IDP_TEST_VERBOSE) console.error(`$ ${command}`);
-        const r = command === 'idp login' ? await browserLogin(cwd, env) : await idp(cwd, env, command);
+        const r =
+          command === 'idp login'
+            ? await browserLogin(cwd, env)
+            : command.includes('--tail')
+              ? await followed(cwd, env, command, /app\[web\.1\]: GET \/try-it /, async () => void (await fetch(`${await runningUrl('preview-1')}/try-it`)))
+              : await idp(cwd, env, command);
         if (process.env.IDP_TEST_VERBOSE) console.error(out(r));
-        assert.equal(r.code, 0, out(r));
+        if (!command.includes('--tail')) assert.equal(r.code, 0, out(r));
         await promise(r);
         ran.push(command);
       }
