@@ -7,8 +7,7 @@
  *   - the Logs tab follows staging live: a request made to staging's URL after the tail is live shows up as its line,
  *     in Heroku's format, without a reload (the NDJSON stream read through Backstage's fetchApi, with the token);
  *     History finds the same line; Pause closes the stream and Resume catches up on what was written meanwhile;
- *   - the Metrics tab shows the five panels, the request rate once Prometheus has scraped the app's requests (on a
- *     stack whose API has no metric sources yet, the API's message — reported as TODO).
+ *   - the Metrics tab shows the five panels, the request rate once Prometheus has scraped the app's requests.
  * Screenshots are kept in test-artifacts/ui/ (not in git) for a person to look at.
  */
 import assert from 'node:assert/strict';
@@ -109,20 +108,11 @@ describe('the Logs and Metrics tabs in Chromium', () => {
     await shot(page, 'logs-history');
   });
 
-  it('the Metrics tab shows the five panels, the request rate once Prometheus has scraped the requests', async (t) => {
+  it('the Metrics tab shows the five panels, the request rate once Prometheus has scraped the requests', async () => {
     const { url } = await stagingRunning();
     for (let i = 0; i < 5; i++) assert.equal((await fetch(`${url}/?metrics=${i}`)).status, 200);
     const page = await newPage();
     await page.goto(`${tab('metrics')}?env=staging`);
-    // Until the servers build metric sources from idp.metrics (the Prometheus source is not on main yet), the route
-    // answers 404 saying so: then the tab must show that message — and this test is reported as TODO, not passed.
-    const unconfigured = await guest.metrics(ref(), 'staging').then(() => undefined, (e: Error) => (/no metric sources configured/.test(e.message) ? e.message : undefined));
-    if (unconfigured) {
-      await page.getByRole('alert').filter({ hasText: unconfigured }).waitFor();
-      await shot(page, 'metrics-unconfigured');
-      t.todo('the embedded stack serves no metric sources yet: the panels are checked once it does');
-      return;
-    }
     for (const panel of ['requests', 'errorRate', 'p95', 'cpu', 'memory']) await page.getByTestId(`metric-${panel}`).waitFor();
     assert.match((await page.getByTestId('metrics-summary').textContent()) ?? '', /The last 1h, a point every \d+ s, from metric source/);
     // The memory of a running process is always there: a chart, with its latest value in bytes.

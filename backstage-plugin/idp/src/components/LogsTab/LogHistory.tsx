@@ -50,7 +50,7 @@ export function LogHistory({ repo, env, query }: { repo: RepoRef; env: string; q
   return (
     <>
       <Text variant="body-small" color="secondary" data-testid="history-summary">
-        The newest {list.lines.length === query.n ? list.lines.length : `${list.lines.length} (all there are)`} of {env}
+        {list.lines.length === query.n ? `The newest ${list.lines.length} lines` : `All ${list.lines.length} line${list.lines.length === 1 ? '' : 's'}`} of {env}
         {range ? ` ${range}` : ''}, oldest first, from {list.source}
       </Text>
       {/* LogViewer sizes itself to its container. */}

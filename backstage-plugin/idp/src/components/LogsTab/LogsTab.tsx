@@ -12,7 +12,7 @@
 import { EmptyState, Progress, WarningPanel } from '@backstage/core-components';
 import { Button, Flex, NumberField, TextField, ToggleButton, ToggleButtonGroup } from '@backstage/ui';
 import type { EnvironmentList, EnvironmentView, RepoRef } from '@idp/core';
-import { useState, type FormEvent } from 'react';
+import { useState, type FormEvent, type ReactNode } from 'react';
 import { useComponentData } from '../../hooks/useComponentData';
 import type { Followed } from '../../hooks/useRefetchOnWorkflowChange';
 import { EnvironmentPicker, useChosenEnvironment, useTabParams } from '../shared/EnvironmentPicker';
@@ -46,6 +46,9 @@ export function LogsTab() {
   }
   return <Logs component={data.component} envs={envs} repo={repo} error={error} />;
 }
+
+/** A filter field of a fixed width, so the row wraps rather than one field taking it all. */
+const Field = ({ width, children }: { width: string; children: ReactNode }) => <div style={{ width }}>{children}</div>;
 
 function Logs({ component, envs, repo, error }: { component: string; envs: EnvironmentView[]; repo: RepoRef; error?: Error }) {
   const { env, unknown, choose } = useChosenEnvironment(envs.map((e) => e.name));
@@ -88,13 +91,23 @@ function Logs({ component, envs, repo, error }: { component: string; envs: Envir
             <ToggleButton id="live">Live</ToggleButton>
             <ToggleButton id="history">History</ToggleButton>
           </ToggleButtonGroup>
-          <TextField label="Process" placeholder="web or web.1" value={draft.process} onChange={edit('process')} />
-          <TextField label="Containing" placeholder="plain text, case-sensitive" value={draft.grep} onChange={edit('grep')} />
+          <Field width="10rem">
+            <TextField label="Process" placeholder="web or web.1" value={draft.process} onChange={edit('process')} />
+          </Field>
+          <Field width="16rem">
+            <TextField label="Containing" placeholder="plain text, case-sensitive" value={draft.grep} onChange={edit('grep')} />
+          </Field>
           {mode === 'history' && (
             <>
-              <TextField label="Since" placeholder="1h, 30m, 2d or a timestamp" value={draft.since} onChange={edit('since')} />
-              <TextField label="Until" placeholder="now" value={draft.until} onChange={edit('until')} />
-              <NumberField label="Lines" minValue={1} maxValue={10_000} value={draft.n} onChange={(v) => edit('n')(Number.isFinite(v) ? v : DEFAULT_LINES)} />
+              <Field width="14rem">
+                <TextField label="Since" placeholder="1h, 30m, 2d or a timestamp" value={draft.since} onChange={edit('since')} />
+              </Field>
+              <Field width="10rem">
+                <TextField label="Until" placeholder="now" value={draft.until} onChange={edit('until')} />
+              </Field>
+              <Field width="8rem">
+                <NumberField label="Lines" minValue={1} maxValue={10_000} value={draft.n} onChange={(v) => edit('n')(Number.isFinite(v) ? v : DEFAULT_LINES)} />
+              </Field>
             </>
           )}
           <Button type="submit" variant="secondary">

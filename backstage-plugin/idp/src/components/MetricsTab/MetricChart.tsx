@@ -40,6 +40,12 @@ function timeLabel(unixSeconds: number, long: boolean): string {
   return long ? d.toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' }) : d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
 }
 
+/** The values' range, as `idp metrics` prints it ("10.0/s – 12.3/s"); one value when they are all the same. */
+function spread(known: number[], fmt: (v: number) => string): string {
+  const [lo, hi] = [fmt(Math.min(...known)), fmt(Math.max(...known))];
+  return lo === hi ? lo : `${lo} – ${hi}`;
+}
+
 export function MetricChart({ series, start, end }: { series: MetricSeriesView; start: number; end: number }) {
   const [hover, setHover] = useState<number | undefined>(undefined);
   const known = series.points.map(([, v]) => v).filter((v): v is number => v !== null);
@@ -110,7 +116,7 @@ export function MetricChart({ series, start, end }: { series: MetricSeriesView; 
                 {timeLabel(start, long)}
               </Text>
               <Text variant="body-x-small" color="secondary" data-testid={`metric-${series.panel}-readout`}>
-                {hovered ? `${timeLabel(hovered[0], long)} · ${hovered[1] === null ? 'no data' : fmt(hovered[1])}` : `${fmt(Math.min(...known))} – ${fmt(Math.max(...known))}`}
+                {hovered ? `${timeLabel(hovered[0], long)} · ${hovered[1] === null ? 'no data' : fmt(hovered[1])}` : spread(known, fmt)}
               </Text>
               <Text variant="body-x-small" color="secondary">
                 {timeLabel(end, long)}

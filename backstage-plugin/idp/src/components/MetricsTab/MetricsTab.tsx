@@ -19,10 +19,11 @@ import { MetricChart } from './MetricChart';
 
 export const RANGES = ['1h', '6h', '24h', '7d'] as const;
 type Range = (typeof RANGES)[number];
-const nothingRunning = (): Followed[] => [];
+/** Nothing to follow: the environments' changes are the Environments tab's; the panels refetch idly. */
+const nothingRunning = (_: unknown): Followed[] => [];
 
 export function MetricsTab() {
-  const { repo, data, error } = useComponentData((client, r) => client.listEnvironments(r), nothingRunning as (l: EnvironmentList) => Followed[]);
+  const { repo, data, error } = useComponentData((client, r) => client.listEnvironments(r), nothingRunning);
   if (!repo) return <NoRepository />;
   if (!data) return error ? <WarningPanel severity="error" defaultExpanded title="Could not load the environments" message={error.message} /> : <Progress />;
   const envs = data.environments.filter((e) => e.source === 'paws.yaml');
