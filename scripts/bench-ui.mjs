@@ -1,4 +1,4 @@
-// Issue #13's UI figure: a component's entity page → the idp Environments tab rendered with its data, in Chromium
+// Issue #13's UI figure (and #15's: the Logs tab's live line, the Metrics tab; observeRows below): a component's entity page → the idp Environments tab rendered with its data, in Chromium
 // (playwright-core, Debian chromium), on a warm embedded stack and a warm browser (assets cached after a first visit).
 // Each of 10 runs is a new page navigated to /catalog/default/component/checkout/environments; "rendered with data" is
 // the moment the staging row exists (data-testid="env-staging"), read as performance.now() in the page (0 = the
@@ -36,17 +36,64 @@ export async function uiRows() {
     const runs = [];
     for (let i = 0; i < RUNS; i++) runs.push(await visit());
     const p = (f) => pct(runs.map(f).filter((x) => typeof x === 'number'), 50).toFixed(0);
+    const observe = await observeRows(stack, context);
     return [
       [`entity page → Environments tab with data, p50 of ${RUNS} (Chromium, warm)`, `${p((r) => r.at)} ms`, '≤ 1 s'],
       ['  document received / DOMContentLoaded', `${p((r) => r.doc)} / ${p((r) => r.dcl)} ms`, ''],
       ['  guest sign-in done (auth refresh)', `${p((r) => r.authEnd)} ms`, ''],
       ['  GET /api/idp/environments start → end', `${p((r) => r.envStart)} → ${p((r) => r.envEnd)} ms`, ''],
       ['  render after the data', `${p((r) => r.at - r.envEnd)} ms`, ''],
+      ...observe,
     ];
   } finally {
     await browser.close();
     await stack.stop();
   }
+}
+
+/**
+ * Issue #15's UI figures: a line the app writes → shown by the Logs tab's live tail (LINES requests to staging's URL,
+ * one at a time, each timed from the request to its line in the page — the shipper, the log store's ~1 s settle the
+ * tail waits, the NDJSON stream, the render), and the entity page → the Metrics tab's five panels drawn.
+ */
+async function observeRows(stack, context) {
+  const LINES = 50;
+  const client = await stack.clientAs('guest');
+  const ref = { repo: stack.demo.bare, path: 'paws.yaml' };
+  let app;
+  for (let i = 0; i < 600 && !app; i++) {
+    const r = (await client.listEnvironments(ref)).environments.find((e) => e.name === 'staging')?.runtime;
+    if (r?.state === 'running' && r.url) app = r.url;
+    else await new Promise((res) => setTimeout(res, 100));
+  }
+  if (!app) throw new Error('staging is not running on the bench stack');
+  const tabUrl = (tab) => `${stack.baseUrl}/catalog/default/component/checkout/${tab}?env=staging`;
+
+  const page = await context.newPage();
+  await page.goto(tabUrl('logs'));
+  await page.getByTestId('tail-status').filter({ hasText: 'Live' }).waitFor({ timeout: 60_000 });
+  const lineMs = [];
+  for (let i = 0; i < LINES; i++) {
+    const probe = `bench-${Date.now()}-${i}`;
+    const t0 = performance.now();
+    await fetch(`${app}/?${probe}`);
+    await page.getByTestId('tail-line').filter({ hasText: probe }).waitFor({ timeout: 60_000 });
+    lineMs.push(performance.now() - t0);
+  }
+  await page.close();
+
+  const metricsAt = [];
+  for (let i = 0; i < 6; i++) {
+    const m = await context.newPage();
+    await m.goto(tabUrl('metrics'));
+    metricsAt.push(await (await m.waitForFunction(() => (document.querySelectorAll('[data-testid^="metric-"][data-testid$="-now"]').length === 5 ? performance.now() : 0), undefined, { polling: 'raf', timeout: 60_000 })).jsonValue());
+    await m.close();
+  }
+  metricsAt.shift(); // the first visit warms the Metrics tab's chunk
+  return [
+    [`app line → Logs tab (live tail), p50 / p95 of ${LINES} (Chromium)`, `${pct(lineMs, 50).toFixed(0)} / ${pct(lineMs, 95).toFixed(0)} ms`, 'p50 ≤ 1.5 s (as idp logs --tail)'],
+    [`entity page → Metrics tab's five panels, p50 of ${metricsAt.length} (Chromium, warm)`, `${pct(metricsAt, 50).toFixed(0)} ms`, ''],
+  ];
 }
 
 if (process.argv[1] === new URL(import.meta.url).pathname) for (const r of await uiRows()) console.log(r.join('  '));

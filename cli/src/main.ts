@@ -138,15 +138,18 @@ export const COMMANDS: Spec[] = [
   },
   {
     usage: 'open [env]',
-    describe: 'Open the component\'s page in Backstage in your browser; with <env>, that environment on its Environments tab.',
+    describe: 'Open the component\'s page in Backstage in your browser; with <env>, that environment on its Environments tab; with --env <env>, its running app.',
     options: [
+      ['--env', 'Open the environment\'s running app (its URL, as `idp env list` shows it); with a tab flag, that environment on the tab'],
       ['--releases', 'Open the Releases tab'],
       ['--secrets', 'Open the Secrets & Variables tab (with <env>, that environment)'],
+      ['--logs', 'Open the Logs tab (with <env>, that environment\'s live tail)'],
+      ['--metrics', 'Open the Metrics tab (with <env>, that environment)'],
       ['--activity', 'Open the Activity tab'],
       ['--pr', 'Open this pull request instead'],
       ['--print', 'Print the URL instead of opening it'],
     ],
-    examples: ['open', 'open staging', 'open --releases', 'open staging --secrets', 'open --pr 3', 'open --print'],
+    examples: ['open', 'open staging', 'open --env preview-1', 'open --releases', 'open staging --secrets', 'open staging --logs', 'open --env staging --metrics', 'open --pr 3', 'open --print'],
     load: () => import('./commands/open.js'),
   },
   {
@@ -333,7 +336,7 @@ const GLOBAL_OPTIONS: [string, string][] = [
   ['--path', 'paws.yaml path inside the repository (default: found locally, else paws.yaml)'],
 ];
 
-const BOOLEAN = ['json', 'tail', 'print', 'releases', 'secrets', 'activity', 'wait', 'follow', 'dry-run', 'approve', 'request-changes', 'comment', 'success', 'failure', 'pending', 'browser'];
+const BOOLEAN = ['json', 'tail', 'print', 'releases', 'secrets', 'logs', 'metrics', 'activity', 'wait', 'follow', 'dry-run', 'approve', 'request-changes', 'comment', 'success', 'failure', 'pending', 'browser'];
 const STRING = ['component', 'api', 'repo', 'path', 'ttl', 'confirm', 'state', 'message', 'image', 'env', 'to', 'page', 'user', 'set', 'values', 'kind', 'limit', 'pr', 'ref', 'secret-version', 'num', 'since', 'until', 'grep', 'process', 'step'];
 /** Short spellings of value options (sade's `-m, --message`): their value is the next argument too. */
 const STRING_ALIASES = ['m', 'n'];

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import type { Health, PullRequest, ResolvedContext } from '@idp/core';
+import type { EnvironmentList, EnvironmentView, Health, PullRequest, ResolvedContext } from '@idp/core';
 import { TAB_PATHS } from './commands/open.js';
 import { api, ref, run, useFakeApi } from './testing/harness.js';
 
@@ -57,7 +57,7 @@ describe('idp open on a Backstage', () => {
     assert.deepEqual((resolve?.body as { paws: unknown }).paws, { path: 'paws.yaml', name: 'checkout' });
   });
 
-  it('opens an environment on the Environments tab, and the Releases, Secrets & Variables and Activity tabs', async () => {
+  it('opens an environment on the Environments tab, and the Releases, Secrets & Variables, Logs, Metrics and Activity tabs', async () => {
     backstage();
     const page = `${APP}/catalog/payments/component/checkout`;
     assert.deepEqual((await open(['staging'])).given, [`${page}/environments?env=staging`]);
@@ -66,6 +66,12 @@ describe('idp open on a Backstage', () => {
     assert.deepEqual((await open(['production', '--releases'])).given, [`${page}/releases?env=production`]);
     assert.deepEqual((await open(['--secrets'])).given, [`${page}/secrets`]);
     assert.deepEqual((await open(['staging', '--secrets'])).given, [`${page}/secrets?env=staging`]);
+    assert.deepEqual((await open(['--logs'])).given, [`${page}/logs`]);
+    assert.deepEqual((await open(['staging', '--logs'])).given, [`${page}/logs?env=staging`]);
+    assert.deepEqual((await open(['--metrics'])).given, [`${page}/metrics`]);
+    // With a tab, --env (as `idp logs --env` / `idp metrics --env` spell it) is the environment on that tab.
+    assert.deepEqual((await open(['--metrics', '--env', 'production'])).given, [`${page}/metrics?env=production`]);
+    assert.deepEqual((await open(['--logs', '--env', 'staging'])).given, [`${page}/logs?env=staging`]);
   });
 
   it('falls back to the API URL\'s origin when the server reports no app URL', async () => {
@@ -129,6 +135,45 @@ describe('idp open --pr', () => {
   });
 });
 
+describe('idp open --env: the running app', () => {
+  const environments = (envs: Array<Partial<EnvironmentView> & { name: string }>) =>
+    api.on('GET /environments', { body: { component: 'checkout', repo: ref().repo, provider: 'local', defaultBranch: 'main', environments: envs.map((e) => ({ ephemeral: false, source: 'paws.yaml', variables: {}, secrets: [], pulls: [], workflows: [], ...e })) } satisfies EnvironmentList });
+
+  it('opens the URL the runtime reports for it (`idp env list`: running at …), on any server: no web UI is needed', async () => {
+    environments([{ name: 'staging', runtime: { state: 'running', url: 'http://127.0.0.1:41234' } }, { name: 'preview-1', runtime: { state: 'running', url: 'http://127.0.0.1:41235' } }]);
+    const r = await open(['--env', 'preview-1']);
+    assert.equal(r.code, 0, r.err);
+    assert.deepEqual(r.given, ['http://127.0.0.1:41235']);
+    assert.deepEqual(api.requests.map((q) => `${q.method} ${q.path}`), ['GET /environments']);
+    assert.deepEqual(api.requests[0]!.query, ref());
+    const printed = await open(['--env', 'staging', '--print']);
+    assert.equal(printed.out, 'http://127.0.0.1:41234\n');
+    assert.deepEqual(printed.given, []);
+  });
+
+  it('says why there is nothing to open: crashed (with why), starting, no runtime, only in a PR, no such environment', async () => {
+    environments([
+      { name: 'staging', runtime: { state: 'crashed', reason: 'web.1 exited with code 1' } },
+      { name: 'production', runtime: { state: 'starting' } },
+      { name: 'demo' },
+      { name: 'review-2', source: 'pending' },
+    ]);
+    const cases: Array<[string, RegExp]> = [
+      ['staging', /staging is crashed: web\.1 exited with code 1; no app to open\. `idp logs --env staging` shows what it wrote/],
+      ['production', /production is starting \(try again in a moment\)/],
+      ['demo', /Nothing reports demo running: no runtime on this platform.*`idp open demo` opens its Environments tab/],
+      ['review-2', /review-2 is only in an open PR/],
+      ['nope', /checkout has no environment nope; its environments are staging, production, demo, review-2/],
+    ];
+    for (const [env, message] of cases) {
+      const r = await open(['--env', env]);
+      assert.equal(r.code, 3, `${env}: ${r.err}`);
+      assert.match(r.err, message);
+      assert.deepEqual(r.given, []);
+    }
+  });
+});
+
 describe('idp open: what opens nothing', () => {
   it('on the standalone server (no web UI) says so and how to open a PR instead', async () => {
     api.on('GET /health', { body: health({ name: 'standalone', version: '0.1.0' }) });
@@ -140,7 +185,7 @@ describe('idp open: what opens nothing', () => {
   });
 
   it('rejects conflicting forms and a bad environment name before asking the server', async () => {
-    for (const args of [['--releases', '--activity'], ['--secrets', '--releases'], ['--pr', '3', 'staging'], ['--pr', '3', '--secrets'], ['Not_An_Env']]) {
+    for (const args of [['--releases', '--activity'], ['--secrets', '--releases'], ['--logs', '--metrics'], ['--pr', '3', 'staging'], ['--pr', '3', '--secrets'], ['--pr', '3', '--env', 'staging'], ['staging', '--env', 'staging'], ['Not_An_Env'], ['--env', 'Not_An_Env']]) {
       const r = await open(args);
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);
       assert.deepEqual(r.given, []);

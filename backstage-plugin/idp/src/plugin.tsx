@@ -1,6 +1,6 @@
 /**
- * The idp frontend plugin (Backstage's new frontend system). Four tabs on a component's page — Environments,
- * Releases, Secrets & Variables, Activity — and the Download CLI page. Every action here is a Platform API call through `idpApiRef`, the
+ * The idp frontend plugin (Backstage's new frontend system). Six tabs on a component's page — Environments,
+ * Releases, Secrets & Variables, Logs, Metrics, Activity — and the Download CLI page. Every action here is a Platform API call through `idpApiRef`, the
  * same client and routes the CLI uses; README's parity table lists both faces of each.
  */
 import { createFrontendPlugin, PageBlueprint } from '@backstage/frontend-plugin-api';
@@ -10,7 +10,7 @@ import { cliPageRouteRef } from './routes';
 import { isIdpComponent } from './entity';
 
 /** Paths of the entity tabs, under the entity's page: `idp open` links to them. */
-export const TAB_PATHS = { environments: '/environments', releases: '/releases', secrets: '/secrets', activity: '/activity' } as const;
+export const TAB_PATHS = { environments: '/environments', releases: '/releases', secrets: '/secrets', logs: '/logs', metrics: '/metrics', activity: '/activity' } as const;
 export const CLI_PAGE_PATH = '/idp/cli';
 /** The API redirects a browser's GET /api/idp/pulls/<n> here (RouterOptions.pullPageUrl, set by the idp backend plugin). */
 export const PULL_PAGE_PATH = '/idp/pulls';
@@ -42,6 +42,26 @@ const secretsContent = EntityContentBlueprint.make({
     title: 'Secrets & Variables',
     filter: isIdpComponent,
     loader: () => import('./components/SecretsTab').then((m) => <m.SecretsTab />),
+  },
+});
+
+const logsContent = EntityContentBlueprint.make({
+  name: 'logs',
+  params: {
+    path: TAB_PATHS.logs,
+    title: 'Logs',
+    filter: isIdpComponent,
+    loader: () => import('./components/LogsTab').then((m) => <m.LogsTab />),
+  },
+});
+
+const metricsContent = EntityContentBlueprint.make({
+  name: 'metrics',
+  params: {
+    path: TAB_PATHS.metrics,
+    title: 'Metrics',
+    filter: isIdpComponent,
+    loader: () => import('./components/MetricsTab').then((m) => <m.MetricsTab />),
   },
 });
 
@@ -86,5 +106,5 @@ export const idpPlugin = createFrontendPlugin({
   pluginId: 'idp',
   title: 'idp',
   routes: { cli: cliPageRouteRef },
-  extensions: [idpApi, environmentsContent, releasesContent, secretsContent, activityContent, cliPage, pullRequestPage],
+  extensions: [idpApi, environmentsContent, releasesContent, secretsContent, logsContent, metricsContent, activityContent, cliPage, pullRequestPage],
 });

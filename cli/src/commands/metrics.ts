@@ -3,7 +3,8 @@
  * with its latest value, its range and a sparkline — what Heroku's Metrics tab shows, in a terminal. --json: the
  * API's MetricsView (every point).
  */
-import type { MetricSeriesView, MetricsView } from '@idp/core';
+import type { MetricsView } from '@idp/core';
+import { formatValue } from '@idp/core/metrics-format';
 import type { CommandInput } from '../command.js';
 import { UsageError } from '../exit-codes.js';
 import { colors, table, type Colors } from '../output.js';
@@ -21,27 +22,8 @@ export function sparkline(values: (number | null)[]): string {
   return values.map((v) => (v === null ? ' ' : BARS[max === min ? (max === 0 ? 0 : BARS.length - 1) : Math.round(((v - min) / (max - min)) * (BARS.length - 1))])).join('');
 }
 
-/** A value in its unit, as people read it: 12.3/s, 1.2%, 85ms, 0.05 cores, 45.2 MB. */
-export function formatValue(v: number | null, unit: MetricSeriesView['unit']): string {
-  if (v === null) return '-';
-  const num = (x: number) => (x === 0 ? '0' : Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 10 ? x.toFixed(1) : Math.abs(x) >= 0.01 ? x.toFixed(2) : x.toPrecision(2));
-  switch (unit) {
-    case 'req/s':
-      return `${num(v)}/s`;
-    case 'ratio':
-      return `${num(v * 100)}%`;
-    case 's':
-      return v < 1 ? `${num(v * 1000)}ms` : `${num(v)}s`;
-    case 'cores':
-      return `${num(v)} cores`;
-    case 'bytes': {
-      const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-      let i = 0;
-      while (Math.abs(v) >= 1024 && i < units.length - 1) (v /= 1024), i++;
-      return `${num(v)} ${units[i]}`;
-    }
-  }
-}
+/** A value in its unit (12.3/s, 1.2%, 85ms, 0.05 cores, 45.2 MB): one formatter for the CLI and the Metrics tab. */
+export { formatValue };
 
 export function metricsTable(view: MetricsView, c: Colors = colors(false)): string {
   const rows = view.series.map((s) => {

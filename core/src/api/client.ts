@@ -256,8 +256,12 @@ export class PlatformClient {
     if (!res.ok || !res.body) return void (await this.parse(res));
     const decoder = new TextDecoder();
     let buffered = '';
+    // A reader, not `for await` over the body: Safari's ReadableStream is not async-iterable (the Logs tab runs there).
+    const reader = res.body.getReader();
     try {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      for (;;) {
+        const { done, value: chunk } = await reader.read();
+        if (done) break;
         buffered += decoder.decode(chunk, { stream: true });
         let nl: number;
         while ((nl = buffered.indexOf('\n')) >= 0) {
@@ -269,6 +273,9 @@ export class PlatformClient {
     } catch (e) {
       if (signal?.aborted) return;
       throw new UnreachableError(this.baseUrl!, e);
+    } finally {
+      // The consumer stopped early (broke out of its loop): let the connection go.
+      reader.cancel().catch(() => undefined);
     }
   }
   /** Request rate, error rate, p95 latency, CPU and memory of the environment over a range (`idp metrics`). */

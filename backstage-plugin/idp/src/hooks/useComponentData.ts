@@ -12,7 +12,7 @@ import { idpApiRef } from '../api';
 import { entityRepo } from '../entity';
 import { type Followed, useRefetchOnWorkflowChange } from './useRefetchOnWorkflowChange';
 
-export function useComponentData<T>(fetch: (client: PlatformClient, repo: RepoRef) => Promise<T>, running: (data: T) => Followed[]) {
+export function useComponentData<T>(fetch: (client: PlatformClient, repo: RepoRef) => Promise<T>, running: (data: T) => Followed[], settling?: (data: T) => boolean) {
   const { entity } = useEntity();
   const client = useApi(idpApiRef);
   const repo = entityRepo(entity);
@@ -20,6 +20,6 @@ export function useComponentData<T>(fetch: (client: PlatformClient, repo: RepoRe
   const refresh = useCallback(() => setVersion((v) => v + 1), []);
   // `fetch` is a module-level function of each tab: the repository and `version` are what make a new load.
   const load = useCallback(() => fetch(client, repo!), [client, repo?.repo, repo?.path, version]); // eslint-disable-line react-hooks/exhaustive-deps
-  const { data, error } = useRefetchOnWorkflowChange(repo ? load : undefined, running);
+  const { data, error } = useRefetchOnWorkflowChange(repo ? load : undefined, running, settling);
   return { repo, data, error, refresh };
 }

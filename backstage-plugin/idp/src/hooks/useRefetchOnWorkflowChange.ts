@@ -2,7 +2,9 @@
  * Loads a tab's list and keeps it current without hammering the API: while the list has running workflows, each is
  * long-polled (`GET /workflows/:id?wait=25&phase=…`: the server answers when its phase changes or 25 s pass) and the
  * list is fetched again as soon as one moves on; with nothing running, the list is fetched again every 30 s, only
- * while the page is visible. Everything stops on unmount; a refetch or unmount aborts the long polls in flight.
+ * while the page is visible — every 2 s instead while `settling` says something is about to change that no workflow
+ * reports (an environment's app starting after a merge), for at most a minute. Everything stops on unmount; a refetch
+ * or unmount aborts the long polls in flight.
  */
 import { useApi } from '@backstage/frontend-plugin-api';
 import type { WorkflowStatus } from '@idp/core';
@@ -17,8 +19,11 @@ export interface Followed {
 
 export const LONG_POLL_SECONDS = 25;
 export const IDLE_REFETCH_MS = 30_000;
+export const SETTLING_REFETCH_MS = 2000;
+/** Settling refetches in a row before falling back to the idle pace (a minute). */
+const SETTLING_TRIES = 30;
 
-export function useRefetchOnWorkflowChange<T>(load: (() => Promise<T>) | undefined, running: (data: T) => Followed[]): { data?: T; error?: Error } {
+export function useRefetchOnWorkflowChange<T>(load: (() => Promise<T>) | undefined, running: (data: T) => Followed[], settling?: (data: T) => boolean): { data?: T; error?: Error } {
   const client = useApi(idpApiRef);
   const [state, setState] = useState<{ data?: T; error?: Error }>({});
   useEffect(() => {
@@ -41,8 +46,9 @@ export function useRefetchOnWorkflowChange<T>(load: (() => Promise<T>) | undefin
       };
       document.addEventListener('visibilitychange', onVisible);
     };
-    const later = (gen: number) => {
-      timer = setTimeout(() => whenVisible(() => gen === generation && void fetchList()), IDLE_REFETCH_MS);
+    let settlingTries = 0;
+    const later = (gen: number, soon = false) => {
+      timer = setTimeout(() => whenVisible(() => gen === generation && void fetchList()), soon ? SETTLING_REFETCH_MS : IDLE_REFETCH_MS);
     };
     const follow = (gen: number, w: Followed) => {
       client.workflow(w.workflowId, LONG_POLL_SECONDS, w.phase, polls.signal).then(
@@ -65,8 +71,14 @@ export function useRefetchOnWorkflowChange<T>(load: (() => Promise<T>) | undefin
         if (stopped || gen !== generation) return;
         setState({ data });
         const live = running(data);
-        if (live.length) for (const w of live) follow(gen, w);
-        else later(gen);
+        if (live.length) {
+          settlingTries = 0;
+          for (const w of live) follow(gen, w);
+        } else {
+          const isSettling = settling?.(data) === true;
+          if (!isSettling) settlingTries = 0;
+          later(gen, isSettling && settlingTries++ < SETTLING_TRIES);
+        }
       } catch (error) {
         if (stopped || gen !== generation) return;
         // A failed refetch keeps what was shown, with the error beside it.
@@ -81,7 +93,7 @@ export function useRefetchOnWorkflowChange<T>(load: (() => Promise<T>) | undefin
       clearTimeout(timer);
       if (onVisible) document.removeEventListener('visibilitychange', onVisible);
     };
-    // `running` is a pure function of the data: it does not restart the loading.
+    // `running` and `settling` are pure functions of the data: they do not restart the loading.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [client, load]);
   return state;

@@ -2,7 +2,7 @@ import { renderTab } from '../../testing/render';
 import { screen, waitFor, within } from '@testing-library/react';
 import type { WorkflowStatus } from '@idp/core';
 import { type Answer, type Handler } from '../../testing/api';
-import { EnvironmentsTab } from './EnvironmentsTab';
+import { appSettling, EnvironmentsTab } from './EnvironmentsTab';
 import { deferred, env, list } from './fixtures';
 
 const LIST_CALL = 'GET /environments?repo=%2Fsrv%2Fdemo%2Fcheckout.git&path=paws.yaml';
@@ -128,5 +128,52 @@ describe('EnvironmentsTab', () => {
     expect(second!.signal?.aborted).toBe(true);
     rendered.unmount();
     expect(polls().every((r) => r.signal?.aborted)).toBe(true);
+  });
+  it('shows what runs for each environment: running with "Open app" to its URL, starting, crashed with why, nothing where no runtime reports', async () => {
+    await render({
+      'GET /environments': () => ({
+        body: list([
+          env({ name: 'staging', runtime: { state: 'running', url: 'http://127.0.0.1:41234', image: 'ghcr.io/acme/checkout:1.4.2', since: '2026-11-26T10:00:00Z' } }),
+          env({ name: 'production', runtime: { state: 'crashed', reason: 'web.1 exited with code 1: Error: STRIPE_KEY is not set' } }),
+          env({ name: 'preview-7', runtime: { state: 'starting' } }),
+          env({ name: 'demo' }),
+        ]),
+      }),
+    });
+    const staging = await screen.findByTestId('runtime-staging');
+    expect(within(staging).getByText('running')).toHaveAttribute('title', 'since 2026-11-26T10:00:00Z');
+    const open = within(staging).getByRole('link', { name: 'Open app of staging' });
+    expect(open).toHaveAttribute('href', 'http://127.0.0.1:41234');
+    expect(open).toHaveAttribute('target', '_blank');
+    expect(open).toHaveTextContent('Open app');
+    const production = screen.getByTestId('runtime-production');
+    expect(within(production).getByText('crashed')).toBeInTheDocument();
+    expect(within(production).getByText('web.1 exited with code 1: Error: STRIPE_KEY is not set')).toBeInTheDocument();
+    expect(within(production).queryByRole('link')).toBeNull();
+    expect(within(screen.getByTestId('runtime-preview-7')).getByText('starting…')).toBeInTheDocument();
+    expect(screen.queryByTestId('runtime-demo')).toBeNull();
+  });
+
+  it('while an app is starting (no workflow to follow), the list is fetched again within seconds, not 30 s', async () => {
+    const lists = [
+      list([env({ name: 'staging', runtime: { state: 'running', url: 'http://127.0.0.1:41234' } }), env({ name: 'preview-1' })]),
+      list([env({ name: 'staging', runtime: { state: 'running', url: 'http://127.0.0.1:41234' } }), env({ name: 'preview-1', runtime: { state: 'starting' } })]),
+      list([env({ name: 'staging', runtime: { state: 'running', url: 'http://127.0.0.1:41234' } }), env({ name: 'preview-1', runtime: { state: 'running', url: 'http://127.0.0.1:41235' } })]),
+    ];
+    const api = await render({ 'GET /environments': () => ({ body: lists.length > 1 ? lists.shift() : lists[0] }) });
+    await screen.findByTestId('env-preview-1');
+    // SETTLING_REFETCH_MS (2 s) apart: two refetches well inside the idle pace's 30 s.
+    const link = await screen.findByRole('link', { name: 'Open app of preview-1' }, { timeout: 10_000 });
+    expect(link).toHaveAttribute('href', 'http://127.0.0.1:41235');
+    expect(api.calls.filter((c) => c === LIST_CALL)).toHaveLength(3);
+  }, 20_000);
+
+  it('an app that is neither starting nor waiting to be picked up is fetched again at the idle pace', () => {
+    expect(appSettling(list([env({ name: 'staging', runtime: { state: 'running' } }), env({ name: 'production', runtime: { state: 'crashed' } })]))).toBe(false);
+    // No runtime reports at all (a platform without one): nothing to wait for.
+    expect(appSettling(list([env({ name: 'staging' }), env({ name: 'production' })]))).toBe(false);
+    // Only in a PR: nothing runs for it yet, and nothing should.
+    expect(appSettling(list([env({ name: 'staging', runtime: { state: 'running' } }), env({ name: 'review-2', source: 'pending' })]))).toBe(false);
+    expect(appSettling(list([env({ name: 'staging', runtime: { state: 'running' } }), env({ name: 'preview-1' })]))).toBe(true);
   });
 });

@@ -1,6 +1,7 @@
 /**
  * The Environments tab, as Heroku's dashboard lists apps: every environment of the component from ONE
- * `GET /environments` — its source, image (when releases are written into paws.yaml), expiry (with a warning as it nears), what is in flight, its open PRs — and the
+ * `GET /environments` — its source, image (when releases are written into paws.yaml), what runs for it (the runtime's
+ * state, "Open app" to its URL, why it crashed), expiry (with a warning as it nears), what is in flight, its open PRs — and the
  * actions `idp env clone|create|extend|destroy` take, as dialogs. Kept live by following the running workflows.
  */
 import { EmptyState, Progress, WarningPanel } from '@backstage/core-components';
@@ -8,6 +9,7 @@ import { Cell, Column, Flex, Link, Row, TableBody, TableHeader, TableRoot, Tag, 
 import type { EnvironmentList, EnvironmentView, RepoRef, WorkflowStatus } from '@idp/core';
 import { useComponentData } from '../../hooks/useComponentData';
 import { NoRepository } from '../shared/NoRepository';
+import { RuntimeCell } from '../shared/RuntimeState';
 import { CloneDialog } from './CloneDialog';
 import { CreateDialog } from './CreateDialog';
 import { DestroyDialog } from './DestroyDialog';
@@ -40,10 +42,20 @@ const inFlight = (env: EnvironmentView) => env.workflows.filter((w) => w.status 
 /** Why the TTL timer cannot tear the environment down (e.g. others are cloned from it), when it says so. */
 const ttlStuck = (env: EnvironmentView) => env.workflows.find((w) => w.kind === 'env-ttl' && w.stuck)?.stuck;
 
+/**
+ * An app about to change state that no workflow reports: one starting, or a declared environment the runtime has not
+ * picked up yet while it reports others (just merged). The list is then fetched every 2 s for a while, not every 30 s.
+ */
+export function appSettling(list: EnvironmentList): boolean {
+  const declared = list.environments.filter((e) => e.source === 'paws.yaml');
+  return declared.some((e) => e.runtime?.state === 'starting') || (declared.some((e) => e.runtime) && declared.some((e) => !e.runtime));
+}
+
 export function EnvironmentsTab() {
   const { repo, data, error, refresh } = useComponentData(
     (client, r) => client.listEnvironments(r),
     (list: EnvironmentList) => list.environments.flatMap((e) => inFlight(e).map((w) => ({ workflowId: w.workflowId, phase: w.phase }))),
+    appSettling,
   );
 
   if (!repo) {
@@ -79,6 +91,7 @@ export function EnvironmentsTab() {
           <Column isRowHeader>Name</Column>
           <Column>Source</Column>
           <Column>Image</Column>
+          <Column>App</Column>
           <Column>Expires</Column>
           <Column>Status</Column>
           <Column>Pull requests</Column>
@@ -117,6 +130,9 @@ function EnvironmentRow({ env, repo, onChange }: { env: EnvironmentView; repo: R
       <Cell>
         {/* The registry path is long and the same for every row: the name and tag say which build it is. */}
         <Text title={env.image}>{env.image ? env.image.split('/').pop() : '—'}</Text>
+      </Cell>
+      <Cell>
+        <RuntimeCell env={env.name} runtime={env.runtime} />
       </Cell>
       <Cell>
         <Flex direction="column" gap="0">

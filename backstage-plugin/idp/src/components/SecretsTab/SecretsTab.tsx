@@ -6,11 +6,11 @@
  * chosen environment, kept live; the environments come from `GET /environments`.
  */
 import { EmptyState, Progress, WarningPanel } from '@backstage/core-components';
-import { Flex, Select, Text } from '@backstage/ui';
-import type { EnvironmentList } from '@idp/core';
-import { useSearchParams } from 'react-router-dom';
+import { Flex } from '@backstage/ui';
+import type { EnvironmentList, RepoRef } from '@idp/core';
 import { useComponentData } from '../../hooks/useComponentData';
 import type { Followed } from '../../hooks/useRefetchOnWorkflowChange';
+import { EnvironmentPicker, useChosenEnvironment } from '../shared/EnvironmentPicker';
 import { NoRepository } from '../shared/NoRepository';
 import { SecretsSection } from './SecretsSection';
 import { VariablesSection } from './VariablesSection';
@@ -20,7 +20,6 @@ const nothingRunning = (_: EnvironmentList): Followed[] => [];
 
 export function SecretsTab() {
   const { repo, data, error } = useComponentData((client, r) => client.listEnvironments(r), nothingRunning);
-  const [params, setParams] = useSearchParams();
 
   if (!repo) return <NoRepository />;
   if (!data) return error ? <WarningPanel severity="error" defaultExpanded title="Could not load the environments" message={error.message} /> : <Progress />;
@@ -39,26 +38,16 @@ export function SecretsTab() {
       />
     );
   }
-  const asked = params.get('env');
-  const env = asked && envs.includes(asked) ? asked : envs[0]!;
-  const choose = (next: string) =>
-    setParams(
-      (p) => {
-        p.set('env', next);
-        return p;
-      },
-      { replace: true },
-    );
+  return <Chosen component={data.component} envs={envs} repo={repo} error={error} />;
+}
+
+function Chosen({ component, envs, repo, error }: { component: string; envs: string[]; repo: RepoRef; error?: Error }) {
+  const { env, unknown, choose } = useChosenEnvironment(envs);
   return (
     <Flex direction="column" gap="5">
-      <Flex align="end" gap="3">
-        <div style={{ minWidth: '16rem' }}>
-          <Select label="Environment" options={envs.map((e) => ({ id: e, label: e }))} selectedKey={env} onSelectionChange={(k) => k !== null && choose(String(k))} />
-        </div>
-        <Text color="secondary">
-          {asked && !envs.includes(asked) ? `${data.component} has no environment ${asked} in paws.yaml; showing ${env}.` : `Variables and secrets of ${data.component} in ${env}`}
-        </Text>
-      </Flex>
+      <EnvironmentPicker component={component} envs={envs} env={env} unknown={unknown} onChange={choose}>
+        Variables and secrets of {component} in {env}
+      </EnvironmentPicker>
       {error && <WarningPanel severity="error" defaultExpanded title="Could not refresh the environments" message={error.message} />}
       {/* One per environment: another environment starts blank, never showing the previous one's answer under its name. */}
       <VariablesSection key={`variables-${env}`} repo={repo} env={env} />

@@ -1,0 +1,1 @@
+export { LogsTab } from './LogsTab';

@@ -1,0 +1,1 @@
+export { MetricsTab } from './MetricsTab';
