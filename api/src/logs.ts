@@ -6,7 +6,7 @@
  */
 import type { Request, Response } from 'express';
 import { parseTimeBound, InvalidRequestError, type LogList, type LogTailEvent } from '@idp/core';
-import type { LogSource, TailEvent } from '@idp/providers/logs';
+import type { LogSource } from '@idp/providers/logs';
 import { sourceFailure } from './observe.js';
 
 export interface HistoryAsk {
@@ -39,10 +39,14 @@ export interface TailAsk {
   process?: string | undefined;
 }
 
+/** How long the first event may take before the stream starts anyway (a quiet environment has none for a while). */
+const FIRST_EVENT_MS = 1500;
+
 /**
- * Streams the source's tail to the response until the client goes away. The first event is awaited before the
- * headers go out, so a source that is misconfigured or down answers a JSON error (502) the CLI can print, not an
- * empty 200 stream.
+ * Streams the source's tail to the response until the client goes away. The first event is awaited (at most
+ * FIRST_EVENT_MS) before the headers go out, so a source that is misconfigured or down answers a JSON error (502) the
+ * CLI can print, not an empty 200 stream; a quiet one starts the stream then, with the caller's cursor as a heartbeat,
+ * so a client resuming there knows at once that it is connected.
  */
 export async function streamTail(req: Request, res: Response, source: LogSource, ask: TailAsk): Promise<void> {
   const abort = new AbortController();
@@ -52,30 +56,39 @@ export async function streamTail(req: Request, res: Response, source: LogSource,
   req.on('aborted', stop);
   const target = { component: ask.component, environment: ask.environment, ...(ask.grep ? { grep: ask.grep } : {}), ...(ask.process ? { process: ask.process } : {}) };
   const events = source.tail(target, { ...(ask.cursor ? { cursor: ask.cursor } : {}), backlog: ask.backlog, signal: abort.signal })[Symbol.asyncIterator]();
-  let first: IteratorResult<TailEvent>;
+  const send = (event: LogTailEvent) => res.write(`${JSON.stringify(event)}\n`);
+  const start = () => {
+    res.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no' });
+    res.flushHeaders();
+  };
+  let pending = events.next();
+  let timer: NodeJS.Timeout | undefined;
   try {
-    first = await events.next();
+    const first = await Promise.race([pending, new Promise<'quiet'>((resolve) => (timer = setTimeout(() => resolve('quiet'), FIRST_EVENT_MS)))]);
+    if (first === 'quiet') {
+      start();
+      if (ask.cursor) send({ type: 'heartbeat', cursor: ask.cursor });
+    }
   } catch (e) {
     stop();
     return sourceFailure(e);
+  } finally {
+    clearTimeout(timer);
   }
-  res.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no' });
-  res.flushHeaders();
-  const send = (e: TailEvent) => {
-    const event: LogTailEvent = e.type === 'line' ? { type: 'line', time: e.line.time, process: e.line.process, message: e.line.message, cursor: e.cursor } : e;
-    res.write(`${JSON.stringify(event)}\n`);
-  };
+  if (!res.headersSent) start();
   try {
-    for (let r = first; !r.done; r = await events.next()) {
+    for (let r = await pending; !r.done; r = await pending) {
       if (abort.signal.aborted) break;
-      send(r.value);
+      const e = r.value;
+      send(e.type === 'line' ? { type: 'line', time: e.line.time, process: e.line.process, message: e.line.message, cursor: e.cursor } : e);
+      pending = events.next();
     }
   } catch (e) {
     // Mid-stream the status is sent: say it as a notice, then end; the client reconnects with its last cursor.
-    if (!abort.signal.aborted) res.write(`${JSON.stringify({ type: 'notice', message: e instanceof Error ? e.message : String(e) } satisfies LogTailEvent)}\n`);
+    if (!abort.signal.aborted) send({ type: 'notice', message: e instanceof Error ? e.message : String(e) });
   } finally {
     stop();
-    await events.return?.();
+    await events.return?.(undefined);
     res.end();
   }
 }
