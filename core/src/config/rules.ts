@@ -50,3 +50,21 @@ export function checkNamed(ctx: z.RefinementCtx, entries: Record<string, unknown
     if (!(name in entries)) ctx.addIssue({ code: 'custom', path, message: `no ${what} named "${name}"; the ${what}s are ${Object.keys(entries).join(', ') || '(none)'}` });
   }
 }
+
+/**
+ * A platform config of named sources (logs, metrics): `{ sources, rules (first match wins), default }`, every rule's
+ * source and the default checked against the sources.
+ */
+export function sourcesConfig<S extends z.ZodType>(source: S) {
+  return z
+    .strictObject({
+      sources: z.record(z.string().regex(CONFIG_NAME, { error: 'a source name is lower-case letters, digits and "-"' }), source),
+      rules: z.array(z.strictObject({ ...ruleMatch, source: z.string().regex(CONFIG_NAME) })).default([]),
+      default: z.string().regex(CONFIG_NAME).optional(),
+    })
+    .superRefine((c, ctx) => {
+      const names = c.rules.map((r, i) => ({ name: r.source, path: ['rules', i, 'source'] }));
+      if (c.default) names.push({ name: c.default, path: ['default'] });
+      checkNamed(ctx, c.sources, names, 'source');
+    });
+}

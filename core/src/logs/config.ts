@@ -21,7 +21,7 @@
  * namespace set `stream` / `selector` / `fields`. Credentials are named (an environment variable), never inline.
  */
 import { z } from 'zod';
-import { checkNamed, CONFIG_NAME, ENV_VAR, ruleMatch } from '../config/rules.js';
+import { ENV_VAR, sourcesConfig } from '../config/rules.js';
 import { queryTemplate } from '../config/template.js';
 
 const selectorTemplate = queryTemplate(['component', 'environment']);
@@ -91,15 +91,5 @@ export type VictoriaLogsSourceConfig = z.infer<typeof VictoriaLogsSourceConfig>;
 export type LokiSourceConfig = z.infer<typeof LokiSourceConfig>;
 export type SearchSourceConfig = z.infer<typeof SearchSourceConfig>;
 
-export const LogsConfig = z
-  .strictObject({
-    sources: z.record(z.string().regex(CONFIG_NAME, { error: 'a source name is lower-case letters, digits and "-"' }), LogSourceConfig),
-    rules: z.array(z.strictObject({ ...ruleMatch, source: z.string().regex(CONFIG_NAME) })).default([]),
-    default: z.string().regex(CONFIG_NAME).optional(),
-  })
-  .superRefine((c, ctx) => {
-    const names = c.rules.map((r, i) => ({ name: r.source, path: ['rules', i, 'source'] }));
-    if (c.default) names.push({ name: c.default, path: ['default'] });
-    checkNamed(ctx, c.sources, names, 'source');
-  });
+export const LogsConfig = sourcesConfig(LogSourceConfig);
 export type LogsConfig = z.infer<typeof LogsConfig>;

@@ -19,7 +19,7 @@
  * `service.name` / `deployment.environment.name` as Prometheus labels.
  */
 import { z } from 'zod';
-import { checkNamed, CONFIG_NAME, ENV_VAR, ruleMatch } from '../config/rules.js';
+import { ENV_VAR, sourcesConfig } from '../config/rules.js';
 import { queryTemplate } from '../config/template.js';
 
 /** The panels, in the order `idp metrics` shows them, with their units. */
@@ -60,15 +60,5 @@ export type PrometheusSourceConfig = z.infer<typeof PrometheusSourceConfig>;
 export const MetricSourceConfig = PrometheusSourceConfig;
 export type MetricSourceConfig = PrometheusSourceConfig;
 
-export const MetricsConfig = z
-  .strictObject({
-    sources: z.record(z.string().regex(CONFIG_NAME, { error: 'a source name is lower-case letters, digits and "-"' }), MetricSourceConfig),
-    rules: z.array(z.strictObject({ ...ruleMatch, source: z.string().regex(CONFIG_NAME) })).default([]),
-    default: z.string().regex(CONFIG_NAME).optional(),
-  })
-  .superRefine((c, ctx) => {
-    const names = c.rules.map((r, i) => ({ name: r.source, path: ['rules', i, 'source'] }));
-    if (c.default) names.push({ name: c.default, path: ['default'] });
-    checkNamed(ctx, c.sources, names, 'source');
-  });
+export const MetricsConfig = sourcesConfig(MetricSourceConfig);
 export type MetricsConfig = z.infer<typeof MetricsConfig>;

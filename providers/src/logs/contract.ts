@@ -12,7 +12,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
+import { freePort } from '../ports.js';
 import { after, before, describe, it } from 'node:test';
 import { SourceError, type SourceErrorKind } from '../source-error.js';
 import type { LogLine, LogSource, LogTarget, TailEvent, TailOptions } from './source.js';
@@ -53,16 +53,6 @@ export interface LogSourceHarness {
   cleanup(): Promise<void>;
 }
 
-/** A loopback port free right now (a harness's store, or the closed port of `unreachable()`). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 /** How long a wait may take before the case fails saying what it waited for (a hang guard, not a timing goal). */
 const WAIT_MS = 60_000;
@@ -433,3 +423,6 @@ export function logSourceContract(name: string, setup: () => Promise<LogSourceHa
     });
   });
 }
+
+/** A loopback port free right now (a harness's store, or the closed port of `unreachable()`). */
+export { freePort };

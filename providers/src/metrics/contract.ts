@@ -17,7 +17,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
+import { freePort } from '../ports.js';
 import { after, before, describe, it } from 'node:test';
 import { METRIC_PANELS, type MetricPanel } from '@idp/core';
 import { SourceError, type SourceErrorKind } from '../source-error.js';
@@ -53,16 +53,6 @@ export interface MetricSourceHarness {
   cleanup(): Promise<void>;
 }
 
-/** A loopback port free right now (a harness's store, or the closed port of `unreachable()`). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createNetServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 /** The latency buckets of the app's histogram (client_golang's and prom-client's defaults). */
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -361,3 +351,6 @@ export function metricSourceContract(name: string, setup: () => Promise<MetricSo
     });
   });
 }
+
+/** A loopback port free right now (a harness's store, or the closed port of `unreachable()`). */
+export { freePort };

@@ -127,7 +127,7 @@ describe('the README\'s "Try it"', () => {
       },
       'idp logs --env preview-1 --tail': (r) => {
         // Its lines as they come (`followed` made requests to preview-1 until one showed), Heroku's format; Ctrl-C → 130.
-        assert.match(r.stdout, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ app\[web\.1\]: GET \/try-it 200 \d+ms$/m, out(r));
+        assert.match(r.stdout, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ app\[web\.1\]: GET \/\?try-it 200 \d+ms$/m, out(r));
         assert.equal(r.code, 130, out(r));
       },
       'idp logs --env staging --since 1h --grep 404 -n 200': (r) => {
@@ -221,7 +221,7 @@ describe('the README\'s "Try it"', () => {
           command === 'idp login'
             ? await browserLogin(cwd, env)
             : command.includes('--tail')
-              ? await followed(cwd, env, command, /app\[web\.1\]: GET \/try-it /, async () => void (await fetch(`${await runningUrl('preview-1')}/try-it`)))
+              ? await followed(cwd, env, command, /app\[web\.1\]: GET \/\?try-it /, async () => void (await fetch(`${await runningUrl('preview-1')}/?try-it`)))
               : await idp(cwd, env, command);
         if (process.env.IDP_TEST_VERBOSE) console.error(out(r));
         if (!command.includes('--tail')) assert.equal(r.code, 0, out(r));
