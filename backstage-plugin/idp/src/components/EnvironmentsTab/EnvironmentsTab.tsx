@@ -4,11 +4,9 @@
  * state, "Open app" to its URL, why it crashed), expiry (with a warning as it nears), what is in flight, its open PRs — and the
  * actions `idp env clone|create|extend|destroy` take, as dialogs. Kept live by following the running workflows.
  */
-import { EmptyState, Progress, WarningPanel } from '@backstage/core-components';
 import { Cell, Column, Flex, Link, Row, TableBody, TableHeader, TableRoot, Tag, TagGroup, Text } from '@backstage/ui';
 import type { EnvironmentList, EnvironmentView, RepoRef, WorkflowStatus } from '@idp/core';
-import { useComponentData } from '../../hooks/useComponentData';
-import { NoRepository } from '../shared/NoRepository';
+import { ComponentEnvironments, RefreshError } from '../shared/ComponentEnvironments';
 import { RuntimeCell } from '../shared/RuntimeState';
 import { CloneDialog } from './CloneDialog';
 import { CreateDialog } from './CreateDialog';
@@ -51,32 +49,17 @@ export function appSettling(list: EnvironmentList): boolean {
   return declared.some((e) => e.runtime?.state === 'starting') || (declared.some((e) => e.runtime) && declared.some((e) => !e.runtime));
 }
 
-export function EnvironmentsTab() {
-  const { repo, data, error, refresh } = useComponentData(
-    (client, r) => client.listEnvironments(r),
-    (list: EnvironmentList) => list.environments.flatMap((e) => inFlight(e).map((w) => ({ workflowId: w.workflowId, phase: w.phase }))),
-    appSettling,
-  );
+const running = (list: EnvironmentList) => list.environments.flatMap((e) => inFlight(e).map((w) => ({ workflowId: w.workflowId, phase: w.phase })));
 
-  if (!repo) {
-    return <NoRepository />;
-  }
-  // The API's message, as the CLI prints it (not a stack trace).
-  if (!data) return error ? <WarningPanel severity="error" defaultExpanded title="Could not load the environments" message={error.message} /> : <Progress />;
-  if (data.environments.length === 0) {
-    return (
-      <EmptyState
-        missing="data"
-        title="No environments yet"
-        description={
-          <>
-            {data.component}'s paws.yaml declares no environments. Create one here, or run in the component's folder: <code>idp env create review-1</code>
-          </>
-        }
-        action={<CreateDialog repo={repo} onChange={refresh} />}
-      />
-    );
-  }
+export function EnvironmentsTab() {
+  return (
+    <ComponentEnvironments running={running} settling={appSettling} noneBecause="." create={(repo, refresh) => <CreateDialog repo={repo} onChange={refresh} />}>
+      {({ list, repo, error, refresh }) => <Environments data={list} repo={repo} error={error} refresh={refresh} />}
+    </ComponentEnvironments>
+  );
+}
+
+function Environments({ data, repo, error, refresh }: { data: EnvironmentList; repo: RepoRef; error?: Error; refresh: () => void }) {
   return (
     <Flex direction="column" gap="3">
       <Flex justify="between" align="center">
@@ -85,7 +68,7 @@ export function EnvironmentsTab() {
         </Text>
         <CreateDialog repo={repo} onChange={refresh} />
       </Flex>
-      {error && <WarningPanel severity="error" defaultExpanded title="Could not refresh the environments" message={error.message} />}
+      <RefreshError error={error} />
       <TableRoot aria-label={`Environments of ${data.component}`}>
         <TableHeader>
           <Column isRowHeader>Name</Column>

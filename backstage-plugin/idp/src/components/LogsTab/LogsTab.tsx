@@ -9,42 +9,25 @@
  * Everything the tab shows is in its URL (`?env=staging&process=web&grep=error&mode=history&since=1h&n=200`), so a
  * view can be shared or reloaded. The environments come from `GET /environments`, with what runs for each.
  */
-import { EmptyState, Progress, WarningPanel } from '@backstage/core-components';
 import { Button, Flex, NumberField, TextField, ToggleButton, ToggleButtonGroup } from '@backstage/ui';
-import type { EnvironmentList, EnvironmentView, RepoRef } from '@idp/core';
+import type { EnvironmentView, RepoRef } from '@idp/core';
 import { useState, type FormEvent, type ReactNode } from 'react';
-import { useComponentData } from '../../hooks/useComponentData';
-import type { Followed } from '../../hooks/useRefetchOnWorkflowChange';
+import { ComponentEnvironments, RefreshError } from '../shared/ComponentEnvironments';
 import { EnvironmentPicker, useChosenEnvironment, useTabParams } from '../shared/EnvironmentPicker';
-import { NoRepository } from '../shared/NoRepository';
 import { RuntimeSummary } from '../shared/RuntimeState';
 import { LiveTail } from './LiveTail';
 import { LogHistory } from './LogHistory';
 
 /** Lines a tail shows before following, and History's default -n: the CLI's (and Heroku's) 100. */
 const DEFAULT_LINES = 100;
-const nothingRunning = (_: EnvironmentList): Followed[] => [];
 
 export function LogsTab() {
-  const { repo, data, error } = useComponentData((client, r) => client.listEnvironments(r), nothingRunning);
-  if (!repo) return <NoRepository />;
-  if (!data) return error ? <WarningPanel severity="error" defaultExpanded title="Could not load the environments" message={error.message} /> : <Progress />;
   // What runs is what paws.yaml declares (an environment only in an open PR runs nothing yet).
-  const envs = data.environments.filter((e) => e.source === 'paws.yaml');
-  if (envs.length === 0) {
-    return (
-      <EmptyState
-        missing="data"
-        title="No environments yet"
-        description={
-          <>
-            {data.component}'s paws.yaml declares no environments, so nothing runs and nothing writes logs. Create one on the Environments tab, or run in the component's folder: <code>idp env create review-1</code>
-          </>
-        }
-      />
-    );
-  }
-  return <Logs component={data.component} envs={envs} repo={repo} error={error} />;
+  return (
+    <ComponentEnvironments declaredOnly noneBecause=", so nothing runs and nothing writes logs.">
+      {({ list, envs, repo, error }) => <Logs component={list.component} envs={envs} repo={repo} error={error} />}
+    </ComponentEnvironments>
+  );
 }
 
 /** A filter field of a fixed width, so the row wraps rather than one field taking it all. */
@@ -78,7 +61,7 @@ function Logs({ component, envs, repo, error }: { component: string; envs: Envir
         Logs of {component} in {env}
         <RuntimeSummary runtime={runtime} />
       </EnvironmentPicker>
-      {error && <WarningPanel severity="error" defaultExpanded title="Could not refresh the environments" message={error.message} />}
+      <RefreshError error={error} />
       <form onSubmit={apply} aria-label="Log filters">
         <Flex align="end" gap="3" style={{ flexWrap: 'wrap' }}>
           <ToggleButtonGroup

@@ -4,16 +4,15 @@
  * `GET /environments/:env/metrics` (about 60 points a series), fetched again every 30 s while the page is visible.
  * No data is said as such: per panel, and for the whole environment with what to check (as the CLI does).
  */
-import { EmptyState, Progress, WarningPanel } from '@backstage/core-components';
+import { Progress } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { Alert, Flex, Grid, Text, ToggleButton, ToggleButtonGroup } from '@backstage/ui';
-import type { EnvironmentList, MetricsView, RepoRef } from '@idp/core';
+import type { EnvironmentView, MetricsView, RepoRef } from '@idp/core';
 import { useCallback } from 'react';
 import { idpApiRef } from '../../api';
-import { useComponentData } from '../../hooks/useComponentData';
 import { type Followed, useRefetchOnWorkflowChange } from '../../hooks/useRefetchOnWorkflowChange';
+import { ComponentEnvironments, RefreshError } from '../shared/ComponentEnvironments';
 import { EnvironmentPicker, useChosenEnvironment, useTabParams } from '../shared/EnvironmentPicker';
-import { NoRepository } from '../shared/NoRepository';
 import { RuntimeSummary } from '../shared/RuntimeState';
 import { MetricChart } from './MetricChart';
 
@@ -23,27 +22,14 @@ type Range = (typeof RANGES)[number];
 const nothingRunning = (_: unknown): Followed[] => [];
 
 export function MetricsTab() {
-  const { repo, data, error } = useComponentData((client, r) => client.listEnvironments(r), nothingRunning);
-  if (!repo) return <NoRepository />;
-  if (!data) return error ? <WarningPanel severity="error" defaultExpanded title="Could not load the environments" message={error.message} /> : <Progress />;
-  const envs = data.environments.filter((e) => e.source === 'paws.yaml');
-  if (envs.length === 0) {
-    return (
-      <EmptyState
-        missing="data"
-        title="No environments yet"
-        description={
-          <>
-            {data.component}'s paws.yaml declares no environments, so nothing runs to measure. Create one on the Environments tab, or run in the component's folder: <code>idp env create review-1</code>
-          </>
-        }
-      />
-    );
-  }
-  return <Metrics component={data.component} envs={envs} repo={repo} error={error} />;
+  return (
+    <ComponentEnvironments declaredOnly noneBecause=", so nothing runs to measure.">
+      {({ list, envs, repo, error }) => <Metrics component={list.component} envs={envs} repo={repo} error={error} />}
+    </ComponentEnvironments>
+  );
 }
 
-function Metrics({ component, envs, repo, error }: { component: string; envs: EnvironmentList['environments']; repo: RepoRef; error?: Error }) {
+function Metrics({ component, envs, repo, error }: { component: string; envs: EnvironmentView[]; repo: RepoRef; error?: Error }) {
   const { env, unknown, choose } = useChosenEnvironment(envs.map((e) => e.name));
   const { params, set } = useTabParams();
   const asked = params.get('range');
@@ -54,7 +40,7 @@ function Metrics({ component, envs, repo, error }: { component: string; envs: En
         Metrics of {component} in {env}
         <RuntimeSummary runtime={envs.find((e) => e.name === env)?.runtime} />
       </EnvironmentPicker>
-      {error && <WarningPanel severity="error" defaultExpanded title="Could not refresh the environments" message={error.message} />}
+      <RefreshError error={error} />
       <ToggleButtonGroup
         aria-label="Range"
         selectionMode="single"
