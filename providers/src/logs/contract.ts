@@ -11,10 +11,10 @@
  * aborted; failures are SourceErrors naming the source.
  */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { freePort } from '../ports.js';
-import { after, before, describe, it } from 'node:test';
-import { SourceError, type SourceErrorKind } from '../source-error.js';
+import { describe, it } from 'node:test';
+import { assertSourceError, freshNames, harnessLifecycle } from '../contract-helpers.js';
+import type { SourceError } from '../source-error.js';
 import type { LogLine, LogSource, LogTarget, TailEvent, TailOptions } from './source.js';
 
 export interface LogWrite {
@@ -135,15 +135,7 @@ export class Follow {
   }
 }
 
-/** Asserts `err` is a SourceError of `kind` naming `source`. */
-export function assertSourceError(err: unknown, source: LogSource, kind: SourceErrorKind): true {
-  assert.ok(err instanceof SourceError, `expected a SourceError, got ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`);
-  assert.equal(err.kind, kind, `expected kind ${kind}, got ${err.kind}: ${err.message}`);
-  assert.equal(err.source, source.description);
-  assert.ok(err.message.includes(source.description), `the message names the source: ${err.message}`);
-  assert.ok(err.message.length > source.description.length + 20, `the message says what went wrong: ${err.message}`);
-  return true;
-}
+export { assertSourceError };
 
 /** The first event of a tail (its first query), or its error. */
 async function firstEvent(source: LogSource, target: LogTarget): Promise<IteratorResult<TailEvent>> {
@@ -163,9 +155,7 @@ export function logSourceContract(name: string, setup: () => Promise<LogSourceHa
   describe(`log source contract: ${name}`, () => {
     let h: LogSourceHarness;
     let src: LogSource;
-    let n = 0;
-    /** A component name no other case uses. */
-    const fresh = () => `c${++n}-${randomUUID().slice(0, 8)}`;
+    const fresh = freshNames();
     /** A fixed past minute, so explicit times never collide with "now" lines of other cases. */
     const base = Date.now() - 10 * 60_000;
     const at = (ms: number) => new Date(base + ms);
@@ -175,15 +165,14 @@ export function logSourceContract(name: string, setup: () => Promise<LogSourceHa
       follows.push(f);
       return f;
     };
-
-    before(async () => {
-      h = await setup();
-      src = h.source;
-    });
-    after(async () => {
-      await Promise.all(follows.map((f) => f.stop()));
-      await h?.cleanup();
-    });
+    harnessLifecycle(
+      setup,
+      (x) => {
+        h = x;
+        src = x.source;
+      },
+      follows,
+    );
 
     it('history: the newest N lines, oldest first, each with its time, process and id', async () => {
       const c = fresh();

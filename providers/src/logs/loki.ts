@@ -28,17 +28,15 @@
  */
 import { createHash } from 'node:crypto';
 import { fillTemplate, type LokiSourceConfig } from '@idp/core';
-import { describeSource, SourceError } from '../source-error.js';
+import { errorMessage as why, HttpSource, type HttpSourceOptions, sleep } from '../http-source.js';
+import { SourceError } from '../source-error.js';
 import { describeIssues, LOKI_LENIENT } from './loki-shapes.js';
 import { compareRows, decodeCursor, encodeCursor, type PolledRow } from './poll-tail.js';
 import type { LogHistoryQuery, LogLine, LogSource, LogTarget, TailEvent, TailOptions } from './source.js';
 import { dateToNs, formatTimeNs, nowNs } from './time.js';
 
-export interface LokiSourceOptions {
-  /** Where tokenEnv is read (default process.env). */
-  env?: NodeJS.ProcessEnv;
-  /** A query's deadline (default 30 s; the tail's catch-up reads 5 s). */
-  timeoutMs?: number;
+/** `timeoutMs`: the tail's catch-up reads 5 s. */
+export interface LokiSourceOptions extends HttpSourceOptions {
   /** For tests: the tail's back-off cap and heartbeat. */
   tailTiming?: Partial<{ maxBackoffMs: number; heartbeatMs: number }>;
 }
@@ -55,24 +53,16 @@ const AHEAD_NS = 60_000_000_000n;
 
 const hash = (s: string) => createHash('sha1').update(s).digest('hex').slice(0, 12);
 const escapeRegex = (s: string) => s.replace(/[\\^$.*+?()[\]{}|]/g, (c) => `\\${c}`);
-const why = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
-export class LokiSource implements LogSource {
+export class LokiSource extends HttpSource implements LogSource {
   readonly type = 'loki';
-  readonly description: string;
-  private readonly base: string;
-  private readonly env: NodeJS.ProcessEnv;
-  private readonly timeoutMs: number;
 
   constructor(
-    readonly name: string,
+    name: string,
     private readonly config: LokiSourceConfig,
     private readonly opts: LokiSourceOptions = {},
   ) {
-    this.description = describeSource('log', name, 'loki', config.url);
-    this.base = config.url.replace(/\/$/, '');
-    this.env = opts.env ?? process.env;
-    this.timeoutMs = opts.timeoutMs ?? 30_000;
+    super('log', name, 'loki', config.url, opts);
   }
 
   /** The LogQL for a target: the selector with the process matcher inside it, then the grep line filter. */
@@ -165,27 +155,11 @@ export class LokiSource implements LogSource {
   private headers(): Record<string, string> {
     const h: Record<string, string> = { accept: 'application/json' };
     if (this.config.tenant) h['X-Scope-OrgID'] = this.config.tenant;
-    if (this.config.tokenEnv) {
-      const token = this.env[this.config.tokenEnv];
-      if (!token) throw new SourceError('rejected', this.description, `its token variable ${this.config.tokenEnv} (tokenEnv) is not set in the server's environment`);
-      h.authorization = `Bearer ${token}`;
-    }
-    return h;
+    return { ...h, ...this.bearer(this.config.tokenEnv) };
   }
 
   private async get(path: string, signal: AbortSignal | undefined, timeoutMs: number, target: LogTarget): Promise<unknown> {
-    const deadline = AbortSignal.timeout(timeoutMs);
-    let res: Response;
-    let text: string;
-    try {
-      res = await fetch(`${this.base}${path}`, { headers: this.headers(), signal: signal ? AbortSignal.any([signal, deadline]) : deadline });
-      text = await res.text();
-    } catch (e) {
-      if (e instanceof SourceError || signal?.aborted) throw e;
-      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-      const reason = cause?.code ?? cause?.message ?? why(e);
-      throw new SourceError('unreachable', this.description, deadline.aborted ? `no answer within ${timeoutMs / 1000} s` : `cannot reach it (${reason})`);
-    }
+    const { res, text } = await this.request(path, { headers: this.headers() }, signal, timeoutMs);
     if (res.ok) {
       try {
         return JSON.parse(text);
@@ -384,17 +358,4 @@ class TailSocket {
   close(): void {
     if (this.ws && this.ws.readyState < WebSocket.CLOSING) this.ws.close();
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

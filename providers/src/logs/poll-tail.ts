@@ -20,6 +20,7 @@
  * - **heartbeat**: after `heartbeatMs` (15 s) without an event, so a reader can tell idle from dead.
  */
 import { InvalidRequestError } from '@idp/core/errors';
+import { errorMessage as why, sleep } from '../http-source.js';
 import type { LogLine, TailEvent } from './source.js';
 import { nowNs } from './time.js';
 
@@ -104,21 +105,6 @@ export function decodeCursor(cursor: string): Position {
 }
 
 const msToNs = (ms: number) => BigInt(Math.round(ms)) * 1_000_000n;
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
-
-const why = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 export async function* pollTail(o: PollTailOptions): AsyncGenerator<TailEvent> {
   const t = { ...POLL_TIMING, ...o.timing };

@@ -19,16 +19,14 @@
  */
 import { createHash } from 'node:crypto';
 import { fillTemplate, type VictoriaLogsSourceConfig } from '@idp/core';
-import { describeSource, SourceError } from '../source-error.js';
+import { errorMessage, HttpSource, type HttpSourceOptions } from '../http-source.js';
+import { SourceError } from '../source-error.js';
 import { compareRows, pollTail, type PolledRow, type PollTiming } from './poll-tail.js';
 import type { LogHistoryQuery, LogLine, LogSource, LogTarget, TailEvent, TailOptions } from './source.js';
 import { dateToNs, formatTimeNs, parseTimeNs } from './time.js';
 
-export interface VictoriaLogsSourceOptions {
-  /** Where tokenEnv is read (default process.env). */
-  env?: NodeJS.ProcessEnv;
-  /** A query's deadline (default 30 s; a tail poll's is 5 s). */
-  timeoutMs?: number;
+/** `timeoutMs`: a tail poll's is 5 s. */
+export interface VictoriaLogsSourceOptions extends HttpSourceOptions {
   /** For tests: the tail's timing (poll-tail.ts POLL_TIMING). */
   tailTiming?: Partial<PollTiming>;
 }
@@ -38,22 +36,15 @@ const quote = (s: string) => JSON.stringify(s);
 /** A field name as LogsQL reads it anywhere (quoted unless plainly a word with dots). */
 const field = (name: string) => (/^[A-Za-z_][A-Za-z0-9_.]*$/.test(name) ? name : quote(name));
 
-export class VictoriaLogsSource implements LogSource {
+export class VictoriaLogsSource extends HttpSource implements LogSource {
   readonly type = 'victorialogs';
-  readonly description: string;
-  private readonly base: string;
-  private readonly env: NodeJS.ProcessEnv;
-  private readonly timeoutMs: number;
 
   constructor(
-    readonly name: string,
+    name: string,
     private readonly config: VictoriaLogsSourceConfig,
     private readonly opts: VictoriaLogsSourceOptions = {},
   ) {
-    this.description = describeSource('log', name, 'victorialogs', config.url);
-    this.base = config.url.replace(/\/$/, '');
-    this.env = opts.env ?? process.env;
-    this.timeoutMs = opts.timeoutMs ?? 30_000;
+    super('log', name, 'victorialogs', config.url, opts);
   }
 
   async history(q: LogHistoryQuery): Promise<LogLine[]> {
@@ -119,7 +110,7 @@ export class VictoriaLogsSource implements LogSource {
       try {
         rows.push(this.parse(JSON.parse(json) as Record<string, string>));
       } catch (e) {
-        throw new SourceError('rejected', this.description, `answered a line that is not a VictoriaLogs row (${e instanceof Error ? e.message : String(e)}): ${json.slice(0, 200)} — is the url that of VictoriaLogs?`);
+        throw new SourceError('rejected', this.description, `answered a line that is not a VictoriaLogs row (${errorMessage(e)}): ${json.slice(0, 200)} — is the url that of VictoriaLogs?`);
       }
     }
     return rows;
@@ -142,31 +133,11 @@ export class VictoriaLogsSource implements LogSource {
     const h: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', 'accept-encoding': 'identity' };
     if (this.config.accountId) h.AccountID = this.config.accountId;
     if (this.config.projectId) h.ProjectID = this.config.projectId;
-    if (this.config.tokenEnv) {
-      const token = this.env[this.config.tokenEnv];
-      if (!token) throw new SourceError('rejected', this.description, `its token variable ${this.config.tokenEnv} (tokenEnv) is not set in the server's environment`);
-      h.authorization = `Bearer ${token}`;
-    }
-    return h;
+    return { ...h, ...this.bearer(this.config.tokenEnv) };
   }
 
   private async post(path: string, params: Record<string, string>, signal: AbortSignal | undefined, timeoutMs: number, target: LogTarget): Promise<string> {
-    const deadline = AbortSignal.timeout(timeoutMs);
-    let res: Response;
-    let text: string;
-    try {
-      res = await fetch(`${this.base}${path}`, {
-        method: 'POST',
-        headers: this.headers(),
-        body: new URLSearchParams(params),
-        signal: signal ? AbortSignal.any([signal, deadline]) : deadline,
-      });
-      text = await res.text();
-    } catch (e) {
-      if (e instanceof SourceError || signal?.aborted) throw e;
-      const why = deadline.aborted ? `no answer within ${timeoutMs / 1000} s` : `cannot reach it (${reason(e)})`;
-      throw new SourceError('unreachable', this.description, why);
-    }
+    const { res, text } = await this.request(path, { method: 'POST', headers: this.headers(), body: new URLSearchParams(params) }, signal, timeoutMs);
     if (res.ok) return text;
     const said = text.trim().slice(0, 1000) || res.statusText;
     if (res.status === 400) {
@@ -180,10 +151,4 @@ export class VictoriaLogsSource implements LogSource {
     const hint = res.status === 401 || res.status === 403 ? ' — check its tokenEnv, accountId and projectId in the logs config' : '';
     throw new SourceError('rejected', this.description, `answered ${res.status}: ${said}${hint}`, res.status);
   }
-}
-
-/** `ECONNREFUSED`, `ENOTFOUND`, … from undici's `fetch failed`, else the message. */
-function reason(e: unknown): string {
-  const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? (e instanceof Error ? e.message : String(e));
 }

@@ -15,12 +15,12 @@
  * applies discovered target changes at most every 5 s, so each new target takes up to that long to be scraped.
  */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { freePort } from '../ports.js';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { METRIC_PANELS, type MetricPanel } from '@idp/core';
-import { SourceError, type SourceErrorKind } from '../source-error.js';
+import { assertSourceError, freshNames, harnessLifecycle } from '../contract-helpers.js';
+import type { SourceError } from '../source-error.js';
 import type { MetricSeries, MetricSource, MetricsQuery } from './source.js';
 
 /** Who a scrape target is: the store labels its series so the source's selector finds them. */
@@ -150,15 +150,7 @@ export async function serveMetricsApp(): Promise<MetricsApp> {
   };
 }
 
-/** Asserts `err` is a SourceError of `kind` naming `source`. */
-export function assertSourceError(err: unknown, source: MetricSource, kind: SourceErrorKind): true {
-  assert.ok(err instanceof SourceError, `expected a SourceError, got ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`);
-  assert.equal(err.kind, kind, `expected kind ${kind}, got ${err.kind}: ${err.message}`);
-  assert.equal(err.source, source.description);
-  assert.ok(err.message.includes(source.description), `the message names the source: ${err.message}`);
-  assert.ok(err.message.length > source.description.length + 20, `the message says what went wrong: ${err.message}`);
-  return true;
-}
+export { assertSourceError };
 
 /** How long a wait may take before the case fails saying what it waited for (a hang guard, not a timing goal). */
 const WAIT_MS = 60_000;
@@ -175,24 +167,21 @@ export function metricSourceContract(name: string, setup: () => Promise<MetricSo
   describe(`metric source contract: ${name}`, () => {
     let h: MetricSourceHarness;
     let src: MetricSource;
-    let n = 0;
-    /** A component name no other case uses. */
-    const fresh = () => `c${++n}-${randomUUID().slice(0, 8)}`;
+    const fresh = freshNames();
     const targets: MetricTarget[] = [];
     const target = async (labels: MetricTargetLabels) => {
       const t = await h.target(labels);
       targets.push(t);
       return t;
     };
-
-    before(async () => {
-      h = await setup();
-      src = h.source;
-    });
-    after(async () => {
-      await Promise.all(targets.map((t) => t.stop()));
-      await h?.cleanup();
-    });
+    harnessLifecycle(
+      setup,
+      (x) => {
+        h = x;
+        src = x.source;
+      },
+      targets,
+    );
 
     /** The panels by name, checked to be the five in METRIC_PANELS order. */
     const query = async (q: MetricsQuery): Promise<Panels> => {
